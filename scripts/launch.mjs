@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Runs a command under Node.js 24 with the project's packages installed.
+//
+// This file is plain JavaScript on purpose: it is the one thing that runs under whatever Node the
+// machine has (Node 20 here), so it may use nothing but Node's standard library. It installs Node 24
+// from the npm registry's `node` package into .tools/ when the running Node is too old, runs `npm ci`
+// when package-lock.json changed since the last install, then runs the command with Node 24 and the
+// project's bin folder first on PATH, so `node`, `vitest`, `tsc` and `biome` all resolve to them.
+//
+// Usage: node scripts/launch.mjs <command> [args...]     e.g. node scripts/launch.mjs node src/main.ts
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const MIN_NODE = [22, 18]; // type stripping of .ts files is on by default from here
+const NODE_PACKAGE = 'node@24';
+
+function say(message) {
+  process.stderr.write(`[onramp] ${message}\n`);
+}
+
+function nodeIsRecentEnough(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+}
+
+function run(command, args, env) {
+  const result = spawnSync(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) {
+    say(`'${command} ${args.join(' ')}' failed (exit ${result.status ?? result.signal})`);
+    process.exit(1);
+  }
+}
+
+/** The folder holding a Node.js binary of at least MIN_NODE, installing Node 24 when needed. */
+function nodeBinDir() {
+  if (nodeIsRecentEnough(process.versions.node)) return dirname(process.execPath);
+  const tools = join(root, '.tools');
+  const bin = join(tools, 'node_modules', 'node', 'bin');
+  if (!existsSync(join(bin, 'node'))) {
+    say(`Node ${process.versions.node} is too old; installing ${NODE_PACKAGE} into .tools/ (once)...`);
+    run(
+      'npm',
+      ['install', '--prefix', tools, NODE_PACKAGE, '--no-audit', '--no-fund', '--loglevel=error'],
+      process.env,
+    );
+  }
+  return bin;
+}
+
+/** Runs `npm ci` when node_modules does not match package-lock.json. */
+function ensurePackages(env) {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.onramp-lock-hash');
+  const wanted = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex') : 'no-lock';
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  say('installing npm packages...');
+  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], env);
+  writeFileSync(stamp, wanted);
+}
+
+const [command, ...args] = process.argv.slice(2);
+if (!command) {
+  say('usage: node scripts/launch.mjs <command> [args...]');
+  process.exit(2);
+}
+const binDir = nodeBinDir();
+const env = {
+  ...process.env,
+  PATH: [binDir, join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
+};
+ensurePackages(env);
+
+const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('error', (error) => {
+  say(`could not run '${command}': ${error.message}`);
+  process.exit(127);
+});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));

@@ -1,0 +1,182 @@
+// Typed connector configuration. A connector declares its fields once; from that one declaration
+// come the parsed, typed config its code reads, the validation Kafka Connect's validate endpoint
+// reports, and the documentation tables in the README. All raw values are strings, as in Kafka Connect.
+
+export type ConfigType = 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'BOOLEAN' | 'LIST' | 'CLASS' | 'PASSWORD';
+export type Importance = 'HIGH' | 'MEDIUM' | 'LOW';
+export type Width = 'NONE' | 'SHORT' | 'MEDIUM' | 'LONG';
+
+/** Whether a parsed value can be missing: required and defaulted fields never are. */
+type Presence = 'required' | 'defaulted' | 'optional';
+
+export interface FieldSpec<T, P extends Presence = Presence> {
+  readonly type: ConfigType;
+  readonly presence: P;
+  readonly doc: string;
+  readonly importance: Importance;
+  readonly group: string;
+  readonly width: Width;
+  readonly displayName?: string;
+  /** The default as Kafka Connect shows it (a string), or undefined. */
+  readonly defaultValue?: string;
+  /** Values a UI may offer (Kafka Connect's recommended_values). */
+  readonly allowed?: readonly string[];
+  /** Other names the same setting goes by (e.g. Confluent's `connection.user`). */
+  readonly aliases?: readonly string[];
+  /** Turns the raw string into the typed value; throws an Error whose message names the problem. */
+  parse(raw: string): T;
+}
+
+export type Fields = Record<string, FieldSpec<unknown>>;
+
+export type ConfigOf<F extends Fields> = {
+  readonly [K in keyof F]: F[K] extends FieldSpec<infer T, infer P> ? (P extends 'optional' ? T | undefined : T) : never;
+};
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ConfigDef<F extends Fields = Fields> {
+  readonly fields: F;
+  /** Cross-field rules, no I/O. */
+  check?(config: ConfigOf<F>): FieldError[];
+  /** Connectivity and environment checks (reach the database, privileges, ...). */
+  probe?(config: ConfigOf<F>): Promise<FieldError[]>;
+}
+
+export function defineConfig<F extends Fields>(
+  fields: F,
+  rules: { check?: (config: ConfigOf<F>) => FieldError[]; probe?: (config: ConfigOf<F>) => Promise<FieldError[]> } = {},
+): ConfigDef<F> {
+  return { fields, ...rules };
+}
+
+interface FieldOptions {
+  doc: string;
+  importance?: Importance;
+  group?: string;
+  width?: Width;
+  displayName?: string;
+  aliases?: readonly string[];
+}
+type WithDefault<T> = FieldOptions & { default: T; required?: false };
+type Required = FieldOptions & { required: true; default?: undefined };
+type Optional = FieldOptions & { required?: false; default?: undefined };
+
+function builder<T>(type: ConfigType, parse: (raw: string) => T, show: (value: T) => string, allowed?: readonly string[]) {
+  function make(options: WithDefault<T>): FieldSpec<T, 'defaulted'>;
+  function make(options: Required): FieldSpec<T, 'required'>;
+  function make(options: Optional): FieldSpec<T, 'optional'>;
+  function make(options: FieldOptions & { default?: T; required?: boolean }): FieldSpec<T> {
+    const presence: Presence = options.required ? 'required' : options.default !== undefined ? 'defaulted' : 'optional';
+    return {
+      type,
+      presence,
+      doc: options.doc,
+      importance: options.importance ?? (presence === 'required' ? 'HIGH' : 'MEDIUM'),
+      group: options.group ?? 'Common',
+      width: options.width ?? 'MEDIUM',
+      ...(options.displayName !== undefined && { displayName: options.displayName }),
+      ...(options.default !== undefined && { defaultValue: show(options.default) }),
+      ...(allowed !== undefined && { allowed }),
+      ...(options.aliases !== undefined && { aliases: options.aliases }),
+      parse,
+    };
+  }
+  return make;
+}
+
+function parseInteger(raw: string, min: bigint, max: bigint): number {
+  const text = raw.trim();
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`Invalid value ${raw}: not a whole number`);
+  const value = BigInt(text);
+  if (value < min || value > max) throw new Error(`Invalid value ${raw}: must be between ${min} and ${max}`);
+  return Number(value);
+}
+
+function parseBoolean(raw: string): boolean {
+  const text = raw.trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new Error(`Invalid value ${raw}: must be true or false`);
+}
+
+function parseList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+const identity = (raw: string) => raw;
+
+export const field = {
+  string: builder<string>('STRING', identity, identity),
+  password: builder<string>('PASSWORD', identity, () => '[hidden]'),
+  class: builder<string>('CLASS', (raw) => raw.trim(), identity),
+  int: builder<number>('INT', (raw) => parseInteger(raw, -(2n ** 31n), 2n ** 31n - 1n), String),
+  /** int64 values used as counts and durations; beyond 2^53 precision is not needed. */
+  long: builder<number>('LONG', (raw) => parseInteger(raw, BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)), String),
+  double: builder<number>(
+    'DOUBLE',
+    (raw) => {
+      const value = Number(raw);
+      if (raw.trim() === '' || Number.isNaN(value)) throw new Error(`Invalid value ${raw}: not a number`);
+      return value;
+    },
+    String,
+  ),
+  boolean: builder<boolean>('BOOLEAN', parseBoolean, String),
+  list: builder<string[]>('LIST', parseList, (value) => value.join(',')),
+  /** A string restricted to `values` (compared case-insensitively, returned as declared). */
+  enum<const V extends string>(values: readonly V[]) {
+    return builder<V>(
+      'STRING',
+      (raw) => {
+        const match = values.find((value) => value.toLowerCase() === raw.trim().toLowerCase());
+        if (match === undefined) throw new Error(`Invalid value ${raw}: must be one of ${values.join(', ')}`);
+        return match;
+      },
+      identity,
+      values,
+    );
+  },
+};
+
+export interface ParsedConfig<F extends Fields> {
+  /** Typed values; only meaningful when `errors` is empty. */
+  values: ConfigOf<F>;
+  errors: FieldError[];
+  /** Keys present in the raw config that no field (or alias) declares; kept, never dropped. */
+  unknown: string[];
+}
+
+/** Parses and checks a raw string map against the fields: every problem is reported, not just the first. */
+export function parseConfig<F extends Fields>(def: ConfigDef<F>, raw: Readonly<Record<string, string>>): ParsedConfig<F> {
+  const values: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  const known = new Set<string>();
+  for (const [name, spec] of Object.entries(def.fields)) {
+    known.add(name);
+    for (const alias of spec.aliases ?? []) known.add(alias);
+    const source = [name, ...(spec.aliases ?? [])].find((key) => raw[key] !== undefined && raw[key] !== '');
+    const text = source === undefined ? spec.defaultValue : raw[source];
+    if (text === undefined || (spec.type === 'PASSWORD' && source === undefined)) {
+      if (spec.presence === 'required') {
+        errors.push({ field: name, message: `Missing required configuration "${name}" which has no default value.` });
+      }
+      values[name] = undefined;
+      continue;
+    }
+    try {
+      values[name] = spec.parse(text);
+    } catch (error) {
+      errors.push({ field: name, message: `${error instanceof Error ? error.message : String(error)} for configuration ${name}` });
+    }
+  }
+  const typed = values as ConfigOf<F>;
+  if (errors.length === 0 && def.check) errors.push(...def.check(typed));
+  return { values: typed, errors, unknown: Object.keys(raw).filter((key) => !known.has(key)) };
+}

@@ -1,0 +1,58 @@
+import type { ConfigDef, ConfigOf, Fields } from './config-def.ts';
+import type { SinkRecord, SourceOffsetEntry, SourceRecord } from './record.ts';
+import type { TaskConfig, TaskContext } from './task-context.ts';
+
+// The contract between the host and a connector. Method syntax (not arrow properties) is deliberate:
+// it keeps a connector typed by its own config assignable to the host's list of plugins.
+
+interface PluginBase<F extends Fields> {
+  /** Short name, e.g. 'postgres-source'. */
+  readonly name: string;
+  /** Other class names that select this plugin, e.g. 'io.debezium.connector.postgresql.PostgresConnector'. */
+  readonly aliases: readonly string[];
+  readonly version: string;
+  readonly config: ConfigDef<F>;
+  /** Splits the work into at most `maxTasks` task configs (one entry per task). */
+  planTasks(config: ConfigOf<F>, maxTasks: number): TaskConfig[];
+  /** Runs once when the connector is created (e.g. create a publication or slot). */
+  onCreated?(config: ConfigOf<F>): Promise<void>;
+  /** Runs once when the connector is deleted (e.g. drop the slot). */
+  onDeleted?(config: ConfigOf<F>): Promise<void>;
+}
+
+export interface SourcePlugin<F extends Fields = Fields> extends PluginBase<F> {
+  readonly kind: 'source';
+  createTask(): SourceTask<ConfigOf<F>>;
+}
+
+export interface SinkPlugin<F extends Fields = Fields> extends PluginBase<F> {
+  readonly kind: 'sink';
+  createTask(): SinkTask<ConfigOf<F>>;
+}
+
+export type ConnectorPlugin<F extends Fields = Fields> = SourcePlugin<F> | SinkPlugin<F>;
+
+export interface SourceTask<C> {
+  /** `from` holds the offsets stored for this connector (empty on first start). */
+  start(config: C, context: TaskContext, from: readonly SourceOffsetEntry[]): Promise<void>;
+  /**
+   * Returns the next records, in order. Resolves with [] when nothing arrived within a short wait
+   * (about a second) so the host can check for pause/stop; never busy-loops.
+   */
+  poll(signal: AbortSignal): Promise<SourceRecord[]>;
+  /**
+   * Every record up to these offsets is acknowledged by Kafka and the offsets are stored: the
+   * source may now release them (confirm the LSN, forget the binlog position).
+   */
+  commit(offsets: readonly SourceOffsetEntry[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SinkTask<C> {
+  start(config: C, context: TaskContext): Promise<void>;
+  /** Receives records in Kafka order per partition; may buffer them. */
+  put(records: readonly SinkRecord[]): Promise<void>;
+  /** Makes everything put so far durable in the target; Kafka offsets are committed after this. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}

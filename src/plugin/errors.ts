@@ -1,0 +1,59 @@
+// The one table of error codes. Every error the service reports carries a stable code from here; the
+// REST API turns it into Kafka Connect's body `{"error_code": <status>, "message": "..."}`, the
+// runtime uses `retriable` to decide between backoff and failing the task.
+
+export const ERRORS = {
+  // REST and connector management
+  ROUTE_NOT_FOUND: { status: 404, retriable: false, title: 'No such route' },
+  CONNECTOR_NOT_FOUND: { status: 404, retriable: false, title: 'Connector not found' },
+  TASK_NOT_FOUND: { status: 404, retriable: false, title: 'Task not found' },
+  PLUGIN_NOT_FOUND: { status: 404, retriable: false, title: 'Unknown connector plugin' },
+  LOGGER_NOT_FOUND: { status: 404, retriable: false, title: 'Unknown logger' },
+  CONNECTOR_EXISTS: { status: 409, retriable: false, title: 'Connector already exists' },
+  CONFLICT: { status: 409, retriable: false, title: 'Conflicting operation in progress' },
+  BAD_REQUEST: { status: 400, retriable: false, title: 'Bad request' },
+  INVALID_JSON: { status: 400, retriable: false, title: 'Malformed JSON body' },
+  INVALID_CONFIG: { status: 400, retriable: false, title: 'Connector configuration is invalid' },
+  CONNECTOR_NOT_STOPPED: { status: 400, retriable: false, title: 'Connector must be STOPPED' },
+  INVALID_OFFSETS: { status: 400, retriable: false, title: 'Invalid offsets' },
+  TOPIC_TRACKING_DISABLED: { status: 403, retriable: false, title: 'Topic tracking is disabled' },
+  INTERNAL: { status: 500, retriable: false, title: 'Internal error' },
+  // Configuration values
+  PLACEHOLDER_UNRESOLVED: { status: 400, retriable: false, title: 'Config placeholder cannot be resolved' },
+  // Runtime: Kafka, registry, conversion
+  KAFKA_UNAVAILABLE: { status: 503, retriable: true, title: 'Kafka is unreachable' },
+  REGISTRY_UNAVAILABLE: { status: 503, retriable: true, title: 'Schema registry is unreachable' },
+  SCHEMA_REJECTED: { status: 409, retriable: false, title: 'Schema registry rejected the schema' },
+  CONVERSION_FAILED: { status: 500, retriable: false, title: 'Record could not be converted' },
+  TRANSFORM_FAILED: { status: 500, retriable: false, title: 'Transform failed on a record' },
+  RECORD_FAILED: { status: 500, retriable: false, title: 'Record could not be applied' },
+  // Databases (source and sink)
+  DATABASE_UNAVAILABLE: { status: 503, retriable: true, title: 'Database is unreachable' },
+  DATABASE_ERROR: { status: 500, retriable: false, title: 'Database error' },
+  TASK_FAILED: { status: 500, retriable: false, title: 'Task failed' },
+} as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class OnrampError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retriable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OnrampError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.retriable = options?.retriable ?? ERRORS[code].retriable;
+  }
+}
+
+/** True when retrying the same operation later may succeed (the runtime backs off and retries). */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof OnrampError && error.retriable;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,6 @@
+// The plugin contract: the only part of src/ that connectors import.
+export * from './config-def.ts';
+export * from './connector.ts';
+export * from './errors.ts';
+export * from './record.ts';
+export * from './task-context.ts';

@@ -1,0 +1,49 @@
+import type { SinkRecord } from './record.ts';
+
+/** The structured logger tasks write to (pino-compatible subset). */
+export interface Logger {
+  debug(object: object | string, message?: string): void;
+  info(object: object | string, message?: string): void;
+  warn(object: object | string, message?: string): void;
+  error(object: object | string, message?: string): void;
+}
+
+export type MetricLabels = Record<string, string>;
+
+/** Task metrics; the host exports them on /metrics as `onramp_<name>` with connector and task labels. */
+export interface TaskMetrics {
+  /** Adds to a counter, e.g. `inc('source_events_total', { table: 'public.users', op: 'c' })`. */
+  inc(name: string, labels?: MetricLabels, by?: number): void;
+  /** Sets a gauge, e.g. `set('source_ms_behind', {}, 120)`. */
+  set(name: string, labels: MetricLabels, value: number): void;
+}
+
+/** Progress of long work (snapshots), shown in the task's status and metrics. */
+export interface TaskProgress {
+  phase: string;
+  done?: number;
+  total?: number;
+  unit?: string;
+  detail?: string;
+}
+
+/** Per-task settings a connector's planTasks() produced, shown on GET /connectors/{n}/tasks. */
+export type TaskConfig = Record<string, string>;
+
+export interface TaskContext {
+  readonly connector: string;
+  readonly taskId: number;
+  /** This task's entry of planTasks(). */
+  readonly taskConfig: TaskConfig;
+  readonly log: Logger;
+  readonly metrics: TaskMetrics;
+  /** Aborted when the task is being stopped. */
+  readonly signal: AbortSignal;
+  reportProgress(progress: TaskProgress | undefined): void;
+  /**
+   * Sink tasks: reports a record that cannot be applied. With errors.tolerance=all it goes to the
+   * dead-letter topic (if one is set) and the task carries on; otherwise this rejects with the error,
+   * which fails the task.
+   */
+  reportBadRecord(record: SinkRecord, error: unknown): Promise<void>;
+}
