@@ -1,13 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: unit tests need no network and start nothing; integration and e2e tests get the real
+// services (PostgreSQL, MariaDB, Kafka, schema registry) from test/support/global-setup.ts.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration suites share one Kafka, PostgreSQL and MariaDB; files isolate by unique names.
-    fileParallelism: true,
-    maxWorkers: 2,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+          // The suites share one Kafka, PostgreSQL and MariaDB; files isolate by unique names.
+          maxWorkers: 2,
+        },
+      },
+    ],
   },
 });
