@@ -1,0 +1,166 @@
+// PostgreSQL 15 from Debian, as a private cluster in <stack>/postgres (never Debian's own 15/main):
+// logical decoding on, TCP on 127.0.0.1 only, and a unix socket in a folder only the cluster's owner
+// (and root) can enter, so `trust` on that socket is the bootstrap path and nothing else is trusted.
+import { chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { aptInstall } from './apt.ts';
+import { isProcessLike, logTail, stopDaemon, writePid } from './daemon.ts';
+import { STACK_ENV } from './endpoints.ts';
+import { ensureDir, isRoot, logFile, stackPath, userIds } from './layout.ts';
+import { asUser, runCommand } from './run-command.ts';
+import { say } from './say.ts';
+import type { StackService } from './service.ts';
+import { StackError } from './stack-error.ts';
+import { waitUntil } from './wait-until.ts';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+const PORT = 5432;
+const NAME = 'postgres';
+
+const home = () => stackPath('postgres');
+const dataDir = () => join(home(), 'data');
+const socketDir = () => join(home(), 'socket');
+const osUser = () => (isRoot() ? 'postgres' : undefined);
+
+function settings(): string {
+  return `# Written by scripts/stack/postgres.ts on every start; edit that file instead.
+listen_addresses = '127.0.0.1'
+port = ${PORT}
+unix_socket_directories = '${socketDir()}'
+wal_level = logical
+max_replication_slots = 32
+max_wal_senders = 32
+max_connections = 200
+password_encryption = 'scram-sha-256'
+`;
+}
+
+const HBA = `# Written by scripts/stack/postgres.ts on every start.
+local all all trust
+local replication all trust
+host all all 127.0.0.1/32 scram-sha-256
+host replication all 127.0.0.1/32 scram-sha-256
+`;
+
+async function install(): Promise<void> {
+  if (!existsSync(join(BIN, 'postgres'))) await aptInstall('PostgreSQL 15', ['postgresql-15']);
+  const owner = osUser() ? userIds('postgres') : undefined;
+  ensureDir(home(), { owner });
+  ensureDir(socketDir(), { mode: 0o700, owner });
+  if (existsSync(join(dataDir(), 'PG_VERSION'))) return;
+  say('PostgreSQL: creating the cluster (initdb)...');
+  ensureDir(dataDir(), { mode: 0o700, owner });
+  const [command, args] = asUser(osUser(), join(BIN, 'initdb'), [
+    '-D',
+    dataDir(),
+    '-U',
+    'postgres',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--no-locale',
+    '-E',
+    'UTF8',
+  ]);
+  await runCommand(command, args, { cwd: home() });
+}
+
+function writeConfig(): void {
+  const conf = join(dataDir(), 'postgresql.conf');
+  const include = "include_if_exists = 'onramp.conf'";
+  const current = readFileSync(conf, 'utf8');
+  if (!current.includes(include)) writeFileSync(conf, `${current.trimEnd()}\n${include}\n`);
+  writeFileSync(join(dataDir(), 'onramp.conf'), settings());
+  writeFileSync(join(dataDir(), 'pg_hba.conf'), HBA);
+  const owner = osUser() ? userIds('postgres') : undefined;
+  if (owner) {
+    for (const file of ['postgresql.conf', 'onramp.conf', 'pg_hba.conf']) {
+      chownSync(join(dataDir(), file), owner.uid, owner.gid);
+    }
+  }
+}
+
+/** The postmaster of our data folder, when it runs without our pid file (e.g. run/ was cleared). */
+function adopt(): number | undefined {
+  const file = join(dataDir(), 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || !isProcessLike(pid, dataDir())) return undefined;
+  writePid(NAME, pid);
+  return pid;
+}
+
+async function start(): Promise<void> {
+  writeConfig();
+  const log = logFile(NAME);
+  closeSync(openSync(log, 'a'));
+  const owner = osUser() ? userIds('postgres') : undefined;
+  if (owner) chownSync(log, owner.uid, owner.gid);
+  say('PostgreSQL: starting...');
+  const [command, args] = asUser(osUser(), join(BIN, 'pg_ctl'), [
+    'start',
+    '-D',
+    dataDir(),
+    '-l',
+    log,
+    '-w',
+    '-t',
+    '60',
+    '-s',
+  ]);
+  try {
+    await runCommand(command, args, { cwd: home() });
+  } catch (error) {
+    throw new StackError(`PostgreSQL did not start: ${(error as Error).message}\n${logTail(NAME)}`);
+  }
+  if (adopt() === undefined)
+    throw new StackError(`PostgreSQL started but left no postmaster.pid\n${logTail(NAME)}`);
+  await bootstrap();
+  await waitUntil('PostgreSQL answering on PG_URL', isReady, { timeoutMs: 30_000, service: NAME });
+}
+
+/** Role onramp and the two databases, idempotently, as the superuser over the private socket. */
+async function bootstrap(): Promise<void> {
+  const client = new pg.Client({ host: socketDir(), port: PORT, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'onramp'");
+    if (role.rowCount === 0) await client.query("CREATE ROLE onramp PASSWORD 'onramp'");
+    await client.query("ALTER ROLE onramp WITH SUPERUSER REPLICATION LOGIN PASSWORD 'onramp'");
+    for (const database of ['onramp', 'schema_registry']) {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER onramp`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function isReady(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: STACK_ENV.PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    const result = await client.query<{ ok: number }>('SELECT 1 AS ok');
+    return result.rows[0]?.ok === 1;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgres: StackService = {
+  name: NAME,
+  title: 'PostgreSQL 15',
+  port: PORT,
+  endpoint: `127.0.0.1:${PORT}`,
+  get processMatch() {
+    return dataDir();
+  },
+  install,
+  start,
+  isReady,
+  adopt,
+  // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client (replication too) to leave.
+  stop: () => stopDaemon(NAME, dataDir(), { signal: 'SIGINT' }),
+};
