@@ -1,0 +1,347 @@
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OnrampError } from '../plugin/errors.ts';
+import type { SourceOffsetEntry, SourcePartition } from '../plugin/index.ts';
+import { AtomicFileWriter, syncDirectory, TEMP_MARKER } from './atomic-file.ts';
+import { fileNameFor } from './file-name.ts';
+import type {
+  ConfigStore,
+  OffsetStore,
+  StatusStore,
+  StoredConnector,
+  StoredStatus,
+  TargetState,
+} from './stores.ts';
+import type { TopicStore } from './topic-store.ts';
+
+// The embedded stores: one JSON file per connector in each of data/connectors, data/offsets,
+// data/status and data/topics. Everything is loaded at open and served from memory; every change is
+// written through (atomically, see atomic-file.ts) before its promise resolves.
+
+export interface FileStores {
+  configs: ConfigStore;
+  offsets: OffsetStore;
+  statuses: StatusStore;
+  topics: TopicStore;
+  /** Waits for every pending write; the stores stay usable. */
+  flush(): Promise<void>;
+}
+
+export async function openFileStores(dataDir: string): Promise<FileStores> {
+  const writer = new AtomicFileWriter();
+  const dirs = {
+    connectors: new JsonDirectory(join(dataDir, 'connectors'), writer),
+    offsets: new JsonDirectory(join(dataDir, 'offsets'), writer),
+    status: new JsonDirectory(join(dataDir, 'status'), writer),
+    topics: new JsonDirectory(join(dataDir, 'topics'), writer),
+  };
+  const [connectors, offsets, statuses, topics] = await Promise.all([
+    dirs.connectors.load(parseConnectorDoc),
+    dirs.offsets.load(parseOffsetsDoc),
+    dirs.status.load(parseStatusDoc),
+    dirs.topics.load(parseTopicsDoc),
+  ]);
+  return {
+    configs: new FileConfigStore(dirs.connectors, connectors),
+    offsets: new FileOffsetStore(dirs.offsets, offsets),
+    statuses: new FileStatusStore(dirs.status, statuses),
+    topics: new FileTopicStore(dirs.topics, topics),
+    flush: () => writer.idle(),
+  };
+}
+
+/** A directory of JSON documents, one per connector. */
+class JsonDirectory {
+  readonly dir: string;
+  private readonly writer: AtomicFileWriter;
+
+  constructor(dir: string, writer: AtomicFileWriter) {
+    this.dir = dir;
+    this.writer = writer;
+  }
+
+  async load<T>(parse: (doc: unknown) => { name: string; value: T }): Promise<Map<string, T>> {
+    await mkdir(this.dir, { recursive: true });
+    const loaded = new Map<string, T>();
+    let removedTemp = false;
+    for (const entry of await readdir(this.dir)) {
+      const path = join(this.dir, entry);
+      if (entry.includes(TEMP_MARKER)) {
+        // A write that never reached its rename: the target still holds the previous content.
+        await unlink(path).catch(() => undefined);
+        removedTemp = true;
+        continue;
+      }
+      if (!entry.endsWith('.json')) continue;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(await readFile(path, 'utf8'));
+      } catch (error) {
+        throw new OnrampError('INTERNAL', `Store file ${path} cannot be read: ${(error as Error).message}`);
+      }
+      try {
+        const { name, value } = parse(doc);
+        loaded.set(name, value);
+      } catch (error) {
+        throw new OnrampError(
+          'INTERNAL',
+          `Store file ${path} has an unexpected shape: ${(error as Error).message}`,
+        );
+      }
+    }
+    if (removedTemp) await syncDirectory(this.dir);
+    return loaded;
+  }
+
+  save(name: string, doc: unknown): Promise<void> {
+    return this.writer.write(join(this.dir, fileNameFor(name)), `${JSON.stringify(doc, null, 2)}\n`);
+  }
+
+  remove(name: string): Promise<void> {
+    return this.writer.write(join(this.dir, fileNameFor(name)), null);
+  }
+}
+
+class FileConfigStore implements ConfigStore {
+  private readonly dir: JsonDirectory;
+  private readonly connectors: Map<string, StoredConnector>;
+
+  constructor(dir: JsonDirectory, connectors: Map<string, StoredConnector>) {
+    this.dir = dir;
+    this.connectors = connectors;
+  }
+
+  list(): StoredConnector[] {
+    return [...this.connectors.values()].map((connector) => structuredClone(connector));
+  }
+
+  get(name: string): StoredConnector | undefined {
+    const connector = this.connectors.get(name);
+    return connector && structuredClone(connector);
+  }
+
+  put(connector: StoredConnector): Promise<void> {
+    const copy = structuredClone(connector);
+    this.connectors.set(copy.name, copy);
+    return this.dir.save(copy.name, copy);
+  }
+
+  delete(name: string): Promise<void> {
+    this.connectors.delete(name);
+    return this.dir.remove(name);
+  }
+}
+
+/** Partitions are compared by content, independent of key order. */
+function partitionKey(partition: SourcePartition): string {
+  return JSON.stringify(Object.entries(partition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+class FileOffsetStore implements OffsetStore {
+  private readonly dir: JsonDirectory;
+  private readonly offsets: Map<string, Map<string, SourceOffsetEntry>>;
+
+  constructor(dir: JsonDirectory, loaded: Map<string, SourceOffsetEntry[]>) {
+    this.dir = dir;
+    this.offsets = new Map(
+      [...loaded].map(([name, entries]) => [
+        name,
+        new Map(entries.map((entry) => [partitionKey(entry.partition), entry])),
+      ]),
+    );
+  }
+
+  get(connector: string): SourceOffsetEntry[] {
+    return structuredClone([...(this.offsets.get(connector)?.values() ?? [])]);
+  }
+
+  put(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffsetEntry['offset'] | null }>,
+  ): Promise<void> {
+    let current = this.offsets.get(connector);
+    if (!current) {
+      current = new Map();
+      this.offsets.set(connector, current);
+    }
+    for (const { partition, offset } of entries) {
+      const key = partitionKey(partition);
+      if (offset === null) current.delete(key);
+      else current.set(key, structuredClone({ partition, offset }));
+    }
+    if (current.size === 0) {
+      this.offsets.delete(connector);
+      return this.dir.remove(connector);
+    }
+    return this.dir.save(connector, { connector, offsets: [...current.values()] });
+  }
+
+  reset(connector: string): Promise<void> {
+    this.offsets.delete(connector);
+    return this.dir.remove(connector);
+  }
+}
+
+interface StatusDoc {
+  connector: StoredStatus | undefined;
+  tasks: Map<number, StoredStatus>;
+}
+
+class FileStatusStore implements StatusStore {
+  private readonly dir: JsonDirectory;
+  private readonly statuses: Map<string, StatusDoc>;
+
+  constructor(dir: JsonDirectory, statuses: Map<string, StatusDoc>) {
+    this.dir = dir;
+    this.statuses = statuses;
+  }
+
+  getConnector(name: string): StoredStatus | undefined {
+    const status = this.statuses.get(name)?.connector;
+    return status && { ...status };
+  }
+
+  getTask(name: string, taskId: number): StoredStatus | undefined {
+    const status = this.statuses.get(name)?.tasks.get(taskId);
+    return status && { ...status };
+  }
+
+  putConnector(name: string, status: StoredStatus): Promise<void> {
+    this.doc(name).connector = { ...status };
+    return this.save(name);
+  }
+
+  putTask(name: string, taskId: number, status: StoredStatus): Promise<void> {
+    this.doc(name).tasks.set(taskId, { ...status });
+    return this.save(name);
+  }
+
+  delete(name: string): Promise<void> {
+    this.statuses.delete(name);
+    return this.dir.remove(name);
+  }
+
+  private doc(name: string): StatusDoc {
+    let doc = this.statuses.get(name);
+    if (!doc) {
+      doc = { connector: undefined, tasks: new Map() };
+      this.statuses.set(name, doc);
+    }
+    return doc;
+  }
+
+  private save(name: string): Promise<void> {
+    const doc = this.doc(name);
+    return this.dir.save(name, {
+      name,
+      connector: doc.connector ?? null,
+      tasks: Object.fromEntries([...doc.tasks].map(([id, status]) => [String(id), status])),
+    });
+  }
+}
+
+class FileTopicStore implements TopicStore {
+  private readonly dir: JsonDirectory;
+  private readonly topics: Map<string, string[]>;
+
+  constructor(dir: JsonDirectory, topics: Map<string, string[]>) {
+    this.dir = dir;
+    this.topics = topics;
+  }
+
+  get(connector: string): string[] {
+    return [...(this.topics.get(connector) ?? [])];
+  }
+
+  put(connector: string, topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return this.delete(connector);
+    this.topics.set(connector, [...topics]);
+    return this.dir.save(connector, { connector, topics });
+  }
+
+  delete(connector: string): Promise<void> {
+    this.topics.delete(connector);
+    return this.dir.remove(connector);
+  }
+}
+
+// --- document parsing: the files are ours, but a hand-edited or foreign file must fail clearly.
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new Error(`${what} must be a string`);
+  return value;
+}
+
+function stringMap(value: unknown, what: string): Record<string, string> {
+  const map = record(value, what);
+  return Object.fromEntries(Object.entries(map).map(([key, item]) => [key, text(item, `${what}.${key}`)]));
+}
+
+const TARGET_STATES: readonly TargetState[] = ['STARTED', 'PAUSED', 'STOPPED'];
+const RUN_STATES: readonly StoredStatus['state'][] = [
+  'UNASSIGNED',
+  'RUNNING',
+  'PAUSED',
+  'STOPPED',
+  'FAILED',
+  'RESTARTING',
+];
+
+function parseConnectorDoc(doc: unknown): { name: string; value: StoredConnector } {
+  const body = record(doc, 'connector');
+  const name = text(body.name, 'name');
+  const targetState = text(body.targetState, 'targetState') as TargetState;
+  if (!TARGET_STATES.includes(targetState)) throw new Error(`targetState ${targetState} is unknown`);
+  if (!Array.isArray(body.tasks)) throw new Error('tasks must be an array');
+  const tasks = body.tasks.map((task, index) => stringMap(task, `tasks[${index}]`));
+  return { name, value: { name, config: stringMap(body.config, 'config'), targetState, tasks } };
+}
+
+function parseOffsetsDoc(doc: unknown): { name: string; value: SourceOffsetEntry[] } {
+  const body = record(doc, 'offsets');
+  const name = text(body.connector, 'connector');
+  if (!Array.isArray(body.offsets)) throw new Error('offsets must be an array');
+  const entries = body.offsets.map((entry, index) => {
+    const item = record(entry, `offsets[${index}]`);
+    return {
+      partition: record(item.partition, `offsets[${index}].partition`) as SourcePartition,
+      offset: record(item.offset, `offsets[${index}].offset`) as SourceOffsetEntry['offset'],
+    };
+  });
+  return { name, value: entries };
+}
+
+function parseStoredStatus(value: unknown, what: string): StoredStatus {
+  const body = record(value, what);
+  const state = text(body.state, `${what}.state`) as StoredStatus['state'];
+  if (!RUN_STATES.includes(state)) throw new Error(`${what}.state ${state} is unknown`);
+  const status: StoredStatus = { state, workerId: text(body.workerId, `${what}.workerId`) };
+  if (body.trace !== undefined) status.trace = text(body.trace, `${what}.trace`);
+  return status;
+}
+
+function parseStatusDoc(doc: unknown): { name: string; value: StatusDoc } {
+  const body = record(doc, 'status');
+  const name = text(body.name, 'name');
+  const connector = body.connector === null ? undefined : parseStoredStatus(body.connector, 'connector');
+  const tasks = new Map(
+    Object.entries(record(body.tasks, 'tasks')).map(([id, status]) => [
+      Number(id),
+      parseStoredStatus(status, `tasks.${id}`),
+    ]),
+  );
+  return { name, value: { connector, tasks } };
+}
+
+function parseTopicsDoc(doc: unknown): { name: string; value: string[] } {
+  const body = record(doc, 'topics');
+  const name = text(body.connector, 'connector');
+  if (!Array.isArray(body.topics)) throw new Error('topics must be an array');
+  return { name, value: body.topics.map((topic, index) => text(topic, `topics[${index}]`)) };
+}
