@@ -1,0 +1,22 @@
+# Onramp service image. Node 24 runs the TypeScript sources directly (type stripping): no build step.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    ONRAMP_REST_HOST=0.0.0.0 \
+    ONRAMP_DATA_DIR=/app/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY src ./src
+COPY connectors ./connectors
+COPY config ./config
+# Code stays root-owned and read-only to the service; only its data folder is writable.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
+USER node
+EXPOSE 8083
+CMD ["node", "src/main.ts"]
