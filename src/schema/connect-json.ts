@@ -1,0 +1,310 @@
+import { OnrampError } from '../plugin/errors.ts';
+import type { ConnectField, ConnectSchema, ConnectType, ConnectValue } from '../plugin/record.ts';
+import { bytesToDecimal, decimalToBytes, formatDecimal, unscaledValue } from './decimal.ts';
+import { decimalScale, isDecimal } from './logical-types.ts';
+
+// Kafka Connect's JsonConverter format: `{"schema": ..., "payload": ...}` with the schema in Connect's
+// JSON shape (keys in the order Connect writes them) and the payload as Connect writes it: bytes and
+// BASE64 decimals as base64, NUMERIC decimals as exact numbers, int64 beyond 2^53 without loss.
+
+export type DecimalFormat = 'BASE64' | 'NUMERIC';
+
+// JSON.rawJSON / the reviver's `context.source` (Node >= 21) are not in TypeScript's lib yet.
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+/** A JSON number whose text a double would not keep (big integers, trailing zeros, many digits). */
+export class NumberText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+const CONNECT_TYPES = new Set<ConnectType>([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'boolean',
+  'string',
+  'bytes',
+  'array',
+  'map',
+  'struct',
+]);
+
+function conversionError(message: string): OnrampError {
+  return new OnrampError('CONVERSION_FAILED', message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connect -> JSON
+
+export function connectSchemaToJson(
+  schema: ConnectSchema,
+  decimals: DecimalFormat = 'BASE64',
+): Record<string, unknown> {
+  const json: Record<string, unknown> = { type: schema.type };
+  if (schema.type === 'array') json.items = connectSchemaToJson(schema.items ?? { type: 'string' }, decimals);
+  if (schema.type === 'map') {
+    json.keys = connectSchemaToJson(schema.keys ?? { type: 'string' }, decimals);
+    json.values = connectSchemaToJson(schema.values ?? { type: 'string' }, decimals);
+  }
+  if (schema.type === 'struct') {
+    json.fields = (schema.fields ?? []).map((field) => ({
+      ...connectSchemaToJson(field, decimals),
+      field: field.field,
+    }));
+  }
+  json.optional = schema.optional ?? false;
+  if (schema.name !== undefined) json.name = schema.name;
+  if (schema.version !== undefined) json.version = schema.version;
+  if (schema.doc !== undefined) json.doc = schema.doc;
+  if (schema.parameters !== undefined) json.parameters = { ...schema.parameters };
+  if (schema.default !== undefined && schema.default !== null)
+    json.default = connectValueToJson(schema, schema.default, decimals);
+  return json;
+}
+
+/** Java's Double/Float.toString, so floats read the way Kafka Connect writes them (1.0, 1.5E7). */
+export function javaFloatText(value: number, single: boolean): unknown {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  if (value === 0) return rawJson(Object.is(value, -0) ? '-0.0' : '0.0');
+  let digits = String(value);
+  if (single) {
+    for (let precision = 1; precision <= 9; precision += 1) {
+      const candidate = Number(value.toPrecision(precision));
+      if (Math.fround(candidate) === value) {
+        digits = String(candidate);
+        break;
+      }
+    }
+  }
+  const magnitude = Math.abs(Number(digits));
+  if (magnitude >= 1e-3 && magnitude < 1e7) return rawJson(/[.e]/.test(digits) ? digits : `${digits}.0`);
+  const [mantissa = digits, exponent = '0'] = Number(digits).toExponential().split('e');
+  return rawJson(`${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`);
+}
+
+/** A value ready for JSON.stringify (big numbers as raw JSON), following `schema`. */
+export function connectValueToJson(
+  schema: ConnectSchema,
+  value: ConnectValue | undefined,
+  decimals: DecimalFormat,
+): unknown {
+  if (value === null || value === undefined) {
+    if (schema.default !== undefined && schema.default !== null)
+      return connectValueToJson(schema, schema.default, decimals);
+    if (schema.optional) return null;
+    throw conversionError(
+      `Conversion error: null value for field that is required and has no default value (${schema.name ?? schema.type})`,
+    );
+  }
+  if (isDecimal(schema)) {
+    const text = typeof value === 'object' ? '' : String(value);
+    if (decimals === 'NUMERIC')
+      return rawJson(formatDecimal(unscaledValue(text, decimalScale(schema)), decimalScale(schema)));
+    return decimalToBytes(text, decimalScale(schema)).toString('base64');
+  }
+  switch (schema.type) {
+    case 'bytes':
+      if (!(value instanceof Uint8Array)) throw conversionError(`Expected bytes, got ${typeof value}`);
+      return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+    case 'int64':
+      return typeof value === 'bigint' ? rawJson(value.toString()) : value;
+    case 'float32':
+    case 'float64':
+      return typeof value === 'number' ? javaFloatText(value, schema.type === 'float32') : value;
+    case 'array': {
+      if (!Array.isArray(value)) throw conversionError(`Expected an array, got ${typeof value}`);
+      const items = schema.items ?? { type: 'string' };
+      return value.map((item) => connectValueToJson(items, item, decimals));
+    }
+    case 'map': {
+      const entries = Object.entries(asObject(value, 'map'));
+      const values = schema.values ?? { type: 'string' };
+      const keys = schema.keys ?? { type: 'string' };
+      if (keys.type === 'string') {
+        return Object.fromEntries(
+          entries.map(([key, item]) => [key, connectValueToJson(values, item, decimals)]),
+        );
+      }
+      // Connect writes maps with non-string keys as [[key, value], ...].
+      return entries.map(([key, item]) => [
+        connectValueToJson(keys, keyFromText(keys, key), decimals),
+        connectValueToJson(values, item, decimals),
+      ]);
+    }
+    case 'struct': {
+      const struct = asObject(value, 'struct');
+      const result: Record<string, unknown> = {};
+      for (const field of schema.fields ?? [])
+        result[field.field] = connectValueToJson(field, struct[field.field], decimals);
+      return result;
+    }
+    default:
+      return typeof value === 'bigint' ? Number(value) : value;
+  }
+}
+
+function keyFromText(schema: ConnectSchema, key: string): ConnectValue {
+  if (schema.type === 'boolean') return key === 'true';
+  if (schema.type.startsWith('int') || schema.type.startsWith('float')) return Number(key);
+  return key;
+}
+
+function asObject(value: ConnectValue, what: string): Record<string, ConnectValue> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+    throw conversionError(`Expected a ${what}, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value;
+}
+
+/** Schemaless data (schemas.enable=false, or a null schema) as Connect writes it. */
+export function schemalessToJson(value: ConnectValue): unknown {
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'bigint' ? rawJson(value.toString()) : value;
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (Array.isArray(value)) return value.map(schemalessToJson);
+  const result: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) result[key] = schemalessToJson(item);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON -> Connect
+
+const keepNumberText: Reviver = (_key, value, context) => {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  const source = context.source;
+  if (/^-?\d+$/.test(source)) return Number.isSafeInteger(value) ? value : BigInt(source);
+  return String(value) === source ? value : new NumberText(source);
+};
+
+/** JSON.parse that loses no digits: unsafe integers become bigint, other lossy numbers NumberText. */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(text, keepNumberText as (this: unknown, key: string, value: unknown) => unknown);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof NumberText)
+  );
+}
+
+export function jsonToConnectSchema(json: unknown): ConnectSchema {
+  if (!isRecord(json) || typeof json.type !== 'string' || !CONNECT_TYPES.has(json.type as ConnectType)) {
+    throw conversionError(`Invalid Connect JSON schema: ${JSON.stringify(json)?.slice(0, 200)}`);
+  }
+  const schema: ConnectSchema = { type: json.type as ConnectType };
+  if (json.optional === true) schema.optional = true;
+  if (typeof json.name === 'string') schema.name = json.name;
+  if (typeof json.version === 'number') schema.version = json.version;
+  if (typeof json.doc === 'string') schema.doc = json.doc;
+  if (isRecord(json.parameters)) {
+    schema.parameters = {};
+    for (const [key, value] of Object.entries(json.parameters))
+      if (typeof value === 'string') schema.parameters[key] = value;
+  }
+  if (schema.type === 'struct') {
+    const fields = Array.isArray(json.fields) ? json.fields : [];
+    schema.fields = fields.map((field): ConnectField => {
+      const name = isRecord(field) && typeof field.field === 'string' ? field.field : '';
+      return { field: name, ...jsonToConnectSchema(field) };
+    });
+  }
+  if (schema.type === 'array') schema.items = jsonToConnectSchema(json.items);
+  if (schema.type === 'map') {
+    schema.keys = jsonToConnectSchema(json.keys);
+    schema.values = jsonToConnectSchema(json.values);
+  }
+  if (json.default !== undefined && json.default !== null)
+    schema.default = jsonToConnectValue(schema, json.default);
+  return schema;
+}
+
+function numberOf(value: unknown, what: string): number {
+  if (typeof value === 'number') return value;
+  if (value instanceof NumberText) return Number(value.text);
+  if (typeof value === 'bigint') return Number(value);
+  throw conversionError(`Expected a number for ${what}, got ${typeof value}`);
+}
+
+export function jsonToConnectValue(schema: ConnectSchema, json: unknown): ConnectValue {
+  if (json === null || json === undefined) {
+    if (schema.default !== undefined && schema.default !== null) return schema.default;
+    if (schema.optional) return null;
+    throw conversionError(`Invalid null value for required ${schema.name ?? schema.type} field`);
+  }
+  if (isDecimal(schema)) {
+    const scale = decimalScale(schema);
+    if (typeof json === 'string') return bytesToDecimal(Buffer.from(json, 'base64'), scale);
+    const text = json instanceof NumberText ? json.text : String(json);
+    return formatDecimal(unscaledValue(text, scale), scale);
+  }
+  switch (schema.type) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'float32':
+    case 'float64':
+      return numberOf(json, schema.type);
+    case 'int64':
+      if (typeof json === 'bigint') return json;
+      if (json instanceof NumberText) return BigInt(json.text);
+      return numberOf(json, schema.type);
+    case 'boolean':
+      if (typeof json !== 'boolean') throw conversionError(`Expected a boolean, got ${typeof json}`);
+      return json;
+    case 'string':
+      if (typeof json !== 'string') throw conversionError(`Expected a string, got ${typeof json}`);
+      return json;
+    case 'bytes':
+      if (typeof json !== 'string') throw conversionError(`Expected base64 bytes, got ${typeof json}`);
+      return Buffer.from(json, 'base64');
+    case 'array': {
+      if (!Array.isArray(json)) throw conversionError(`Expected an array, got ${typeof json}`);
+      const items = schema.items ?? { type: 'string' };
+      return json.map((item) => jsonToConnectValue(items, item));
+    }
+    case 'map': {
+      const values = schema.values ?? { type: 'string' };
+      const result: Record<string, ConnectValue> = {};
+      if (Array.isArray(json)) {
+        for (const pair of json) {
+          if (!Array.isArray(pair) || pair.length !== 2)
+            throw conversionError('Expected [key, value] pairs for a map');
+          result[String(pair[0] instanceof NumberText ? pair[0].text : pair[0])] = jsonToConnectValue(
+            values,
+            pair[1],
+          );
+        }
+        return result;
+      }
+      if (!isRecord(json)) throw conversionError(`Expected a map, got ${typeof json}`);
+      for (const [key, item] of Object.entries(json)) result[key] = jsonToConnectValue(values, item);
+      return result;
+    }
+    case 'struct': {
+      if (!isRecord(json)) throw conversionError(`Expected a struct object, got ${typeof json}`);
+      const result: Record<string, ConnectValue> = {};
+      for (const field of schema.fields ?? [])
+        result[field.field] = jsonToConnectValue(field, json[field.field]);
+      return result;
+    }
+  }
+}
+
+/** Schemaless JSON (no schema to go by): numbers as numbers, big integers as bigint. */
+export function jsonToSchemaless(json: unknown): ConnectValue {
+  if (json instanceof NumberText) return Number(json.text);
+  if (json === null || typeof json !== 'object') return json as ConnectValue;
+  if (Array.isArray(json)) return json.map(jsonToSchemaless);
+  const result: Record<string, ConnectValue> = {};
+  for (const [key, item] of Object.entries(json)) result[key] = jsonToSchemaless(item);
+  return result;
+}

@@ -1,0 +1,143 @@
+import { errorMessage, OnrampError } from '../plugin/errors.ts';
+import { type AvroCodec, codecForAvroText } from './avro-codec.ts';
+
+// The Confluent schema registry REST API, the two calls the Avro converter needs: register (or look
+// up) a schema under a subject, and fetch a schema by id.
+//
+// Why not @kafkajs/confluent-schema-registry's client: its register() first GETs /config/{subject}
+// and throws when the level differs from the one passed in (and PUTs a subject-level config on first
+// use, silently changing governance); its HTTP layer reports a refused connection as "status 400",
+// so "registry down" (retry) cannot be told from "schema rejected" (fail); and the avsc types it
+// returns by id drop the `connect.*` properties sinks need. Kafka Connect's AvroConverter does a
+// plain POST /subjects/{subject}/versions, which is what this does.
+
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+
+export interface RegistryOptions {
+  /** One URL or a comma-separated list (tried in order while unreachable). */
+  url: string;
+  /** `user:password` for HTTP basic auth (Confluent's basic.auth.user.info). */
+  userInfo?: string;
+  timeoutMs?: number;
+}
+
+export class SchemaRegistry {
+  readonly urls: readonly string[];
+  private readonly authorization: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly ids = new Map<string, Promise<number>>();
+  private readonly codecs = new Map<number, Promise<AvroCodec>>();
+
+  constructor(options: RegistryOptions) {
+    this.urls = options.url
+      .split(',')
+      .map((url) => url.trim().replace(/\/+$/, ''))
+      .filter((url) => url !== '');
+    if (this.urls.length === 0) throw new OnrampError('INVALID_CONFIG', 'schema.registry.url is empty');
+    this.authorization = options.userInfo
+      ? `Basic ${Buffer.from(options.userInfo).toString('base64')}`
+      : undefined;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * The id of `codec`'s schema under `subject` (TopicNameStrategy: `<topic>-key` / `<topic>-value`),
+   * registering it unless `autoRegister` is false. Memoized: the registry is asked once per
+   * (subject, schema) for the life of the process.
+   */
+  idFor(subject: string, codec: AvroCodec, autoRegister = true): Promise<number> {
+    const key = `${subject}\u0000${codec.fingerprint}`;
+    let id = this.ids.get(key);
+    if (!id) {
+      const path = `/subjects/${encodeURIComponent(subject)}${autoRegister ? '/versions' : ''}`;
+      id = this.request('POST', path, { schema: codec.avroText }, subject).then((body) =>
+        readId(body, subject),
+      );
+      id.catch(() => this.ids.delete(key));
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The codec for a schema id, fetched once and kept (ids are immutable in a registry). */
+  codecById(id: number): Promise<AvroCodec> {
+    let codec = this.codecs.get(id);
+    if (!codec) {
+      codec = this.request('GET', `/schemas/ids/${id}`, undefined, `schema id ${id}`).then((body) => {
+        const { schema, schemaType } = (body ?? {}) as { schema?: unknown; schemaType?: unknown };
+        if (schemaType !== undefined && schemaType !== 'AVRO') {
+          throw new OnrampError('CONVERSION_FAILED', `Schema id ${id} is ${String(schemaType)}, not Avro`);
+        }
+        if (typeof schema !== 'string')
+          throw new OnrampError('CONVERSION_FAILED', `Registry returned no schema for id ${id}`);
+        return codecForAvroText(schema);
+      });
+      codec.catch(() => this.codecs.delete(id));
+      this.codecs.set(id, codec);
+    }
+    return codec;
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body: unknown, what: string): Promise<unknown> {
+    let lastError: unknown;
+    for (const url of this.urls) {
+      let response: Response;
+      try {
+        response = await fetch(url + path, {
+          method,
+          headers: {
+            accept: CONTENT_TYPE,
+            ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
+            ...(this.authorization ? { authorization: this.authorization } : {}),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (error) {
+        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+        lastError = new OnrampError(
+          'REGISTRY_UNAVAILABLE',
+          `Schema registry ${url} is unreachable: ${errorMessage(cause)}`,
+          { cause },
+        );
+        continue;
+      }
+      const text = await response.text();
+      const parsed = parseJson(text);
+      if (response.ok) return parsed;
+      throw httpError(response.status, url, what, parsed, text);
+    }
+    throw lastError;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readId(body: unknown, subject: string): number {
+  const id = (body as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'number')
+    throw new OnrampError('SCHEMA_REJECTED', `Registry returned no schema id for ${subject}`);
+  return id;
+}
+
+function httpError(status: number, url: string, what: string, body: unknown, text: string): OnrampError {
+  const message = (body as { message?: unknown } | undefined)?.message;
+  const detail = `${what}: HTTP ${status} ${typeof message === 'string' ? message : text.slice(0, 200)}`;
+  if (status >= 500 || status === 408 || status === 429) {
+    return new OnrampError('REGISTRY_UNAVAILABLE', `Schema registry ${url} failed for ${detail}`);
+  }
+  if (status === 401 || status === 403) {
+    return new OnrampError('REGISTRY_UNAVAILABLE', `Schema registry ${url} refused access for ${detail}`, {
+      retriable: false,
+    });
+  }
+  if (what.startsWith('schema id'))
+    return new OnrampError('CONVERSION_FAILED', `Schema registry has no ${detail}`);
+  return new OnrampError('SCHEMA_REJECTED', `Schema registry rejected the schema for subject ${detail}`);
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectSchema } from '../../../src/plugin/index.ts';
+import { JsonConverter } from '../../../src/schema/json-converter.ts';
+import {
+  envelopeSchema,
+  keySchema,
+  sampleEnvelope,
+  sampleKey,
+} from '../../support/runtime/debezium-sample.ts';
+
+// What Kafka Connect's JsonConverter (schemas.enable=true) writes for the same Debezium event.
+const ROW_FIELDS =
+  '[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"first_name"},' +
+  '{"type":"string","optional":true,"field":"email"},' +
+  '{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,' +
+  '"parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"price"},' +
+  '{"type":"int64","optional":true,"name":"io.debezium.time.MicroTimestamp","version":1,"field":"created"},' +
+  '{"type":"int16","optional":false,"field":"tiny"}]';
+const SCHEMA =
+  '{"type":"struct","fields":[' +
+  `{"type":"struct","fields":${ROW_FIELDS},"optional":true,"name":"dbserver1.inventory.customers.Value","field":"before"},` +
+  `{"type":"struct","fields":${ROW_FIELDS},"optional":true,"name":"dbserver1.inventory.customers.Value","field":"after"},` +
+  '{"type":"struct","fields":[{"type":"string","optional":false,"field":"version"},' +
+  '{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"name"},' +
+  '{"type":"int64","optional":false,"field":"ts_ms"},' +
+  '{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,' +
+  '"parameters":{"allowed":"true,last,false,incremental"},"default":"false","field":"snapshot"},' +
+  '{"type":"string","optional":false,"field":"db"},{"type":"int64","optional":true,"field":"lsn"},' +
+  '{"type":"int64","optional":true,"field":"txId"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"},' +
+  '{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"},' +
+  '{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},' +
+  '{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"}' +
+  '],"optional":false,"name":"dbserver1.inventory.customers.Envelope","version":1}';
+const PAYLOAD =
+  '{"before":null,"after":{"id":1,"first_name":"name-1","email":"user1@example.com","price":"BM4=","created":1700000000123456,"tiny":-3},' +
+  '"source":{"version":"2.7.0.Final","connector":"postgresql","name":"dbserver1","ts_ms":1700000000123,"snapshot":"false",' +
+  '"db":"inventory","lsn":24023129,"txId":1152921504606847748},"op":"c","ts_ms":1700000000200,"transaction":null}';
+
+describe('JsonConverter', () => {
+  it('writes a Debezium envelope exactly as Kafka Connect does (schema + payload)', async () => {
+    const converter = new JsonConverter();
+    const bytes = await converter.fromConnect('t', false, {
+      schema: envelopeSchema,
+      value: sampleEnvelope(1),
+    });
+    expect(bytes?.toString()).toBe(`{"schema":${SCHEMA},"payload":${PAYLOAD}}`);
+    const key = await converter.fromConnect('t', true, { schema: keySchema, value: sampleKey(1) });
+    expect(key?.toString()).toBe(
+      '{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,' +
+        '"name":"dbserver1.inventory.customers.Key"},"payload":{"id":1}}',
+    );
+  });
+
+  it('reads back what it wrote: schema, big int64 and decimals intact', async () => {
+    const converter = new JsonConverter();
+    const bytes = await converter.fromConnect('t', false, {
+      schema: envelopeSchema,
+      value: sampleEnvelope(2),
+    });
+    const back = await converter.toConnect('t', false, bytes);
+    expect(back?.schema).toEqual(envelopeSchema);
+    expect(back?.value).toEqual(sampleEnvelope(2));
+  });
+
+  it('writes NUMERIC decimals as exact numbers and floats as Java prints them', async () => {
+    const schema: ConnectSchema = {
+      type: 'struct',
+      fields: [
+        {
+          field: 'd',
+          type: 'bytes',
+          name: 'org.apache.kafka.connect.data.Decimal',
+          parameters: { scale: '2' },
+        },
+        { field: 'f', type: 'float64' },
+        { field: 'g', type: 'float32' },
+        { field: 'h', type: 'float64' },
+      ],
+    };
+    const converter = new JsonConverter({ decimalFormat: 'NUMERIC', schemasEnable: false });
+    const bytes = await converter.fromConnect('t', false, {
+      schema,
+      value: { d: '12.3', f: 1, g: Math.fround(0.1), h: 12345678.5 },
+    });
+    expect(bytes?.toString()).toBe('{"d":12.30,"f":1.0,"g":0.1,"h":1.23456785E7}');
+    const withSchema = new JsonConverter({ decimalFormat: 'NUMERIC' });
+    const back = await withSchema.toConnect(
+      't',
+      false,
+      await withSchema.fromConnect('t', false, { schema, value: { d: '-0.50', f: 2.5, g: 1, h: 0 } }),
+    );
+    expect(back?.value).toEqual({ d: '-0.50', f: 2.5, g: 1, h: 0 });
+  });
+
+  it('passes tombstones and schemaless JSON through', async () => {
+    const converter = new JsonConverter({ schemasEnable: false });
+    expect(await converter.fromConnect('t', false, null)).toBeNull();
+    expect(await converter.toConnect('t', false, null)).toBeNull();
+    expect(
+      await converter.toConnect('t', false, Buffer.from('{"a":[1,2.5,"x"],"big":9007199254740993}')),
+    ).toEqual({
+      schema: null,
+      value: { a: [1, 2.5, 'x'], big: 9007199254740993n },
+    });
+  });
+
+  it('rejects plain JSON when schemas are enabled, naming the setting', async () => {
+    await expect(new JsonConverter().toConnect('t', false, Buffer.from('{"a":1}'))).rejects.toThrow(
+      /schemas.enable=false/,
+    );
+  });
+});
