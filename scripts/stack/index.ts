@@ -12,6 +12,7 @@ import { say } from './say.ts';
 import { schemaRegistry } from './schema-registry.ts';
 import type { StackService } from './service.ts';
 import { StackError } from './stack-error.ts';
+import { withUpLock } from './up-lock.ts';
 import { waitUntil } from './wait-until.ts';
 
 export type { StackEnv } from './endpoints.ts';
@@ -74,6 +75,10 @@ async function settle(tasks: Promise<void>[]): Promise<void> {
 /** Installs what is missing, starts what is not running, and resolves once all four answer. */
 export async function stackUp(): Promise<StackEnv> {
   ensureStackDirs();
+  return await withUpLock(bringUp);
+}
+
+async function bringUp(): Promise<StackEnv> {
   say(`stack folder ${stackPath()} (logs in ${stackPath('logs')})`);
   const installed = new Map(SERVICES.map((service) => [service, install(service)]));
   const up = async (service: StackService, after: Promise<void>[] = []) => {
@@ -86,7 +91,11 @@ export async function stackUp(): Promise<StackEnv> {
     postgresUp,
     up(mariadb, [postgresUp.catch(() => undefined)]),
     up(kafka, [postgresUp.catch(() => undefined)]),
-    up(schemaRegistry, [postgresUp]),
+    up(schemaRegistry, [
+      postgresUp.catch(() => {
+        throw new StackError(`${schemaRegistry.title}: not started, it stores its schemas in PostgreSQL`);
+      }),
+    ]),
   ]);
   return { ...STACK_ENV };
 }

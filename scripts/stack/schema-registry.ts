@@ -1,7 +1,7 @@
 // AxonOps Schema Registry (Confluent REST API compatible, Apache-2.0), built from the Go module proxy
 // and storing its schemas in the stack's PostgreSQL (database schema_registry): schema ids inside
 // messages already in Kafka must still resolve after a restart.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { spawnDaemon, stopDaemon } from './daemon.ts';
@@ -60,10 +60,12 @@ async function install(): Promise<void> {
   say(`building the schema registry (${MODULE}@${VERSION}) from the Go module proxy...`);
   // `go install ...@latest` needs the proxy's version list, which is refused here; a pinned
   // `go get` into a throwaway module works.
-  const build = ensureDir(stackPath('build', 'schema-registry'));
+  // A fresh module each time: a go.mod left by another Go version could demand a newer toolchain.
+  const build = stackPath('build', 'schema-registry');
+  rmSync(build, { recursive: true, force: true });
+  ensureDir(build);
   const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
-  if (!existsSync(join(build, 'go.mod')))
-    await runCommand(go, ['mod', 'init', 'srbuild'], { cwd: build, env });
+  await runCommand(go, ['mod', 'init', 'srbuild'], { cwd: build, env });
   await runCommand(go, ['get', `${MODULE}/cmd/schema-registry@${VERSION}`], { cwd: build, env });
   await runCommand(go, ['build', '-o', binary(), `${MODULE}/cmd/schema-registry`], { cwd: build, env });
   writeFileSync(versionStamp(), VERSION);
