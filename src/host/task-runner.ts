@@ -23,6 +23,11 @@ export interface TaskSpec {
   taskConfig: TaskConfig;
   /** Called on every state change (RUNNING, PAUSED, FAILED with trace, ...). */
   onStatus(status: TaskStatus): void;
+  /**
+   * Called with each topic the task writes (source) or reads (sink); repeats are cheap. The host
+   * tracks them for GET /connectors/{n}/topics (KIP-558) and lineage.
+   */
+  onTopic?(topic: string): void;
 }
 
 export interface RunningTask {
