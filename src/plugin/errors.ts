@@ -5,6 +5,8 @@
 export const ERRORS = {
   // REST and connector management
   ROUTE_NOT_FOUND: { status: 404, retriable: false, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, retriable: false, title: 'Method not allowed on this route' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, title: 'Unsupported request content type' },
   CONNECTOR_NOT_FOUND: { status: 404, retriable: false, title: 'Connector not found' },
   TASK_NOT_FOUND: { status: 404, retriable: false, title: 'Task not found' },
   PLUGIN_NOT_FOUND: { status: 404, retriable: false, title: 'Unknown connector plugin' },
