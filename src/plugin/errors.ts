@@ -11,6 +11,8 @@ export const ERRORS = {
   TASK_NOT_FOUND: { status: 404, retriable: false, title: 'Task not found' },
   PLUGIN_NOT_FOUND: { status: 404, retriable: false, title: 'Unknown connector plugin' },
   LOGGER_NOT_FOUND: { status: 404, retriable: false, title: 'Unknown logger' },
+  // Kafka Connect answers an invalid level on PUT /admin/loggers/{name} with 404 (a quirk we keep).
+  INVALID_LOG_LEVEL: { status: 404, retriable: false, title: 'Invalid log level' },
   CONNECTOR_EXISTS: { status: 409, retriable: false, title: 'Connector already exists' },
   CONFLICT: { status: 409, retriable: false, title: 'Conflicting operation in progress' },
   BAD_REQUEST: { status: 400, retriable: false, title: 'Bad request' },
