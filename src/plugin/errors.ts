@@ -35,6 +35,13 @@ export const ERRORS = {
   DATABASE_UNAVAILABLE: { status: 503, retriable: true, title: 'Database is unreachable' },
   DATABASE_ERROR: { status: 500, retriable: false, title: 'Database error' },
   TASK_FAILED: { status: 500, retriable: false, title: 'Task failed' },
+  // PostgreSQL source
+  PG_WAL_LEVEL: { status: 400, retriable: false, title: 'PostgreSQL wal_level is not logical' },
+  PG_REPLICATION_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks the REPLICATION privilege' },
+  PG_PUBLICATION_MISSING: { status: 400, retriable: false, title: 'Publication does not exist' },
+  PG_SLOT_IN_USE: { status: 409, retriable: true, title: 'Replication slot is in use by another connection' },
+  PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
+  PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },
 } as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
