@@ -1,0 +1,310 @@
+import type {
+  BatchControl,
+  ConsumerSubscription,
+  IncomingBatch,
+  IncomingMessage,
+  RecordConsumer,
+} from '../kafka/types.ts';
+import type {
+  FieldError,
+  SchemaAndValue,
+  SinkPlugin,
+  SinkRecord,
+  SinkTask,
+  TaskMetrics,
+} from '../plugin/index.ts';
+import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
+import type { TaskConverters } from '../schema/converter-factory.ts';
+import { DeadLetterQueue } from './dead-letter.ts';
+import { ErrorPolicy, type FailureSite, ToleranceExceededError } from './error-policy.ts';
+import type { RootLogger } from './logger.ts';
+import type { RunningTask, TaskSpec } from './task-runner.ts';
+import {
+  type AttemptContext,
+  prepareTask,
+  type RunnerDeps,
+  superviseTask,
+  taskContext,
+} from './task-supervisor.ts';
+
+// Sink tasks: consume (group connect-<connector>) -> convert -> transforms -> task.put -> task.flush
+// -> commit offsets. Kafka offsets are committed only after the sink flushed (and any dead letter
+// was acknowledged), so a crash or failure redelivers instead of losing records.
+
+/** A single message transform for sink records: the record to deliver, or null to drop it. */
+export type SinkTransform = ((record: SinkRecord) => SinkRecord | null) & { readonly className?: string };
+
+export interface SinkRunnerDeps extends RunnerDeps {
+  transforms?: readonly SinkTransform[];
+}
+
+export function startSinkTask(spec: TaskSpec, deps: SinkRunnerDeps): RunningTask {
+  return superviseTask(spec, deps, (attempt, log, metrics) =>
+    runSinkAttempt(spec, deps, attempt, log, metrics),
+  );
+}
+
+/** The consumer group and topics of a sink connector, as Kafka Connect derives them. */
+export function sinkSubscription(
+  connector: string,
+  config: Readonly<Record<string, string>>,
+  errors: FieldError[],
+): ConsumerSubscription {
+  const topics = (config.topics ?? '')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter((topic) => topic !== '');
+  const topicsRegex = config['topics.regex']?.trim() ?? '';
+  if (topics.length > 0 && topicsRegex !== '') {
+    errors.push({ field: 'topics', message: 'topics and topics.regex are mutually exclusive.' });
+  } else if (topics.length === 0 && topicsRegex === '') {
+    errors.push({ field: 'topics', message: 'Must configure one of topics or topics.regex' });
+  }
+  const deadLetter = config['errors.deadletterqueue.topic.name']?.trim();
+  if (deadLetter && topics.includes(deadLetter)) {
+    errors.push({
+      field: 'errors.deadletterqueue.topic.name',
+      message: `The DLQ topic '${deadLetter}' may not be included in the list of topics ('topics=${topics.join(',')}') consumed by the connector`,
+    });
+  }
+  const groupId = config['consumer.override.group.id']?.trim() || `connect-${connector}`;
+  return topicsRegex !== '' ? { groupId, topicsRegex } : { groupId, topics };
+}
+
+function coordinates(topic: string, partition: number, offset: string): string {
+  return `${topic}\u0000${partition}\u0000${offset}`;
+}
+
+async function runSinkAttempt(
+  spec: TaskSpec,
+  deps: SinkRunnerDeps,
+  attempt: AttemptContext,
+  log: RootLogger,
+  metrics: TaskMetrics,
+): Promise<void> {
+  if (spec.plugin.kind !== 'sink')
+    throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a sink connector`);
+  const plugin: SinkPlugin = spec.plugin;
+  let subscription: ConsumerSubscription | undefined;
+  const prepared = prepareTask(spec, deps.converters, (errors) => {
+    subscription = sinkSubscription(spec.connector, spec.config, errors);
+  });
+  if (!subscription) throw new OnrampError('INTERNAL', 'no subscription');
+  const { policy: policyConfig } = prepared;
+  const deadLetter = policyConfig.deadLetterTopic
+    ? new DeadLetterQueue({
+        topic: policyConfig.deadLetterTopic,
+        replicationFactor: policyConfig.deadLetterReplicationFactor,
+        contextHeaders: policyConfig.deadLetterContextHeaders,
+        connector: spec.connector,
+        taskId: spec.taskId,
+        producer: () => deps.ports.producer(`${spec.connector}-${spec.taskId}-dlq`),
+      })
+    : undefined;
+  const policy = new ErrorPolicy(policyConfig, {
+    log,
+    metrics,
+    ...(deadLetter && {
+      deadLetter: async (failure) => {
+        if (!failure.message) return;
+        await deadLetter.send(failure);
+        metrics.inc('dlq_records_total');
+      },
+    }),
+  });
+  const consumer = deps.ports.consumer(subscription, `${spec.connector}-${spec.taskId}`);
+  const task = plugin.createTask();
+  const className = plugin.aliases[0] ?? plugin.name;
+  const inFlight = new Map<string, IncomingMessage>();
+  const closeOnAbort = () => void consumer.close();
+  attempt.signal.addEventListener('abort', closeOnAbort, { once: true });
+  try {
+    const context = taskContext(spec, attempt, log, metrics, (record, error) =>
+      policy.tolerate({
+        stage: 'TASK_PUT',
+        className,
+        origin: { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset },
+        error,
+        ...(() => {
+          const message = inFlight.get(coordinates(record.topic, record.kafkaPartition, record.kafkaOffset));
+          return message ? { message } : {};
+        })(),
+      }),
+    );
+    await task.start(prepared.config, context);
+    await consumer.connect();
+    attempt.onPauseChange((paused) => (paused ? consumer.pause() : consumer.resume()));
+    if (attempt.paused) consumer.pause();
+    attempt.started();
+    const pipeline = new SinkPipeline(
+      spec,
+      deps,
+      policy,
+      prepared.converters,
+      consumer,
+      task,
+      metrics,
+      className,
+      inFlight,
+      attempt,
+    );
+    if (!attempt.signal.aborted) await consumer.run((batch, control) => pipeline.handle(batch, control));
+  } finally {
+    attempt.signal.removeEventListener('abort', closeOnAbort);
+    await consumer.close().catch(() => undefined);
+    await task
+      .stop()
+      .catch((error: unknown) => log.warn({ err: error }, `task stop failed: ${errorMessage(error)}`));
+    await deadLetter?.close().catch(() => undefined);
+  }
+}
+
+class SinkPipeline {
+  private readonly spec: TaskSpec;
+  private readonly deps: SinkRunnerDeps;
+  private readonly policy: ErrorPolicy;
+  private readonly converters: TaskConverters;
+  private readonly consumer: RecordConsumer;
+  private readonly task: SinkTask<unknown>;
+  private readonly metrics: TaskMetrics;
+  private readonly className: string;
+  private readonly inFlight: Map<string, IncomingMessage>;
+  private readonly attempt: AttemptContext;
+  private readonly topicsSeen = new Set<string>();
+
+  constructor(
+    spec: TaskSpec,
+    deps: SinkRunnerDeps,
+    policy: ErrorPolicy,
+    converters: TaskConverters,
+    consumer: RecordConsumer,
+    task: SinkTask<unknown>,
+    metrics: TaskMetrics,
+    className: string,
+    inFlight: Map<string, IncomingMessage>,
+    attempt: AttemptContext,
+  ) {
+    this.spec = spec;
+    this.deps = deps;
+    this.policy = policy;
+    this.converters = converters;
+    this.consumer = consumer;
+    this.task = task;
+    this.metrics = metrics;
+    this.className = className;
+    this.inFlight = inFlight;
+    this.attempt = attempt;
+  }
+
+  /** One topic-partition batch; true once it is flushed and its offsets committed. */
+  async handle(batch: IncomingBatch, control: BatchControl): Promise<boolean> {
+    if (this.attempt.paused) return false;
+    const { signal } = this.attempt;
+    if (!this.topicsSeen.has(batch.topic)) {
+      this.topicsSeen.add(batch.topic);
+      this.spec.onTopic?.(batch.topic);
+    }
+    this.inFlight.clear();
+    const records: SinkRecord[] = [];
+    for (const message of batch.messages) {
+      this.inFlight.set(coordinates(message.topic, message.partition, message.offset), message);
+      const record = await this.decode(message, signal);
+      if (record) records.push(record);
+    }
+    this.metrics.set('sink_in_flight_records', {}, records.length);
+    if (records.length > 0) await this.put(records, batch);
+    await control.heartbeat().catch(() => undefined);
+    await this.task.flush();
+    this.inFlight.clear();
+    if (!control.isActive()) return false;
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) {
+      await this.consumer.commit([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+      ]);
+    }
+    this.metrics.inc('sink_records_total', {}, records.length);
+    this.metrics.inc('sink_batches_total');
+    this.metrics.set('sink_in_flight_records', {}, 0);
+    this.attempt.healthy();
+    return true;
+  }
+
+  private async put(records: SinkRecord[], batch: IncomingBatch): Promise<void> {
+    try {
+      await this.task.put(records);
+    } catch (error) {
+      if (isRetriable(error) || error instanceof ToleranceExceededError) throw error;
+      const first = records[0]?.kafkaOffset;
+      const last = records[records.length - 1]?.kafkaOffset;
+      throw new OnrampError(
+        error instanceof OnrampError ? error.code : 'RECORD_FAILED',
+        `TASK_PUT failed in ${this.className} for records topic=${batch.topic}, partition=${batch.partition}, offsets ${first}..${last}: ${errorMessage(error)}`,
+        { cause: error, retriable: false },
+      );
+    }
+  }
+
+  /** The SinkRecord for `message`, or undefined when its failure was tolerated (or a transform dropped it). */
+  private async decode(message: IncomingMessage, signal: AbortSignal): Promise<SinkRecord | undefined> {
+    const { key: keyConverter, value: valueConverter } = this.converters;
+    const origin = () => ({ topic: message.topic, partition: message.partition, offset: message.offset });
+    let key: SchemaAndValue | null | undefined;
+    try {
+      key = await keyConverter.toConnect(message.topic, true, message.key);
+    } catch (error) {
+      const site: FailureSite = {
+        stage: 'KEY_CONVERTER',
+        className: keyConverter.className,
+        origin,
+        message,
+      };
+      key = await this.policy.recover(
+        site,
+        error,
+        () => keyConverter.toConnect(message.topic, true, message.key),
+        signal,
+      );
+      if (key === undefined) return undefined;
+    }
+    let value: SchemaAndValue | null | undefined;
+    try {
+      value = await valueConverter.toConnect(message.topic, false, message.value);
+    } catch (error) {
+      const site: FailureSite = {
+        stage: 'VALUE_CONVERTER',
+        className: valueConverter.className,
+        origin,
+        message,
+      };
+      value = await this.policy.recover(
+        site,
+        error,
+        () => valueConverter.toConnect(message.topic, false, message.value),
+        signal,
+      );
+      if (value === undefined) return undefined;
+    }
+    let record: SinkRecord | null | undefined = {
+      topic: message.topic,
+      kafkaPartition: message.partition,
+      kafkaOffset: message.offset,
+      timestamp: message.timestamp,
+      key,
+      value,
+      headers: message.headers,
+    };
+    for (const transform of this.deps.transforms ?? []) {
+      const current: SinkRecord = record;
+      const site: FailureSite = {
+        stage: 'TRANSFORMATION',
+        className: transform.className ?? transform.name,
+        origin,
+        message,
+      };
+      record = await this.policy.execute(site, () => transform(current), signal);
+      if (!record) return undefined;
+    }
+    return record;
+  }
+}

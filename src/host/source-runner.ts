@@ -1,0 +1,241 @@
+import type { OutgoingMessage, RecordProducer, TopicSettings } from '../kafka/types.ts';
+import type {
+  SchemaAndValue,
+  SourceOffsetEntry,
+  SourcePlugin,
+  SourceRecord,
+  SourceTask,
+  TaskMetrics,
+} from '../plugin/index.ts';
+import { errorMessage, OnrampError } from '../plugin/index.ts';
+import type { TaskConverters } from '../schema/converter-factory.ts';
+import { ErrorPolicy, type FailureSite, type RecordOrigin } from './error-policy.ts';
+import type { RootLogger } from './logger.ts';
+import type { RunningTask, TaskSpec } from './task-runner.ts';
+import {
+  type AttemptContext,
+  prepareTask,
+  type RunnerDeps,
+  superviseTask,
+  taskContext,
+} from './task-supervisor.ts';
+
+// Source tasks: poll -> transforms -> convert -> produce (acks=all) -> store offsets -> task.commit.
+// One batch is in flight at a time: the task is not polled again until the previous batch is
+// acknowledged by Kafka and its offsets stored, which is the backpressure that reaches the source.
+// Nothing is stored, and nothing committed upstream, before Kafka acknowledged it.
+
+/** A single message transform for source records: the record to send, or null to drop it. */
+export type SourceTransform = ((record: SourceRecord) => SourceRecord | null) & {
+  readonly className?: string;
+};
+
+export interface SourceRunnerDeps extends RunnerDeps {
+  transforms?: readonly SourceTransform[];
+}
+
+export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): RunningTask {
+  return superviseTask(spec, deps, (attempt, log, metrics) =>
+    runSourceAttempt(spec, deps, attempt, log, metrics),
+  );
+}
+
+/** Kafka Connect's topic.creation.default.* settings for topics the task creates on first use. */
+export function topicCreationSettings(config: Readonly<Record<string, string>>): TopicSettings {
+  const settings: TopicSettings = {};
+  const partitions = Number(config['topic.creation.default.partitions']);
+  const replication = Number(config['topic.creation.default.replication.factor']);
+  if (Number.isInteger(partitions) && partitions > 0) settings.partitions = partitions;
+  if (Number.isInteger(replication) && replication > 0) settings.replicationFactor = replication;
+  return settings;
+}
+
+/** The latest offset of each source partition in `records` (records are in order). */
+export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEntry[] {
+  const latest = new Map<string, SourceOffsetEntry>();
+  let lastPartition: SourceRecord['sourcePartition'] | undefined;
+  let lastKey = '';
+  for (const record of records) {
+    if (record.sourcePartition !== lastPartition) {
+      lastPartition = record.sourcePartition;
+      lastKey = JSON.stringify(
+        Object.entries(record.sourcePartition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+    }
+    latest.delete(lastKey);
+    latest.set(lastKey, { partition: record.sourcePartition, offset: record.sourceOffset });
+  }
+  return [...latest.values()];
+}
+
+function renderKey(key: SchemaAndValue | null): string {
+  if (key === null) return 'null';
+  try {
+    const text = JSON.stringify(key.value, (_name, value: unknown) =>
+      typeof value === 'bigint'
+        ? value.toString()
+        : value instanceof Uint8Array
+          ? Buffer.from(value).toString('base64')
+          : value,
+    );
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  } catch {
+    return String(key.value);
+  }
+}
+
+async function runSourceAttempt(
+  spec: TaskSpec,
+  deps: SourceRunnerDeps,
+  attempt: AttemptContext,
+  log: RootLogger,
+  metrics: TaskMetrics,
+): Promise<void> {
+  if (spec.plugin.kind !== 'source')
+    throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
+  const plugin: SourcePlugin = spec.plugin;
+  const prepared = prepareTask(spec, deps.converters);
+  const policy = new ErrorPolicy(prepared.policy, { log, metrics });
+  const className = plugin.aliases[0] ?? plugin.name;
+  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`);
+  const task = plugin.createTask();
+  try {
+    await producer.connect();
+    const context = taskContext(spec, attempt, log, metrics, (record, error) =>
+      policy.tolerate({
+        stage: 'TASK_POLL',
+        className,
+        origin: { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset },
+        error,
+      }),
+    );
+    await task.start(prepared.config, context, deps.offsets.get(spec.connector));
+    attempt.started();
+    const pipeline = new SourcePipeline(spec, deps, policy, prepared.converters, producer, task, metrics);
+    await pipeline.run(attempt);
+  } finally {
+    await task
+      .stop()
+      .catch((error: unknown) => log.warn({ err: error }, `task stop failed: ${errorMessage(error)}`));
+    await producer.close().catch(() => undefined);
+  }
+}
+
+class SourcePipeline {
+  private readonly spec: TaskSpec;
+  private readonly deps: SourceRunnerDeps;
+  private readonly policy: ErrorPolicy;
+  private readonly converters: TaskConverters;
+  private readonly producer: RecordProducer;
+  private readonly task: SourceTask<unknown>;
+  private readonly metrics: TaskMetrics;
+  private readonly topicSettings: TopicSettings;
+  private readonly topicsSeen = new Set<string>();
+
+  constructor(
+    spec: TaskSpec,
+    deps: SourceRunnerDeps,
+    policy: ErrorPolicy,
+    converters: TaskConverters,
+    producer: RecordProducer,
+    task: SourceTask<unknown>,
+    metrics: TaskMetrics,
+  ) {
+    this.spec = spec;
+    this.deps = deps;
+    this.policy = policy;
+    this.converters = converters;
+    this.producer = producer;
+    this.task = task;
+    this.metrics = metrics;
+    this.topicSettings = topicCreationSettings(spec.config);
+  }
+
+  async run(attempt: AttemptContext): Promise<void> {
+    const { signal } = attempt;
+    while (!signal.aborted) {
+      if (attempt.paused) {
+        await attempt.whenRunnable();
+        continue;
+      }
+      const records = await this.task.poll(signal);
+      if (records.length === 0) continue;
+      // Once polled, a batch is finished even while stopping: produced, stored and committed.
+      await this.process(records, signal);
+      attempt.healthy();
+    }
+  }
+
+  private async process(records: readonly SourceRecord[], signal: AbortSignal): Promise<void> {
+    this.metrics.set('source_in_flight_records', {}, records.length);
+    const messages: OutgoingMessage[] = [];
+    for (const record of records) {
+      const message = await this.convert(record, signal);
+      if (message) messages.push(message);
+    }
+    await this.producer.send(messages, this.topicSettings);
+    for (const message of messages) {
+      if (this.topicsSeen.has(message.topic)) continue;
+      this.topicsSeen.add(message.topic);
+      this.spec.onTopic?.(message.topic);
+    }
+    const offsets = latestOffsets(records);
+    await this.deps.offsets.put(this.spec.connector, offsets);
+    await this.task.commit(offsets);
+    this.metrics.inc('source_records_total', {}, messages.length);
+    this.metrics.inc('source_batches_total');
+    this.metrics.set('source_in_flight_records', {}, 0);
+  }
+
+  /** The message for `record`, or undefined when a transform dropped it or its failure was tolerated. */
+  private async convert(input: SourceRecord, signal: AbortSignal): Promise<OutgoingMessage | undefined> {
+    let record: SourceRecord | null | undefined = input;
+    const origin = (): RecordOrigin => ({ topic: input.topic, key: renderKey(input.key) });
+    for (const transform of this.deps.transforms ?? []) {
+      const current: SourceRecord = record;
+      const site: FailureSite = {
+        stage: 'TRANSFORMATION',
+        className: transform.className ?? transform.name,
+        origin,
+      };
+      record = await this.policy.execute(site, () => transform(current), signal);
+      if (!record) return undefined;
+    }
+    const { key: keyConverter, value: valueConverter } = this.converters;
+    const converted: SourceRecord = record;
+    let key: Buffer | null | undefined;
+    try {
+      key = await keyConverter.fromConnect(converted.topic, true, converted.key);
+    } catch (error) {
+      const site: FailureSite = { stage: 'KEY_CONVERTER', className: keyConverter.className, origin };
+      key = await this.policy.recover(
+        site,
+        error,
+        () => keyConverter.fromConnect(converted.topic, true, converted.key),
+        signal,
+      );
+      if (key === undefined) return undefined;
+    }
+    let value: Buffer | null | undefined;
+    try {
+      value = await valueConverter.fromConnect(converted.topic, false, converted.value);
+    } catch (error) {
+      const site: FailureSite = { stage: 'VALUE_CONVERTER', className: valueConverter.className, origin };
+      value = await this.policy.recover(
+        site,
+        error,
+        () => valueConverter.fromConnect(converted.topic, false, converted.value),
+        signal,
+      );
+      if (value === undefined) return undefined;
+    }
+    return {
+      topic: converted.topic,
+      key,
+      value,
+      ...(converted.kafkaPartition !== undefined && { partition: converted.kafkaPartition }),
+      ...(converted.headers !== undefined && { headers: converted.headers }),
+      ...(converted.timestamp !== undefined && { timestamp: converted.timestamp }),
+    };
+  }
+}

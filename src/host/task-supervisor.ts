@@ -1,0 +1,287 @@
+import type { KafkaPorts } from '../kafka/types.ts';
+import type {
+  ConfigOf,
+  FieldError,
+  Fields,
+  Logger,
+  SinkRecord,
+  TaskContext,
+  TaskMetrics,
+  TaskProgress,
+} from '../plugin/index.ts';
+import { errorMessage, isRetriable, OnrampError, parseConfig } from '../plugin/index.ts';
+import type { ConverterFactory, TaskConverters } from '../schema/converter-factory.ts';
+import type { OffsetStore } from '../stores/stores.ts';
+import { Backoff, describeFailure, type ErrorPolicyConfig, parseErrorPolicy, pause } from './error-policy.ts';
+import type { RootLogger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { RunningTask, TaskSpec, TaskStatus } from './task-runner.ts';
+
+// Runs one task as a series of attempts. An attempt is one life of the connector's task (start,
+// work, stop). A retriable failure (Kafka, registry or database unavailable) ends the attempt and a
+// new one starts after an exponential backoff, showing RESTARTING with the reason meanwhile; any
+// other failure is final (FAILED with the trace). Pause/resume and stop reach the attempt through
+// its context.
+
+export interface AttemptContext {
+  /** Aborted when the task stops or the attempt is abandoned. */
+  readonly signal: AbortSignal;
+  readonly paused: boolean;
+  /** Resolves once not paused (or the attempt is aborted). */
+  whenRunnable(): Promise<void>;
+  onPauseChange(listener: (paused: boolean) => void): void;
+  /** The task is started and Kafka reachable: status RUNNING (or PAUSED). */
+  started(): void;
+  /** A batch went through end to end: the restart backoff starts over. */
+  healthy(): void;
+  reportProgress(progress: TaskProgress | undefined): void;
+}
+
+export type Attempt = (context: AttemptContext) => Promise<void>;
+
+export interface SupervisorOptions {
+  log: Logger;
+  metrics: TaskMetrics;
+  retryDelayMaxMs: number;
+  /** How long stop() waits for the in-flight batch and the task's own stop. */
+  stopTimeoutMs: number;
+  attempt: Attempt;
+}
+
+/** An attempt that lived this long before failing is not a crash loop: the backoff starts over. */
+const STABLE_MS = 60_000;
+
+export class TaskSupervisor implements RunningTask {
+  private readonly spec: TaskSpec;
+  private readonly options: SupervisorOptions;
+  private current: TaskStatus = { state: 'UNASSIGNED' };
+  private progress: TaskProgress | undefined;
+  private paused = false;
+  private stopping = false;
+  private readonly stopController = new AbortController();
+  private pauseListeners: Array<(paused: boolean) => void> = [];
+  private resumeWaiters: Array<() => void> = [];
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(spec: TaskSpec, options: SupervisorOptions) {
+    this.spec = spec;
+    this.options = options;
+  }
+
+  get status(): TaskStatus {
+    return this.current;
+  }
+
+  start(): this {
+    this.loop = this.run().catch((error: unknown) => {
+      this.options.log.error({ err: error }, 'task supervisor crashed');
+      this.setStatus({ state: 'FAILED', trace: describeFailure(error) });
+    });
+    return this;
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const listener of this.pauseListeners) listener(true);
+    if (this.current.state === 'RUNNING') this.setStatus({ state: 'PAUSED' });
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const listener of this.pauseListeners) listener(false);
+    this.wakeWaiters();
+    if (this.current.state === 'PAUSED') this.setStatus({ state: 'RUNNING' });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopController.abort();
+    this.wakeWaiters();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.stopTimeoutMs);
+    });
+    const outcome = await Promise.race([this.loop.then(() => 'stopped' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.options.log.warn(
+        { timeoutMs: this.options.stopTimeoutMs },
+        'task did not stop in time; abandoning it',
+      );
+    }
+  }
+
+  private setStatus(status: TaskStatus): void {
+    this.current = this.progress === undefined ? status : { ...status, progress: this.progress };
+    try {
+      this.spec.onStatus(this.current);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'status listener failed');
+    }
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async run(): Promise<void> {
+    const backoff = new Backoff(this.options.retryDelayMaxMs);
+    while (!this.stopping) {
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      this.stopController.signal.addEventListener('abort', abort, { once: true });
+      this.pauseListeners = [];
+      const startedAt = Date.now();
+      try {
+        await this.options.attempt(this.contextFor(controller.signal, backoff));
+        if (this.stopping) return;
+        throw new OnrampError('TASK_FAILED', 'The task ended without being stopped', { retriable: true });
+      } catch (error) {
+        controller.abort();
+        if (this.stopping) return;
+        if (!isRetriable(error)) {
+          this.options.log.error({ err: error }, `task failed: ${errorMessage(error)}`);
+          this.setStatus({ state: 'FAILED', trace: describeFailure(error) });
+          return;
+        }
+        if (Date.now() - startedAt > STABLE_MS) backoff.reset();
+        const delay = backoff.next();
+        this.options.metrics.inc('task_restarts_total');
+        this.options.log.warn(
+          { err: error, delayMs: delay },
+          `task restarting in ${delay} ms: ${errorMessage(error)}`,
+        );
+        this.setStatus({
+          state: 'RESTARTING',
+          trace: `Retrying in ${delay} ms (attempt ${backoff.attempts}) after a retriable failure:\n${describeFailure(error)}`,
+        });
+        await pause(delay, this.stopController.signal);
+      } finally {
+        this.stopController.signal.removeEventListener('abort', abort);
+      }
+    }
+  }
+
+  private contextFor(signal: AbortSignal, backoff: Backoff): AttemptContext {
+    const isPaused = () => this.paused;
+    return {
+      signal,
+      get paused() {
+        return isPaused();
+      },
+      whenRunnable: () =>
+        this.paused && !signal.aborted
+          ? new Promise<void>((resolve) => {
+              this.resumeWaiters.push(resolve);
+              signal.addEventListener('abort', () => resolve(), { once: true });
+            })
+          : Promise.resolve(),
+      onPauseChange: (listener) => {
+        this.pauseListeners.push(listener);
+      },
+      started: () => {
+        if (!signal.aborted) this.setStatus({ state: this.paused ? 'PAUSED' : 'RUNNING' });
+      },
+      healthy: () => {
+        backoff.reset();
+      },
+      reportProgress: (progress) => {
+        this.progress = progress;
+        const { progress: _previous, ...status } = this.current;
+        this.setStatus(status);
+      },
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the source and sink runners.
+
+/** What both runners are built from (createKafkaRuntime wires them). */
+export interface RunnerDeps {
+  ports: KafkaPorts;
+  converters: ConverterFactory;
+  offsets: OffsetStore;
+  log: RootLogger;
+  metrics: Metrics;
+  /** stop() waits this long for the in-flight batch (default 10 s). */
+  stopTimeoutMs?: number;
+}
+
+export interface PreparedTask {
+  /** The plugin's typed config (from its ConfigDef). */
+  config: ConfigOf<Fields>;
+  policy: ErrorPolicyConfig;
+  converters: TaskConverters;
+}
+
+/**
+ * Parses everything a task runs on: the plugin's own fields, the framework's errors.* settings and
+ * the converters. Every problem is reported at once, naming its field; a bad config is not retriable.
+ */
+export function prepareTask(
+  spec: TaskSpec,
+  factory: ConverterFactory,
+  more: (errors: FieldError[]) => void = () => {},
+): PreparedTask {
+  const parsed = parseConfig(spec.plugin.config, spec.config);
+  const errors = [...parsed.errors];
+  const { policy, errors: policyErrors } = parseErrorPolicy(spec.config);
+  errors.push(...policyErrors);
+  let converters: TaskConverters | undefined;
+  try {
+    converters = factory.forConfig(spec.config);
+  } catch (error) {
+    const field = /configuration ([\w.]+)/.exec(errorMessage(error))?.[1] ?? 'converter';
+    errors.push({ field, message: errorMessage(error) });
+  }
+  more(errors);
+  if (errors.length > 0 || !converters) {
+    const lines = errors.map(({ field, message }) => `  ${field}: ${message}`);
+    throw new OnrampError(
+      'INVALID_CONFIG',
+      `Connector configuration is invalid (${errors.length} error(s)):\n${lines.join('\n')}`,
+    );
+  }
+  return { config: parsed.values, policy, converters };
+}
+
+export function taskContext(
+  spec: TaskSpec,
+  attempt: AttemptContext,
+  log: Logger,
+  metrics: TaskMetrics,
+  reportBadRecord: (record: SinkRecord, error: unknown) => Promise<void>,
+): TaskContext {
+  return {
+    connector: spec.connector,
+    taskId: spec.taskId,
+    taskConfig: spec.taskConfig,
+    log,
+    metrics,
+    signal: attempt.signal,
+    reportProgress: (progress) => attempt.reportProgress(progress),
+    reportBadRecord,
+  };
+}
+
+/** A TaskSupervisor for `spec`, started; the attempt does the runner-specific work. */
+export function superviseTask(
+  spec: TaskSpec,
+  deps: RunnerDeps,
+  attempt: (context: AttemptContext, log: RootLogger, metrics: TaskMetrics) => Promise<void>,
+): RunningTask {
+  const log = deps.log.child({ connector: spec.connector, task: spec.taskId });
+  const metrics = deps.metrics.forTask(spec.connector, spec.taskId);
+  return new TaskSupervisor(spec, {
+    log,
+    metrics,
+    retryDelayMaxMs: parseErrorPolicy(spec.config).policy.retryDelayMaxMs,
+    stopTimeoutMs: deps.stopTimeoutMs ?? 10_000,
+    attempt: (context) => attempt(context, log, metrics),
+  }).start();
+}

@@ -1,0 +1,104 @@
+import type { Cluster } from '../host/cluster.ts';
+import type { RootLogger } from '../host/logger.ts';
+import type { Metrics } from '../host/metrics.ts';
+import { type SinkTransform, startSinkTask } from '../host/sink-runner.ts';
+import { type SourceTransform, startSourceTask } from '../host/source-runner.ts';
+import type { RunningTask, TaskRunner, TaskSpec } from '../host/task-runner.ts';
+import type { RunnerDeps } from '../host/task-supervisor.ts';
+import { ConverterFactory } from '../schema/converter-factory.ts';
+import type { OffsetStore } from '../stores/stores.ts';
+import { createKafkaClient } from './kafka-client.ts';
+import { KafkaCluster } from './kafka-cluster.ts';
+import { KafkaRecordConsumer } from './record-consumer.ts';
+import { KafkaRecordProducer } from './record-producer.ts';
+import { TopicAdmin } from './topic-admin.ts';
+import type { KafkaPorts } from './types.ts';
+
+export type { KafkaPorts, RecordConsumer, RecordProducer } from './types.ts';
+
+export interface KafkaRuntimeOptions {
+  brokers: string[];
+  /** The host's schema registry; converters may override it with `*.schema.registry.url`. */
+  schemaRegistryUrl: string;
+  clientId: string;
+  log: RootLogger;
+  metrics: Metrics;
+  offsets: OffsetStore;
+  workerId: string;
+  /** How long stopping a task waits for its in-flight batch (default 10 s). */
+  taskStopTimeoutMs?: number;
+  /** Single message transforms hook (none are configured from connector configs yet). */
+  sourceTransforms?: readonly SourceTransform[];
+  sinkTransforms?: readonly SinkTransform[];
+}
+
+export interface KafkaRuntime {
+  runner: TaskRunner;
+  cluster: Cluster;
+  /** Stops every task still running, then closes the Kafka connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The Kafka side of the host: task runners (source and sink) and the Cluster seam. Nothing connects
+ * here: clients connect on first use, so the service starts (and shows why tasks wait) while Kafka
+ * is down.
+ */
+export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
+  const log = options.log.child({ component: 'kafka-runtime', workerId: options.workerId });
+  const kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId, log });
+  const admin = new TopicAdmin(kafka);
+  const ports: KafkaPorts = {
+    producer: () => new KafkaRecordProducer(kafka, admin),
+    consumer: (subscription) => new KafkaRecordConsumer(kafka, subscription),
+  };
+  const deps: RunnerDeps = {
+    ports,
+    converters: new ConverterFactory({ schemaRegistryUrl: options.schemaRegistryUrl }),
+    offsets: options.offsets,
+    log: options.log,
+    metrics: options.metrics,
+    ...(options.taskStopTimeoutMs !== undefined && { stopTimeoutMs: options.taskStopTimeoutMs }),
+  };
+  const running = new Set<RunningTask>();
+
+  const runner: TaskRunner = {
+    start(spec: TaskSpec): RunningTask {
+      const task =
+        spec.plugin.kind === 'source'
+          ? startSourceTask(spec, {
+              ...deps,
+              ...(options.sourceTransforms && { transforms: options.sourceTransforms }),
+            })
+          : startSinkTask(spec, {
+              ...deps,
+              ...(options.sinkTransforms && { transforms: options.sinkTransforms }),
+            });
+      running.add(task);
+      return {
+        get status() {
+          return task.status;
+        },
+        pause: () => task.pause(),
+        resume: () => task.resume(),
+        stop: async () => {
+          try {
+            await task.stop();
+          } finally {
+            running.delete(task);
+          }
+        },
+      };
+    },
+  };
+
+  return {
+    runner,
+    cluster: new KafkaCluster(admin),
+    close: async () => {
+      await Promise.all([...running].map((task) => task.stop().catch(() => undefined)));
+      running.clear();
+      await admin.close();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { OnrampError } from '../plugin/errors.ts';
+import type { RecordHeader } from '../plugin/record.ts';
+import { CLIENT_RETRY } from './kafka-client.ts';
+import { kafkaError } from './kafka-errors.ts';
+import type {
+  BatchControl,
+  ConsumerSubscription,
+  IncomingBatch,
+  IncomingMessage,
+  RecordConsumer,
+  TopicOffset,
+} from './types.ts';
+
+export function fromKafkaHeaders(headers: IHeaders | undefined): RecordHeader[] {
+  const result: RecordHeader[] = [];
+  if (!headers) return result;
+  for (const [key, value] of Object.entries(headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const item of values)
+      result.push({
+        key,
+        value: item === undefined || item === null ? null : Buffer.isBuffer(item) ? item : String(item),
+      });
+  }
+  return result;
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: fromKafkaHeaders(message.headers),
+  };
+}
+
+/** Kafka Connect matches topics.regex against the whole name (Java's Matcher#matches). */
+export function wholeTopicRegex(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (error) {
+    throw new OnrampError(
+      'INVALID_CONFIG',
+      `Invalid value ${pattern} for configuration topics.regex: ${String(error)}`,
+    );
+  }
+}
+
+/**
+ * A sink task's consumer: group `connect-<connector>`, manual commits only, one topic-partition batch
+ * at a time. kafkajs does not restart itself on failure here: the task runner decides (back off and
+ * rejoin), so a failure surfaces as the rejection of run().
+ */
+export class KafkaRecordConsumer implements RecordConsumer {
+  private readonly consumer: Consumer;
+  private readonly subscription: ConsumerSubscription;
+  private readonly assigned = new Set<string>();
+  private paused = false;
+  private stopped = false;
+
+  constructor(kafka: Kafka, subscription: ConsumerSubscription) {
+    this.subscription = subscription;
+    this.consumer = kafka.consumer({
+      groupId: subscription.groupId,
+      sessionTimeout: 45_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+      retry: { ...CLIENT_RETRY, restartOnFailure: async () => false },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned.clear();
+      for (const topic of Object.keys(payload.memberAssignment)) this.assigned.add(topic);
+      if (this.paused) this.applyPause();
+    });
+  }
+
+  async connect(): Promise<void> {
+    const { topics, topicsRegex } = this.subscription;
+    try {
+      await this.consumer.connect();
+      if (topicsRegex !== undefined && topicsRegex !== '') {
+        await this.consumer.subscribe({ topics: [wholeTopicRegex(topicsRegex)], fromBeginning: true });
+      } else {
+        await this.consumer.subscribe({ topics: [...(topics ?? [])], fromBeginning: true });
+      }
+    } catch (error) {
+      throw kafkaError(error, `joining consumer group ${this.subscription.groupId}`);
+    }
+  }
+
+  async run(onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+        fail(kafkaError(payload.error, 'consuming')),
+      );
+      this.consumer.on(this.consumer.events.STOP, () => resolve());
+      this.consumer
+        .run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 1,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+            if (failed || this.stopped || batch.messages.length === 0) return;
+            const incoming: IncomingBatch = {
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages.map((message) => toIncoming(batch.topic, batch.partition, message)),
+            };
+            try {
+              // A batch in flight when the consumer stops is still finished (committed): only a
+              // revoked partition or a failure makes it stale.
+              const handled = await onBatch(incoming, { heartbeat, isActive: () => !isStale() && !failed });
+              if (handled) resolveOffset(batch.lastOffset());
+            } catch (error) {
+              fail(error);
+            }
+          },
+        })
+        .catch((error: unknown) => fail(kafkaError(error, 'starting the consumer')));
+    });
+  }
+
+  async commit(offsets: readonly TopicOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      );
+    } catch (error) {
+      throw kafkaError(error, `committing offsets of group ${this.subscription.groupId}`);
+    }
+  }
+
+  assignedTopics(): string[] {
+    return [...this.assigned];
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.applyPause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    const topics = this.pausableTopics();
+    try {
+      if (topics.length > 0) this.consumer.resume(topics.map((topic) => ({ topic })));
+    } catch {
+      // Not running yet: nothing is paused.
+    }
+  }
+
+  private pausableTopics(): string[] {
+    return [...new Set([...this.assigned, ...(this.subscription.topics ?? [])])];
+  }
+
+  private applyPause(): void {
+    const topics = this.pausableTopics();
+    try {
+      if (topics.length > 0) this.consumer.pause(topics.map((topic) => ({ topic })));
+    } catch {
+      // Not running yet: the GROUP_JOIN listener pauses once partitions are assigned.
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}

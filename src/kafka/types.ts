@@ -1,0 +1,96 @@
+import type { RecordHeader } from '../plugin/record.ts';
+
+// What the runners need of Kafka, in our own types: the kafkajs client stays inside src/kafka.
+
+export interface OutgoingMessage {
+  topic: string;
+  /** Unset: the Java-compatible partitioner picks by key (murmur2), like Kafka Connect. */
+  partition?: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: readonly RecordHeader[];
+  /** Milliseconds since the epoch; defaults to the send time. */
+  timestamp?: number;
+}
+
+export interface TopicSettings {
+  /** Partitions for topics created on first use (default 1). */
+  partitions?: number;
+  /** Replication factor for created topics (default min(3, brokers)). */
+  replicationFactor?: number;
+}
+
+export interface RecordProducer {
+  /** Connects now (sends connect on demand too); rejects with KAFKA_UNAVAILABLE when Kafka is down. */
+  connect(): Promise<void>;
+  /**
+   * Sends the messages in order and resolves once Kafka acknowledged every one of them (acks=all).
+   * Topics are created on first use. Rejects with an OnrampError (KAFKA_UNAVAILABLE is retriable).
+   */
+  send(messages: readonly OutgoingMessage[], topics?: TopicSettings): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  /** int64 as a decimal string */
+  offset: string;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+}
+
+export interface BatchControl {
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** False once the partition was revoked or the consumer failed (stop early, commit nothing). */
+  isActive(): boolean;
+}
+
+export interface TopicOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read (last processed + 1), int64 as a decimal string. */
+  offset: string;
+}
+
+export interface ConsumerSubscription {
+  groupId: string;
+  topics?: readonly string[];
+  /** Kafka Connect's topics.regex, matched against the whole topic name. */
+  topicsRegex?: string;
+}
+
+export interface RecordConsumer {
+  /** Connects and subscribes; rejects with KAFKA_UNAVAILABLE when Kafka is down. */
+  connect(): Promise<void>;
+  /**
+   * Joins the group and calls `onBatch` per fetched topic-partition batch, one at a time, until
+   * closed (resolves) or failed (rejects, also when `onBatch` throws). `onBatch` resolves true once
+   * the batch is done (committed); false leaves it to be fetched again.
+   */
+  run(onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>): Promise<void>;
+  /** Commits offsets to the group (explicitly; there is no auto-commit). */
+  commit(offsets: readonly TopicOffset[]): Promise<void>;
+  /** Stops fetching from (resumes) every assigned topic-partition. */
+  pause(): void;
+  resume(): void;
+  /** Leaves the group; an in-flight onBatch is allowed to finish. */
+  close(): Promise<void>;
+  /** Topics this consumer has been assigned so far. */
+  assignedTopics(): string[];
+}
+
+/** What the runners get from the Kafka runtime. */
+export interface KafkaPorts {
+  producer(name: string): RecordProducer;
+  consumer(subscription: ConsumerSubscription, name: string): RecordConsumer;
+}
