@@ -1,0 +1,518 @@
+import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
+import { defineConfig, errorMessage, field, parseConfig } from '../plugin/index.ts';
+import {
+  isOnlyPlaceholder,
+  type PlaceholderSources,
+  resolvePlaceholdersCollecting,
+} from './config-placeholders.ts';
+
+// The settings every connector has (Kafka Connect's ConnectorConfig / SinkConnectorConfig), and
+// validation in Kafka Connect's ConfigInfos shape: host fields + plugin fields, then the plugin's
+// cross-field check(), then its connectivity probe(), every error reported at once.
+
+const errorHandling = 'Error Handling';
+const product = 'Data Product';
+
+const commonFields = {
+  name: field.string({
+    doc: 'Globally unique name to use for this connector.',
+    required: true,
+    displayName: 'Connector name',
+  }),
+  'connector.class': field.class({
+    doc: 'Name or alias of the class for this connector, e.g. io.debezium.connector.postgresql.PostgresConnector or PostgresConnector.',
+    required: true,
+    displayName: 'Connector class',
+  }),
+  'tasks.max': field.int({
+    doc: 'Maximum number of tasks to use for this connector.',
+    default: 1,
+    importance: 'HIGH',
+    displayName: 'Tasks max',
+  }),
+  'key.converter': field.class({
+    doc: 'Converter class for record keys; the host default is io.confluent.connect.avro.AvroConverter. Sub-keys key.converter.* are passed to it.',
+    importance: 'LOW',
+    displayName: 'Key converter class',
+  }),
+  'value.converter': field.class({
+    doc: 'Converter class for record values; the host default is io.confluent.connect.avro.AvroConverter. Sub-keys value.converter.* are passed to it.',
+    importance: 'LOW',
+    displayName: 'Value converter class',
+  }),
+  'header.converter': field.class({
+    doc: 'Converter class for record headers.',
+    importance: 'LOW',
+    displayName: 'Header converter class',
+  }),
+  'config.action.reload': field.enum(['none', 'restart'] as const)({
+    doc: 'What to do when a config provider reports changed values: none, or restart the connector.',
+    default: 'restart',
+    importance: 'LOW',
+    displayName: 'Reload action',
+  }),
+  transforms: field.list({
+    doc: 'Aliases of the single message transforms to apply, in order.',
+    default: [],
+    group: 'Transforms',
+    importance: 'LOW',
+    displayName: 'Transforms',
+  }),
+  predicates: field.list({
+    doc: 'Aliases of the predicates used by transforms.',
+    default: [],
+    group: 'Predicates',
+    importance: 'LOW',
+    displayName: 'Predicates',
+  }),
+  'errors.retry.timeout': field.long({
+    doc: 'Maximum milliseconds a failed operation is retried; 0 means no retries, -1 infinite.',
+    default: 0,
+    group: errorHandling,
+    displayName: 'Retry Timeout for Errors',
+  }),
+  'errors.retry.delay.max.ms': field.long({
+    doc: 'Maximum milliseconds between consecutive retries of a failed operation.',
+    default: 60000,
+    group: errorHandling,
+    displayName: 'Maximum Delay Between Retries for Errors',
+  }),
+  'errors.tolerance': field.enum(['none', 'all'] as const)({
+    doc: 'none: a record that fails conversion, transformation or delivery fails the task. all: such records are skipped.',
+    default: 'none',
+    group: errorHandling,
+    displayName: 'Error Tolerance',
+  }),
+  'errors.log.enable': field.boolean({
+    doc: 'Log each error and the failed operation.',
+    default: false,
+    group: errorHandling,
+    displayName: 'Log Errors',
+  }),
+  'errors.log.include.messages': field.boolean({
+    doc: 'Include the failed record (topic, partition, offset, key, value) in the error log.',
+    default: false,
+    group: errorHandling,
+    displayName: 'Log Error Details',
+  }),
+  'product.domain': field.string({
+    doc: 'Data mesh domain that owns the data this connector moves.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.name': field.string({
+    doc: 'Name of the data product this connector publishes or consumes.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.owner': field.string({
+    doc: 'Owner (team or person) of the data product.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.description': field.string({
+    doc: 'What the data product holds and is for.',
+    group: product,
+    importance: 'LOW',
+    width: 'LONG',
+  }),
+};
+
+const sinkFields = {
+  topics: field.list({
+    doc: 'Topics to consume; exactly one of topics and topics.regex must be set.',
+    default: [],
+    importance: 'HIGH',
+    displayName: 'Topics',
+  }),
+  'topics.regex': field.string({
+    doc: 'Regular expression of the topics to consume; exactly one of topics and topics.regex must be set.',
+    default: '',
+    importance: 'HIGH',
+    displayName: 'Topics regex',
+  }),
+  'errors.deadletterqueue.topic.name': field.string({
+    doc: 'Topic that records failing with errors.tolerance=all are written to; empty disables the dead letter queue.',
+    default: '',
+    group: errorHandling,
+    displayName: 'Dead Letter Queue Topic Name',
+  }),
+  'errors.deadletterqueue.topic.replication.factor': field.int({
+    doc: 'Replication factor used when the dead letter queue topic is created.',
+    default: 3,
+    group: errorHandling,
+    displayName: 'Dead Letter Queue Topic Replication Factor',
+  }),
+  'errors.deadletterqueue.context.headers.enable': field.boolean({
+    doc: 'Add __connect.errors.* headers with the failure context to dead letter queue records.',
+    default: false,
+    group: errorHandling,
+    displayName: 'Enable Error Context Headers',
+  }),
+};
+
+export type HostSourceConfig = ConfigOf<typeof commonFields>;
+export type HostSinkConfig = ConfigOf<typeof commonFields & typeof sinkFields>;
+
+function checkCommon(config: HostSourceConfig, raw?: Readonly<Record<string, string>>): FieldError[] {
+  const errors: FieldError[] = [];
+  if (config['tasks.max'] < 1) {
+    errors.push({
+      field: 'tasks.max',
+      message: `Invalid value ${config['tasks.max']} for configuration tasks.max: Value must be at least 1`,
+    });
+  }
+  if (raw) {
+    for (const [list, prefix] of [
+      [config.transforms, 'transforms'],
+      [config.predicates, 'predicates'],
+    ] as const) {
+      for (const alias of list) {
+        const key = `${prefix}.${alias}.type`;
+        if (!raw[key])
+          errors.push({
+            field: key,
+            message: `Missing required configuration "${key}" which has no default value.`,
+          });
+      }
+    }
+  }
+  return errors;
+}
+
+function checkSink(config: HostSinkConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  const hasTopics = config.topics.length > 0;
+  const regex = config['topics.regex'];
+  if (hasTopics && regex !== '') {
+    const message = 'topics and topics.regex are mutually exclusive options, but both are set.';
+    errors.push({ field: 'topics', message }, { field: 'topics.regex', message });
+  } else if (!hasTopics && regex === '') {
+    const message = 'Must configure one of topics or topics.regex';
+    errors.push({ field: 'topics', message }, { field: 'topics.regex', message });
+  }
+  if (regex !== '') {
+    try {
+      new RegExp(regex);
+    } catch (error) {
+      errors.push({
+        field: 'topics.regex',
+        message: `Invalid regular expression ${regex}: ${errorMessage(error)}`,
+      });
+    }
+  }
+  const dlq = config['errors.deadletterqueue.topic.name'];
+  if (dlq !== '' && config.topics.includes(dlq)) {
+    errors.push({
+      field: 'errors.deadletterqueue.topic.name',
+      message: `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=${config.topics.join(',')}') consumed by the connector`,
+    });
+  }
+  return errors;
+}
+
+/** The host's own ConfigDef for a connector kind; `raw` lets check() see transform sub-keys. */
+export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<string, string>>): ConfigDef {
+  if (kind === 'source') {
+    return defineConfig(commonFields, { check: (config) => checkCommon(config, raw) });
+  }
+  return defineConfig(
+    { ...commonFields, ...sinkFields },
+    { check: (config) => [...checkCommon(config, raw), ...checkSink(config)] },
+  );
+}
+
+/** Host settings read by the host itself (parsing a stored, validated config). */
+export function tasksMax(raw: Readonly<Record<string, string>>): number {
+  const value = Number.parseInt(raw['tasks.max'] ?? '1', 10);
+  return Number.isFinite(value) && value >= 1 ? value : 1;
+}
+
+/** Key prefixes that are known settings although no field declares them. */
+const PREFIX_GROUPS: ReadonlyArray<[RegExp, string, string]> = [
+  [/^transforms\./, 'Transforms', 'Setting of a single message transform.'],
+  [/^predicates\./, 'Predicates', 'Setting of a predicate.'],
+  [
+    /^(key|value|header)\.converter\./,
+    'Converters',
+    'Setting passed to a converter (e.g. schemas.enable, schema.registry.url).',
+  ],
+  [
+    /^(producer|consumer|admin)\.override\./,
+    'Client Overrides',
+    'Kafka client setting overridden for this connector.',
+  ],
+];
+
+export function isKnownPrefixedKey(key: string): boolean {
+  return PREFIX_GROUPS.some(([pattern]) => pattern.test(key));
+}
+
+/** Keys whose values are secrets even though no plugin field declares them as PASSWORD. */
+const SECRET_KEY = /(password|secret|sasl\.jaas\.config|basic\.auth\.user\.info|credentials)$/i;
+
+/** Names (and aliases) of the plugin's PASSWORD fields plus host-level secret keys. */
+function isSecretKey(key: string, plugin: ConnectorPlugin | undefined): boolean {
+  if (SECRET_KEY.test(key)) return true;
+  if (!plugin) return false;
+  for (const [name, spec] of Object.entries(plugin.config.fields)) {
+    if (spec.type === 'PASSWORD' && (name === key || spec.aliases?.includes(key))) return true;
+  }
+  return false;
+}
+
+/** The stored config as GET shows it: placeholders as stored, secret values as "[hidden]". */
+export function hideSecrets(
+  config: Readonly<Record<string, string>>,
+  plugin: ConnectorPlugin | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      isSecretKey(key, plugin) && !isOnlyPlaceholder(value) ? '[hidden]' : value,
+    ]),
+  );
+}
+
+// --- Kafka Connect's ConfigInfos (PUT /connector-plugins/{p}/config/validate)
+
+export interface ConfigKeyInfo {
+  name: string;
+  type: string;
+  required: boolean;
+  default_value: string | null;
+  importance: string;
+  documentation: string;
+  group: string;
+  order: number;
+  width: string;
+  display_name: string;
+  dependents: string[];
+}
+
+export interface ConfigValueInfo {
+  name: string;
+  value: string | null;
+  recommended_values: string[];
+  errors: string[];
+  visible: boolean;
+}
+
+export interface ConfigInfo {
+  definition: ConfigKeyInfo;
+  value: ConfigValueInfo;
+}
+
+export interface ConfigInfos {
+  name: string;
+  error_count: number;
+  groups: string[];
+  configs: ConfigInfo[];
+}
+
+/** ConfigKeyInfo for a declared field (GET /connector-plugins/{p}/config and validate). */
+export function configKeyInfo(name: string, spec: FieldSpec<unknown>, order: number): ConfigKeyInfo {
+  return {
+    name,
+    type: spec.type,
+    required: spec.presence === 'required',
+    default_value: spec.defaultValue ?? null,
+    importance: spec.importance,
+    documentation: spec.doc,
+    group: spec.group,
+    order,
+    width: spec.width,
+    display_name: spec.displayName ?? name,
+    dependents: [],
+  };
+}
+
+/** Describes a ConfigDef as Kafka Connect's list of ConfigKeyInfo, ordered within each group. */
+export function describeFields(fields: Fields): ConfigKeyInfo[] {
+  const orders = new Map<string, number>();
+  return Object.entries(fields).map(([name, spec]) => {
+    const order = (orders.get(spec.group) ?? 0) + 1;
+    orders.set(spec.group, order);
+    return configKeyInfo(name, spec, order);
+  });
+}
+
+export interface ValidationRequest {
+  plugin: ConnectorPlugin;
+  /** The class name to report as ConfigInfos.name (what the user sent in connector.class). */
+  className: string;
+  raw: Readonly<Record<string, string>>;
+  placeholders?: PlaceholderSources;
+  /** Whether a converter class exists (key.converter / value.converter / header.converter). */
+  isKnownConverter?: (className: string) => boolean;
+  probeTimeoutMs?: number;
+}
+
+export interface ValidationOutcome {
+  infos: ConfigInfos;
+  /** The config with placeholders resolved (meaningful when error_count is 0). */
+  resolved: Record<string, string>;
+  /** The plugin's typed config (meaningful when error_count is 0). */
+  pluginConfig: ConfigOf<Fields>;
+  /** Keys neither the host, the plugin nor a known prefix declares; kept and reported. */
+  unknown: string[];
+}
+
+interface Entry {
+  key: string;
+  spec: FieldSpec<unknown> | undefined;
+  /** The raw key the value came from (a field's own name or one of its aliases). */
+  source: string | undefined;
+  errors: string[];
+}
+
+export async function validateConnectorConfig(request: ValidationRequest): Promise<ValidationOutcome> {
+  const { plugin, raw } = request;
+  const entries = new Map<string, Entry>();
+  const sourceOf = (name: string, spec: FieldSpec<unknown>) =>
+    [name, ...(spec.aliases ?? [])].find((key) => raw[key] !== undefined);
+  const hostDef = hostConfigDef(plugin.kind, raw);
+  for (const def of [hostDef, plugin.config]) {
+    for (const [name, spec] of Object.entries(def.fields)) {
+      const previous = entries.get(name);
+      entries.set(name, { key: name, spec, source: sourceOf(name, spec), errors: previous?.errors ?? [] });
+    }
+  }
+  const consumed = new Set(
+    [...entries.values()].map((entry) => entry.source).filter((key) => key !== undefined),
+  );
+  for (const key of Object.keys(raw)) {
+    if (!entries.has(key) && !consumed.has(key))
+      entries.set(key, { key, spec: undefined, source: key, errors: [] });
+  }
+  const addError = ({ field: key, message }: FieldError) => {
+    let entry = entries.get(key);
+    if (!entry) {
+      entry = { key, spec: undefined, source: raw[key] === undefined ? undefined : key, errors: [] };
+      entries.set(key, entry);
+    }
+    if (!entry.errors.includes(message)) entry.errors.push(message);
+  };
+
+  const placeholders = resolvePlaceholdersCollecting(raw, request.placeholders);
+  placeholders.errors.forEach(addError);
+  const resolved = placeholders.config;
+  parseConfig(hostDef, resolved).errors.forEach(addError);
+  for (const key of ['key.converter', 'value.converter', 'header.converter']) {
+    const value = resolved[key]?.trim();
+    if (value && request.isKnownConverter && !request.isKnownConverter(value)) {
+      addError({
+        field: key,
+        message: `Invalid value ${value} for configuration ${key}: Class ${value} could not be found.`,
+      });
+    }
+  }
+  const parsedPlugin = parseConfig(plugin.config, resolved);
+  parsedPlugin.errors.forEach(addError);
+
+  let errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
+  if (errorCount === 0 && plugin.config.probe) {
+    (await runProbe(plugin.config, parsedPlugin.values, request.probeTimeoutMs ?? 30_000)).forEach(addError);
+    errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
+  }
+
+  const groups: string[] = [];
+  const orders = new Map<string, number>();
+  const configs = [...entries.values()].map((entry): ConfigInfo => {
+    const definition = entry.spec ? configKeyInfo(entry.key, entry.spec, 0) : undeclaredKeyInfo(entry.key);
+    const order = (orders.get(definition.group) ?? 0) + 1;
+    orders.set(definition.group, order);
+    definition.order = order;
+    if (!groups.includes(definition.group)) groups.push(definition.group);
+    return { definition, value: valueInfo(entry, raw, plugin) };
+  });
+  const unknown = Object.keys(raw).filter((key) => {
+    const entry = entries.get(key);
+    return entry !== undefined && entry.spec === undefined && !isKnownPrefixedKey(key);
+  });
+  return {
+    infos: { name: request.className, error_count: errorCount, groups, configs },
+    resolved,
+    pluginConfig: parsedPlugin.values,
+    unknown,
+  };
+}
+
+async function runProbe(def: ConfigDef, values: ConfigOf<Fields>, timeoutMs: number): Promise<FieldError[]> {
+  const probe = def.probe;
+  if (!probe) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      probe(values),
+      new Promise<FieldError[]>((resolve) => {
+        timer = setTimeout(
+          () =>
+            resolve([
+              {
+                field: 'connector.class',
+                message: `Connectivity check did not finish within ${timeoutMs} ms`,
+              },
+            ]),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    return [{ field: 'connector.class', message: `Connectivity check failed: ${errorMessage(error)}` }];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function undeclaredKeyInfo(key: string): ConfigKeyInfo {
+  const known = PREFIX_GROUPS.find(([pattern]) => pattern.test(key));
+  return {
+    name: key,
+    type: 'STRING',
+    required: false,
+    default_value: null,
+    importance: 'LOW',
+    documentation: known ? known[2] : 'Not a setting of this connector or of the host; kept as given.',
+    group: known ? known[1] : 'Unknown',
+    order: 0,
+    width: 'NONE',
+    display_name: key,
+    dependents: [],
+  };
+}
+
+function valueInfo(
+  entry: Entry,
+  raw: Readonly<Record<string, string>>,
+  plugin: ConnectorPlugin,
+): ConfigValueInfo {
+  const given = entry.source === undefined ? undefined : raw[entry.source];
+  let value: string | null;
+  if (entry.spec?.type === 'PASSWORD' || (given !== undefined && isSecretKey(entry.key, plugin))) {
+    value = given === undefined ? null : '[hidden]';
+  } else {
+    value = given ?? entry.spec?.defaultValue ?? null;
+  }
+  return {
+    name: entry.key,
+    value,
+    recommended_values: [...(entry.spec?.allowed ?? [])],
+    errors: entry.errors,
+    visible: true,
+  };
+}
+
+/** Kafka Connect's 400 message for create/update with an invalid config. */
+export function invalidConfigMessage(infos: ConfigInfos): string {
+  const lines = infos.configs.flatMap((config) =>
+    config.value.errors.map((message) =>
+      message.includes(config.value.name) ? message : `${config.value.name}: ${message}`,
+    ),
+  );
+  return [
+    `Connector configuration is invalid and contains the following ${infos.error_count} error(s):`,
+    ...lines,
+    'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`',
+  ].join('\n');
+}

@@ -1,0 +1,162 @@
+import type { ConfigDef, ConnectorPlugin } from '../plugin/index.ts';
+import { defineConfig, field } from '../plugin/index.ts';
+
+// Resolves `connector.class` the way Kafka Connect does: the full class name, any alias the plugin
+// declares, or a simple class name with or without its "Connector" suffix
+// ("io.debezium.connector.postgresql.PostgresConnector", "PostgresConnector" and "Postgres" are the
+// same plugin). Our own short name ("postgres-source") works too. A derived (simple-name) alias that
+// two plugins share selects neither, as in Kafka Connect.
+
+export type PluginType =
+  | 'source'
+  | 'sink'
+  | 'converter'
+  | 'header_converter'
+  | 'transformation'
+  | 'predicate';
+
+/** A non-connector plugin we ship, listed by GET /connector-plugins?connectorsOnly=false. */
+export interface OtherPlugin {
+  className: string;
+  type: Exclude<PluginType, 'source' | 'sink'>;
+  version: string;
+  config: ConfigDef;
+}
+
+export interface PluginListing {
+  class: string;
+  type: PluginType;
+  version?: string;
+}
+
+function simpleName(className: string): string {
+  return className.slice(className.lastIndexOf('.') + 1);
+}
+
+/** The class name shown for a plugin: its first fully qualified alias, else its short name. */
+export function pluginClassName(plugin: ConnectorPlugin): string {
+  return plugin.aliases.find((alias) => alias.includes('.')) ?? plugin.name;
+}
+
+export class PluginRegistry {
+  private readonly plugins: readonly ConnectorPlugin[];
+  private readonly others: readonly OtherPlugin[];
+  private readonly exact = new Map<string, ConnectorPlugin>();
+  private readonly derived = new Map<string, ConnectorPlugin | null>();
+
+  constructor(plugins: readonly ConnectorPlugin[], others: readonly OtherPlugin[] = builtInOtherPlugins) {
+    this.plugins = plugins;
+    this.others = others;
+    for (const plugin of plugins) {
+      for (const name of [plugin.name, ...plugin.aliases]) {
+        if (this.exact.has(name) && this.exact.get(name) !== plugin) {
+          throw new Error(
+            `Connector plugins ${this.exact.get(name)?.name} and ${plugin.name} both claim ${name}`,
+          );
+        }
+        this.exact.set(name, plugin);
+      }
+    }
+    for (const plugin of plugins) {
+      for (const alias of plugin.aliases) {
+        const simple = simpleName(alias);
+        for (const name of new Set([simple, simple.replace(/Connector$/, '')])) {
+          if (name === '' || this.exact.has(name)) continue;
+          const known = this.derived.get(name);
+          this.derived.set(name, known === undefined || known === plugin ? plugin : null);
+        }
+      }
+    }
+  }
+
+  /** The plugin a `connector.class` value selects, or undefined. */
+  resolve(className: string): ConnectorPlugin | undefined {
+    const name = className.trim();
+    const exact = this.exact.get(name);
+    if (exact) return exact;
+    // A fully qualified name we do not know may still end in a known simple name (e.g. a class moved
+    // packages between versions); Kafka Connect resolves those through its alias table too.
+    return this.derived.get(name) ?? this.derived.get(simpleName(name)) ?? undefined;
+  }
+
+  /** A non-connector plugin by class name or simple name. */
+  resolveOther(className: string): OtherPlugin | undefined {
+    const name = className.trim();
+    return this.others.find((other) => other.className === name || simpleName(other.className) === name);
+  }
+
+  connectors(): readonly ConnectorPlugin[] {
+    return this.plugins;
+  }
+
+  list(connectorsOnly: boolean): PluginListing[] {
+    const listed: PluginListing[] = this.plugins.map((plugin) => ({
+      class: pluginClassName(plugin),
+      type: plugin.kind,
+      version: plugin.version,
+    }));
+    if (!connectorsOnly) {
+      listed.push(
+        ...this.others.map((other) => ({ class: other.className, type: other.type, version: other.version })),
+      );
+    }
+    return listed.sort((a, b) => (a.class < b.class ? -1 : a.class > b.class ? 1 : 0));
+  }
+}
+
+// The converters the runtime (src/schema) implements, selected by Kafka Connect class names in
+// key.converter / value.converter. Only the settings the runtime reads are described.
+const CONVERTER_VERSION = '0.1.0';
+const registryUrl = field.list({
+  doc: 'Schema registry URL(s); defaults to the host setting schema.registry.url.',
+  group: 'Converter',
+});
+
+export const builtInOtherPlugins: readonly OtherPlugin[] = [
+  {
+    className: 'io.confluent.connect.avro.AvroConverter',
+    type: 'converter',
+    version: CONVERTER_VERSION,
+    config: defineConfig({
+      'schema.registry.url': registryUrl,
+      'basic.auth.user.info': field.password({
+        doc: 'user:password for the schema registry (HTTP basic auth).',
+        group: 'Converter',
+      }),
+      'auto.register.schemas': field.boolean({
+        doc: 'Register schemas that the registry does not know yet.',
+        default: true,
+        group: 'Converter',
+      }),
+    }),
+  },
+  {
+    className: 'org.apache.kafka.connect.json.JsonConverter',
+    type: 'converter',
+    version: CONVERTER_VERSION,
+    config: defineConfig({
+      'schemas.enable': field.boolean({
+        doc: 'Include the schema with each message ({"schema", "payload"}).',
+        default: true,
+        group: 'Converter',
+      }),
+      'decimal.format': field.enum(['BASE64', 'NUMERIC'] as const)({
+        doc: 'How decimals are written: base64-encoded bytes or plain numbers.',
+        default: 'BASE64',
+        group: 'Converter',
+      }),
+    }),
+  },
+  {
+    className: 'org.apache.kafka.connect.storage.StringConverter',
+    type: 'converter',
+    version: CONVERTER_VERSION,
+    config: defineConfig({}),
+  },
+  {
+    className: 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    type: 'converter',
+    version: CONVERTER_VERSION,
+    config: defineConfig({}),
+  },
+];

@@ -1,0 +1,300 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${provider:...} placeholders are literal config values here
+import { describe, expect, it } from 'vitest';
+import {
+  type ConfigInfos,
+  describeFields,
+  hideSecrets,
+  hostConfigDef,
+  invalidConfigMessage,
+  tasksMax,
+  validateConnectorConfig,
+} from '../../../src/host/connector-config.ts';
+import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
+import { defineConfig, field, parseConfig } from '../../../src/plugin/index.ts';
+
+function plugin(kind: 'source' | 'sink', probeFails = false): ConnectorPlugin {
+  return {
+    name: `demo-${kind}`,
+    kind,
+    aliases: [],
+    version: '1.0.0',
+    config: defineConfig(
+      {
+        'database.hostname': field.string({ doc: 'Host', required: true, group: 'Connection' }),
+        'database.port': field.int({ doc: 'Port', default: 5432, group: 'Connection' }),
+        'database.password': field.password({
+          doc: 'Password',
+          group: 'Connection',
+          aliases: ['connection.password'],
+        }),
+        'snapshot.mode': field.enum(['initial', 'never'] as const)({ doc: 'Snapshot', default: 'initial' }),
+      },
+      {
+        check: (config) =>
+          config['database.port'] === 1 ? [{ field: 'database.port', message: 'port 1 is reserved' }] : [],
+        probe: async (config) =>
+          probeFails
+            ? [{ field: 'database.hostname', message: `cannot reach ${config['database.hostname']}` }]
+            : [],
+      },
+    ),
+    planTasks: () => [{}],
+    createTask: () => {
+      throw new Error('not used');
+    },
+  } as ConnectorPlugin;
+}
+
+function byName(infos: ConfigInfos) {
+  return new Map(infos.configs.map((config) => [config.value.name, config]));
+}
+
+describe('host ConfigDef', () => {
+  it('gives every connector the Kafka Connect keys with their defaults', () => {
+    const parsed = parseConfig(hostConfigDef('source'), { name: 'a', 'connector.class': 'X' });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.values).toMatchObject({
+      'tasks.max': 1,
+      'errors.tolerance': 'none',
+      'errors.retry.timeout': 0,
+      'errors.retry.delay.max.ms': 60000,
+      'errors.log.enable': false,
+      transforms: [],
+      'config.action.reload': 'restart',
+    });
+    const sink = parseConfig(hostConfigDef('sink'), { name: 'a', 'connector.class': 'X', topics: 'a,b' });
+    expect(sink.errors).toEqual([]);
+    expect(sink.values).toMatchObject({
+      topics: ['a', 'b'],
+      'errors.deadletterqueue.topic.replication.factor': 3,
+      'errors.deadletterqueue.context.headers.enable': false,
+    });
+  });
+
+  it('requires name and connector.class, tasks.max >= 1, and transform types', () => {
+    expect(parseConfig(hostConfigDef('source'), {}).errors.map((error) => error.field)).toEqual([
+      'name',
+      'connector.class',
+    ]);
+    const raw = {
+      name: 'a',
+      'connector.class': 'X',
+      'tasks.max': '0',
+      transforms: 'unwrap,route',
+      'transforms.route.type': 'R',
+    };
+    expect(parseConfig(hostConfigDef('source', raw), raw).errors).toEqual([
+      {
+        field: 'tasks.max',
+        message: 'Invalid value 0 for configuration tasks.max: Value must be at least 1',
+      },
+      {
+        field: 'transforms.unwrap.type',
+        message: 'Missing required configuration "transforms.unwrap.type" which has no default value.',
+      },
+    ]);
+  });
+
+  it('sinks need exactly one of topics and topics.regex, and the DLQ topic outside topics', () => {
+    const errors = (raw: Record<string, string>) =>
+      parseConfig(hostConfigDef('sink'), { name: 'a', 'connector.class': 'X', ...raw }).errors.map(
+        (error) => error.message,
+      );
+    expect(errors({})).toContain('Must configure one of topics or topics.regex');
+    expect(errors({ topics: 'a', 'topics.regex': 'a.*' })).toContain(
+      'topics and topics.regex are mutually exclusive options, but both are set.',
+    );
+    expect(errors({ 'topics.regex': '(' })[0]).toMatch(/Invalid regular expression/);
+    expect(errors({ topics: 'a,dlq', 'errors.deadletterqueue.topic.name': 'dlq' })[0]).toContain(
+      "The DLQ topic 'dlq'",
+    );
+    expect(errors({ 'topics.regex': 'shop\\..*' })).toEqual([]);
+  });
+
+  it('reads tasks.max from a stored config', () => {
+    expect(tasksMax({ 'tasks.max': '4' })).toBe(4);
+    expect(tasksMax({})).toBe(1);
+  });
+});
+
+describe('validateConnectorConfig', () => {
+  it('reports host and plugin errors together, in the ConfigInfos shape', async () => {
+    const { infos } = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'DemoConnector',
+      raw: {
+        'connector.class': 'DemoConnector',
+        'database.port': 'x',
+        'tasks.max': 'two',
+        'database.password': 'pw',
+      },
+    });
+    expect(infos.name).toBe('DemoConnector');
+    expect(infos.error_count).toBe(4);
+    const configs = byName(infos);
+    expect(configs.get('name')?.value.errors).toEqual([
+      'Missing required configuration "name" which has no default value.',
+    ]);
+    expect(configs.get('tasks.max')?.value.errors[0]).toContain('tasks.max');
+    expect(configs.get('database.hostname')?.value.errors).toHaveLength(1);
+    expect(configs.get('database.port')?.value.errors[0]).toContain('database.port');
+    expect(configs.get('database.password')?.value.value).toBe('[hidden]');
+    expect(configs.get('snapshot.mode')?.value).toEqual({
+      name: 'snapshot.mode',
+      value: 'initial',
+      recommended_values: ['initial', 'never'],
+      errors: [],
+      visible: true,
+    });
+    expect(configs.get('database.hostname')?.definition).toEqual({
+      name: 'database.hostname',
+      type: 'STRING',
+      required: true,
+      default_value: null,
+      importance: 'HIGH',
+      documentation: 'Host',
+      group: 'Connection',
+      order: 1,
+      width: 'MEDIUM',
+      display_name: 'database.hostname',
+      dependents: [],
+    });
+    expect(infos.groups.slice(0, 4)).toEqual(['Common', 'Transforms', 'Predicates', 'Error Handling']);
+    expect(infos.groups).toContain('Connection');
+  });
+
+  it('runs check() and then probe() only when the fields are valid', async () => {
+    const base = { name: 'a', 'connector.class': 'Demo', 'database.hostname': 'db' };
+    const checked = await validateConnectorConfig({
+      plugin: plugin('source', true),
+      className: 'Demo',
+      raw: { ...base, 'database.port': '1' },
+    });
+    expect(checked.infos.error_count).toBe(1);
+    expect(byName(checked.infos).get('database.port')?.value.errors).toEqual(['port 1 is reserved']);
+
+    const probed = await validateConnectorConfig({
+      plugin: plugin('source', true),
+      className: 'Demo',
+      raw: base,
+    });
+    expect(probed.infos.error_count).toBe(1);
+    expect(byName(probed.infos).get('database.hostname')?.value.errors).toEqual(['cannot reach db']);
+
+    const ok = await validateConnectorConfig({ plugin: plugin('source'), className: 'Demo', raw: base });
+    expect(ok.infos.error_count).toBe(0);
+    expect(ok.pluginConfig['database.port']).toBe(5432);
+  });
+
+  it('keeps and lists unknown keys without errors; known prefixes are not unknown', async () => {
+    const outcome = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'Demo',
+      raw: {
+        name: 'a',
+        'connector.class': 'Demo',
+        'database.hostname': 'db',
+        'some.unknown': 'x',
+        'value.converter.schemas.enable': 'false',
+        'producer.override.linger.ms': '5',
+        'connection.password': 'via-alias',
+      },
+    });
+    expect(outcome.infos.error_count).toBe(0);
+    expect(outcome.unknown).toEqual(['some.unknown']);
+    const configs = byName(outcome.infos);
+    expect(configs.get('some.unknown')?.definition.group).toBe('Unknown');
+    expect(configs.get('some.unknown')?.value.errors).toEqual([]);
+    expect(configs.get('value.converter.schemas.enable')?.definition.group).toBe('Converters');
+    // The alias feeds the declared field and is not listed on its own.
+    expect(configs.has('connection.password')).toBe(false);
+    expect(configs.get('database.password')?.value.value).toBe('[hidden]');
+  });
+
+  it('validates with placeholders resolved and reports unresolvable ones on their key', async () => {
+    const raw = {
+      name: 'a',
+      'connector.class': 'Demo',
+      'database.hostname': '${env:DB_HOST}',
+      'database.password': '${env:NOPE}',
+    };
+    const outcome = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'Demo',
+      raw,
+      placeholders: { env: { DB_HOST: 'db.internal' } },
+    });
+    expect(outcome.resolved['database.hostname']).toBe('db.internal');
+    expect(outcome.infos.error_count).toBe(1);
+    expect(byName(outcome.infos).get('database.password')?.value.errors[0]).toContain('NOPE');
+    // Shown values stay unresolved.
+    expect(byName(outcome.infos).get('database.hostname')?.value.value).toBe('${env:DB_HOST}');
+  });
+
+  it('rejects converters that do not exist', async () => {
+    const outcome = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'Demo',
+      raw: {
+        name: 'a',
+        'connector.class': 'Demo',
+        'database.hostname': 'db',
+        'value.converter': 'com.acme.Nope',
+      },
+      isKnownConverter: (name) => name === 'org.apache.kafka.connect.json.JsonConverter',
+    });
+    expect(byName(outcome.infos).get('value.converter')?.value.errors).toEqual([
+      'Invalid value com.acme.Nope for configuration value.converter: Class com.acme.Nope could not be found.',
+    ]);
+  });
+
+  it("formats Kafka Connect's create-time message, naming each field", async () => {
+    const { infos } = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'Demo',
+      raw: { name: 'a', 'connector.class': 'Demo', 'database.port': 'x' },
+    });
+    expect(invalidConfigMessage(infos).split('\n')).toEqual([
+      'Connector configuration is invalid and contains the following 2 error(s):',
+      'Missing required configuration "database.hostname" which has no default value.',
+      expect.stringContaining('for configuration database.port'),
+      'You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`',
+    ]);
+  });
+});
+
+describe('hideSecrets and describeFields', () => {
+  it('hides PASSWORD fields (and their aliases) and secret-looking keys unless the value is a placeholder', () => {
+    expect(
+      hideSecrets(
+        {
+          'database.password': 'pw',
+          'connection.password': 'pw2',
+          'database.hostname': 'db',
+          'value.converter.basic.auth.user.info': 'u:p',
+          'other.password': '${file:/s.properties:pw}',
+          'mixed.password': 'x${env:Y}',
+        },
+        plugin('source'),
+      ),
+    ).toEqual({
+      'database.password': '[hidden]',
+      'connection.password': '[hidden]',
+      'database.hostname': 'db',
+      'value.converter.basic.auth.user.info': '[hidden]',
+      'other.password': '${file:/s.properties:pw}',
+      'mixed.password': '[hidden]',
+    });
+  });
+
+  it('numbers fields within their group', () => {
+    const keys = describeFields(plugin('source').config.fields);
+    expect(keys.map((key) => [key.name, key.group, key.order])).toEqual([
+      ['database.hostname', 'Connection', 1],
+      ['database.port', 'Connection', 2],
+      ['database.password', 'Connection', 3],
+      ['snapshot.mode', 'Common', 1],
+    ]);
+    expect(keys[1]?.default_value).toBe('5432');
+  });
+});
