@@ -33,7 +33,11 @@ export function adminRoutes(
         },
       },
     },
-    async () => ({ version: build.version, commit: build.commit, kafka_cluster_id: await host.clusterId() }),
+    async () => ({
+      version: build.version,
+      commit: build.commit,
+      kafka_cluster_id: await host.clusterId(500),
+    }),
   );
 
   app.get(
@@ -55,7 +59,8 @@ export function adminRoutes(
         return reply.status(503).send({ status: 'unhealthy', message: 'Worker is shutting down.' });
       }
       // The REST API stays healthy while Kafka is down (tasks retry); the message says so.
-      const kafka = await host.kafkaHealth(1_000);
+      // Bounded wait: a health probe must answer fast even while Kafka connects slowly or not at all.
+      const kafka = await host.kafkaHealth(200);
       return {
         status: 'healthy',
         message: `Worker has completed startup and is ready to handle requests. ${kafka.detail}.`,

@@ -1,0 +1,111 @@
+import { connectorPlugins } from '../connectors/index.ts';
+import { buildServer } from './api/server.ts';
+import { type HostConfig, HostConfigError, loadHostConfig } from './config/host-config.ts';
+import { ConnectorHost } from './host/host.ts';
+import { LogLevels } from './host/log-levels.ts';
+import { createLogger } from './host/logger.ts';
+import { Metrics } from './host/metrics.ts';
+import { PluginRegistry } from './host/plugin-registry.ts';
+import { createKafkaRuntime } from './kafka/index.ts';
+import { errorMessage } from './plugin/errors.ts';
+import { openFileStores } from './stores/file-store.ts';
+
+// Entry point: host config -> stores -> Kafka runtime -> connector host -> REST API. The REST API
+// listens before connectors resume, and nothing here waits for Kafka, so /health answers within
+// moments of start even when Kafka is down. SIGINT/SIGTERM stop tasks, flush the stores and exit.
+
+function readConfig(): HostConfig {
+  try {
+    return loadHostConfig();
+  } catch (error) {
+    if (error instanceof HostConfigError) {
+      process.stderr.write(`onramp: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const root = createLogger(config.logLevel);
+const levels = new LogLevels(root);
+const log = levels.logger('onramp.main');
+
+process.on('unhandledRejection', (reason) => {
+  // A stray rejection (e.g. from a client library) must not take every connector down with it.
+  log.error({ err: reason }, 'unhandled promise rejection');
+});
+
+const metrics = new Metrics();
+const stores = await openFileStores(config.dataDir);
+const runtime = createKafkaRuntime({
+  brokers: config.kafka.brokers,
+  schemaRegistryUrl: config.schemaRegistryUrl,
+  clientId: config.kafka.clientId,
+  log: root,
+  metrics,
+  offsets: stores.offsets,
+  workerId: config.workerId,
+});
+const host = new ConnectorHost({
+  plugins: new PluginRegistry(connectorPlugins),
+  configs: stores.configs,
+  offsets: stores.offsets,
+  statuses: stores.statuses,
+  topics: stores.topics,
+  runner: runtime.runner,
+  cluster: runtime.cluster,
+  log: levels.logger('onramp.host'),
+  metrics,
+  workerId: config.workerId,
+  topicTracking: config.topicTracking,
+});
+const server = await buildServer({ host, levels, metrics });
+
+try {
+  await server.listen({ host: config.rest.host, port: config.rest.port });
+} catch (error) {
+  log.fatal(
+    { err: error },
+    `cannot listen on ${config.rest.host}:${config.rest.port}: ${errorMessage(error)}`,
+  );
+  await runtime.close();
+  process.exit(1);
+}
+const address = server.server.address();
+const port = typeof address === 'object' && address ? address.port : config.rest.port;
+const shownHost = config.rest.host.includes(':') ? `[${config.rest.host}]` : config.rest.host;
+log.info(
+  {
+    dataDir: config.dataDir,
+    brokers: config.kafka.brokers,
+    workerId: config.workerId,
+    startupMs: Math.round(performance.now()),
+  },
+  `REST API listening on http://${shownHost}:${port}`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    log.warn(`${signal} again: exiting without waiting`);
+    process.exit(1);
+  }
+  stopping = true;
+  log.info(`${signal}: stopping`);
+  try {
+    await server.close();
+    await host.close();
+    await runtime.close();
+    await stores.flush();
+    log.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    log.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+await host.start();
