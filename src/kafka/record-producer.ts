@@ -1,6 +1,7 @@
-import { type IHeaders, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { RecordHeader } from '../plugin/record.ts';
 import { kafkaError } from './kafka-errors.ts';
+import { javaCompatiblePartitioner } from './partitioner.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import type { OutgoingMessage, RecordProducer, TopicSettings } from './types.ts';
 
@@ -54,7 +55,7 @@ export class KafkaRecordProducer implements RecordProducer {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: PRODUCER_RETRY,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: javaCompatiblePartitioner,
     });
   }
 

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { createKafkaClient } from '../../../src/kafka/kafka-client.ts';
+import { KafkaRecordConsumer } from '../../../src/kafka/record-consumer.ts';
+import { TopicAdmin } from '../../../src/kafka/topic-admin.ts';
+import type { IncomingMessage } from '../../../src/kafka/types.ts';
+import { services } from '../services.ts';
+import { waitFor } from '../wait-for.ts';
+
+// Reads topics back through our own Kafka wrapper (src/kafka), for tests to check what was written.
+
+const quiet = pino({ level: 'silent' });
+
+export function testKafka() {
+  return createKafkaClient({
+    brokers: services().kafkaBrokers,
+    clientId: `test-${randomUUID().slice(0, 8)}`,
+    log: quiet,
+  });
+}
+
+/** The next offset (high watermark) of each partition of `topic`. */
+export async function endOffsets(admin: TopicAdmin, topic: string): Promise<Map<number, bigint>> {
+  const client = await admin.connected();
+  const offsets = await client.fetchTopicOffsets(topic);
+  return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
+}
+
+export function testAdmin(): TopicAdmin {
+  return new TopicAdmin(testKafka());
+}
+
+/** Every message of `topic` from the beginning, once at least `count` arrived. */
+export async function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<IncomingMessage[]> {
+  const messages: IncomingMessage[] = [];
+  const consumer = new KafkaRecordConsumer(testKafka(), {
+    groupId: `reader-${randomUUID()}`,
+    topics: [topic],
+  });
+  await consumer.connect();
+  const running = consumer.run(async (batch) => {
+    messages.push(...batch.messages);
+    return true;
+  });
+  try {
+    await waitFor(`${count} messages in ${topic} (have ${messages.length})`, () => messages.length >= count, {
+      timeoutMs,
+    });
+  } finally {
+    await consumer.close();
+    await running.catch(() => undefined);
+  }
+  return messages;
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { Metrics } from '../../../src/host/metrics.ts';
+import type { RunningTask, TaskStatus } from '../../../src/host/task-runner.ts';
+import { createKafkaRuntime, type KafkaRuntime } from '../../../src/kafka/index.ts';
+import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
+import { services } from '../services.ts';
+import { MemoryOffsetStore } from './memory-offset-store.ts';
+
+// A Kafka runtime against the test services, with an in-memory offset store and helpers to start
+// tasks and watch their statuses and topics.
+
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface Harness {
+  runtime: KafkaRuntime;
+  offsets: MemoryOffsetStore;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export function createHarness(overrides: { brokers?: string[]; schemaRegistryUrl?: string } = {}): Harness {
+  const offsets = new MemoryOffsetStore();
+  const metrics = new Metrics();
+  const runtime = createKafkaRuntime({
+    brokers: overrides.brokers ?? services().kafkaBrokers,
+    schemaRegistryUrl: overrides.schemaRegistryUrl ?? services().schemaRegistryUrl,
+    clientId: 'onramp-runtime-test',
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    metrics,
+    offsets,
+    workerId: 'test-worker',
+  });
+  return { runtime, offsets, metrics, close: () => runtime.close() };
+}
+
+export interface StartedTask {
+  task: RunningTask;
+  statuses: TaskStatus[];
+  topics: Set<string>;
+  /** The latest status. */
+  readonly state: TaskStatus['state'] | undefined;
+}
+
+export function startTask(
+  harness: Harness,
+  connector: string,
+  plugin: ConnectorPlugin,
+  config: Record<string, string>,
+): StartedTask {
+  const statuses: TaskStatus[] = [];
+  const topics = new Set<string>();
+  const task = harness.runtime.runner.start({
+    connector,
+    taskId: 0,
+    plugin,
+    config,
+    taskConfig: {},
+    onStatus: (status) => statuses.push(status),
+    onTopic: (topic) => topics.add(topic),
+  });
+  return {
+    task,
+    statuses,
+    topics,
+    get state() {
+      return statuses.at(-1)?.state;
+    },
+  };
+}

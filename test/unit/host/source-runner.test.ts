@@ -1,0 +1,96 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Metrics } from '../../../src/host/metrics.ts';
+import { latestOffsets, startSourceTask, topicCreationSettings } from '../../../src/host/source-runner.ts';
+import type { TaskStatus } from '../../../src/host/task-runner.ts';
+import type { KafkaPorts, OutgoingMessage } from '../../../src/kafka/types.ts';
+import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
+import { ConverterFactory } from '../../../src/schema/converter-factory.ts';
+import { MemoryOffsetStore } from '../../support/runtime/memory-offset-store.ts';
+import { countingSource } from '../../support/runtime/test-plugins.ts';
+import { waitFor } from '../../support/wait-for.ts';
+
+describe('latestOffsets', () => {
+  it('keeps the last offset of each source partition', () => {
+    const record = (server: string, seq: number) => ({
+      topic: 't',
+      key: null,
+      value: null,
+      sourcePartition: { server },
+      sourceOffset: { seq },
+    });
+    expect(latestOffsets([record('a', 1), record('b', 2), record('a', 3)])).toEqual([
+      { partition: { server: 'b' }, offset: { seq: 2 } },
+      { partition: { server: 'a' }, offset: { seq: 3 } },
+    ]);
+  });
+});
+
+describe('topicCreationSettings', () => {
+  it('reads Kafka Connect topic.creation.default.* settings', () => {
+    expect(
+      topicCreationSettings({
+        'topic.creation.default.partitions': '6',
+        'topic.creation.default.replication.factor': '-1',
+      }),
+    ).toEqual({
+      partitions: 6,
+    });
+  });
+});
+
+describe('source runner backpressure', () => {
+  it('does not poll again, store or commit until Kafka acknowledged the batch', async () => {
+    // A double of our own producer seam whose acknowledgements the test releases by hand.
+    const sends: Array<{ messages: readonly OutgoingMessage[]; ack: () => void }> = [];
+    const ports: KafkaPorts = {
+      producer: () => ({
+        connect: async () => {},
+        send: (messages) => new Promise<void>((resolve) => sends.push({ messages, ack: resolve })),
+        close: async () => {},
+      }),
+      consumer: () => {
+        throw new Error('not used');
+      },
+    };
+    const offsets = new MemoryOffsetStore();
+    const source = countingSource({ until: 6, batch: 3 });
+    const statuses: TaskStatus[] = [];
+    const task = startSourceTask(
+      {
+        connector: 'bp',
+        taskId: 0,
+        plugin: source.plugin as ConnectorPlugin,
+        config: {
+          topic: 't',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        },
+        taskConfig: {},
+        onStatus: (status) => statuses.push(status),
+      },
+      {
+        ports,
+        converters: new ConverterFactory({}),
+        offsets,
+        log: pino({ level: 'silent' }),
+        metrics: new Metrics(),
+      },
+    );
+    await waitFor('first batch sent', () => sends.length === 1);
+    expect(sends[0]?.messages).toHaveLength(3);
+    // While the send is unacknowledged: no second poll, nothing stored, nothing committed.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(source.state.emitted).toEqual([0, 1, 2]);
+    expect(offsets.puts).toEqual([]);
+    expect(source.state.commits).toEqual([]);
+    sends[0]?.ack();
+    await waitFor('second batch sent', () => sends.length === 2);
+    expect(offsets.get('bp')).toEqual([{ partition: { server: 'test' }, offset: { seq: 2 } }]);
+    expect(source.state.commits).toEqual([[{ partition: { server: 'test' }, offset: { seq: 2 } }]]);
+    sends[1]?.ack();
+    await waitFor('all stored', () => offsets.get('bp')[0]?.offset.seq === 5);
+    await task.stop();
+    expect(statuses.map((status) => status.state)).toEqual(['RUNNING']);
+  });
+});
