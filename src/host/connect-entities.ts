@@ -1,4 +1,4 @@
-import type { JsonValue } from '../plugin/index.ts';
+import type { JsonValue, TaskProgress } from '../plugin/index.ts';
 import { OnrampError } from '../plugin/index.ts';
 
 // The bodies of Kafka Connect's REST API (runtime/rest/entities), as the host returns them.
@@ -30,6 +30,7 @@ export interface ConnectorState {
 
 export interface TaskState extends ConnectorState {
   id: number;
+  progress?: TaskProgress;
 }
 
 export interface ConnectorStateInfo {

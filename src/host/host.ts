@@ -714,6 +714,7 @@ export class ConnectorHost {
     const token = {};
     const task: ManagedTask = { running: undefined, status: { state: 'UNASSIGNED' }, token };
     managed.tasks.set(id, task);
+    this.persistTask(managed, id, task.status);
     let reported = false;
     try {
       const config = resolvePlaceholders(managed.stored.config, this.options.placeholders);
@@ -809,10 +810,17 @@ export class ConnectorHost {
   }
 
   private setTaskStatus(managed: Managed, id: number, task: ManagedTask, status: TaskStatus): void {
+    const changed = task.status.state !== status.state || task.status.trace !== status.trace;
     task.status = status;
+    // Progress reports (snapshots) can be frequent; only state changes are worth a durable write.
+    if (!changed) return;
     if (status.state === 'FAILED') {
       this.log.error({ connector: managed.stored.name, task: id, trace: status.trace }, 'task failed');
     }
+    this.persistTask(managed, id, status);
+  }
+
+  private persistTask(managed: Managed, id: number, status: TaskStatus): void {
     this.persist(
       this.options.statuses.putTask(managed.stored.name, id, {
         state: status.state,
@@ -855,6 +863,8 @@ export class ConnectorHost {
       state: task.status.state,
       worker_id: this.options.workerId,
       ...(task.status.trace !== undefined && task.status.trace !== '' && { trace: task.status.trace }),
+      // Not in Kafka Connect's TaskState; clients ignore unknown fields, people see snapshot progress.
+      ...(task.status.progress !== undefined && { progress: task.status.progress }),
     };
   }
 
