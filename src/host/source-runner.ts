@@ -1,5 +1,6 @@
-import type { OutgoingMessage, RecordProducer, TopicSettings } from '../kafka/types.ts';
+import type { OutgoingMessage, ProducerOptions, RecordProducer, TopicSettings } from '../kafka/types.ts';
 import type {
+  FieldError,
   SchemaAndValue,
   SourceOffsetEntry,
   SourcePlugin,
@@ -50,6 +51,21 @@ export function topicCreationSettings(config: Readonly<Record<string, string>>):
   return settings;
 }
 
+/** Kafka Connect's per-connector producer overrides this runtime supports. */
+export function producerSettings(
+  config: Readonly<Record<string, string>>,
+  errors: FieldError[],
+): ProducerOptions {
+  const compression = (config['producer.override.compression.type'] ?? 'none').trim().toLowerCase();
+  if (compression === 'none' || compression === '') return {};
+  if (compression === 'gzip') return { compression: 'gzip' };
+  errors.push({
+    field: 'producer.override.compression.type',
+    message: `Invalid value ${compression} for configuration producer.override.compression.type: only none and gzip are available`,
+  });
+  return {};
+}
+
 /** The latest offset of each source partition in `records` (records are in order). */
 export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEntry[] {
   const latest = new Map<string, SourceOffsetEntry>();
@@ -94,10 +110,13 @@ async function runSourceAttempt(
   if (spec.plugin.kind !== 'source')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
   const plugin: SourcePlugin = spec.plugin;
-  const prepared = prepareTask(spec, deps.converters);
+  let producerOptions: ProducerOptions = {};
+  const prepared = prepareTask(spec, deps.converters, (errors) => {
+    producerOptions = producerSettings(spec.config, errors);
+  });
   const policy = new ErrorPolicy(prepared.policy, { log, metrics });
   const className = plugin.aliases[0] ?? plugin.name;
-  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`);
+  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, producerOptions);
   const task = plugin.createTask();
   try {
     await producer.connect();

@@ -49,7 +49,7 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
   const kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId, log });
   const admin = new TopicAdmin(kafka);
   const ports: KafkaPorts = {
-    producer: () => new KafkaRecordProducer(kafka, admin),
+    producer: (_name, producerOptions) => new KafkaRecordProducer(kafka, admin, producerOptions),
     consumer: (subscription) => new KafkaRecordConsumer(kafka, subscription),
   };
   const deps: RunnerDeps = {

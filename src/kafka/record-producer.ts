@@ -1,9 +1,9 @@
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { RecordHeader } from '../plugin/record.ts';
 import { kafkaError } from './kafka-errors.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import type { OutgoingMessage, RecordProducer, TopicSettings } from './types.ts';
+import type { OutgoingMessage, ProducerOptions, RecordProducer, TopicSettings } from './types.ts';
 
 /**
  * Bytes per produce request. Kafka rejects a record batch above message.max.bytes (1 MiB by default)
@@ -48,8 +48,11 @@ export class KafkaRecordProducer implements RecordProducer {
   private connected: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(kafka: Kafka, admin: TopicAdmin) {
+  private readonly compression: CompressionTypes;
+
+  constructor(kafka: Kafka, admin: TopicAdmin, options: ProducerOptions = {}) {
     this.admin = admin;
+    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -114,7 +117,7 @@ export class KafkaRecordProducer implements RecordProducer {
       });
     }
     try {
-      await this.producer.sendBatch({ topicMessages, acks: -1 });
+      await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.compression });
     } catch (error) {
       throw kafkaError(error, `producing to ${topicMessages.map((entry) => entry.topic).join(', ')}`);
     }

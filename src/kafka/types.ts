@@ -89,8 +89,13 @@ export interface RecordConsumer {
   assignedTopics(): string[];
 }
 
+export interface ProducerOptions {
+  /** Kafka Connect's producer.override.compression.type; kafkajs ships gzip only. */
+  compression?: 'none' | 'gzip';
+}
+
 /** What the runners get from the Kafka runtime. */
 export interface KafkaPorts {
-  producer(name: string): RecordProducer;
+  producer(name: string, options?: ProducerOptions): RecordProducer;
   consumer(subscription: ConsumerSubscription, name: string): RecordConsumer;
 }

@@ -91,7 +91,7 @@ describe('source runner', () => {
     await again.task.stop();
   });
 
-  it('writes Kafka Connect JSON with the JsonConverter', async () => {
+  it('writes Kafka Connect JSON with the JsonConverter (gzip-compressed batches)', async () => {
     const connector = unique('src-json');
     const topic = unique('runtime-json');
     const source = countingSource({ until: 5, batch: 5 });
@@ -100,6 +100,7 @@ describe('source runner', () => {
       'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
       'key.converter.schemas.enable': 'false',
       'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'producer.override.compression.type': 'gzip',
     });
     await waitFor('offsets stored', () => storedSeq(connector) === 4);
     const messages = await readTopic(topic, 5);

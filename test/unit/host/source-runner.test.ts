@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/host/metrics.ts';
-import { latestOffsets, startSourceTask, topicCreationSettings } from '../../../src/host/source-runner.ts';
+import {
+  latestOffsets,
+  producerSettings,
+  startSourceTask,
+  topicCreationSettings,
+} from '../../../src/host/source-runner.ts';
 import type { TaskStatus } from '../../../src/host/task-runner.ts';
 import type { KafkaPorts, OutgoingMessage } from '../../../src/kafka/types.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
@@ -36,6 +41,18 @@ describe('topicCreationSettings', () => {
     ).toEqual({
       partitions: 6,
     });
+  });
+});
+
+describe('producerSettings', () => {
+  it('accepts gzip and none, and names the field for codecs kafkajs lacks', () => {
+    const errors: Array<{ field: string; message: string }> = [];
+    expect(producerSettings({ 'producer.override.compression.type': 'GZIP' }, errors)).toEqual({
+      compression: 'gzip',
+    });
+    expect(producerSettings({}, errors)).toEqual({});
+    expect(producerSettings({ 'producer.override.compression.type': 'zstd' }, errors)).toEqual({});
+    expect(errors.map((error) => error.field)).toEqual(['producer.override.compression.type']);
   });
 });
 
