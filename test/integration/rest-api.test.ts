@@ -12,10 +12,11 @@ import { LogLevels } from '../../src/host/log-levels.ts';
 import { Metrics } from '../../src/host/metrics.ts';
 import { PluginRegistry } from '../../src/host/plugin-registry.ts';
 import type { RunningTask, TaskRunner, TaskSpec, TaskStatus } from '../../src/host/task-runner.ts';
+import { createKafkaRuntime } from '../../src/kafka/index.ts';
 import { createKafkaClient } from '../../src/kafka/kafka-client.ts';
 import { KafkaCluster } from '../../src/kafka/kafka-cluster.ts';
 import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
-import type { ConnectorPlugin, FieldError } from '../../src/plugin/index.ts';
+import type { ConnectorPlugin, FieldError, SourceOffsetEntry, SourceRecord } from '../../src/plugin/index.ts';
 import { defineConfig, field } from '../../src/plugin/index.ts';
 import { type FileStores, openFileStores } from '../../src/stores/file-store.ts';
 import { services } from '../support/services.ts';
@@ -83,6 +84,60 @@ const sinkPlugin: ConnectorPlugin = {
   createTask: unusedTask,
 };
 
+/** For the real Kafka runtime: emits records seq 1..test.count (JSON), remembering what it got. */
+const counting = { starts: [] as SourceOffsetEntry[][], commits: [] as SourceOffsetEntry[][] };
+const countingSource: ConnectorPlugin = {
+  name: 'test-counting-source',
+  aliases: ['org.onramp.test.CountingSourceConnector'],
+  kind: 'source',
+  version: '1.2.3',
+  config: defineConfig({
+    'test.topic': field.string({ doc: 'Topic to write', required: true }),
+    'test.count': field.int({ doc: 'Records to emit', default: 3 }),
+  }),
+  planTasks: () => [{}],
+  createTask: () => {
+    let next = 1;
+    let until = 0;
+    let topic = '';
+    return {
+      async start(config: Record<string, unknown>, _context: unknown, from: readonly SourceOffsetEntry[]) {
+        counting.starts.push([...from]);
+        topic = String(config['test.topic']);
+        until = Number(config['test.count']);
+        const stored = from[0]?.offset.seq;
+        next = typeof stored === 'number' ? stored + 1 : 1;
+      },
+      async poll(signal: AbortSignal): Promise<SourceRecord[]> {
+        if (next > until) {
+          await new Promise((resolve) => {
+            const timer = setTimeout(resolve, 100);
+            signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            });
+          });
+          return [];
+        }
+        const seq = next++;
+        return [
+          {
+            topic,
+            key: { schema: { type: 'string' }, value: `k${seq}` },
+            value: { schema: { type: 'struct', fields: [{ field: 'seq', type: 'int32' }] }, value: { seq } },
+            sourcePartition: { server: 'counting' },
+            sourceOffset: { seq },
+          },
+        ];
+      },
+      async commit(offsets: readonly SourceOffsetEntry[]) {
+        counting.commits.push([...offsets]);
+      },
+      async stop() {},
+    };
+  },
+} as ConnectorPlugin;
+
 // --- the TaskRunner double: RUNNING at once (or FAILED when test.fail=true), reports one topic.
 
 class RunnerDouble implements TaskRunner {
@@ -130,20 +185,31 @@ interface Started {
   runner: RunnerDouble;
 }
 
-async function startServer(dataDir: string, cluster: Cluster): Promise<Started> {
+interface RealRuntime {
+  runner: TaskRunner;
+  cluster: Cluster;
+  close(): Promise<void>;
+}
+
+async function startServer(
+  dataDir: string,
+  cluster: Cluster,
+  real?: (deps: { stores: FileStores; metrics: Metrics }) => RealRuntime,
+): Promise<Started & { runtime?: RealRuntime }> {
   const root = pino({ level: 'silent' });
   const levels = new LogLevels(root);
   const metrics = new Metrics();
   const stores = await openFileStores(dataDir);
   const runner = new RunnerDouble();
+  const runtime = real?.({ stores, metrics });
   const host = new ConnectorHost({
-    plugins: new PluginRegistry([sourcePlugin, sinkPlugin]),
+    plugins: new PluginRegistry([sourcePlugin, sinkPlugin, countingSource]),
     configs: stores.configs,
     offsets: stores.offsets,
     statuses: stores.statuses,
     topics: stores.topics,
-    runner,
-    cluster,
+    runner: runtime?.runner ?? runner,
+    cluster: runtime?.cluster ?? cluster,
     log: levels.logger('onramp.host'),
     metrics,
     workerId: 'test-worker:8083',
@@ -154,7 +220,7 @@ async function startServer(dataDir: string, cluster: Cluster): Promise<Started> 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   await host.start();
-  return { url: `http://127.0.0.1:${port}`, app, host, stores, runner };
+  return { url: `http://127.0.0.1:${port}`, app, host, stores, runner, ...(runtime && { runtime }) };
 }
 
 async function stopServer(server: Started): Promise<void> {
@@ -689,6 +755,7 @@ describe('connector plugins and validation', () => {
   it('lists connector plugins, and converters with connectorsOnly=false', async () => {
     const plugins = json(await call('GET', '/connector-plugins'));
     expect(plugins).toEqual([
+      { class: 'org.onramp.test.CountingSourceConnector', type: 'source', version: '1.2.3' },
       { class: 'org.onramp.test.TestSinkConnector', type: 'sink', version: '1.2.3' },
       { class: 'org.onramp.test.TestSourceConnector', type: 'source', version: '1.2.3' },
     ]);
@@ -886,6 +953,73 @@ describe('admin and metrics', () => {
     expect(reply.text).toContain(`onramp_connector_state{connector="${name}",state="PAUSED"} 1`);
     expect(reply.text).toContain(`onramp_task_state{connector="${name}",task="0",state="PAUSED"} 1`);
     expect(reply.text).toContain('onramp_process_');
+  });
+});
+
+describe('with the real Kafka runtime', () => {
+  it('runs a source task: RUNNING, offsets after acks, topics, pause/resume, stop + alter offsets + resume', async () => {
+    const { kafkaBrokers, schemaRegistryUrl } = services();
+    const realDir = mkdtempSync(join(tmpdir(), 'onramp-rest-real-'));
+    const real = await startServer(realDir, cluster, ({ stores, metrics }) =>
+      createKafkaRuntime({
+        brokers: kafkaBrokers,
+        schemaRegistryUrl,
+        clientId: 'onramp-rest-real',
+        log: pino({ level: 'silent' }),
+        metrics,
+        offsets: stores.offsets,
+        workerId: 'test-worker:8083',
+      }),
+    );
+    const previous = server;
+    server = real;
+    try {
+      const name = `real-${suffix}`;
+      const topic = `onramp-rest-real-${suffix}`;
+      const created = await call('POST', '/connectors', {
+        name,
+        config: {
+          'connector.class': 'CountingSource',
+          'test.topic': topic,
+          'test.count': '3',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        },
+      });
+      expect(created.status).toBe(201);
+      await waitFor('task running', async () => allRunning(await state(name)));
+      const offsets = await waitFor('offsets of all 3 records', async () => {
+        const body = json(await call('GET', `/connectors/${name}/offsets`));
+        return body.offsets[0]?.offset.seq === 3 ? body : undefined;
+      });
+      expect(offsets).toEqual({ offsets: [{ partition: { server: 'counting' }, offset: { seq: 3 } }] });
+      expect(json(await call('GET', `/connectors/${name}/topics`))).toEqual({ [name]: { topics: [topic] } });
+
+      expect((await call('PUT', `/connectors/${name}/pause`)).status).toBe(202);
+      await waitFor('paused', async () => allRunning(await state(name), 'PAUSED'));
+      expect((await call('PUT', `/connectors/${name}/resume`)).status).toBe(202);
+      await waitFor('running', async () => allRunning(await state(name)));
+
+      expect((await call('PUT', `/connectors/${name}/stop`)).status).toBe(204);
+      const altered = await call('PATCH', `/connectors/${name}/offsets`, {
+        offsets: [{ partition: { server: 'counting' }, offset: { seq: 1 } }],
+      });
+      expect(altered.status).toBe(200);
+      const starts = counting.starts.length;
+      expect((await call('PUT', `/connectors/${name}/resume`)).status).toBe(202);
+      await waitFor('restarted task', () => counting.starts.length > starts);
+      expect(counting.starts.at(-1)).toEqual([{ partition: { server: 'counting' }, offset: { seq: 1 } }]);
+      await waitFor('records 2..3 produced again', async () => {
+        const body = json(await call('GET', `/connectors/${name}/offsets`));
+        return body.offsets[0]?.offset.seq === 3;
+      });
+      expect((await call('DELETE', `/connectors/${name}`)).status).toBe(204);
+    } finally {
+      server = previous;
+      await stopServer(real);
+      await real.runtime?.close();
+      rmSync(realDir, { recursive: true, force: true });
+    }
   });
 });
 
