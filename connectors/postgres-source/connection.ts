@@ -1,0 +1,88 @@
+import pg from 'pg';
+import type { PostgresSourceConfig } from './config.ts';
+
+// One place that turns the config into pg connection settings. Every connection gets the same
+// session settings, so the text the server sends (COPY during snapshots, pgoutput while streaming)
+// is in one known format: ISO dates, ISO 8601 intervals, UTC for timestamptz, hex bytea, money as
+// $1,234.56, and floats with all their digits. Values stay strings: no pg type parsers, global or per client.
+
+const SESSION_OPTIONS = [
+  'DateStyle=ISO',
+  'IntervalStyle=iso_8601',
+  'TimeZone=UTC',
+  'extra_float_digits=3',
+  'bytea_output=hex',
+  'lc_monetary=C',
+]
+  .map((setting) => `-c ${setting}`)
+  .join(' ');
+
+const rawText = (value: string) => value;
+const TEXT_TYPES = { getTypeParser: () => rawText } as unknown as pg.CustomTypesConfig;
+
+function sslOption(mode: PostgresSourceConfig['database.sslmode']): pg.ClientConfig['ssl'] {
+  switch (mode) {
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+    default:
+      return false;
+  }
+}
+
+export function clientConfig(config: PostgresSourceConfig, purpose: string): pg.ClientConfig {
+  return {
+    host: config['database.hostname'],
+    port: config['database.port'],
+    user: config['database.user'],
+    password: config['database.password'] ?? '',
+    database: config['database.dbname'],
+    ssl: sslOption(config['database.sslmode']),
+    application_name: `onramp ${config['topic.prefix']} ${purpose}`.slice(0, 63),
+    options: SESSION_OPTIONS,
+    types: TEXT_TYPES,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  };
+}
+
+/** A connected client; the caller ends it. Errors after connect are reported through `onError`. */
+export async function connect(
+  config: PostgresSourceConfig,
+  purpose: string,
+  onError: (error: Error) => void = () => {},
+  extra: Partial<pg.ClientConfig> = {},
+): Promise<pg.Client> {
+  const client = new pg.Client({ ...clientConfig(config, purpose), ...extra });
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.removeAllListeners('error');
+    await client.end().catch(() => {});
+    throw error;
+  }
+  return client;
+}
+
+/** A replication connection (walsender), for CREATE_REPLICATION_SLOT ... EXPORT_SNAPSHOT. */
+export function connectReplication(
+  config: PostgresSourceConfig,
+  onError?: (error: Error) => void,
+): Promise<pg.Client> {
+  return connect(config, 'slot', onError, { replication: 'database' } as Partial<pg.ClientConfig>);
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteTable(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

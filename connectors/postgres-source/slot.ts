@@ -1,0 +1,114 @@
+import type pg from 'pg';
+import { OnrampError } from '../../src/plugin/index.ts';
+import { quoteIdent } from './connection.ts';
+import { databaseError } from './errors.ts';
+import { type Lsn, parseLsn } from './lsn.ts';
+
+// The logical replication slot: look it up, create it (with an exported snapshot when a snapshot
+// follows, so the rows read and the stream meet exactly), drop it.
+
+export interface SlotInfo {
+  name: string;
+  plugin: string;
+  database: string;
+  active: boolean;
+  activePid: number | null;
+  confirmedFlushLsn: Lsn | null;
+  restartLsn: Lsn | null;
+}
+
+interface SlotRow {
+  slot_name: string;
+  plugin: string;
+  database: string;
+  active: string;
+  active_pid: string | null;
+  confirmed_flush_lsn: string | null;
+  restart_lsn: string | null;
+}
+
+export async function findSlot(client: pg.Client, name: string): Promise<SlotInfo | undefined> {
+  const result = await client.query<SlotRow>(
+    `SELECT slot_name, plugin, database, active, active_pid, confirmed_flush_lsn::text, restart_lsn::text
+       FROM pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return {
+    name: row.slot_name,
+    plugin: row.plugin,
+    database: row.database,
+    active: row.active === 't' || row.active === 'true',
+    activePid: row.active_pid === null ? null : Number(row.active_pid),
+    confirmedFlushLsn: row.confirmed_flush_lsn === null ? null : parseLsn(row.confirmed_flush_lsn),
+    restartLsn: row.restart_lsn === null ? null : parseLsn(row.restart_lsn),
+  };
+}
+
+export function slotInUse(slot: SlotInfo): OnrampError {
+  return new OnrampError(
+    'PG_SLOT_IN_USE',
+    `Replication slot "${slot.name}" is in use by server process ${slot.activePid}: another connector (or a previous run still timing out) streams from it`,
+  );
+}
+
+export interface ExportedSlot {
+  consistentPoint: Lsn;
+  snapshotName: string;
+}
+
+/**
+ * Creates the slot on a replication connection and exports its snapshot. The snapshot stays
+ * importable only while `replication` is open and idle, so the caller keeps it so until every
+ * snapshot reader ran SET TRANSACTION SNAPSHOT.
+ */
+export async function createSlotWithSnapshot(replication: pg.Client, name: string): Promise<ExportedSlot> {
+  try {
+    const result = await replication.query<{ consistent_point: string; snapshot_name: string }>(
+      `CREATE_REPLICATION_SLOT ${quoteIdent(name)} LOGICAL pgoutput EXPORT_SNAPSHOT`,
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('CREATE_REPLICATION_SLOT returned no row');
+    return { consistentPoint: parseLsn(row.consistent_point), snapshotName: row.snapshot_name };
+  } catch (error) {
+    throw databaseError(error, `creating replication slot "${name}"`);
+  }
+}
+
+/** Creates the slot without a snapshot; returns the LSN streaming starts from. */
+export async function createSlot(client: pg.Client, name: string): Promise<Lsn> {
+  try {
+    const result = await client.query<{ lsn: string }>(
+      "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')",
+      [name],
+    );
+    return parseLsn(result.rows[0]?.lsn ?? '0/0');
+  } catch (error) {
+    throw databaseError(error, `creating replication slot "${name}"`);
+  }
+}
+
+/**
+ * Drops the slot, waiting up to `timeoutMs` for a walsender that is still shutting down to let go
+ * of it. Does nothing if the slot does not exist.
+ */
+export async function dropSlot(client: pg.Client, name: string, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const slot = await findSlot(client, name);
+    if (!slot) return false;
+    if (!slot.active) {
+      try {
+        await client.query('SELECT pg_drop_replication_slot($1)', [name]);
+        return true;
+      } catch (error) {
+        // Raced with a reconnecting walsender or a concurrent drop; look again.
+        if (Date.now() > deadline) throw databaseError(error, `dropping replication slot "${name}"`);
+      }
+    } else if (Date.now() > deadline) {
+      throw slotInUse(slot);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
+import type { PostgresSourceConfig } from './config.ts';
+import { connect, quoteIdent, quoteLiteral, quoteTable } from './connection.ts';
+import { databaseError } from './errors.ts';
+import { changeRecord, type ServerInfo } from './events.ts';
+import type { Lsn } from './lsn.ts';
+import { snapshotOffset } from './offset.ts';
+import { CopyLineSplitter, parseCopyLine } from './pg-text.ts';
+import type { Tuple } from './pgoutput-parser.ts';
+import type { RecordQueue } from './record-queue.ts';
+import type { SourceMetrics } from './source-metrics.ts';
+import type { TableSchema } from './table-schema.ts';
+
+// The initial snapshot: every captured table read inside one exported snapshot (the slot's, so
+// the rows meet the stream at the slot's consistent point exactly), with COPY ... TO STDOUT, on up
+// to snapshot.max.threads connections in parallel. Rows become `r` events marked as Debezium marks
+// them: the very first `first`, each table's first and last `first_in_data_collection` /
+// `last_in_data_collection`, the very last `last` (whose offset also says the snapshot is done).
+
+export interface SnapshotTable {
+  schema: TableSchema;
+  estimatedRows: number;
+}
+
+export interface SnapshotDeps {
+  config: PostgresSourceConfig;
+  context: TaskContext;
+  queue: RecordQueue<SourceRecord>;
+  server: ServerInfo;
+  metrics: SourceMetrics;
+  tables: SnapshotTable[];
+  /** The exported snapshot every reader imports. */
+  snapshotName: string;
+  /** Where the snapshot meets the stream (the slot's consistent point). */
+  lsn: Lsn;
+  /** Transaction id reported in source.txId (the snapshot's xmin). */
+  txId: number;
+  /** Called once every reader has imported the snapshot: the exporting connection may close. */
+  onImported(): void;
+}
+
+export interface SnapshotResult {
+  rows: number;
+  tables: number;
+}
+
+interface HeldRow {
+  table: SnapshotTable;
+  tuple: Tuple;
+  readTime: bigint;
+  firstInTable: boolean;
+}
+
+export class SnapshotReader {
+  private readonly deps: SnapshotDeps;
+  private readonly clients = new Set<pg.Client>();
+  private stopped = false;
+  private nextTable = 0;
+  private tablesLeft: number;
+  private firstEmitted = false;
+  private lastRowOfTable: HeldRow | undefined;
+  private rowsRead = 0;
+  private lastProgress = 0;
+  private readonly estimatedTotal: number;
+
+  constructor(deps: SnapshotDeps) {
+    this.deps = deps;
+    this.tablesLeft = deps.tables.length;
+    this.estimatedTotal = deps.tables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
+  }
+
+  async run(): Promise<SnapshotResult> {
+    const { config, tables, context } = this.deps;
+    const workers = Math.max(1, Math.min(config['snapshot.max.threads'], tables.length));
+    context.log.info({ tables: tables.length, workers, lsn: this.deps.lsn.toString() }, 'snapshot started');
+    this.report();
+    let imported = 0;
+    const onImported = () => {
+      imported += 1;
+      if (imported === workers) this.deps.onImported();
+    };
+    if (tables.length === 0) this.deps.onImported();
+    try {
+      await Promise.all(
+        Array.from({ length: tables.length === 0 ? 0 : workers }, (_, index) =>
+          this.worker(index, onImported),
+        ),
+      );
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    if (this.lastRowOfTable && !this.stopped) {
+      const row = this.lastRowOfTable;
+      this.lastRowOfTable = undefined;
+      await this.emit(row, this.marker(row.firstInTable, true, true), true);
+    }
+    this.report(true);
+    context.reportProgress(undefined);
+    context.log.info({ rows: this.rowsRead, tables: tables.length }, 'snapshot completed');
+    return { rows: this.rowsRead, tables: tables.length };
+  }
+
+  /** Aborts the readers (their connections are closed; run() then rejects or resolves early). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.clients].map((client) => client.end().catch(() => {})));
+    this.clients.clear();
+  }
+
+  private async worker(index: number, onImported: () => void): Promise<void> {
+    const { config, snapshotName } = this.deps;
+    const client = await connect(config, `snapshot ${index}`);
+    this.clients.add(client);
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
+      onImported();
+      for (let next = this.takeTable(); next !== undefined && !this.stopped; next = this.takeTable()) {
+        await this.readTable(client, next);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      if (!this.stopped) throw databaseError(error, `snapshot reader ${index}`);
+    } finally {
+      this.clients.delete(client);
+      await client.end().catch(() => {});
+    }
+  }
+
+  private takeTable(): SnapshotTable | undefined {
+    const table = this.deps.tables[this.nextTable];
+    if (table) this.nextTable += 1;
+    return table;
+  }
+
+  private async readTable(client: pg.Client, table: SnapshotTable): Promise<void> {
+    const { schema } = table;
+    const { spec } = schema;
+    const columns = spec.columns.map((column) => quoteIdent(column.name)).join(', ');
+    const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(spec.schema, spec.name)}`;
+    const readTime = BigInt(Date.now()) * 1000n;
+    const splitter = new CopyLineSplitter();
+    const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
+    // One row of look-ahead: a row's marker depends on whether another row follows it.
+    let held: HeldRow | undefined;
+    let rows = 0;
+    const next = async (line: string) => {
+      if (held) await this.emit(held, this.marker(held.firstInTable, false), false);
+      held = { table, tuple: parseCopyLine(line), readTime, firstInTable: rows === 0 };
+      rows += 1;
+    };
+    for await (const chunk of stream) {
+      if (this.stopped) return;
+      for (const line of splitter.push(chunk as Buffer)) await next(line);
+    }
+    for (const line of splitter.end()) await next(line);
+    this.tablesLeft -= 1;
+    // A table's last row waits until the next table with rows ends (or the snapshot does): only
+    // then is it known whether it is the snapshot's very last record.
+    if (held) {
+      const previous = this.lastRowOfTable;
+      this.lastRowOfTable = held;
+      if (previous) await this.emit(previous, this.marker(previous.firstInTable, true), false);
+    }
+    this.report(true);
+    this.deps.context.log.info({ table: `${spec.schema}.${spec.name}`, rows }, 'snapshot of table done');
+  }
+
+  private marker(firstInTable: boolean, lastInTable: boolean, lastOverall = false): SnapshotMarker {
+    if (!this.firstEmitted) {
+      this.firstEmitted = true;
+      return 'first';
+    }
+    if (lastOverall) return 'last';
+    if (firstInTable) return 'first_in_data_collection';
+    if (lastInTable) return 'last_in_data_collection';
+    return 'true';
+  }
+
+  private async emit(row: HeldRow, marker: SnapshotMarker, last: boolean): Promise<void> {
+    const { server, lsn, txId, queue, metrics } = this.deps;
+    const { schema } = row.table;
+    const record = changeRecord(
+      server,
+      schema,
+      OP.read,
+      { before: null, after: schema.valueOf(row.tuple), key: schema.keyOf(row.tuple) },
+      { time: row.readTime, snapshot: marker, txId, lsn, lastCommitLsn: null },
+      snapshotOffset({ lsn, txId, readTime: row.readTime, last }),
+    );
+    await queue.put(record);
+    metrics.event(`${schema.spec.schema}.${schema.spec.name}`, OP.read);
+    this.rowsRead += 1;
+    if (this.rowsRead - this.lastProgress >= 10_000) this.report();
+  }
+
+  private report(force = false): void {
+    if (!force && this.rowsRead === this.lastProgress) return;
+    this.lastProgress = this.rowsRead;
+    const { tables, context, metrics } = this.deps;
+    const done = tables.length - this.tablesLeft;
+    context.reportProgress({
+      phase: 'snapshot',
+      done: this.rowsRead,
+      total: Math.max(this.estimatedTotal, this.rowsRead),
+      unit: 'rows',
+      detail: `${done} of ${tables.length} tables done`,
+    });
+    metrics.snapshot({
+      running: this.tablesLeft > 0,
+      tablesTotal: tables.length,
+      tablesRemaining: this.tablesLeft,
+      rowsScanned: this.rowsRead,
+    });
+  }
+}

@@ -1,0 +1,499 @@
+import type pg from 'pg';
+import { LogicalReplicationService } from 'pg-logical-replication';
+import {
+  type ConnectStruct,
+  errorMessage,
+  heartbeatKey,
+  heartbeatTopic,
+  heartbeatValue,
+  OnrampError,
+  OP,
+  type Op,
+  type RecordHeader,
+  type SourceOffset,
+  type SourceRecord,
+  type TaskContext,
+  tombstoneOf,
+} from '../../src/plugin/index.ts';
+import { loadTableDefinitions } from './catalog.ts';
+import type { PostgresSourceConfig } from './config.ts';
+import { clientConfig, quoteIdent, quoteLiteral } from './connection.ts';
+import { databaseError } from './errors.ts';
+import { type ChangePosition, changeRecord, keyHeader, type ServerInfo } from './events.ts';
+import type { CaptureFilters } from './filters.ts';
+import { formatLsn, type Lsn, parseLsn } from './lsn.ts';
+import { changeOffset, completeOffset, type ResumePoint } from './offset.ts';
+import {
+  type CommitMessage,
+  type DeleteMessage,
+  type InsertMessage,
+  type PgoutputMessage,
+  parsePgoutput,
+  type RelationMessage,
+  type TruncateMessage,
+  type Tuple,
+  type UpdateMessage,
+} from './pgoutput-parser.ts';
+import type { RecordQueue } from './record-queue.ts';
+import type { SourceMetrics } from './source-metrics.ts';
+import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
+import type { TypeCatalog } from './type-catalog.ts';
+
+// Streaming from the slot with pgoutput (protocol 1) through pg-logical-replication, whose socket
+// handling and flow control we use, but not its parser and not its acknowledgements: its timer
+// confirms the last *received* LSN even with auto-ack off (issue #174), so the timer is off and
+// we confirm only what the host committed (Kafka acked + offset stored), from commit().
+//
+// Each record's offset says exactly how far the stream got: inside a transaction, how many of its
+// change messages are emitted; the last record of a transaction carries the transaction's end LSN,
+// which is what the slot may confirm. The last record of a transaction is held back until its
+// COMMIT arrives so that it can carry that complete offset.
+
+export interface StreamDeps {
+  config: PostgresSourceConfig;
+  context: TaskContext;
+  queue: RecordQueue<SourceRecord>;
+  server: ServerInfo;
+  catalog: TypeCatalog;
+  filters: CaptureFilters;
+  metadata: pg.Client;
+  settings: SchemaSettings;
+  metrics: SourceMetrics;
+  resume: ResumePoint;
+  /** The position before the first streamed record (the stored offset, or the slot's start). */
+  initialPosition: SourceOffset;
+  /** The LSN already confirmed (stored offset / slot position): never confirm below it. */
+  confirmed: Lsn;
+  /** Table schemas already built (by the snapshot), reused when a relation matches them. */
+  knownSchemas: ReadonlyMap<number, TableSchema>;
+  onFailure(error: Error): void;
+}
+
+interface TransactionState {
+  xid: number;
+  commitTime: bigint;
+  /** Change messages seen so far (filtered or not): the resume counter. */
+  messages: number;
+  lastChangeLsn: Lsn;
+  /** The partly emitted transaction being replayed after a restart. */
+  skipping: boolean;
+}
+
+const LSN_LIKE = /^[0-9A-F]+\/[0-9A-F]+$/i;
+
+export class WalStream {
+  private readonly deps: StreamDeps;
+  private readonly service: LogicalReplicationService;
+  private readonly tables = new Map<number, TableSchema | null>();
+  private partial: ResumePoint['partial'];
+  private transaction: TransactionState | undefined;
+  private pending: SourceRecord | undefined;
+  private position: SourceOffset;
+  private lastCommitEnd: Lsn;
+  private confirmed: Lsn;
+  private stopping = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private finished: Promise<void> | undefined;
+
+  constructor(deps: StreamDeps) {
+    this.deps = deps;
+    this.partial = deps.resume.partial;
+    this.position = deps.initialPosition;
+    this.lastCommitEnd = deps.resume.startLsn;
+    this.confirmed = deps.confirmed;
+    this.service = new LogicalReplicationService(clientConfig(deps.config, 'stream'), {
+      acknowledge: { auto: false, timeoutSeconds: 0 },
+      flowControl: { enabled: true },
+    });
+  }
+
+  /** Starts START_REPLICATION; resolves once the server streams, rejects if it refuses. */
+  async start(): Promise<void> {
+    const { config } = this.deps;
+    const slot = config['slot.name'];
+    // Until the server streams, failures surface through start()'s rejection, not onFailure.
+    let running = false;
+    this.service.on('data', (lsn: string, message: PgoutputMessage) => this.onData(lsn, message));
+    this.service.on('error', (error: Error) => {
+      if (running) this.fail(databaseError(error, 'replication stream'));
+    });
+    this.service.on('heartbeat', (_lsn: string, _time: number, shouldRespond: boolean) => {
+      if (shouldRespond) this.sendStatus();
+    });
+    const started = new Promise<void>((resolve) => this.service.once('start', () => resolve()));
+    const publication = config['publication.name'];
+    const plugin = {
+      options: {},
+      name: 'pgoutput',
+      parse: (buffer: Buffer) => parsePgoutput(buffer),
+      start: (client: pg.Client, slotName: string, lastLsn: string) => {
+        if (!LSN_LIKE.test(lastLsn)) throw new Error(`Invalid start LSN ${lastLsn}`);
+        const options = `proto_version '1', publication_names ${quoteLiteral(quoteIdent(publication))}`;
+        return client.query(`START_REPLICATION SLOT ${quoteIdent(slotName)} LOGICAL ${lastLsn} (${options})`);
+      },
+    };
+    const subscription = this.service.subscribe(plugin, slot, formatLsn(this.deps.resume.startLsn));
+    this.finished = subscription.then(
+      () => {
+        if (running)
+          this.fail(
+            new OnrampError('PG_STREAM_FAILED', `Replication from slot "${slot}" ended unexpectedly`),
+          );
+      },
+      (error: unknown) => {
+        if (running) this.fail(databaseError(error, `streaming from slot "${slot}"`));
+      },
+    );
+    try {
+      await Promise.race([
+        started,
+        subscription.then(() => {
+          throw new OnrampError(
+            'PG_STREAM_FAILED',
+            `Replication from slot "${slot}" ended before it started`,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.stopping = true;
+      await this.service.stop().catch(() => {});
+      throw databaseError(error, `starting replication from slot "${slot}"`);
+    }
+    running = true;
+    this.startTimers();
+    this.deps.context.log.info(
+      { slot, publication, from: formatLsn(this.deps.resume.startLsn) },
+      'streaming changes from the replication slot',
+    );
+  }
+
+  /** The host stored offsets up to `lsn`: the slot may release WAL before it. */
+  confirm(lsn: Lsn): void {
+    if (lsn <= this.confirmed) return;
+    this.confirmed = lsn;
+    this.sendStatus();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    // A last status so the server has our final committed position before we disconnect.
+    this.sendStatus();
+    await this.service.stop().catch(() => {});
+    await this.finished;
+  }
+
+  private startTimers(): void {
+    const { config } = this.deps;
+    this.timers.push(setInterval(() => this.keepalive(), config['status.update.interval.ms']));
+    const heartbeatMs = config['heartbeat.interval.ms'];
+    if (heartbeatMs > 0) this.timers.push(setInterval(() => this.heartbeat(), heartbeatMs));
+  }
+
+  /**
+   * Reports the committed position (never a received-but-unstored one). The library adds one to
+   * the LSN it is given, so it gets the LSN before ours: the server must restart decoding at the
+   * committed transaction end itself, or a transaction committing right there would be skipped.
+   */
+  private sendStatus(): void {
+    if (this.confirmed > 0n && !this.stopping) {
+      this.service.acknowledge(formatLsn(this.confirmed - 1n)).catch(() => {});
+    }
+  }
+
+  private keepalive(): void {
+    this.sendStatus();
+    const { metadata, config, metrics } = this.deps;
+    metadata
+      .query<{ lag: string | null }>(
+        'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1',
+        [config['slot.name']],
+      )
+      .then((result) => {
+        const lag = result.rows[0]?.lag;
+        if (lag !== undefined && lag !== null) metrics.slotLagBytes(Number(lag));
+      })
+      .catch(() => {});
+  }
+
+  private heartbeat(): void {
+    const { config, server, queue, metadata, context } = this.deps;
+    const record: SourceRecord = {
+      topic: heartbeatTopic(config['heartbeat.topics.prefix'], server.name),
+      key: heartbeatKey(server.name),
+      value: heartbeatValue(Date.now()),
+      sourcePartition: server.partition,
+      sourceOffset: this.position,
+    };
+    // Skipped while records wait for room: they carry newer positions anyway.
+    queue.tryPut(record);
+    const action = config['heartbeat.action.query'];
+    if (action) {
+      metadata.query(action).catch((error: unknown) => {
+        context.log.warn({ error: errorMessage(error) }, 'heartbeat.action.query failed');
+      });
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.deps.onFailure(error);
+    this.service.stop().catch(() => {});
+  }
+
+  private async onData(lsnText: string, message: PgoutputMessage): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.handle(parseLsn(lsnText), message);
+    } catch (error) {
+      if (!this.stopping) this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private async handle(lsn: Lsn, message: PgoutputMessage): Promise<void> {
+    switch (message.tag) {
+      case 'begin':
+        this.transaction = {
+          xid: message.xid,
+          commitTime: message.commitTime,
+          messages: 0,
+          lastChangeLsn: message.finalLsn,
+          skipping: this.partial?.txId === message.xid,
+        };
+        return;
+      case 'relation':
+        return this.onRelation(message);
+      case 'type':
+        return this.deps.catalog.ensure(this.deps.metadata, [message.typeOid]);
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return this.onRowChange(lsn, message);
+      case 'truncate':
+        return this.onTruncate(lsn, message);
+      case 'commit':
+        return this.onCommit(message);
+      default:
+        return;
+    }
+  }
+
+  private async onRelation(message: RelationMessage): Promise<void> {
+    const { filters, catalog, metadata, settings, context, knownSchemas } = this.deps;
+    if (!filters.includesTable(message.schema, message.name)) {
+      this.tables.set(message.relationOid, null);
+      return;
+    }
+    await catalog.ensure(
+      metadata,
+      message.columns.map((column) => column.typeOid),
+    );
+    const definition = (await loadTableDefinitions(metadata, [message.relationOid])).get(message.relationOid);
+    const notNull = new Set(
+      definition?.columns.filter((column) => column.notNull).map((column) => column.name),
+    );
+    const columns = message.columns.map((column) => ({
+      name: column.name,
+      typeOid: column.typeOid,
+      typeMod: column.typeMod,
+      notNull: notNull.has(column.name),
+    }));
+    const spec = tableSpec(
+      { oid: message.relationOid, schema: message.schema, name: message.name },
+      columns,
+      definition?.primaryKey ?? [],
+      filters,
+    );
+    const schema = new TableSchema(spec, catalog.lookup, filters, settings);
+    const previous = this.tables.get(message.relationOid) ?? knownSchemas.get(message.relationOid);
+    if (previous && previous.fingerprint === schema.fingerprint) {
+      this.tables.set(message.relationOid, previous);
+      return;
+    }
+    if (previous)
+      context.log.info(
+        { table: `${spec.schema}.${spec.name}` },
+        'table structure changed: new schema version',
+      );
+    if (schema.skippedColumns.length > 0) {
+      context.log.warn(
+        { table: `${spec.schema}.${spec.name}`, columns: schema.skippedColumns },
+        'columns of unsupported types are left out (include.unknown.datatypes=false)',
+      );
+    }
+    this.tables.set(message.relationOid, schema);
+  }
+
+  private tableOf(relationOid: number): TableSchema | null {
+    const table = this.tables.get(relationOid);
+    if (table === undefined)
+      throw new Error(`pgoutput sent a change for relation ${relationOid} before describing it`);
+    return table;
+  }
+
+  /** Counts the message; true when it was already emitted before a restart. */
+  private alreadyEmitted(transaction: TransactionState, lsn: Lsn): boolean {
+    transaction.messages += 1;
+    transaction.lastChangeLsn = lsn;
+    if (!transaction.skipping || !this.partial) return false;
+    if (this.partial.events !== undefined) return transaction.messages <= this.partial.events;
+    return this.partial.lsnProc !== undefined && lsn <= this.partial.lsnProc;
+  }
+
+  private currentTransaction(): TransactionState {
+    if (!this.transaction) throw new Error('pgoutput sent a change outside a transaction');
+    return this.transaction;
+  }
+
+  private changePosition(transaction: TransactionState, lsn: Lsn): ChangePosition {
+    return {
+      time: transaction.commitTime,
+      snapshot: 'false',
+      txId: transaction.xid,
+      lsn,
+      lastCommitLsn: this.lastCommitEnd,
+    };
+  }
+
+  private async onRowChange(lsn: Lsn, message: InsertMessage | UpdateMessage | DeleteMessage): Promise<void> {
+    const transaction = this.currentTransaction();
+    if (this.alreadyEmitted(transaction, lsn)) return;
+    const table = this.tableOf(message.relationOid);
+    if (table === null) return;
+    const records = this.rowRecords(table, lsn, transaction, message);
+    await this.emitAll(records, transaction, lsn, message.tag.toUpperCase());
+  }
+
+  private rowRecords(
+    table: TableSchema,
+    lsn: Lsn,
+    transaction: TransactionState,
+    message: InsertMessage | UpdateMessage | DeleteMessage,
+  ): SourceRecord[] {
+    const { filters, config, server } = this.deps;
+    const position = this.changePosition(transaction, lsn);
+    const records: SourceRecord[] = [];
+    const add = (
+      op: Op,
+      rows: { before: ConnectStruct | null; after: ConnectStruct | null; key: ConnectStruct | null },
+      headers?: RecordHeader[],
+    ) => {
+      const record = changeRecord(server, table, op, rows, position, {}, headers);
+      records.push(record);
+      this.deps.metrics.event(`${table.spec.schema}.${table.spec.name}`, op);
+      if (op === OP.delete && config['tombstones.on.delete']) records.push(tombstoneOf(record));
+    };
+    if (message.tag === 'insert') {
+      if (!filters.skips('c'))
+        add(OP.create, {
+          before: null,
+          after: table.valueOf(message.newTuple),
+          key: table.keyOf(message.newTuple),
+        });
+      return records;
+    }
+    if (message.tag === 'delete') {
+      const old = message.oldTuple ?? message.keyTuple;
+      if (old && !filters.skips('d'))
+        add(OP.delete, { before: table.valueOf(old), after: null, key: table.keyOf(old) });
+      return records;
+    }
+    const old: Tuple | null = message.oldTuple ?? message.keyTuple;
+    const key = table.keyOf(message.newTuple);
+    if (old && table.keyChanged(old, message.newTuple)) {
+      // A primary key update is, for keyed consumers, the old key's delete and the new key's create.
+      const oldKey = table.keyOf(old);
+      if (!filters.skips('d')) {
+        add(OP.delete, { before: table.valueOf(old), after: null, key: oldKey }, [
+          keyHeader('__debezium.newkey', key),
+        ]);
+      }
+      if (!filters.skips('c')) {
+        const after = table.valueOf(message.newTuple, message.oldTuple);
+        add(OP.create, { before: null, after, key }, [keyHeader('__debezium.oldkey', oldKey)]);
+      }
+      return records;
+    }
+    if (!filters.skips('u')) {
+      const before = old ? table.valueOf(old) : null;
+      add(OP.update, { before, after: table.valueOf(message.newTuple, message.oldTuple), key });
+    }
+    return records;
+  }
+
+  private async onTruncate(lsn: Lsn, message: TruncateMessage): Promise<void> {
+    const transaction = this.currentTransaction();
+    if (this.alreadyEmitted(transaction, lsn)) return;
+    if (this.deps.filters.skips('t')) return;
+    const position = this.changePosition(transaction, lsn);
+    const records: SourceRecord[] = [];
+    for (const relationOid of message.relationOids) {
+      const table = this.tableOf(relationOid);
+      if (table === null) continue;
+      const record = changeRecord(
+        this.deps.server,
+        table,
+        OP.truncate,
+        { before: null, after: null, key: null },
+        position,
+        {},
+      );
+      records.push(record);
+      this.deps.metrics.event(`${table.spec.schema}.${table.spec.name}`, OP.truncate);
+    }
+    await this.emitAll(records, transaction, lsn, 'TRUNCATE');
+  }
+
+  /**
+   * Emits the records of one change message. Only the last one can say the message is done; the
+   * ones before it carry the position before the message, so a crash between them replays it.
+   */
+  private async emitAll(
+    records: SourceRecord[],
+    transaction: TransactionState,
+    lsn: Lsn,
+    messageType: string,
+  ): Promise<void> {
+    const common = {
+      changeLsn: lsn,
+      lastCommitEnd: this.lastCommitEnd,
+      txId: transaction.xid,
+      commitTime: transaction.commitTime,
+      messageType,
+    };
+    for (const [index, record] of records.entries()) {
+      const events = index === records.length - 1 ? transaction.messages : transaction.messages - 1;
+      record.sourceOffset = changeOffset({ ...common, events });
+      if (this.pending) await this.push(this.pending);
+      this.pending = record;
+    }
+  }
+
+  private async onCommit(message: CommitMessage): Promise<void> {
+    const transaction = this.transaction;
+    this.transaction = undefined;
+    if (transaction?.skipping) this.partial = undefined;
+    const complete = completeOffset({
+      lastChangeLsn: transaction?.lastChangeLsn ?? message.commitLsn,
+      endLsn: message.endLsn,
+      txId: transaction?.xid ?? 0,
+      commitTime: message.commitTime,
+    });
+    if (this.pending) {
+      const last = this.pending;
+      this.pending = undefined;
+      last.sourceOffset = complete;
+      await this.push(last);
+    }
+    this.position = complete;
+    this.lastCommitEnd = message.endLsn;
+    this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - Number(message.commitTime / 1000n)));
+  }
+
+  private async push(record: SourceRecord): Promise<void> {
+    await this.deps.queue.put(record);
+    this.position = record.sourceOffset;
+  }
+}

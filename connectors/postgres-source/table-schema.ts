@@ -1,0 +1,176 @@
+import {
+  type ConnectField,
+  type ConnectSchema,
+  type ConnectStruct,
+  type ConnectValue,
+  envelopeSchema,
+  OnrampError,
+  postgresSourceSchema,
+  type RecordNames,
+  recordNames,
+} from '../../src/plugin/index.ts';
+import type { CaptureFilters } from './filters.ts';
+import { type Tuple, UNCHANGED_TOAST } from './pgoutput-parser.ts';
+import type { TypeLookup } from './type-catalog.ts';
+import {
+  fallbackValue,
+  mapType,
+  type TypeMapOptions,
+  unavailableValue,
+  type ValueMapping,
+} from './type-map.ts';
+
+// A captured table as events see it: key, value and envelope schemas, and how a row of text values
+// (a pgoutput tuple or a COPY line, both in column order) becomes the key and value structs. Built
+// once per table and per relation change, then reused for every row, so converters can cache by it.
+
+export interface ColumnSpec {
+  name: string;
+  typeOid: number;
+  typeMod: number;
+  /** NOT NULL in the catalog; unknown columns count as nullable. */
+  notNull: boolean;
+}
+
+export interface TableSpec {
+  oid: number;
+  schema: string;
+  name: string;
+  /** In tuple order. */
+  columns: ColumnSpec[];
+  /** Key columns in key order: message.key.columns if set for the table, else the primary key. */
+  keyColumns: string[];
+}
+
+interface ColumnPlan {
+  name: string;
+  /** Position in the tuple. */
+  index: number;
+  mapping: ValueMapping;
+  field: ConnectField;
+}
+
+export interface SchemaSettings {
+  topicPrefix: string;
+  typeOptions: TypeMapOptions;
+  placeholder: string;
+}
+
+export class TableSchema {
+  readonly spec: TableSpec;
+  readonly names: RecordNames;
+  readonly keySchema: ConnectSchema | null;
+  readonly valueSchema: ConnectSchema;
+  readonly envelopeSchema: ConnectSchema;
+  /** Columns left out because their type has no mapping (include.unknown.datatypes=false). */
+  readonly skippedColumns: string[];
+  private readonly valueColumns: ColumnPlan[];
+  private readonly keyColumns: ColumnPlan[];
+  private readonly placeholder: string;
+  /** Identifies the schemas, to tell whether a relation message changed anything. */
+  readonly fingerprint: string;
+
+  constructor(spec: TableSpec, lookup: TypeLookup, filters: CaptureFilters, settings: SchemaSettings) {
+    this.spec = spec;
+    this.placeholder = settings.placeholder;
+    this.names = recordNames(settings.topicPrefix, spec.schema, spec.name);
+    const plans = new Map<string, ColumnPlan>();
+    this.skippedColumns = [];
+    spec.columns.forEach((column, index) => {
+      const mapping = mapType(lookup, column.typeOid, column.typeMod, settings.typeOptions);
+      if (mapping === undefined) {
+        this.skippedColumns.push(column.name);
+        return;
+      }
+      plans.set(column.name, {
+        name: column.name,
+        index,
+        mapping,
+        field: { field: column.name, ...mapping.schema, optional: !column.notNull },
+      });
+    });
+    this.valueColumns = [...plans.values()].filter((plan) =>
+      filters.includesColumn(spec.schema, spec.name, plan.name),
+    );
+    this.keyColumns = spec.keyColumns.flatMap((name) => {
+      const plan = plans.get(name);
+      return plan ? [plan] : [];
+    });
+    this.keySchema =
+      this.keyColumns.length === 0
+        ? null
+        : {
+            type: 'struct',
+            name: this.names.key,
+            optional: false,
+            fields: this.keyColumns.map((plan) => plan.field),
+          };
+    this.valueSchema = {
+      type: 'struct',
+      name: this.names.value,
+      optional: true,
+      fields: this.valueColumns.map((plan) => plan.field),
+    };
+    this.envelopeSchema = envelopeSchema(this.names.envelope, this.valueSchema, postgresSourceSchema);
+    this.fingerprint = JSON.stringify([this.keySchema, this.valueSchema]);
+  }
+
+  /** The value struct of a row. Unchanged TOAST values come from `old` when it has them (REPLICA IDENTITY FULL). */
+  valueOf(tuple: Tuple, old?: Tuple | null): ConnectStruct {
+    const struct: ConnectStruct = {};
+    for (const plan of this.valueColumns) struct[plan.name] = this.columnValue(plan, tuple, old);
+    return struct;
+  }
+
+  /** The key struct of a row, or null when the table has no key. */
+  keyOf(tuple: Tuple): ConnectStruct | null {
+    if (this.keySchema === null) return null;
+    const struct: ConnectStruct = {};
+    for (const plan of this.keyColumns) struct[plan.name] = this.columnValue(plan, tuple, null);
+    return struct;
+  }
+
+  /** True when both tuples carry key values and they differ (a primary key update). */
+  keyChanged(before: Tuple, after: Tuple): boolean {
+    return this.keyColumns.some((plan) => {
+      const old = before[plan.index];
+      return old !== null && old !== UNCHANGED_TOAST && old !== undefined && old !== after[plan.index];
+    });
+  }
+
+  private columnValue(plan: ColumnPlan, tuple: Tuple, old: Tuple | null | undefined): ConnectValue {
+    let raw = tuple[plan.index];
+    if (raw === UNCHANGED_TOAST) raw = old?.[plan.index] ?? UNCHANGED_TOAST;
+    let value: ConnectValue;
+    if (raw === UNCHANGED_TOAST) {
+      value = unavailableValue(plan.field, this.placeholder);
+    } else if (raw === null || raw === undefined) {
+      value = null;
+    } else {
+      try {
+        value = plan.mapping.parse(raw);
+      } catch (error) {
+        throw new OnrampError(
+          'CONVERSION_FAILED',
+          `Cannot convert ${this.spec.schema}.${this.spec.name}.${plan.name} value "${raw.slice(0, 100)}": ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+    // Debezium's rule: a required field without a value gets its type's zero value.
+    return value === null && !plan.field.optional ? fallbackValue(plan.field) : value;
+  }
+}
+
+/** The table spec for a set of columns and the catalog's primary key, honouring message.key.columns. */
+export function tableSpec(
+  table: { oid: number; schema: string; name: string },
+  columns: ColumnSpec[],
+  primaryKey: readonly string[],
+  filters: CaptureFilters,
+): TableSpec {
+  const override = filters.keyColumnsFor(table.schema, table.name);
+  const present = new Set(columns.map((column) => column.name));
+  const keyColumns = (override ?? primaryKey).filter((name) => present.has(name));
+  return { oid: table.oid, schema: table.schema, name: table.name, columns, keyColumns };
+}

@@ -1,0 +1,403 @@
+import type pg from 'pg';
+import {
+  errorMessage,
+  OnrampError,
+  type SourceOffset,
+  type SourceOffsetEntry,
+  type SourceRecord,
+  type SourceTask,
+  type TaskContext,
+} from '../../src/plugin/index.ts';
+import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
+import type { PostgresSourceConfig } from './config.ts';
+import { connect, connectReplication } from './connection.ts';
+import { databaseError } from './errors.ts';
+import type { ServerInfo } from './events.ts';
+import { CaptureFilters } from './filters.ts';
+import { formatLsn, type Lsn, maxLsn, parseLsn } from './lsn.ts';
+import {
+  asPgOffset,
+  COMPLETE,
+  confirmableLsn,
+  type PgOffset,
+  partitionOf,
+  type ResumePoint,
+  readStoredOffset,
+  resumePoint,
+  snapshotCompleted,
+  snapshotOffset,
+} from './offset.ts';
+import { ensurePublication } from './publication.ts';
+import { RecordQueue } from './record-queue.ts';
+import { createSlot, createSlotWithSnapshot, dropSlot, findSlot, type SlotInfo, slotInUse } from './slot.ts';
+import { SnapshotReader, type SnapshotTable } from './snapshot.ts';
+import { SourceMetrics } from './source-metrics.ts';
+import { WalStream } from './stream.ts';
+import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
+import { TypeCatalog } from './type-catalog.ts';
+import { CONNECTOR_VERSION } from './version.ts';
+
+// The PostgreSQL source task: decides from snapshot.mode, the stored offset and the slot whether to
+// snapshot, then snapshots (in the slot's exported snapshot) and/or streams. Records flow through
+// one bounded queue to poll(); commit() confirms to the slot only what the host has stored.
+
+type SnapshotMode = PostgresSourceConfig['snapshot.mode'];
+
+/** Whether this start needs a snapshot, by Debezium's snapshot.mode rules. */
+export function needsSnapshot(
+  mode: SnapshotMode,
+  stored: PgOffset | undefined,
+  slot: SlotInfo | undefined,
+): boolean {
+  switch (mode) {
+    case 'always':
+      return true;
+    case 'initial':
+    case 'initial_only':
+      return stored === undefined || !snapshotCompleted(stored);
+    case 'when_needed':
+      if (stored === undefined || !snapshotCompleted(stored) || slot === undefined) return true;
+      // The slot moved past the stored position: the changes in between are gone from the WAL.
+      return slot.confirmedFlushLsn !== null && slot.confirmedFlushLsn > resumePoint(stored).startLsn;
+    default:
+      return false;
+  }
+}
+
+export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
+  private config!: PostgresSourceConfig;
+  private context!: TaskContext;
+  private queue!: RecordQueue<SourceRecord>;
+  private metrics!: SourceMetrics;
+  private server!: ServerInfo;
+  private filters!: CaptureFilters;
+  private readonly catalog = new TypeCatalog();
+  private metadata: pg.Client | undefined;
+  /** Holds the exported snapshot open until every snapshot reader has imported it. */
+  private exporter: pg.Client | undefined;
+  private snapshot: SnapshotReader | undefined;
+  private stream: WalStream | undefined;
+  private background: Promise<void> | undefined;
+  private readonly schemas = new Map<number, TableSchema>();
+  private confirmed: Lsn = 0n;
+  private stopping = false;
+
+  async start(
+    config: PostgresSourceConfig,
+    context: TaskContext,
+    from: readonly SourceOffsetEntry[],
+  ): Promise<void> {
+    this.config = config;
+    this.context = context;
+    this.queue = new RecordQueue(config['max.queue.size']);
+    this.metrics = new SourceMetrics(context.metrics);
+    this.filters = new CaptureFilters(config);
+    this.server = {
+      version: CONNECTOR_VERSION,
+      name: config['topic.prefix'],
+      db: config['database.dbname'],
+      partition: partitionOf(config['topic.prefix']),
+    };
+    try {
+      await this.setUp(readStoredOffset(from, config['topic.prefix']));
+    } catch (error) {
+      await this.release();
+      throw databaseError(error, 'starting the PostgreSQL source');
+    }
+  }
+
+  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
+    const records = await this.queue.take(
+      this.config['max.batch.size'],
+      this.config['poll.interval.ms'],
+      signal,
+    );
+    this.metrics.flush();
+    this.metrics.queue(this.queue.size, this.queue.capacity);
+    return records;
+  }
+
+  async commit(offsets: readonly SourceOffsetEntry[]): Promise<void> {
+    const entry = offsets.find((candidate) => candidate.partition.server === this.server.name);
+    const offset = entry ? asPgOffset(entry.offset) : undefined;
+    if (!offset) return;
+    const lsn = confirmableLsn(offset);
+    if (lsn <= this.confirmed) return;
+    this.confirmed = lsn;
+    this.stream?.confirm(lsn);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.queue?.close();
+    await this.release();
+  }
+
+  private async setUp(stored: PgOffset | undefined): Promise<void> {
+    const { config, context } = this;
+    const metadata = await connect(config, 'metadata', (error) =>
+      this.fail(databaseError(error, 'metadata connection')),
+    );
+    this.metadata = metadata;
+    const mode: SnapshotMode = config['snapshot.mode'] === 'never' ? 'no_data' : config['snapshot.mode'];
+    const streaming = mode !== 'initial_only';
+    if (streaming) await this.checkWalLevel(metadata);
+    await this.catalog.load(metadata);
+    const tables = await listCapturedTables(metadata, this.filters);
+    await this.buildSchemas(metadata, tables);
+
+    const slotName = config['slot.name'];
+    const slot = streaming ? await findSlot(metadata, slotName) : undefined;
+    if (slot?.active) throw slotInUse(slot);
+    const snapshot = needsSnapshot(mode, stored, slot);
+    context.log.info(
+      {
+        snapshotMode: mode,
+        snapshot,
+        storedOffset: stored ?? null,
+        slot: slot ? formatLsn(slot.confirmedFlushLsn ?? 0n) : null,
+      },
+      'PostgreSQL source starting',
+    );
+    if (streaming) await ensurePublication(metadata, config, tables);
+
+    if (snapshot) {
+      const exported = streaming
+        ? await this.exportFromNewSlot(metadata, slot)
+        : await this.exportPlainSnapshot();
+      this.confirmed = exported.lsn;
+      this.background = this.snapshotThenStream(tables, exported, streaming).catch((error: unknown) =>
+        this.fail(error instanceof Error ? error : new Error(String(error))),
+      );
+      return;
+    }
+    if (!streaming) {
+      context.log.info({}, 'snapshot.mode=initial_only and the snapshot is complete: nothing more to do');
+      return;
+    }
+    let resume: ResumePoint;
+    let initialPosition: SourceOffset;
+    if (!slot) {
+      const created = await createSlot(metadata, slotName);
+      if (stored) {
+        context.log.warn(
+          { slot: slotName, storedLsn: stored.lsn },
+          'the replication slot was missing and is created anew: changes made while it was gone are not captured (snapshot.mode=when_needed would re-snapshot)',
+        );
+      }
+      resume = { startLsn: created };
+      initialPosition = positionAt(created);
+      this.confirmed = created;
+    } else {
+      const slotLsn = slot.confirmedFlushLsn ?? 0n;
+      resume = stored ? resumePoint(stored) : { startLsn: slotLsn };
+      initialPosition = stored ? storedOffset(stored) : positionAt(slotLsn);
+      if (slotLsn > resume.startLsn) {
+        context.log.warn(
+          { slot: formatLsn(slotLsn), offset: formatLsn(resume.startLsn) },
+          'the slot has confirmed more than the stored offset: changes in between cannot be read again',
+        );
+      }
+      this.confirmed = maxLsn(resume.startLsn, slotLsn);
+    }
+    await this.startStream(resume, initialPosition);
+  }
+
+  private async checkWalLevel(client: pg.Client): Promise<void> {
+    const level = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
+    if (level !== 'logical') {
+      throw new OnrampError(
+        'PG_WAL_LEVEL',
+        `wal_level is "${level}" on ${this.config['database.hostname']}:${this.config['database.port']}; logical decoding needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`,
+      );
+    }
+  }
+
+  private async buildSchemas(client: pg.Client, tables: readonly CatalogTable[]): Promise<void> {
+    const definitions = await loadTableDefinitions(
+      client,
+      tables.map((table) => table.oid),
+    );
+    const typeOids = [...definitions.values()].flatMap((definition) =>
+      definition.columns.map((column) => column.typeOid),
+    );
+    await this.catalog.ensure(client, typeOids);
+    for (const table of tables) {
+      const definition = definitions.get(table.oid);
+      if (!definition) continue;
+      const spec = tableSpec(table, definition.columns, definition.primaryKey, this.filters);
+      const schema = new TableSchema(spec, this.catalog.lookup, this.filters, this.schemaSettings());
+      if (schema.skippedColumns.length > 0) {
+        this.context.log.warn(
+          { table: `${table.schema}.${table.name}`, columns: schema.skippedColumns },
+          'columns of unsupported types are left out (include.unknown.datatypes=false)',
+        );
+      }
+      this.schemas.set(table.oid, schema);
+    }
+  }
+
+  private schemaSettings(): SchemaSettings {
+    const { config } = this;
+    return {
+      topicPrefix: config['topic.prefix'],
+      placeholder: config['unavailable.value.placeholder'],
+      typeOptions: {
+        decimalMode: config['decimal.handling.mode'],
+        timePrecisionMode: config['time.precision.mode'],
+        binaryMode: config['binary.handling.mode'],
+        moneyFractionDigits: config['money.fraction.digits'],
+        includeUnknownDatatypes: config['include.unknown.datatypes'],
+      },
+    };
+  }
+
+  /**
+   * A snapshot must meet the stream exactly, which only a slot created with EXPORT_SNAPSHOT gives:
+   * an existing slot (left by an interrupted snapshot, or re-snapshot on `always`) is dropped first.
+   */
+  private async exportFromNewSlot(
+    metadata: pg.Client,
+    existing: SlotInfo | undefined,
+  ): Promise<ExportedSnapshot> {
+    const slotName = this.config['slot.name'];
+    if (existing) {
+      this.context.log.info(
+        { slot: slotName },
+        'dropping the existing slot to take a snapshot that meets the stream exactly',
+      );
+      await dropSlot(metadata, slotName);
+    }
+    this.exporter = await connectReplication(this.config, (error) =>
+      this.fail(databaseError(error, 'slot connection')),
+    );
+    const slot = await createSlotWithSnapshot(this.exporter, slotName);
+    return { name: slot.snapshotName, lsn: slot.consistentPoint, txId: await snapshotXmin(metadata) };
+  }
+
+  /** initial_only streams nothing, so it needs no slot: a plain exported snapshot is consistent. */
+  private async exportPlainSnapshot(): Promise<ExportedSnapshot> {
+    this.exporter = await connect(this.config, 'snapshot export');
+    await this.exporter.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const name =
+      (await this.exporter.query<{ name: string }>('SELECT pg_export_snapshot() AS name')).rows[0]?.name ??
+      '';
+    const lsn = parseLsn(await currentWalLsn(this.exporter));
+    return { name, lsn, txId: await snapshotXmin(this.exporter) };
+  }
+
+  private async snapshotThenStream(
+    tables: readonly CatalogTable[],
+    exported: ExportedSnapshot,
+    streaming: boolean,
+  ): Promise<void> {
+    const snapshotTables: SnapshotTable[] = tables.flatMap((table) => {
+      const schema = this.schemas.get(table.oid);
+      return schema ? [{ schema, estimatedRows: table.estimatedRows }] : [];
+    });
+    this.snapshot = new SnapshotReader({
+      config: this.config,
+      context: this.context,
+      queue: this.queue,
+      server: this.server,
+      metrics: this.metrics,
+      tables: snapshotTables,
+      snapshotName: exported.name,
+      lsn: exported.lsn,
+      txId: exported.txId,
+      onImported: () => this.closeExporter(),
+    });
+    await this.snapshot.run();
+    this.snapshot = undefined;
+    if (this.stopping || !streaming) return;
+    await this.startStream(
+      { startLsn: exported.lsn },
+      snapshotOffset({
+        lsn: exported.lsn,
+        txId: exported.txId,
+        readTime: BigInt(Date.now()) * 1000n,
+        last: true,
+      }),
+    );
+  }
+
+  private async startStream(resume: ResumePoint, initialPosition: SourceOffset): Promise<void> {
+    if (this.stopping) return;
+    this.stream = new WalStream({
+      config: this.config,
+      context: this.context,
+      queue: this.queue,
+      server: this.server,
+      catalog: this.catalog,
+      filters: this.filters,
+      metadata: this.metadata as pg.Client,
+      settings: this.schemaSettings(),
+      metrics: this.metrics,
+      resume,
+      initialPosition,
+      confirmed: this.confirmed,
+      knownSchemas: this.schemas,
+      onFailure: (error) => this.fail(error),
+    });
+    await this.stream.start();
+  }
+
+  private closeExporter(): void {
+    const exporter = this.exporter;
+    this.exporter = undefined;
+    exporter?.end().catch(() => {});
+  }
+
+  private fail(error: Error): void {
+    if (this.stopping) return;
+    this.context.log.error({ error: errorMessage(error) }, 'PostgreSQL source failed');
+    this.queue.fail(error);
+  }
+
+  /** Ends every connection (and drops the slot when slot.drop.on.stop is set). */
+  private async release(): Promise<void> {
+    this.stopping = true;
+    await this.snapshot?.stop();
+    await this.stream?.stop();
+    await this.background;
+    this.closeExporter();
+    const metadata = this.metadata;
+    this.metadata = undefined;
+    if (metadata && this.config['slot.drop.on.stop']) {
+      await dropSlot(metadata, this.config['slot.name']).then(
+        (dropped) =>
+          dropped &&
+          this.context.log.info(
+            { slot: this.config['slot.name'] },
+            'replication slot dropped (slot.drop.on.stop)',
+          ),
+        (error: unknown) =>
+          this.context.log.warn({ error: errorMessage(error) }, 'could not drop the replication slot'),
+      );
+    }
+    await metadata?.end().catch(() => {});
+  }
+}
+
+interface ExportedSnapshot {
+  name: string;
+  lsn: Lsn;
+  txId: number;
+}
+
+async function snapshotXmin(client: pg.Client): Promise<number> {
+  const result = await client.query<{ xmin: string }>(
+    'SELECT txid_snapshot_xmin(txid_current_snapshot())::text AS xmin',
+  );
+  return Number(result.rows[0]?.xmin ?? 0);
+}
+
+/** The position "everything before `lsn` is done", for heartbeats before the first record. */
+function positionAt(lsn: Lsn): SourceOffset {
+  const value = Number(lsn);
+  return { lsn: value, lsn_proc: value, lsn_commit: value, messageType: COMPLETE };
+}
+
+function storedOffset(offset: PgOffset): SourceOffset {
+  return { ...offset };
+}

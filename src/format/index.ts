@@ -1,0 +1,4 @@
+// The change-event format (Debezium-compatible) every source connector emits.
+export * from './envelope.ts';
+export * from './heartbeat.ts';
+export * from './source-block.ts';

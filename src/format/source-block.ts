@@ -1,0 +1,82 @@
+import type { ConnectField, ConnectSchema } from '../plugin/record.ts';
+
+// The `source` block of a change event: which connector saw the change, where, and when. The common
+// fields are the same for every connector (Debezium's SchemaFactory.sourceInfoSchemaBuilder); each
+// database adds its own position fields (PostgreSQL: schema, table, txId, lsn, xmin).
+
+/** Debezium's `source.snapshot` values, in the order of its SnapshotRecord enum. */
+export const SNAPSHOT_MARKERS = [
+  'true',
+  'first',
+  'first_in_data_collection',
+  'last_in_data_collection',
+  'last',
+  'false',
+  'incremental',
+] as const;
+export type SnapshotMarker = (typeof SNAPSHOT_MARKERS)[number];
+
+const int64: ConnectSchema = { type: 'int64', optional: false };
+const optionalInt64: ConnectSchema = { type: 'int64', optional: true };
+const string: ConnectSchema = { type: 'string', optional: false };
+const optionalString: ConnectSchema = { type: 'string', optional: true };
+
+/** The fields every connector's source block starts with, in Debezium's order. */
+export function commonSourceFields(): ConnectField[] {
+  return [
+    { field: 'version', ...string },
+    { field: 'connector', ...string },
+    { field: 'name', ...string },
+    { field: 'ts_ms', ...int64 },
+    {
+      field: 'snapshot',
+      type: 'string',
+      optional: true,
+      name: 'io.debezium.data.Enum',
+      version: 1,
+      parameters: { allowed: SNAPSHOT_MARKERS.join(',') },
+      default: 'false',
+    },
+    { field: 'db', ...string },
+    { field: 'sequence', ...optionalString },
+    { field: 'ts_us', ...optionalInt64 },
+    { field: 'ts_ns', ...optionalInt64 },
+  ];
+}
+
+export const POSTGRES_SOURCE_SCHEMA_NAME = 'io.debezium.connector.postgresql.Source';
+
+/** `io.debezium.connector.postgresql.Source` (PostgresSourceInfoStructMaker). */
+export const postgresSourceSchema: ConnectSchema = Object.freeze({
+  type: 'struct',
+  name: POSTGRES_SOURCE_SCHEMA_NAME,
+  version: 1,
+  optional: false,
+  fields: [
+    ...commonSourceFields(),
+    { field: 'schema', ...string },
+    { field: 'table', ...string },
+    { field: 'txId', ...optionalInt64 },
+    { field: 'lsn', ...optionalInt64 },
+    { field: 'xmin', ...optionalInt64 },
+  ],
+}) as ConnectSchema;
+
+/** Event time in the three units Debezium carries; `ts_ns` exceeds 2^53, so it is a bigint. */
+export interface EventTime {
+  ts_ms: number;
+  ts_us: number;
+  ts_ns: bigint;
+}
+
+/** Splits a time in microseconds since the epoch into ts_ms / ts_us / ts_ns. */
+export function eventTimeFromMicros(micros: bigint): EventTime {
+  // Floor division so times before 1970 round towards the past, like Instant.toEpochMilli().
+  const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  return { ts_ms: Number(ms), ts_us: Number(micros), ts_ns: micros * 1000n };
+}
+
+/** The current time with microsecond resolution (Date.now() only has milliseconds). */
+export function nowMicros(): bigint {
+  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+}
