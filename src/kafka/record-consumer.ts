@@ -175,8 +175,11 @@ export class KafkaRecordConsumer implements RecordConsumer {
     }
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
     this.stopped = true;
-    await this.consumer.disconnect().catch(() => undefined);
+    this.closing ??= this.consumer.disconnect().catch(() => undefined);
+    return this.closing;
   }
 }

@@ -119,12 +119,15 @@ export class KafkaRecordProducer implements RecordProducer {
     try {
       await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.compression });
     } catch (error) {
+      this.admin.forget(topicMessages.map((entry) => entry.topic));
       throw kafkaError(error, `producing to ${topicMessages.map((entry) => entry.topic).join(', ')}`);
     }
   }
 
-  async close(): Promise<void> {
-    await this.queue;
-    await this.producer.disconnect().catch(() => undefined);
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    this.closing ??= this.queue.then(() => this.producer.disconnect().catch(() => undefined));
+    return this.closing;
   }
 }

@@ -64,6 +64,11 @@ export class TopicAdmin {
     if (pending.length > 0) await Promise.all(pending);
   }
 
+  /** Checks these topics again on next use (e.g. after a send failed: one may have been deleted). */
+  forget(topics: Iterable<string>): void {
+    for (const topic of topics) this.known.delete(topic);
+  }
+
   private async create(topic: string, settings: TopicSettings): Promise<void> {
     const admin = await this.connected();
     const brokers = await this.brokerCount();
