@@ -66,6 +66,18 @@ export function checkConnectorName(name: string): void {
   }
 }
 
+/** The config with `name` injected; 400 when it names a different connector (Kafka Connect's check). */
+export function withConnectorName(name: string, config: Record<string, string>): Record<string, string> {
+  const included = config.name;
+  if (included !== undefined && included !== name) {
+    throw new OnrampError(
+      'BAD_REQUEST',
+      `Connector name configuration (${included}) doesn't match connector name in the URL (${name})`,
+    );
+  }
+  return { ...config, name };
+}
+
 /** A failure as the `trace` of a status: the error with its code, stack and cause chain. */
 export function formatTrace(error: unknown): string {
   const parts: string[] = [];

@@ -18,6 +18,11 @@ export const RESET_MESSAGE =
   'The Connect framework-managed offsets for this connector have been reset successfully. However, if this ' +
   'connector manages offsets externally, they will need to be manually reset in the system that the connector uses.';
 
+/** Sink connectors keep their offsets in this consumer group (Kafka Connect's default and override). */
+export function sinkGroupId(name: string, config: Readonly<Record<string, string>>): string {
+  return config['consumer.override.group.id'] ?? `connect-${name}`;
+}
+
 const invalid = (message: string) => new OnrampError('INVALID_OFFSETS', message);
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { ConnectorPlugin, TaskConfig } from '../plugin/index.ts';
-import { errorMessage, OnrampError, parseConfig } from '../plugin/index.ts';
+import { OnrampError, parseConfig } from '../plugin/index.ts';
 import type {
   ConfigStore,
   OffsetStore,
@@ -10,7 +10,7 @@ import type {
 } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
 import type { Cluster } from './cluster.ts';
-import { hasPlaceholder, type PlaceholderSources, resolvePlaceholders } from './config-placeholders.ts';
+import { type PlaceholderSources, resolvePlaceholders } from './config-placeholders.ts';
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
@@ -21,6 +21,7 @@ import {
   type Message,
   type TaskInfo,
   type TaskState,
+  withConnectorName,
 } from './connect-entities.ts';
 import {
   type ConfigInfos,
@@ -28,7 +29,6 @@ import {
   describeFields,
   hideSecrets,
   invalidConfigMessage,
-  tasksMax,
   validateConnectorConfig,
 } from './connector-config.ts';
 import {
@@ -38,11 +38,15 @@ import {
   parseSinkOffsets,
   parseSourceOffsets,
   RESET_MESSAGE,
+  sinkGroupId,
   sinkOffsetsBody,
 } from './connector-offsets.ts';
+import { type KafkaHealth, KafkaHealthProbe } from './kafka-health.ts';
+import { KeyedLock } from './keyed-lock.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { type PluginRegistry, pluginClassName } from './plugin-registry.ts';
+import { planTasks } from './task-planning.ts';
 import type { RunningTask, TaskRunner, TaskStatus } from './task-runner.ts';
 
 // Kafka Connect's herder for a single worker: connector configs and target states (persisted), the
@@ -71,11 +75,6 @@ export interface ConnectorHostOptions {
 
 export type HostPhase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-export interface KafkaHealth {
-  reachable: boolean;
-  detail: string;
-}
-
 interface ManagedTask {
   running: RunningTask | undefined;
   status: TaskStatus;
@@ -98,17 +97,16 @@ export class ConnectorHost {
   private readonly options: ConnectorHostOptions;
   private readonly log: RootLogger;
   private readonly connectors = new Map<string, Managed>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
+  private readonly kafka: KafkaHealthProbe;
   private currentPhase: HostPhase = 'created';
-  private cachedClusterId: string | undefined;
-  private kafkaProbe: Promise<KafkaHealth> | undefined;
-  private lastKafkaHealth: { at: number; health: KafkaHealth } | undefined;
 
   constructor(options: ConnectorHostOptions) {
     this.options = options;
     this.plugins = options.plugins;
     this.log = options.log;
     this.topicTracking = options.topicTracking ?? { enable: true, allowReset: true };
+    this.kafka = new KafkaHealthProbe(options.cluster);
   }
 
   get phase(): HostPhase {
@@ -369,7 +367,9 @@ export class ConnectorHost {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const managed = this.require(name);
     if (managed.plugin?.kind === 'sink') {
-      return sinkOffsetsBody(await this.options.cluster.groupOffsets(sinkGroupId(managed.stored)));
+      return sinkOffsetsBody(
+        await this.options.cluster.groupOffsets(sinkGroupId(managed.stored.name, managed.stored.config)),
+      );
     }
     return { offsets: this.options.offsets.get(name) };
   }
@@ -379,7 +379,10 @@ export class ConnectorHost {
     return this.exclusive(name, async () => {
       const managed = this.requireStopped(name);
       if (managed.plugin?.kind === 'sink') {
-        await this.options.cluster.alterGroupOffsets(sinkGroupId(managed.stored), parseSinkOffsets(entries));
+        await this.options.cluster.alterGroupOffsets(
+          sinkGroupId(managed.stored.name, managed.stored.config),
+          parseSinkOffsets(entries),
+        );
       } else {
         await this.options.offsets.put(name, parseSourceOffsets(entries));
       }
@@ -391,7 +394,7 @@ export class ConnectorHost {
     return this.exclusive(name, async () => {
       const managed = this.requireStopped(name);
       if (managed.plugin?.kind === 'sink') {
-        await this.options.cluster.resetGroupOffsets(sinkGroupId(managed.stored));
+        await this.options.cluster.resetGroupOffsets(sinkGroupId(managed.stored.name, managed.stored.config));
       } else {
         await this.options.offsets.reset(name);
       }
@@ -434,45 +437,13 @@ export class ConnectorHost {
   // --- Kafka
 
   /** The Kafka cluster id once Kafka answered; null while it is unreachable. */
-  async clusterId(timeoutMs = 1_000): Promise<string | null> {
-    if (this.cachedClusterId !== undefined) return this.cachedClusterId;
-    await this.kafkaHealth(timeoutMs);
-    return this.cachedClusterId ?? null;
+  clusterId(timeoutMs = 1_000): Promise<string | null> {
+    return this.kafka.clusterId(timeoutMs);
   }
 
   /** Whether Kafka answers; never waits longer than `timeoutMs` (a slow check keeps running). */
-  async kafkaHealth(timeoutMs = 1_000): Promise<KafkaHealth> {
-    const recent = this.lastKafkaHealth;
-    if (recent && Date.now() - recent.at < 2_000) return recent.health;
-    if (!this.kafkaProbe) {
-      this.kafkaProbe = this.options.cluster.clusterId().then(
-        (id): KafkaHealth => {
-          this.cachedClusterId = id;
-          return { reachable: true, detail: `Kafka is reachable (cluster id ${id})` };
-        },
-        (error: unknown): KafkaHealth => ({
-          reachable: false,
-          detail: `Kafka is unreachable: ${errorMessage(error)}`,
-        }),
-      );
-      const probe = this.kafkaProbe;
-      void probe.then((health) => {
-        this.lastKafkaHealth = { at: Date.now(), health };
-        if (this.kafkaProbe === probe) this.kafkaProbe = undefined;
-      });
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<KafkaHealth>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ reachable: false, detail: `Kafka did not answer within ${timeoutMs} ms` }),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.kafkaProbe, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  kafkaHealth(timeoutMs = 1_000): Promise<KafkaHealth> {
+    return this.kafka.check(timeoutMs);
   }
 
   /** Sets the connector and task state gauges (called before /metrics is scraped). */
@@ -904,61 +875,11 @@ export class ConnectorHost {
 
   /** Runs `work` after every earlier change to the same connector name has finished. */
   private exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const result = previous.then(work);
-    const tail = result.catch(() => undefined);
-    this.locks.set(name, tail);
-    void tail.then(() => {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    });
-    return result;
+    return this.locks.run(name, work);
   }
-}
-
-function withConnectorName(name: string, config: Record<string, string>): Record<string, string> {
-  const included = config.name;
-  if (included !== undefined && included !== name) {
-    throw new OnrampError(
-      'BAD_REQUEST',
-      `Connector name configuration (${included}) doesn't match connector name in the URL (${name})`,
-    );
-  }
-  return { ...config, name };
 }
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
-}
-
-/** Sink connectors keep their offsets in this consumer group (Kafka Connect's default and override). */
-export function sinkGroupId(stored: StoredConnector): string {
-  return stored.config['consumer.override.group.id'] ?? `connect-${stored.name}`;
-}
-
-/**
- * Plans at most tasks.max task configs. Values that came from a placeholder are stored as the
- * placeholder again (Kafka Connect's reverse transform), so no secret lands in the config store.
- */
-function planTasks(
-  plugin: ConnectorPlugin,
-  pluginConfig: Parameters<ConnectorPlugin['planTasks']>[0],
-  raw: Readonly<Record<string, string>>,
-  resolved: Readonly<Record<string, string>>,
-): TaskConfig[] {
-  const max = tasksMax(raw);
-  return plugin
-    .planTasks(pluginConfig, max)
-    .slice(0, max)
-    .map((task) =>
-      Object.fromEntries(
-        Object.entries(task).map(([key, value]) => {
-          const original = raw[key];
-          return [
-            key,
-            original !== undefined && hasPlaceholder(original) && resolved[key] === value ? original : value,
-          ];
-        }),
-      ),
-    );
 }
