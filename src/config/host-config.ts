@@ -39,19 +39,115 @@ const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   ONRAMP_LOG_LEVEL: 'log.level',
 };
 
-const DEFAULTS: Readonly<Record<string, string>> = {
-  'rest.host': '127.0.0.1',
-  'rest.port': '8083',
-  'data.dir': './data',
-  'kafka.brokers': '127.0.0.1:9092',
-  'kafka.client.id': 'onramp',
-  'schema.registry.url': 'http://127.0.0.1:8081',
-  'log.level': 'info',
-  'topic.tracking.enable': 'true',
-  'topic.tracking.allow.reset': 'true',
-};
-const KNOWN_KEYS = new Set([...Object.keys(DEFAULTS), 'worker.id']);
+function nonEmpty(raw: string): string {
+  const value = raw.trim();
+  if (value === '') throw new Error('must not be empty');
+  return value;
+}
+
+function port(raw: string): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(value >= 0 && value <= 65535)) throw new Error('must be a port number between 0 and 65535');
+  return value;
+}
+
+function brokerList(raw: string): string[] {
+  const brokers = raw
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  if (brokers.length === 0) throw new Error('must list at least one host:port');
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d+$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(broker)) {
+      throw new Error(`${broker} is not host:port`);
+    }
+  }
+  return brokers;
+}
+
+function httpUrl(raw: string): string {
+  const value = nonEmpty(raw);
+  let protocol = '';
+  try {
+    protocol = new URL(value.split(',')[0] ?? '').protocol;
+  } catch {}
+  if (protocol !== 'http:' && protocol !== 'https:') throw new Error('must be an http(s) URL');
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(raw: string): string {
+  const value = raw.trim().toLowerCase();
+  if (!LOG_LEVELS.includes(value)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return value;
+}
+
+function flag(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new Error('must be true or false');
+  return value === 'true';
+}
+
+interface HostSetting<T> {
+  doc: string;
+  default?: string;
+  env?: string;
+  parse(raw: string): T;
+}
+
+/** Every host setting, with the documentation the README's configuration reference is made from. */
+export const HOST_SETTINGS = {
+  'rest.host': {
+    doc: 'Address the REST API listens on (Kafka Connect API, /health, /metrics, /openapi.json, /docs).',
+    default: '127.0.0.1',
+    parse: nonEmpty,
+  },
+  'rest.port': { doc: 'Port of the REST API.', default: '8083', parse: port },
+  'data.dir': {
+    doc: 'Folder of the embedded stores: connector configs, target states, source offsets, statuses.',
+    default: './data',
+    parse: nonEmpty,
+  },
+  'kafka.brokers': {
+    doc: 'Kafka bootstrap servers, host:port, comma-separated.',
+    default: '127.0.0.1:9092',
+    parse: brokerList,
+  },
+  'kafka.client.id': { doc: 'Client id prefix of the Kafka clients.', default: 'onramp', parse: nonEmpty },
+  'schema.registry.url': {
+    doc: 'Confluent-compatible schema registry for the Avro converter (connectors may override it per converter).',
+    default: 'http://127.0.0.1:8081',
+    parse: httpUrl,
+  },
+  'worker.id': {
+    doc: 'worker_id shown in connector and task statuses; defaults to <rest.host>:<rest.port>.',
+    parse: (raw: string) => raw.trim(),
+  },
+  'log.level': {
+    doc: `Log level: ${LOG_LEVELS.join(', ')}; changeable at run time through /admin/loggers.`,
+    default: 'info',
+    parse: logLevel,
+  },
+  'topic.tracking.enable': {
+    doc: 'Track the topics each connector uses (GET /connectors/{name}/topics).',
+    default: 'true',
+    parse: flag,
+  },
+  'topic.tracking.allow.reset': {
+    doc: 'Allow PUT /connectors/{name}/topics/reset.',
+    default: 'true',
+    parse: flag,
+  },
+} satisfies Record<string, HostSetting<unknown>>;
+
+type SettingName = keyof typeof HOST_SETTINGS;
+const KNOWN_KEYS = new Set<string>(Object.keys(HOST_SETTINGS));
+
+/** The environment variable that overrides a setting, if any. */
+export function envOverrideOf(key: string): string | undefined {
+  return Object.entries(ENV_OVERRIDES).find(([, setting]) => setting === key)?.[0];
+}
 
 /** Flattens nested YAML maps into dotted keys; lists become comma-separated values. */
 function flatten(value: unknown, prefix: string, out: Map<string, string>, file: string): void {
@@ -106,8 +202,14 @@ export interface LoadOptions {
 export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const settings = new Map(Object.entries(DEFAULTS));
-  const sources = new Map<string, string>([...settings.keys()].map((key) => [key, 'default']));
+  const settings = new Map<string, string>();
+  const sources = new Map<string, string>();
+  for (const [key, setting] of Object.entries(HOST_SETTINGS)) {
+    if ('default' in setting) {
+      settings.set(key, setting.default);
+      sources.set(key, 'default');
+    }
+  }
 
   const explicit = options.file === undefined ? env.ONRAMP_CONFIG : options.file;
   const file = explicit === null ? undefined : explicit ? resolve(cwd, explicit) : DEFAULT_CONFIG_FILE;
@@ -125,52 +227,26 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     }
   }
 
-  const get = (key: string) => settings.get(key)?.trim() ?? '';
-  const fail = (key: string, problem: string): never => {
-    throw new HostConfigError(`invalid ${key} "${settings.get(key)}" (from ${sources.get(key)}): ${problem}`);
-  };
-  const nonEmpty = (key: string) => get(key) || fail(key, 'must not be empty');
-  const bool = (key: string) => {
-    const value = get(key).toLowerCase();
-    if (value !== 'true' && value !== 'false') fail(key, 'must be true or false');
-    return value === 'true';
-  };
-
-  const portText = get('rest.port');
-  const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) fail('rest.port', 'must be a port number between 0 and 65535');
-
-  const brokers = get('kafka.brokers')
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter((broker) => broker !== '');
-  if (brokers.length === 0) fail('kafka.brokers', 'must list at least one host:port');
-  for (const broker of brokers) {
-    if (!/^[^\s:]+:\d+$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(broker)) {
-      fail('kafka.brokers', `${broker} is not host:port`);
+  function get<K extends SettingName>(key: K): ReturnType<(typeof HOST_SETTINGS)[K]['parse']> {
+    const raw = settings.get(key) ?? '';
+    try {
+      return HOST_SETTINGS[key].parse(raw) as ReturnType<(typeof HOST_SETTINGS)[K]['parse']>;
+    } catch (error) {
+      throw new HostConfigError(
+        `invalid ${key} "${raw}" (from ${sources.get(key)}): ${(error as Error).message}`,
+      );
     }
   }
 
-  const registry = nonEmpty('schema.registry.url');
-  try {
-    const url = new URL(registry.split(',')[0] ?? '');
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      fail('schema.registry.url', 'must be an http(s) URL');
-  } catch {
-    fail('schema.registry.url', 'must be an http(s) URL');
-  }
-
-  const logLevel = get('log.level').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel)) fail('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const host = nonEmpty('rest.host');
+  const host = get('rest.host');
+  const restPort = get('rest.port');
   return {
-    rest: { host, port },
-    dataDir: resolve(cwd, nonEmpty('data.dir')),
-    kafka: { brokers, clientId: nonEmpty('kafka.client.id') },
-    schemaRegistryUrl: registry,
-    workerId: get('worker.id') || `${host}:${port}`,
-    logLevel,
-    topicTracking: { enable: bool('topic.tracking.enable'), allowReset: bool('topic.tracking.allow.reset') },
+    rest: { host, port: restPort },
+    dataDir: resolve(cwd, get('data.dir')),
+    kafka: { brokers: get('kafka.brokers'), clientId: get('kafka.client.id') },
+    schemaRegistryUrl: get('schema.registry.url'),
+    workerId: get('worker.id') || `${host}:${restPort}`,
+    logLevel: get('log.level'),
+    topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
   };
 }

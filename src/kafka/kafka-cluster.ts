@@ -6,22 +6,19 @@ import type { TopicAdmin } from './topic-admin.ts';
 // The Cluster seam for connector management: cluster id and sink consumer-group offsets.
 export class KafkaCluster implements Cluster {
   private readonly admin: TopicAdmin;
-  private id: string | undefined;
 
   constructor(admin: TopicAdmin) {
     this.admin = admin;
   }
 
+  /** Asks Kafka every time: /health relies on this call to notice a broker that went away. */
   async clusterId(): Promise<string> {
-    if (this.id === undefined) {
-      const admin = await this.admin.connected();
-      try {
-        this.id = (await admin.describeCluster()).clusterId;
-      } catch (error) {
-        throw kafkaError(error, 'describing the cluster');
-      }
+    const admin = await this.admin.connected();
+    try {
+      return (await admin.describeCluster()).clusterId;
+    } catch (error) {
+      throw kafkaError(error, 'describing the cluster');
     }
-    return this.id;
   }
 
   async groupOffsets(groupId: string): Promise<SinkOffset[]> {

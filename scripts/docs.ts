@@ -1,0 +1,115 @@
+// Generates the configuration reference from the code that defines it, so the docs never drift:
+// the host settings (src/config/host-config.ts), the settings every connector has
+// (src/host/connector-config.ts) and each connector's own fields (connectors/index.ts).
+//
+//   node scripts/docs.ts           rewrite README.md's generated section and each connector's README.md
+//   node scripts/docs.ts --check   exit 1 when any of them is out of date (the unit suite runs this check)
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectorPlugins } from '../connectors/index.ts';
+import { envOverrideOf, HOST_SETTINGS } from '../src/config/host-config.ts';
+import { hostConfigDef } from '../src/host/connector-config.ts';
+import type { ConnectorPlugin, Fields } from '../src/plugin/index.ts';
+
+const root = join(import.meta.dirname, '..');
+const BEGIN = '<!-- generated:config-reference -->';
+const END = '<!-- /generated:config-reference -->';
+
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function code(text: string | undefined): string {
+  return text === undefined || text === '' ? '' : `\`${cell(text)}\``;
+}
+
+function fieldTable(fields: Fields, skip: ReadonlySet<string> = new Set()): string {
+  const rows = Object.entries(fields)
+    .filter(([name]) => !skip.has(name))
+    .map(([name, spec]) => {
+      const aliases = spec.aliases?.length ? ` (also ${spec.aliases.map(code).join(', ')})` : '';
+      const required = spec.presence === 'required' ? 'yes' : '';
+      const allowed = spec.allowed ? ` One of: ${spec.allowed.join(', ')}.` : '';
+      return `| ${code(name)}${aliases} | ${spec.type} | ${required} | ${code(spec.defaultValue)} | ${cell(spec.doc)}${cell(allowed)} |`;
+    });
+  return ['| key | type | required | default | description |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+function hostTable(): string {
+  const rows = Object.entries(HOST_SETTINGS).map(([key, setting]) => {
+    const fallback = 'default' in setting ? code(setting.default) : '';
+    return `| ${code(key)} | ${code(envOverrideOf(key))} | ${fallback} | ${cell(setting.doc)} |`;
+  });
+  return ['| key | environment | default | description |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+function pluginSection(plugin: ConnectorPlugin, level: string): string {
+  const classes = [plugin.name, ...plugin.aliases].map(code).join(', ');
+  return [
+    `${level} ${plugin.name} (${plugin.kind})`,
+    '',
+    `\`connector.class\`: ${classes}`,
+    '',
+    fieldTable(plugin.config.fields),
+  ].join('\n');
+}
+
+export function configReference(): string {
+  const source = hostConfigDef('source').fields;
+  const sink = hostConfigDef('sink').fields;
+  const sinkOnly = Object.fromEntries(Object.entries(sink).filter(([name]) => !(name in source)));
+  const parts = [
+    '### Host (`config/host.example.yaml`, `ONRAMP_CONFIG` names another file; environment variables win)',
+    '',
+    hostTable(),
+    '',
+    '### Every connector (Kafka Connect settings)',
+    '',
+    'Also accepted: `transforms.*`, `predicates.*`, `key.converter.*`, `value.converter.*`, `header.converter.*`,',
+    '`producer.override.*`, `consumer.override.*` and `admin.override.*`. Unknown keys are kept and reported.',
+    '',
+    fieldTable(source),
+    '',
+    '### Every sink connector, in addition',
+    '',
+    fieldTable(sinkOnly),
+  ];
+  for (const plugin of connectorPlugins) parts.push('', pluginSection(plugin, '###'));
+  if (connectorPlugins.length === 0) parts.push('', '_No connector plugins are registered yet._');
+  return parts.join('\n');
+}
+
+/** The files this generator owns, with their wanted content. */
+function wantedFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin < 0 || end < begin) throw new Error(`README.md lacks the ${BEGIN} ... ${END} markers`);
+  files.set(readme, `${text.slice(0, begin + BEGIN.length)}\n${configReference()}\n${text.slice(end)}`);
+  for (const plugin of connectorPlugins) {
+    const path = join(root, 'connectors', plugin.name, 'README.md');
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const head = current.includes(BEGIN) ? current.slice(0, current.indexOf(BEGIN)) : `# ${plugin.name}\n\n`;
+    const tail = current.includes(END) ? current.slice(current.indexOf(END) + END.length) : '\n';
+    files.set(path, `${head}${BEGIN}\n${pluginSection(plugin, '##')}\n${END}${tail}`);
+  }
+  return files;
+}
+
+/** Paths whose content differs from what the generator would write. */
+export function staleDocs(): string[] {
+  return [...wantedFiles()]
+    .filter(([path, wanted]) => !existsSync(path) || readFileSync(path, 'utf8') !== wanted)
+    .map(([path]) => path);
+}
+
+if (import.meta.main) {
+  if (process.argv.includes('--check')) {
+    const stale = staleDocs();
+    for (const path of stale) process.stderr.write(`out of date: ${path} (run: npm run docs)\n`);
+    process.exit(stale.length > 0 ? 1 : 0);
+  }
+  for (const [path, content] of wantedFiles()) writeFileSync(path, content);
+}
