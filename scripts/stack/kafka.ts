@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { createLogger } from '../../src/host/logger.ts';
+import { createKafkaClient } from '../../src/kafka/kafka-client.ts';
 import { aptInstall } from './apt.ts';
 import { spawnDaemon, stopDaemon } from './daemon.ts';
 import { STACK_ENV } from './endpoints.ts';
@@ -127,15 +128,16 @@ async function start(): Promise<void> {
   });
 }
 
+const silent = createLogger('silent');
+
 async function isReady(): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'onramp-stack',
+  // Our own client wrapper: same settings as the host, and it keeps kafkajs's Node 24 warning quiet.
+  const kafka = createKafkaClient({
     brokers: [STACK_ENV.KAFKA_BROKERS],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
+    clientId: 'onramp-stack',
+    log: silent,
   });
-  const admin = kafka.admin();
+  const admin = kafka.admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
