@@ -10,13 +10,14 @@ import {
   snapshotOffset,
 } from '../../../../connectors/postgres-source/offset.ts';
 import type { SlotInfo } from '../../../../connectors/postgres-source/slot.ts';
+import type { SourceOffsetEntry } from '../../../../src/plugin/index.ts';
 import { needsSnapshot } from '../../../../connectors/postgres-source/task.ts';
 
 const partition = { server: 'shop' };
 
 describe('stored offsets', () => {
   it("reads this connector's partition only", () => {
-    const entries = [
+    const entries: SourceOffsetEntry[] = [
       { partition: { server: 'other' }, offset: { lsn: 1 } },
       { partition, offset: { lsn: 500, txId: 7, lsn_commit: 400, messageType: 'INSERT', tx_events: 2 } },
     ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { postgresSourceConfig } from '../../../../connectors/postgres-source/config.ts';
 import { CaptureFilters } from '../../../../connectors/postgres-source/filters.ts';
-import { UNCHANGED_TOAST } from '../../../../connectors/postgres-source/pgoutput-parser.ts';
+import { type Tuple, UNCHANGED_TOAST } from '../../../../connectors/postgres-source/pgoutput-parser.ts';
 import { TableSchema, tableSpec } from '../../../../connectors/postgres-source/table-schema.ts';
 import type { PgType } from '../../../../connectors/postgres-source/type-catalog.ts';
 import { DEFAULT_TYPE_MAP_OPTIONS } from '../../../../connectors/postgres-source/type-map.ts';
@@ -98,7 +98,7 @@ describe('table schema', () => {
 
   it('replaces unchanged TOAST values from the old row, else with the placeholder', () => {
     const table = schemaFor();
-    const updated = ['7', 'Ada', UNCHANGED_TOAST, UNCHANGED_TOAST, null];
+    const updated: Tuple = ['7', 'Ada', UNCHANGED_TOAST, UNCHANGED_TOAST, null];
     expect(table.valueOf(updated)).toEqual({
       id: 7,
       name: 'Ada',
