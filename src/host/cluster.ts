@@ -14,7 +14,10 @@ export interface Cluster {
   /** Committed offsets of a consumer group (sink connectors use `connect-<name>`). */
   groupOffsets(groupId: string): Promise<SinkOffset[]>;
   /** Sets (offset string) or removes (null) committed offsets; the group must have no active members. */
-  alterGroupOffsets(groupId: string, offsets: ReadonlyArray<Omit<SinkOffset, 'offset'> & { offset: string | null }>): Promise<void>;
+  alterGroupOffsets(
+    groupId: string,
+    offsets: ReadonlyArray<Omit<SinkOffset, 'offset'> & { offset: string | null }>,
+  ): Promise<void>;
   /** Deletes every committed offset of the group. */
   resetGroupOffsets(groupId: string): Promise<void>;
   close(): Promise<void>;

@@ -65,9 +65,39 @@ const commonFields = {
     importance: 'LOW',
     displayName: 'Predicates',
   }),
+};
+
+/** Data-mesh seeds: stored and shown now, read by the product catalog later. */
+const productFields = {
+  'product.domain': field.string({
+    doc: 'Data mesh domain that owns the data this connector moves.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.name': field.string({
+    doc: 'Name of the data product this connector publishes or consumes.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.owner': field.string({
+    doc: 'Owner (team or person) of the data product.',
+    group: product,
+    importance: 'LOW',
+  }),
+  'product.description': field.string({
+    doc: 'What the data product holds and is for.',
+    group: product,
+    importance: 'LOW',
+    width: 'LONG',
+  }),
+};
+
+/** Kafka Connect's error handling (KIP-298), read by the task runners. */
+const errorFields = {
   'errors.retry.timeout': field.long({
     doc: 'Maximum milliseconds a failed operation is retried; 0 means no retries, -1 infinite.',
     default: 0,
+    validate: (value) => (value < -1 ? 'Value must be at least -1' : undefined),
     group: errorHandling,
     displayName: 'Retry Timeout for Errors',
   }),
@@ -94,27 +124,6 @@ const commonFields = {
     default: false,
     group: errorHandling,
     displayName: 'Log Error Details',
-  }),
-  'product.domain': field.string({
-    doc: 'Data mesh domain that owns the data this connector moves.',
-    group: product,
-    importance: 'LOW',
-  }),
-  'product.name': field.string({
-    doc: 'Name of the data product this connector publishes or consumes.',
-    group: product,
-    importance: 'LOW',
-  }),
-  'product.owner': field.string({
-    doc: 'Owner (team or person) of the data product.',
-    group: product,
-    importance: 'LOW',
-  }),
-  'product.description': field.string({
-    doc: 'What the data product holds and is for.',
-    group: product,
-    importance: 'LOW',
-    width: 'LONG',
   }),
 };
 
@@ -151,10 +160,17 @@ const sinkFields = {
   }),
 };
 
-export type HostSourceConfig = ConfigOf<typeof commonFields>;
-export type HostSinkConfig = ConfigOf<typeof commonFields & typeof sinkFields>;
+export type HostSourceConfig = ConfigOf<typeof commonFields & typeof errorFields & typeof productFields>;
+export type HostSinkConfig = ConfigOf<
+  typeof commonFields & typeof errorFields & typeof productFields & typeof sinkFields
+>;
+export type ErrorHandlingConfig = ConfigOf<typeof errorFields>;
+export type SinkRuntimeConfig = ConfigOf<typeof errorFields & typeof sinkFields>;
 
-function checkCommon(config: HostSourceConfig, raw?: Readonly<Record<string, string>>): FieldError[] {
+function checkCommon(
+  config: ConfigOf<typeof commonFields>,
+  raw?: Readonly<Record<string, string>>,
+): FieldError[] {
   const errors: FieldError[] = [];
   if (config['tasks.max'] < 1) {
     errors.push({
@@ -180,7 +196,7 @@ function checkCommon(config: HostSourceConfig, raw?: Readonly<Record<string, str
   return errors;
 }
 
-function checkSink(config: HostSinkConfig): FieldError[] {
+function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
   const errors: FieldError[] = [];
   const hasTopics = config.topics.length > 0;
   const regex = config['topics.regex'];
@@ -214,13 +230,20 @@ function checkSink(config: HostSinkConfig): FieldError[] {
 /** The host's own ConfigDef for a connector kind; `raw` lets check() see transform sub-keys. */
 export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<string, string>>): ConfigDef {
   if (kind === 'source') {
-    return defineConfig(commonFields, { check: (config) => checkCommon(config, raw) });
+    return defineConfig(
+      { ...commonFields, ...errorFields, ...productFields },
+      { check: (config) => checkCommon(config, raw) },
+    );
   }
   return defineConfig(
-    { ...commonFields, ...sinkFields },
+    { ...commonFields, ...errorFields, ...productFields, ...sinkFields },
     { check: (config) => [...checkCommon(config, raw), ...checkSink(config)] },
   );
 }
+
+/** The settings the task runners read (error handling; for sinks also topics and the DLQ). */
+export const errorHandlingDef = defineConfig(errorFields);
+export const sinkRuntimeDef = defineConfig({ ...errorFields, ...sinkFields }, { check: checkSink });
 
 /** Host settings read by the host itself (parsing a stored, validated config). */
 export function tasksMax(raw: Readonly<Record<string, string>>): number {

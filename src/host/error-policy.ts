@@ -1,6 +1,7 @@
 import type { IncomingMessage } from '../kafka/types.ts';
-import type { FieldError, Logger, TaskMetrics } from '../plugin/index.ts';
+import type { Logger, TaskMetrics } from '../plugin/index.ts';
 import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
+import type { ErrorHandlingConfig, SinkRuntimeConfig } from './connector-config.ts';
 
 // Kafka Connect's framework error handling (KIP-298) for one task:
 // - a retriable failure (Kafka, registry or database unavailable) of a record operation is retried
@@ -35,57 +36,18 @@ export interface ErrorPolicyConfig {
   deadLetterContextHeaders: boolean;
 }
 
-export function parseErrorPolicy(config: Readonly<Record<string, string>>): {
-  policy: ErrorPolicyConfig;
-  errors: FieldError[];
-} {
-  const errors: FieldError[] = [];
-  const text = (key: string, fallback: string) => {
-    const value = config[key]?.trim();
-    return value === undefined || value === '' ? fallback : value;
-  };
-  const integer = (key: string, fallback: number, min: number) => {
-    const raw = text(key, String(fallback));
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min) {
-      errors.push({
-        field: key,
-        message: `Invalid value ${raw} for configuration ${key}: must be an integer >= ${min}`,
-      });
-      return fallback;
-    }
-    return value;
-  };
-  const boolean = (key: string) => {
-    const raw = text(key, 'false').toLowerCase();
-    if (raw !== 'true' && raw !== 'false') {
-      errors.push({
-        field: key,
-        message: `Invalid value ${raw} for configuration ${key}: must be true or false`,
-      });
-    }
-    return raw === 'true';
-  };
-  const toleranceText = text('errors.tolerance', 'none').toLowerCase();
-  if (toleranceText !== 'none' && toleranceText !== 'all') {
-    errors.push({
-      field: 'errors.tolerance',
-      message: `Invalid value ${toleranceText} for configuration errors.tolerance: must be none or all`,
-    });
-  }
-  const deadLetterTopic = text('errors.deadletterqueue.topic.name', '');
+/** The policy from a task's parsed settings (sources have no dead-letter topic). */
+export function errorPolicyConfig(config: ErrorHandlingConfig | SinkRuntimeConfig): ErrorPolicyConfig {
+  const sink = 'errors.deadletterqueue.topic.name' in config ? config : undefined;
   return {
-    policy: {
-      tolerance: toleranceText === 'all' ? 'all' : 'none',
-      retryTimeoutMs: integer('errors.retry.timeout', 0, -1),
-      retryDelayMaxMs: integer('errors.retry.delay.max.ms', 60_000, 1),
-      logEnable: boolean('errors.log.enable'),
-      logIncludeMessages: boolean('errors.log.include.messages'),
-      deadLetterTopic: deadLetterTopic === '' ? undefined : deadLetterTopic,
-      deadLetterReplicationFactor: integer('errors.deadletterqueue.topic.replication.factor', 3, -1),
-      deadLetterContextHeaders: boolean('errors.deadletterqueue.context.headers.enable'),
-    },
-    errors,
+    tolerance: config['errors.tolerance'],
+    retryTimeoutMs: config['errors.retry.timeout'],
+    retryDelayMaxMs: Math.max(config['errors.retry.delay.max.ms'], 1),
+    logEnable: config['errors.log.enable'],
+    logIncludeMessages: config['errors.log.include.messages'],
+    deadLetterTopic: sink?.['errors.deadletterqueue.topic.name'] || undefined,
+    deadLetterReplicationFactor: sink?.['errors.deadletterqueue.topic.replication.factor'] ?? 3,
+    deadLetterContextHeaders: sink?.['errors.deadletterqueue.context.headers.enable'] ?? false,
   };
 }
 

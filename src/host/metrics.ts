@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { MetricLabels, TaskMetrics } from '../plugin/index.ts';
 
 // The process-wide Prometheus registry behind GET /metrics. Task metrics are created on first use,

@@ -15,8 +15,9 @@ import type {
 } from '../plugin/index.ts';
 import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
+import { type SinkRuntimeConfig, sinkRuntimeDef } from './connector-config.ts';
 import { DeadLetterQueue } from './dead-letter.ts';
-import { ErrorPolicy, type FailureSite, ToleranceExceededError } from './error-policy.ts';
+import { ErrorPolicy, errorPolicyConfig, type FailureSite, ToleranceExceededError } from './error-policy.ts';
 import type { RootLogger } from './logger.ts';
 import type { RunningTask, TaskSpec } from './task-runner.ts';
 import {
@@ -47,28 +48,12 @@ export function startSinkTask(spec: TaskSpec, deps: SinkRunnerDeps): RunningTask
 /** The consumer group and topics of a sink connector, as Kafka Connect derives them. */
 export function sinkSubscription(
   connector: string,
-  config: Readonly<Record<string, string>>,
-  errors: FieldError[],
+  config: SinkRuntimeConfig,
+  raw: Readonly<Record<string, string>>,
 ): ConsumerSubscription {
-  const topics = (config.topics ?? '')
-    .split(',')
-    .map((topic) => topic.trim())
-    .filter((topic) => topic !== '');
-  const topicsRegex = config['topics.regex']?.trim() ?? '';
-  if (topics.length > 0 && topicsRegex !== '') {
-    errors.push({ field: 'topics', message: 'topics and topics.regex are mutually exclusive.' });
-  } else if (topics.length === 0 && topicsRegex === '') {
-    errors.push({ field: 'topics', message: 'Must configure one of topics or topics.regex' });
-  }
-  const deadLetter = config['errors.deadletterqueue.topic.name']?.trim();
-  if (deadLetter && topics.includes(deadLetter)) {
-    errors.push({
-      field: 'errors.deadletterqueue.topic.name',
-      message: `The DLQ topic '${deadLetter}' may not be included in the list of topics ('topics=${topics.join(',')}') consumed by the connector`,
-    });
-  }
-  const groupId = config['consumer.override.group.id']?.trim() || `connect-${connector}`;
-  return topicsRegex !== '' ? { groupId, topicsRegex } : { groupId, topics };
+  const groupId = raw['consumer.override.group.id']?.trim() || `connect-${connector}`;
+  const topicsRegex = config['topics.regex'];
+  return topicsRegex !== '' ? { groupId, topicsRegex } : { groupId, topics: config.topics };
 }
 
 function coordinates(topic: string, partition: number, offset: string): string {
@@ -85,12 +70,9 @@ async function runSinkAttempt(
   if (spec.plugin.kind !== 'sink')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a sink connector`);
   const plugin: SinkPlugin = spec.plugin;
-  let subscription: ConsumerSubscription | undefined;
-  const prepared = prepareTask(spec, deps.converters, (errors) => {
-    subscription = sinkSubscription(spec.connector, spec.config, errors);
-  });
-  if (!subscription) throw new OnrampError('INTERNAL', 'no subscription');
-  const { policy: policyConfig } = prepared;
+  const prepared = prepareTask(spec, deps.converters, sinkRuntimeDef);
+  const subscription = sinkSubscription(spec.connector, prepared.runtime, spec.config);
+  const policyConfig = errorPolicyConfig(prepared.runtime);
   const deadLetter = policyConfig.deadLetterTopic
     ? new DeadLetterQueue({
         topic: policyConfig.deadLetterTopic,

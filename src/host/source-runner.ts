@@ -10,7 +10,8 @@ import type {
 } from '../plugin/index.ts';
 import { errorMessage, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
-import { ErrorPolicy, type FailureSite, type RecordOrigin } from './error-policy.ts';
+import { errorHandlingDef } from './connector-config.ts';
+import { ErrorPolicy, errorPolicyConfig, type FailureSite, type RecordOrigin } from './error-policy.ts';
 import type { RootLogger } from './logger.ts';
 import type { RunningTask, TaskSpec } from './task-runner.ts';
 import {
@@ -111,10 +112,10 @@ async function runSourceAttempt(
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
   const plugin: SourcePlugin = spec.plugin;
   let producerOptions: ProducerOptions = {};
-  const prepared = prepareTask(spec, deps.converters, (errors) => {
+  const prepared = prepareTask(spec, deps.converters, errorHandlingDef, (errors) => {
     producerOptions = producerSettings(spec.config, errors);
   });
-  const policy = new ErrorPolicy(prepared.policy, { log, metrics });
+  const policy = new ErrorPolicy(errorPolicyConfig(prepared.runtime), { log, metrics });
   const className = plugin.aliases[0] ?? plugin.name;
   const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, producerOptions);
   const task = plugin.createTask();

@@ -1,5 +1,6 @@
 import type { KafkaPorts } from '../kafka/types.ts';
 import type {
+  ConfigDef,
   ConfigOf,
   FieldError,
   Fields,
@@ -12,7 +13,14 @@ import type {
 import { errorMessage, isRetriable, OnrampError, parseConfig } from '../plugin/index.ts';
 import type { ConverterFactory, TaskConverters } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
-import { Backoff, describeFailure, type ErrorPolicyConfig, parseErrorPolicy, pause } from './error-policy.ts';
+import { errorHandlingDef } from './connector-config.ts';
+import {
+  Backoff,
+  describeFailure,
+  type ErrorPolicyConfig,
+  errorPolicyConfig,
+  pause,
+} from './error-policy.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RunningTask, TaskSpec, TaskStatus } from './task-runner.ts';
@@ -212,10 +220,11 @@ export interface RunnerDeps {
   stopTimeoutMs?: number;
 }
 
-export interface PreparedTask {
+export interface PreparedTask<R> {
   /** The plugin's typed config (from its ConfigDef). */
   config: ConfigOf<Fields>;
-  policy: ErrorPolicyConfig;
+  /** The framework settings the runner reads (errors.*, and for sinks topics and the DLQ). */
+  runtime: R;
   converters: TaskConverters;
 }
 
@@ -223,15 +232,15 @@ export interface PreparedTask {
  * Parses everything a task runs on: the plugin's own fields, the framework's errors.* settings and
  * the converters. Every problem is reported at once, naming its field; a bad config is not retriable.
  */
-export function prepareTask(
+export function prepareTask<R extends Fields>(
   spec: TaskSpec,
   factory: ConverterFactory,
+  runtimeDef: ConfigDef<R>,
   more: (errors: FieldError[]) => void = () => {},
-): PreparedTask {
+): PreparedTask<ConfigOf<R>> {
   const parsed = parseConfig(spec.plugin.config, spec.config);
-  const errors = [...parsed.errors];
-  const { policy, errors: policyErrors } = parseErrorPolicy(spec.config);
-  errors.push(...policyErrors);
+  const runtime = parseConfig(runtimeDef, spec.config);
+  const errors = [...parsed.errors, ...runtime.errors];
   let converters: TaskConverters | undefined;
   try {
     converters = factory.forConfig(spec.config);
@@ -247,7 +256,7 @@ export function prepareTask(
       `Connector configuration is invalid (${errors.length} error(s)):\n${lines.join('\n')}`,
     );
   }
-  return { config: parsed.values, policy, converters };
+  return { config: parsed.values, runtime: runtime.values, converters };
 }
 
 export function taskContext(
@@ -280,7 +289,7 @@ export function superviseTask(
   return new TaskSupervisor(spec, {
     log,
     metrics,
-    retryDelayMaxMs: parseErrorPolicy(spec.config).policy.retryDelayMaxMs,
+    retryDelayMaxMs: errorPolicyConfig(parseConfig(errorHandlingDef, spec.config).values).retryDelayMaxMs,
     stopTimeoutMs: deps.stopTimeoutMs ?? 10_000,
     attempt: (context) => attempt(context, log, metrics),
   }).start();

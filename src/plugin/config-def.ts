@@ -2,7 +2,16 @@
 // come the parsed, typed config its code reads, the validation Kafka Connect's validate endpoint
 // reports, and the documentation tables in the README. All raw values are strings, as in Kafka Connect.
 
-export type ConfigType = 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'BOOLEAN' | 'LIST' | 'CLASS' | 'PASSWORD';
+export type ConfigType =
+  | 'STRING'
+  | 'INT'
+  | 'SHORT'
+  | 'LONG'
+  | 'DOUBLE'
+  | 'BOOLEAN'
+  | 'LIST'
+  | 'CLASS'
+  | 'PASSWORD';
 export type Importance = 'HIGH' | 'MEDIUM' | 'LOW';
 export type Width = 'NONE' | 'SHORT' | 'MEDIUM' | 'LONG';
 
@@ -30,7 +39,11 @@ export interface FieldSpec<T, P extends Presence = Presence> {
 export type Fields = Record<string, FieldSpec<unknown>>;
 
 export type ConfigOf<F extends Fields> = {
-  readonly [K in keyof F]: F[K] extends FieldSpec<infer T, infer P> ? (P extends 'optional' ? T | undefined : T) : never;
+  readonly [K in keyof F]: F[K] extends FieldSpec<infer T, infer P>
+    ? P extends 'optional'
+      ? T | undefined
+      : T
+    : never;
 };
 
 export interface FieldError {
@@ -48,7 +61,10 @@ export interface ConfigDef<F extends Fields = Fields> {
 
 export function defineConfig<F extends Fields>(
   fields: F,
-  rules: { check?: (config: ConfigOf<F>) => FieldError[]; probe?: (config: ConfigOf<F>) => Promise<FieldError[]> } = {},
+  rules: {
+    check?: (config: ConfigOf<F>) => FieldError[];
+    probe?: (config: ConfigOf<F>) => Promise<FieldError[]>;
+  } = {},
 ): ConfigDef<F> {
   return { fields, ...rules };
 }
@@ -61,16 +77,30 @@ interface FieldOptions {
   displayName?: string;
   aliases?: readonly string[];
 }
-type WithDefault<T> = FieldOptions & { default: T; required?: false };
-type Required = FieldOptions & { required: true; default?: undefined };
-type Optional = FieldOptions & { required?: false; default?: undefined };
+/** Rejects a parsed value with the reason (e.g. out of range), or accepts it with undefined. */
+type Validate<T> = (value: T) => string | undefined;
+type WithDefault<T> = FieldOptions & { default: T; required?: false; validate?: Validate<T> };
+type Required<T> = FieldOptions & { required: true; default?: undefined; validate?: Validate<T> };
+type Optional<T> = FieldOptions & { required?: false; default?: undefined; validate?: Validate<T> };
 
-function builder<T>(type: ConfigType, parse: (raw: string) => T, show: (value: T) => string, allowed?: readonly string[]) {
+function builder<T>(
+  type: ConfigType,
+  parse: (raw: string) => T,
+  show: (value: T) => string,
+  allowed?: readonly string[],
+) {
   function make(options: WithDefault<T>): FieldSpec<T, 'defaulted'>;
-  function make(options: Required): FieldSpec<T, 'required'>;
-  function make(options: Optional): FieldSpec<T, 'optional'>;
-  function make(options: FieldOptions & { default?: T; required?: boolean }): FieldSpec<T> {
-    const presence: Presence = options.required ? 'required' : options.default !== undefined ? 'defaulted' : 'optional';
+  function make(options: Required<T>): FieldSpec<T, 'required'>;
+  function make(options: Optional<T>): FieldSpec<T, 'optional'>;
+  function make(
+    options: FieldOptions & { default?: T; required?: boolean; validate?: Validate<T> },
+  ): FieldSpec<T> {
+    const { validate } = options;
+    const presence: Presence = options.required
+      ? 'required'
+      : options.default !== undefined
+        ? 'defaulted'
+        : 'optional';
     return {
       type,
       presence,
@@ -82,7 +112,14 @@ function builder<T>(type: ConfigType, parse: (raw: string) => T, show: (value: T
       ...(options.default !== undefined && { defaultValue: show(options.default) }),
       ...(allowed !== undefined && { allowed }),
       ...(options.aliases !== undefined && { aliases: options.aliases }),
-      parse,
+      parse: validate
+        ? (raw: string) => {
+            const value = parse(raw);
+            const problem = validate(value);
+            if (problem !== undefined) throw new Error(`Invalid value ${raw}: ${problem}`);
+            return value;
+          }
+        : parse,
     };
   }
   return make;
@@ -118,7 +155,11 @@ export const field = {
   class: builder<string>('CLASS', (raw) => raw.trim(), identity),
   int: builder<number>('INT', (raw) => parseInteger(raw, -(2n ** 31n), 2n ** 31n - 1n), String),
   /** int64 values used as counts and durations; beyond 2^53 precision is not needed. */
-  long: builder<number>('LONG', (raw) => parseInteger(raw, BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)), String),
+  long: builder<number>(
+    'LONG',
+    (raw) => parseInteger(raw, BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)),
+    String,
+  ),
   double: builder<number>(
     'DOUBLE',
     (raw) => {
@@ -154,10 +195,17 @@ export interface ParsedConfig<F extends Fields> {
 }
 
 /** Parses and checks a raw string map against the fields: every problem is reported, not just the first. */
-export function parseConfig<F extends Fields>(def: ConfigDef<F>, raw: Readonly<Record<string, string>>): ParsedConfig<F> {
+export function parseConfig<F extends Fields>(
+  def: ConfigDef<F>,
+  raw: Readonly<Record<string, string>>,
+): ParsedConfig<F> {
   const values: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   const known = new Set<string>();
+  // check() may run although some fields failed: a failed defaulted field takes its default and a
+  // failed optional one is undefined, so its types still hold. Only a missing or bad required field
+  // makes the cross-field rules meaningless.
+  let requiredFailed = false;
   for (const [name, spec] of Object.entries(def.fields)) {
     known.add(name);
     for (const alias of spec.aliases ?? []) known.add(alias);
@@ -165,7 +213,11 @@ export function parseConfig<F extends Fields>(def: ConfigDef<F>, raw: Readonly<R
     const text = source === undefined ? spec.defaultValue : raw[source];
     if (text === undefined || (spec.type === 'PASSWORD' && source === undefined)) {
       if (spec.presence === 'required') {
-        errors.push({ field: name, message: `Missing required configuration "${name}" which has no default value.` });
+        requiredFailed = true;
+        errors.push({
+          field: name,
+          message: `Missing required configuration "${name}" which has no default value.`,
+        });
       }
       values[name] = undefined;
       continue;
@@ -173,10 +225,18 @@ export function parseConfig<F extends Fields>(def: ConfigDef<F>, raw: Readonly<R
     try {
       values[name] = spec.parse(text);
     } catch (error) {
-      errors.push({ field: name, message: `${error instanceof Error ? error.message : String(error)} for configuration ${name}` });
+      if (spec.presence === 'required') requiredFailed = true;
+      values[name] =
+        spec.type === 'PASSWORD' || spec.defaultValue === undefined
+          ? undefined
+          : spec.parse(spec.defaultValue);
+      errors.push({
+        field: name,
+        message: `${error instanceof Error ? error.message : String(error)} for configuration ${name}`,
+      });
     }
   }
   const typed = values as ConfigOf<F>;
-  if (errors.length === 0 && def.check) errors.push(...def.check(typed));
+  if (!requiredFailed && def.check) errors.push(...def.check(typed));
   return { values: typed, errors, unknown: Object.keys(raw).filter((key) => !known.has(key)) };
 }

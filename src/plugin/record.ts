@@ -44,7 +44,15 @@ export interface ConnectField extends ConnectSchema {
  * Uint8Array; a `org.apache.kafka.connect.data.Decimal` is its decimal string ("12.30"), which the
  * converter encodes with the schema's scale.
  */
-export type ConnectValue = null | boolean | number | bigint | string | Uint8Array | ConnectValue[] | ConnectStruct;
+export type ConnectValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | ConnectValue[]
+  | ConnectStruct;
 export interface ConnectStruct {
   [field: string]: ConnectValue;
 }

@@ -31,7 +31,13 @@ export interface OffsetStore {
    * Merges entries by partition (an entry whose offset is null removes that partition).
    * Durable when the promise resolves.
    */
-  put(connector: string, entries: ReadonlyArray<{ partition: SourceOffsetEntry['partition']; offset: SourceOffsetEntry['offset'] | null }>): Promise<void>;
+  put(
+    connector: string,
+    entries: ReadonlyArray<{
+      partition: SourceOffsetEntry['partition'];
+      offset: SourceOffsetEntry['offset'] | null;
+    }>,
+  ): Promise<void>;
   reset(connector: string): Promise<void>;
 }
 

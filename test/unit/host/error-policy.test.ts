@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { errorHandlingDef, sinkRuntimeDef } from '../../../src/host/connector-config.ts';
 import {
   ErrorPolicy,
   type ErrorPolicyConfig,
+  errorPolicyConfig,
   type FailedRecord,
-  parseErrorPolicy,
   ToleranceExceededError,
 } from '../../../src/host/error-policy.ts';
-import { OnrampError } from '../../../src/plugin/index.ts';
+import { OnrampError, parseConfig } from '../../../src/plugin/index.ts';
+
+function parseErrorPolicy(raw: Record<string, string>) {
+  const parsed = parseConfig(errorHandlingDef, raw);
+  return { policy: errorPolicyConfig(parsed.values), errors: parsed.errors };
+}
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -41,7 +47,7 @@ const site = {
 };
 const never = new AbortController().signal;
 
-describe('parseErrorPolicy', () => {
+describe('errorPolicyConfig', () => {
   it('defaults to Kafka Connect defaults', () => {
     expect(parseErrorPolicy({})).toEqual({
       policy: {
@@ -55,6 +61,22 @@ describe('parseErrorPolicy', () => {
         deadLetterContextHeaders: false,
       },
       errors: [],
+    });
+  });
+
+  it('reads the dead-letter settings of sink connectors', () => {
+    const parsed = parseConfig(sinkRuntimeDef, {
+      topics: 'orders',
+      'errors.tolerance': 'all',
+      'errors.deadletterqueue.topic.name': 'orders-dlq',
+      'errors.deadletterqueue.context.headers.enable': 'true',
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(errorPolicyConfig(parsed.values)).toMatchObject({
+      tolerance: 'all',
+      deadLetterTopic: 'orders-dlq',
+      deadLetterReplicationFactor: 3,
+      deadLetterContextHeaders: true,
     });
   });
 

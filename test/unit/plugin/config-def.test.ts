@@ -38,7 +38,11 @@ describe('parseConfig', () => {
   });
 
   it('reports every bad field at once, naming each', () => {
-    const parsed = parseConfig(def, { 'database.port': 'abc', 'snapshot.mode': 'sometimes', 'slot.drop.on.stop': 'yes' });
+    const parsed = parseConfig(def, {
+      'database.port': 'abc',
+      'snapshot.mode': 'sometimes',
+      'slot.drop.on.stop': 'yes',
+    });
     expect(parsed.errors.map((error) => error.field).sort()).toEqual([
       'database.hostname',
       'database.port',
@@ -48,12 +52,26 @@ describe('parseConfig', () => {
     expect(parsed.errors.find((error) => error.field === 'database.hostname')?.message).toBe(
       'Missing required configuration "database.hostname" which has no default value.',
     );
-    expect(parsed.errors.find((error) => error.field === 'snapshot.mode')?.message).toContain('initial, never');
+    expect(parsed.errors.find((error) => error.field === 'snapshot.mode')?.message).toContain(
+      'initial, never',
+    );
   });
 
-  it('runs cross-field checks only when every field parsed', () => {
+  it('runs cross-field checks, also beside field errors, unless a required field failed', () => {
     expect(parseConfig(def, { 'database.hostname': 'db', 'database.port': '1' }).errors).toEqual([
       { field: 'database.port', message: 'port 1 is reserved' },
+    ]);
+    const withBadOptional = parseConfig(def, {
+      'database.hostname': 'db',
+      'database.port': '1',
+      'slot.drop.on.stop': 'x',
+    });
+    expect(withBadOptional.errors.map((error) => error.field)).toEqual([
+      'slot.drop.on.stop',
+      'database.port',
+    ]);
+    expect(parseConfig(def, { 'database.port': '1' }).errors.map((error) => error.field)).toEqual([
+      'database.hostname',
     ]);
   });
 
