@@ -5,14 +5,7 @@ import type {
   IncomingMessage,
   RecordConsumer,
 } from '../kafka/types.ts';
-import type {
-  FieldError,
-  SchemaAndValue,
-  SinkPlugin,
-  SinkRecord,
-  SinkTask,
-  TaskMetrics,
-} from '../plugin/index.ts';
+import type { SchemaAndValue, SinkPlugin, SinkRecord, SinkTask, TaskMetrics } from '../plugin/index.ts';
 import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
 import { type SinkRuntimeConfig, sinkRuntimeDef } from './connector-config.ts';

@@ -14,13 +14,7 @@ import { errorMessage, isRetriable, OnrampError, parseConfig } from '../plugin/i
 import type { ConverterFactory, TaskConverters } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
 import { errorHandlingDef } from './connector-config.ts';
-import {
-  Backoff,
-  describeFailure,
-  type ErrorPolicyConfig,
-  errorPolicyConfig,
-  pause,
-} from './error-policy.ts';
+import { Backoff, describeFailure, errorPolicyConfig, pause } from './error-policy.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RunningTask, TaskSpec, TaskStatus } from './task-runner.ts';
