@@ -27,6 +27,7 @@ const commonFields = {
   'tasks.max': field.int({
     doc: 'Maximum number of tasks to use for this connector.',
     default: 1,
+    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
     importance: 'HIGH',
     displayName: 'Tasks max',
   }),
@@ -172,12 +173,6 @@ function checkCommon(
   raw?: Readonly<Record<string, string>>,
 ): FieldError[] {
   const errors: FieldError[] = [];
-  if (config['tasks.max'] < 1) {
-    errors.push({
-      field: 'tasks.max',
-      message: `Invalid value ${config['tasks.max']} for configuration tasks.max: Value must be at least 1`,
-    });
-  }
   if (raw) {
     for (const [list, prefix] of [
       [config.transforms, 'transforms'],

@@ -32,7 +32,7 @@ export interface FieldSpec<T, P extends Presence = Presence> {
   readonly allowed?: readonly string[];
   /** Other names the same setting goes by (e.g. Confluent's `connection.user`). */
   readonly aliases?: readonly string[];
-  /** Turns the raw string into the typed value; throws an Error whose message names the problem. */
+  /** Turns the raw string into the typed value; throws an Error whose message is the problem alone. */
   parse(raw: string): T;
 }
 
@@ -116,7 +116,7 @@ function builder<T>(
         ? (raw: string) => {
             const value = parse(raw);
             const problem = validate(value);
-            if (problem !== undefined) throw new Error(`Invalid value ${raw}: ${problem}`);
+            if (problem !== undefined) throw new Error(problem);
             return value;
           }
         : parse,
@@ -127,9 +127,9 @@ function builder<T>(
 
 function parseInteger(raw: string, min: bigint, max: bigint): number {
   const text = raw.trim();
-  if (!/^[+-]?\d+$/.test(text)) throw new Error(`Invalid value ${raw}: not a whole number`);
+  if (!/^[+-]?\d+$/.test(text)) throw new Error('Not a whole number');
   const value = BigInt(text);
-  if (value < min || value > max) throw new Error(`Invalid value ${raw}: must be between ${min} and ${max}`);
+  if (value < min || value > max) throw new Error(`Value must be between ${min} and ${max}`);
   return Number(value);
 }
 
@@ -137,7 +137,7 @@ function parseBoolean(raw: string): boolean {
   const text = raw.trim().toLowerCase();
   if (text === 'true') return true;
   if (text === 'false') return false;
-  throw new Error(`Invalid value ${raw}: must be true or false`);
+  throw new Error('Expected value to be either true or false');
 }
 
 function parseList(raw: string): string[] {
@@ -164,7 +164,7 @@ export const field = {
     'DOUBLE',
     (raw) => {
       const value = Number(raw);
-      if (raw.trim() === '' || Number.isNaN(value)) throw new Error(`Invalid value ${raw}: not a number`);
+      if (raw.trim() === '' || Number.isNaN(value)) throw new Error('Not a number');
       return value;
     },
     String,
@@ -177,7 +177,7 @@ export const field = {
       'STRING',
       (raw) => {
         const match = values.find((value) => value.toLowerCase() === raw.trim().toLowerCase());
-        if (match === undefined) throw new Error(`Invalid value ${raw}: must be one of ${values.join(', ')}`);
+        if (match === undefined) throw new Error(`Must be one of ${values.join(', ')}`);
         return match;
       },
       identity,
@@ -232,7 +232,8 @@ export function parseConfig<F extends Fields>(
           : spec.parse(spec.defaultValue);
       errors.push({
         field: name,
-        message: `${error instanceof Error ? error.message : String(error)} for configuration ${name}`,
+        // Kafka Connect's wording, which existing tooling shows and matches on.
+        message: `Invalid value ${text} for configuration ${name}: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
   }
