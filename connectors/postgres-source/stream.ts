@@ -22,7 +22,7 @@ import { databaseError } from './errors.ts';
 import { type ChangePosition, changeRecord, keyHeader, type ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
 import { formatLsn, type Lsn, parseLsn } from './lsn.ts';
-import { changeOffset, completeOffset, type ResumePoint } from './offset.ts';
+import { COMPLETE, changeOffset, completeOffset, type ResumePoint } from './offset.ts';
 import {
   type CommitMessage,
   type DeleteMessage,
@@ -92,8 +92,12 @@ export class WalStream {
   private lastCommitEnd: Lsn;
   private confirmed: Lsn;
   private stopping = false;
+  /** pgoutput messages parsed (on arrival) and handled (after their records are queued). */
+  private received = 0;
+  private handled = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private finished: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(deps: StreamDeps) {
     this.deps = deps;
@@ -108,7 +112,12 @@ export class WalStream {
   }
 
   /** Starts START_REPLICATION; resolves once the server streams, rejects if it refuses. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.subscribe();
+    return this.starting;
+  }
+
+  private async subscribe(): Promise<void> {
     const { config } = this.deps;
     const slot = config['slot.name'];
     // Until the server streams, failures surface through start()'s rejection, not onFailure.
@@ -117,7 +126,8 @@ export class WalStream {
     this.service.on('error', (error: Error) => {
       if (running) this.fail(databaseError(error, 'replication stream'));
     });
-    this.service.on('heartbeat', (_lsn: string, _time: number, shouldRespond: boolean) => {
+    this.service.on('heartbeat', (lsn: string, _time: number, shouldRespond: boolean) => {
+      this.onKeepalive(parseLsn(lsn));
       if (shouldRespond) this.sendStatus();
     });
     const started = new Promise<void>((resolve) => this.service.once('start', () => resolve()));
@@ -125,7 +135,10 @@ export class WalStream {
     const plugin = {
       options: {},
       name: 'pgoutput',
-      parse: (buffer: Buffer) => parsePgoutput(buffer),
+      parse: (buffer: Buffer) => {
+        this.received += 1;
+        return parsePgoutput(buffer);
+      },
       start: (client: pg.Client, slotName: string, lastLsn: string) => {
         if (!LSN_LIKE.test(lastLsn)) throw new Error(`Invalid start LSN ${lastLsn}`);
         const options = `proto_version '1', publication_names ${quoteLiteral(quoteIdent(publication))}`;
@@ -159,6 +172,7 @@ export class WalStream {
       await this.service.stop().catch(() => {});
       throw databaseError(error, `starting replication from slot "${slot}"`);
     }
+    if (this.stopping) return;
     running = true;
     this.startTimers();
     this.deps.context.log.info(
@@ -177,8 +191,11 @@ export class WalStream {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    // Stopping the service while it connects would leave the connection it is opening running.
+    await this.starting?.catch(() => {});
     // A last status so the server has our final committed position before we disconnect.
-    this.sendStatus();
+    if (this.confirmed > 0n)
+      await this.service.acknowledge(formatLsn(this.confirmed - 1n)).catch(() => false);
     await this.service.stop().catch(() => {});
     await this.finished;
   }
@@ -249,7 +266,27 @@ export class WalStream {
       await this.handle(parseLsn(lsnText), message);
     } catch (error) {
       if (!this.stopping) this.fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.handled += 1;
     }
+  }
+
+  /**
+   * A keepalive carries how far the server has decoded. When every message sent before it is
+   * handled and no transaction is open, nothing before that LSN is left for us: the position (and
+   * so the next heartbeat's offset) may move there. This is what lets heartbeats advance the slot
+   * while only other tables change (PostgreSQL 15+ sends nothing for such transactions).
+   */
+  private onKeepalive(lsn: Lsn): void {
+    const idle = this.received === this.handled && !this.transaction && !this.pending && !this.partial;
+    if (!idle || lsn <= this.lastCommitEnd) return;
+    this.lastCommitEnd = lsn;
+    this.position = {
+      lsn: Number(lsn),
+      lsn_proc: Number(lsn),
+      lsn_commit: Number(lsn),
+      messageType: COMPLETE,
+    };
   }
 
   private async handle(lsn: Lsn, message: PgoutputMessage): Promise<void> {
