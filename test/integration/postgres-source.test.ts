@@ -177,6 +177,33 @@ describe('postgres source task', () => {
       await driver.stop();
     }
   });
+
+  it('turns a primary key update into delete, tombstone and create with Debezium key headers', async () => {
+    const driver = new TaskDriver(
+      config({ 'slot.name': 'onramp_pgsrc_main_pk', 'snapshot.mode': 'no_data' }),
+    );
+    await driver.start();
+    try {
+      await client.query('UPDATE customers SET id = 30 WHERE id = 3');
+      const records = await driver.pollUntil(3);
+      expect(records.map((record) => [op(record), record.key?.value])).toEqual([
+        ['d', { id: 3 }],
+        ['tombstone', { id: 3 }],
+        ['c', { id: 30 }],
+      ]);
+      const [remove, tombstone, create] = records;
+      expect(beforeImage(remove)).toMatchObject({ id: 3 });
+      expect(afterImage(create)).toMatchObject({ id: 30, name: 'Cy', email: 'cy@example.com' });
+      expect(remove?.headers).toEqual([{ key: '__debezium.newkey', value: '{"id":30}' }]);
+      expect(create?.headers).toEqual([{ key: '__debezium.oldkey', value: '{"id":3}' }]);
+      // One change message: only its last record may say the message is done.
+      expect(remove?.sourceOffset).toMatchObject({ tx_events: 0 });
+      expect(tombstone?.sourceOffset).toMatchObject({ tx_events: 0 });
+      expect(create?.sourceOffset).toMatchObject({ messageType: 'COMMIT' });
+    } finally {
+      await driver.stop();
+    }
+  });
 });
 
 async function waitForSlot(client: pg.Client, check: (slot: { confirmed: bigint }) => boolean) {
