@@ -92,7 +92,8 @@ export class SnapshotReader {
       await this.stop();
       throw error;
     }
-    if (this.lastRowOfTable && !this.stopped) {
+    if (this.stopped) return { rows: this.rowsRead, tables: tables.length - this.tablesLeft };
+    if (this.lastRowOfTable) {
       const row = this.lastRowOfTable;
       this.lastRowOfTable = undefined;
       await this.emit(row, this.marker(row.firstInTable, true, true), true);

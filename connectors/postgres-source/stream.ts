@@ -1,25 +1,20 @@
 import type pg from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import {
-  type ConnectStruct,
   errorMessage,
   heartbeatKey,
   heartbeatTopic,
   heartbeatValue,
   OnrampError,
-  OP,
-  type Op,
-  type RecordHeader,
   type SourceOffset,
   type SourceRecord,
   type TaskContext,
-  tombstoneOf,
 } from '../../src/plugin/index.ts';
 import { loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { clientConfig, quoteIdent, quoteLiteral } from './connection.ts';
 import { databaseError } from './errors.ts';
-import { type ChangePosition, changeRecord, keyHeader, type ServerInfo } from './events.ts';
+import type { ChangePosition, ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
 import { formatLsn, type Lsn, parseLsn } from './lsn.ts';
 import { COMPLETE, changeOffset, completeOffset, type ResumePoint } from './offset.ts';
@@ -31,10 +26,10 @@ import {
   parsePgoutput,
   type RelationMessage,
   type TruncateMessage,
-  type Tuple,
   type UpdateMessage,
 } from './pgoutput-parser.ts';
 import type { RecordQueue } from './record-queue.ts';
+import { type EventSettings, rowChangeRecords, truncateRecords } from './row-events.ts';
 import type { SourceMetrics } from './source-metrics.ts';
 import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
 import type { TypeCatalog } from './type-catalog.ts';
@@ -399,88 +394,34 @@ export class WalStream {
     if (this.alreadyEmitted(transaction, lsn)) return;
     const table = this.tableOf(message.relationOid);
     if (table === null) return;
-    const records = this.rowRecords(table, lsn, transaction, message);
+    const records = rowChangeRecords(
+      table,
+      message,
+      this.changePosition(transaction, lsn),
+      this.eventSettings(),
+    );
     await this.emitAll(records, transaction, lsn, message.tag.toUpperCase());
-  }
-
-  private rowRecords(
-    table: TableSchema,
-    lsn: Lsn,
-    transaction: TransactionState,
-    message: InsertMessage | UpdateMessage | DeleteMessage,
-  ): SourceRecord[] {
-    const { filters, config, server } = this.deps;
-    const position = this.changePosition(transaction, lsn);
-    const records: SourceRecord[] = [];
-    const add = (
-      op: Op,
-      rows: { before: ConnectStruct | null; after: ConnectStruct | null; key: ConnectStruct | null },
-      headers?: RecordHeader[],
-    ) => {
-      const record = changeRecord(server, table, op, rows, position, {}, headers);
-      records.push(record);
-      this.deps.metrics.event(`${table.spec.schema}.${table.spec.name}`, op);
-      if (op === OP.delete && config['tombstones.on.delete']) records.push(tombstoneOf(record));
-    };
-    if (message.tag === 'insert') {
-      if (!filters.skips('c'))
-        add(OP.create, {
-          before: null,
-          after: table.valueOf(message.newTuple),
-          key: table.keyOf(message.newTuple),
-        });
-      return records;
-    }
-    if (message.tag === 'delete') {
-      const old = message.oldTuple ?? message.keyTuple;
-      if (old && !filters.skips('d'))
-        add(OP.delete, { before: table.valueOf(old), after: null, key: table.keyOf(old) });
-      return records;
-    }
-    const old: Tuple | null = message.oldTuple ?? message.keyTuple;
-    const key = table.keyOf(message.newTuple);
-    if (old && table.keyChanged(old, message.newTuple)) {
-      // A primary key update is, for keyed consumers, the old key's delete and the new key's create.
-      const oldKey = table.keyOf(old);
-      if (!filters.skips('d')) {
-        add(OP.delete, { before: table.valueOf(old), after: null, key: oldKey }, [
-          keyHeader('__debezium.newkey', key),
-        ]);
-      }
-      if (!filters.skips('c')) {
-        const after = table.valueOf(message.newTuple, message.oldTuple);
-        add(OP.create, { before: null, after, key }, [keyHeader('__debezium.oldkey', oldKey)]);
-      }
-      return records;
-    }
-    if (!filters.skips('u')) {
-      const before = old ? table.valueOf(old) : null;
-      add(OP.update, { before, after: table.valueOf(message.newTuple, message.oldTuple), key });
-    }
-    return records;
   }
 
   private async onTruncate(lsn: Lsn, message: TruncateMessage): Promise<void> {
     const transaction = this.currentTransaction();
     if (this.alreadyEmitted(transaction, lsn)) return;
-    if (this.deps.filters.skips('t')) return;
-    const position = this.changePosition(transaction, lsn);
-    const records: SourceRecord[] = [];
-    for (const relationOid of message.relationOids) {
+    const tables = message.relationOids.flatMap((relationOid) => {
       const table = this.tableOf(relationOid);
-      if (table === null) continue;
-      const record = changeRecord(
-        this.deps.server,
-        table,
-        OP.truncate,
-        { before: null, after: null, key: null },
-        position,
-        {},
-      );
-      records.push(record);
-      this.deps.metrics.event(`${table.spec.schema}.${table.spec.name}`, OP.truncate);
-    }
+      return table === null ? [] : [table];
+    });
+    const records = truncateRecords(tables, this.changePosition(transaction, lsn), this.eventSettings());
     await this.emitAll(records, transaction, lsn, 'TRUNCATE');
+  }
+
+  private eventSettings(): EventSettings {
+    const { filters, config, server, metrics } = this.deps;
+    return {
+      filters,
+      server,
+      tombstones: config['tombstones.on.delete'],
+      count: (table, op) => metrics.event(table, op),
+    };
   }
 
   /**

@@ -10,8 +10,8 @@ import {
   snapshotOffset,
 } from '../../../../connectors/postgres-source/offset.ts';
 import type { SlotInfo } from '../../../../connectors/postgres-source/slot.ts';
-import type { SourceOffsetEntry } from '../../../../src/plugin/index.ts';
 import { needsSnapshot } from '../../../../connectors/postgres-source/task.ts';
+import type { SourceOffsetEntry } from '../../../../src/plugin/index.ts';
 
 const partition = { server: 'shop' };
 
@@ -106,17 +106,17 @@ describe('snapshot.mode decisions', () => {
 
   it.each([
     ['initial', undefined, undefined, true],
-    ['initial', streamed, slot(100n), false],
-    ['initial', halfSnapshot, slot(10n), true],
-    ['always', streamed, slot(100n), true],
+    ['initial', streamed, 100n, false],
+    ['initial', halfSnapshot, 10n, true],
+    ['always', streamed, 100n, true],
     ['initial_only', undefined, undefined, true],
     ['initial_only', streamed, undefined, false],
     ['no_data', undefined, undefined, false],
-    ['when_needed', streamed, slot(100n), false],
+    ['when_needed', streamed, 100n, false],
     ['when_needed', streamed, undefined, true],
-    ['when_needed', streamed, slot(150n), true],
-    ['when_needed', undefined, slot(100n), true],
-  ] as const)('%s with offset %j and slot %j: snapshot %s', (mode, stored, slotInfo, expected) => {
-    expect(needsSnapshot(mode, stored, slotInfo)).toBe(expected);
+    ['when_needed', streamed, 150n, true],
+    ['when_needed', undefined, 100n, true],
+  ] as const)('%s with offset %j and slot at %s: snapshot %s', (mode, stored, slotLsn, expected) => {
+    expect(needsSnapshot(mode, stored, slotLsn === undefined ? undefined : slot(slotLsn))).toBe(expected);
   });
 });
