@@ -66,10 +66,10 @@ export function int64FromText(value: string): number | bigint {
 }
 
 /** Minimal big-endian two's-complement bytes, like java.math.BigInteger#toByteArray. */
-export function bigintToBytes(value: bigint): Uint8Array {
+export function bigintToBytes(value: bigint): Buffer {
   let length = 1;
   while (value >= 1n << BigInt(8 * length - 1) || value < -(1n << BigInt(8 * length - 1))) length += 1;
-  const bytes = new Uint8Array(length);
+  const bytes = Buffer.alloc(length);
   let rest = value < 0n ? (1n << BigInt(8 * length)) + value : value;
   for (let index = length - 1; index >= 0; index -= 1) {
     bytes[index] = Number(rest & 0xffn);
@@ -174,14 +174,14 @@ const byteaFromText = (value: string): Buffer =>
   value.startsWith('\\x') ? Buffer.from(value.slice(2), 'hex') : Buffer.from(value, 'latin1');
 
 /** BIT(n>1)/VARBIT: Debezium's Bits, the little-endian bytes of the bit string's value. */
-function bitsFromText(value: string): Uint8Array {
+function bitsFromText(value: string): Buffer {
   let number = value === '' ? 0n : BigInt(`0b${value}`);
   const bytes: number[] = [];
   while (number > 0n) {
     bytes.push(Number(number & 0xffn));
     number >>= 8n;
   }
-  return Uint8Array.from(bytes);
+  return Buffer.from(bytes);
 }
 
 function pointFromText(value: string): ConnectStruct {
@@ -410,14 +410,14 @@ function arrayMapping(
 export function fallbackValue(schema: ConnectSchema): ConnectValue {
   if (schema.name === DECIMAL) return rescaleDecimal('0', Number(schema.parameters?.scale ?? 0));
   if (schema.name === ZONED_TIMESTAMP) return '1970-01-01T00:00:00Z';
-  if (schema.name === VARIABLE_SCALE_DECIMAL) return { scale: 0, value: Uint8Array.of(0) };
+  if (schema.name === VARIABLE_SCALE_DECIMAL) return { scale: 0, value: Buffer.from([0]) };
   switch (schema.type) {
     case 'boolean':
       return false;
     case 'string':
       return '';
     case 'bytes':
-      return new Uint8Array(0);
+      return Buffer.alloc(0);
     case 'array':
       return [];
     case 'map':
