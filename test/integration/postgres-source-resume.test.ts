@@ -12,6 +12,7 @@ import {
   createTestDatabase,
   databaseUrl,
   op,
+  slotName,
   slotState,
   source,
   sourceConfig,
@@ -50,7 +51,7 @@ describe('postgres source restarts and acknowledgements', () => {
     return sourceConfig({
       ...settings,
       'topic.prefix': name,
-      'slot.name': `onramp_${name}`,
+      'slot.name': slotName(name),
       'publication.name': `onramp_${name}`,
       'publication.autocreate.mode': 'filtered',
       'status.update.interval.ms': '200',
@@ -76,12 +77,12 @@ describe('postgres source restarts and acknowledgements', () => {
       committedEnd = BigInt(first.committed[0]?.offset.lsn_commit as number);
       await waitFor(
         'slot confirms transaction 3',
-        async () => (await slotState(client, 'onramp_resume_tx'))?.confirmed === committedEnd,
+        async () => (await slotState(client, slotName('resume_tx')))?.confirmed === committedEnd,
       );
     } finally {
       await first.stop();
     }
-    expect((await slotState(client, 'onramp_resume_tx'))?.confirmed).toBe(committedEnd);
+    expect((await slotState(client, slotName('resume_tx')))?.confirmed).toBe(committedEnd);
 
     await client.query('INSERT INTO events VALUES (61, 6), (62, 6), (63, 6)');
     const second = new TaskDriver(cfg);
@@ -135,27 +136,27 @@ describe('postgres source restarts and acknowledgements', () => {
     const driver = new TaskDriver(cfg);
     await driver.start();
     try {
-      const start = (await slotState(client, 'onramp_acks'))?.confirmed ?? 0n;
+      const start = (await slotState(client, slotName('acks')))?.confirmed ?? 0n;
       for (let id = 1; id <= 3; id += 1) await client.query('INSERT INTO acks VALUES ($1)', [id]);
       await driver.pollUntil(3);
       // Keepalives go out every 200 ms; wait for several to be answered without a commit.
-      const replies = await replyTimes(client, 'onramp_acks', 3);
+      const replies = await replyTimes(client, slotName('acks'), 3);
       expect(replies.length).toBe(3);
-      expect((await slotState(client, 'onramp_acks'))?.confirmed).toBe(start);
+      expect((await slotState(client, slotName('acks')))?.confirmed).toBe(start);
 
       await driver.commitThrough(0);
       const first = BigInt(driver.committed[0]?.offset.lsn_commit as number);
       await waitFor(
         'slot at the first commit',
-        async () => (await slotState(client, 'onramp_acks'))?.confirmed === first,
+        async () => (await slotState(client, slotName('acks')))?.confirmed === first,
       );
-      await replyTimes(client, 'onramp_acks', 2);
-      expect((await slotState(client, 'onramp_acks'))?.confirmed).toBe(first);
+      await replyTimes(client, slotName('acks'), 2);
+      expect((await slotState(client, slotName('acks')))?.confirmed).toBe(first);
       await driver.commitThrough(2);
       const last = BigInt(driver.committed[0]?.offset.lsn_commit as number);
       await waitFor(
         'slot at the last commit',
-        async () => (await slotState(client, 'onramp_acks'))?.confirmed === last,
+        async () => (await slotState(client, slotName('acks')))?.confirmed === last,
       );
     } finally {
       await driver.stop();
@@ -172,7 +173,7 @@ describe('postgres source restarts and acknowledgements', () => {
     const driver = new TaskDriver(cfg);
     await driver.start();
     try {
-      const start = (await slotState(client, 'onramp_beat'))?.confirmed ?? 0n;
+      const start = (await slotState(client, slotName('beat')))?.confirmed ?? 0n;
       const records = await driver.pollFor('a heartbeat past the start', (all) =>
         all.some((record) => BigInt((record.sourceOffset.lsn_commit as number) ?? 0) > start),
       );
@@ -188,7 +189,7 @@ describe('postgres source restarts and acknowledgements', () => {
       const moved = BigInt(beat.sourceOffset.lsn_commit as number);
       await waitFor(
         'slot moved by the heartbeat',
-        async () => ((await slotState(client, 'onramp_beat'))?.confirmed ?? 0n) >= moved,
+        async () => ((await slotState(client, slotName('beat')))?.confirmed ?? 0n) >= moved,
       );
     } finally {
       await driver.stop();
@@ -207,7 +208,7 @@ describe('postgres source restarts and acknowledgements', () => {
     try {
       await client.query("INSERT INTO pressure SELECT g, repeat('x', 100) FROM generate_series(1, 3000) g");
       // Nobody polls: the queue fills and the socket is paused, but keepalives still get answered.
-      const replies = await replyTimes(client, 'onramp_pressure', 3);
+      const replies = await replyTimes(client, slotName('pressure'), 3);
       expect(replies.length).toBe(3);
       const batch = await driver.task.poll(new AbortController().signal);
       expect(batch.length).toBeLessThanOrEqual(10);
@@ -227,7 +228,7 @@ describe('postgres source restarts and acknowledgements', () => {
     await only.start();
     try {
       expect(ids(await only.pollUntil(2))).toEqual([1, 2]);
-      expect(await slotState(client, 'onramp_only')).toBeUndefined();
+      expect(await slotState(client, slotName('only'))).toBeUndefined();
     } finally {
       await only.stop();
     }
@@ -252,11 +253,11 @@ describe('postgres source restarts and acknowledgements', () => {
     try {
       await always.pollUntil(2);
       await always.commitThrough();
-      expect(await slotState(client, 'onramp_always')).toBeDefined();
+      expect(await slotState(client, slotName('always'))).toBeDefined();
     } finally {
       await always.stop();
     }
-    expect(await slotState(client, 'onramp_always')).toBeUndefined();
+    expect(await slotState(client, slotName('always'))).toBeUndefined();
     const rerun = new TaskDriver(alwaysConfig);
     await rerun.start(always.committed);
     try {
@@ -280,7 +281,7 @@ describe('postgres source restarts and acknowledgements', () => {
     } finally {
       await first.stop();
     }
-    await client.query('SELECT pg_drop_replication_slot($1)', ['onramp_needed']);
+    await client.query('SELECT pg_drop_replication_slot($1)', [slotName('needed')]);
     const second = new TaskDriver(cfg);
     await second.start(first.committed);
     try {

@@ -8,6 +8,7 @@ import {
   connectionSettings,
   createTestDatabase,
   op,
+  slotName,
   source,
   sourceConfig,
   TaskDriver,
@@ -49,7 +50,7 @@ describe('postgres source snapshot', () => {
       sourceConfig({
         ...settings,
         'topic.prefix': 'par',
-        'slot.name': 'onramp_pgsrc_parallel',
+        'slot.name': slotName('parallel'),
         'publication.name': 'onramp_pgsrc_parallel',
         'schema.include.list': 'inv',
         'snapshot.max.threads': '3',
@@ -100,7 +101,7 @@ describe('postgres source snapshot', () => {
       sourceConfig({
         ...settings,
         'topic.prefix': 'live',
-        'slot.name': 'onramp_pgsrc_live',
+        'slot.name': slotName('live'),
         'publication.name': 'onramp_pgsrc_live',
         'table.include.list': 'public.live',
         'max.queue.size': '50',

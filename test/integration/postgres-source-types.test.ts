@@ -11,6 +11,7 @@ import {
   connectionSettings,
   createTestDatabase,
   op,
+  slotName,
   sourceConfig,
   TaskDriver,
 } from '../fixtures/postgres/task-harness.ts';
@@ -106,7 +107,7 @@ describe('postgres source type coverage', () => {
       sourceConfig({
         ...settings,
         'topic.prefix': 'types',
-        'slot.name': 'onramp_pgsrc_types',
+        'slot.name': slotName('types'),
         'publication.name': 'onramp_pgsrc_types',
         'publication.autocreate.mode': 'filtered',
         'table.include.list': 'public.types',
@@ -153,7 +154,7 @@ describe('postgres source type coverage', () => {
       sourceConfig({
         ...settings,
         'topic.prefix': 'docs',
-        'slot.name': 'onramp_pgsrc_docs',
+        'slot.name': slotName('docs'),
         'publication.name': 'onramp_pgsrc_docs',
         'publication.autocreate.mode': 'filtered',
         'table.include.list': 'public.docs,public.full_docs',

@@ -7,6 +7,7 @@ import { OnrampError, parseConfig } from '../../src/plugin/index.ts';
 import {
   connectionSettings,
   createTestDatabase,
+  slotName,
   sourceConfig,
   TaskDriver,
 } from '../fixtures/postgres/task-harness.ts';
@@ -34,7 +35,7 @@ describe('postgres source validation', () => {
     const parsed = parseConfig(postgresSourcePlugin.config, {
       ...settings,
       'topic.prefix': 'v',
-      'slot.name': 'onramp_pgsrc_validate',
+      'slot.name': slotName('validate'),
       ...overrides,
     });
     expect(parsed.errors).toEqual([]);
@@ -75,13 +76,15 @@ describe('postgres source validation', () => {
   });
 
   it('names a slot that belongs to another plugin or database', async () => {
-    await client.query("SELECT pg_create_logical_replication_slot('onramp_pgsrc_foreign', 'test_decoding')");
+    await client.query("SELECT pg_create_logical_replication_slot($1, 'test_decoding')", [
+      slotName('foreign'),
+    ]);
     try {
-      const [slot] = await probe({ 'slot.name': 'onramp_pgsrc_foreign' });
+      const [slot] = await probe({ 'slot.name': slotName('foreign') });
       expect(slot).toMatchObject({ field: 'slot.name' });
       expect(slot?.message).toMatch(/plugin test_decoding/);
     } finally {
-      await client.query("SELECT pg_drop_replication_slot('onramp_pgsrc_foreign')");
+      await client.query('SELECT pg_drop_replication_slot($1)', [slotName('foreign')]);
     }
   });
 
@@ -89,7 +92,7 @@ describe('postgres source validation', () => {
     const config = sourceConfig({
       ...settings,
       'topic.prefix': 'dup',
-      'slot.name': 'onramp_pgsrc_dup',
+      'slot.name': slotName('dup'),
       'snapshot.mode': 'no_data',
     });
     const first = new TaskDriver(config);
@@ -113,7 +116,7 @@ describe('postgres source validation', () => {
     const config = sourceConfig({
       ...settings,
       'topic.prefix': 'nopub',
-      'slot.name': 'onramp_pgsrc_nopub',
+      'slot.name': slotName('nopub'),
       'publication.name': 'onramp_pgsrc_nopub',
       'publication.autocreate.mode': 'disabled',
     });
@@ -123,16 +126,16 @@ describe('postgres source validation', () => {
   });
 
   it('drops the slot on connector deletion when slot.drop.on.stop is set', async () => {
-    await client.query("SELECT pg_create_logical_replication_slot('onramp_pgsrc_deleted', 'pgoutput')");
-    const config = sourceConfig({ ...settings, 'topic.prefix': 'del', 'slot.name': 'onramp_pgsrc_deleted' });
+    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slotName('deleted')]);
+    const config = sourceConfig({ ...settings, 'topic.prefix': 'del', 'slot.name': slotName('deleted') });
     await postgresSourcePlugin.onDeleted?.(config);
     expect(
-      (await client.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'onramp_pgsrc_deleted'"))
+      (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName('deleted')]))
         .rowCount,
     ).toBe(1);
     await postgresSourcePlugin.onDeleted?.({ ...config, 'slot.drop.on.stop': true });
     expect(
-      (await client.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'onramp_pgsrc_deleted'"))
+      (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName('deleted')]))
         .rowCount,
     ).toBe(0);
   });

@@ -10,6 +10,7 @@ import {
   createTestDatabase,
   envelope,
   op,
+  slotName,
   slotState,
   source,
   sourceConfig,
@@ -18,7 +19,7 @@ import {
 import { services } from '../support/services.ts';
 
 const DATABASE = `onramp_pgsrc_main_${process.pid}`;
-const SLOT = 'onramp_pgsrc_main';
+const SLOT = slotName('main');
 
 describe('postgres source task', () => {
   let client: pg.Client;
@@ -179,9 +180,7 @@ describe('postgres source task', () => {
   });
 
   it('turns a primary key update into delete, tombstone and create with Debezium key headers', async () => {
-    const driver = new TaskDriver(
-      config({ 'slot.name': 'onramp_pgsrc_main_pk', 'snapshot.mode': 'no_data' }),
-    );
+    const driver = new TaskDriver(config({ 'slot.name': slotName('main_pk'), 'snapshot.mode': 'no_data' }));
     await driver.start();
     try {
       await client.query('UPDATE customers SET id = 30 WHERE id = 3');
