@@ -143,6 +143,10 @@ describe('postgres source restarts and acknowledgements', () => {
       const replies = await replyTimes(client, slotName('acks'), 3);
       expect(replies.length).toBe(3);
       expect((await slotState(client, slotName('acks')))?.confirmed).toBe(start);
+      await driver.pollFor(
+        'the slot lag metric',
+        () => (driver.context.gauges.get('source_slot_lag_bytes{}') ?? 0) > 0,
+      );
 
       await driver.commitThrough(0);
       const first = BigInt(driver.committed[0]?.offset.lsn_commit as number);

@@ -163,6 +163,10 @@ describe('postgres source task', () => {
       expect(tombstone?.value).toBeNull();
       expect(truncate?.key).toBeNull();
       expect(envelope(truncate)).toMatchObject({ op: 't', before: null, after: null });
+      expect(driver.context.counters.get('source_events_total{table=public.customers,op=c}')).toBe(1);
+      expect(driver.context.counters.get('source_events_total{table=public.customers,op=r}')).toBe(3);
+      expect(driver.context.counters.get('source_events_total{table=public.orders,op=t}')).toBe(1);
+      expect(driver.context.gauges.get('source_ms_behind{}')).toBeGreaterThanOrEqual(0);
       // Each transaction's last record carries its end: that is what the slot may confirm.
       expect(insert?.sourceOffset).toMatchObject({ messageType: 'COMMIT' });
       expect(tombstone?.sourceOffset).toMatchObject({ messageType: 'COMMIT' });
