@@ -8,6 +8,7 @@ import type {
 import type { SchemaAndValue, SinkPlugin, SinkRecord, SinkTask, TaskMetrics } from '../plugin/index.ts';
 import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
+import { configuredTransforms } from '../transforms/index.ts';
 import { type SinkRuntimeConfig, sinkRuntimeDef } from './connector-config.ts';
 import { DeadLetterQueue } from './dead-letter.ts';
 import { ErrorPolicy, errorPolicyConfig, type FailureSite, ToleranceExceededError } from './error-policy.ts';
@@ -63,7 +64,14 @@ async function runSinkAttempt(
   if (spec.plugin.kind !== 'sink')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a sink connector`);
   const plugin: SinkPlugin = spec.plugin;
-  const prepared = prepareTask(spec, deps.converters, sinkRuntimeDef);
+  // The connector's own `transforms=...` run after any the host was given.
+  let configured: SinkTransform[] = [];
+  const prepared = prepareTask(spec, deps.converters, sinkRuntimeDef, (errors) => {
+    const built = configuredTransforms(spec.config);
+    errors.push(...built.errors);
+    configured = built.transforms;
+  });
+  const pipelineDeps: SinkRunnerDeps = { ...deps, transforms: [...(deps.transforms ?? []), ...configured] };
   const subscription = sinkSubscription(spec.connector, prepared.runtime, spec.config);
   const policyConfig = errorPolicyConfig(prepared.runtime);
   const deadLetter = policyConfig.deadLetterTopic
@@ -113,7 +121,7 @@ async function runSinkAttempt(
     attempt.started();
     const pipeline = new SinkPipeline(
       spec,
-      deps,
+      pipelineDeps,
       policy,
       prepared.converters,
       consumer,

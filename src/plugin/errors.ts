@@ -42,6 +42,9 @@ export const ERRORS = {
   PG_SLOT_IN_USE: { status: 409, retriable: true, title: 'Replication slot is in use by another connection' },
   PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
   PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },
+  // JDBC sink
+  JDBC_TABLE_MISSING: { status: 400, retriable: false, title: 'Target table does not exist and may not be created' },
+  JDBC_WRITE_FAILED: { status: 500, retriable: false, title: 'Target database rejected the record' },
 } as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,254 @@
+import type { ConnectSchema, ConnectStruct, ConnectValue, SinkRecord } from '../../src/plugin/index.ts';
+import { columnKind } from './column-type.ts';
+import { type SqlValue, sqlValue } from './column-value.ts';
+import { type JdbcSinkConfig, preservesCase } from './config.ts';
+import type { Dialect, TableName } from './dialect.ts';
+
+// One sink record -> the change it asks of the target table. Debezium envelopes are read natively
+// (c/r/u upsert `after`, d deletes by key, t truncates); flat records (after "unwrap") upsert the
+// value; tombstones delete by key. A record that cannot be read throws (it becomes a bad record).
+
+/** Debezium's default `unavailable.value.placeholder` for unchanged TOASTed columns. */
+export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
+const UNAVAILABLE_BYTES = Buffer.from(UNAVAILABLE_VALUE);
+
+/** A column of a change: its name, its Connect schema (null when schemaless) and the bound value. */
+export interface FieldValue {
+  name: string;
+  schema: ConnectSchema | null;
+  value: SqlValue;
+}
+
+/** A field as the record carries it, before conversion to a bound value. */
+interface RawField {
+  name: string;
+  schema: ConnectSchema | null;
+  value: ConnectValue;
+}
+
+export interface Change {
+  record: SinkRecord;
+  table: TableName;
+  op: 'upsert' | 'delete' | 'truncate';
+  /** Primary key columns with their values (empty with primary.key.mode=none). */
+  key: FieldValue[];
+  /** Non-key columns to write; columns holding the TOAST placeholder are left out. */
+  row: FieldValue[];
+  /** Non-key columns left out because their value was unavailable (with their schema, for DDL). */
+  unavailable: FieldValue[];
+}
+
+function isStruct(value: ConnectValue | undefined): value is ConnectStruct {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
+}
+
+function isUnavailable(value: ConnectValue): boolean {
+  if (value === UNAVAILABLE_VALUE) return true;
+  if (value instanceof Uint8Array) return Buffer.from(value).equals(UNAVAILABLE_BYTES);
+  return Array.isArray(value) && value.length === 1 && value[0] === UNAVAILABLE_VALUE;
+}
+
+function fieldSchema(schema: ConnectSchema | null, name: string): ConnectSchema | null {
+  return schema?.fields?.find((candidate) => candidate.field === name) ?? null;
+}
+
+/** The fields of a struct value, in schema order (or object order when schemaless). */
+function fieldsOf(schema: ConnectSchema | null, value: ConnectStruct): RawField[] {
+  if (schema?.fields) {
+    return schema.fields.map((field) => ({
+      name: field.field,
+      schema: field,
+      value: value[field.field] ?? null,
+    }));
+  }
+  return Object.entries(value).map(([name, item]) => ({ name, schema: null, value: item }));
+}
+
+function isEnvelope(schema: ConnectSchema | null, value: ConnectStruct): boolean {
+  if (schema) {
+    const names = new Set(schema.fields?.map((field) => field.field));
+    return names.has('op') && names.has('after') && names.has('before');
+  }
+  return 'op' in value && 'after' in value && 'before' in value;
+}
+
+export class ChangeReader {
+  private readonly config: JdbcSinkConfig;
+  private readonly fold: (name: string) => string;
+  private readonly zonedTimestamp: (iso: string) => string;
+  private readonly include: readonly string[];
+  private readonly exclude: readonly string[];
+
+  constructor(config: JdbcSinkConfig, dialect: Dialect) {
+    this.config = config;
+    this.fold = preservesCase(config) ? (name) => name : (name) => dialect.fold(name);
+    this.zonedTimestamp = (iso) => dialect.zonedTimestamp(iso);
+    this.include = config['field.include.list'];
+    this.exclude = config['field.exclude.list'];
+  }
+
+  /** The change `record` asks for, or null when it asks for nothing (skipped by configuration). */
+  read(record: SinkRecord): Change | null {
+    const value = record.value;
+    if (value === null || value.value === null) {
+      // A tombstone: deletes by key when deletes are on, else nothing.
+      if (!this.config['delete.enabled']) return null;
+      return this.change(record, 'delete', undefined, []);
+    }
+    if (!isStruct(value.value)) throw new Error('The record value is not a struct');
+    if (!isEnvelope(value.schema, value.value)) {
+      return this.change(record, 'upsert', undefined, fieldsOf(value.schema, value.value));
+    }
+    const envelope = value.value;
+    const source = isStruct(envelope.source) ? envelope.source : undefined;
+    switch (envelope.op) {
+      case 'c':
+      case 'r':
+      case 'u': {
+        const after = envelope.after;
+        if (!isStruct(after)) throw new Error(`A Debezium '${envelope.op}' event without an 'after' row`);
+        const schema = fieldSchema(value.schema, 'after');
+        return this.change(record, 'upsert', source, fieldsOf(schema, after));
+      }
+      case 'd': {
+        if (!this.config['delete.enabled']) return null;
+        const before = isStruct(envelope.before) ? envelope.before : undefined;
+        const schema = fieldSchema(value.schema, 'before');
+        return this.change(record, 'delete', source, before ? fieldsOf(schema, before) : []);
+      }
+      case 't':
+        if (!this.config['truncate.enabled']) return null;
+        return {
+          record,
+          table: this.tableName(record, source),
+          op: 'truncate',
+          key: [],
+          row: [],
+          unavailable: [],
+        };
+      case 'm':
+        return null;
+      default:
+        throw new Error(`Unknown Debezium op '${String(envelope.op)}'`);
+    }
+  }
+
+  private change(
+    record: SinkRecord,
+    op: 'upsert' | 'delete',
+    source: ConnectStruct | undefined,
+    rowFields: RawField[],
+  ): Change {
+    const table = this.tableName(record, source);
+    const key = this.keyOf(record, rowFields).map((field) => this.bind(field, this.fold(field.name)));
+    if (op === 'delete') {
+      if (key.length === 0) throw new Error('A delete needs a record key');
+      return { record, table, op, key, row: [], unavailable: [] };
+    }
+    const keyNames = new Set(key.map((field) => field.name));
+    const row: FieldValue[] = [];
+    const unavailable: FieldValue[] = [];
+    for (const field of rowFields) {
+      const name = this.fold(field.name);
+      if (keyNames.has(name) || !this.wanted(record.topic, field.name)) continue;
+      if (isUnavailable(field.value)) unavailable.push({ name, schema: field.schema, value: null });
+      else row.push(this.bind(field, name));
+    }
+    return { record, table, op, key, row, unavailable };
+  }
+
+  private bind(field: RawField, name: string): FieldValue {
+    try {
+      return {
+        name,
+        schema: field.schema,
+        value: sqlValue(columnKind(field.schema), field.value, this.zonedTimestamp),
+      };
+    } catch (error) {
+      throw new Error(`Field "${field.name}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private wanted(topic: string, name: string): boolean {
+    const matches = (entry: string) => entry === name || entry === `${topic}:${name}`;
+    if (this.include.length > 0 && !this.include.some(matches)) return false;
+    return !this.exclude.some(matches);
+  }
+
+  private keyOf(record: SinkRecord, rowFields: readonly RawField[]): RawField[] {
+    const names = this.config['primary.key.fields'];
+    switch (this.config['primary.key.mode']) {
+      case 'none':
+        return [];
+      case 'kafka': {
+        const [topic = '__connect_topic', partition = '__connect_partition', offset = '__connect_offset'] =
+          names;
+        return [
+          { name: topic, schema: { type: 'string' }, value: record.topic },
+          { name: partition, schema: { type: 'int32' }, value: record.kafkaPartition },
+          { name: offset, schema: { type: 'int64' }, value: BigInt(record.kafkaOffset) },
+        ];
+      }
+      case 'record_value': {
+        const fields = names.length === 0 ? rowFields : names.map((name) => pick(rowFields, name, 'value'));
+        if (fields.length === 0) throw new Error('primary.key.mode record_value: the value has no fields');
+        return fields.map((field) => ({
+          ...field,
+          schema: field.schema && { ...field.schema, optional: false },
+        }));
+      }
+      default: {
+        const key = record.key;
+        if (key === null || key.value === null)
+          throw new Error('primary.key.mode record_key: the record has no key');
+        if (!isStruct(key.value)) {
+          const [name] = names;
+          if (names.length !== 1 || name === undefined)
+            throw new Error('A primitive record key needs exactly one name in primary.key.fields');
+          return [{ name, schema: key.schema, value: key.value }];
+        }
+        const fields = fieldsOf(key.schema, key.value);
+        return names.length === 0 ? fields : names.map((name) => pick(fields, name, 'key'));
+      }
+    }
+  }
+
+  /** collection.name.format with ${topic} and ${source.*} resolved; a literal dot qualifies the table. */
+  tableName(record: SinkRecord, source: ConnectStruct | undefined): TableName {
+    const variable = (name: string): string => {
+      if (name === 'topic') return record.topic;
+      const field = name.startsWith('source.') ? source?.[name.slice('source.'.length)] : undefined;
+      if (typeof field !== 'string' || field === '')
+        throw new Error(`collection.name.format uses \${${name}}, which this record does not carry`);
+      return field;
+    };
+    const parts = this.config['collection.name.format'].split(/(\$\{[\w.]+\})/).filter((part) => part !== '');
+    // Dots inside substituted names become underscores; literal dots separate schema and table.
+    const resolved = parts
+      .map((part) => {
+        const match = /^\$\{([\w.]+)\}$/.exec(part);
+        return match?.[1] ? variable(match[1]).replaceAll('.', '_') : part;
+      })
+      .join('');
+    const dot = resolved.indexOf('.');
+    const table =
+      dot < 0
+        ? { name: this.fold(resolved) }
+        : { schema: this.fold(resolved.slice(0, dot)), name: this.fold(resolved.slice(dot + 1)) };
+    if (table.name === '' || table.schema === '') throw new Error(`Invalid table name "${resolved}"`);
+    return table;
+  }
+}
+
+function pick(fields: readonly RawField[], name: string, where: string): RawField {
+  const field = fields.find((candidate) => candidate.name === name);
+  if (!field) throw new Error(`primary.key.fields names "${name}", which the record ${where} does not have`);
+  return field;
+}
+
+/** A string identifying a change's key within its table (bound values compared exactly). */
+export function keyString(change: Change): string {
+  return JSON.stringify(change.key.map((field) => field.value));
+}

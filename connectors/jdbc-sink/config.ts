@@ -1,0 +1,205 @@
+import { type ConfigOf, defineConfig, type FieldError, field } from '../../src/plugin/index.ts';
+import { parseJdbcUrl } from './jdbc-url.ts';
+import { probeDatabase } from './probe.ts';
+
+// Both JDBC sink config dialects, accepted unchanged: Debezium's key names are the fields, Confluent's
+// names for the same setting are aliases (connection.user, pk.mode, pk.fields, table.name.format,
+// fields.whitelist, db.timezone, max.retries, retry.backoff.ms). Where the two differ in kind rather
+// than name (schema.evolution vs auto.create/auto.evolve, quote.identifiers vs quote.sql.identifiers)
+// both are declared and combined by the readers below.
+
+const CONNECTION = 'Connection';
+const WRITES = 'Writes';
+const KEYS = 'Primary Keys';
+const SCHEMA = 'Schema';
+const RETRIES = 'Retries';
+
+export const jdbcSinkFields = {
+  'connection.url': field.string({
+    doc: 'JDBC URL of the target database: jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db or jdbc:postgresql://host:port/db, with optional ?user=&password=&sslmode= parameters.',
+    required: true,
+    group: CONNECTION,
+    validate: (value) => {
+      try {
+        parseJdbcUrl(value);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+  }),
+  'connection.username': field.string({
+    doc: 'User to connect as (else the URL’s user parameter).',
+    aliases: ['connection.user'],
+    group: CONNECTION,
+  }),
+  'connection.password': field.password({
+    doc: 'Password of the user (else the URL’s password parameter).',
+    group: CONNECTION,
+  }),
+  'connection.pool.max_size': field.int({
+    doc: 'Maximum connections the task keeps open to the target database.',
+    default: 32,
+    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    group: CONNECTION,
+    importance: 'LOW',
+  }),
+  'insert.mode': field.enum(['insert', 'upsert', 'update'] as const)({
+    doc: 'insert: plain INSERT. upsert: INSERT ... ON DUPLICATE KEY UPDATE (MySQL/MariaDB) or ON CONFLICT DO UPDATE (PostgreSQL), idempotent on replays; needs a primary key mode. update: UPDATE by key.',
+    default: 'insert',
+    group: WRITES,
+    importance: 'HIGH',
+  }),
+  'delete.enabled': field.boolean({
+    doc: 'Apply deletes (op=d events and tombstones) as DELETE by key. Needs primary.key.mode=record_key.',
+    default: false,
+    group: WRITES,
+  }),
+  'truncate.enabled': field.boolean({
+    doc: 'Apply truncate events (op=t) by emptying the table.',
+    default: false,
+    group: WRITES,
+  }),
+  'batch.size': field.int({
+    doc: 'Most records written per table in one multi-row statement and transaction.',
+    default: 500,
+    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    group: WRITES,
+  }),
+  'collection.name.format': field.string({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the connectors' own placeholder syntax
+    doc: 'Target table name; ${topic}, ${source.db}, ${source.schema} and ${source.table} are replaced (their dots become underscores). A literal dot qualifies the table with a schema (PostgreSQL) or database (MySQL).',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the connectors' own placeholder syntax
+    default: '${topic}',
+    aliases: ['table.name.format'],
+    group: WRITES,
+  }),
+  'field.include.list': field.list({
+    doc: 'Value fields to write (all when empty): field names, or <topic>:<field>. Key fields are always written.',
+    default: [],
+    aliases: ['fields.whitelist'],
+    group: WRITES,
+    importance: 'LOW',
+  }),
+  'field.exclude.list': field.list({
+    doc: 'Value fields not to write: field names, or <topic>:<field>.',
+    default: [],
+    group: WRITES,
+    importance: 'LOW',
+  }),
+  'primary.key.mode': field.enum(['none', 'kafka', 'record_key', 'record_value', 'record_header'] as const)({
+    doc: 'Where the primary key comes from. none: no key (insert only). kafka: columns __connect_topic, __connect_partition, __connect_offset. record_key: the record key (all its fields, or primary.key.fields). record_value: primary.key.fields of the value (all fields when empty).',
+    default: 'none',
+    aliases: ['pk.mode'],
+    group: KEYS,
+    importance: 'HIGH',
+  }),
+  'primary.key.fields': field.list({
+    doc: 'Key fields to use; for a primitive (non-struct) record key, exactly one name: the column it goes into.',
+    default: [],
+    aliases: ['pk.fields'],
+    group: KEYS,
+  }),
+  'schema.evolution': field.enum(['none', 'basic'] as const)({
+    doc: 'basic: create missing tables from the record schema (key as primary key) and add columns for new fields. Never drops or retypes columns.',
+    default: 'none',
+    group: SCHEMA,
+  }),
+  'auto.create': field.boolean({
+    doc: 'Confluent’s form of schema.evolution=basic, table creation half.',
+    default: false,
+    group: SCHEMA,
+  }),
+  'auto.evolve': field.boolean({
+    doc: 'Confluent’s form of schema.evolution=basic, add-column half.',
+    default: false,
+    group: SCHEMA,
+  }),
+  'quote.identifiers': field.boolean({
+    doc: 'Debezium’s setting. Identifiers are always quoted (no SQL injection through names); false keeps what unquoted names would mean: on PostgreSQL table and column names are folded to lower case.',
+    group: SCHEMA,
+    importance: 'LOW',
+  }),
+  'quote.sql.identifiers': field.enum(['always', 'never'] as const)({
+    doc: 'Confluent’s setting; never behaves as quote.identifiers=false.',
+    group: SCHEMA,
+    importance: 'LOW',
+  }),
+  'database.time_zone': field.string({
+    doc: 'Time zone for temporal values written to columns without one. Only UTC in this version.',
+    default: 'UTC',
+    aliases: ['db.timezone'],
+    group: SCHEMA,
+    importance: 'LOW',
+  }),
+  'flush.max.retries': field.int({
+    doc: 'Times a write that failed because the database was unreachable is retried in place before the task restarts with backoff (which loses nothing either).',
+    default: 5,
+    validate: (value) => (value < 0 ? 'Value must be at least 0' : undefined),
+    aliases: ['max.retries'],
+    group: RETRIES,
+  }),
+  'flush.retry.delay.ms': field.long({
+    doc: 'Milliseconds between those retries.',
+    default: 1000,
+    validate: (value) => (value < 0 ? 'Value must be at least 0' : undefined),
+    aliases: ['retry.backoff.ms'],
+    group: RETRIES,
+  }),
+};
+
+export type JdbcSinkFields = typeof jdbcSinkFields;
+export type JdbcSinkConfig = ConfigOf<JdbcSinkFields>;
+
+export function shouldCreateTables(config: JdbcSinkConfig): boolean {
+  return config['schema.evolution'] === 'basic' || config['auto.create'];
+}
+
+export function shouldAddColumns(config: JdbcSinkConfig): boolean {
+  return config['schema.evolution'] === 'basic' || config['auto.evolve'];
+}
+
+/** Whether names keep their case (quoted as given) rather than folding as unquoted names would. */
+export function preservesCase(config: JdbcSinkConfig): boolean {
+  return config['quote.identifiers'] !== false && config['quote.sql.identifiers'] !== 'never';
+}
+
+function check(config: JdbcSinkConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  const mode = config['primary.key.mode'];
+  if (config['delete.enabled'] && mode !== 'record_key') {
+    errors.push({
+      field: 'delete.enabled',
+      message: `Deletes are only supported for primary.key.mode record_key (primary.key.mode is ${mode})`,
+    });
+  }
+  if (config['insert.mode'] !== 'insert' && mode === 'none') {
+    errors.push({
+      field: 'insert.mode',
+      message: `insert.mode ${config['insert.mode']} needs a primary key: set primary.key.mode to record_key, record_value or kafka`,
+    });
+  }
+  if (mode === 'record_header') {
+    errors.push({
+      field: 'primary.key.mode',
+      message: 'primary.key.mode record_header is not supported yet',
+    });
+  }
+  if (
+    mode === 'kafka' &&
+    config['primary.key.fields'].length > 0 &&
+    config['primary.key.fields'].length !== 3
+  ) {
+    errors.push({
+      field: 'primary.key.fields',
+      message:
+        'With primary.key.mode kafka, give either no names or three (topic, partition, offset columns)',
+    });
+  }
+  if (!/^(utc|z|gmt|\+00:00|etc\/utc)$/i.test(config['database.time_zone'].trim())) {
+    errors.push({ field: 'database.time_zone', message: 'Only UTC is supported in this version' });
+  }
+  return errors;
+}
+
+export const jdbcSinkConfig = defineConfig(jdbcSinkFields, { check, probe: probeDatabase });

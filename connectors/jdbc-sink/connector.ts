@@ -1,0 +1,28 @@
+import type { SinkPlugin, TaskConfig } from '../../src/plugin/index.ts';
+import { type JdbcSinkConfig, type JdbcSinkFields, jdbcSinkConfig } from './config.ts';
+import { JdbcSinkTask } from './task.ts';
+
+// The JDBC sink plugin, selected by either connector class (Debezium's or Confluent's). Tasks share
+// the consumer group, so Kafka spreads the topic partitions over them.
+
+export const JDBC_SINK_VERSION = '0.1.0';
+
+export const jdbcSinkPlugin: SinkPlugin<JdbcSinkFields> = {
+  name: 'jdbc-sink',
+  aliases: [
+    'io.debezium.connector.jdbc.JdbcSinkConnector',
+    'io.confluent.connect.jdbc.JdbcSinkConnector',
+    'JdbcSinkConnector',
+  ],
+  kind: 'sink',
+  version: JDBC_SINK_VERSION,
+  config: jdbcSinkConfig,
+
+  planTasks(_config: JdbcSinkConfig, maxTasks: number): TaskConfig[] {
+    return Array.from({ length: Math.max(1, maxTasks) }, () => ({}));
+  },
+
+  createTask() {
+    return new JdbcSinkTask();
+  },
+};

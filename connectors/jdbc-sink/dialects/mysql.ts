@@ -1,0 +1,145 @@
+import mysql from 'mysql2/promise';
+import type { SqlValue } from '../column-value.ts';
+import { formatTimestamp } from '../column-value.ts';
+import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
+import { wantsTls } from '../jdbc-url.ts';
+
+// MySQL and MariaDB. Upserts use `ON DUPLICATE KEY UPDATE c = VALUES(c)`: MariaDB has no row alias
+// (`AS new`) and MySQL 8 still accepts VALUES() (deprecated, not removed). Truncate is DELETE FROM,
+// because TRUNCATE TABLE commits implicitly and would break the one-transaction-per-batch rule.
+
+function columnType(column: ColumnDef): string {
+  const { kind } = column;
+  switch (kind.kind) {
+    case 'int8':
+      return 'TINYINT';
+    case 'int16':
+      return 'SMALLINT';
+    case 'int32':
+      return 'INT';
+    case 'int64':
+      return 'BIGINT';
+    case 'float32':
+      return 'FLOAT';
+    case 'float64':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'string':
+      // TEXT cannot be a key without a prefix length.
+      return column.isKey ? 'VARCHAR(255)' : 'LONGTEXT';
+    case 'bytes':
+      return column.isKey ? 'VARBINARY(255)' : 'LONGBLOB';
+    case 'decimal': {
+      if (kind.precision !== undefined && kind.precision <= 65)
+        return `DECIMAL(${kind.precision},${Math.min(kind.scale ?? 0, 30)})`;
+      return `DECIMAL(65,${Math.min(kind.scale ?? 30, 30)})`;
+    }
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return kind.unit === 'ms' ? 'TIME(3)' : 'TIME(6)';
+    case 'timestamp':
+      return kind.unit === 'ms' ? 'DATETIME(3)' : 'DATETIME(6)';
+    case 'zoned-timestamp':
+      return 'DATETIME(6)';
+    case 'zoned-time':
+      return 'VARCHAR(32)';
+    case 'json':
+      return 'JSON';
+    case 'uuid':
+      return 'CHAR(36)';
+    case 'structured':
+      return 'JSON';
+  }
+}
+
+/** ISO-8601 with an offset -> UTC 'YYYY-MM-DD HH:MM:SS.ffffff' (DATETIME has no zone). */
+function zonedTimestamp(iso: string): string {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
+  const millis = Date.parse(match ? `${match[1]}${match[3]}` : iso);
+  if (Number.isNaN(millis)) throw new Error(`not an ISO-8601 timestamp: ${iso}`);
+  const fraction = BigInt((match?.[2] ?? '').padEnd(6, '0').slice(0, 6) || '0');
+  return formatTimestamp(BigInt(millis) * 1000n + fraction, 6);
+}
+
+function affected(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  if (header && typeof header === 'object' && 'affectedRows' in header)
+    return Number((header as { affectedRows: number }).affectedRows);
+  return 0;
+}
+
+function session(target: mysql.Pool | mysql.PoolConnection): SqlSession {
+  return {
+    async run(sql, params) {
+      return affected(await target.query(sql, params as SqlValue[]));
+    },
+  };
+}
+
+function connect(options: ConnectOptions): SqlPool {
+  const { url } = options;
+  const pool = mysql.createPool({
+    host: url.host,
+    port: url.port,
+    database: url.database,
+    user: options.user ?? url.params.user,
+    password: options.password ?? url.params.password,
+    connectionLimit: options.poolSize,
+    // Matched (not only changed) rows in affectedRows: an UPDATE to identical values still counts.
+    flags: ['FOUND_ROWS'],
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    timezone: 'Z',
+    ...(wantsTls(url) && { ssl: {} }),
+  });
+  pool.on('connection', (connection) => {
+    connection.query("SET time_zone = '+00:00'");
+  });
+  return {
+    ...session(pool),
+    async transaction(work) {
+      const connection = await pool.getConnection();
+      try {
+        await connection.query('START TRANSACTION');
+        const result = await work(session(connection));
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+    async columns(table: TableName) {
+      const [rows] = await pool.query(
+        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+        [table.schema ?? null, table.name],
+      );
+      const names = (rows as Array<{ name: string }>).map((row) => row.name);
+      return names.length > 0 ? names : undefined;
+    },
+    close: () => pool.end(),
+  };
+}
+
+export const mysqlDialect: Dialect = {
+  name: 'mysql',
+  caseInsensitiveColumns: true,
+  maxParams: 65_535,
+  quote: (identifier) => `\`${identifier.replaceAll('`', '``')}\``,
+  fold: (identifier) => identifier,
+  param: () => '?',
+  columnType,
+  zonedTimestamp,
+  upsertClause(keys, updates) {
+    const columns = updates.length > 0 ? updates : keys.slice(0, 1);
+    const quote = mysqlDialect.quote;
+    return ` ON DUPLICATE KEY UPDATE ${columns.map((column) => `${quote(column)}=VALUES(${quote(column)})`).join(',')}`;
+  },
+  truncate: (table) => `DELETE FROM ${table}`,
+  connect,
+};

@@ -1,0 +1,123 @@
+import pg from 'pg';
+import type { SqlValue } from '../column-value.ts';
+import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
+import { wantsTls } from '../jdbc-url.ts';
+
+// PostgreSQL: `INSERT ... ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c`, TRUNCATE inside the
+// transaction (it is transactional here), $n parameters.
+
+function columnType(column: ColumnDef): string {
+  const { kind } = column;
+  switch (kind.kind) {
+    case 'int8':
+    case 'int16':
+      return 'SMALLINT';
+    case 'int32':
+      return 'INTEGER';
+    case 'int64':
+      return 'BIGINT';
+    case 'float32':
+      return 'REAL';
+    case 'float64':
+      return 'DOUBLE PRECISION';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'string':
+      return 'TEXT';
+    case 'bytes':
+      return 'BYTEA';
+    case 'decimal':
+      return kind.precision !== undefined && kind.precision <= 1000
+        ? `NUMERIC(${kind.precision},${kind.scale ?? 0})`
+        : 'NUMERIC';
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return kind.unit === 'ms' ? 'TIME(3)' : 'TIME(6)';
+    case 'timestamp':
+      return kind.unit === 'ms' ? 'TIMESTAMP(3)' : 'TIMESTAMP(6)';
+    case 'zoned-timestamp':
+      return 'TIMESTAMPTZ(6)';
+    case 'zoned-time':
+      return 'TIMETZ(6)';
+    case 'json':
+      return kind.binary ? 'JSONB' : 'JSON';
+    case 'uuid':
+      return 'UUID';
+    case 'structured':
+      return 'JSONB';
+  }
+}
+
+function session(target: pg.Pool | pg.PoolClient): SqlSession {
+  return {
+    async run(sql, params) {
+      const result = await target.query(sql, params as SqlValue[]);
+      return result.rowCount ?? 0;
+    },
+  };
+}
+
+function connect(options: ConnectOptions): SqlPool {
+  const { url } = options;
+  const pool = new pg.Pool({
+    host: url.host,
+    port: url.port,
+    database: url.database,
+    user: options.user ?? url.params.user,
+    password: options.password ?? url.params.password,
+    max: options.poolSize,
+    ...(wantsTls(url) && { ssl: { rejectUnauthorized: url.params.sslmode === 'verify-full' } }),
+    ...(url.params.currentSchema && { options: `-c search_path=${url.params.currentSchema}` }),
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return {
+    ...session(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await work(session(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async columns(table: TableName) {
+      const result = await pool.query<{ name: string }>(
+        'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position',
+        [table.schema ?? null, table.name],
+      );
+      const names = result.rows.map((row) => row.name);
+      return names.length > 0 ? names : undefined;
+    },
+    close: () => pool.end(),
+  };
+}
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  caseInsensitiveColumns: false,
+  maxParams: 65_535,
+  quote: (identifier) => `"${identifier.replaceAll('"', '""')}"`,
+  fold: (identifier) => identifier.toLowerCase(),
+  param: (index) => `$${index}`,
+  columnType,
+  zonedTimestamp: (iso) => iso,
+  upsertClause(keys, updates) {
+    const quote = postgresDialect.quote;
+    const target = `(${keys.map(quote).join(',')})`;
+    if (updates.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
+    return ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((column) => `${quote(column)}=EXCLUDED.${quote(column)}`).join(',')}`;
+  },
+  truncate: (table) => `TRUNCATE TABLE ${table}`,
+  connect,
+};

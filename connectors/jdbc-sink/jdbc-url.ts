@@ -1,0 +1,71 @@
+// JDBC connection URLs as both JDBC sink connectors take them: jdbc:mysql://, jdbc:mariadb:// and
+// jdbc:postgresql://, with host, port, database and query parameters (user, password, sslmode, ...).
+
+export type DialectName = 'mysql' | 'postgres';
+
+export interface JdbcUrl {
+  dialect: DialectName;
+  host: string;
+  port: number;
+  database: string;
+  params: Record<string, string>;
+}
+
+const SCHEMES: Record<string, { dialect: DialectName; port: number }> = {
+  mysql: { dialect: 'mysql', port: 3306 },
+  mariadb: { dialect: 'mysql', port: 3306 },
+  postgresql: { dialect: 'postgres', port: 5432 },
+};
+
+/** Parses a JDBC URL; throws an Error whose message is the problem alone. */
+export function parseJdbcUrl(url: string): JdbcUrl {
+  const match = /^jdbc:(\w+):(.*)$/i.exec(url.trim());
+  const scheme = match?.[1]?.toLowerCase();
+  const known = scheme === undefined ? undefined : SCHEMES[scheme];
+  if (!match || !known)
+    throw new Error('Expected a jdbc:mysql://, jdbc:mariadb:// or jdbc:postgresql:// URL');
+  let rest = match[2] ?? '';
+  let query = '';
+  const question = rest.indexOf('?');
+  if (question >= 0) {
+    query = rest.slice(question + 1);
+    rest = rest.slice(0, question);
+  }
+  let host = 'localhost';
+  let port = known.port;
+  let database: string;
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2);
+    const authority = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
+    database = slash < 0 ? '' : rest.slice(slash + 1);
+    if (authority.includes(',')) throw new Error('Multiple hosts are not supported');
+    const hostPort = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(authority);
+    if (!hostPort) throw new Error(`Cannot read host and port from "${authority}"`);
+    if (hostPort[1]) host = hostPort[1].replace(/^\[|\]$/g, '');
+    if (hostPort[2]) port = Number(hostPort[2]);
+  } else {
+    // jdbc:postgresql:dbname (local server, default port)
+    database = rest;
+  }
+  database = decodeURIComponent(database);
+  if (database === '') throw new Error('The URL names no database');
+  if (port < 1 || port > 65535) throw new Error(`Port ${port} is out of range`);
+  const params: Record<string, string> = {};
+  const separator = known.dialect === 'mysql' && !query.includes('&') ? /[&;]/ : /&/;
+  for (const pair of query.split(separator)) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const key = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
+    params[key] = decodeURIComponent(equals < 0 ? '' : pair.slice(equals + 1));
+  }
+  return { dialect: known.dialect, host, port, database, params };
+}
+
+/** Whether the URL's parameters ask for TLS (sslmode=require..., ssl=true, useSSL=true). */
+export function wantsTls(url: JdbcUrl): boolean {
+  const { params } = url;
+  const mode = (params.sslmode ?? params.sslMode ?? '').toLowerCase();
+  if (['require', 'verify-ca', 'verify-full', 'required', 'verify_ca', 'verify_identity'].includes(mode))
+    return true;
+  return params.ssl === 'true' || params.useSSL === 'true';
+}
