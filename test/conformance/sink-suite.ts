@@ -1,0 +1,389 @@
+// The shared sink suite: every JDBC sink dialect must pass it. It drives the jdbc-sink plugin through
+// the real sink runner (consumer group, converters, DLQ) with Debezium-format Avro records produced
+// to real Kafka and the registry, and checks the rows in the real target database.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jdbcSinkPlugin } from '../../connectors/jdbc-sink/index.ts';
+import { KafkaRecordProducer } from '../../src/kafka/record-producer.ts';
+import type { ConnectorPlugin, ConnectSchema, ConnectStruct } from '../../src/plugin/index.ts';
+import { envelopeSchema } from '../../src/plugin/index.ts';
+import { AvroConverter } from '../../src/schema/avro-converter.ts';
+import { SchemaRegistry } from '../../src/schema/registry.ts';
+import { sourceSchema } from '../support/runtime/debezium-sample.ts';
+import { readTopic, testAdmin, testKafka } from '../support/runtime/kafka-reader.ts';
+import { createHarness, type Harness, startTask, unique } from '../support/runtime/runtime-harness.ts';
+import { services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+export type Row = Record<string, unknown>;
+
+/** A target database the suite writes into and reads back from. */
+export interface SinkTarget {
+  readonly name: string;
+  /** connection.url, connection.username and connection.password for the connector. */
+  readonly connection: Record<string, string>;
+  query(sql: string): Promise<Row[]>;
+  run(sql: string): Promise<void>;
+  quote(identifier: string): string;
+  /** A SQL expression rendering `column` as text, e.g. CAST(x AS CHAR) or x::text. */
+  text(column: string): string;
+  close(): Promise<void>;
+}
+
+const TOAST = '__debezium_unavailable_value';
+
+function rowSchema(prefix: string, extra: boolean): ConnectSchema {
+  return {
+    type: 'struct',
+    optional: true,
+    name: `${prefix}.Value`,
+    fields: [
+      { field: 'id', type: 'int32' },
+      { field: 'name', type: 'string' },
+      { field: 'note', type: 'string', optional: true },
+      {
+        field: 'price',
+        type: 'bytes',
+        optional: true,
+        name: 'org.apache.kafka.connect.data.Decimal',
+        version: 1,
+        parameters: { scale: '2', 'connect.decimal.precision': '10' },
+      },
+      {
+        field: 'created',
+        type: 'int64',
+        optional: true,
+        name: 'io.debezium.time.MicroTimestamp',
+        version: 1,
+      },
+      { field: 'day', type: 'int32', optional: true, name: 'io.debezium.time.Date', version: 1 },
+      { field: 'doc', type: 'string', optional: true, name: 'io.debezium.data.Json', version: 1 },
+      ...(extra ? [{ field: 'extra', type: 'string' as const, optional: true }] : []),
+    ],
+  };
+}
+
+interface Event {
+  op: 'c' | 'u' | 'd' | 't' | 'tombstone';
+  id?: number;
+  row?: Partial<ConnectStruct>;
+  extra?: boolean;
+}
+
+export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>): void {
+  describe(`JDBC sink conformance: ${label}`, () => {
+    let target: SinkTarget;
+    let harness: Harness;
+    const admin = testAdmin();
+    const producer = new KafkaRecordProducer(testKafka(), admin);
+    const converter = new AvroConverter(new SchemaRegistry({ url: services().schemaRegistryUrl }));
+    const keySchema: ConnectSchema = {
+      type: 'struct',
+      name: 'sink.suite.Key',
+      fields: [{ field: 'id', type: 'int32' }],
+    };
+
+    beforeAll(async () => {
+      target = await makeTarget();
+      harness = createHarness();
+    });
+    afterAll(async () => {
+      await harness.close();
+      await producer.close();
+      await admin.close();
+      await target.close();
+    });
+
+    function fullRow(id: number, row: Partial<ConnectStruct> = {}, extra = false): ConnectStruct {
+      const base: ConnectStruct = {
+        id,
+        name: `name-${id}`,
+        note: `note-${id}`,
+        price: '12.30',
+        created: 1_700_000_000_123_456,
+        day: 19_700,
+        doc: '{"a": 1}',
+      };
+      if (extra) base.extra = null;
+      for (const [field, value] of Object.entries(row)) base[field] = value ?? null;
+      return base;
+    }
+
+    async function produce(topic: string, events: Event[]): Promise<void> {
+      const messages = [];
+      for (const event of events) {
+        const prefix = `sink.suite.${topic.replaceAll('-', '_')}`;
+        const valueSchema = envelopeSchema(
+          `${prefix}.Envelope`,
+          rowSchema(prefix, event.extra ?? false),
+          sourceSchema,
+        );
+        const key =
+          event.id === undefined
+            ? null
+            : await converter.fromConnect(topic, true, { schema: keySchema, value: { id: event.id } });
+        if (event.op === 'tombstone') {
+          messages.push({ topic, key, value: null });
+          continue;
+        }
+        const row = event.id === undefined ? null : fullRow(event.id, event.row, event.extra);
+        const envelope: ConnectStruct = {
+          before: event.op === 'd' ? row : null,
+          after: event.op === 'c' || event.op === 'u' ? row : null,
+          source: {
+            version: '3.0.0',
+            connector: 'postgresql',
+            name: 'sink',
+            ts_ms: 1_700_000_000_000,
+            snapshot: 'false',
+            db: 'suite',
+            lsn: 1,
+            txId: 1,
+          },
+          op: event.op,
+          ts_ms: Date.now(),
+          ts_us: null,
+          ts_ns: null,
+          transaction: null,
+        };
+        messages.push({
+          topic,
+          key,
+          value: await converter.fromConnect(topic, false, { schema: valueSchema, value: envelope }),
+        });
+      }
+      await producer.send(messages);
+    }
+
+    async function committed(connector: string, topic: string): Promise<string | undefined> {
+      const offsets = await harness.runtime.cluster.groupOffsets(`connect-${connector}`);
+      return offsets.find((offset) => offset.topic === topic && offset.partition === 0)?.offset;
+    }
+
+    /** Runs a connector over `topic` until `count` records are committed; returns it still running. */
+    async function runSink(
+      topic: string,
+      count: number,
+      config: Record<string, string> = {},
+      name = unique('jdbc'),
+    ) {
+      const started = startTask(harness, name, jdbcSinkPlugin as ConnectorPlugin, {
+        'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+        topics: topic,
+        ...target.connection,
+        'insert.mode': 'upsert',
+        'primary.key.mode': 'record_key',
+        'delete.enabled': 'true',
+        'schema.evolution': 'basic',
+        ...config,
+      });
+      await waitFor(`${count} records committed by ${name}`, async () => {
+        const failed = started.statuses.find((status) => status.state === 'FAILED');
+        if (failed) throw new Error(`task failed: ${failed.trace}`);
+        return (await committed(name, topic)) === String(count);
+      });
+      return started;
+    }
+
+    async function rows(table: string, columns = ['id', 'name', 'note']): Promise<Row[]> {
+      const select = columns.map(
+        (column) => `${target.text(target.quote(column))} AS ${target.quote(column)}`,
+      );
+      return target.query(
+        `SELECT ${select.join(', ')} FROM ${target.quote(table)} ORDER BY ${target.quote('id')}`,
+      );
+    }
+
+    const fresh = () => {
+      const table = `t_${randomUUID().slice(0, 8)}`;
+      return { topic: unique('jdbc-sink-in'), table, format: { 'collection.name.format': table } };
+    };
+
+    it('inserts, updates and deletes (op=d and tombstone) into an auto-created table, with mapped types', async () => {
+      const { topic, table, format } = fresh();
+      await produce(topic, [
+        { op: 'c', id: 1 },
+        { op: 'c', id: 2 },
+        { op: 'c', id: 3 },
+        { op: 'u', id: 2, row: { name: 'changed', note: null } },
+        { op: 'd', id: 3 },
+        { op: 'tombstone', id: 3 },
+        { op: 'c', id: 4 },
+        { op: 'tombstone', id: 4 },
+      ]);
+      const started = await runSink(topic, 8, format);
+      expect(await rows(table)).toEqual([
+        { id: '1', name: 'name-1', note: 'note-1' },
+        { id: '2', name: 'changed', note: null },
+      ]);
+      const [typed] = await rows(table, ['id', 'price', 'created', 'day']);
+      expect(typed).toEqual({
+        id: '1',
+        price: '12.30',
+        created: '2023-11-14 22:13:20.123456',
+        day: '2023-12-09',
+      });
+      const [json] = await target.query(
+        `SELECT ${target.text(target.quote('doc'))} AS doc FROM ${target.quote(table)} WHERE ${target.quote('id')} = 1`,
+      );
+      expect(JSON.parse(String(json?.doc))).toEqual({ a: 1 });
+      expect(started.state).toBe('RUNNING');
+      await started.task.stop();
+    });
+
+    it('truncates on op=t when truncate.enabled, then applies what follows', async () => {
+      const { topic, table, format } = fresh();
+      await produce(topic, [{ op: 'c', id: 1 }, { op: 'c', id: 2 }, { op: 't' }, { op: 'c', id: 3 }]);
+      const started = await runSink(topic, 4, { ...format, 'truncate.enabled': 'true' });
+      expect(await rows(table, ['id'])).toEqual([{ id: '3' }]);
+      await started.task.stop();
+
+      // Without truncate.enabled the truncate event is skipped.
+      const second = fresh();
+      await produce(second.topic, [{ op: 'c', id: 1 }, { op: 't' }, { op: 'c', id: 2 }]);
+      const kept = await runSink(second.topic, 3, second.format);
+      expect(await rows(second.table, ['id'])).toEqual([{ id: '1' }, { id: '2' }]);
+      await kept.task.stop();
+    });
+
+    it('is idempotent: replaying the topic from the start (a new group) leaves the table unchanged', async () => {
+      const { topic, table, format } = fresh();
+      const events: Event[] = [];
+      for (let id = 1; id <= 40; id += 1) events.push({ op: 'c', id });
+      for (let id = 1; id <= 40; id += 3) events.push({ op: 'u', id, row: { name: `v2-${id}` } });
+      for (let id = 2; id <= 40; id += 5) events.push({ op: 'd', id });
+      await produce(topic, events);
+      const first = await runSink(topic, events.length, format);
+      await first.task.stop();
+      const before = await rows(table);
+      expect(before).toHaveLength(40 - 8);
+      expect(before.find((row) => row.id === '4')?.name).toBe('v2-4');
+      const replay = await runSink(topic, events.length, format);
+      expect(replay.state).toBe('RUNNING');
+      expect(await rows(table)).toEqual(before);
+      await replay.task.stop();
+    });
+
+    it('adds a column when a new optional field appears (schema evolution basic)', async () => {
+      const { topic, table, format } = fresh();
+      await produce(topic, [
+        { op: 'c', id: 1 },
+        { op: 'c', id: 2, extra: true, row: { extra: 'added' } },
+      ]);
+      const started = await runSink(topic, 2, format);
+      expect(await rows(table, ['id', 'extra'])).toEqual([
+        { id: '1', extra: null },
+        { id: '2', extra: 'added' },
+      ]);
+      await started.task.stop();
+    });
+
+    it('never overwrites a stored value with the TOAST placeholder', async () => {
+      const { topic, table, format } = fresh();
+      await produce(topic, [{ op: 'c', id: 1, row: { note: 'a long TOASTed text' } }]);
+      const name = unique('jdbc-toast');
+      const first = await runSink(topic, 1, format, name);
+      await produce(topic, [
+        { op: 'u', id: 1, row: { name: 'renamed', note: TOAST } },
+        // Also within one batch: the earlier value of the same key wins over the placeholder.
+        { op: 'c', id: 2, row: { note: 'second' } },
+        { op: 'u', id: 2, row: { name: 'renamed-2', note: TOAST } },
+      ]);
+      await waitFor('4 committed', async () => (await committed(name, topic)) === '4');
+      expect(await rows(table)).toEqual([
+        { id: '1', name: 'renamed', note: 'a long TOASTed text' },
+        { id: '2', name: 'renamed-2', note: 'second' },
+      ]);
+      await first.task.stop();
+    });
+
+    it('sends records the database rejects to the dead-letter topic with context headers, applying the rest', async () => {
+      const { topic, table, format } = fresh();
+      const deadLetters = unique('jdbc-sink-dlq');
+      await target.run(
+        `CREATE TABLE ${target.quote(table)} (${target.quote('id')} INT PRIMARY KEY, ${target.quote('name')} VARCHAR(8) NOT NULL, ${target.quote('note')} VARCHAR(100))`,
+      );
+      await produce(topic, [
+        { op: 'c', id: 1 },
+        { op: 'c', id: 2, row: { name: 'much too long for eight' } },
+        { op: 'c', id: 3 },
+      ]);
+      const started = await runSink(topic, 3, {
+        ...format,
+        'schema.evolution': 'none',
+        'field.include.list': 'name,note',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': deadLetters,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      });
+      expect(await rows(table)).toEqual([
+        { id: '1', name: 'name-1', note: 'note-1' },
+        { id: '3', name: 'name-3', note: 'note-3' },
+      ]);
+      const [letter] = await readTopic(deadLetters, 1);
+      const header = (key: string) =>
+        letter?.headers.find((entry) => entry.key === `__connect.errors.${key}`)?.value?.toString();
+      expect(header('topic')).toBe(topic);
+      expect(header('offset')).toBe('1');
+      expect(header('stage')).toBe('TASK_PUT');
+      expect(header('class.name')).toBe('io.debezium.connector.jdbc.JdbcSinkConnector');
+      expect(header('exception.class.name')).toBe('OnrampError(JDBC_WRITE_FAILED)');
+      expect(header('exception.message')).toContain(`Table ${table}`);
+      expect(started.state).toBe('RUNNING');
+      await started.task.stop();
+    });
+
+    it('fails the task on a rejected record with errors.tolerance=none, naming the record and the database message', async () => {
+      const { topic, format } = fresh();
+      await produce(topic, [{ op: 'c', id: 1 }]);
+      const started = startTask(harness, unique('jdbc-fail'), jdbcSinkPlugin as ConnectorPlugin, {
+        topics: topic,
+        ...target.connection,
+        ...format,
+        'insert.mode': 'upsert',
+        'primary.key.mode': 'record_key',
+      });
+      const failed = await waitFor('task FAILED', () =>
+        started.statuses.find((status) => status.state === 'FAILED'),
+      );
+      expect(failed.trace).toContain(`topic=${topic}, partition=0, offset=0`);
+      expect(failed.trace).toContain('does not exist');
+      await started.task.stop();
+    });
+
+    it("takes Confluent's config dialect with the unwrap and RegexRouter transforms", async () => {
+      const prefix = unique('jdbc-flat');
+      const topic = `${prefix}.suite.items`;
+      const table = `flat_${randomUUID().slice(0, 8)}`;
+      await produce(topic, [
+        { op: 'c', id: 1 },
+        { op: 'c', id: 2 },
+        { op: 'd', id: 2 },
+        { op: 'tombstone', id: 2 },
+      ]);
+      const { connection } = target;
+      const started = await runSink(topic, 4, {
+        'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+        'connection.url': connection['connection.url'] ?? '',
+        'connection.user': connection['connection.username'] ?? '',
+        'connection.password': connection['connection.password'] ?? '',
+        'connection.username': '',
+        'primary.key.mode': '',
+        'schema.evolution': '',
+        'pk.mode': 'record_key',
+        'auto.create': 'true',
+        'auto.evolve': 'true',
+        'table.name.format': `${table}_\${topic}`,
+        transforms: 'unwrap,route',
+        'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+        'transforms.unwrap.drop.tombstones': 'false',
+        'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+        'transforms.route.regex': '([^.]+)\\.([^.]+)\\.([^.]+)',
+        'transforms.route.replacement': '$3',
+      });
+      expect(await rows(`${table}_items`)).toEqual([{ id: '1', name: 'name-1', note: 'note-1' }]);
+      await started.task.stop();
+    });
+  });
+}
