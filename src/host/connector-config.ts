@@ -1,5 +1,6 @@
 import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
 import { defineConfig, errorMessage, field, parseConfig } from '../plugin/index.ts';
+import { configuredTransforms } from '../transforms/index.ts';
 import {
   isOnlyPlaceholder,
   type PlaceholderSources,
@@ -168,27 +169,37 @@ export type HostSinkConfig = ConfigOf<
 export type ErrorHandlingConfig = ConfigOf<typeof errorFields>;
 export type SinkRuntimeConfig = ConfigOf<typeof errorFields & typeof sinkFields>;
 
-function checkCommon(
+/** Transforms as the runners will build them: unsupported types and bad settings are config errors. */
+function checkTransforms(
+  kind: 'source' | 'sink',
   config: ConfigOf<typeof commonFields>,
-  raw?: Readonly<Record<string, string>>,
+  raw: Readonly<Record<string, string>> | undefined,
 ): FieldError[] {
-  const errors: FieldError[] = [];
-  if (raw) {
-    for (const [list, prefix] of [
-      [config.transforms, 'transforms'],
-      [config.predicates, 'predicates'],
-    ] as const) {
-      for (const alias of list) {
-        const key = `${prefix}.${alias}.type`;
-        if (!raw[key])
-          errors.push({
-            field: key,
-            message: `Missing required configuration "${key}" which has no default value.`,
-          });
-      }
-    }
+  if (!raw || config.transforms.length === 0) return [];
+  if (kind === 'source') {
+    // Said plainly rather than ignored: a topic rename that silently did nothing would be worse.
+    return [
+      {
+        field: 'transforms',
+        message: 'Transforms on source connectors are not supported yet; sink connectors support them.',
+      },
+    ];
   }
-  return errors;
+  return configuredTransforms(raw).errors;
+}
+
+function checkPredicates(
+  config: ConfigOf<typeof commonFields>,
+  raw: Readonly<Record<string, string>> | undefined,
+): FieldError[] {
+  if (!raw) return [];
+  return config.predicates
+    .map((alias) => `predicates.${alias}.type`)
+    .filter((key) => !raw[key])
+    .map((key) => ({
+      field: key,
+      message: `Missing required configuration "${key}" which has no default value.`,
+    }));
 }
 
 function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
@@ -227,12 +238,18 @@ export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<str
   if (kind === 'source') {
     return defineConfig(
       { ...commonFields, ...errorFields, ...productFields },
-      { check: (config) => checkCommon(config, raw) },
+      { check: (config) => [...checkTransforms('source', config, raw), ...checkPredicates(config, raw)] },
     );
   }
   return defineConfig(
     { ...commonFields, ...errorFields, ...productFields, ...sinkFields },
-    { check: (config) => [...checkCommon(config, raw), ...checkSink(config)] },
+    {
+      check: (config) => [
+        ...checkTransforms('sink', config, raw),
+        ...checkPredicates(config, raw),
+        ...checkSink(config),
+      ],
+    },
   );
 }
 

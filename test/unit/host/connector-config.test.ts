@@ -71,7 +71,7 @@ describe('host ConfigDef', () => {
     });
   });
 
-  it('requires name and connector.class, tasks.max >= 1, and transform types', () => {
+  it('requires name and connector.class, tasks.max >= 1, and transforms the runners can build', () => {
     expect(parseConfig(hostConfigDef('source'), {}).errors.map((error) => error.field)).toEqual([
       'name',
       'connector.class',
@@ -79,11 +79,12 @@ describe('host ConfigDef', () => {
     const raw = {
       name: 'a',
       'connector.class': 'X',
+      topics: 'orders',
       'tasks.max': '0',
       transforms: 'unwrap,route',
-      'transforms.route.type': 'R',
+      'transforms.route.type': 'com.acme.Nope',
     };
-    expect(parseConfig(hostConfigDef('source', raw), raw).errors).toEqual([
+    expect(parseConfig(hostConfigDef('sink', raw), raw).errors).toEqual([
       {
         field: 'tasks.max',
         message: 'Invalid value 0 for configuration tasks.max: Value must be at least 1',
@@ -92,6 +93,16 @@ describe('host ConfigDef', () => {
         field: 'transforms.unwrap.type',
         message: 'Missing required configuration "transforms.unwrap.type" which has no default value.',
       },
+      {
+        field: 'transforms.route.type',
+        message: expect.stringContaining(
+          'Invalid value com.acme.Nope for configuration transforms.route.type',
+        ),
+      },
+    ]);
+    const source = { name: 'a', 'connector.class': 'X', transforms: 'route', 'transforms.route.type': 'R' };
+    expect(parseConfig(hostConfigDef('source', source), source).errors.map((error) => error.field)).toEqual([
+      'transforms',
     ]);
   });
 
