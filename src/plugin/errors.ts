@@ -45,6 +45,16 @@ export const ERRORS = {
   // JDBC sink
   JDBC_TABLE_MISSING: { status: 400, retriable: false, title: 'Target table does not exist and may not be created' },
   JDBC_WRITE_FAILED: { status: 500, retriable: false, title: 'Target database rejected the record' },
+  // MySQL/MariaDB source
+  MYSQL_BINLOG_CONFIG: {
+    status: 400,
+    retriable: false,
+    title: 'Server binlog settings do not allow row-based capture',
+  },
+  MYSQL_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks a privilege the MySQL source needs' },
+  MYSQL_BINLOG_PURGED: { status: 400, retriable: false, title: 'Binlog position to resume from was purged' },
+  MYSQL_STREAM_FAILED: { status: 503, retriable: true, title: 'Binlog stream failed' },
+  MYSQL_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a binlog position' },
 } as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,248 @@
+import {
+  type ConfigOf,
+  DEFAULT_HEARTBEAT_TOPICS_PREFIX,
+  defineConfig,
+  type FieldError,
+  field,
+} from '../../src/plugin/index.ts';
+import { checkFilters } from './filters.ts';
+import { probeServer } from './probe.ts';
+
+// Debezium's MySQL (and MariaDB) connector settings, same names and defaults, so an existing
+// Debezium connector JSON works as is. Settings Debezium has and we do not are not declared: the
+// host reports them as unknown keys rather than silently ignoring them.
+
+const CONNECTION = 'Connection';
+const CAPTURE = 'Capture';
+const SNAPSHOT = 'Snapshot';
+const EVENTS = 'Events';
+const HISTORY = 'Schema history';
+const RUNTIME = 'Runtime';
+
+/** Debezium's schema history settings: accepted so existing configs validate; see `historyDoc`. */
+const historyDoc =
+  'Accepted for compatibility with Debezium and not needed: Onramp reads each table schema from the server and re-reads it when the binlog carries DDL, and the stored offset is all it needs to resume.';
+
+export const mysqlSourceFields = {
+  'database.hostname': field.string({
+    doc: 'Host name or IP address of the MySQL or MariaDB server.',
+    required: true,
+    group: CONNECTION,
+  }),
+  'database.port': field.int({ doc: 'Port of the server.', default: 3306, group: CONNECTION }),
+  'database.user': field.string({
+    doc: 'User to connect as; needs SELECT, RELOAD (MySQL snapshots), REPLICATION SLAVE and REPLICATION CLIENT (MariaDB: BINLOG MONITOR).',
+    required: true,
+    group: CONNECTION,
+  }),
+  'database.password': field.password({ doc: 'Password of database.user.', group: CONNECTION }),
+  'database.server.id': field.long({
+    doc: 'Replica server id this connector uses for its binlog connection; unique among all replicas of the server (and not the server own id).',
+    required: true,
+    group: CONNECTION,
+    validate: (value) => (value < 1 || value > 4294967295 ? 'Must be between 1 and 4294967295' : undefined),
+  }),
+  'connect.timeout.ms': field.int({
+    doc: 'How long to wait for a connection to the server.',
+    default: 30_000,
+    group: CONNECTION,
+  }),
+  'topic.prefix': field.string({
+    doc: 'Logical name of this server: the prefix of every topic (<prefix>.<database>.<table>), the schema change topic and the key of the stored offsets.',
+    required: true,
+    group: CONNECTION,
+    importance: 'HIGH',
+  }),
+  'database.include.list': field.list({
+    doc: 'Regular expressions (matched case-insensitively against the whole name) of the databases to capture; all others are excluded. Not with database.exclude.list.',
+    group: CAPTURE,
+  }),
+  'database.exclude.list': field.list({
+    doc: 'Regular expressions of databases not to capture.',
+    group: CAPTURE,
+  }),
+  'table.include.list': field.list({
+    doc: 'Regular expressions matched against <database>.<table> of the tables to capture. Not with table.exclude.list.',
+    group: CAPTURE,
+  }),
+  'table.exclude.list': field.list({
+    doc: 'Regular expressions of <database>.<table> not to capture.',
+    group: CAPTURE,
+  }),
+  'column.include.list': field.list({
+    doc: 'Regular expressions matched against <database>.<table>.<column> of the columns to put in event values. Not with column.exclude.list.',
+    group: CAPTURE,
+  }),
+  'column.exclude.list': field.list({
+    doc: 'Regular expressions of <database>.<table>.<column> to leave out of event values.',
+    group: CAPTURE,
+  }),
+  'message.key.columns': field.string({
+    doc: 'Key columns for tables without a suitable primary key, as <table regex>:<column>,<column>;... e.g. shop.orders:customer_id,order_no.',
+    group: EVENTS,
+  }),
+  'snapshot.mode': field.enum([
+    'initial',
+    'initial_only',
+    'no_data',
+    'schema_only',
+    'when_needed',
+    'never',
+    'recovery',
+    'schema_only_recovery',
+    'always',
+  ] as const)({
+    doc: 'initial: snapshot the tables when no offset is stored, then stream. initial_only: snapshot, then stop. no_data (formerly schema_only): no rows, stream from the current position (or the stored offset). when_needed: snapshot when no offset is stored or the stored binlog position was purged. never: stream only, from the stored offset or the start of the oldest binlog. recovery (formerly schema_only_recovery): stream from the stored offset (there is no history topic to rebuild). always: snapshot on every start.',
+    default: 'initial',
+    group: SNAPSHOT,
+  }),
+  'snapshot.locking.mode': field.enum(['minimal', 'extended', 'none'] as const)({
+    doc: 'MySQL: minimal holds FLUSH TABLES WITH READ LOCK only while the consistent snapshot and binlog position are taken; extended holds it for the whole snapshot; none takes no lock (consistent only when no DDL runs meanwhile). MariaDB never needs the lock: its consistent snapshot reports the binlog position.',
+    default: 'minimal',
+    group: SNAPSHOT,
+  }),
+  'snapshot.fetch.size': field.int({
+    doc: 'Rows read ahead from the server per table while snapshotting (the stream buffer).',
+    default: 10_240,
+    group: SNAPSHOT,
+  }),
+  'heartbeat.interval.ms': field.int({
+    doc: 'Emit a heartbeat record this often (0 = never), carrying the latest binlog position so the stored offset keeps up while the captured tables are quiet.',
+    default: 0,
+    group: EVENTS,
+  }),
+  'heartbeat.topics.prefix': field.string({
+    doc: 'Heartbeat records go to <prefix>.<topic.prefix>.',
+    default: DEFAULT_HEARTBEAT_TOPICS_PREFIX,
+    group: EVENTS,
+  }),
+  'tombstones.on.delete': field.boolean({
+    doc: 'Follow each delete event with a tombstone (same key, null value) so compacted topics can drop the key.',
+    default: true,
+    group: EVENTS,
+  }),
+  'skipped.operations': field.list({
+    doc: 'Operations not to emit: c (create), u (update), d (delete), t (truncate), or none.',
+    default: ['t'],
+    group: EVENTS,
+  }),
+  'include.schema.changes': field.boolean({
+    doc: 'Publish DDL statements of captured databases to the schema change topic <topic.prefix>.',
+    default: true,
+    group: EVENTS,
+  }),
+  'include.query': field.boolean({
+    doc: 'Put the SQL statement into source.query (needs binlog_annotate_row_events=ON on MariaDB, binlog_rows_query_log_events=ON on MySQL).',
+    default: false,
+    group: EVENTS,
+  }),
+  'decimal.handling.mode': field.enum(['precise', 'double', 'string'] as const)({
+    doc: 'DECIMAL/NUMERIC as precise Connect decimals (bytes with scale), as doubles, or as strings.',
+    default: 'precise',
+    group: EVENTS,
+  }),
+  'time.precision.mode': field.enum(['adaptive_time_microseconds', 'connect'] as const)({
+    doc: 'adaptive_time_microseconds: DATE as io.debezium.time.Date, DATETIME as Timestamp/MicroTimestamp by column precision, TIME as MicroTime. connect: Kafka Connect Date/Time/Timestamp (milliseconds).',
+    default: 'adaptive_time_microseconds',
+    group: EVENTS,
+  }),
+  'bigint.unsigned.handling.mode': field.enum(['long', 'precise'] as const)({
+    doc: 'BIGINT UNSIGNED as int64 (values above 2^63-1 wrap, as in Debezium) or as a precise Connect decimal of scale 0.',
+    default: 'long',
+    group: EVENTS,
+  }),
+  'binary.handling.mode': field.enum(['bytes', 'base64', 'base64-url-safe', 'hex'] as const)({
+    doc: 'BINARY/VARBINARY/BLOB values as bytes or as encoded strings.',
+    default: 'bytes',
+    group: EVENTS,
+  }),
+  'schema.history.internal': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.kafka.topic': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.kafka.bootstrap.servers': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.kafka.recovery.poll.interval.ms': field.string({
+    doc: historyDoc,
+    group: HISTORY,
+  }),
+  'schema.history.internal.kafka.recovery.attempts': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.file.filename': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.store.only.captured.tables.ddl': field.string({ doc: historyDoc, group: HISTORY }),
+  'schema.history.internal.store.only.captured.databases.ddl': field.string({
+    doc: historyDoc,
+    group: HISTORY,
+  }),
+  'schema.history.internal.skip.unparseable.ddl': field.string({ doc: historyDoc, group: HISTORY }),
+  'max.batch.size': field.int({ doc: 'Most records returned by one poll.', default: 2048, group: RUNTIME }),
+  'max.queue.size': field.int({
+    doc: 'Records buffered between the binlog reader and the producer; when full, the binlog connection is paused.',
+    default: 8192,
+    group: RUNTIME,
+  }),
+  'poll.interval.ms': field.int({
+    doc: 'How long a poll waits for records before returning none.',
+    default: 500,
+    group: RUNTIME,
+  }),
+};
+
+export type MysqlSourceFields = typeof mysqlSourceFields;
+export type MysqlSourceConfig = ConfigOf<MysqlSourceFields>;
+export type SnapshotMode = MysqlSourceConfig['snapshot.mode'];
+
+const OPERATIONS = new Set(['c', 'u', 'd', 't', 'none']);
+
+/** Debezium's renamed snapshot modes, folded onto the current names. */
+export function effectiveSnapshotMode(
+  mode: SnapshotMode,
+): Exclude<SnapshotMode, 'schema_only' | 'schema_only_recovery'> {
+  if (mode === 'schema_only') return 'no_data';
+  if (mode === 'schema_only_recovery') return 'recovery';
+  return mode;
+}
+
+/** Cross-field rules; no I/O. */
+export function checkConfig(config: MysqlSourceConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  if (config['topic.prefix'].trim() === '' || /[^A-Za-z0-9._-]/.test(config['topic.prefix'])) {
+    errors.push({
+      field: 'topic.prefix',
+      message: `Invalid topic.prefix "${config['topic.prefix']}": use letters, digits, '.', '_' or '-' (it starts every topic name)`,
+    });
+  }
+  for (const operation of config['skipped.operations']) {
+    if (!OPERATIONS.has(operation.toLowerCase())) {
+      errors.push({
+        field: 'skipped.operations',
+        message: `Unknown operation "${operation}": use c, u, d, t or none`,
+      });
+    }
+  }
+  const positive = [
+    'max.batch.size',
+    'max.queue.size',
+    'poll.interval.ms',
+    'connect.timeout.ms',
+    'snapshot.fetch.size',
+  ] as const;
+  for (const name of positive) {
+    if (config[name] < 1) errors.push({ field: name, message: `${name} must be at least 1` });
+  }
+  if (config['max.queue.size'] <= config['max.batch.size']) {
+    errors.push({
+      field: 'max.queue.size',
+      message: `max.queue.size (${config['max.queue.size']}) must be larger than max.batch.size (${config['max.batch.size']})`,
+    });
+  }
+  if (config['heartbeat.interval.ms'] < 0) {
+    errors.push({
+      field: 'heartbeat.interval.ms',
+      message: 'heartbeat.interval.ms must be 0 (off) or positive',
+    });
+  }
+  errors.push(...checkFilters(config));
+  return errors;
+}
+
+export const mysqlSourceConfig = defineConfig(mysqlSourceFields, {
+  check: checkConfig,
+  probe: probeServer,
+});

@@ -1,0 +1,85 @@
+import {
+  OnrampError,
+  type SourceOffset,
+  type SourceOffsetEntry,
+  type SourcePartition,
+} from '../../src/plugin/index.ts';
+
+// Offsets as Debezium's MySQL connector stores them (partition {server: topic.prefix}; offset
+// {file, pos, gtids, event, row, ts_sec, server_id, snapshot}). `file`/`pos` is always a
+// transaction boundary: the start of the transaction a record belongs to, or, once a transaction is
+// complete, the position after it. `event` counts the row events of that transaction already
+// emitted and `row` the rows of the next one, so a restart re-reads the transaction and skips
+// exactly what was emitted: no gaps, no repeats.
+
+export interface BinlogOffset {
+  file: string;
+  pos: number;
+  /** MariaDB GTID position (or MySQL GTID set) of the transactions completed before `pos`. */
+  gtids?: string;
+  event: number;
+  row: number;
+  ts_sec?: number;
+  server_id?: number;
+  /** Set on records of the initial snapshot. */
+  snapshot?: boolean;
+  /** Set on the snapshot's last record: once stored, the snapshot is done. */
+  snapshot_completed?: boolean;
+}
+
+export function partitionOf(topicPrefix: string): SourcePartition {
+  return { server: topicPrefix };
+}
+
+function invalid(offset: SourceOffset, problem: string): OnrampError {
+  return new OnrampError('MYSQL_OFFSET_INVALID', `Stored offset ${JSON.stringify(offset)} ${problem}`);
+}
+
+function count(offset: SourceOffset, key: string): number {
+  const value = offset[key];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalid(offset, `has ${key}=${JSON.stringify(value)}, not a count`);
+  }
+  return value;
+}
+
+/** Validates a stored offset value. */
+export function parseOffset(offset: SourceOffset): BinlogOffset {
+  const { file, pos } = offset;
+  if (typeof file !== 'string' || file === '') throw invalid(offset, 'has no binlog file');
+  if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0)
+    throw invalid(offset, 'has no binlog position');
+  const result: BinlogOffset = { file, pos, event: count(offset, 'event'), row: count(offset, 'row') };
+  if (typeof offset.gtids === 'string' && offset.gtids !== '') result.gtids = offset.gtids;
+  if (typeof offset.ts_sec === 'number') result.ts_sec = offset.ts_sec;
+  if (typeof offset.server_id === 'number') result.server_id = offset.server_id;
+  if (offset.snapshot === true) result.snapshot = true;
+  if (offset.snapshot_completed === true) result.snapshot_completed = true;
+  return result;
+}
+
+/** The stored offset of this connector's partition, validated; undefined when none is stored. */
+export function readStoredOffset(
+  entries: readonly SourceOffsetEntry[],
+  topicPrefix: string,
+): BinlogOffset | undefined {
+  const entry = entries.find((candidate) => candidate.partition.server === topicPrefix);
+  return entry ? parseOffset(entry.offset) : undefined;
+}
+
+/** A snapshot is finished once its last record's offset is stored (or streaming has begun). */
+export function snapshotCompleted(offset: BinlogOffset): boolean {
+  return offset.snapshot !== true || offset.snapshot_completed === true;
+}
+
+/** The offset as stored: optional fields only when set. */
+export function toSourceOffset(offset: BinlogOffset): SourceOffset {
+  const result: SourceOffset = { file: offset.file, pos: offset.pos, event: offset.event, row: offset.row };
+  if (offset.gtids !== undefined) result.gtids = offset.gtids;
+  if (offset.ts_sec !== undefined) result.ts_sec = offset.ts_sec;
+  if (offset.server_id !== undefined) result.server_id = offset.server_id;
+  if (offset.snapshot) result.snapshot = true;
+  if (offset.snapshot_completed) result.snapshot_completed = true;
+  return result;
+}

@@ -1,0 +1,248 @@
+import type { Connection as CallbackConnection } from 'mysql2';
+import type mysql from 'mysql2/promise';
+import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
+import type { RecordQueue } from '../postgres-source/record-queue.ts';
+import type { SourceMetrics } from '../postgres-source/source-metrics.ts';
+import type { MysqlSourceConfig } from './config.ts';
+import { connect, quoteIdent, quoteTable } from './connection.ts';
+import { databaseError } from './errors.ts';
+import { changeRecord, type ServerInfo } from './events.ts';
+import { toSourceOffset } from './offset.ts';
+import type { Row, TableSchema } from './table-schema.ts';
+
+// The initial snapshot: every captured table read in one consistent-snapshot transaction whose
+// binlog position is known exactly, so streaming continues from there without gaps or overlaps.
+// MariaDB reports that position for the snapshot itself (Binlog_snapshot_file/_position) and needs
+// no lock; MySQL needs FLUSH TABLES WITH READ LOCK while the transaction starts and the position is
+// read (snapshot.locking.mode=minimal), or for the whole snapshot (extended). Rows become `r` events
+// marked as Debezium marks them: the very first `first`, each table's first and last
+// `first_in_data_collection` / `last_in_data_collection`, the very last `last`.
+
+export interface BinlogPosition {
+  file: string;
+  pos: number;
+  gtids?: string;
+}
+
+export interface SnapshotTable {
+  schema: TableSchema;
+  estimatedRows: number;
+}
+
+export interface SnapshotDeps {
+  config: MysqlSourceConfig;
+  context: TaskContext;
+  queue: RecordQueue<SourceRecord>;
+  server: ServerInfo;
+  metrics: SourceMetrics;
+  mariadb: boolean;
+  tables: SnapshotTable[];
+}
+
+interface HeldRow {
+  schema: TableSchema;
+  row: Row;
+  readTime: number;
+  firstInTable: boolean;
+}
+
+/** Opens the snapshot transaction and reads the binlog position it is consistent with. */
+export async function beginConsistentSnapshot(
+  connection: mysql.Connection,
+  mariadb: boolean,
+  lockingMode: MysqlSourceConfig['snapshot.locking.mode'],
+): Promise<{ position: BinlogPosition; locked: boolean }> {
+  await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  if (mariadb) {
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [rows] = await connection.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const status = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
+    const file = status.get('binlog_snapshot_file') ?? '';
+    const pos = Number(status.get('binlog_snapshot_position') ?? Number.NaN);
+    if (file === '' || !Number.isInteger(pos))
+      throw new Error('the server reported no binlog snapshot position');
+    return { position: { file, pos }, locked: false };
+  }
+  const locked = lockingMode !== 'none';
+  if (locked) await connection.query('FLUSH TABLES WITH READ LOCK');
+  await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+  const position = await currentBinlogPosition(connection);
+  if (locked && lockingMode === 'minimal') await connection.query('UNLOCK TABLES');
+  return { position, locked: locked && lockingMode === 'extended' };
+}
+
+/** The server's current binlog end (SHOW BINARY LOG STATUS on MySQL 8.4+, SHOW MASTER STATUS before). */
+export async function currentBinlogPosition(connection: mysql.Connection): Promise<BinlogPosition> {
+  let rows: mysql.RowDataPacket[];
+  try {
+    [rows] = await connection.query<mysql.RowDataPacket[]>('SHOW BINARY LOG STATUS');
+  } catch {
+    [rows] = await connection.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
+  }
+  const row = rows[0];
+  if (!row) throw new Error('the server reported no binlog position (is log_bin on?)');
+  const gtids = typeof row.Executed_Gtid_Set === 'string' ? row.Executed_Gtid_Set.replaceAll('\n', '') : '';
+  return { file: String(row.File), pos: Number(row.Position), ...(gtids !== '' && { gtids }) };
+}
+
+export class SnapshotReader {
+  private readonly deps: SnapshotDeps;
+  private connection: mysql.Connection | undefined;
+  private stopped = false;
+  private tablesLeft: number;
+  private firstEmitted = false;
+  private lastRowOfTable: HeldRow | undefined;
+  private rowsRead = 0;
+  private lastProgress = 0;
+  private readonly estimatedTotal: number;
+  private position: BinlogPosition = { file: '', pos: 0 };
+
+  constructor(deps: SnapshotDeps) {
+    this.deps = deps;
+    this.tablesLeft = deps.tables.length;
+    this.estimatedTotal = deps.tables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
+  }
+
+  /** Reads every table; resolves with the binlog position the stream continues from. */
+  async run(): Promise<BinlogPosition | undefined> {
+    const { config, context, tables, mariadb } = this.deps;
+    const connection = await connect(config);
+    this.connection = connection;
+    try {
+      const { position, locked } = await beginConsistentSnapshot(
+        connection,
+        mariadb,
+        config['snapshot.locking.mode'],
+      );
+      this.position = position;
+      context.log.info({ tables: tables.length, file: position.file, pos: position.pos }, 'snapshot started');
+      this.report(true);
+      for (const table of tables) {
+        if (this.stopped) return undefined;
+        await this.readTable(connection, table);
+      }
+      if (locked) await connection.query('UNLOCK TABLES');
+      await connection.query('COMMIT');
+    } catch (error) {
+      if (this.stopped) return undefined;
+      throw databaseError(error, 'snapshot');
+    } finally {
+      this.connection = undefined;
+      await connection.end().catch(() => {});
+    }
+    if (this.stopped) return undefined;
+    if (this.lastRowOfTable) {
+      const row = this.lastRowOfTable;
+      this.lastRowOfTable = undefined;
+      await this.emit(row, this.marker(row.firstInTable, true, true), true);
+    }
+    this.report(true);
+    context.reportProgress(undefined);
+    context.log.info({ rows: this.rowsRead, tables: tables.length }, 'snapshot completed');
+    return this.position;
+  }
+
+  /** Aborts the reader (its connection is closed; run() then resolves early). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.destroy();
+  }
+
+  private async readTable(connection: mysql.Connection, table: SnapshotTable): Promise<void> {
+    const { schema } = table;
+    const columns = schema.columnNames.map(quoteIdent).join(', ');
+    const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(schema.database, schema.table)}`;
+    const readTime = Date.now() * 1000;
+    // The promise wrapper has no row streaming; its underlying connection has.
+    const core = (connection as unknown as { connection: CallbackConnection }).connection;
+    const stream = core
+      .query({ sql: select, rowsAsArray: false })
+      .stream({ highWaterMark: this.deps.config['snapshot.fetch.size'] });
+    // One row of look-ahead: a row's marker depends on whether another row follows it.
+    let held: HeldRow | undefined;
+    let rows = 0;
+    for await (const row of stream) {
+      if (this.stopped) {
+        stream.destroy();
+        return;
+      }
+      if (held) await this.emit(held, this.marker(held.firstInTable, false), false);
+      held = { schema, row: row as Row, readTime, firstInTable: rows === 0 };
+      rows += 1;
+    }
+    this.tablesLeft -= 1;
+    // A table's last row waits until the next table with rows ends (or the snapshot does): only
+    // then is it known whether it is the snapshot's very last record.
+    if (held) {
+      const previous = this.lastRowOfTable;
+      this.lastRowOfTable = held;
+      if (previous) await this.emit(previous, this.marker(previous.firstInTable, true), false);
+    }
+    this.report(true);
+    this.deps.context.log.info(
+      { table: `${schema.database}.${schema.table}`, rows },
+      'snapshot of table done',
+    );
+  }
+
+  private marker(firstInTable: boolean, lastInTable: boolean, lastOverall = false): SnapshotMarker {
+    if (!this.firstEmitted) {
+      this.firstEmitted = true;
+      return 'first';
+    }
+    if (lastOverall) return 'last';
+    if (firstInTable) return 'first_in_data_collection';
+    if (lastInTable) return 'last_in_data_collection';
+    return 'true';
+  }
+
+  private async emit(held: HeldRow, marker: SnapshotMarker, last: boolean): Promise<void> {
+    const { server, queue, metrics } = this.deps;
+    const { schema } = held;
+    const { file, pos, gtids } = this.position;
+    const record = changeRecord(
+      server,
+      schema,
+      OP.read,
+      { before: null, after: schema.valueOf(held.row), key: schema.keyOf(held.row) },
+      { time: held.readTime, snapshot: marker, file, pos, row: 0, gtid: null, thread: null, query: null },
+      toSourceOffset({
+        file,
+        pos,
+        ...(gtids !== undefined && { gtids }),
+        event: 0,
+        row: 0,
+        ts_sec: Math.floor(held.readTime / 1_000_000),
+        server_id: server.serverId,
+        snapshot: true,
+        snapshot_completed: last,
+      }),
+    );
+    await queue.put(record);
+    metrics.event(`${schema.database}.${schema.table}`, OP.read);
+    this.rowsRead += 1;
+    if (this.rowsRead - this.lastProgress >= 10_000) this.report();
+  }
+
+  private report(force = false): void {
+    if (!force && this.rowsRead === this.lastProgress) return;
+    this.lastProgress = this.rowsRead;
+    const { tables, context, metrics } = this.deps;
+    const done = tables.length - this.tablesLeft;
+    context.reportProgress({
+      phase: 'snapshot',
+      done: this.rowsRead,
+      total: Math.max(this.estimatedTotal, this.rowsRead),
+      unit: 'rows',
+      detail: `${done} of ${tables.length} tables done`,
+    });
+    metrics.snapshot({
+      running: this.tablesLeft > 0,
+      tablesTotal: tables.length,
+      tablesRemaining: this.tablesLeft,
+      rowsScanned: this.rowsRead,
+    });
+  }
+}

@@ -1,0 +1,503 @@
+import ZongJi, {
+  type AnyBinlogEvent,
+  type BinlogEventByName,
+  type BinlogEventName,
+  MariadbGtidPosition,
+} from '@vlasky/zongji';
+import type mysql from 'mysql2/promise';
+import {
+  heartbeatKey,
+  heartbeatTopic,
+  heartbeatValue,
+  OnrampError,
+  OP,
+  type Op,
+  type RecordHeader,
+  type SourceRecord,
+  type TaskContext,
+  tombstoneOf,
+} from '../../src/plugin/index.ts';
+import type { RecordQueue } from '../postgres-source/record-queue.ts';
+import type { SourceMetrics } from '../postgres-source/source-metrics.ts';
+import { loadTableDefinitions, tableKey } from './catalog.ts';
+import type { MysqlSourceConfig } from './config.ts';
+import { connectionSettings } from './connection.ts';
+import { isDdl, parseDdl, type TableName } from './ddl.ts';
+import { databaseError } from './errors.ts';
+import { type ChangePosition, changeRecord, keyHeader, type Rows, type ServerInfo } from './events.ts';
+import type { CaptureFilters } from './filters.ts';
+import { type BinlogOffset, toSourceOffset } from './offset.ts';
+import { schemaChangeRecord, type TableChange } from './schema-change.ts';
+import { type Row, type SchemaSettings, TableSchema } from './table-schema.ts';
+
+// Binlog streaming with zongji. Events arrive synchronously; they go into an inbox that one async
+// loop works through in order, so DDL can re-read a table's schema and records can wait for room
+// in the queue. When the inbox grows past max.queue.size the binlog connection is paused (zongji
+// has no backpressure of its own), so memory stays bounded when Kafka is slow.
+//
+// Offsets point at transaction boundaries (see offset.ts): a record carries the start of its
+// transaction plus how many row events and rows of it are emitted; a restart re-reads the
+// transaction and skips exactly those.
+
+export interface StreamDeps {
+  config: MysqlSourceConfig;
+  context: TaskContext;
+  queue: RecordQueue<SourceRecord>;
+  server: ServerInfo;
+  metrics: SourceMetrics;
+  filters: CaptureFilters;
+  settings: SchemaSettings;
+  /** Metadata connection, for re-reading schemas after DDL. */
+  metadata: mysql.Connection;
+  /** Captured tables by tableKey(); updated in place on DDL. */
+  schemas: Map<string, TableSchema>;
+  mariadb: boolean;
+  /** Where to start: a transaction boundary, plus what of that transaction to skip. */
+  from: BinlogOffset;
+  onFailure(error: Error): void;
+}
+
+const EVENTS = [
+  'rotate',
+  'tablemap',
+  'writerows',
+  'updaterows',
+  'deleterows',
+  'query',
+  'xid',
+  'gtid',
+  'anonymousgtid',
+  'mariadbgtid',
+  'annotaterows',
+  'rowsquery',
+];
+
+/** A lost binlog connection is worth a retry (the runtime restarts from the stored offset). */
+function streamError(error: unknown): OnrampError {
+  const wrapped = databaseError(error, 'reading the binlog');
+  return wrapped.code === 'DATABASE_UNAVAILABLE'
+    ? new OnrampError('MYSQL_STREAM_FAILED', wrapped.message, { cause: error })
+    : wrapped;
+}
+
+function is<N extends BinlogEventName>(event: AnyBinlogEvent, name: N): event is BinlogEventByName<N> {
+  return event.getEventName() === name;
+}
+
+export class BinlogStream {
+  private readonly deps: StreamDeps;
+  private zongji: ZongJi | undefined;
+  private readonly inbox: AnyBinlogEvent[] = [];
+  private paused = false;
+  private draining = false;
+  private stopped = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  // Position state.
+  private file: string;
+  /** End of the last complete transaction: where a restart would begin. */
+  private completedPos: number;
+  private completedGtids: MariadbGtidPosition | undefined;
+  private gtidsText: string | undefined;
+  private inTransaction = false;
+  private txFile = '';
+  private txStart = 0;
+  private txGtid: string | null = null;
+  private txThread: number | null = null;
+  private txEvents = 0;
+  private lastQuery: string | null = null;
+  /** What of the first transaction to skip (resuming in the middle of it). */
+  private skip: { pos: number; events: number; rows: number } | undefined;
+  private emittedSinceHeartbeat = false;
+
+  constructor(deps: StreamDeps) {
+    this.deps = deps;
+    const { from } = deps;
+    this.file = from.file;
+    this.completedPos = from.pos;
+    this.gtidsText = from.gtids;
+    if (deps.mariadb) {
+      try {
+        this.completedGtids = MariadbGtidPosition.parse(from.gtids ?? '');
+      } catch {
+        this.completedGtids = MariadbGtidPosition.parse('');
+      }
+    }
+    if (from.event > 0 || from.row > 0) this.skip = { pos: from.pos, events: from.event, rows: from.row };
+  }
+
+  /** Connects and starts reading; resolves once the server streams. */
+  async start(): Promise<void> {
+    const { config, from, context } = this.deps;
+    const zongji = new ZongJi(connectionSettings(config));
+    this.zongji = zongji;
+    zongji.on('binlog', (event: AnyBinlogEvent) => this.receive(event));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => {
+        reject(databaseError(error, `starting to read the binlog at ${from.file}:${from.pos}`));
+      };
+      zongji.once('ready', () => {
+        zongji.removeListener('error', onError);
+        zongji.on('error', (error: Error) => this.fail(streamError(error)));
+        resolve();
+      });
+      zongji.once('error', onError);
+      zongji.start({
+        serverId: config['database.server.id'],
+        filename: from.file,
+        position: from.pos,
+        includeEvents: EVENTS,
+        requestAnnotateRows: config['include.query'],
+      });
+    });
+    context.log.info(
+      { file: from.file, pos: from.pos, event: from.event, row: from.row },
+      'binlog streaming started',
+    );
+    const interval = config['heartbeat.interval.ms'];
+    if (interval > 0) this.heartbeat = setInterval(() => this.emitHeartbeat(), interval);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    const zongji = this.zongji;
+    this.zongji = undefined;
+    if (!zongji) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      zongji.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      try {
+        zongji.stop();
+      } catch {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.stopped) return;
+    this.deps.onFailure(error);
+  }
+
+  private receive(event: AnyBinlogEvent): void {
+    if (this.stopped) return;
+    this.inbox.push(event);
+    if (!this.paused && this.inbox.length >= this.deps.config['max.queue.size']) {
+      this.paused = true;
+      this.zongji?.connection?.pause();
+    }
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (!this.stopped) {
+        const event = this.inbox.shift();
+        if (!event) break;
+        await this.process(event);
+        if (this.paused && this.inbox.length <= this.deps.config['max.queue.size'] / 2) {
+          this.paused = false;
+          this.zongji?.connection?.resume();
+        }
+      }
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async process(event: AnyBinlogEvent): Promise<void> {
+    if (is(event, 'rotate')) {
+      this.file = event.binlogName;
+      // Only a real rotation (not the stream's opening one) moves the restart point to the new file.
+      if (!this.inTransaction && event.position > 0 && event.nextPosition !== 0)
+        this.completedPos = event.position;
+      return;
+    }
+    const start = event.nextPosition - event.size;
+    if (is(event, 'mariadbgtid') || is(event, 'gtid') || is(event, 'anonymousgtid')) {
+      this.beginTransaction(start, is(event, 'anonymousgtid') ? null : event.gtid);
+      if (is(event, 'mariadbgtid') && event.threadId !== undefined) this.txThread = event.threadId;
+      return;
+    }
+    if (is(event, 'annotaterows') || is(event, 'rowsquery')) {
+      this.lastQuery = event.statement;
+      return;
+    }
+    if (is(event, 'xid')) {
+      this.completeTransaction(event.nextPosition);
+      return;
+    }
+    if (is(event, 'query')) {
+      await this.query(event, start);
+      return;
+    }
+    if (is(event, 'writerows') || is(event, 'updaterows') || is(event, 'deleterows')) {
+      await this.rows(event);
+    }
+  }
+
+  private beginTransaction(start: number, gtid: string | null | undefined): void {
+    this.inTransaction = true;
+    this.txFile = this.file;
+    this.txStart = start;
+    this.txGtid = gtid ?? null;
+    this.txThread = null;
+    this.txEvents = 0;
+    this.lastQuery = null;
+  }
+
+  private completeTransaction(end: number): void {
+    if (this.txGtid !== null && this.completedGtids) {
+      const [domain, server, seq] = this.txGtid.split('-');
+      this.completedGtids.add({ domainId: Number(domain), serverId: Number(server), seqNo: seq ?? '0' });
+      this.gtidsText = this.completedGtids.toString();
+    } else if (this.txGtid !== null && !this.deps.mariadb) {
+      this.gtidsText = this.zongji?.gtidSet ?? this.gtidsText;
+    }
+    this.inTransaction = false;
+    this.completedPos = end;
+    this.skip = undefined;
+    this.lastQuery = null;
+  }
+
+  private async query(event: BinlogEventByName<'query'>, start: number): Promise<void> {
+    const sql = event.query.trim();
+    if (/^BEGIN$/i.test(sql) || /^XA START/i.test(sql)) {
+      if (!this.inTransaction) this.beginTransaction(start, null);
+      this.txThread = event.slaveProxyId;
+      return;
+    }
+    if (/^COMMIT$/i.test(sql) || /^XA COMMIT/i.test(sql)) {
+      this.completeTransaction(event.nextPosition);
+      return;
+    }
+    if (/^ROLLBACK/i.test(sql)) {
+      this.completeTransaction(event.nextPosition);
+      return;
+    }
+    if (!this.inTransaction) this.beginTransaction(start, null);
+    if (isDdl(sql)) await this.ddl(event, sql);
+    this.completeTransaction(event.nextPosition);
+  }
+
+  /** The position of this group's end, for records of a standalone statement (DDL). */
+  private afterStatement(event: BinlogEventByName<'query'>): BinlogOffset {
+    return {
+      file: this.file,
+      pos: event.nextPosition,
+      ...(this.gtidsText !== undefined && { gtids: this.gtidsText }),
+      event: 0,
+      row: 0,
+      ts_sec: Math.floor(event.timestamp / 1000),
+      server_id: this.deps.server.serverId,
+    };
+  }
+
+  private async ddl(event: BinlogEventByName<'query'>, sql: string): Promise<void> {
+    const { filters, config, queue, schemas, server, context } = this.deps;
+    const statement = parseDdl(sql, event.schema);
+    const position = this.position(event.timestamp, event.nextPosition - event.size, 0, sql);
+    const offset = toSourceOffset(this.afterStatement(event));
+    const captured = statement.tables.filter((name) => filters.includesTable(name.database, name.table));
+    if (statement.kind === 'truncate') {
+      for (const name of captured) {
+        const schema = schemas.get(tableKey(name.database, name.table));
+        if (!schema || filters.skips('t')) continue;
+        await this.put(
+          changeRecord(
+            server,
+            schema,
+            OP.truncate,
+            { before: null, after: null, key: null },
+            position,
+            offset,
+          ),
+          schema,
+          OP.truncate,
+        );
+      }
+      return;
+    }
+    const changes = await this.refreshSchemas(statement.kind, captured);
+    if (statement.tables.length > 0 && captured.length === 0) return;
+    const database = statement.tables[0]?.database ?? event.schema;
+    if (!config['include.schema.changes'] || (database !== '' && !filters.includesDatabase(database))) return;
+    context.log.info({ ddl: sql.slice(0, 200) }, 'schema change');
+    await queue.put(schemaChangeRecord({ server, database, ddl: sql, changes, position, offset }));
+    this.emittedSinceHeartbeat = true;
+  }
+
+  /** Re-reads the schemas of the tables a DDL touched; a table that no longer exists is dropped. */
+  private async refreshSchemas(kind: string, tables: TableName[]): Promise<TableChange[]> {
+    if (tables.length === 0) return [];
+    const { metadata, schemas, filters, settings } = this.deps;
+    const definitions = await loadTableDefinitions(
+      metadata,
+      tables.map((table) => ({ database: table.database, name: table.table })),
+    );
+    return tables.map((name) => {
+      const id = tableKey(name.database, name.table);
+      const definition = definitions.get(id);
+      if (definition) schemas.set(id, new TableSchema(definition, filters, settings));
+      else schemas.delete(id);
+      const type = kind === 'create' ? 'CREATE' : definition === undefined ? 'DROP' : 'ALTER';
+      return { type, database: name.database, table: name.table, definition };
+    });
+  }
+
+  private position(timestampMs: number, pos: number, row: number, query: string | null): ChangePosition {
+    return {
+      time: timestampMs * 1000,
+      snapshot: 'false',
+      file: this.file,
+      pos,
+      row,
+      gtid: this.txGtid,
+      thread: this.txThread,
+      query: this.deps.config['include.query'] ? query : null,
+    };
+  }
+
+  private async rows(
+    event: BinlogEventByName<'writerows'> | BinlogEventByName<'updaterows'> | BinlogEventByName<'deleterows'>,
+  ): Promise<void> {
+    const index = this.txEvents;
+    this.txEvents += 1;
+    const skip = this.skip && this.txStart === this.skip.pos ? this.skip : undefined;
+    if (skip && index < skip.events) return;
+    const skipRows = skip && index === skip.events ? skip.rows : 0;
+    const entry = event.tableMap[event.tableId];
+    if (!entry) return;
+    const schema = this.deps.schemas.get(tableKey(entry.parentSchema, entry.tableName));
+    if (!schema) return;
+    this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - event.timestamp));
+    const start = event.nextPosition - event.size;
+    for (let row = skipRows; row < event.rows.length; row += 1) {
+      const position = this.position(event.timestamp, start, row, this.lastQuery);
+      const offset = toSourceOffset({
+        file: this.txFile,
+        pos: this.txStart,
+        ...(this.gtidsText !== undefined && { gtids: this.gtidsText }),
+        event: index,
+        row: row + 1,
+        ts_sec: Math.floor(event.timestamp / 1000),
+        server_id: this.deps.server.serverId,
+      });
+      if (is(event, 'writerows')) {
+        const after = event.rows[row] as Row;
+        await this.emit(
+          schema,
+          OP.create,
+          { before: null, after: schema.valueOf(after), key: schema.keyOf(after) },
+          position,
+          offset,
+        );
+      } else if (is(event, 'deleterows')) {
+        const before = event.rows[row] as Row;
+        await this.emit(
+          schema,
+          OP.delete,
+          { before: schema.valueOf(before), after: null, key: schema.keyOf(before) },
+          position,
+          offset,
+        );
+      } else {
+        const change = event.rows[row] as { before: Row; after: Row };
+        await this.update(schema, change.before, change.after, position, offset);
+      }
+    }
+  }
+
+  private async update(
+    schema: TableSchema,
+    before: Row,
+    after: Row,
+    position: ChangePosition,
+    offset: ReturnType<typeof toSourceOffset>,
+  ): Promise<void> {
+    const key = schema.keyOf(after);
+    if (schema.keyChanged(before, after)) {
+      // A primary key update is, for keyed consumers, the old key's delete and the new key's create.
+      const oldKey = schema.keyOf(before);
+      await this.emit(
+        schema,
+        OP.delete,
+        { before: schema.valueOf(before), after: null, key: oldKey },
+        position,
+        offset,
+        [keyHeader('__debezium.newkey', key)],
+      );
+      await this.emit(
+        schema,
+        OP.create,
+        { before: null, after: schema.valueOf(after), key },
+        position,
+        offset,
+        [keyHeader('__debezium.oldkey', oldKey)],
+      );
+      return;
+    }
+    await this.emit(
+      schema,
+      OP.update,
+      { before: schema.valueOf(before), after: schema.valueOf(after), key },
+      position,
+      offset,
+    );
+  }
+
+  private async emit(
+    schema: TableSchema,
+    op: Op,
+    rows: Rows,
+    position: ChangePosition,
+    offset: ReturnType<typeof toSourceOffset>,
+    headers?: RecordHeader[],
+  ): Promise<void> {
+    const operation = op as 'c' | 'u' | 'd';
+    if (this.deps.filters.skips(operation)) return;
+    const record = changeRecord(this.deps.server, schema, op, rows, position, offset, headers);
+    await this.put(record, schema, op);
+    if (op === OP.delete && this.deps.config['tombstones.on.delete'])
+      await this.deps.queue.put(tombstoneOf(record));
+  }
+
+  private async put(record: SourceRecord, schema: TableSchema, op: Op): Promise<void> {
+    await this.deps.queue.put(record);
+    this.deps.metrics.event(`${schema.database}.${schema.table}`, op);
+    this.emittedSinceHeartbeat = true;
+  }
+
+  /** Carries the latest complete position when nothing was emitted since the last heartbeat. */
+  private emitHeartbeat(): void {
+    if (this.emittedSinceHeartbeat) {
+      this.emittedSinceHeartbeat = false;
+      return;
+    }
+    const { config, server, queue } = this.deps;
+    const offset: BinlogOffset = {
+      file: this.file,
+      pos: this.completedPos,
+      ...(this.gtidsText !== undefined && { gtids: this.gtidsText }),
+      event: 0,
+      row: 0,
+      ts_sec: Math.floor(Date.now() / 1000),
+      server_id: server.serverId,
+    };
+    if (this.inTransaction) return;
+    queue.tryPut({
+      topic: heartbeatTopic(config['heartbeat.topics.prefix'], server.name),
+      key: heartbeatKey(server.name),
+      value: heartbeatValue(Date.now()),
+      sourcePartition: server.partition,
+      sourceOffset: toSourceOffset(offset),
+    });
+  }
+}

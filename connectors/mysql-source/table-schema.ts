@@ -1,0 +1,140 @@
+import {
+  type ConnectField,
+  type ConnectSchema,
+  type ConnectStruct,
+  type ConnectValue,
+  envelopeSchema,
+  mysqlSourceSchema,
+  OnrampError,
+  type RecordNames,
+  recordNames,
+} from '../../src/plugin/index.ts';
+import type { TableDefinition } from './catalog.ts';
+import type { CaptureFilters } from './filters.ts';
+import { fallbackValue, mapColumnType, type TypeMapOptions, type ValueMapping } from './type-map.ts';
+
+// A captured table as events see it: key, value and envelope schemas, and how a row (column name →
+// driver value, from a snapshot SELECT or a binlog row image) becomes the key and value structs.
+// Built once per table and per DDL, then reused for every row, so converters can cache by it.
+
+interface ColumnPlan {
+  name: string;
+  mapping: ValueMapping;
+  field: ConnectField;
+}
+
+export interface SchemaSettings {
+  topicPrefix: string;
+  typeOptions: TypeMapOptions;
+}
+
+export type Row = Record<string, unknown>;
+
+export class TableSchema {
+  readonly definition: TableDefinition;
+  readonly names: RecordNames;
+  readonly keySchema: ConnectSchema | null;
+  readonly valueSchema: ConnectSchema;
+  readonly envelopeSchema: ConnectSchema;
+  /** Columns left out because their type has no mapping. */
+  readonly skippedColumns: string[] = [];
+  /** The columns read from the table (selected in snapshots). */
+  readonly columnNames: string[];
+  private readonly valueColumns: ColumnPlan[];
+  private readonly keyColumns: ColumnPlan[];
+
+  constructor(definition: TableDefinition, filters: CaptureFilters, settings: SchemaSettings) {
+    this.definition = definition;
+    const { database, name } = definition;
+    this.names = recordNames(settings.topicPrefix, database, name);
+    const plans = new Map<string, ColumnPlan>();
+    for (const column of definition.columns) {
+      const mapping = mapColumnType(column, settings.typeOptions);
+      if (mapping === undefined) {
+        this.skippedColumns.push(column.name);
+        continue;
+      }
+      plans.set(column.name, {
+        name: column.name,
+        mapping,
+        field: { field: column.name, ...mapping.schema, optional: column.nullable },
+      });
+    }
+    this.columnNames = [...plans.keys()];
+    this.valueColumns = [...plans.values()].filter((plan) =>
+      filters.includesColumn(database, name, plan.name),
+    );
+    const keyNames = filters.keyColumnsFor(database, name) ?? definition.primaryKey;
+    this.keyColumns = keyNames.flatMap((column) => {
+      const plan = plans.get(column);
+      return plan ? [plan] : [];
+    });
+    this.keySchema =
+      this.keyColumns.length === 0
+        ? null
+        : {
+            type: 'struct',
+            name: this.names.key,
+            optional: false,
+            fields: this.keyColumns.map((plan) => plan.field),
+          };
+    this.valueSchema = {
+      type: 'struct',
+      name: this.names.value,
+      optional: true,
+      fields: this.valueColumns.map((plan) => plan.field),
+    };
+    this.envelopeSchema = envelopeSchema(this.names.envelope, this.valueSchema, mysqlSourceSchema);
+  }
+
+  get database(): string {
+    return this.definition.database;
+  }
+
+  get table(): string {
+    return this.definition.name;
+  }
+
+  valueOf(row: Row): ConnectStruct {
+    const struct: ConnectStruct = {};
+    for (const plan of this.valueColumns) struct[plan.name] = this.columnValue(plan, row);
+    return struct;
+  }
+
+  /** The key struct of a row, or null when the table has no key. */
+  keyOf(row: Row): ConnectStruct | null {
+    if (this.keySchema === null) return null;
+    const struct: ConnectStruct = {};
+    for (const plan of this.keyColumns) struct[plan.name] = this.columnValue(plan, row);
+    return struct;
+  }
+
+  /** True when an update changed a key column (a primary key update). */
+  keyChanged(before: Row, after: Row): boolean {
+    return this.keyColumns.some((plan) => !sameValue(before[plan.name], after[plan.name]));
+  }
+
+  private columnValue(plan: ColumnPlan, row: Row): ConnectValue {
+    const raw = row[plan.name];
+    let value: ConnectValue;
+    if (raw === null || raw === undefined) {
+      value = null;
+    } else {
+      try {
+        value = plan.mapping.convert(raw);
+      } catch (error) {
+        throw new OnrampError(
+          'CONVERSION_FAILED',
+          `Cannot convert ${this.database}.${this.table}.${plan.name} value ${String(raw).slice(0, 100)}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+    return value === null && !plan.field.optional ? fallbackValue(plan.field) : value;
+  }
+}
+
+function sameValue(left: unknown, right: unknown): boolean {
+  if (Buffer.isBuffer(left) && Buffer.isBuffer(right)) return left.equals(right);
+  return String(left) === String(right);
+}

@@ -1,0 +1,28 @@
+import type { ConnectSchema } from '../plugin/record.ts';
+import { commonSourceFields } from './source-block.ts';
+
+// The MySQL source block (Debezium's MySqlSourceInfoStructMaker): the common fields, then where in
+// the binlog the change was read. MariaDB sources use the same block.
+
+export const MYSQL_SOURCE_SCHEMA_NAME = 'io.debezium.connector.mysql.Source';
+
+const string: ConnectSchema = { type: 'string', optional: false };
+const optionalString: ConnectSchema = { type: 'string', optional: true };
+
+export const mysqlSourceSchema: ConnectSchema = Object.freeze({
+  type: 'struct',
+  name: MYSQL_SOURCE_SCHEMA_NAME,
+  version: 1,
+  optional: false,
+  fields: [
+    ...commonSourceFields(),
+    { field: 'table', ...optionalString },
+    { field: 'server_id', type: 'int64', optional: false },
+    { field: 'gtid', ...optionalString },
+    { field: 'file', ...string },
+    { field: 'pos', type: 'int64', optional: false },
+    { field: 'row', type: 'int32', optional: false },
+    { field: 'thread', type: 'int64', optional: true },
+    { field: 'query', ...optionalString },
+  ],
+}) as ConnectSchema;
