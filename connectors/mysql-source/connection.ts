@@ -19,6 +19,7 @@ export function connectionSettings(config: MysqlSourceConfig, database?: string)
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
+    jsonStrings: true,
     timezone: 'Z',
     charset: 'utf8mb4',
   };
