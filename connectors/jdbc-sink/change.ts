@@ -80,12 +80,16 @@ export class ChangeReader {
   private readonly zonedTimestamp: (iso: string) => string;
   private readonly include: readonly string[];
   private readonly exclude: readonly string[];
+  /** collection.name.format reads ${source.*}, which tombstones do not carry. */
+  private readonly namedBySource: boolean;
+  private readonly lastTable = new Map<string, TableName>();
 
   constructor(config: JdbcSinkConfig, dialect: Dialect) {
     this.config = config;
     this.fold = preservesCase(config) ? (name) => name : (name) => dialect.fold(name);
     this.zonedTimestamp = (iso) => dialect.zonedTimestamp(iso);
     this.include = config['field.include.list'];
+    this.namedBySource = config['collection.name.format'].includes('${source.');
     this.exclude = config['field.exclude.list'];
   }
 
@@ -93,9 +97,13 @@ export class ChangeReader {
   read(record: SinkRecord): Change | null {
     const value = record.value;
     if (value === null || value.value === null) {
-      // A tombstone: deletes by key when deletes are on, else nothing.
+      // A tombstone: deletes by key when deletes are on, else nothing. It carries no source block, so
+      // a name format that needs one uses the table this topic last wrote to; with none known it is
+      // skipped, which loses nothing: Debezium emits the delete event right before its tombstone.
       if (!this.config['delete.enabled']) return null;
-      return this.change(record, 'delete', undefined, []);
+      if (!this.namedBySource) return this.change(record, 'delete', undefined, []);
+      const table = this.lastTable.get(record.topic);
+      return table ? this.change(record, 'delete', undefined, [], table) : null;
     }
     if (!isStruct(value.value)) throw new Error('The record value is not a struct');
     if (!isEnvelope(value.schema, value.value)) {
@@ -140,8 +148,10 @@ export class ChangeReader {
     op: 'upsert' | 'delete',
     source: ConnectStruct | undefined,
     rowFields: RawField[],
+    knownTable?: TableName,
   ): Change {
-    const table = this.tableName(record, source);
+    const table = knownTable ?? this.tableName(record, source);
+    this.lastTable.set(record.topic, table);
     const key = this.keyOf(record, rowFields).map((field) => this.bind(field, this.fold(field.name)));
     if (op === 'delete') {
       if (key.length === 0) throw new Error('A delete needs a record key');

@@ -132,6 +132,16 @@ describe('ChangeReader', () => {
     expect(kept.read(event('c', 1, row(1)))?.table).toEqual({ schema: 'Archive', name: 'T' });
   });
 
+  it('deletes a tombstone from the table its topic last wrote to when the name needs ${source.*}', () => {
+    const named = new ChangeReader(config({ 'collection.name.format': '${source.table}' }), postgresDialect);
+    const tombstone = { ...event('c', 7, row(7)), value: null };
+    expect(named.read(tombstone)).toBeNull(); // nothing known yet: the delete event before it did the work
+    expect(named.read(event('d', 7))?.table).toEqual({ name: 'users' });
+    const deleted = named.read({ ...event('c', 7, row(7)), value: null });
+    expect(deleted?.op).toBe('delete');
+    expect(deleted?.table).toEqual({ name: 'users' });
+  });
+
   it('rejects records it cannot apply with a reason', () => {
     expect(() => reader.read({ ...event('c', null, row(1)) })).toThrow(/no key/);
     expect(() =>

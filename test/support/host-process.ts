@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { services } from './services.ts';
+import { waitFor } from './wait-for.ts';
+
+// The shipped entry point (`node src/main.ts`) as a child process against the test services, with a
+// small REST client: what end-to-end tests drive.
+
+const root = join(import.meta.dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface HostProcess {
+  base: string;
+  // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field in tests
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startHostProcess(env: Record<string, string> = {}): Promise<HostProcess> {
+  const { kafkaBrokers, schemaRegistryUrl } = services();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, [join(root, 'src', 'main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ONRAMP_REST_PORT: String(port),
+      ONRAMP_DATA_DIR: mkdtempSync(join(tmpdir(), 'onramp-e2e-')),
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+      ONRAMP_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('the host to answer /health', async () => (await fetch(`${base}/health`)).ok, {
+    timeoutMs: 20_000,
+  });
+  return {
+    base,
+    async call(method, path, body) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        ...(body !== undefined && {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Debezium's PostgreSQL connector settings for the test database. */
+export function postgresSourceConfig(prefix: string, tables: string): Record<string, string> {
+  const url = new URL(services().pgUrl);
+  return {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'database.hostname': url.hostname,
+    'database.port': url.port || '5432',
+    'database.user': decodeURIComponent(url.username),
+    'database.password': decodeURIComponent(url.password),
+    'database.dbname': url.pathname.slice(1),
+    'topic.prefix': prefix,
+    'plugin.name': 'pgoutput',
+    'table.include.list': tables,
+    'slot.name': prefix,
+    'publication.name': prefix,
+    'publication.autocreate.mode': 'filtered',
+    'slot.drop.on.stop': 'true',
+  };
+}
