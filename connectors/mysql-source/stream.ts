@@ -108,12 +108,15 @@ export class BinlogStream {
   /** What of the first transaction to skip (resuming in the middle of it). */
   private skip: { pos: number; events: number; rows: number } | undefined;
   private emittedSinceHeartbeat = false;
+  /** End of the last event seen: where the next one starts (zongji's event.size is not its length). */
+  private lastEnd: number;
 
   constructor(deps: StreamDeps) {
     this.deps = deps;
     const { from } = deps;
     this.file = from.file;
     this.completedPos = from.pos;
+    this.lastEnd = from.pos;
     this.gtidsText = from.gtids;
     if (deps.mariadb) {
       try {
@@ -215,14 +218,16 @@ export class BinlogStream {
   private async process(event: AnyBinlogEvent): Promise<void> {
     if (is(event, 'rotate')) {
       this.file = event.binlogName;
+      if (event.position > 0) this.lastEnd = event.position;
       // Only a real rotation (not the stream's opening one) moves the restart point to the new file.
       if (!this.inTransaction && event.position > 0 && event.nextPosition !== 0)
         this.completedPos = event.position;
       return;
     }
-    const start = event.nextPosition - event.size;
+    const start = this.lastEnd;
+    if (event.nextPosition > 0) this.lastEnd = event.nextPosition;
     if (is(event, 'mariadbgtid') || is(event, 'gtid') || is(event, 'anonymousgtid')) {
-      this.beginTransaction(start, is(event, 'anonymousgtid') ? null : event.gtid);
+      this.beginTransaction(is(event, 'anonymousgtid') ? null : event.gtid);
       if (is(event, 'mariadbgtid') && event.threadId !== undefined) this.txThread = event.threadId;
       return;
     }
@@ -239,14 +244,16 @@ export class BinlogStream {
       return;
     }
     if (is(event, 'writerows') || is(event, 'updaterows') || is(event, 'deleterows')) {
-      await this.rows(event);
+      await this.rows(event, start);
     }
   }
 
-  private beginTransaction(start: number, gtid: string | null | undefined): void {
+  private beginTransaction(gtid: string | null | undefined): void {
+    // A transaction starts right after the previous complete one (or the file start after a
+    // rotation); restarting there replays at most events that carry no rows.
     this.inTransaction = true;
     this.txFile = this.file;
-    this.txStart = start;
+    this.txStart = this.completedPos;
     this.txGtid = gtid ?? null;
     this.txThread = null;
     this.txEvents = 0;
@@ -270,7 +277,7 @@ export class BinlogStream {
   private async query(event: BinlogEventByName<'query'>, start: number): Promise<void> {
     const sql = event.query.trim();
     if (/^BEGIN$/i.test(sql) || /^XA START/i.test(sql)) {
-      if (!this.inTransaction) this.beginTransaction(start, null);
+      if (!this.inTransaction) this.beginTransaction(null);
       this.txThread = event.slaveProxyId;
       return;
     }
@@ -282,8 +289,8 @@ export class BinlogStream {
       this.completeTransaction(event.nextPosition);
       return;
     }
-    if (!this.inTransaction) this.beginTransaction(start, null);
-    if (isDdl(sql)) await this.ddl(event, sql);
+    if (!this.inTransaction) this.beginTransaction(null);
+    if (isDdl(sql)) await this.ddl(event, sql, start);
     this.completeTransaction(event.nextPosition);
   }
 
@@ -300,10 +307,10 @@ export class BinlogStream {
     };
   }
 
-  private async ddl(event: BinlogEventByName<'query'>, sql: string): Promise<void> {
+  private async ddl(event: BinlogEventByName<'query'>, sql: string, start: number): Promise<void> {
     const { filters, config, queue, schemas, server, context } = this.deps;
     const statement = parseDdl(sql, event.schema);
-    const position = this.position(event.timestamp, event.nextPosition - event.size, 0, sql);
+    const position = this.position(event.timestamp, start, 0, sql);
     const offset = toSourceOffset(this.afterStatement(event));
     const captured = statement.tables.filter((name) => filters.includesTable(name.database, name.table));
     if (statement.kind === 'truncate') {
@@ -367,6 +374,7 @@ export class BinlogStream {
 
   private async rows(
     event: BinlogEventByName<'writerows'> | BinlogEventByName<'updaterows'> | BinlogEventByName<'deleterows'>,
+    start: number,
   ): Promise<void> {
     const index = this.txEvents;
     this.txEvents += 1;
@@ -378,7 +386,6 @@ export class BinlogStream {
     const schema = this.deps.schemas.get(tableKey(entry.parentSchema, entry.tableName));
     if (!schema) return;
     this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - event.timestamp));
-    const start = event.nextPosition - event.size;
     for (let row = skipRows; row < event.rows.length; row += 1) {
       const position = this.position(event.timestamp, start, row, this.lastQuery);
       const offset = toSourceOffset({
