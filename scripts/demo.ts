@@ -1,93 +1,216 @@
-// npm run demo: brings the local stack up, starts the Onramp host against it and shows what to try.
-// Ctrl-C stops the host (the stack keeps running; `npm run stack -- down` stops it). With --once it
-// exits 0 as soon as the host reports healthy, non-zero with the reason otherwise.
+// npm run demo: streamify a legacy PostgreSQL database and keep a MariaDB copy in sync, end to end.
 //
-// The full newcomer flow (a legacy PostgreSQL database streamified into Kafka and synced into MariaDB,
-// with live counts) arrives with the PostgreSQL source and the JDBC sink connectors.
+// Brings the local stack up, starts the Onramp host, creates the "legacy" inventory database
+// (customers, products, orders), registers through the REST API the PostgreSQL source (publishing the
+// inventory domain's data product) and the JDBC sink (syncing it into MariaDB) from
+// config/connectors/*.json, runs a live workload and shows events per second, lag and the downstream
+// row counts converging to the upstream ones. Ctrl-C deletes the connectors (dropping the replication
+// slot) and stops the host; the stack keeps running (`npm run stack -- down` stops it).
+//
+//   --once         non-interactive: exit 0 once downstream equals upstream, non-zero with the reason
+//   --seconds N    how long the live workload runs (default 20, with --once 5)
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Comparer, prepareDatabases, runWorkload, type TableState } from './demo/inventory.ts';
 import { stackUp } from './stack/index.ts';
 
 const root = join(import.meta.dirname, '..');
-const once = process.argv.includes('--once');
+const args = process.argv.slice(2);
+const once = args.includes('--once');
+const seconds = Number(args[args.indexOf('--seconds') + 1]) || (once ? 5 : 20);
 const port = process.env.ONRAMP_REST_PORT ?? '8083';
 const base = `http://127.0.0.1:${port}`;
+const SOURCE = 'inventory';
+const SINK = 'inventory-replica';
 
 function say(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
-async function waitForHealthy(deadlineMs: number): Promise<string> {
-  const deadline = Date.now() + deadlineMs;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${base}/health`);
-      const body = (await response.json()) as { status?: string; message?: string };
-      last = body.message ?? JSON.stringify(body);
-      if (response.ok && body.status === 'healthy') return last;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the host did not become healthy within ${deadlineMs / 1000} s: ${last}`);
+function fail(reason: string): never {
+  throw new Error(reason);
 }
 
-say('Starting the local stack (PostgreSQL, MariaDB, Kafka, schema registry); the first run installs them...');
+async function rest(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await check();
+      if (result !== undefined) return result;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return fail(
+    `${what} did not happen within ${timeoutMs / 1000} s${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
+}
+
+/** Sums a counter or gauge family from /metrics (Prometheus text). */
+async function metric(name: string, combine: 'sum' | 'max' = 'sum'): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const values = text
+    .split('\n')
+    .filter((line) => line.startsWith(`onramp_${name}{`) || line.startsWith(`onramp_${name} `))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  if (values.length === 0) return 0;
+  return combine === 'sum' ? values.reduce((a, b) => a + b, 0) : Math.max(...values);
+}
+
+function connectorConfig(file: string): Record<string, string> {
+  return JSON.parse(readFileSync(join(root, 'config', 'connectors', file), 'utf8'));
+}
+
+async function register(name: string, file: string): Promise<void> {
+  const { status, body } = await rest('PUT', `/connectors/${name}/config`, connectorConfig(file));
+  if (status !== 201 && status !== 200)
+    fail(`registering ${name} failed (${status}): ${JSON.stringify(body)}`);
+  await until(
+    `${name} RUNNING`,
+    async () => {
+      const state = (await rest('GET', `/connectors/${name}/status`)).body as {
+        connector: { state: string };
+        tasks: Array<{ state: string; trace?: string }>;
+      };
+      const failed = state.tasks.find((task) => task.state === 'FAILED');
+      if (failed) fail(`${name} FAILED: ${failed.trace?.split('\n')[0]}`);
+      return state.tasks.length > 0 && state.tasks.every((task) => task.state === 'RUNNING')
+        ? true
+        : undefined;
+    },
+    30_000,
+  );
+  say(`  ${name}: RUNNING (config/connectors/${file})`);
+}
+
+function counts(states: TableState[]): string {
+  return states.map((state) => `${state.table} ${state.downstream}/${state.upstream}`).join('  ');
+}
+
+say('1/5 Local stack (PostgreSQL, MariaDB, Kafka, schema registry); the first run installs them...');
 const env = await stackUp();
-say(
-  `Stack is up: ${Object.entries(env)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(' ')}`,
+
+say('2/5 Creating the legacy inventory database in PostgreSQL and an empty inventory_replica in MariaDB');
+await prepareDatabases(
+  env.PG_URL,
+  env.MYSQL_URL,
+  connectorConfig('inventory-source.json')['slot.name'] ?? SOURCE,
 );
 
+say(`3/5 Starting Onramp on ${base}`);
+const dataDir = process.env.ONRAMP_DATA_DIR ?? join(root, 'data', 'demo');
+rmSync(dataDir, { recursive: true, force: true });
 const host = spawn(process.execPath, [join(root, 'src', 'main.ts')], {
   cwd: root,
   env: {
     ...process.env,
     ...env,
+    // The example configs read their passwords from ${env:...} placeholders.
+    PGPASSWORD: decodeURIComponent(new URL(env.PG_URL).password),
+    MYSQL_PASSWORD: decodeURIComponent(new URL(env.MYSQL_URL).password),
     ONRAMP_REST_PORT: port,
-    ONRAMP_DATA_DIR: process.env.ONRAMP_DATA_DIR ?? join(root, 'data', 'demo'),
-    ONRAMP_LOG_LEVEL: process.env.ONRAMP_LOG_LEVEL ?? 'warn',
+    ONRAMP_DATA_DIR: dataDir,
+    ONRAMP_LOG_LEVEL: process.env.ONRAMP_LOG_LEVEL ?? 'error',
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
-const exited = new Promise<number>((resolve) => host.once('exit', (code) => resolve(code ?? 1)));
-const stop = async (code: number): Promise<never> => {
+const hostExited = new Promise<number>((resolve) => host.once('exit', (code) => resolve(code ?? 1)));
+let comparer: Comparer | undefined;
+
+async function shutdown(code: number): Promise<never> {
+  say('Deleting the demo connectors (the replication slot is dropped) and stopping the host...');
+  await rest('DELETE', `/connectors/${SINK}`).catch(() => undefined);
+  await rest('DELETE', `/connectors/${SOURCE}`).catch(() => undefined);
   if (host.exitCode === null) host.kill('SIGTERM');
-  await exited;
+  await hostExited;
+  await comparer?.close().catch(() => undefined);
   process.exit(code);
-};
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  const health = await waitForHealthy(15_000);
-  say(`Onramp is running on ${base}: ${health}`);
+  await until(
+    'the host answering /health',
+    async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
+    15_000,
+  );
+
+  say('4/5 Registering the connectors through the Kafka Connect REST API (Debezium config keys)');
+  await register(SOURCE, 'inventory-source.json');
+  comparer = await Comparer.open(env.PG_URL, env.MYSQL_URL);
+  await until(
+    'the snapshot',
+    async () =>
+      (await metric('snapshot_tables_total')) > 0 && (await metric('snapshot_tables_remaining', 'max')) === 0
+        ? true
+        : undefined,
+    60_000,
+  );
+  say(`  snapshot done: ${await metric('snapshot_rows_scanned')} rows published to Kafka`);
+  await register(SINK, 'inventory-sink.json');
+
+  say(`5/5 Live workload for ${seconds} s: inserts, updates and deletes in PostgreSQL`);
+  const stopWorkload = new AbortController();
+  const workload = runWorkload(env.PG_URL, stopWorkload.signal);
+  setTimeout(() => stopWorkload.abort(), seconds * 1000);
+  let previous = await metric('source_records_total');
+  let converged = false;
+  const deadline = Date.now() + (seconds + 60) * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const total = await metric('source_records_total');
+    const lagMs = await metric('sink_lag_ms', 'max');
+    const states = await comparer.compare();
+    say(
+      `  ${String(total - previous).padStart(5)} events/s  lag ${String(Math.round(lagMs)).padStart(5)} ms  ${counts(states)} (downstream/upstream)`,
+    );
+    previous = total;
+    if (stopWorkload.signal.aborted && states.every((state) => state.equal)) {
+      converged = true;
+      break;
+    }
+  }
+  const changes = await workload;
+  if (!converged) fail(`downstream did not converge: ${counts(await comparer.compare())}`);
+  say(`MariaDB inventory_replica equals the PostgreSQL inventory tables after ${changes} live changes.`);
+  say(
+    [
+      '',
+      'Try next:',
+      `  curl -s '${base}/connectors?expand=status'          # both connectors and their tasks`,
+      `  curl -s ${base}/connectors/${SOURCE}/offsets         # the stored PostgreSQL position (LSN)`,
+      `  curl -s ${base}/connectors/${SINK}/offsets  # Kafka offsets the sink has applied`,
+      `  curl -s ${base}/connectors/${SOURCE}/topics          # the data product's topics`,
+      `  curl -s ${base}/metrics | grep onramp_                # Prometheus metrics`,
+      `  open ${base}/docs                                     # OpenAPI docs (${base}/openapi.json)`,
+      '',
+    ].join('\n'),
+  );
+  if (once) await shutdown(0);
+  say(
+    'The host keeps running; change rows in PostgreSQL (schema inventory) and watch MariaDB follow. Ctrl-C stops.',
+  );
 } catch (error) {
   say(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-  await stop(1);
+  await shutdown(1);
 }
-
-const plugins = (await (await fetch(`${base}/connector-plugins`)).json()) as Array<{ class: string }>;
-say(`Connector plugins: ${plugins.map((plugin) => plugin.class).join(', ') || '(none registered yet)'}`);
-say(
-  [
-    '',
-    'Try next:',
-    `  curl -s ${base}/                              # version and Kafka cluster id`,
-    `  curl -s ${base}/connector-plugins?connectorsOnly=false`,
-    `  curl -s '${base}/connectors?expand=status&expand=info'`,
-    `  curl -s ${base}/metrics                       # Prometheus`,
-    `  open ${base}/docs                             # OpenAPI docs (${base}/openapi.json)`,
-    '',
-  ].join('\n'),
-);
-
-if (once) {
-  say('demo --once: the host answered healthy; stopping it.');
-  await stop(0);
-}
-say('Press Ctrl-C to stop the host.');
-process.exit(await exited);
