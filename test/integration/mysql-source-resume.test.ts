@@ -149,4 +149,28 @@ describe('mysql source resume and DDL', () => {
       await recovering.stop();
     }
   });
+  it('pauses the binlog while the queue is full and loses nothing', async () => {
+    await client.query('CREATE TABLE bulk (id INT PRIMARY KEY)');
+    const driver = new TaskDriver(
+      config(8, {
+        'table.include.list': `${DATABASE}\\.bulk`,
+        'snapshot.mode': 'no_data',
+        'max.queue.size': '20',
+        'max.batch.size': '5',
+      }),
+    );
+    await driver.start();
+    try {
+      const values = Array.from({ length: 2000 }, (_, index) => `(${index + 1})`).join(',');
+      await client.query(`INSERT INTO bulk VALUES ${values}`);
+      await client.query('INSERT INTO bulk VALUES (2001)');
+      const records = await driver.pollUntil(2001);
+      expect(records.map((record) => afterImage(record)?.id)).toEqual(
+        Array.from({ length: 2001 }, (_, index) => index + 1),
+      );
+      expect(driver.context.gauges.get('source_queue_capacity{}')).toBe(20);
+    } finally {
+      await driver.stop();
+    }
+  });
 });
