@@ -43,7 +43,11 @@ export const ERRORS = {
   PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
   PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },
   // JDBC sink
-  JDBC_TABLE_MISSING: { status: 400, retriable: false, title: 'Target table does not exist and may not be created' },
+  JDBC_TABLE_MISSING: {
+    status: 400,
+    retriable: false,
+    title: 'Target table does not exist and may not be created',
+  },
   JDBC_WRITE_FAILED: { status: 500, retriable: false, title: 'Target database rejected the record' },
   // MySQL/MariaDB source
   MYSQL_BINLOG_CONFIG: {
