@@ -1,8 +1,8 @@
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
 import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
-import type { RecordQueue } from '../postgres-source/record-queue.ts';
-import type { SourceMetrics } from '../postgres-source/source-metrics.ts';
+import type { RecordQueue } from '../shared/record-queue.ts';
+import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connect, quoteIdent, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';

@@ -17,8 +17,8 @@ import {
   type TaskContext,
   tombstoneOf,
 } from '../../src/plugin/index.ts';
-import type { RecordQueue } from '../postgres-source/record-queue.ts';
-import type { SourceMetrics } from '../postgres-source/source-metrics.ts';
+import type { RecordQueue } from '../shared/record-queue.ts';
+import type { SourceMetrics } from '../shared/source-metrics.ts';
 import { loadTableDefinitions, tableKey } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connectionSettings } from './connection.ts';

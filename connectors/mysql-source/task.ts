@@ -7,8 +7,8 @@ import {
   type SourceTask,
   type TaskContext,
 } from '../../src/plugin/index.ts';
-import { RecordQueue } from '../postgres-source/record-queue.ts';
-import { SourceMetrics } from '../postgres-source/source-metrics.ts';
+import { RecordQueue } from '../shared/record-queue.ts';
+import { SourceMetrics } from '../shared/source-metrics.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions, tableKey } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
+import type { RecordQueue } from '../shared/record-queue.ts';
+import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect, quoteIdent, quoteLiteral, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';
@@ -9,8 +11,6 @@ import type { Lsn } from './lsn.ts';
 import { snapshotOffset } from './offset.ts';
 import { CopyLineSplitter, parseCopyLine } from './pg-text.ts';
 import type { Tuple } from './pgoutput-parser.ts';
-import type { RecordQueue } from './record-queue.ts';
-import type { SourceMetrics } from './source-metrics.ts';
 import type { TableSchema } from './table-schema.ts';
 
 // The initial snapshot: every captured table read inside one exported snapshot (the slot's, so

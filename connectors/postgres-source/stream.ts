@@ -10,6 +10,8 @@ import {
   type SourceRecord,
   type TaskContext,
 } from '../../src/plugin/index.ts';
+import type { RecordQueue } from '../shared/record-queue.ts';
+import type { SourceMetrics } from '../shared/source-metrics.ts';
 import { loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { clientConfig, quoteIdent, quoteLiteral } from './connection.ts';
@@ -28,9 +30,7 @@ import {
   type TruncateMessage,
   type UpdateMessage,
 } from './pgoutput-parser.ts';
-import type { RecordQueue } from './record-queue.ts';
 import { type EventSettings, rowChangeRecords, truncateRecords } from './row-events.ts';
-import type { SourceMetrics } from './source-metrics.ts';
 import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
 import type { TypeCatalog } from './type-catalog.ts';
 

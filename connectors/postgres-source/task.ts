@@ -8,6 +8,8 @@ import {
   type SourceTask,
   type TaskContext,
 } from '../../src/plugin/index.ts';
+import { RecordQueue } from '../shared/record-queue.ts';
+import { SourceMetrics } from '../shared/source-metrics.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect, connectReplication } from './connection.ts';
@@ -28,10 +30,8 @@ import {
   snapshotOffset,
 } from './offset.ts';
 import { ensurePublication } from './publication.ts';
-import { RecordQueue } from './record-queue.ts';
 import { createSlot, createSlotWithSnapshot, dropSlot, findSlot, type SlotInfo, slotInUse } from './slot.ts';
 import { SnapshotReader, type SnapshotTable } from './snapshot.ts';
-import { SourceMetrics } from './source-metrics.ts';
 import { WalStream } from './stream.ts';
 import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
 import { TypeCatalog } from './type-catalog.ts';

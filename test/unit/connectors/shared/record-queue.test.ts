@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordQueue } from '../../../../connectors/postgres-source/record-queue.ts';
+import { RecordQueue } from '../../../../connectors/shared/record-queue.ts';
 
 describe('record queue', () => {
   it('hands out items in order, at most `max` per take', async () => {
