@@ -335,7 +335,8 @@ export class BinlogStream {
     const changes = await this.refreshSchemas(statement.kind, captured);
     if (statement.tables.length > 0 && captured.length === 0) return;
     const database = statement.tables[0]?.database ?? event.schema;
-    if (!config['include.schema.changes'] || (database !== '' && !filters.includesDatabase(database))) return;
+    if (!config['include.schema.changes'] || (database !== '' && !filters.includesNamespace(database)))
+      return;
     context.log.info({ ddl: sql.slice(0, 200) }, 'schema change');
     await queue.put(schemaChangeRecord({ server, database, ddl: sql, changes, position, offset }));
     this.emittedSinceHeartbeat = true;

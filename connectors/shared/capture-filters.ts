@@ -1,0 +1,155 @@
+import type { FieldError } from '../../src/plugin/index.ts';
+
+// Which namespaces (PostgreSQL schemas, MySQL databases), tables, columns and operations a source
+// connector captures, from Debezium's include/exclude lists: each entry is a regular expression
+// matched case-insensitively against the whole name (`ns`, `ns.table`, `ns.table.column`).
+
+export type Operation = 'c' | 'u' | 'd' | 't';
+
+export interface FilterLists {
+  namespaceInclude: readonly string[] | undefined;
+  namespaceExclude: readonly string[] | undefined;
+  tableInclude: readonly string[] | undefined;
+  tableExclude: readonly string[] | undefined;
+  columnInclude: readonly string[] | undefined;
+  columnExclude: readonly string[] | undefined;
+  /** message.key.columns */
+  keyColumns: string | undefined;
+  /** skipped.operations */
+  skippedOperations: readonly string[];
+}
+
+function compile(patterns: readonly string[] | undefined): RegExp[] {
+  return (patterns ?? []).map((pattern) => new RegExp(`^(?:${pattern})$`, 'i'));
+}
+
+function matchesAny(patterns: readonly RegExp[], name: string): boolean {
+  return patterns.some((pattern) => pattern.test(name));
+}
+
+interface KeyOverride {
+  table: RegExp;
+  columns: string[];
+}
+
+/** Parses message.key.columns: `<table regex>:<column>,<column>;<table regex>:<column>...`. */
+export function parseKeyColumns(text: string | undefined): KeyOverride[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.lastIndexOf(':');
+      if (colon <= 0 || colon === entry.length - 1) {
+        throw new Error(`"${entry}" is not <table>:<column>[,<column>...]`);
+      }
+      const columns = entry
+        .slice(colon + 1)
+        .split(',')
+        .map((column) => column.trim())
+        .filter((column) => column !== '');
+      if (columns.length === 0) throw new Error(`"${entry}" names no columns`);
+      return { table: new RegExp(`^(?:${entry.slice(0, colon).trim()})$`, 'i'), columns };
+    });
+}
+
+export class CaptureFilters {
+  private readonly systemNamespaces: RegExp;
+  private readonly namespaceInclude: RegExp[];
+  private readonly namespaceExclude: RegExp[];
+  private readonly tableInclude: RegExp[];
+  private readonly tableExclude: RegExp[];
+  private readonly columnInclude: RegExp[];
+  private readonly columnExclude: RegExp[];
+  private readonly keyOverrides: KeyOverride[];
+  private readonly skipped: Set<string>;
+
+  /** `systemNamespaces` never hold captured tables (pg_catalog, mysql, information_schema, ...). */
+  constructor(lists: FilterLists, systemNamespaces: RegExp) {
+    this.systemNamespaces = systemNamespaces;
+    this.namespaceInclude = compile(lists.namespaceInclude);
+    this.namespaceExclude = compile(lists.namespaceExclude);
+    this.tableInclude = compile(lists.tableInclude);
+    this.tableExclude = compile(lists.tableExclude);
+    this.columnInclude = compile(lists.columnInclude);
+    this.columnExclude = compile(lists.columnExclude);
+    this.keyOverrides = parseKeyColumns(lists.keyColumns);
+    const skipped = lists.skippedOperations.map((operation) => operation.toLowerCase());
+    this.skipped = new Set(skipped.includes('none') ? [] : skipped);
+  }
+
+  includesNamespace(namespace: string): boolean {
+    if (this.systemNamespaces.test(namespace)) return false;
+    if (this.namespaceInclude.length > 0) return matchesAny(this.namespaceInclude, namespace);
+    return !matchesAny(this.namespaceExclude, namespace);
+  }
+
+  includesTable(namespace: string, table: string): boolean {
+    if (!this.includesNamespace(namespace)) return false;
+    const name = `${namespace}.${table}`;
+    if (this.tableInclude.length > 0) return matchesAny(this.tableInclude, name);
+    return !matchesAny(this.tableExclude, name);
+  }
+
+  includesColumn(namespace: string, table: string, column: string): boolean {
+    const name = `${namespace}.${table}.${column}`;
+    if (this.columnInclude.length > 0) return matchesAny(this.columnInclude, name);
+    return !matchesAny(this.columnExclude, name);
+  }
+
+  /** The message.key.columns override for a table, if one matches. */
+  keyColumnsFor(namespace: string, table: string): string[] | undefined {
+    const name = `${namespace}.${table}`;
+    return this.keyOverrides.find((override) => override.table.test(name))?.columns;
+  }
+
+  skips(operation: Operation): boolean {
+    return this.skipped.has(operation);
+  }
+}
+
+/**
+ * Config errors in the filter settings: bad regular expressions, include and exclude together.
+ * `config` holds each include/exclude key's parsed list.
+ */
+export function checkFilterLists(
+  pairs: ReadonlyArray<readonly [include: string, exclude: string]>,
+  config: Readonly<Record<string, unknown>>,
+  keyColumns: string | undefined,
+): FieldError[] {
+  const list = (key: string): readonly string[] => {
+    const value = config[key];
+    return Array.isArray(value) ? value : [];
+  };
+  const errors: FieldError[] = [];
+  for (const [include, exclude] of pairs) {
+    for (const name of [include, exclude]) {
+      for (const pattern of list(name)) {
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          errors.push({
+            field: name,
+            message: `Invalid regular expression "${pattern}": ${(error as Error).message}`,
+          });
+        }
+      }
+    }
+    if (list(include).length > 0 && list(exclude).length > 0) {
+      errors.push({
+        field: exclude,
+        message: `${include} and ${exclude} cannot both be set; use one of them`,
+      });
+    }
+  }
+  try {
+    parseKeyColumns(keyColumns);
+  } catch (error) {
+    errors.push({
+      field: 'message.key.columns',
+      message: `Invalid message.key.columns: ${(error as Error).message}`,
+    });
+  }
+  return errors;
+}
