@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// Fetches Kafka Connect and the Debezium connectors from Maven Central at bench time (never
+// committed): bench/debezium/pom.xml, one profile per folder, copied with Maven's
+// dependency:copy-dependencies. A stamp of the pom's hash skips the download when nothing changed.
+
+export const BENCH_HOME = process.env.ONRAMP_BENCH_HOME || '/var/tmp/onramp-bench';
+export const DEBEZIUM_HOME = join(BENCH_HOME, 'debezium');
+const POM = join(import.meta.dirname, '..', 'debezium', 'pom.xml');
+
+export type DebeziumPlugin = 'postgres' | 'mysql' | 'jdbc';
+export const DEBEZIUM_PLUGINS: readonly DebeziumPlugin[] = ['postgres', 'mysql', 'jdbc'];
+
+export const debeziumRuntimeDir = () => join(DEBEZIUM_HOME, 'runtime');
+export const debeziumPluginDir = (plugin: DebeziumPlugin) => join(DEBEZIUM_HOME, 'plugins', plugin);
+
+/** Versions pinned in the pom, for the results' "versions" block. */
+export function debeziumVersions(): Record<string, string> {
+  const pom = readFileSync(POM, 'utf8');
+  const versions: Record<string, string> = {};
+  for (const match of pom.matchAll(/<version\.([\w.]+)>([^<]+)<\/version\./g)) {
+    versions[match[1] ?? ''] = match[2] ?? '';
+  }
+  return versions;
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`)),
+    );
+  });
+}
+
+async function copyProfile(profile: string, outputDirectory: string, excludeKafka: boolean): Promise<void> {
+  rmSync(outputDirectory, { recursive: true, force: true });
+  await run('mvn', [
+    '-q',
+    '-B',
+    '-f',
+    POM,
+    '-P',
+    profile,
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${outputDirectory}`,
+    '-DincludeScope=runtime',
+    // Connect loads its API and the Kafka clients from the worker's class path; a plugin's own
+    // copies (Debezium 3.7 ships them in runtime scope) would only shadow them.
+    ...(excludeKafka ? ['-DexcludeGroupIds=org.apache.kafka'] : []),
+  ]);
+}
+
+/** Makes sure Connect and every Debezium plugin are on disk; downloads only after a pom change. */
+export async function ensureDebezium(log: (line: string) => void = console.log): Promise<void> {
+  const wanted = createHash('sha256').update(readFileSync(POM)).digest('hex');
+  const stamp = join(DEBEZIUM_HOME, '.pom-sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  log('debezium: fetching Kafka Connect and the Debezium connectors from Maven Central...');
+  rmSync(stamp, { force: true });
+  await copyProfile('runtime', debeziumRuntimeDir(), false);
+  for (const plugin of DEBEZIUM_PLUGINS) await copyProfile(plugin, debeziumPluginDir(plugin), true);
+  writeFileSync(stamp, wanted);
+}

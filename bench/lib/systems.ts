@@ -1,0 +1,295 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BENCH_HOME, DEBEZIUM_HOME, debeziumRuntimeDir, ensureDebezium } from './debezium-install.ts';
+import { benchEnv } from './env.ts';
+import { type ProcUsage, procUsage } from './proc-usage.ts';
+
+// One harness for both systems under comparison. Both speak the Kafka Connect REST API, so a
+// scenario creates the same connector JSON on either (differing only in what must differ) and reads
+// the same figures: the process id for /proc sampling, CPU seconds and peak RSS.
+//
+// Onramp: `node src/main.ts` (this Node, process.execPath) with a fresh data dir.
+// Debezium: Apache Kafka Connect 3.9.1 standalone (ConnectStandalone) with the Debezium plugins
+// from bench/debezium/pom.xml (plugin.path = the plugins folder, one sub-folder per connector),
+// a fixed maximum heap (-Xmx, default 1 GB; -Xms256m as in Kafka's scripts), offsets in a temp file.
+
+export type SystemKind = 'onramp' | 'debezium';
+export const SYSTEM_KINDS: readonly SystemKind[] = ['onramp', 'debezium'];
+
+export interface SystemOptions {
+  /** Debezium's maximum JVM heap (-Xmx), in MB. Default 1024. */
+  heapMb?: number;
+  /** Log level of either system (Onramp: pino level; Connect: log4j level). Default warn. */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** How long start-up may take before failing. Default 120 s (the JVM is slow on a busy box). */
+  startTimeoutMs?: number;
+}
+
+export interface ConnectorState {
+  connector: string;
+  tasks: { id: number; state: string; trace?: string }[];
+}
+
+export interface RunningSystem {
+  kind: SystemKind;
+  restUrl: string;
+  pid: number;
+  /** Scratch folder of this instance (data dir / offsets / logs); removed by stop() unless kept. */
+  workDir: string;
+  /** POST /connectors; resolves once the REST API accepted it (201). */
+  createConnector(name: string, config: Record<string, string>): Promise<void>;
+  deleteConnector(name: string): Promise<void>;
+  status(name: string): Promise<ConnectorState | undefined>;
+  /** Waits until the connector and all its tasks are RUNNING; throws with the trace on FAILED. */
+  waitRunning(name: string, timeoutMs?: number): Promise<void>;
+  /** CPU seconds (utime+stime, all threads) so far, peak RSS (VmHWM) and current RSS of the process. */
+  usage(): ProcUsage;
+  /** SIGTERM, then SIGKILL after 20 s; removes the work dir unless keepWorkDir. */
+  stop(options?: { keepWorkDir?: boolean }): Promise<void>;
+}
+
+/** The converter both systems use in a comparison: Kafka Connect JSON with schemas, keys and values. */
+export const JSON_CONVERTERS: Readonly<Record<string, string>> = {
+  'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  'key.converter.schemas.enable': 'true',
+  'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+  'value.converter.schemas.enable': 'true',
+};
+
+/**
+ * Producer settings, stated for the results. Onramp's producer is fixed: kafkajs, idempotent,
+ * acks=all, one request in flight, one sendBatch per polled batch (up to max.batch.size records),
+ * no compression. Connect's worker producer is configured to match: acks=all, idempotence on, one
+ * request in flight (Connect's own default for source tasks), no compression, linger.ms=0 and
+ * batch.size=16384 (the 3.9 client defaults).
+ */
+export const PRODUCER_SETTINGS: Readonly<Record<SystemKind, Record<string, string>>> = {
+  onramp: {
+    acks: 'all',
+    idempotence: 'true',
+    'max.in.flight': '1',
+    compression: 'none',
+    batching: 'one produce request per poll batch (max.batch.size 2048)',
+  },
+  debezium: {
+    'producer.acks': 'all',
+    'producer.enable.idempotence': 'true',
+    'producer.max.in.flight.requests.per.connection': '1',
+    'producer.compression.type': 'none',
+    'producer.linger.ms': '0',
+    'producer.batch.size': '16384',
+  },
+};
+
+export const DEFAULT_HEAP_MB = 1024;
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+function workerProperties(restPort: number, workDir: string): string {
+  const { kafkaBrokers } = benchEnv();
+  const producer = Object.entries(PRODUCER_SETTINGS.debezium)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n');
+  const converters = Object.entries(JSON_CONVERTERS)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n');
+  return `# Written by bench/lib/systems.ts for one benchmark run.
+bootstrap.servers=${kafkaBrokers.join(',')}
+${converters}
+offset.storage.file.filename=${join(workDir, 'connect.offsets')}
+offset.flush.interval.ms=10000
+listeners=http://127.0.0.1:${restPort}
+rest.advertised.host.name=127.0.0.1
+plugin.path=${join(DEBEZIUM_HOME, 'plugins')}
+${producer}
+`;
+}
+
+function log4jProperties(level: string, logFile: string): string {
+  return `log4j.rootLogger=${level.toUpperCase()}, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=${logFile}
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.reflections=ERROR
+`;
+}
+
+function spawnOnramp(restPort: number, workDir: string, level: string): ChildProcess {
+  const { kafkaBrokers, schemaRegistryUrl } = benchEnv();
+  const log = createWriteStream(join(workDir, 'onramp.log'));
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ONRAMP_REST_PORT: String(restPort),
+      ONRAMP_DATA_DIR: join(workDir, 'data'),
+      ONRAMP_LOG_LEVEL: level,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function spawnDebezium(restPort: number, workDir: string, level: string, heapMb: number) {
+  await ensureDebezium();
+  const worker = join(workDir, 'worker.properties');
+  const log4j = join(workDir, 'log4j.properties');
+  writeFileSync(worker, workerProperties(restPort, workDir));
+  writeFileSync(log4j, log4jProperties(level, join(workDir, 'connect.log')));
+  const out = createWriteStream(join(workDir, 'connect.out'));
+  const child = spawn(
+    'java',
+    [
+      // Kafka's connect-*.sh start at -Xms256M; pinning -Xms to -Xmx would only inflate the RSS.
+      '-Xms256m',
+      `-Xmx${heapMb}m`,
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      `${debeziumRuntimeDir()}/*`,
+      'org.apache.kafka.connect.cli.ConnectStandalone',
+      worker,
+    ],
+    { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return child;
+}
+
+async function request(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+async function waitReady(
+  child: ChildProcess,
+  restUrl: string,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with ${child.exitCode} before its REST API answered`);
+    try {
+      // GET /connectors answers on both once the herder is up (Connect's root answers earlier).
+      const { status } = await request('GET', `${restUrl}/connectors`);
+      if (status === 200) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${what} REST API did not answer within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function startSystem(kind: SystemKind, options: SystemOptions = {}): Promise<RunningSystem> {
+  const level = options.logLevel ?? 'warn';
+  const restPort = await freePort();
+  mkdirSync(BENCH_HOME, { recursive: true });
+  const workDir = mkdtempSync(join(BENCH_HOME, `${kind}-`));
+  const child =
+    kind === 'onramp'
+      ? spawnOnramp(restPort, workDir, level)
+      : await spawnDebezium(restPort, workDir, level, options.heapMb ?? DEFAULT_HEAP_MB);
+  const pid = child.pid ?? 0;
+  const restUrl = `http://127.0.0.1:${restPort}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitReady(child, restUrl, options.startTimeoutMs ?? 120_000, kind);
+  } catch (error) {
+    await kill();
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (logs in ${workDir})`);
+  }
+
+  const status = async (name: string): Promise<ConnectorState | undefined> => {
+    const response = await request('GET', `${restUrl}/connectors/${encodeURIComponent(name)}/status`);
+    if (response.status !== 200) return undefined;
+    const body = JSON.parse(response.text) as {
+      connector: { state: string };
+      tasks: { id: number; state: string; trace?: string }[];
+    };
+    return { connector: body.connector.state, tasks: body.tasks };
+  };
+
+  return {
+    kind,
+    restUrl,
+    pid,
+    workDir,
+    async createConnector(name, config) {
+      const response = await request('POST', `${restUrl}/connectors`, { name, config });
+      if (response.status !== 201) {
+        throw new Error(`${kind}: POST /connectors ${name} answered ${response.status}: ${response.text}`);
+      }
+    },
+    async deleteConnector(name) {
+      const response = await request('DELETE', `${restUrl}/connectors/${encodeURIComponent(name)}`);
+      if (response.status !== 204 && response.status !== 404) {
+        throw new Error(`${kind}: DELETE /connectors/${name} answered ${response.status}: ${response.text}`);
+      }
+    },
+    status,
+    async waitRunning(name, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const state = await status(name);
+        const failed = state?.tasks.find((task) => task.state === 'FAILED');
+        if (state?.connector === 'FAILED' || failed) {
+          throw new Error(`${kind}: connector ${name} FAILED: ${failed?.trace ?? ''}`.slice(0, 2000));
+        }
+        if (
+          state?.connector === 'RUNNING' &&
+          state.tasks.length > 0 &&
+          state.tasks.every((t) => t.state === 'RUNNING')
+        ) {
+          return;
+        }
+        if (Date.now() > deadline)
+          throw new Error(`${kind}: connector ${name} not RUNNING after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    usage() {
+      return procUsage(pid) ?? { cpuSeconds: Number.NaN, peakRssMb: Number.NaN, rssMb: Number.NaN };
+    },
+    async stop(stopOptions = {}) {
+      await kill();
+      if (!stopOptions.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
