@@ -24,21 +24,36 @@ export async function freePort(): Promise<number> {
 
 export interface HostProcess {
   base: string;
+  /** The data directory (configs, offsets, statuses): pass it to the next start to resume. */
+  dataDir: string;
+  /** The child's process id. */
+  pid: number;
   // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field in tests
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown hook runs, nothing is flushed; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
-export async function startHostProcess(env: Record<string, string> = {}): Promise<HostProcess> {
+export interface HostProcessOptions {
+  /** Reuse this data directory (a previous host's `dataDir`) instead of a fresh one. */
+  dataDir?: string;
+}
+
+export async function startHostProcess(
+  env: Record<string, string> = {},
+  options: HostProcessOptions = {},
+): Promise<HostProcess> {
   const { kafkaBrokers, schemaRegistryUrl } = services();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'onramp-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [join(root, 'src', 'main.ts')], {
     cwd: root,
     env: {
       ...process.env,
       ONRAMP_REST_PORT: String(port),
-      ONRAMP_DATA_DIR: mkdtempSync(join(tmpdir(), 'onramp-e2e-')),
+      ONRAMP_DATA_DIR: dataDir,
       KAFKA_BROKERS: kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: schemaRegistryUrl,
       ONRAMP_LOG_LEVEL: 'warn',
@@ -52,6 +67,8 @@ export async function startHostProcess(env: Record<string, string> = {}): Promis
   });
   return {
     base,
+    dataDir,
+    pid: child.pid ?? 0,
     async call(method, path, body) {
       const response = await fetch(`${base}${path}`, {
         method,
@@ -65,6 +82,10 @@ export async function startHostProcess(env: Record<string, string> = {}): Promis
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
@@ -87,5 +108,24 @@ export function postgresSourceConfig(prefix: string, tables: string): Record<str
     'publication.name': prefix,
     'publication.autocreate.mode': 'filtered',
     'slot.drop.on.stop': 'true',
+  };
+}
+
+/** Debezium's MySQL connector settings for the test MariaDB, capturing the given databases. */
+export function mysqlSourceConfig(
+  prefix: string,
+  databases: string,
+  serverId: number,
+): Record<string, string> {
+  const url = new URL(services().mysqlUrl);
+  return {
+    'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
+    'database.hostname': url.hostname,
+    'database.port': url.port || '3306',
+    'database.user': decodeURIComponent(url.username),
+    'database.password': decodeURIComponent(url.password),
+    'database.server.id': String(serverId),
+    'topic.prefix': prefix,
+    'database.include.list': databases,
   };
 }
