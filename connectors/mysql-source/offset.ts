@@ -1,4 +1,5 @@
 import {
+  type JsonValue,
   OnrampError,
   type SourceOffset,
   type SourceOffsetEntry,
@@ -10,7 +11,8 @@ import {
 // transaction boundary: the start of the transaction a record belongs to, or, once a transaction is
 // complete, the position after it. `event` counts the row events of that transaction already
 // emitted and `row` the rows of the next one, so a restart re-reads the transaction and skips
-// exactly what was emitted: no gaps, no repeats.
+// exactly what was emitted: no gaps, no repeats. `schema_history` (schema-history.ts) holds the
+// captured tables' structures as of the position.
 
 export interface BinlogOffset {
   file: string;
@@ -25,6 +27,8 @@ export interface BinlogOffset {
   snapshot?: boolean;
   /** Set on the snapshot's last record: once stored, the snapshot is done. */
   snapshot_completed?: boolean;
+  /** The encoded schema history as of this position (stored as `schema_history`). */
+  history?: JsonValue;
 }
 
 export function partitionOf(topicPrefix: string): SourcePartition {
@@ -56,6 +60,8 @@ export function parseOffset(offset: SourceOffset): BinlogOffset {
   if (typeof offset.server_id === 'number') result.server_id = offset.server_id;
   if (offset.snapshot === true) result.snapshot = true;
   if (offset.snapshot_completed === true) result.snapshot_completed = true;
+  if (offset.schema_history !== undefined && offset.schema_history !== null)
+    result.history = offset.schema_history;
   return result;
 }
 
@@ -81,5 +87,6 @@ export function toSourceOffset(offset: BinlogOffset): SourceOffset {
   if (offset.server_id !== undefined) result.server_id = offset.server_id;
   if (offset.snapshot) result.snapshot = true;
   if (offset.snapshot_completed) result.snapshot_completed = true;
+  if (offset.history !== undefined) result.schema_history = offset.history;
   return result;
 }

@@ -3,11 +3,14 @@ import type mysql from 'mysql2/promise';
 import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
+import { type CatalogTable, loadTableDefinitions } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connect, quoteIdent, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';
 import { changeRecord, type ServerInfo } from './events.ts';
+import { mariadbGtidsAt } from './gtid.ts';
 import { toSourceOffset } from './offset.ts';
+import { historyPosition, type SchemaHistory } from './schema-history.ts';
 import type { Row, TableSchema } from './table-schema.ts';
 
 // The initial snapshot: every captured table read in one consistent-snapshot transaction whose
@@ -16,17 +19,14 @@ import type { Row, TableSchema } from './table-schema.ts';
 // no lock; MySQL needs FLUSH TABLES WITH READ LOCK while the transaction starts and the position is
 // read (snapshot.locking.mode=minimal), or for the whole snapshot (extended). Rows become `r` events
 // marked as Debezium marks them: the very first `first`, each table's first and last
-// `first_in_data_collection` / `last_in_data_collection`, the very last `last`.
+// `first_in_data_collection` / `last_in_data_collection`, the very last `last`. The tables'
+// structures are read at the snapshot's position (under the lock on MySQL) and start the schema
+// history there.
 
 export interface BinlogPosition {
   file: string;
   pos: number;
   gtids?: string;
-}
-
-export interface SnapshotTable {
-  schema: TableSchema;
-  estimatedRows: number;
 }
 
 export interface SnapshotDeps {
@@ -36,7 +36,9 @@ export interface SnapshotDeps {
   server: ServerInfo;
   metrics: SourceMetrics;
   mariadb: boolean;
-  tables: SnapshotTable[];
+  tables: CatalogTable[];
+  /** Filled with the tables' structures as of the snapshot position. */
+  history: SchemaHistory;
 }
 
 interface HeldRow {
@@ -46,11 +48,15 @@ interface HeldRow {
   firstInTable: boolean;
 }
 
-/** Opens the snapshot transaction and reads the binlog position it is consistent with. */
+/**
+ * Opens the snapshot transaction and reads the binlog position it is consistent with; `atPosition`
+ * runs right then (on MySQL while the lock is still held, so no DDL gets in between).
+ */
 export async function beginConsistentSnapshot(
   connection: mysql.Connection,
   mariadb: boolean,
   lockingMode: MysqlSourceConfig['snapshot.locking.mode'],
+  atPosition: (position: BinlogPosition) => Promise<void>,
 ): Promise<{ position: BinlogPosition; locked: boolean }> {
   await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   if (mariadb) {
@@ -61,12 +67,16 @@ export async function beginConsistentSnapshot(
     const pos = Number(status.get('binlog_snapshot_position') ?? Number.NaN);
     if (file === '' || !Number.isInteger(pos))
       throw new Error('the server reported no binlog snapshot position');
-    return { position: { file, pos }, locked: false };
+    const gtids = await mariadbGtidsAt(connection, file, pos);
+    const position = { file, pos, ...(gtids !== undefined && { gtids }) };
+    await atPosition(position);
+    return { position, locked: false };
   }
   const locked = lockingMode !== 'none';
   if (locked) await connection.query('FLUSH TABLES WITH READ LOCK');
   await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
   const position = await currentBinlogPosition(connection);
+  await atPosition(position);
   if (locked && lockingMode === 'minimal') await connection.query('UNLOCK TABLES');
   return { position, locked: locked && lockingMode === 'extended' };
 }
@@ -113,13 +123,20 @@ export class SnapshotReader {
         connection,
         mariadb,
         config['snapshot.locking.mode'],
+        (at) => this.recordSchemas(connection, at),
       );
       this.position = position;
-      context.log.info({ tables: tables.length, file: position.file, pos: position.pos }, 'snapshot started');
+      context.log.info(
+        { tables: tables.length, file: position.file, pos: position.pos, gtids: position.gtids ?? null },
+        'snapshot started',
+      );
       this.report(true);
       for (const table of tables) {
         if (this.stopped) return undefined;
-        await this.readTable(connection, table);
+        const schema = this.deps.history.get(table.database, table.name);
+        // A table dropped since it was listed has nothing to read.
+        if (schema) await this.readTable(connection, schema);
+        else this.tablesLeft -= 1;
       }
       if (locked) await connection.query('UNLOCK TABLES');
       await connection.query('COMMIT');
@@ -150,8 +167,23 @@ export class SnapshotReader {
     connection?.destroy();
   }
 
-  private async readTable(connection: mysql.Connection, table: SnapshotTable): Promise<void> {
-    const { schema } = table;
+  /** Starts the schema history at the snapshot position with every captured table's structure. */
+  private async recordSchemas(connection: mysql.Connection, position: BinlogPosition): Promise<void> {
+    const { tables, history, context } = this.deps;
+    const definitions = await loadTableDefinitions(connection, tables);
+    const at = historyPosition(position.file, position.pos);
+    for (const definition of definitions.values()) {
+      const schema = history.apply(definition, at);
+      if (schema.skippedColumns.length > 0) {
+        context.log.warn(
+          { table: `${definition.database}.${definition.name}`, columns: schema.skippedColumns },
+          'columns of unsupported types are left out',
+        );
+      }
+    }
+  }
+
+  private async readTable(connection: mysql.Connection, schema: TableSchema): Promise<void> {
     const columns = schema.columnNames.map(quoteIdent).join(', ');
     const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(schema.database, schema.table)}`;
     const readTime = Date.now() * 1000;
@@ -218,6 +250,7 @@ export class SnapshotReader {
         server_id: server.serverId,
         snapshot: true,
         snapshot_completed: last,
+        history: this.deps.history.toJson(),
       }),
     );
     await queue.put(record);

@@ -2,6 +2,7 @@ import ZongJi, {
   type AnyBinlogEvent,
   type BinlogEventByName,
   type BinlogEventName,
+  GtidSet,
   MariadbGtidPosition,
 } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
@@ -28,7 +29,8 @@ import { type ChangePosition, changeRecord, keyHeader, type Rows, type ServerInf
 import type { CaptureFilters } from './filters.ts';
 import { type BinlogOffset, toSourceOffset } from './offset.ts';
 import { schemaChangeRecord, type TableChange } from './schema-change.ts';
-import { type Row, type SchemaSettings, TableSchema } from './table-schema.ts';
+import { historyPosition, type SchemaHistory } from './schema-history.ts';
+import type { Row, TableSchema } from './table-schema.ts';
 
 // Binlog streaming with zongji. Events arrive synchronously; they go into an inbox that one async
 // loop works through in order, so DDL can re-read a table's schema and records can wait for room
@@ -37,7 +39,8 @@ import { type Row, type SchemaSettings, TableSchema } from './table-schema.ts';
 //
 // Offsets point at transaction boundaries (see offset.ts): a record carries the start of its
 // transaction plus how many row events and rows of it are emitted; a restart re-reads the
-// transaction and skips exactly those.
+// transaction and skips exactly those. Resuming by GTID (from.gtids, see gtid.ts) the server finds
+// that transaction itself: it is the first one streamed.
 
 export interface StreamDeps {
   config: MysqlSourceConfig;
@@ -46,14 +49,15 @@ export interface StreamDeps {
   server: ServerInfo;
   metrics: SourceMetrics;
   filters: CaptureFilters;
-  settings: SchemaSettings;
   /** Metadata connection, for re-reading schemas after DDL. */
   metadata: mysql.Connection;
-  /** Captured tables by tableKey(); updated in place on DDL. */
-  schemas: Map<string, TableSchema>;
+  /** The captured tables' structures as of `from`; updated on DDL. */
+  history: SchemaHistory;
   mariadb: boolean;
   /** Where to start: a transaction boundary, plus what of that transaction to skip. */
   from: BinlogOffset;
+  /** Start from `from.gtids` (the server locates the position) instead of `from.file`/`from.pos`. */
+  byGtid: boolean;
   onFailure(error: Error): void;
 }
 
@@ -70,6 +74,11 @@ const EVENTS = [
   'mariadbgtid',
   'annotaterows',
   'rowsquery',
+  // Between transactions they carry the position reached: the start position of a GTID resume
+  // (MariaDB's GTID list, MySQL's previous GTIDs) and transactions the server skipped (heartbeats).
+  'mariadbgtidlist',
+  'previousgtids',
+  'heartbeat',
 ];
 
 /** A lost binlog connection is worth a retry (the runtime restarts from the stored offset). */
@@ -97,6 +106,8 @@ export class BinlogStream {
   /** End of the last complete transaction: where a restart would begin. */
   private completedPos: number;
   private completedGtids: MariadbGtidPosition | undefined;
+  /** MySQL: the executed GTID set, when the start position's is known. */
+  private executedGtids: GtidSet | undefined;
   private gtidsText: string | undefined;
   private inTransaction = false;
   private txFile = '';
@@ -105,8 +116,11 @@ export class BinlogStream {
   private txThread: number | null = null;
   private txEvents = 0;
   private lastQuery: string | null = null;
-  /** What of the first transaction to skip (resuming in the middle of it). */
-  private skip: { pos: number; events: number; rows: number } | undefined;
+  /**
+   * What of the first transaction to skip (resuming in the middle of it); `pos` is unknown until
+   * that transaction begins when resuming by GTID.
+   */
+  private skip: { pos: number | undefined; events: number; rows: number } | undefined;
   private emittedSinceHeartbeat = false;
   /** End of the last event seen: where the next one starts (zongji's event.size is not its length). */
   private lastEnd: number;
@@ -115,28 +129,35 @@ export class BinlogStream {
     this.deps = deps;
     const { from } = deps;
     this.file = from.file;
-    this.completedPos = from.pos;
-    this.lastEnd = from.pos;
+    // Resuming by GTID, the stored file and position may be another server's: the stream's
+    // opening rotate and the events before the first transaction say where it really starts.
+    this.completedPos = deps.byGtid ? 0 : from.pos;
+    this.lastEnd = this.completedPos;
     this.gtidsText = from.gtids;
-    if (deps.mariadb) {
+    // Without a known start position there is no complete position to extend: no gtids are
+    // written rather than partial ones (which would replay the domains they miss on resume).
+    if (from.gtids !== undefined) {
       try {
-        this.completedGtids = MariadbGtidPosition.parse(from.gtids ?? '');
+        if (deps.mariadb) this.completedGtids = MariadbGtidPosition.parse(from.gtids);
+        else this.executedGtids = GtidSet.parse(from.gtids);
       } catch {
-        this.completedGtids = MariadbGtidPosition.parse('');
+        this.gtidsText = undefined;
       }
     }
-    if (from.event > 0 || from.row > 0) this.skip = { pos: from.pos, events: from.event, rows: from.row };
+    if (from.event > 0 || from.row > 0)
+      this.skip = { pos: deps.byGtid ? undefined : from.pos, events: from.event, rows: from.row };
   }
 
   /** Connects and starts reading; resolves once the server streams. */
   async start(): Promise<void> {
-    const { config, from, context } = this.deps;
+    const { config, from, context, byGtid } = this.deps;
+    const where = byGtid ? `GTID position ${from.gtids}` : `${from.file}:${from.pos}`;
     const zongji = new ZongJi(connectionSettings(config));
     this.zongji = zongji;
     zongji.on('binlog', (event: AnyBinlogEvent) => this.receive(event));
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => {
-        reject(databaseError(error, `starting to read the binlog at ${from.file}:${from.pos}`));
+        reject(databaseError(error, `starting to read the binlog at ${where}`));
       };
       zongji.once('ready', () => {
         zongji.removeListener('error', onError);
@@ -146,14 +167,13 @@ export class BinlogStream {
       zongji.once('error', onError);
       zongji.start({
         serverId: config['database.server.id'],
-        filename: from.file,
-        position: from.pos,
+        ...(byGtid ? { gtidSet: from.gtids ?? '' } : { filename: from.file, position: from.pos }),
         includeEvents: EVENTS,
         requestAnnotateRows: config['include.query'],
       });
     });
     context.log.info(
-      { file: from.file, pos: from.pos, event: from.event, row: from.row },
+      { file: from.file, pos: from.pos, gtids: from.gtids ?? null, byGtid, event: from.event, row: from.row },
       'binlog streaming started',
     );
     const interval = config['heartbeat.interval.ms'];
@@ -219,6 +239,7 @@ export class BinlogStream {
     if (is(event, 'rotate')) {
       this.file = event.binlogName;
       if (event.position > 0) this.lastEnd = event.position;
+      if (this.completedPos === 0) this.completedPos = event.position;
       // Only a real rotation (not the stream's opening one) moves the restart point to the new file.
       if (!this.inTransaction && event.position > 0 && event.nextPosition !== 0)
         this.completedPos = event.position;
@@ -226,6 +247,12 @@ export class BinlogStream {
     }
     const start = this.lastEnd;
     if (event.nextPosition > 0) this.lastEnd = event.nextPosition;
+    if (is(event, 'mariadbgtidlist') || is(event, 'previousgtids') || is(event, 'heartbeat')) {
+      // A GTID resume starts where the server says (its file was named by the opening rotate).
+      if (!this.inTransaction && event.nextPosition > this.completedPos)
+        this.completedPos = event.nextPosition;
+      return;
+    }
     if (is(event, 'mariadbgtid') || is(event, 'gtid') || is(event, 'anonymousgtid')) {
       this.beginTransaction(is(event, 'anonymousgtid') ? null : event.gtid);
       if (is(event, 'mariadbgtid') && event.threadId !== undefined) this.txThread = event.threadId;
@@ -254,6 +281,7 @@ export class BinlogStream {
     this.inTransaction = true;
     this.txFile = this.file;
     this.txStart = this.completedPos;
+    if (this.skip && this.skip.pos === undefined) this.skip.pos = this.txStart;
     this.txGtid = gtid ?? null;
     this.txThread = null;
     this.txEvents = 0;
@@ -261,17 +289,26 @@ export class BinlogStream {
   }
 
   private completeTransaction(end: number): void {
-    if (this.txGtid !== null && this.completedGtids) {
-      const [domain, server, seq] = this.txGtid.split('-');
-      this.completedGtids.add({ domainId: Number(domain), serverId: Number(server), seqNo: seq ?? '0' });
-      this.gtidsText = this.completedGtids.toString();
-    } else if (this.txGtid !== null && !this.deps.mariadb) {
-      this.gtidsText = this.zongji?.gtidSet ?? this.gtidsText;
-    }
+    this.gtidsText = this.gtidsThrough(this.txGtid);
     this.inTransaction = false;
     this.completedPos = end;
     this.skip = undefined;
     this.lastQuery = null;
+  }
+
+  /** The completed GTIDs once the current transaction (`gtid`) is complete too. */
+  private gtidsThrough(gtid: string | null): string | undefined {
+    if (gtid === null) return this.gtidsText;
+    if (this.completedGtids) {
+      const [domain, server, seq] = gtid.split('-');
+      this.completedGtids.add({ domainId: Number(domain), serverId: Number(server), seqNo: seq ?? '0' });
+      return this.completedGtids.toString();
+    }
+    if (this.executedGtids) {
+      this.executedGtids.add(gtid);
+      return this.executedGtids.toString();
+    }
+    return this.gtidsText;
   }
 
   private async query(event: BinlogEventByName<'query'>, start: number): Promise<void> {
@@ -294,28 +331,33 @@ export class BinlogStream {
     this.completeTransaction(event.nextPosition);
   }
 
-  /** The position of this group's end, for records of a standalone statement (DDL). */
+  /**
+   * The position after a standalone statement (DDL), for its records: the statement is complete
+   * there, so its GTID counts as completed and the history is the one after it.
+   */
   private afterStatement(event: BinlogEventByName<'query'>): BinlogOffset {
+    const gtids = this.gtidsThrough(this.txGtid);
     return {
       file: this.file,
       pos: event.nextPosition,
-      ...(this.gtidsText !== undefined && { gtids: this.gtidsText }),
+      ...(gtids !== undefined && { gtids }),
       event: 0,
       row: 0,
       ts_sec: Math.floor(event.timestamp / 1000),
       server_id: this.deps.server.serverId,
+      history: this.deps.history.toJson(),
     };
   }
 
   private async ddl(event: BinlogEventByName<'query'>, sql: string, start: number): Promise<void> {
-    const { filters, config, queue, schemas, server, context } = this.deps;
+    const { filters, config, queue, history, server, context } = this.deps;
     const statement = parseDdl(sql, event.schema);
     const position = this.position(event.timestamp, start, 0, sql);
-    const offset = toSourceOffset(this.afterStatement(event));
     const captured = statement.tables.filter((name) => filters.includesTable(name.database, name.table));
     if (statement.kind === 'truncate') {
+      const offset = toSourceOffset(this.afterStatement(event));
       for (const name of captured) {
-        const schema = schemas.get(tableKey(name.database, name.table));
+        const schema = history.get(name.database, name.table);
         if (!schema || filters.skips('t')) continue;
         await this.put(
           changeRecord(
@@ -332,8 +374,9 @@ export class BinlogStream {
       }
       return;
     }
-    const changes = await this.refreshSchemas(statement.kind, captured);
+    const changes = await this.refreshSchemas(statement.kind, captured, event.nextPosition);
     if (statement.tables.length > 0 && captured.length === 0) return;
+    const offset = toSourceOffset(this.afterStatement(event));
     const database = statement.tables[0]?.database ?? event.schema;
     if (!config['include.schema.changes'] || (database !== '' && !filters.includesNamespace(database)))
       return;
@@ -342,19 +385,23 @@ export class BinlogStream {
     this.emittedSinceHeartbeat = true;
   }
 
-  /** Re-reads the schemas of the tables a DDL touched; a table that no longer exists is dropped. */
-  private async refreshSchemas(kind: string, tables: TableName[]): Promise<TableChange[]> {
+  /**
+   * Re-reads the tables a DDL touched and records them in the history from the DDL's end on; a
+   * table that no longer exists is dropped. (The server answers with the table as it is now: when
+   * several DDLs on one table are replayed, the rows between them get the latest structure.)
+   */
+  private async refreshSchemas(kind: string, tables: TableName[], end: number): Promise<TableChange[]> {
     if (tables.length === 0) return [];
-    const { metadata, schemas, filters, settings } = this.deps;
+    const { metadata, history } = this.deps;
     const definitions = await loadTableDefinitions(
       metadata,
       tables.map((table) => ({ database: table.database, name: table.table })),
     );
+    const at = historyPosition(this.file, end);
     return tables.map((name) => {
-      const id = tableKey(name.database, name.table);
-      const definition = definitions.get(id);
-      if (definition) schemas.set(id, new TableSchema(definition, filters, settings));
-      else schemas.delete(id);
+      const definition = definitions.get(tableKey(name.database, name.table));
+      if (definition) history.apply(definition, at);
+      else history.drop(name.database, name.table);
       const type = kind === 'create' ? 'CREATE' : definition === undefined ? 'DROP' : 'ALTER';
       return { type, database: name.database, table: name.table, definition };
     });
@@ -384,7 +431,7 @@ export class BinlogStream {
     const skipRows = skip && index === skip.events ? skip.rows : 0;
     const entry = event.tableMap[event.tableId];
     if (!entry) return;
-    const schema = this.deps.schemas.get(tableKey(entry.parentSchema, entry.tableName));
+    const schema = this.deps.history.get(entry.parentSchema, entry.tableName);
     if (!schema) return;
     this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - event.timestamp));
     for (let row = skipRows; row < event.rows.length; row += 1) {
@@ -397,6 +444,7 @@ export class BinlogStream {
         row: row + 1,
         ts_sec: Math.floor(event.timestamp / 1000),
         server_id: this.deps.server.serverId,
+        history: this.deps.history.toJson(),
       });
       if (is(event, 'writerows')) {
         const after = event.rows[row] as Row;
@@ -498,6 +546,7 @@ export class BinlogStream {
       row: 0,
       ts_sec: Math.floor(Date.now() / 1000),
       server_id: server.serverId,
+      history: this.deps.history.toJson(),
     };
     if (this.inTransaction) return;
     queue.tryPut({

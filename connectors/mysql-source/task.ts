@@ -9,30 +9,37 @@ import {
 } from '../../src/plugin/index.ts';
 import { RecordQueue } from '../shared/record-queue.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
-import { type CatalogTable, listCapturedTables, loadTableDefinitions, tableKey } from './catalog.ts';
+import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
 import { databaseError } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
+import { checkStoredGtids, mariadbGtidsAt } from './gtid.ts';
 import { type BinlogOffset, partitionOf, readStoredOffset, snapshotCompleted } from './offset.ts';
+import { decodeHistory, historyPosition, SchemaHistory } from './schema-history.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
-import {
-  type BinlogPosition,
-  currentBinlogPosition,
-  SnapshotReader,
-  type SnapshotTable,
-} from './snapshot.ts';
+import { type BinlogPosition, currentBinlogPosition, SnapshotReader } from './snapshot.ts';
 import { BinlogStream } from './stream.ts';
-import { type SchemaSettings, TableSchema } from './table-schema.ts';
+import type { SchemaSettings } from './table-schema.ts';
 import { CONNECTOR_VERSION } from './version.ts';
 
 // The MySQL/MariaDB source task: decides from snapshot.mode, the stored offset and the binlogs on
 // the server whether to snapshot, then snapshots and/or streams the binlog from the position the
 // snapshot (or the stored offset) names. Records flow through one bounded queue to poll(). The
-// binlog needs no acknowledgement, so commit() has nothing to release.
+// binlog needs no acknowledgement, so commit() has nothing to release. Resuming, the tables'
+// structures come from the stored offset's schema history, and the stream starts by GTID where the
+// offset has GTIDs and the server allows it (file/position otherwise).
 
 type Mode = ReturnType<typeof effectiveSnapshotMode>;
+
+/** How a stored offset is resumed, once checked against the server. */
+export interface ResumePlan {
+  byGtid: boolean;
+  purged: boolean;
+  /** GTID resume: the server's purged GTIDs, for the message. */
+  serverPurged?: string;
+}
 
 /** Whether this start needs a snapshot, by Debezium's snapshot.mode rules. */
 export function needsSnapshot(mode: Mode, stored: BinlogOffset | undefined, purged: boolean): boolean {
@@ -49,8 +56,17 @@ export function needsSnapshot(mode: Mode, stored: BinlogOffset | undefined, purg
   }
 }
 
-export function purgedMessage(stored: BinlogOffset, available: readonly string[]): string {
-  return `The binlog to resume from (${stored.file} at ${stored.pos}) is no longer on the server (its oldest binlog is ${available[0] ?? 'none'}): changes made since the offset was stored are lost to this connector. Set snapshot.mode=when_needed to take a new snapshot automatically, or delete the stored offsets (PATCH/DELETE /connectors/{name}/offsets) to start over.`;
+const PURGED_ADVICE =
+  'changes made since the offset was stored are lost to this connector. Set snapshot.mode=when_needed to take a new snapshot automatically, or delete the stored offsets (PATCH/DELETE /connectors/{name}/offsets) to start over.';
+
+export function purgedMessage(stored: BinlogOffset, available: readonly string[], plan?: ResumePlan): string {
+  if (plan?.byGtid)
+    return `The binlog to resume from (after GTIDs ${stored.gtids}) is no longer on the server (it has purged everything up to ${plan.serverPurged || 'an unknown position'}, its oldest binlog is ${available[0] ?? 'none'}): ${PURGED_ADVICE}`;
+  return `The binlog to resume from (${stored.file} at ${stored.pos}) is no longer on the server (its oldest binlog is ${available[0] ?? 'none'}): ${PURGED_ADVICE}`;
+}
+
+export function gtidMismatchMessage(stored: BinlogOffset, serverGtids: string): string {
+  return `The stored offset's GTID position (${stored.gtids}) is not in this server's binlog (gtid_binlog_pos / gtid_executed is ${serverGtids || 'empty'}): the server is not the one the offset came from, or it lost transactions in a failover. Point the connector at a server of the original replication topology, or delete the stored offsets (DELETE /connectors/{name}/offsets) to start over with a new snapshot.`;
 }
 
 export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
@@ -65,7 +81,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   private snapshot: SnapshotReader | undefined;
   private stream: BinlogStream | undefined;
   private background: Promise<void> | undefined;
-  private readonly schemas = new Map<string, TableSchema>();
+  private history!: SchemaHistory;
   private stopping = false;
 
   async start(
@@ -78,6 +94,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     this.queue = new RecordQueue(config['max.queue.size']);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
+    this.history = new SchemaHistory(this.filters, this.schemaSettings());
     try {
       await this.setUp(readStoredOffset(from, config['topic.prefix']));
     } catch (error) {
@@ -127,18 +144,29 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       }
     }
     const tables = await listCapturedTables(metadata, this.filters);
-    await this.buildSchemas(metadata, tables);
     const binlogs = await listBinlogs(metadata);
-    const purged = stored !== undefined && snapshotCompleted(stored) && !binlogs.includes(stored.file);
+    const plan =
+      stored !== undefined && snapshotCompleted(stored) && streaming && mode !== 'always'
+        ? await this.resumePlan(stored, binlogs)
+        : undefined;
+    const purged = plan?.purged ?? false;
     const snapshot = needsSnapshot(mode, stored, purged);
+    const { history: _history, ...shown } = stored ?? {};
     context.log.info(
-      { snapshotMode: mode, snapshot, storedOffset: stored ?? null, server: this.settings.version },
+      {
+        snapshotMode: mode,
+        snapshot,
+        storedOffset: stored ? shown : null,
+        byGtid: plan?.byGtid ?? false,
+        server: this.settings.version,
+      },
       'MySQL source starting',
     );
-    if (purged && !snapshot) throw new OnrampError('MYSQL_BINLOG_PURGED', purgedMessage(stored, binlogs));
+    if (purged && !snapshot && stored)
+      throw new OnrampError('MYSQL_BINLOG_PURGED', purgedMessage(stored, binlogs, plan));
     if (purged)
       context.log.warn(
-        { storedOffset: stored },
+        { storedOffset: shown },
         'the stored binlog position was purged: taking a new snapshot (snapshot.mode=when_needed)',
       );
 
@@ -152,7 +180,35 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       context.log.info({}, 'snapshot.mode=initial_only and the snapshot is complete: nothing more to do');
       return;
     }
-    await this.startStream(await this.streamStart(mode, stored, binlogs));
+    const from = await this.streamStart(mode, stored, binlogs);
+    await this.restoreHistory(tables, stored, from);
+    await this.startStream(from, plan?.byGtid ?? false);
+  }
+
+  /**
+   * Checks a stored offset against the server: by GTID where the offset has GTIDs and the server
+   * resumes by them (then the stored file may be another server's), by file and position otherwise.
+   */
+  private async resumePlan(stored: BinlogOffset, binlogs: string[]): Promise<ResumePlan> {
+    const metadata = this.metadata as mysql.Connection;
+    if (stored.gtids !== undefined) {
+      const check = await checkStoredGtids(metadata, this.settings.mariadb, stored.gtids, binlogs[0]);
+      if (check.resumable) {
+        const { verdict } = check;
+        if (verdict.status === 'mismatch')
+          throw new OnrampError('MYSQL_GTID_MISMATCH', gtidMismatchMessage(stored, verdict.serverGtids));
+        return verdict.status === 'purged'
+          ? { byGtid: true, purged: true, serverPurged: verdict.serverPurged }
+          : { byGtid: true, purged: false };
+      }
+    }
+    if (stored.server_id !== undefined && stored.server_id !== this.settings.serverId) {
+      this.context.log.warn(
+        { storedServerId: stored.server_id, serverId: this.settings.serverId },
+        'the stored offset was written reading a server with another server_id and has no GTIDs to resume by: its binlog file and position are used as they are',
+      );
+    }
+    return { byGtid: false, purged: !binlogs.includes(stored.file) };
   }
 
   /** Where to stream from without a snapshot. */
@@ -161,24 +217,54 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     stored: BinlogOffset | undefined,
     binlogs: string[],
   ): Promise<BinlogOffset> {
-    if (stored) return stored.snapshot ? { ...stored, event: 0, row: 0 } : stored;
-    if (mode === 'never' && binlogs[0]) return { file: binlogs[0], pos: 4, event: 0, row: 0 };
-    const current = await currentBinlogPosition(this.metadata as mysql.Connection);
-    return { file: current.file, pos: current.pos, event: 0, row: 0 };
+    let from: BinlogOffset;
+    if (stored) from = stored.snapshot ? { ...stored, event: 0, row: 0 } : stored;
+    else if (mode === 'never' && binlogs[0]) from = { file: binlogs[0], pos: 4, event: 0, row: 0 };
+    else {
+      const current = await currentBinlogPosition(this.metadata as mysql.Connection);
+      from = { file: current.file, pos: current.pos, event: 0, row: 0 };
+      if (current.gtids !== undefined) from.gtids = current.gtids;
+    }
+    if (from.gtids === undefined && this.settings.mariadb) {
+      // Offsets written before GTIDs were tracked (or edited by hand): the server knows them.
+      const gtids = await mariadbGtidsAt(this.metadata as mysql.Connection, from.file, from.pos);
+      if (gtids !== undefined) from = { ...from, gtids };
+    }
+    return from;
   }
 
-  private async buildSchemas(connection: mysql.Connection, tables: readonly CatalogTable[]): Promise<void> {
-    const definitions = await loadTableDefinitions(connection, tables);
-    for (const definition of definitions.values()) {
-      const schema = new TableSchema(definition, this.filters, this.schemaSettings());
+  /**
+   * The captured tables' structures as of `from`: from the stored offset's schema history, and
+   * from the server for tables it does not name (no history stored, or newly captured tables).
+   */
+  private async restoreHistory(
+    tables: readonly CatalogTable[],
+    stored: BinlogOffset | undefined,
+    from: BinlogOffset,
+  ): Promise<void> {
+    const recorded = stored?.history === undefined ? [] : decodeHistory(stored.history);
+    for (const entry of recorded) {
+      const { database, name } = entry.definition;
+      if (this.filters.includesTable(database, name)) this.history.apply(entry.definition, entry.at);
+    }
+    const missing = tables.filter((table) => !this.history.has(table.database, table.name));
+    const definitions = await loadTableDefinitions(this.metadata as mysql.Connection, missing);
+    const at = historyPosition(from.file, from.pos);
+    for (const definition of definitions.values()) this.history.apply(definition, at);
+    for (const schema of this.history.schemas()) {
       if (schema.skippedColumns.length > 0) {
         this.context.log.warn(
-          { table: `${definition.database}.${definition.name}`, columns: schema.skippedColumns },
+          { table: `${schema.database}.${schema.table}`, columns: schema.skippedColumns },
           'columns of unsupported types are left out',
         );
       }
-      this.schemas.set(tableKey(definition.database, definition.name), schema);
     }
+    this.context.log.info(
+      { fromHistory: this.history.size - definitions.size, fromServer: definitions.size },
+      stored?.history === undefined
+        ? 'table structures read from the server (the stored offset has no schema history)'
+        : 'table structures restored from the schema history',
+    );
   }
 
   private schemaSettings(): SchemaSettings {
@@ -195,10 +281,6 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   }
 
   private async snapshotThenStream(tables: readonly CatalogTable[], streaming: boolean): Promise<void> {
-    const snapshotTables: SnapshotTable[] = tables.flatMap((table) => {
-      const schema = this.schemas.get(tableKey(table.database, table.name));
-      return schema ? [{ schema, estimatedRows: table.estimatedRows }] : [];
-    });
     this.snapshot = new SnapshotReader({
       config: this.config,
       context: this.context,
@@ -206,21 +288,25 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       server: this.server,
       metrics: this.metrics,
       mariadb: this.settings.mariadb,
-      tables: snapshotTables,
+      tables: [...tables],
+      history: this.history,
     });
     const position: BinlogPosition | undefined = await this.snapshot.run();
     this.snapshot = undefined;
     if (this.stopping || !streaming || !position) return;
-    await this.startStream({
-      file: position.file,
-      pos: position.pos,
-      ...(position.gtids !== undefined && { gtids: position.gtids }),
-      event: 0,
-      row: 0,
-    });
+    await this.startStream(
+      {
+        file: position.file,
+        pos: position.pos,
+        ...(position.gtids !== undefined && { gtids: position.gtids }),
+        event: 0,
+        row: 0,
+      },
+      false,
+    );
   }
 
-  private async startStream(from: BinlogOffset): Promise<void> {
+  private async startStream(from: BinlogOffset, byGtid: boolean): Promise<void> {
     if (this.stopping) return;
     this.stream = new BinlogStream({
       config: this.config,
@@ -229,11 +315,11 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       server: this.server,
       metrics: this.metrics,
       filters: this.filters,
-      settings: this.schemaSettings(),
       metadata: this.metadata as mysql.Connection,
-      schemas: this.schemas,
+      history: this.history,
       mariadb: this.settings.mariadb,
       from,
+      byGtid,
       onFailure: (error) => this.fail(error),
     });
     await this.stream.start();

@@ -59,6 +59,11 @@ export const ERRORS = {
   MYSQL_BINLOG_PURGED: { status: 400, retriable: false, title: 'Binlog position to resume from was purged' },
   MYSQL_STREAM_FAILED: { status: 503, retriable: true, title: 'Binlog stream failed' },
   MYSQL_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a binlog position' },
+  MYSQL_GTID_MISMATCH: {
+    status: 400,
+    retriable: false,
+    title: 'Stored GTID position is not in the server binlog (another server?)',
+  },
 } as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
