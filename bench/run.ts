@@ -1,7 +1,10 @@
+import { BenchArgs } from './lib/args.ts';
+import { scenarios } from './scenarios/index.ts';
 import { measureStartup } from './startup.ts';
 
-// `npm run bench -- <scenario>`: benchmarks print figures, they never pass or fail. Scenarios that
-// compare with Debezium (pg-stream, pg-snapshot, mysql-*, sinks) arrive with the benchmark issue.
+// `npm run bench -- <scenario> [--options]` (or `compare <scenario>`): benchmarks print figures and
+// write bench/results/; they never pass or fail. `startup` measures Onramp alone; the others
+// compare Onramp with Debezium side by side (bench/scenarios/).
 
 const RUNS = 5;
 
@@ -20,14 +23,26 @@ async function startup(): Promise<void> {
   console.log(`startup: idle RSS ${rss.toFixed(1)} MB (median of ${RUNS}; target < 100 MB)`);
 }
 
-const scenarios: Record<string, () => Promise<void>> = { startup };
-const wanted = process.argv.slice(2).filter((arg) => arg !== 'compare');
-const names = wanted.length > 0 ? wanted : Object.keys(scenarios);
-for (const name of names) {
-  const scenario = scenarios[name];
+const args = new BenchArgs(process.argv.slice(2));
+const known = new Map<string, (args: BenchArgs) => Promise<void>>([
+  ['startup', startup],
+  ...scenarios.map((scenario) => [scenario.name, scenario.run] as const),
+]);
+const wanted = args.names.filter((name) => name !== 'compare');
+if (wanted.length === 0 || args.flag('help')) {
+  console.log(
+    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time and idle RSS',
+  );
+  for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.describe}`);
+  process.exit(wanted.length === 0 && !args.flag('help') ? 2 : 0);
+}
+for (const name of wanted) {
+  const scenario = known.get(name);
   if (!scenario) {
-    console.error(`unknown scenario '${name}'; known: ${Object.keys(scenarios).join(', ')}`);
+    console.error(`unknown scenario '${name}'; known: ${[...known.keys()].join(', ')}`);
     process.exit(2);
   }
-  await scenario();
+  await scenario(args);
 }
+// kafkajs and pg may leave sockets half-closed; the results are written, so leave.
+process.exit(0);
