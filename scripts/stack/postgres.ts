@@ -1,7 +1,17 @@
 // PostgreSQL 15 from Debian, as a private cluster in <stack>/postgres (never Debian's own 15/main):
 // logical decoding on, TCP on 127.0.0.1 only, and a unix socket in a folder only the cluster's owner
 // (and root) can enter, so `trust` on that socket is the bootstrap path and nothing else is trusted.
-import { chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { aptInstall } from './apt.ts';
@@ -164,3 +174,91 @@ export const postgres: StackService = {
   // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client (replication too) to leave.
   stop: () => stopDaemon(NAME, dataDir(), { signal: 'SIGINT' }),
 };
+
+/** A throwaway PostgreSQL cluster for tests that need settings the shared one must keep (wal_level). */
+export interface ScratchPostgres {
+  readonly port: number;
+  /** Superuser onramp/onramp over TCP, database postgres. */
+  readonly url: string;
+  /** (Re)starts the server with these settings (each passed as -c name=value). */
+  start(settings?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server and removes its folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * initdb into a temp folder with the stack's binaries, run as the postgres user when we are root;
+ * nothing is started yet. fsync is off: the cluster lives for one test file.
+ */
+export async function createScratchPostgres(port: number): Promise<ScratchPostgres> {
+  const home = mkdtempSync(join(tmpdir(), 'onramp-pg-scratch-'));
+  const data = join(home, 'data');
+  const log = join(home, 'postgres.log');
+  const owner = osUser() ? userIds('postgres') : undefined;
+  ensureDir(home, { mode: 0o700, owner });
+  const passwordFile = join(home, 'password');
+  writeFileSync(passwordFile, 'onramp\n');
+  closeSync(openSync(log, 'a'));
+  if (owner) {
+    for (const file of [passwordFile, log]) chownSync(file, owner.uid, owner.gid);
+  }
+  let running = false;
+  const pgCtl = async (args: string[]) => {
+    const [command, commandArgs] = asUser(osUser(), join(BIN, 'pg_ctl'), ['-D', data, ...args]);
+    await runCommand(command, commandArgs, { cwd: home });
+  };
+  const stop = async () => {
+    if (!running) return;
+    await pgCtl(['stop', '-m', 'fast', '-w', '-s']);
+    running = false;
+  };
+  const remove = async () => {
+    await stop().catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    const [command, args] = asUser(osUser(), join(BIN, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'onramp',
+      `--pwfile=${passwordFile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--no-locale',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
+    await runCommand(command, args, { cwd: home });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return {
+    port,
+    url: `postgres://onramp:onramp@127.0.0.1:${port}/postgres`,
+    async start(settings = {}) {
+      await stop();
+      const options = [
+        `-p ${port}`,
+        `-k ${home}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c fsync=off',
+        ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+      ];
+      try {
+        await pgCtl(['start', '-l', log, '-w', '-t', '30', '-s', '-o', options.join(' ')]);
+      } catch (error) {
+        const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+        throw new StackError(
+          `scratch PostgreSQL on port ${port} did not start: ${(error as Error).message}\n${tail}`,
+        );
+      }
+      running = true;
+    },
+    stop,
+    remove,
+  };
+}
