@@ -172,6 +172,128 @@ export function orderViolations(
   return violations;
 }
 
+/** One row change of the load: a new row, or a new version of a hot row (`seq` rises with commit order). */
+export interface Change {
+  id: number;
+  seq: number;
+  insert: boolean;
+}
+
+export interface Committed<Mark> {
+  txn: number;
+  changes: Change[];
+  /** What the database said right after COMMIT returned (e.g. a WAL position). */
+  mark: Mark;
+}
+
+/**
+ * Small transactions back to back on one connection until stopped: each inserts 1-3 new rows (ids
+ * from `firstId` on) and updates one of `hotKeys` rows (ids 1..hotKeys). A transaction is recorded
+ * only once `commit` (which must run it and COMMIT) resolved.
+ */
+export class ChangeLoad<Mark> {
+  readonly committed: Committed<Mark>[] = [];
+  private readonly random: ReturnType<typeof seededRandom>;
+  private readonly hotKeys: number;
+  private readonly commit: (txn: number, inserts: Change[], hot: Change) => Promise<Mark>;
+  private stopping = false;
+  private running: Promise<void> = Promise.resolve();
+  private seq = 0;
+  private nextId: number;
+
+  constructor(options: {
+    seed: number;
+    firstId: number;
+    hotKeys: number;
+    commit: (txn: number, inserts: Change[], hot: Change) => Promise<Mark>;
+  }) {
+    this.random = seededRandom(options.seed ^ 0x5bd1e995);
+    this.nextId = options.firstId;
+    this.hotKeys = options.hotKeys;
+    this.commit = options.commit;
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  changes(): Change[] {
+    return this.committed.flatMap((tx) => tx.changes);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const txn = this.committed.length + 1;
+      const inserts: Change[] = [];
+      for (let i = this.random.int(1, 3); i > 0; i--) {
+        inserts.push({ id: this.nextId++, seq: ++this.seq, insert: true });
+      }
+      const hot = { id: this.random.int(1, this.hotKeys), seq: ++this.seq, insert: false };
+      const mark = await this.commit(txn, inserts, hot);
+      this.committed.push({ txn, changes: [...inserts, hot], mark });
+    }
+  }
+}
+
+/**
+ * Which row versions the events hold: `id:seq` of every c/r/u event. A hot row's update may be
+ * folded into a later snapshot read (a snapshot interrupted by a kill is taken again and reads rows
+ * as they are then): that read stands for it.
+ */
+export function holdings(events: readonly ChangeEvent[]): (change: Change) => boolean {
+  const versions = new Set<string>();
+  const snapshotSeq = new Map<number, number>();
+  for (const event of events) {
+    const row = afterImage(event);
+    if (!row) continue;
+    const id = row.id as number;
+    const seq = row.seq as number;
+    versions.add(`${id}:${seq}`);
+    if (op(event) === 'r') snapshotSeq.set(id, Math.max(seq, snapshotSeq.get(id) ?? -1));
+  }
+  return (change) =>
+    versions.has(`${change.id}:${change.seq}`) ||
+    (!change.insert && (snapshotSeq.get(change.id) ?? -1) >= change.seq);
+}
+
+/** Events of `topic` against the committed load: what is missing, out of order, or not the end state. */
+export function loadViolations(
+  events: readonly ChangeEvent[],
+  changes: readonly Change[],
+  tableNow: ReadonlyArray<{ id: number; seq: number }>,
+) {
+  const held = holdings(events);
+  const last = new Map<number, number>();
+  for (const event of events) {
+    const row = afterImage(event);
+    if (row) last.set(row.id as number, row.seq as number);
+  }
+  return {
+    missing: changes.filter((change) => !held(change)).slice(0, 10),
+    outOfOrder: orderViolations(
+      events,
+      (event) => String(event.key.id),
+      (event) => afterImage(event)?.seq as number | undefined,
+    ).slice(0, 10),
+    // A consumer replaying the topic ends where the table is: the last event per key is the row now.
+    notFinal: tableNow.filter((row) => last.get(row.id) !== row.seq).slice(0, 10),
+  };
+}
+
+/** How many events repeat an earlier one (the at-least-once duplicates a restart causes). */
+export function repeats(events: readonly ChangeEvent[]): number {
+  const rows = events.flatMap((event) => {
+    const row = afterImage(event);
+    return row ? [`${row.id}:${row.seq}`] : [];
+  });
+  return rows.length - new Set(rows).size;
+}
+
 /** SIGKILL the host, then start a new one on the same data directory. */
 export async function killAndRestart(
   host: HostProcess,
