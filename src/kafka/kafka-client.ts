@@ -1,5 +1,6 @@
-import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import type { LogEntry } from 'kafkajs';
 import type { RootLogger } from '../host/logger.ts';
+import { Kafka, logLevel } from './kafkajs.ts';
 
 // The kafkajs client, its logs routed to pino. kafkajs logs every connection retry at ERROR; the
 // runners report the failures that matter (in task status and logs), so its records are demoted

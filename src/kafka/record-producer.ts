@@ -1,6 +1,7 @@
-import { CompressionTypes, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { RecordHeader } from '../plugin/record.ts';
 import { kafkaError } from './kafka-errors.ts';
+import { CompressionTypes } from './kafkajs.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import type { OutgoingMessage, ProducerOptions, RecordProducer, TopicSettings } from './types.ts';
