@@ -3,6 +3,7 @@ import { columnKind } from './column-type.ts';
 import { type SqlValue, sqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, preservesCase } from './config.ts';
 import type { Dialect, TableName } from './dialect.ts';
+import { type TimeZone, timeZone } from './time-zone.ts';
 
 // One sink record -> the change it asks of the target table. Debezium envelopes are read natively
 // (c/r/u upsert `after`, d deletes by key, t truncates); flat records (after "unwrap") upsert the
@@ -78,6 +79,7 @@ export class ChangeReader {
   private readonly config: JdbcSinkConfig;
   private readonly fold: (name: string) => string;
   private readonly zonedTimestamp: (iso: string) => string;
+  private readonly zone: TimeZone;
   private readonly include: readonly string[];
   private readonly exclude: readonly string[];
   /** collection.name.format reads ${source.*}, which tombstones do not carry. */
@@ -87,7 +89,9 @@ export class ChangeReader {
   constructor(config: JdbcSinkConfig, dialect: Dialect) {
     this.config = config;
     this.fold = preservesCase(config) ? (name) => name : (name) => dialect.fold(name);
-    this.zonedTimestamp = (iso) => dialect.zonedTimestamp(iso);
+    const zone = timeZone(config['database.time_zone']);
+    this.zone = zone;
+    this.zonedTimestamp = (iso) => dialect.zonedTimestamp(iso, zone);
     this.include = config['field.include.list'];
     this.namedBySource = config['collection.name.format'].includes('${source.');
     this.exclude = config['field.exclude.list'];
@@ -174,7 +178,7 @@ export class ChangeReader {
       return {
         name,
         schema: field.schema,
-        value: sqlValue(columnKind(field.schema), field.value, this.zonedTimestamp),
+        value: sqlValue(columnKind(field.schema), field.value, this.zonedTimestamp, this.zone),
       };
     } catch (error) {
       throw new Error(`Field "${field.name}": ${error instanceof Error ? error.message : String(error)}`);
@@ -208,6 +212,11 @@ export class ChangeReader {
           ...field,
           schema: field.schema && { ...field.schema, optional: false },
         }));
+      }
+      case 'record_header': {
+        const fields = headerFields(record);
+        if (fields.length === 0) throw new Error('primary.key.mode record_header: the record has no headers');
+        return names.length === 0 ? fields : names.map((name) => pick(fields, name, 'headers'));
       }
       default: {
         const key = record.key;
@@ -250,6 +259,21 @@ export class ChangeReader {
     if (table.name === '' || table.schema === '') throw new Error(`Invalid table name "${resolved}"`);
     return table;
   }
+}
+
+/**
+ * Headers as key fields (Debezium's record_header mode): header values are text (UTF-8 when bytes),
+ * so the columns are strings; a repeated header name keeps its last value.
+ */
+function headerFields(record: SinkRecord): RawField[] {
+  const byName = new Map<string, RawField>();
+  for (const header of record.headers) {
+    if (header.value === null) continue;
+    const value =
+      typeof header.value === 'string' ? header.value : Buffer.from(header.value).toString('utf8');
+    byName.set(header.key, { name: header.key, schema: { type: 'string' }, value });
+  }
+  return [...byName.values()];
 }
 
 function pick(fields: readonly RawField[], name: string, where: string): RawField {

@@ -1,8 +1,10 @@
 import type { ConnectSchema, ConnectValue } from '../../src/plugin/index.ts';
 import type { ColumnKind } from './column-type.ts';
+import { type TimeZone, UTC } from './time-zone.ts';
 
 // Connect values -> the parameters the drivers bind. Temporal values become the ISO-like text both
-// databases parse ('YYYY-MM-DD HH:MM:SS.ffffff', UTC), so no driver time zone logic is involved;
+// databases parse ('YYYY-MM-DD HH:MM:SS.ffffff', wall-clock time in database.time_zone, UTC by
+// default), so no driver time zone logic is involved;
 // int64 beyond 2^53 and decimals travel as strings, JSON as text, bytes as Buffer.
 
 export type SqlValue = null | string | number | boolean | Buffer;
@@ -91,11 +93,15 @@ function jsonText(value: ConnectValue): string {
   );
 }
 
-/** The driver parameter for `value` of a column of kind `kind` (`zonedTimestamp` is the dialect's). */
+/**
+ * The driver parameter for `value` of a column of kind `kind` (`zonedTimestamp` is the dialect's).
+ * Timestamps (instants) are written as wall-clock time in `zone`; dates and times of day as they are.
+ */
 export function sqlValue(
   kind: ColumnKind,
   value: ConnectValue,
   zonedTimestamp: (iso: string) => string,
+  zone: TimeZone = UTC,
 ): SqlValue {
   if (value === null) return null;
   switch (kind.kind) {
@@ -106,7 +112,7 @@ export function sqlValue(
     case 'time':
       return formatTime(value, kind.unit);
     case 'timestamp':
-      return formatTimestamp(timestampMicros(value, kind.unit), kind.unit === 'ms' ? 3 : 6);
+      return formatTimestamp(zone.localMicros(timestampMicros(value, kind.unit)), kind.unit === 'ms' ? 3 : 6);
     case 'zoned-timestamp':
       if (typeof value !== 'string') throw new Error('expected an ISO-8601 timestamp string');
       return zonedTimestamp(value);

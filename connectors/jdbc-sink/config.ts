@@ -1,6 +1,7 @@
 import { type ConfigOf, defineConfig, type FieldError, field } from '../../src/plugin/index.ts';
 import { parseJdbcUrl } from './jdbc-url.ts';
 import { probeDatabase } from './probe.ts';
+import { timeZone } from './time-zone.ts';
 
 // Both JDBC sink config dialects, accepted unchanged: Debezium's key names are the fields, Confluent's
 // names for the same setting are aliases (connection.user, pk.mode, pk.fields, table.name.format,
@@ -88,7 +89,7 @@ export const jdbcSinkFields = {
     importance: 'LOW',
   }),
   'primary.key.mode': field.enum(['none', 'kafka', 'record_key', 'record_value', 'record_header'] as const)({
-    doc: 'Where the primary key comes from. none: no key (insert only). kafka: columns __connect_topic, __connect_partition, __connect_offset. record_key: the record key (all its fields, or primary.key.fields). record_value: primary.key.fields of the value (all fields when empty).',
+    doc: 'Where the primary key comes from. none: no key (insert only). kafka: columns __connect_topic, __connect_partition, __connect_offset. record_key: the record key (all its fields, or primary.key.fields). record_value: primary.key.fields of the value (all fields when empty). record_header: the record headers (all, or primary.key.fields), as text columns.',
     default: 'none',
     aliases: ['pk.mode'],
     group: KEYS,
@@ -126,10 +127,16 @@ export const jdbcSinkFields = {
     importance: 'LOW',
   }),
   'database.time_zone': field.string({
-    doc: 'Time zone for temporal values written to columns without one. Only UTC in this version.',
+    doc: 'Time zone of the target’s zone-less timestamp columns (DATETIME, TIMESTAMP WITHOUT TIME ZONE): timestamps are written as wall-clock time in it, and it is the session time zone. An IANA name (Europe/Berlin), UTC or ±HH:MM. Dates and times of day are written as they are.',
     default: 'UTC',
     aliases: ['db.timezone'],
     group: SCHEMA,
+    importance: 'LOW',
+  }),
+  'exactly.once.offsets.table': field.string({
+    doc: 'Onramp extension. When set, the consumed Kafka offsets are stored in this table of the target database (created if missing), in the same transaction as the rows, per connector, topic, partition and target table; a task starts each partition from there (over the consumer group’s offsets) and skips records a table already holds, so a replay never applies a record twice, even with insert.mode=insert. Empty: off (at-least-once).',
+    default: '',
+    group: WRITES,
     importance: 'LOW',
   }),
   'flush.max.retries': field.int({
@@ -179,12 +186,6 @@ function check(config: JdbcSinkConfig): FieldError[] {
       message: `insert.mode ${config['insert.mode']} needs a primary key: set primary.key.mode to record_key, record_value or kafka`,
     });
   }
-  if (mode === 'record_header') {
-    errors.push({
-      field: 'primary.key.mode',
-      message: 'primary.key.mode record_header is not supported yet',
-    });
-  }
   if (
     mode === 'kafka' &&
     config['primary.key.fields'].length > 0 &&
@@ -196,8 +197,13 @@ function check(config: JdbcSinkConfig): FieldError[] {
         'With primary.key.mode kafka, give either no names or three (topic, partition, offset columns)',
     });
   }
-  if (!/^(utc|z|gmt|\+00:00|etc\/utc)$/i.test(config['database.time_zone'].trim())) {
-    errors.push({ field: 'database.time_zone', message: 'Only UTC is supported in this version' });
+  try {
+    timeZone(config['database.time_zone']);
+  } catch (error) {
+    errors.push({
+      field: 'database.time_zone',
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
   return errors;
 }

@@ -1,6 +1,7 @@
 import type { ColumnKind } from './column-type.ts';
 import type { SqlValue } from './column-value.ts';
 import type { DialectName, JdbcUrl } from './jdbc-url.ts';
+import type { TimeZone } from './time-zone.ts';
 
 // What the engine needs of a target database: SQL spelling (quoting, parameters, upsert, types) and
 // a pool that runs statements and transactions. One engine, one small file per dialect.
@@ -26,6 +27,8 @@ export interface SqlSession {
 export interface SqlPool extends SqlSession {
   /** BEGIN, work, COMMIT (ROLLBACK when work rejects). */
   transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs a query; resolves with its rows (bigints as strings). */
+  select(sql: string, params: readonly SqlValue[]): Promise<Array<Record<string, unknown>>>;
   /** The table's column names, or undefined when it does not exist. */
   columns(table: TableName): Promise<string[] | undefined>;
   close(): Promise<void>;
@@ -36,6 +39,8 @@ export interface ConnectOptions {
   user: string | undefined;
   password: string | undefined;
   poolSize: number;
+  /** database.time_zone: the session time zone, so the server reads zone-less literals in it. */
+  timeZone: TimeZone;
 }
 
 export interface Dialect {
@@ -51,7 +56,7 @@ export interface Dialect {
   param(index: number): string;
   columnType(column: ColumnDef): string;
   /** io.debezium.time.ZonedTimestamp (ISO-8601 with offset) as this dialect's timestamp column takes it. */
-  zonedTimestamp(iso: string): string;
+  zonedTimestamp(iso: string, zone: TimeZone): string;
   /** The clause after `INSERT ... VALUES (...)` that turns the insert into an upsert on `keys`. */
   upsertClause(keys: readonly string[], updates: readonly string[]): string;
   /** Empties a table inside the current transaction. */

@@ -3,6 +3,7 @@ import type { Dialect, SqlPool } from './dialect.ts';
 import { mysqlDialect } from './dialects/mysql.ts';
 import { postgresDialect } from './dialects/postgres.ts';
 import { parseJdbcUrl } from './jdbc-url.ts';
+import { timeZone } from './time-zone.ts';
 
 // The dialect named by connection.url and a connection pool to that database.
 
@@ -16,5 +17,6 @@ export function openPool(config: JdbcSinkConfig, poolSize = config['connection.p
     user: config['connection.username'],
     password: config['connection.password'],
     poolSize,
+    timeZone: timeZone(config['database.time_zone']),
   });
 }

@@ -19,6 +19,8 @@ export class TableBatch {
   readonly pending = new Map<string, PendingChange>();
   /** Records buffered, superseded ones included. */
   records = 0;
+  /** The highest Kafka offset buffered per `topic\u0000partition` (superseded records included). */
+  readonly offsets = new Map<string, bigint>();
   private keyless = 0;
 
   constructor(table: TableName) {
@@ -31,6 +33,11 @@ export class TableBatch {
 
   add(change: Change): void {
     this.records += 1;
+    const { record } = change;
+    const partition = `${record.topic}\u0000${record.kafkaPartition}`;
+    const offset = BigInt(record.kafkaOffset);
+    const highest = this.offsets.get(partition);
+    if (highest === undefined || offset > highest) this.offsets.set(partition, offset);
     if (change.op === 'truncate') {
       this.truncate = change;
       this.pending.clear();

@@ -31,8 +31,11 @@ export class TableWriter {
     this.context = context;
   }
 
-  /** Applies the batch; throws only when the database is unreachable (retriable). */
-  async write(batch: TableBatch): Promise<void> {
+  /**
+   * Applies the batch; throws only when the database is unreachable (retriable). `alsoInTransaction`
+   * runs in the batch's transaction (exactly-once offsets commit with the rows).
+   */
+  async write(batch: TableBatch, alsoInTransaction?: (session: SqlSession) => Promise<void>): Promise<void> {
     const started = performance.now();
     const changes = [...batch.pending.values()];
     try {
@@ -45,10 +48,13 @@ export class TableWriter {
       return;
     }
     try {
-      await this.pool.transaction((session) => this.apply(session, batch, batch.truncate, changes));
+      await this.pool.transaction(async (session) => {
+        await this.apply(session, batch, batch.truncate, changes);
+        await alsoInTransaction?.(session);
+      });
     } catch (error) {
       if (isUnavailable(error)) throw error;
-      await this.isolate(batch, changes);
+      await this.isolate(batch, changes, alsoInTransaction);
     }
     this.count(batch, changes, performance.now() - started);
   }
@@ -120,7 +126,11 @@ export class TableWriter {
   }
 
   /** Redoes the batch change by change under savepoints; reports what the database rejects. */
-  private async isolate(batch: TableBatch, changes: readonly PendingChange[]): Promise<void> {
+  private async isolate(
+    batch: TableBatch,
+    changes: readonly PendingChange[],
+    alsoInTransaction: ((session: SqlSession) => Promise<void>) | undefined,
+  ): Promise<void> {
     await this.pool.transaction(async (session) => {
       const failures: Array<{ record: SinkRecord; error: unknown }> = [];
       const attempt = async (record: SinkRecord, work: () => Promise<void>) => {
@@ -141,6 +151,7 @@ export class TableWriter {
       // Reported before COMMIT: with errors.tolerance=none this rejects and the whole batch rolls back.
       for (const { record, error } of failures)
         await this.context.reportBadRecord(record, rejected('JDBC_WRITE_FAILED', batch.label, error));
+      await alsoInTransaction?.(session);
     });
   }
 

@@ -1,9 +1,16 @@
-import type { SinkRecord, SinkTask, TaskContext } from '../../src/plugin/index.ts';
+import type {
+  SinkRecord,
+  SinkTask,
+  TaskContext,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../../src/plugin/index.ts';
 import { errorMessage, OnrampError } from '../../src/plugin/index.ts';
 import { ChangeReader } from './change.ts';
 import type { JdbcSinkConfig } from './config.ts';
-import type { SqlPool } from './dialect.ts';
+import { type SqlPool, type SqlSession, tableLabel } from './dialect.ts';
 import { isUnavailable, unavailable } from './errors.ts';
+import { OffsetTable, offsetTableName, partitionId } from './offset-table.ts';
 import { dialectOf, openPool } from './pool.ts';
 import { ChangeBuffer, type TableBatch } from './table-batch.ts';
 import { TableWriter } from './table-writer.ts';
@@ -12,6 +19,7 @@ import { TableWriter } from './table-writer.ts';
 // them. The host commits Kafka offsets only after flush resolves, so what is committed is in the
 // database. A database outage is retried here (flush.max.retries), then thrown as retriable so the
 // host restarts the task with backoff; batches already committed are not applied twice meanwhile.
+// With exactly.once.offsets.table the offsets commit with the rows (see offset-table.ts).
 
 export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   private config: JdbcSinkConfig | undefined;
@@ -23,6 +31,10 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   /** Batches drained from the buffer and not yet committed (kept across a retried flush). */
   private unapplied: TableBatch[] = [];
   private lastTimestamp: number | undefined;
+  /** exactly.once.offsets.table, when set. */
+  private offsets: OffsetTable | undefined;
+  /** Highest offset put per partition since the last flush (for the all-tables offsets row). */
+  private readonly seen = new Map<string, bigint>();
 
   async start(config: JdbcSinkConfig, context: TaskContext): Promise<void> {
     this.config = config;
@@ -37,11 +49,44 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
     } catch (error) {
       throw unavailable(error, `connecting to ${dialect.name}`);
     }
+    const offsetsTable = config['exactly.once.offsets.table'].trim();
+    if (offsetsTable !== '') {
+      this.offsets = new OffsetTable(dialect, pool, offsetTableName(offsetsTable), context.connector);
+      try {
+        await this.offsets.ensure();
+      } catch (error) {
+        if (isUnavailable(error)) throw unavailable(error, `creating table ${offsetsTable}`);
+        throw new OnrampError(
+          'JDBC_WRITE_FAILED',
+          `Cannot create the exactly-once offsets table ${offsetsTable}: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  /** Exactly-once: partitions start after what the target holds (the consumer group's offset otherwise). */
+  async startOffsets(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    if (!this.offsets) return [];
+    try {
+      return await this.offsets.load(partitions);
+    } catch (error) {
+      throw unavailable(error, 'reading the exactly-once offsets');
+    }
   }
 
   async put(records: readonly SinkRecord[]): Promise<void> {
     const { reader, context, config } = this.ready();
+    const { offsets, seen } = this;
     for (const record of records) {
+      let id = '';
+      let offset = 0n;
+      if (offsets) {
+        id = partitionId(record.topic, record.kafkaPartition);
+        offset = BigInt(record.kafkaOffset);
+        const highest = seen.get(id);
+        if (highest === undefined || offset > highest) seen.set(id, offset);
+      }
       let change: ReturnType<ChangeReader['read']>;
       try {
         change = reader.read(record);
@@ -55,36 +100,53 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
         continue;
       }
       this.lastTimestamp = record.timestamp;
-      if (change) this.buffer.add(change);
+      if (!change) continue;
+      // A replay of what this table already holds (exactly-once).
+      if (offsets?.isApplied(id, tableLabel(change.table), offset)) continue;
+      this.buffer.add(change);
     }
     if (this.buffer.size >= config['batch.size']) await this.flush();
   }
 
   async flush(): Promise<void> {
-    const { writer, context, config } = this.ready();
+    const { writer, context } = this.ready();
+    const { offsets } = this;
     this.unapplied.push(...this.buffer.drain());
     while (this.unapplied.length > 0) {
       const batch = this.unapplied[0];
       if (!batch) break;
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await writer.write(batch);
-          break;
-        } catch (error) {
-          if (!isUnavailable(error)) throw error;
-          if (attempt >= config['flush.max.retries'] || context.signal.aborted)
-            throw unavailable(error, `writing to table ${batch.label}`);
-          context.log.warn(
-            { err: error, table: batch.label, attempt: attempt + 1 },
-            `write failed, retrying: ${errorMessage(error)}`,
-          );
-          await delay(config['flush.retry.delay.ms'], context.signal);
-        }
-      }
+      const storeOffsets =
+        offsets && ((session: SqlSession) => offsets.store(session, batch.label, batch.offsets));
+      await this.retrying(`writing to table ${batch.label}`, () => writer.write(batch, storeOffsets));
+      offsets?.remember(batch.label, batch.offsets);
       this.unapplied.shift();
+    }
+    if (offsets && this.seen.size > 0) {
+      // Every table of this flush committed: the partitions restart after these offsets.
+      await this.retrying('storing the exactly-once offsets', () => offsets.storeAll(this.seen));
+      this.seen.clear();
     }
     if (this.lastTimestamp !== undefined)
       context.metrics.set('sink_lag_ms', {}, Math.max(0, Date.now() - this.lastTimestamp));
+  }
+
+  /** Runs `work`, retrying while the database is unreachable (flush.max.retries), then rethrows as retriable. */
+  private async retrying(what: string, work: () => Promise<void>): Promise<void> {
+    const { context, config } = this.ready();
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await work();
+        return;
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        if (attempt >= config['flush.max.retries'] || context.signal.aborted) throw unavailable(error, what);
+        context.log.warn(
+          { err: error, attempt: attempt + 1 },
+          `${what} failed, retrying: ${errorMessage(error)}`,
+        );
+        await delay(config['flush.retry.delay.ms'], context.signal);
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -131,7 +131,10 @@ async function runSinkAttempt(
       inFlight,
       attempt,
     );
-    if (!attempt.signal.aborted) await consumer.run((batch, control) => pipeline.handle(batch, control));
+    // A task keeping its own offsets (exactly-once into the target) says where partitions start.
+    const startOffsets = task.startOffsets?.bind(task);
+    if (!attempt.signal.aborted)
+      await consumer.run((batch, control) => pipeline.handle(batch, control), startOffsets);
   } finally {
     attempt.signal.removeEventListener('abort', closeOnAbort);
     await consumer.close().catch(() => undefined);
@@ -202,9 +205,16 @@ class SinkPipeline {
     if (!control.isActive()) return false;
     const last = batch.messages[batch.messages.length - 1];
     if (last) {
+      const next = BigInt(last.offset) + 1n;
       await this.consumer.commit([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        { topic: batch.topic, partition: batch.partition, offset: next.toString() },
       ]);
+      const lag = BigInt(batch.highWatermark) - next;
+      this.metrics.set(
+        'sink_lag_records',
+        { topic: batch.topic, partition: String(batch.partition) },
+        Number(lag > 0n ? lag : 0n),
+      );
     }
     this.metrics.inc('sink_records_total', {}, records.length);
     this.metrics.inc('sink_batches_total');

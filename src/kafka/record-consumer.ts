@@ -9,6 +9,7 @@ import type {
   IncomingBatch,
   IncomingMessage,
   RecordConsumer,
+  StartOffsets,
   TopicOffset,
 } from './types.ts';
 
@@ -59,6 +60,12 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private readonly consumer: Consumer;
   private readonly subscription: ConsumerSubscription;
   private readonly assigned = new Set<string>();
+  /** run()'s startOffsets, asked on every assignment. */
+  private startOffsets: StartOffsets | undefined;
+  /** Seeking the latest assignment to its start offsets; batches wait for it. */
+  private positioning: Promise<void> | undefined;
+  /** Fails the current run() (a start-offsets failure outside a batch). */
+  private failRun: ((error: unknown) => void) | undefined;
   private paused = false;
   private stopped = false;
 
@@ -75,7 +82,15 @@ export class KafkaRecordConsumer implements RecordConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned.clear();
-      for (const topic of Object.keys(payload.memberAssignment)) this.assigned.add(topic);
+      const assignment: Array<Omit<TopicOffset, 'offset'>> = [];
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        this.assigned.add(topic);
+        for (const partition of partitions) assignment.push({ topic, partition });
+      }
+      if (this.startOffsets)
+        this.positioning = this.reposition(this.startOffsets, assignment).catch((error: unknown) =>
+          this.failRun?.(error),
+        );
       if (this.paused) this.applyPause();
     });
   }
@@ -94,7 +109,11 @@ export class KafkaRecordConsumer implements RecordConsumer {
     }
   }
 
-  async run(onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>): Promise<void> {
+  async run(
+    onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>,
+    startOffsets?: StartOffsets,
+  ): Promise<void> {
+    this.startOffsets = startOffsets;
     await new Promise<void>((resolve, reject) => {
       let failed = false;
       const fail = (error: unknown) => {
@@ -102,6 +121,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
         failed = true;
         reject(error);
       };
+      this.failRun = fail;
       this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
         fail(kafkaError(payload.error, 'consuming')),
       );
@@ -117,8 +137,12 @@ export class KafkaRecordConsumer implements RecordConsumer {
               topic: batch.topic,
               partition: batch.partition,
               messages: batch.messages.map((message) => toIncoming(batch.topic, batch.partition, message)),
+              highWatermark: batch.highWatermark,
             };
             try {
+              // A batch fetched before the seek to the task's start offsets landed is dropped.
+              if (this.positioning) await this.positioning;
+              if (isStale()) return;
               // A batch in flight when the consumer stops is still finished (committed): only a
               // revoked partition or a failure makes it stale.
               const handled = await onBatch(incoming, { heartbeat, isActive: () => !isStale() && !failed });
@@ -130,6 +154,19 @@ export class KafkaRecordConsumer implements RecordConsumer {
         })
         .catch((error: unknown) => fail(kafkaError(error, 'starting the consumer')));
     });
+  }
+
+  /**
+   * Seeks the assigned partitions to where `startOffsets` says they start. Not awaited by kafkajs
+   * (an event listener): batches await it instead, and a failure fails run().
+   */
+  private async reposition(
+    startOffsets: StartOffsets,
+    assignment: ReadonlyArray<Omit<TopicOffset, 'offset'>>,
+  ): Promise<void> {
+    if (assignment.length === 0) return;
+    for (const { topic, partition, offset } of await startOffsets(assignment))
+      this.consumer.seek({ topic, partition, offset });
   }
 
   async commit(offsets: readonly TopicOffset[]): Promise<void> {

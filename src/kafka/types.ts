@@ -46,6 +46,8 @@ export interface IncomingBatch {
   topic: string;
   partition: number;
   messages: IncomingMessage[];
+  /** The partition's high watermark when fetched (next offset to be written), int64 as a decimal string. */
+  highWatermark: string;
 }
 
 export interface BatchControl {
@@ -62,6 +64,11 @@ export interface TopicOffset {
   offset: string;
 }
 
+/** Where the given partitions start (the next offset to read); partitions left out keep the group's. */
+export type StartOffsets = (
+  partitions: ReadonlyArray<Omit<TopicOffset, 'offset'>>,
+) => Promise<readonly TopicOffset[]>;
+
 export interface ConsumerSubscription {
   groupId: string;
   topics?: readonly string[];
@@ -75,9 +82,14 @@ export interface RecordConsumer {
   /**
    * Joins the group and calls `onBatch` per fetched topic-partition batch, one at a time, until
    * closed (resolves) or failed (rejects, also when `onBatch` throws). `onBatch` resolves true once
-   * the batch is done (committed); false leaves it to be fetched again.
+   * the batch is done (committed); false leaves it to be fetched again. `startOffsets`, when given,
+   * is asked after every (re)assignment, before the first batch, where the assigned partitions
+   * start; the offsets it returns win over the group's committed ones.
    */
-  run(onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>): Promise<void>;
+  run(
+    onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>,
+    startOffsets?: StartOffsets,
+  ): Promise<void>;
   /** Commits offsets to the group (explicitly; there is no auto-commit). */
   commit(offsets: readonly TopicOffset[]): Promise<void>;
   /** Stops fetching from (resumes) every assigned topic-partition. */

@@ -1,5 +1,11 @@
 import type { ConfigDef, ConfigOf, Fields } from './config-def.ts';
-import type { SinkRecord, SourceOffsetEntry, SourceRecord } from './record.ts';
+import type {
+  SinkRecord,
+  SourceOffsetEntry,
+  SourceRecord,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './record.ts';
 import type { TaskConfig, TaskContext } from './task-context.ts';
 
 // The contract between the host and a connector. Method syntax (not arrow properties) is deliberate:
@@ -54,5 +60,12 @@ export interface SinkTask<C> {
   put(records: readonly SinkRecord[]): Promise<void>;
   /** Makes everything put so far durable in the target; Kafka offsets are committed after this. */
   flush(): Promise<void>;
+  /**
+   * Optional, for tasks that keep their own offsets (e.g. in the target database, in the same
+   * transaction as the rows): where newly assigned partitions start. Called after each (re)assignment,
+   * before the first records of those partitions are put; the offsets returned win over the consumer
+   * group's, partitions left out start from the group's.
+   */
+  startOffsets?(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]>;
   stop(): Promise<void>;
 }

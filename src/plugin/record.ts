@@ -106,3 +106,14 @@ export interface SinkRecord {
   value: SchemaAndValue | null;
   headers: RecordHeader[];
 }
+
+/** A topic-partition a sink task reads. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** Where to read a topic-partition from: the next offset to read, int64 as a decimal string. */
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: string;
+}

@@ -68,6 +68,9 @@ interface Event {
   id?: number;
   row?: Partial<ConnectStruct>;
   extra?: boolean;
+  /** source.db (default 'suite'), for ${source.db} in collection.name.format. */
+  db?: string;
+  headers?: Record<string, string>;
 }
 
 export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>): void {
@@ -122,8 +125,9 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
           event.id === undefined
             ? null
             : await converter.fromConnect(topic, true, { schema: keySchema, value: { id: event.id } });
+        const headers = Object.entries(event.headers ?? {}).map(([key, value]) => ({ key, value }));
         if (event.op === 'tombstone') {
-          messages.push({ topic, key, value: null });
+          messages.push({ topic, key, value: null, headers });
           continue;
         }
         const row = event.id === undefined ? null : fullRow(event.id, event.row, event.extra);
@@ -136,7 +140,7 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
             name: 'sink',
             ts_ms: 1_700_000_000_000,
             snapshot: 'false',
-            db: 'suite',
+            db: event.db ?? 'suite',
             lsn: 1,
             txId: 1,
           },
@@ -150,6 +154,7 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
           topic,
           key,
           value: await converter.fromConnect(topic, false, { schema: valueSchema, value: envelope }),
+          headers,
         });
       }
       await producer.send(messages);
@@ -227,6 +232,12 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
         `SELECT ${target.text(target.quote('doc'))} AS doc FROM ${target.quote(table)} WHERE ${target.quote('id')} = 1`,
       );
       expect(JSON.parse(String(json?.doc))).toEqual({ a: 1 });
+      // Consumer lag in records: the high watermark minus the committed position, caught up.
+      const lag = await harness.metrics.registry.getSingleMetric('onramp_sink_lag_records')?.get();
+      expect(lag?.values.find((value) => value.labels.topic === topic)).toMatchObject({
+        value: 0,
+        labels: { partition: '0' },
+      });
       expect(started.state).toBe('RUNNING');
       await started.task.stop();
     });
@@ -349,6 +360,99 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
       );
       expect(failed.trace).toContain(`topic=${topic}, partition=0, offset=0`);
       expect(failed.trace).toContain('does not exist');
+      await started.task.stop();
+    });
+
+    it('exactly once: offsets stored with the rows per table; a replay without the group offsets applies nothing twice', async () => {
+      const { topic, table } = fresh();
+      const offsets = `offsets_${randomUUID().slice(0, 8)}`;
+      const name = unique('jdbc-eos');
+      // No primary key and plain inserts: applying a record twice would leave a duplicate row.
+      const config = {
+        'collection.name.format': `${table}_\${source.db}`,
+        'insert.mode': 'insert',
+        'primary.key.mode': 'none',
+        'delete.enabled': 'false',
+        'exactly.once.offsets.table': offsets,
+      };
+      const creates = (from: number, to: number): Event[] => {
+        const events: Event[] = [];
+        for (let id = from; id <= to; id += 1) events.push({ op: 'c', id, db: id % 2 === 1 ? 'a' : 'b' });
+        return events;
+      };
+      const ids = async (suffix: string) =>
+        (await rows(`${table}_${suffix}`, ['id'])).map((row) => Number(row.id)).sort((x, y) => x - y);
+      const odd = (to: number) => Array.from({ length: Math.ceil(to / 2) }, (_, index) => index * 2 + 1);
+      const even = (to: number) => Array.from({ length: Math.floor(to / 2) }, (_, index) => index * 2 + 2);
+      const stored = async () =>
+        (
+          await target.query(
+            `SELECT ${target.quote('table_name')} AS t, ${target.text(target.quote('kafka_offset'))} AS o FROM ${target.quote(offsets)} WHERE ${target.quote('connector')} = '${name}' ORDER BY ${target.quote('table_name')}`,
+          )
+        ).map((row) => [row.t, row.o]);
+
+      await produce(topic, creates(1, 30));
+      const first = await runSink(topic, 30, config, name);
+      await first.task.stop();
+      expect(await ids('a')).toEqual(odd(29));
+      expect(await ids('b')).toEqual(even(30));
+      expect(await stored()).toEqual([
+        ['', '29'],
+        [`${table}_a`, '28'],
+        [`${table}_b`, '29'],
+      ]);
+
+      // As after a crash between the two tables' transactions: table b's rows and offsets and the
+      // all-tables row rolled back; then the consumer group's offsets are gone too.
+      await target.run(`DELETE FROM ${target.quote(`${table}_b`)}`);
+      await target.run(
+        `DELETE FROM ${target.quote(offsets)} WHERE ${target.quote('table_name')} <> '${table}_a'`,
+      );
+      await harness.runtime.cluster.resetGroupOffsets(`connect-${name}`);
+      await produce(topic, creates(31, 34));
+      const second = await runSink(topic, 34, config, name);
+      await second.task.stop();
+      expect(await ids('a')).toEqual(odd(33));
+      expect(await ids('b')).toEqual(even(34));
+
+      // The stored offsets win over the group's: with the group moved past a new record, the
+      // partition still starts after the stored all-tables offset and the record is applied.
+      await produce(topic, creates(35, 35));
+      await harness.runtime.cluster.alterGroupOffsets(`connect-${name}`, [
+        { topic, partition: 0, offset: '35' },
+      ]);
+      const third = await runSink(topic, 35, config, name);
+      await waitFor('record 35 applied', async () => (await ids('a')).includes(35));
+      expect(await ids('a')).toEqual(odd(35));
+      expect(await ids('b')).toEqual(even(34));
+      await waitFor('offsets stored', async () => (await stored())[0]?.[1] === '34');
+      expect(await stored()).toEqual([
+        ['', '34'],
+        [`${table}_a`, '34'],
+        [`${table}_b`, '33'],
+      ]);
+      await third.task.stop();
+    });
+
+    it('record_header primary keys, and timestamps written in database.time_zone', async () => {
+      const { topic, table, format } = fresh();
+      await produce(topic, [
+        { op: 'c', id: 1, headers: { tenant: 'acme', seq: '1' } },
+        { op: 'c', id: 2, headers: { tenant: 'acme', seq: '2' } },
+        { op: 'u', id: 2, row: { name: 'updated' }, headers: { tenant: 'acme', seq: '2' } },
+      ]);
+      const started = await runSink(topic, 3, {
+        ...format,
+        'primary.key.mode': 'record_header',
+        'primary.key.fields': 'seq',
+        'delete.enabled': 'false',
+        'database.time_zone': 'America/New_York',
+      });
+      expect(await rows(table, ['id', 'seq', 'name', 'created'])).toEqual([
+        // 2023-11-14 22:13:20.123456 UTC is 17:13:20.123456 in New York (EST, -05:00).
+        { id: '1', seq: '1', name: 'name-1', created: '2023-11-14 17:13:20.123456' },
+        { id: '2', seq: '2', name: 'updated', created: '2023-11-14 17:13:20.123456' },
+      ]);
       await started.task.stop();
     });
 

@@ -3,6 +3,7 @@ import type { SqlValue } from '../column-value.ts';
 import { formatTimestamp } from '../column-value.ts';
 import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
 import { wantsTls } from '../jdbc-url.ts';
+import type { TimeZone } from '../time-zone.ts';
 
 // MySQL and MariaDB. Upserts use `ON DUPLICATE KEY UPDATE c = VALUES(c)`: MariaDB has no row alias
 // (`AS new`) and MySQL 8 still accepts VALUES() (deprecated, not removed). Truncate is DELETE FROM,
@@ -54,13 +55,25 @@ function columnType(column: ColumnDef): string {
   }
 }
 
-/** ISO-8601 with an offset -> UTC 'YYYY-MM-DD HH:MM:SS.ffffff' (DATETIME has no zone). */
-function zonedTimestamp(iso: string): string {
+/** ISO-8601 with an offset -> 'YYYY-MM-DD HH:MM:SS.ffffff' in `zone` (DATETIME has no zone). */
+function zonedTimestamp(iso: string, zone: TimeZone): string {
   const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
   const millis = Date.parse(match ? `${match[1]}${match[3]}` : iso);
   if (Number.isNaN(millis)) throw new Error(`not an ISO-8601 timestamp: ${iso}`);
   const fraction = BigInt((match?.[2] ?? '').padEnd(6, '0').slice(0, 6) || '0');
-  return formatTimestamp(BigInt(millis) * 1000n + fraction, 6);
+  return formatTimestamp(zone.localMicros(BigInt(millis) * 1000n + fraction), 6);
+}
+
+/**
+ * The session time zone: what TIMESTAMP columns and NOW() read literals in. MariaDB knows named zones
+ * only with its time zone tables loaded, so a named zone is set as its current offset.
+ */
+function sessionZone(zone: TimeZone): string {
+  const now = BigInt(Date.now()) * 1000n;
+  const minutes = zone.fixedOffsetMinutes ?? Number((zone.localMicros(now) - now) / 60_000_000n);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 function affected(result: unknown): number {
@@ -95,8 +108,9 @@ function connect(options: ConnectOptions): SqlPool {
     timezone: 'Z',
     ...(wantsTls(url) && { ssl: {} }),
   });
+  const timeZone = sessionZone(options.timeZone);
   pool.on('connection', (connection) => {
-    connection.query("SET time_zone = '+00:00'");
+    connection.query(`SET time_zone = '${timeZone}'`);
   });
   return {
     ...session(pool),
@@ -113,6 +127,10 @@ function connect(options: ConnectOptions): SqlPool {
       } finally {
         connection.release();
       }
+    },
+    async select(sql, params) {
+      const [rows] = await pool.query(sql, params as SqlValue[]);
+      return rows as Array<Record<string, unknown>>;
     },
     async columns(table: TableName) {
       const [rows] = await pool.query(

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { SqlValue } from '../column-value.ts';
 import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
 import { wantsTls } from '../jdbc-url.ts';
+import type { TimeZone } from '../time-zone.ts';
 
 // PostgreSQL: `INSERT ... ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c`, TRUNCATE inside the
 // transaction (it is transactional here), $n parameters.
@@ -49,6 +50,16 @@ function columnType(column: ColumnDef): string {
   }
 }
 
+/** PostgreSQL's POSIX zone syntax counts offsets west-positive: '+02:00' is written as '<+02:00>-02:00'. */
+function pgZone(zone: TimeZone): string {
+  if (zone.isUtc) return 'UTC';
+  const minutes = zone.fixedOffsetMinutes;
+  if (minutes === undefined) return zone.name;
+  const abs = Math.abs(minutes);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `<${minutes < 0 ? '-' : '+'}${hhmm}>${minutes < 0 ? '+' : '-'}${hhmm}`;
+}
+
 function session(target: pg.Pool | pg.PoolClient): SqlSession {
   return {
     async run(sql, params) {
@@ -68,7 +79,11 @@ function connect(options: ConnectOptions): SqlPool {
     password: options.password ?? url.params.password,
     max: options.poolSize,
     ...(wantsTls(url) && { ssl: { rejectUnauthorized: url.params.sslmode === 'verify-full' } }),
-    ...(url.params.currentSchema && { options: `-c search_path=${url.params.currentSchema}` }),
+    // The session zone reads zone-less literals written into TIMESTAMPTZ columns (see time-zone.ts).
+    options: [
+      ...(url.params.currentSchema ? [`-c search_path=${url.params.currentSchema}`] : []),
+      `-c TimeZone=${pgZone(options.timeZone)}`,
+    ].join(' '),
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
@@ -90,6 +105,9 @@ function connect(options: ConnectOptions): SqlPool {
       } finally {
         client.release(broken instanceof Error ? broken : undefined);
       }
+    },
+    async select(sql, params) {
+      return (await pool.query(sql, params as SqlValue[])).rows as Array<Record<string, unknown>>;
     },
     async columns(table: TableName) {
       const result = await pool.query<{ name: string }>(

@@ -162,6 +162,45 @@ describe('ChangeReader', () => {
     ]);
     expect(change?.row.map((field) => field.name)).toContain('id');
   });
+
+  it('record_header primary key mode: header values (text, bytes as UTF-8) are the key columns', () => {
+    const headers = new ChangeReader(
+      config({ 'primary.key.mode': 'record_header', 'delete.enabled': 'false' }),
+      mysqlDialect,
+    );
+    const record = {
+      ...event('c', 1, row(1)),
+      headers: [
+        { key: 'tenant', value: 'acme' },
+        { key: 'seq', value: Buffer.from('42') },
+        { key: 'absent', value: null },
+      ],
+    };
+    const change = headers.read(record);
+    expect(change?.key.map((field) => [field.name, field.value, field.schema?.type])).toEqual([
+      ['tenant', 'acme', 'string'],
+      ['seq', '42', 'string'],
+    ]);
+    const picked = new ChangeReader(
+      config({ 'primary.key.mode': 'record_header', 'primary.key.fields': 'seq', 'delete.enabled': 'false' }),
+      mysqlDialect,
+    ).read(record);
+    expect(picked?.key.map((field) => field.name)).toEqual(['seq']);
+    expect(() => headers.read(event('c', 2, row(2)))).toThrow(/record has no headers/);
+  });
+
+  it('writes timestamps as wall-clock time in database.time_zone; dates stay as they are', () => {
+    const berlin = (dialect: typeof mysqlDialect) =>
+      new ChangeReader(config({ 'database.time_zone': 'Europe/Berlin' }), dialect);
+    const created = (reader: ChangeReader, micros: number) =>
+      reader.read(event('c', 1, row(1, { created: micros })))?.row.find((field) => field.name === 'created')
+        ?.value;
+    // 2023-11-14 22:13:20 UTC is 23:13:20 in Berlin (winter, +01:00); 2024-07-01 12:00 UTC is 14:00 (+02:00).
+    expect(created(berlin(postgresDialect), 1_700_000_000_123_456)).toBe('2023-11-14 23:13:20.123456');
+    expect(created(berlin(mysqlDialect), 1_719_835_200_000_000)).toBe('2024-07-01 14:00:00.000000');
+    const offset = new ChangeReader(config({ 'db.timezone': '-03:30' }), mysqlDialect);
+    expect(created(offset, 1_700_000_000_123_456)).toBe('2023-11-14 18:43:20.123456');
+  });
 });
 
 describe('ChangeBuffer', () => {

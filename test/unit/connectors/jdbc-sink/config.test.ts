@@ -89,15 +89,18 @@ describe('JDBC sink config', () => {
     });
   });
 
-  it('checks: deletes need record_key, upsert needs a key, URL must parse, UTC only', () => {
+  it('checks: deletes need record_key, upsert needs a key, URL must parse, known time zones', () => {
     const fields = (raw: Record<string, string>) =>
       parseConfig(jdbcSinkConfig, { 'connection.url': url, ...raw }).errors.map((error) => error.field);
     expect(fields({ 'delete.enabled': 'true', 'primary.key.mode': 'record_value' })).toEqual([
       'delete.enabled',
     ]);
     expect(fields({ 'insert.mode': 'upsert' })).toEqual(['insert.mode']);
-    expect(fields({ 'primary.key.mode': 'record_header' })).toEqual(['primary.key.mode']);
-    expect(fields({ 'database.time_zone': 'Europe/Paris' })).toEqual(['database.time_zone']);
+    expect(fields({ 'primary.key.mode': 'record_header' })).toEqual([]);
+    expect(fields({ 'database.time_zone': 'Europe/Paris' })).toEqual([]);
+    expect(fields({ 'db.timezone': '+05:30' })).toEqual([]);
+    expect(fields({ 'database.time_zone': 'Mars/Olympus_Mons' })).toEqual(['database.time_zone']);
+    expect(fields({ 'exactly.once.offsets.table': 'onramp_offsets' })).toEqual([]);
     expect(parseConfig(jdbcSinkConfig, { 'connection.url': 'jdbc:sqlite:x' }).errors).toEqual([
       {
         field: 'connection.url',

@@ -9,6 +9,7 @@ import {
   insertRows,
   updateRow,
 } from '../../../../connectors/jdbc-sink/statements.ts';
+import { UTC } from '../../../../connectors/jdbc-sink/time-zone.ts';
 
 const table = { name: 'we"ird`name' };
 
@@ -89,7 +90,7 @@ describe('column values', () => {
     expect(formatTimestamp(-1n, 6)).toBe('1969-12-31 23:59:59.999999');
     expect(decimalText(-1230n, 2)).toBe('-12.30');
     expect(decimalText(5n, 3)).toBe('0.005');
-    expect(mysqlDialect.zonedTimestamp('2024-01-02T03:04:05.123456+02:00')).toBe(
+    expect(mysqlDialect.zonedTimestamp('2024-01-02T03:04:05.123456+02:00', UTC)).toBe(
       '2024-01-02 01:04:05.123456',
     );
   });
