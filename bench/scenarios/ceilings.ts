@@ -1,0 +1,287 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchArgs } from '../lib/args.ts';
+import { debeziumRuntimeDir, ensureDebezium } from '../lib/debezium-install.ts';
+import { benchEnv } from '../lib/env.ts';
+import { deleteTopics, recreateTopics } from '../lib/kafka-topics.ts';
+import {
+  ChangeGenerator,
+  createSlot,
+  currentLsn,
+  dropBenchSlots,
+  PUBLICATION,
+  resetSchema,
+  slotWalsender,
+  withPg,
+} from '../lib/pg-workload.ts';
+import { CpuWindow } from '../lib/proc-usage.ts';
+import { machine, RESULTS_DIR, today, versions, writeResult } from '../lib/results.ts';
+import { median, round } from '../lib/stats.ts';
+import type { Scenario } from './scenario.ts';
+
+// ceilings: what no CDC tool on this machine can beat. (1) pg_recvlogical draining the same kind
+// of backlog pg-stream uses, with pgoutput protocol 1 and 2, to /dev/null (decoding in the
+// walsender plus the wire, nothing else). (2) Kafka's ProducerPerformance at our JSON record size
+// with the producer settings both systems use (acks=all, idempotence, one request in flight).
+
+const KAFKA_TOPIC = 'bench.ceiling.producer';
+
+interface Measured {
+  seconds: number;
+  perSec: number;
+  cpuSeconds: Record<string, number>;
+}
+
+function exitOf(child: ReturnType<typeof spawn>, what: string): Promise<string> {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${what} exited ${code}: ${output.slice(-2000)}`)),
+    );
+  });
+}
+
+/** pg_recvlogical from `slot` up to `endLsn`, sampling its CPU and the walsender's while it runs. */
+async function recvlogical(
+  slot: string,
+  protoVersion: 1 | 2,
+  endLsn: string,
+  changes: number,
+): Promise<Measured> {
+  const options = ['-o', `proto_version=${protoVersion}`, '-o', `publication_names=${PUBLICATION}`];
+  if (protoVersion === 2) options.push('-o', 'streaming=on');
+  const started = performance.now();
+  const child = spawn(
+    'pg_recvlogical',
+    [
+      '-d',
+      benchEnv().pgUrl,
+      '--slot',
+      slot,
+      '--start',
+      '--no-loop',
+      '-E',
+      endLsn,
+      '-f',
+      '/dev/null',
+      ...options,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = exitOf(child, 'pg_recvlogical');
+  const client = new CpuWindow([]);
+  const walsender = new CpuWindow([]);
+  client.track(child.pid ?? 0, true);
+  let running = true;
+  void exited.finally(() => {
+    running = false;
+  });
+  await withPg(async (pgc) => {
+    while (running) {
+      const pid = await slotWalsender(pgc, slot).catch(() => undefined);
+      if (pid) walsender.track(pid, true);
+      client.sample();
+      walsender.sample();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  await exited;
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds: round(seconds, 3),
+    perSec: round(changes / seconds, 0),
+    cpuSeconds: { pgRecvlogical: round(client.seconds(), 2), walsender: round(walsender.seconds(), 2) },
+  };
+}
+
+/** The average JSON value size of the newest pg-stream result, so the producer test sends what we send. */
+function recordSizeFromResults(): number | undefined {
+  if (!existsSync(RESULTS_DIR)) return undefined;
+  const newest = readdirSync(RESULTS_DIR)
+    .filter((name) => name.endsWith('-pg-stream.json'))
+    .sort()
+    .pop();
+  if (!newest) return undefined;
+  const result = JSON.parse(readFileSync(join(RESULTS_DIR, newest), 'utf8')) as {
+    runs: { result?: { avgValueBytes?: number } }[];
+  };
+  return (
+    median(result.runs.flatMap((run) => (run.result?.avgValueBytes ? [run.result.avgValueBytes] : []))) ||
+    undefined
+  );
+}
+
+async function producerPerformance(
+  records: number,
+  recordSize: number,
+): Promise<Measured & { mbPerSec: number; avgLatencyMs: number }> {
+  await ensureDebezium();
+  await recreateTopics([KAFKA_TOPIC], 1);
+  const props = [
+    `bootstrap.servers=${benchEnv().kafkaBrokers.join(',')}`,
+    'acks=all',
+    'enable.idempotence=true',
+    'max.in.flight.requests.per.connection=1',
+    'linger.ms=0',
+    'batch.size=16384',
+    'compression.type=none',
+  ];
+  const started = performance.now();
+  const child = spawn(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      `${debeziumRuntimeDir()}/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      KAFKA_TOPIC,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(recordSize),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      ...props,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = await exitOf(child, 'ProducerPerformance');
+  const seconds = (performance.now() - started) / 1000;
+  await deleteTopics([KAFKA_TOPIC]);
+  // "200000 records sent, 51234.5 records/sec (200.13 MB/sec), 12.34 ms avg latency, ..."
+  const summary =
+    /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency/.exec(
+      output.trim().split('\n').pop() ?? '',
+    );
+  if (!summary) throw new Error(`could not read ProducerPerformance's summary: ${output.slice(-500)}`);
+  return {
+    seconds: round(seconds, 3),
+    perSec: round(Number(summary[2]), 0),
+    mbPerSec: round(Number(summary[3]), 2),
+    avgLatencyMs: round(Number(summary[4]), 1),
+    cpuSeconds: {},
+  };
+}
+
+async function run(args: BenchArgs): Promise<void> {
+  const runs = args.number('runs', 3);
+  const events = args.number('events', 1_000_000);
+  const records = args.number('kafka-records', 200_000);
+  const recordSize = Math.round(args.number('record-size', recordSizeFromResults() ?? 4096));
+  const raw: {
+    run: number;
+    pgoutputV1?: Measured;
+    pgoutputV2?: Measured;
+    kafkaProducer?: Measured;
+    error?: string;
+  }[] = [];
+  for (let index = 0; index < runs; index++) {
+    console.log(`-- ceilings run ${index + 1}/${runs}`);
+    const entry: (typeof raw)[number] = { run: index };
+    raw.push(entry);
+    const generator = new ChangeGenerator(args.number('workers', 4), args.number('tx-size', 10));
+    try {
+      const endLsn = await withPg(async (client) => {
+        await dropBenchSlots(client);
+        await resetSchema(client);
+        // Two slots created before the load see the very same backlog.
+        await createSlot(client, 'bench_ceiling_v1');
+        await createSlot(client, 'bench_ceiling_v2');
+        await generator.open();
+        await generator.backlog(events);
+        return await currentLsn(client);
+      });
+      entry.pgoutputV1 = await recvlogical('bench_ceiling_v1', 1, endLsn, generator.changes);
+      entry.pgoutputV2 = await recvlogical('bench_ceiling_v2', 2, endLsn, generator.changes);
+      console.log(
+        `   pg_recvlogical: v1 ${entry.pgoutputV1.perSec} changes/s, v2 ${entry.pgoutputV2.perSec} changes/s`,
+      );
+      entry.kafkaProducer = await producerPerformance(records, recordSize);
+      console.log(
+        `   ProducerPerformance (${recordSize} B, acks=all): ${entry.kafkaProducer.perSec} records/s`,
+      );
+    } catch (error) {
+      entry.error = error instanceof Error ? error.message : String(error);
+      console.error(`   ceilings run ${index + 1} FAILED: ${entry.error}`);
+    } finally {
+      await generator.close();
+      await withPg(dropBenchSlots).catch((error: unknown) =>
+        console.error(`   could not drop bench slots: ${String(error)}`),
+      );
+    }
+  }
+  const med = (pick: (entry: (typeof raw)[number]) => number | undefined) =>
+    round(median(raw.flatMap((entry) => (pick(entry) === undefined ? [] : [pick(entry) as number]))), 0);
+  const summary = {
+    pgRecvlogicalV1PerSec: med((e) => e.pgoutputV1?.perSec),
+    pgRecvlogicalV2PerSec: med((e) => e.pgoutputV2?.perSec),
+    walsenderCpuPerMillionV1: round(
+      median(
+        raw.flatMap((e) => (e.pgoutputV1 ? [((e.pgoutputV1.cpuSeconds.walsender ?? 0) / events) * 1e6] : [])),
+      ),
+      1,
+    ),
+    kafkaProducerPerSec: med((e) => e.kafkaProducer?.perSec),
+    kafkaProducerMbPerSec: round(
+      median(
+        raw.flatMap((e) =>
+          e.kafkaProducer && 'mbPerSec' in e.kafkaProducer ? [Number(e.kafkaProducer.mbPerSec)] : [],
+        ),
+      ),
+      2,
+    ),
+    failed: raw.some((entry) => entry.error),
+  };
+  const file = writeResult({
+    scenario: 'ceilings',
+    date: today(),
+    machine: machine(),
+    versions: await versions(),
+    settings: {
+      events,
+      runs,
+      kafkaRecords: records,
+      recordSize,
+      txSize: args.number('tx-size', 10),
+      given: args.given(),
+    },
+    runs: raw,
+    summary,
+    table: {
+      columns: ['ceiling (medians)', 'per second'],
+      rows: [
+        ['pg_recvlogical, pgoutput proto_version=1, changes/s', summary.pgRecvlogicalV1PerSec],
+        ['pg_recvlogical, pgoutput proto_version=2 streaming=on, changes/s', summary.pgRecvlogicalV2PerSec],
+        ['  walsender CPU s per M changes (v1)', summary.walsenderCpuPerMillionV1],
+        [
+          `ProducerPerformance ${recordSize} B records, acks=all idempotent, records/s`,
+          summary.kafkaProducerPerSec,
+        ],
+        ['  MB/s', summary.kafkaProducerMbPerSec],
+      ],
+    },
+    notes: [
+      "pg_recvlogical drains a backlog built like pg-stream's (same tables, mix and transaction size) from a slot created before the load, up to the WAL end (-E), to /dev/null.",
+      "ProducerPerformance: org.apache.kafka.tools.ProducerPerformance 3.9.1, one partition, acks=all, enable.idempotence=true, no compression; once with Connect's batching as configured for Debezium (max.in.flight=1, linger.ms=0, batch.size=16384), once with 1 MB batches; record size = median JSON value size of the newest pg-stream result unless --record-size.",
+    ],
+  });
+  console.log(`ceilings: ${JSON.stringify(summary)}`);
+  console.log(`ceilings: results in ${file}`);
+}
+
+export const ceilings: Scenario = {
+  name: 'ceilings',
+  describe:
+    'pg_recvlogical (pgoutput v1/v2) and Kafka ProducerPerformance ceilings (--events 1000000 --kafka-records 200000 --record-size <bytes> --runs 3)',
+  run,
+};
