@@ -164,7 +164,9 @@ export class BinlogStream {
         zongji.on('error', (error: Error) => this.fail(streamError(error)));
         resolve();
       });
-      zongji.once('error', onError);
+      // `on`, not `once`: a failed login errors on both of zongji's connections, and an 'error' with
+      // no listener left is thrown by zongji, taking the whole host process down.
+      zongji.on('error', onError);
       zongji.start({
         serverId: config['database.server.id'],
         ...(byGtid ? { gtidSet: from.gtids ?? '' } : { filename: from.file, position: from.pos }),
