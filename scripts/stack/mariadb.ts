@@ -1,7 +1,8 @@
 // MariaDB 10.11 from Debian, run as a plain background mariadbd (no systemd) with the binlog settings
 // CDC needs. --no-defaults keeps Debian's /etc/mysql settings (socket in /run/mysqld, ...) out of it.
-import { existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { aptInstall } from './apt.ts';
@@ -11,6 +12,7 @@ import { ensureDir, isRoot, stackPath, userIds } from './layout.ts';
 import { runCommand } from './run-command.ts';
 import { say } from './say.ts';
 import type { StackService } from './service.ts';
+import { StackError } from './stack-error.ts';
 import { waitUntil } from './wait-until.ts';
 
 const MARIADBD = '/usr/sbin/mariadbd';
@@ -45,27 +47,48 @@ async function install(): Promise<void> {
   if (existsSync(join(dataDir(), 'mysql'))) return;
   say('MariaDB: creating the data folder (mariadb-install-db)...');
   ensureDir(dataDir(), { mode: 0o750, owner });
+  await installDataDir(dataDir());
+}
+
+async function installDataDir(dir: string): Promise<void> {
   await runCommand('mariadb-install-db', [
     '--no-defaults',
-    `--datadir=${dataDir()}`,
+    `--datadir=${dir}`,
     ...(isRoot() ? ['--user=mysql'] : []),
     '--auth-root-authentication-method=socket',
     '--skip-test-db',
   ]);
 }
 
-function serverArgs(): string[] {
+/** Where one server keeps its files: the stack's, or a scratch server's temp folder. */
+interface ServerLayout {
+  dataDir: string;
+  binlogDir: string;
+  socket: string;
+  pidFile: string;
+  port: number;
+}
+
+const stackLayout = (): ServerLayout => ({
+  dataDir: dataDir(),
+  binlogDir: binlogDir(),
+  socket: socket(),
+  pidFile: serverPidFile(),
+  port: PORT,
+});
+
+function serverArgs(layout: ServerLayout = stackLayout(), binlogFormat = 'ROW'): string[] {
   return [
     '--no-defaults',
-    `--datadir=${dataDir()}`,
-    `--socket=${socket()}`,
-    `--pid-file=${serverPidFile()}`,
-    `--port=${PORT}`,
+    `--datadir=${layout.dataDir}`,
+    `--socket=${layout.socket}`,
+    `--pid-file=${layout.pidFile}`,
+    `--port=${layout.port}`,
     '--bind-address=127.0.0.1',
     '--skip-name-resolve',
     '--server-id=1',
-    `--log-bin=${join(binlogDir(), 'mysql-bin')}`,
-    '--binlog-format=ROW',
+    `--log-bin=${join(layout.binlogDir, 'mysql-bin')}`,
+    `--binlog-format=${binlogFormat}`,
     '--binlog-row-image=FULL',
     '--binlog-row-metadata=FULL',
     '--expire-logs-days=2',
@@ -85,10 +108,10 @@ function adopt(): number | undefined {
   return pid;
 }
 
-async function admin(sql: string): Promise<string> {
+async function admin(sql: string, socketPath = socket()): Promise<string> {
   return await runCommand(
     'mariadb',
-    ['--no-defaults', `--socket=${socket()}`, '-u', adminUser(), '-N', '-B'],
+    ['--no-defaults', `--socket=${socketPath}`, '-u', adminUser(), '-N', '-B'],
     {
       input: sql,
     },
@@ -134,3 +157,91 @@ export const mariadb: StackService = {
   adopt,
   stop: () => stopDaemon(NAME, dataDir()),
 };
+
+/** A throwaway MariaDB for tests that need server settings the shared one must keep (binlog_format). */
+export interface ScratchMariadb {
+  readonly port: number;
+  /** onramp/onramp over TCP, like the stack's MYSQL_URL. */
+  readonly url: string;
+  /** Runs SQL as the server's root over its socket (for SET GLOBAL and the like). */
+  admin(sql: string): Promise<string>;
+  /** Stops the server and removes its folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Installs and starts a MariaDB like the stack's (same binaries, arguments and onramp user) in a temp
+ * folder on `port`, with the given binlog_format. Never touches the stack's server.
+ */
+export async function startScratchMariadb(
+  port: number,
+  options: { binlogFormat?: string } = {},
+): Promise<ScratchMariadb> {
+  const home = mkdtempSync(join(tmpdir(), 'onramp-mariadb-scratch-'));
+  const owner = isRoot() ? userIds('mysql') : undefined;
+  const layout: ServerLayout = {
+    dataDir: join(home, 'data'),
+    binlogDir: join(home, 'binlog'),
+    socket: join(home, 'mariadbd.sock'),
+    pidFile: join(home, 'mariadbd.pid'),
+    port,
+  };
+  ensureDir(home, { mode: 0o755, owner });
+  ensureDir(layout.binlogDir, { mode: 0o750, owner });
+  ensureDir(layout.dataDir, { mode: 0o750, owner });
+  let child: ChildProcess | undefined;
+  let exitReason: string | undefined;
+  let scratchExit: () => void = () => undefined;
+  const exited = new Promise<void>((resolve) => {
+    scratchExit = resolve;
+  });
+  const remove = async () => {
+    if (child && exitReason === undefined) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    await installDataDir(layout.dataDir);
+    const log = openSync(join(home, 'mariadbd.log'), 'a');
+    if (owner) chownSync(join(home, 'mariadbd.log'), owner.uid, owner.gid);
+    try {
+      child = spawn(MARIADBD, serverArgs(layout, options.binlogFormat ?? 'ROW'), {
+        stdio: ['ignore', log, log],
+      });
+    } finally {
+      closeSync(log);
+    }
+    child.on('error', (error) => {
+      exitReason = error.message;
+      scratchExit();
+    });
+    child.on('exit', (code, signal) => {
+      exitReason = signal ? `killed by ${signal}` : `exit ${code}`;
+      scratchExit();
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const answer = await admin('SELECT 1;', layout.socket).catch(() => '');
+      if (answer.trim() === '1') break;
+      if (exitReason !== undefined || Date.now() > deadline) {
+        const tail = readFileSync(join(home, 'mariadbd.log'), 'utf8').trimEnd().split('\n').slice(-20);
+        throw new StackError(
+          `scratch MariaDB on port ${port} did not start (${exitReason ?? 'timed out'}):\n${tail.join('\n')}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await admin(BOOTSTRAP_SQL, layout.socket);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return {
+    port,
+    url: `mysql://onramp:onramp@127.0.0.1:${port}/onramp`,
+    admin: (sql) => admin(sql, layout.socket),
+    remove,
+  };
+}
