@@ -23,9 +23,11 @@ import {
 } from './task-supervisor.ts';
 
 // Source tasks: poll -> transforms -> convert -> produce (acks=all) -> store offsets -> task.commit.
-// One batch is in flight at a time: the task is not polled again until the previous batch is
-// acknowledged by Kafka and its offsets stored, which is the backpressure that reaches the source.
-// Nothing is stored, and nothing committed upstream, before Kafka acknowledged it.
+// Two batches at most are under way: while one is being sent and its offsets stored, the next is
+// polled and converted, so the task's CPU work overlaps the broker round trip and the offset
+// store's fsync. A third is not polled until the first is done, which is the backpressure that
+// reaches the source. A batch is sent only once the one before it is delivered (so a failed batch
+// is never overtaken), and nothing is stored, or committed upstream, before Kafka acknowledged it.
 
 /** A single message transform for source records: the record to send, or null to drop it. */
 export type SourceTransform = ((record: SourceRecord) => SourceRecord | null) & {
@@ -151,6 +153,7 @@ class SourcePipeline {
   private readonly metrics: TaskMetrics;
   private readonly topicSettings: TopicSettings;
   private readonly topicsSeen = new Set<string>();
+  private inFlight = 0;
 
   constructor(
     spec: TaskSpec,
@@ -173,38 +176,67 @@ class SourcePipeline {
 
   async run(attempt: AttemptContext): Promise<void> {
     const { signal } = attempt;
-    while (!signal.aborted) {
-      if (attempt.paused) {
-        await attempt.whenRunnable();
-        continue;
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      while (!signal.aborted) {
+        if (attempt.paused) {
+          await previous;
+          await attempt.whenRunnable();
+          continue;
+        }
+        const records = await this.task.poll(signal);
+        if (records.length === 0) continue;
+        // Once polled, a batch is finished even while stopping: produced, stored and committed.
+        const messages = await this.convertAll(records, signal);
+        const delivered = this.deliver(records, messages, previous);
+        // Awaited below or on the next turn; until then a failure must not count as unhandled.
+        delivered.catch(() => undefined);
+        await previous;
+        previous = delivered;
+        attempt.healthy();
       }
-      const records = await this.task.poll(signal);
-      if (records.length === 0) continue;
-      // Once polled, a batch is finished even while stopping: produced, stored and committed.
-      await this.process(records, signal);
-      attempt.healthy();
+    } finally {
+      await previous;
     }
   }
 
-  private async process(records: readonly SourceRecord[], signal: AbortSignal): Promise<void> {
-    this.metrics.set('source_in_flight_records', {}, records.length);
+  private async convertAll(
+    records: readonly SourceRecord[],
+    signal: AbortSignal,
+  ): Promise<OutgoingMessage[]> {
     const messages: OutgoingMessage[] = [];
     for (const record of records) {
       const message = await this.convert(record, signal);
       if (message) messages.push(message);
     }
-    await this.producer.send(messages, this.topicSettings);
-    for (const message of messages) {
-      if (this.topicsSeen.has(message.topic)) continue;
-      this.topicsSeen.add(message.topic);
-      this.spec.onTopic?.(message.topic);
+    return messages;
+  }
+
+  /** Once `before` is delivered: sends the batch, then stores and commits its offsets. */
+  private async deliver(
+    records: readonly SourceRecord[],
+    messages: OutgoingMessage[],
+    before: Promise<void>,
+  ): Promise<void> {
+    this.inFlight += records.length;
+    this.metrics.set('source_in_flight_records', {}, this.inFlight);
+    try {
+      await before;
+      await this.producer.send(messages, this.topicSettings);
+      for (const message of messages) {
+        if (this.topicsSeen.has(message.topic)) continue;
+        this.topicsSeen.add(message.topic);
+        this.spec.onTopic?.(message.topic);
+      }
+      const offsets = latestOffsets(records);
+      await this.deps.offsets.put(this.spec.connector, offsets);
+      await this.task.commit(offsets);
+      this.metrics.inc('source_records_total', {}, messages.length);
+      this.metrics.inc('source_batches_total');
+    } finally {
+      this.inFlight -= records.length;
+      this.metrics.set('source_in_flight_records', {}, this.inFlight);
     }
-    const offsets = latestOffsets(records);
-    await this.deps.offsets.put(this.spec.connector, offsets);
-    await this.task.commit(offsets);
-    this.metrics.inc('source_records_total', {}, messages.length);
-    this.metrics.inc('source_batches_total');
-    this.metrics.set('source_in_flight_records', {}, 0);
   }
 
   /** The message for `record`, or undefined when a transform dropped it or its failure was tolerated. */

@@ -57,7 +57,7 @@ describe('producerSettings', () => {
 });
 
 describe('source runner backpressure', () => {
-  it('does not poll again, store or commit until Kafka acknowledged the batch', async () => {
+  it('polls one batch ahead at most, and sends, stores and commits only after Kafka acknowledged the batch before', async () => {
     // A double of our own producer seam whose acknowledgements the test releases by hand.
     const sends: Array<{ messages: readonly OutgoingMessage[]; ack: () => void }> = [];
     const ports: KafkaPorts = {
@@ -71,7 +71,7 @@ describe('source runner backpressure', () => {
       },
     };
     const offsets = new MemoryOffsetStore();
-    const source = countingSource({ until: 6, batch: 3 });
+    const source = countingSource({ until: 9, batch: 3 });
     const statuses: TaskStatus[] = [];
     const task = startSourceTask(
       {
@@ -96,17 +96,23 @@ describe('source runner backpressure', () => {
     );
     await waitFor('first batch sent', () => sends.length === 1);
     expect(sends[0]?.messages).toHaveLength(3);
-    // While the send is unacknowledged: no second poll, nothing stored, nothing committed.
+    // While the send is unacknowledged the next batch is polled, but not sent; no third poll,
+    // nothing stored, nothing committed.
+    await waitFor('second batch polled', () => source.state.emitted.length === 6);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(source.state.emitted).toEqual([0, 1, 2]);
+    expect(source.state.emitted).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sends).toHaveLength(1);
     expect(offsets.puts).toEqual([]);
     expect(source.state.commits).toEqual([]);
     sends[0]?.ack();
     await waitFor('second batch sent', () => sends.length === 2);
     expect(offsets.get('bp')).toEqual([{ partition: { server: 'test' }, offset: { seq: 2 } }]);
     expect(source.state.commits).toEqual([[{ partition: { server: 'test' }, offset: { seq: 2 } }]]);
+    await waitFor('third batch polled', () => source.state.emitted.length === 9);
     sends[1]?.ack();
-    await waitFor('all stored', () => offsets.get('bp')[0]?.offset.seq === 5);
+    await waitFor('third batch sent', () => sends.length === 3);
+    sends[2]?.ack();
+    await waitFor('all stored', () => offsets.get('bp')[0]?.offset.seq === 8);
     await task.stop();
     expect(statuses.map((status) => status.state)).toEqual(['RUNNING']);
   });
