@@ -23,11 +23,13 @@ import {
 } from './task-supervisor.ts';
 
 // Source tasks: poll -> transforms -> convert -> produce (acks=all) -> store offsets -> task.commit.
-// Two batches at most are under way: while one is being sent and its offsets stored, the next is
-// polled and converted, so the task's CPU work overlaps the broker round trip and the offset
-// store's fsync. A third is not polled until the first is done, which is the backpressure that
-// reaches the source. A batch is sent only once the one before it is delivered (so a failed batch
-// is never overtaken), and nothing is stored, or committed upstream, before Kafka acknowledged it.
+// Two batches at most are under way: while one is being sent, the next is polled and converted,
+// so the task's CPU work overlaps the broker round trip. A third is not polled until the first is
+// acknowledged, which is the backpressure that reaches the source. A batch is sent only once the
+// one before it is acknowledged (so a failed batch is never overtaken). Acknowledged offsets are
+// stored (fsync) and then committed to the task by one writer that always takes the latest: the
+// store's latency is paid once per write, not once per batch, as Kafka Connect's periodic offset
+// flush does, but nothing is stored, or committed upstream, before Kafka acknowledged it.
 
 /** A single message transform for source records: the record to send, or null to drop it. */
 export type SourceTransform = ((record: SourceRecord) => SourceRecord | null) & {
@@ -69,6 +71,10 @@ export function producerSettings(
   return {};
 }
 
+function partitionKey(partition: SourceOffsetEntry['partition']): string {
+  return JSON.stringify(Object.entries(partition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** The latest offset of each source partition in `records` (records are in order). */
 export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEntry[] {
   const latest = new Map<string, SourceOffsetEntry>();
@@ -77,14 +83,26 @@ export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEnt
   for (const record of records) {
     if (record.sourcePartition !== lastPartition) {
       lastPartition = record.sourcePartition;
-      lastKey = JSON.stringify(
-        Object.entries(record.sourcePartition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
+      lastKey = partitionKey(record.sourcePartition);
     }
     latest.delete(lastKey);
     latest.set(lastKey, { partition: record.sourcePartition, offset: record.sourceOffset });
   }
   return [...latest.values()];
+}
+
+/** `earlier` updated with `later`: the latest offset of each source partition. */
+export function mergeOffsets(
+  earlier: readonly SourceOffsetEntry[],
+  later: readonly SourceOffsetEntry[],
+): SourceOffsetEntry[] {
+  const merged = new Map<string, SourceOffsetEntry>();
+  for (const entry of [...earlier, ...later]) {
+    const key = partitionKey(entry.partition);
+    merged.delete(key);
+    merged.set(key, entry);
+  }
+  return [...merged.values()];
 }
 
 function renderKey(key: SchemaAndValue | null): string {
@@ -154,6 +172,10 @@ class SourcePipeline {
   private readonly topicSettings: TopicSettings;
   private readonly topicsSeen = new Set<string>();
   private inFlight = 0;
+  /** Acknowledged by Kafka, not yet stored: the latest offset per source partition. */
+  private acknowledged: SourceOffsetEntry[] = [];
+  private storing: Promise<void> | undefined;
+  private storeFailure: unknown;
 
   constructor(
     spec: TaskSpec,
@@ -179,6 +201,7 @@ class SourcePipeline {
     let previous: Promise<void> = Promise.resolve();
     try {
       while (!signal.aborted) {
+        this.throwIfStoreFailed();
         if (attempt.paused) {
           await previous;
           await attempt.whenRunnable();
@@ -196,8 +219,9 @@ class SourcePipeline {
         attempt.healthy();
       }
     } finally {
-      await previous;
+      await previous.finally(() => this.storing);
     }
+    this.throwIfStoreFailed();
   }
 
   private async convertAll(
@@ -212,7 +236,7 @@ class SourcePipeline {
     return messages;
   }
 
-  /** Once `before` is delivered: sends the batch, then stores and commits its offsets. */
+  /** Once `before` is acknowledged: sends the batch and hands its offsets to the store writer. */
   private async deliver(
     records: readonly SourceRecord[],
     messages: OutgoingMessage[],
@@ -228,15 +252,34 @@ class SourcePipeline {
         this.topicsSeen.add(message.topic);
         this.spec.onTopic?.(message.topic);
       }
-      const offsets = latestOffsets(records);
-      await this.deps.offsets.put(this.spec.connector, offsets);
-      await this.task.commit(offsets);
+      this.acknowledged = mergeOffsets(this.acknowledged, latestOffsets(records));
+      this.storing ??= this.storeAcknowledged();
       this.metrics.inc('source_records_total', {}, messages.length);
       this.metrics.inc('source_batches_total');
     } finally {
       this.inFlight -= records.length;
       this.metrics.set('source_in_flight_records', {}, this.inFlight);
     }
+  }
+
+  /** Stores and commits the latest acknowledged offsets until none are left to store. */
+  private async storeAcknowledged(): Promise<void> {
+    try {
+      while (this.acknowledged.length > 0) {
+        const offsets = this.acknowledged;
+        this.acknowledged = [];
+        await this.deps.offsets.put(this.spec.connector, offsets);
+        await this.task.commit(offsets);
+      }
+    } catch (error) {
+      this.storeFailure = error;
+    } finally {
+      this.storing = undefined;
+    }
+  }
+
+  private throwIfStoreFailed(): void {
+    if (this.storeFailure !== undefined) throw this.storeFailure;
   }
 
   /** The message for `record`, or undefined when a transform dropped it or its failure was tolerated. */

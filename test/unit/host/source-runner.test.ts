@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../src/host/metrics.ts';
 import {
   latestOffsets,
+  mergeOffsets,
   producerSettings,
   startSourceTask,
   topicCreationSettings,
@@ -27,6 +28,17 @@ describe('latestOffsets', () => {
     expect(latestOffsets([record('a', 1), record('b', 2), record('a', 3)])).toEqual([
       { partition: { server: 'b' }, offset: { seq: 2 } },
       { partition: { server: 'a' }, offset: { seq: 3 } },
+    ]);
+  });
+});
+
+describe('mergeOffsets', () => {
+  it('updates earlier offsets with later ones, per source partition', () => {
+    const entry = (server: string, seq: number) => ({ partition: { server }, offset: { seq } });
+    expect(mergeOffsets([entry('a', 1), entry('b', 2)], [entry('a', 3), entry('c', 4)])).toEqual([
+      entry('b', 2),
+      entry('a', 3),
+      entry('c', 4),
     ]);
   });
 });
@@ -106,6 +118,7 @@ describe('source runner backpressure', () => {
     expect(source.state.commits).toEqual([]);
     sends[0]?.ack();
     await waitFor('second batch sent', () => sends.length === 2);
+    await waitFor('first batch committed', () => source.state.commits.length === 1);
     expect(offsets.get('bp')).toEqual([{ partition: { server: 'test' }, offset: { seq: 2 } }]);
     expect(source.state.commits).toEqual([[{ partition: { server: 'test' }, offset: { seq: 2 } }]]);
     await waitFor('third batch polled', () => source.state.emitted.length === 9);
@@ -115,5 +128,54 @@ describe('source runner backpressure', () => {
     await waitFor('all stored', () => offsets.get('bp')[0]?.offset.seq === 8);
     await task.stop();
     expect(statuses.map((status) => status.state)).toEqual(['RUNNING']);
+  });
+
+  it('stores only the latest acknowledged offsets while a store write is under way, and commits after storing', async () => {
+    const ports: KafkaPorts = {
+      producer: () => ({ connect: async () => {}, send: async () => {}, close: async () => {} }),
+      consumer: () => {
+        throw new Error('not used');
+      },
+    };
+    const offsets = new MemoryOffsetStore();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let blocked = true;
+    offsets.beforePut = async () => {
+      if (blocked) await gate;
+    };
+    const source = countingSource({ until: 12, batch: 3 });
+    const task = startSourceTask(
+      {
+        connector: 'co',
+        taskId: 0,
+        plugin: source.plugin as ConnectorPlugin,
+        config: {
+          topic: 't',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        },
+        taskConfig: {},
+        onStatus: () => {},
+      },
+      {
+        ports,
+        converters: new ConverterFactory({}),
+        offsets,
+        log: pino({ level: 'silent' }),
+        metrics: new Metrics(),
+      },
+    );
+    // The first write is held; the other batches are sent and acknowledged meanwhile.
+    await waitFor('every batch polled', () => source.state.emitted.length === 12);
+    expect(source.state.commits).toEqual([]);
+    blocked = false;
+    release();
+    await waitFor('the latest offset committed', () => source.state.commits.at(-1)?.[0]?.offset.seq === 11);
+    expect(offsets.puts.map((put) => put.entries[0]?.offset?.seq)).toEqual([2, 11]);
+    expect(source.state.commits.map((commit) => commit[0]?.offset.seq)).toEqual([2, 11]);
+    await task.stop();
   });
 });
