@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostNodeArgs } from '../src/host-command.ts';
 
 // Start-up benchmark: time from spawning `node src/main.ts` to the REST API answering GET /health,
 // and the resident set size of the idle host. Target (DESIGN.md): start-up under 1 s, RSS under 100 MB.
@@ -34,7 +35,7 @@ export async function measureStartup(): Promise<StartupRun> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'onramp-bench-'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, hostNodeArgs(), {
     env: {
       ...process.env,
       ONRAMP_REST_PORT: String(port),

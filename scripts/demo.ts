@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostNodeArgs } from '../src/host-command.ts';
 import { Comparer, prepareDatabases, runWorkload, type TableState } from './demo/inventory.ts';
 import { stackUp } from './stack/index.ts';
 
@@ -119,7 +120,7 @@ await prepareDatabases(
 say(`3/5 Starting Onramp on ${base}`);
 const dataDir = process.env.ONRAMP_DATA_DIR ?? join(root, 'data', 'demo');
 rmSync(dataDir, { recursive: true, force: true });
-const host = spawn(process.execPath, [join(root, 'src', 'main.ts')], {
+const host = spawn(process.execPath, hostNodeArgs(root), {
   cwd: root,
   env: {
     ...process.env,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { hostNodeArgs } from '../../src/host-command.ts';
 import { BENCH_HOME, DEBEZIUM_HOME, debeziumRuntimeDir, ensureDebezium } from './debezium-install.ts';
 import { benchEnv } from './env.ts';
 import { type ProcUsage, procUsage } from './proc-usage.ts';
@@ -132,7 +133,7 @@ log4j.logger.org.reflections=ERROR
 function spawnOnramp(restPort: number, workDir: string, level: string): ChildProcess {
   const { kafkaBrokers, schemaRegistryUrl } = benchEnv();
   const log = createWriteStream(join(workDir, 'onramp.log'));
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, hostNodeArgs(), {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

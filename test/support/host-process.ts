@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostNodeArgs } from '../../src/host-command.ts';
 import { services } from './services.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -48,7 +49,7 @@ export async function startHostProcess(
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'onramp-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'src', 'main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, hostNodeArgs(root), {
     cwd: root,
     env: {
       ...process.env,
