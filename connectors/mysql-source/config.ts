@@ -21,7 +21,7 @@ const RUNTIME = 'Runtime';
 
 /** Debezium's schema history settings: accepted so existing configs validate; see `historyDoc`. */
 const historyDoc =
-  'Accepted for compatibility with Debezium and not needed: Onramp reads each table schema from the server and re-reads it when the binlog carries DDL, and the stored offset is all it needs to resume.';
+  "Accepted for compatibility with Debezium and not needed: Onramp keeps its schema history (each captured table's structure as of the position) inside the stored offset, so it needs no history topic or file.";
 
 export const mysqlSourceFields = {
   'database.hostname': field.string({
@@ -99,6 +99,11 @@ export const mysqlSourceFields = {
   'snapshot.locking.mode': field.enum(['minimal', 'extended', 'none'] as const)({
     doc: 'MySQL: minimal holds FLUSH TABLES WITH READ LOCK only while the consistent snapshot and binlog position are taken; extended holds it for the whole snapshot; none takes no lock (consistent only when no DDL runs meanwhile). MariaDB never needs the lock: its consistent snapshot reports the binlog position.',
     default: 'minimal',
+    group: SNAPSHOT,
+  }),
+  'snapshot.max.threads': field.int({
+    doc: 'Tables snapshotted at once, each on its own connection. Above 1 the connections start their consistent snapshots under a brief FLUSH TABLES WITH READ LOCK (needs RELOAD; writes wait meanwhile) so they all see the same binlog position; 1 reads the tables one after another and takes no lock on MariaDB. With snapshot.locking.mode=none the snapshot uses one connection.',
+    default: 1,
     group: SNAPSHOT,
   }),
   'snapshot.fetch.size': field.int({
@@ -222,6 +227,7 @@ export function checkConfig(config: MysqlSourceConfig): FieldError[] {
     'poll.interval.ms',
     'connect.timeout.ms',
     'snapshot.fetch.size',
+    'snapshot.max.threads',
   ] as const;
   for (const name of positive) {
     if (config[name] < 1) errors.push({ field: name, message: `${name} must be at least 1` });

@@ -53,7 +53,9 @@ async function probePrivileges(
   const all = global.includes('ALL PRIVILEGES');
   const user = config['database.user'];
   const needed = ['REPLICATION SLAVE', settings.mariadb ? 'BINLOG MONITOR' : 'REPLICATION CLIENT', 'SELECT'];
-  if (!settings.mariadb && config['snapshot.locking.mode'] !== 'none') needed.push('RELOAD');
+  // FLUSH TABLES WITH READ LOCK: MySQL snapshots, and parallel snapshots on either server.
+  const locks = !settings.mariadb || config['snapshot.max.threads'] > 1;
+  if (locks && config['snapshot.locking.mode'] !== 'none') needed.push('RELOAD');
   const missing = all
     ? []
     : needed.filter(

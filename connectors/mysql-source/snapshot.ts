@@ -61,12 +61,7 @@ export async function beginConsistentSnapshot(
   await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   if (mariadb) {
     await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    const [rows] = await connection.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const status = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
-    const file = status.get('binlog_snapshot_file') ?? '';
-    const pos = Number(status.get('binlog_snapshot_position') ?? Number.NaN);
-    if (file === '' || !Number.isInteger(pos))
-      throw new Error('the server reported no binlog snapshot position');
+    const { file, pos } = await snapshotStatus(connection);
     const gtids = await mariadbGtidsAt(connection, file, pos);
     const position = { file, pos, ...(gtids !== undefined && { gtids }) };
     await atPosition(position);
@@ -79,6 +74,61 @@ export async function beginConsistentSnapshot(
   await atPosition(position);
   if (locked && lockingMode === 'minimal') await connection.query('UNLOCK TABLES');
   return { position, locked: locked && lockingMode === 'extended' };
+}
+
+/**
+ * Opens one consistent snapshot per connection, all at the same binlog position: the first
+ * connection holds FLUSH TABLES WITH READ LOCK (no commit can happen) while every connection starts
+ * its transaction and the position is read; the lock is released right after (Debezium's minimal
+ * locking) or, with extended locking on MySQL, at the end of the snapshot.
+ */
+export async function beginParallelSnapshot(
+  connections: readonly mysql.Connection[],
+  mariadb: boolean,
+  lockingMode: MysqlSourceConfig['snapshot.locking.mode'],
+  atPosition: (position: BinlogPosition) => Promise<void>,
+): Promise<{ position: BinlogPosition; locked: boolean }> {
+  const [lead] = connections;
+  if (!lead) throw new Error('no snapshot connection');
+  await lead.query('FLUSH TABLES WITH READ LOCK');
+  let position: BinlogPosition;
+  try {
+    for (const connection of connections) {
+      await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    }
+    position = await currentBinlogPosition(lead);
+    if (mariadb) {
+      // Each MariaDB snapshot reports its own position: under the lock they must all agree.
+      for (const connection of connections) {
+        const own = await snapshotStatus(connection);
+        if (own.file !== position.file || own.pos !== position.pos)
+          throw new Error(
+            `the parallel snapshot connections disagree on the binlog position (${own.file}:${own.pos} and ${position.file}:${position.pos})`,
+          );
+      }
+      const gtids = await mariadbGtidsAt(lead, position.file, position.pos);
+      if (gtids !== undefined) position = { ...position, gtids };
+    }
+    await atPosition(position);
+  } catch (error) {
+    await lead.query('UNLOCK TABLES').catch(() => {});
+    throw error;
+  }
+  const extended = lockingMode === 'extended' && !mariadb;
+  if (!extended) await lead.query('UNLOCK TABLES');
+  return { position, locked: extended };
+}
+
+/** MariaDB: the binlog position the current consistent snapshot transaction sees. */
+async function snapshotStatus(connection: mysql.Connection): Promise<BinlogPosition> {
+  const [rows] = await connection.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+  const status = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
+  const file = status.get('binlog_snapshot_file') ?? '';
+  const pos = Number(status.get('binlog_snapshot_position') ?? Number.NaN);
+  if (file === '' || !Number.isInteger(pos))
+    throw new Error('the server reported no binlog snapshot position');
+  return { file, pos };
 }
 
 /** The server's current binlog end (SHOW BINARY LOG STATUS on MySQL 8.4+, SHOW MASTER STATUS before). */
@@ -97,7 +147,7 @@ export async function currentBinlogPosition(connection: mysql.Connection): Promi
 
 export class SnapshotReader {
   private readonly deps: SnapshotDeps;
-  private connection: mysql.Connection | undefined;
+  private connections: mysql.Connection[] = [];
   private stopped = false;
   private tablesLeft: number;
   private firstEmitted = false;
@@ -113,39 +163,59 @@ export class SnapshotReader {
     this.estimatedTotal = deps.tables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
   }
 
+  /** Connections reading tables at once (snapshot.max.threads, at most one per table). */
+  private threads(): number {
+    const { config, tables, context } = this.deps;
+    const wanted = Math.min(config['snapshot.max.threads'], tables.length);
+    if (wanted > 1 && config['snapshot.locking.mode'] === 'none') {
+      context.log.warn(
+        { 'snapshot.max.threads': config['snapshot.max.threads'] },
+        'snapshot.locking.mode=none: parallel snapshot connections cannot be aligned without the lock, so one connection reads every table',
+      );
+      return 1;
+    }
+    return Math.max(1, wanted);
+  }
+
   /** Reads every table; resolves with the binlog position the stream continues from. */
   async run(): Promise<BinlogPosition | undefined> {
     const { config, context, tables, mariadb } = this.deps;
-    const connection = await connect(config);
-    this.connection = connection;
+    const threads = this.threads();
+    const connections = this.connections;
     try {
-      const { position, locked } = await beginConsistentSnapshot(
-        connection,
-        mariadb,
-        config['snapshot.locking.mode'],
-        (at) => this.recordSchemas(connection, at),
-      );
+      for (let index = 0; index < threads; index += 1) {
+        connections.push(await connect(config));
+        if (this.stopped) return undefined;
+      }
+      const [lead] = connections as [mysql.Connection];
+      const recordSchemas = (at: BinlogPosition) => this.recordSchemas(lead, at);
+      const { position, locked } =
+        threads === 1
+          ? await beginConsistentSnapshot(lead, mariadb, config['snapshot.locking.mode'], recordSchemas)
+          : await beginParallelSnapshot(connections, mariadb, config['snapshot.locking.mode'], recordSchemas);
       this.position = position;
       context.log.info(
-        { tables: tables.length, file: position.file, pos: position.pos, gtids: position.gtids ?? null },
+        {
+          tables: tables.length,
+          threads,
+          file: position.file,
+          pos: position.pos,
+          gtids: position.gtids ?? null,
+        },
         'snapshot started',
       );
       this.report(true);
-      for (const table of tables) {
-        if (this.stopped) return undefined;
-        const schema = this.deps.history.get(table.database, table.name);
-        // A table dropped since it was listed has nothing to read.
-        if (schema) await this.readTable(connection, schema);
-        else this.tablesLeft -= 1;
-      }
-      if (locked) await connection.query('UNLOCK TABLES');
-      await connection.query('COMMIT');
+      const pending = [...tables];
+      await Promise.all(connections.map((connection) => this.readTables(connection, pending)));
+      if (this.stopped) return undefined;
+      if (locked) await lead.query('UNLOCK TABLES');
+      for (const connection of connections) await connection.query('COMMIT');
     } catch (error) {
       if (this.stopped) return undefined;
       throw databaseError(error, 'snapshot');
     } finally {
-      this.connection = undefined;
-      await connection.end().catch(() => {});
+      this.connections = [];
+      for (const connection of connections) connection.destroy();
     }
     if (this.stopped) return undefined;
     if (this.lastRowOfTable) {
@@ -159,12 +229,20 @@ export class SnapshotReader {
     return this.position;
   }
 
-  /** Aborts the reader (its connection is closed; run() then resolves early). */
+  /** Aborts the reader (its connections are closed; run() then resolves early). */
   async stop(): Promise<void> {
     this.stopped = true;
-    const connection = this.connection;
-    this.connection = undefined;
-    connection?.destroy();
+    for (const connection of this.connections) connection.destroy();
+  }
+
+  /** One connection's share: takes the next table until none is left. */
+  private async readTables(connection: mysql.Connection, pending: CatalogTable[]): Promise<void> {
+    for (let table = pending.shift(); table !== undefined && !this.stopped; table = pending.shift()) {
+      const schema = this.deps.history.get(table.database, table.name);
+      // A table dropped since it was listed has nothing to read.
+      if (schema) await this.readTable(connection, schema);
+      else this.tablesLeft -= 1;
+    }
   }
 
   /** Starts the schema history at the snapshot position with every captured table's structure. */
