@@ -185,8 +185,16 @@ const keepNumberText: Reviver = (_key, value, context) => {
   return String(value) === source ? value : new NumberText(source);
 };
 
+/**
+ * Number tokens (a value after `:`, `,` or `[`) JSON.parse may not keep as written: 16+ digits and
+ * dots, a fraction ending in 0, an exponent. Text without any parses the same without the reviver,
+ * which is several times slower; a string that merely looks like one only costs the slow path.
+ */
+const INEXACT_NUMBER = /(?:^|[:,[])\s*-?(?:[\d.]{16}|\d+\.\d*0(?!\d)|\d+(?:\.\d+)?[eE])/;
+
 /** JSON.parse that loses no digits: unsafe integers become bigint, other lossy numbers NumberText. */
 export function parseJsonExact(text: string): unknown {
+  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
   return JSON.parse(text, keepNumberText as (this: unknown, key: string, value: unknown) => unknown);
 }
 

@@ -29,6 +29,8 @@ export class JsonConverter implements Converter {
   private readonly schemaText = new WeakMap<ConnectSchema, string>();
   /** Parsed schemas per schema text, so sinks do not rebuild the same schema per record. */
   private readonly parsedSchemas = new Map<string, ConnectSchema>();
+  /** Per topic and key/value: the last message's text up to its payload, and its schema. */
+  private readonly lastSchema = new Map<string, { prefix: Buffer; schema: ConnectSchema }>();
 
   constructor(options: JsonConverterOptions = {}) {
     this.schemasEnable = options.schemasEnable ?? true;
@@ -49,9 +51,12 @@ export class JsonConverter implements Converter {
 
   async toConnect(topic: string, isKey: boolean, bytes: Buffer | null): Promise<SchemaAndValue | null> {
     if (bytes === null) return null;
+    const fast = this.schemasEnable ? this.withKnownSchema(topic, isKey, bytes) : undefined;
+    if (fast) return fast;
+    const text = bytes.toString('utf8');
     let json: unknown;
     try {
-      json = parseJsonExact(bytes.toString('utf8'));
+      json = parseJsonExact(text);
     } catch (error) {
       throw new OnrampError(
         'CONVERSION_FAILED',
@@ -76,7 +81,41 @@ export class JsonConverter implements Converter {
     }
     if (envelope.schema === null) return { schema: null, value: jsonToSchemaless(envelope.payload) };
     const schema = this.parseSchema(envelope.schema);
+    this.rememberSchema(topic, isKey, text, schema);
     return { schema, value: jsonToConnectValue(schema, envelope.payload) };
+  }
+
+  /**
+   * The fast path: a topic's messages repeat their schema byte for byte (Connect writes
+   * `{"schema":S,"payload":P}` without spaces), so when a message starts with the schema text seen
+   * last on this topic only the payload is parsed. Anything unusual takes the full path.
+   */
+  private withKnownSchema(topic: string, isKey: boolean, bytes: Buffer): SchemaAndValue | undefined {
+    const known = this.lastSchema.get(isKey ? `k${topic}` : `v${topic}`);
+    const length = known?.prefix.length ?? 0;
+    if (
+      !known ||
+      bytes.length <= length ||
+      bytes[bytes.length - 1] !== 0x7d ||
+      bytes.compare(known.prefix, 0, length, 0, length) !== 0
+    )
+      return undefined;
+    let payload: unknown;
+    try {
+      payload = parseJsonExact(bytes.toString('utf8', length, bytes.length - 1));
+    } catch {
+      return undefined;
+    }
+    return { schema: known.schema, value: jsonToConnectValue(known.schema, payload) };
+  }
+
+  private rememberSchema(topic: string, isKey: boolean, text: string, schema: ConnectSchema): void {
+    const start = '{"schema":'.length;
+    if (!text.startsWith('{"schema":')) return;
+    const end = jsonValueEnd(text, start);
+    if (end < 0 || !text.startsWith(',"payload":', end)) return;
+    const prefix = Buffer.from(text.slice(0, end + ',"payload":'.length));
+    this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema });
   }
 
   private schemaTextOf(schema: ConnectSchema): string {
@@ -99,4 +138,23 @@ export class JsonConverter implements Converter {
     }
     return schema;
   }
+}
+
+/** Where the JSON value starting at `start` of `text` ends (exclusive), or -1; strings skipped. */
+function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let index = start; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0x22) {
+      // a string: skip to its closing quote, past escapes
+      for (index++; index < text.length && text.charCodeAt(index) !== 0x22; index++)
+        if (text.charCodeAt(index) === 0x5c) index++;
+    } else if (code === 0x7b || code === 0x5b) depth++;
+    else if (code === 0x7d || code === 0x5d) {
+      depth--;
+      if (depth === 0) return index + 1;
+      if (depth < 0) return -1;
+    } else if (depth === 0 && (code === 0x2c || code === 0x7d)) return index;
+  }
+  return depth === 0 ? text.length : -1;
 }

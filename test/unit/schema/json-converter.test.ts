@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectSchema } from '../../../src/plugin/index.ts';
+import { NumberText, parseJsonExact } from '../../../src/schema/connect-json.ts';
 import { JsonConverter } from '../../../src/schema/json-converter.ts';
 import {
   envelopeSchema,
@@ -102,6 +103,46 @@ describe('JsonConverter', () => {
       schema: null,
       value: { a: [1, 2.5, 'x'], big: 9007199254740993n },
     });
+  });
+
+  it('parses only the payload when a message repeats the schema text seen last on its topic', async () => {
+    const converter = new JsonConverter();
+    const message = (payload: string) => Buffer.from(`{"schema":${SCHEMA},"payload":${payload}}`);
+    const first = await converter.toConnect('t', false, message(PAYLOAD));
+    const again = await converter.toConnect('t', false, message(PAYLOAD.replace('"op":"c"', '"op":"u"')));
+    expect(again?.schema).toBe(first?.schema);
+    expect(again?.value).toEqual({ ...sampleEnvelope(1), op: 'u' });
+    // What the full path rejects is still rejected after a schema was remembered.
+    await expect(
+      converter.toConnect('t', false, Buffer.from(`{"schema":${SCHEMA},"payload":${PAYLOAD},"x":1}`)),
+    ).rejects.toThrow(/may not contain additional fields/);
+    // A schema whose text holds braces and quotes inside strings is delimited correctly.
+    const odd =
+      '{"type":"struct","fields":[{"type":"int32","optional":false,"doc":"a \\"}\\" {","field":"payload"}],"optional":false}';
+    for (const id of [1, 2])
+      expect(
+        (await converter.toConnect('odd', true, Buffer.from(`{"schema":${odd},"payload":{"payload":${id}}}`)))
+          ?.value,
+      ).toEqual({ payload: id });
+  });
+
+  it('parses exactly with or without the reviver: only plain numbers skip it', () => {
+    expect(parseJsonExact('{"a":12.34,"b":1700000000123456,"s":"3.0.0.Final 1e5"}')).toEqual({
+      a: 12.34,
+      b: 1700000000123456,
+      s: '3.0.0.Final 1e5',
+    });
+    const exact = parseJsonExact(
+      '{"big":9007199254740993,"zero":12.30,"exp":1.5E10,"long":1234567890.12345678,"list":[ -2.50]}',
+    ) as Record<string, unknown>;
+    expect(exact.big).toBe(9007199254740993n);
+    for (const [key, text] of [
+      ['zero', '12.30'],
+      ['exp', '1.5E10'],
+      ['long', '1234567890.12345678'],
+    ])
+      expect(exact[key as string]).toEqual(new NumberText(text as string));
+    expect(exact.list).toEqual([new NumberText('-2.50')]);
   });
 
   it('rejects plain JSON when schemas are enabled, naming the setting', async () => {
