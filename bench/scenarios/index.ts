@@ -1,3 +1,4 @@
+import { mysqlSink, pgSink } from '../sink.ts';
 import { ceilings } from './ceilings.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
 import { pgStream } from './pg-stream.ts';
@@ -5,4 +6,4 @@ import type { Scenario } from './scenario.ts';
 
 // Every comparison scenario, by name. A new one (mysql-stream, mysql-snapshot, mysql-sink, pg-sink)
 // is a file in this folder plus a line here.
-export const scenarios: readonly Scenario[] = [pgStream, pgSnapshot, ceilings];
+export const scenarios: readonly Scenario[] = [pgStream, pgSnapshot, ceilings, mysqlSink, pgSink];

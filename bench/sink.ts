@@ -1,0 +1,298 @@
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { alternate, systemsArg } from './lib/alternate.ts';
+import type { BenchArgs } from './lib/args.ts';
+import { benchEnv, urlParts } from './lib/env.ts';
+import { recreateTopics } from './lib/kafka-topics.ts';
+import { machine, today, versions, writeResult } from './lib/results.ts';
+import { median, pairRatio, round } from './lib/stats.ts';
+import { DEFAULT_HEAP_MB, type SystemKind, startSystem } from './lib/systems.ts';
+import type { Scenario } from './scenarios/scenario.ts';
+import { converterConfig, produceWorkload, type SinkFormat, type Workload } from './sink-workload.ts';
+
+// mysql-sink / pg-sink: a topic pre-filled with --records (default 200k) Debezium change events
+// (Kafka Connect JSON with schemas, or --format avro for Onramp alone), then the host starts with a
+// fresh data dir, the JDBC sink connector is created over REST (upsert, deletes on, table created
+// by the sink) and the clock runs until the target table equals the expected final state (count
+// and sums polled; every row compared at the end). Figures: records/s, p99 apply latency (Onramp's
+// sink_apply_latency_p99_ms), peak RSS (VmHWM) and CPU seconds of the process.
+
+type Target = 'mysql' | 'postgres';
+
+interface SinkRun {
+  records: number;
+  seconds: number;
+  recordsPerSec: number;
+  p99ApplyMs: number | null;
+  peakRssMb: number;
+  cpuSeconds: number;
+  wrongRows: number;
+}
+
+interface TargetDb {
+  jdbcUrl: string;
+  user: string;
+  password: string;
+  drop(table: string): Promise<void>;
+  totals(table: string): Promise<{ rows: number; qty: number; version: number } | undefined>;
+  rows(table: string): Promise<Map<number, { qty: number; version: number }>>;
+  close(): Promise<void>;
+}
+
+function mysqlTarget(): TargetDb {
+  const url = benchEnv().mysqlUrl;
+  const parts = urlParts(url, 3306);
+  const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+  const quoted = (table: string) => `\`${table}\``;
+  return {
+    jdbcUrl: `jdbc:mysql://${parts.hostname}:${parts.port}/${parts.database}`,
+    user: parts.user,
+    password: parts.password,
+    async drop(table) {
+      await pool.query(`DROP TABLE IF EXISTS ${quoted(table)}`);
+    },
+    async totals(table) {
+      try {
+        const [rows] = await pool.query(
+          `SELECT COUNT(*) AS n, COALESCE(SUM(qty),0) AS q, COALESCE(SUM(version),0) AS v FROM ${quoted(table)}`,
+        );
+        const [row] = rows as Array<{ n: number; q: string; v: string }>;
+        return { rows: Number(row?.n), qty: Number(row?.q), version: Number(row?.v) };
+      } catch {
+        return undefined; // not created yet
+      }
+    },
+    async rows(table) {
+      const [rows] = await pool.query(`SELECT id, qty, version FROM ${quoted(table)}`);
+      return new Map(
+        (rows as Array<{ id: number; qty: number; version: number }>).map((row) => [
+          Number(row.id),
+          { qty: Number(row.qty), version: Number(row.version) },
+        ]),
+      );
+    },
+    close: () => pool.end(),
+  };
+}
+
+function postgresTarget(): TargetDb {
+  const url = benchEnv().pgUrl;
+  const parts = urlParts(url, 5432);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const quoted = (table: string) => `"${table}"`;
+  return {
+    jdbcUrl: `jdbc:postgresql://${parts.hostname}:${parts.port}/${parts.database}`,
+    user: parts.user,
+    password: parts.password,
+    async drop(table) {
+      await pool.query(`DROP TABLE IF EXISTS ${quoted(table)}`);
+    },
+    async totals(table) {
+      try {
+        const { rows } = await pool.query(
+          `SELECT COUNT(*) AS n, COALESCE(SUM(qty),0) AS q, COALESCE(SUM(version),0) AS v FROM ${quoted(table)}`,
+        );
+        const row = rows[0] as { n: string; q: string; v: string } | undefined;
+        return { rows: Number(row?.n), qty: Number(row?.q), version: Number(row?.v) };
+      } catch {
+        return undefined;
+      }
+    },
+    async rows(table) {
+      const { rows } = await pool.query(`SELECT id, qty, version FROM ${quoted(table)}`);
+      return new Map(
+        (rows as Array<{ id: number; qty: number; version: number }>).map((row) => [
+          Number(row.id),
+          { qty: Number(row.qty), version: Number(row.version) },
+        ]),
+      );
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** A gauge's value from Onramp's /metrics text (the first series whose labels contain `match`). */
+async function gauge(restUrl: string, name: string, match: string): Promise<number | null> {
+  const text = await (await fetch(`${restUrl}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) && line.includes(match))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return null;
+}
+
+async function runOnce(
+  kind: SystemKind,
+  index: number,
+  target: Target,
+  db: TargetDb,
+  topic: string,
+  workload: Workload,
+  args: BenchArgs,
+): Promise<SinkRun> {
+  const table = `bench_sink_${kind}_${index}`;
+  const connector = `bench-${target}-sink-${kind}-${index}-${Date.now()}`;
+  const timeoutMs = args.number('timeout-s', 900) * 1000;
+  await db.drop(table);
+  const system = await startSystem(kind, { heapMb: args.number('heap-mb', DEFAULT_HEAP_MB) });
+  try {
+    const cpuBefore = system.usage().cpuSeconds;
+    const started = performance.now();
+    await system.createConnector(connector, {
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      'tasks.max': '1',
+      topics: topic,
+      'connection.url': db.jdbcUrl,
+      'connection.username': db.user,
+      'connection.password': db.password,
+      'insert.mode': 'upsert',
+      'primary.key.mode': 'record_key',
+      'delete.enabled': 'true',
+      'schema.evolution': 'basic',
+      'collection.name.format': table,
+      'batch.size': String(args.number('batch-size', 500)),
+      ...converterConfig(args.string('format', 'json') as SinkFormat),
+    });
+    const { totals } = workload;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await db.totals(table);
+      if (now && now.rows === totals.rows && now.qty === totals.qty && now.version === totals.version) break;
+      const state = await system.status(connector);
+      const failed = state?.tasks.find((task) => task.state === 'FAILED');
+      if (failed) throw new Error(`${kind}: task FAILED: ${failed.trace ?? ''}`.slice(0, 2000));
+      if (Date.now() > deadline)
+        throw new Error(
+          `${kind}: target not at the final state within ${timeoutMs / 1000} s (${JSON.stringify(now)})`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const usage = system.usage();
+    const p99ApplyMs =
+      kind === 'onramp' ? await gauge(system.restUrl, 'onramp_sink_apply_latency_p99_ms', table) : null;
+    const stored = await db.rows(table);
+    let wrongRows = Math.abs(stored.size - workload.expected.size);
+    for (const [id, want] of workload.expected) {
+      const have = stored.get(id);
+      if (!have || have.qty !== want.qty || have.version !== want.version) wrongRows += 1;
+    }
+    const run: SinkRun = {
+      records: workload.records,
+      seconds: round(seconds, 2),
+      recordsPerSec: Math.round(workload.records / seconds),
+      p99ApplyMs,
+      peakRssMb: round(usage.peakRssMb, 1),
+      cpuSeconds: round(usage.cpuSeconds - cpuBefore, 2),
+      wrongRows,
+    };
+    console.log(`   ${kind}: ${JSON.stringify(run)}`);
+    await system.deleteConnector(connector).catch(() => undefined);
+    return run;
+  } finally {
+    await system.stop();
+    await db.drop(table).catch(() => undefined);
+  }
+}
+
+async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
+  const records = args.number('records', 200_000);
+  const runs = args.number('runs', 1);
+  const format = args.string('format', 'json') as SinkFormat;
+  if (format !== 'json' && format !== 'avro') throw new Error('--format is json or avro');
+  // Debezium's Kafka Connect has no Avro converter here: Avro runs Onramp alone.
+  const kinds = systemsArg(args.string('systems', format === 'avro' ? 'onramp' : 'onramp,debezium'));
+  const scenario = `${target === 'mysql' ? 'mysql' : 'pg'}-sink`;
+  const topic = `bench.sink.${target}.${format}`;
+  const db = target === 'mysql' ? mysqlTarget() : postgresTarget();
+  try {
+    await recreateTopics([topic], 1);
+    const producedAt = performance.now();
+    const workload = await produceWorkload(topic, records, format);
+    console.log(
+      `${scenario}: ${workload.records} records (${workload.creates} creates, ${workload.updates} updates, ${workload.deletes} deletes + tombstones), ${(workload.bytes / 2 ** 20).toFixed(0)} MB ${format}, produced in ${((performance.now() - producedAt) / 1000).toFixed(1)} s; final rows ${workload.totals.rows}`,
+    );
+    const outcomes = await alternate(
+      runs,
+      (kind, index) => runOnce(kind, index, target, db, topic, workload, args),
+      kinds,
+    );
+    const of = (kind: SystemKind) =>
+      outcomes
+        .filter((outcome) => outcome.kind === kind && outcome.result)
+        .map((outcome) => outcome.result as SinkRun);
+    const onramp = of('onramp');
+    const debezium = of('debezium');
+    const summary = (list: SinkRun[]) =>
+      list.length === 0
+        ? null
+        : {
+            recordsPerSec: median(list.map((run) => run.recordsPerSec)),
+            p99ApplyMs: median(list.map((run) => run.p99ApplyMs ?? Number.NaN)),
+            peakRssMb: median(list.map((run) => run.peakRssMb)),
+            cpuSeconds: median(list.map((run) => run.cpuSeconds)),
+            wrongRows: Math.max(...list.map((run) => run.wrongRows)),
+          };
+    const ratio = round(
+      pairRatio(
+        onramp.map((run) => run.recordsPerSec),
+        debezium.map((run) => run.recordsPerSec),
+      ),
+      2,
+    );
+    const row = (name: string, value: ReturnType<typeof summary>) => [
+      name,
+      value?.recordsPerSec ?? 'failed',
+      Number.isFinite(value?.p99ApplyMs) ? (value?.p99ApplyMs ?? '') : 'n/a',
+      value?.peakRssMb ?? '',
+      value?.cpuSeconds ?? '',
+      value?.wrongRows ?? '',
+    ];
+    const result = {
+      scenario,
+      date: today(),
+      machine: machine(),
+      versions: await versions(),
+      settings: {
+        records,
+        runs,
+        format,
+        batchSize: args.number('batch-size', 500),
+        systems: kinds,
+        ...args.given(),
+      },
+      runs: outcomes,
+      summary: { onramp: summary(onramp), debezium: summary(debezium), ratio },
+      table: {
+        columns: ['system', 'records/s', 'p99 apply ms', 'peak RSS MB', 'CPU s', 'wrong rows'],
+        rows: [
+          row('onramp', summary(onramp)),
+          ...(kinds.includes('debezium') ? [row('debezium', summary(debezium))] : []),
+        ],
+      },
+      notes: [
+        `${workload.records} Debezium change events (${workload.creates} c, ${workload.updates} u, ${workload.deletes} d + tombstones), ${format}, one partition; upsert, deletes on, table created by the sink; timed from connector creation to the target equal to the final state`,
+        ...(Number.isFinite(ratio)
+          ? [`onramp/debezium records/s: ${ratio}x (target: >= 20k rows/s into MySQL)`]
+          : []),
+      ],
+    };
+    const file = writeResult(result);
+    console.log(`${scenario}: ${JSON.stringify(result.summary)} -> ${file}`);
+  } finally {
+    await db.close();
+  }
+}
+
+export const mysqlSink: Scenario = {
+  name: 'mysql-sink',
+  describe:
+    'JDBC sink into MariaDB/MySQL from a pre-filled topic: records/s to the final table state, p99 apply, peak RSS, CPU (--records 200000 --runs 1 --format json|avro --batch-size 500 --systems onramp,debezium)',
+  run: (args) => sinkBench('mysql', args),
+};
+
+export const pgSink: Scenario = {
+  name: 'pg-sink',
+  describe: 'the same into PostgreSQL (same options)',
+  run: (args) => sinkBench('postgres', args),
+};
