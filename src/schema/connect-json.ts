@@ -36,6 +36,13 @@ const CONNECT_TYPES = new Set<ConnectType>([
   'struct',
 ]);
 
+/**
+ * Connect JSON names the float types as Java's JsonSchema does: "float" and "double" (Kafka
+ * Connect's JsonConverter rejects "float32"/"float64"). Both spellings are read.
+ */
+const JSON_TYPE_NAMES: Partial<Record<ConnectType, string>> = { float32: 'float', float64: 'double' };
+const FROM_JSON_TYPE_NAMES: Record<string, ConnectType> = { float: 'float32', double: 'float64' };
+
 function conversionError(message: string): OnrampError {
   return new OnrampError('CONVERSION_FAILED', message);
 }
@@ -47,7 +54,7 @@ export function connectSchemaToJson(
   schema: ConnectSchema,
   decimals: DecimalFormat = 'BASE64',
 ): Record<string, unknown> {
-  const json: Record<string, unknown> = { type: schema.type };
+  const json: Record<string, unknown> = { type: JSON_TYPE_NAMES[schema.type] ?? schema.type };
   if (schema.type === 'array') json.items = connectSchemaToJson(schema.items ?? { type: 'string' }, decimals);
   if (schema.type === 'map') {
     json.keys = connectSchemaToJson(schema.keys ?? { type: 'string' }, decimals);
@@ -205,10 +212,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export function jsonToConnectSchema(json: unknown): ConnectSchema {
-  if (!isRecord(json) || typeof json.type !== 'string' || !CONNECT_TYPES.has(json.type as ConnectType)) {
+  const type =
+    isRecord(json) && typeof json.type === 'string' ? (FROM_JSON_TYPE_NAMES[json.type] ?? json.type) : '';
+  if (!isRecord(json) || !CONNECT_TYPES.has(type as ConnectType)) {
     throw conversionError(`Invalid Connect JSON schema: ${JSON.stringify(json)?.slice(0, 200)}`);
   }
-  const schema: ConnectSchema = { type: json.type as ConnectType };
+  const schema: ConnectSchema = { type: type as ConnectType };
   if (json.optional === true) schema.optional = true;
   if (typeof json.name === 'string') schema.name = json.name;
   if (typeof json.version === 'number') schema.version = json.version;

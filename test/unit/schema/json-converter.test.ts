@@ -145,6 +145,27 @@ describe('JsonConverter', () => {
     expect(exact.list).toEqual([new NumberText('-2.50')]);
   });
 
+  it('names float types "float" and "double" as Kafka Connect does, and reads both spellings', async () => {
+    const converter = new JsonConverter();
+    const schema: ConnectSchema = {
+      type: 'struct',
+      fields: [
+        { field: 'f', type: 'float32' },
+        { field: 'd', type: 'float64', optional: true },
+      ],
+    };
+    const bytes = await converter.fromConnect('floats', false, { schema, value: { f: 1.5, d: 2 } });
+    expect(bytes?.toString()).toBe(
+      '{"schema":{"type":"struct","fields":[{"type":"float","optional":false,"field":"f"},{"type":"double","optional":true,"field":"d"}],"optional":false},"payload":{"f":1.5,"d":2.0}}',
+    );
+    expect((await converter.toConnect('floats', false, bytes))?.schema).toEqual(schema);
+    const legacy = Buffer.from('{"schema":{"type":"float64","optional":false},"payload":2.5}');
+    expect(await converter.toConnect('legacy', false, legacy)).toEqual({
+      schema: { type: 'float64' },
+      value: 2.5,
+    });
+  });
+
   it('rejects plain JSON when schemas are enabled, naming the setting', async () => {
     await expect(new JsonConverter().toConnect('t', false, Buffer.from('{"a":1}'))).rejects.toThrow(
       /schemas.enable=false/,
