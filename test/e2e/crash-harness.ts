@@ -172,11 +172,19 @@ export function orderViolations(
   return violations;
 }
 
-/** One row change of the load: a new row, or a new version of a hot row (`seq` rises with commit order). */
+/** One row change of the load; `seq` rises with commit order (a delete takes one too). */
 export interface Change {
   id: number;
   seq: number;
-  insert: boolean;
+  kind: 'insert' | 'update' | 'delete';
+}
+
+/** What one transaction of the load does: insert rows, update a hot row, maybe delete a row. */
+export interface LoadTransaction {
+  txn: number;
+  inserts: Change[];
+  hot: Change;
+  deleted?: Change;
 }
 
 export interface Committed<Mark> {
@@ -188,14 +196,18 @@ export interface Committed<Mark> {
 
 /**
  * Small transactions back to back on one connection until stopped: each inserts 1-3 new rows (ids
- * from `firstId` on) and updates one of `hotKeys` rows (ids 1..hotKeys). A transaction is recorded
- * only once `commit` (which must run it and COMMIT) resolved.
+ * from `firstId` on), updates one of `hotKeys` rows (ids 1..hotKeys) and, once `deleting` is set,
+ * every third or so deletes a row (one of the others: pre-filled ids hotKeys+1..firstId-1 or
+ * inserted ones). A transaction is recorded only once `commit` (which must run it and COMMIT)
+ * resolved.
  */
 export class ChangeLoad<Mark> {
   readonly committed: Committed<Mark>[] = [];
+  deleting = false;
   private readonly random: ReturnType<typeof seededRandom>;
   private readonly hotKeys: number;
-  private readonly commit: (txn: number, inserts: Change[], hot: Change) => Promise<Mark>;
+  private readonly commit: (tx: LoadTransaction) => Promise<Mark>;
+  private readonly deletable: number[] = [];
   private stopping = false;
   private running: Promise<void> = Promise.resolve();
   private seq = 0;
@@ -205,12 +217,13 @@ export class ChangeLoad<Mark> {
     seed: number;
     firstId: number;
     hotKeys: number;
-    commit: (txn: number, inserts: Change[], hot: Change) => Promise<Mark>;
+    commit: (tx: LoadTransaction) => Promise<Mark>;
   }) {
     this.random = seededRandom(options.seed ^ 0x5bd1e995);
     this.nextId = options.firstId;
     this.hotKeys = options.hotKeys;
     this.commit = options.commit;
+    for (let id = options.hotKeys + 1; id < options.firstId; id++) this.deletable.push(id);
   }
 
   start(): void {
@@ -231,47 +244,91 @@ export class ChangeLoad<Mark> {
       const txn = this.committed.length + 1;
       const inserts: Change[] = [];
       for (let i = this.random.int(1, 3); i > 0; i--) {
-        inserts.push({ id: this.nextId++, seq: ++this.seq, insert: true });
+        inserts.push({ id: this.nextId++, seq: ++this.seq, kind: 'insert' });
       }
-      const hot = { id: this.random.int(1, this.hotKeys), seq: ++this.seq, insert: false };
-      const mark = await this.commit(txn, inserts, hot);
-      this.committed.push({ txn, changes: [...inserts, hot], mark });
+      const hot: Change = { id: this.random.int(1, this.hotKeys), seq: ++this.seq, kind: 'update' };
+      const tx: LoadTransaction = { txn, inserts, hot };
+      let victim = -1;
+      if (this.deleting && this.deletable.length > 0 && this.random.int(0, 2) === 0) {
+        victim = this.random.int(0, this.deletable.length - 1);
+        tx.deleted = { id: this.deletable[victim] as number, seq: ++this.seq, kind: 'delete' };
+      }
+      const mark = await this.commit(tx);
+      if (tx.deleted) {
+        this.deletable[victim] = this.deletable[this.deletable.length - 1] as number;
+        this.deletable.pop();
+      }
+      this.deletable.push(...inserts.map((change) => change.id));
+      this.committed.push({ txn, changes: [...inserts, hot, ...(tx.deleted ? [tx.deleted] : [])], mark });
     }
   }
 }
 
+/** The load's transaction as SQL statements (identifiers as given, values are numbers). */
+export function loadStatements(table: string, tx: LoadTransaction): string[] {
+  const rows = tx.inserts.map((row) => `(${row.id}, ${tx.txn}, ${row.seq})`).join(', ');
+  return [
+    `INSERT INTO ${table} (id, txn, seq) VALUES ${rows}`,
+    `UPDATE ${table} SET txn = ${tx.txn}, seq = ${tx.hot.seq} WHERE id = ${tx.hot.id}`,
+    ...(tx.deleted ? [`DELETE FROM ${table} WHERE id = ${tx.deleted.id}`] : []),
+  ];
+}
+
 /**
- * Which row versions the events hold: `id:seq` of every c/r/u event. A hot row's update may be
- * folded into a later snapshot read (a snapshot interrupted by a kill is taken again and reads rows
- * as they are then): that read stands for it.
+ * Which changes the events hold: an insert or update by `id:seq` of a c/r/u event, a delete by a
+ * `d` event of its key (or by no event of that key at all). A hot row's update may be folded into a later snapshot read (a snapshot
+ * interrupted by a kill is taken again and reads rows as they are then): that read stands for it.
  */
 export function holdings(events: readonly ChangeEvent[]): (change: Change) => boolean {
   const versions = new Set<string>();
+  const emitted = new Set<number>();
+  const deletes = new Set<number>();
   const snapshotSeq = new Map<number, number>();
   for (const event of events) {
+    if (op(event) === 'd') deletes.add(event.key.id as number);
     const row = afterImage(event);
     if (!row) continue;
     const id = row.id as number;
     const seq = row.seq as number;
     versions.add(`${id}:${seq}`);
+    emitted.add(id);
     if (op(event) === 'r') snapshotSeq.set(id, Math.max(seq, snapshotSeq.get(id) ?? -1));
   }
-  return (change) =>
-    versions.has(`${change.id}:${change.seq}`) ||
-    (!change.insert && (snapshotSeq.get(change.id) ?? -1) >= change.seq);
+  return (change) => {
+    // A row never published needs no delete (it was gone before a snapshot read it).
+    if (change.kind === 'delete') return deletes.has(change.id) || !emitted.has(change.id);
+    return (
+      versions.has(`${change.id}:${change.seq}`) ||
+      (change.kind === 'update' && (snapshotSeq.get(change.id) ?? -1) >= change.seq)
+    );
+  };
 }
 
-/** Events of `topic` against the committed load: what is missing, out of order, or not the end state. */
+/**
+ * Events of one topic against the committed load and the table now: changes missing, versions out
+ * of commit order per key, and keys where a consumer replaying the topic does not end at the
+ * table's state (the row's seq, or gone: last event a delete or tombstone).
+ */
 export function loadViolations(
   events: readonly ChangeEvent[],
   changes: readonly Change[],
   tableNow: ReadonlyArray<{ id: number; seq: number }>,
 ) {
   const held = holdings(events);
-  const last = new Map<number, number>();
+  const last = new Map<number, number | 'deleted'>();
   for (const event of events) {
     const row = afterImage(event);
-    if (row) last.set(row.id as number, row.seq as number);
+    last.set(event.key.id as number, row ? (row.seq as number) : 'deleted');
+  }
+  const now = new Map(tableNow.map((row) => [row.id, row.seq]));
+  const notFinal: Array<{ id: number; table: number | 'deleted'; replayed: number | 'deleted' | 'none' }> =
+    [];
+  for (const id of new Set([...now.keys(), ...last.keys()])) {
+    const table = now.get(id) ?? 'deleted';
+    const replayed = last.get(id) ?? 'none';
+    if (table !== replayed && !(table === 'deleted' && replayed === 'none')) {
+      notFinal.push({ id, table, replayed });
+    }
   }
   return {
     missing: changes.filter((change) => !held(change)).slice(0, 10),
@@ -280,8 +337,7 @@ export function loadViolations(
       (event) => String(event.key.id),
       (event) => afterImage(event)?.seq as number | undefined,
     ).slice(0, 10),
-    // A consumer replaying the topic ends where the table is: the last event per key is the row now.
-    notFinal: tableNow.filter((row) => last.get(row.id) !== row.seq).slice(0, 10),
+    notFinal: notFinal.slice(0, 10),
   };
 }
 
@@ -292,6 +348,51 @@ export function repeats(events: readonly ChangeEvent[]): number {
     return row ? [`${row.id}:${row.seq}`] : [];
   });
   return rows.length - new Set(rows).size;
+}
+
+interface GroupCoordinator {
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(request: { groupId: string }): Promise<GroupCoordinator>;
+}
+
+/**
+ * A consumer killed with -9 stays in its group until its session times out (45 s for our sink
+ * consumers), and a restarted sink cannot join before that: this sends, on behalf of the dead
+ * members, the LeaveGroup they never sent, as the session timeout would later. Only for groups whose
+ * members are all dead. kafkajs's admin has no LeaveGroup, so this goes through its internal
+ * cluster (found by its symbol's description). Returns how many members were removed.
+ */
+export async function evictDeadMembers(groupId: string): Promise<number> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const members = groups[0]?.members ?? [];
+    if (members.length === 0) return 0;
+    const symbol = Object.getOwnPropertySymbols(kafka).find(
+      (candidate) => candidate.description === 'private:Kafka:createCluster',
+    );
+    const createCluster = symbol
+      ? (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[symbol]
+      : undefined;
+    if (!createCluster) throw new Error('kafkajs internals changed: no private createCluster');
+    const cluster = createCluster({});
+    await cluster.connect();
+    try {
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      for (const { memberId } of members) await coordinator.leaveGroup({ groupId, memberId });
+    } finally {
+      await cluster.disconnect();
+    }
+    return members.length;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** SIGKILL the host, then start a new one on the same data directory. */

@@ -6,11 +6,12 @@ import { type HostProcess, mysqlSourceConfig, startHostProcess } from '../suppor
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
-  type Change,
   ChangeLoad,
   crashSeed,
   holdings,
   killAndRestart,
+  type LoadTransaction,
+  loadStatements,
   loadViolations,
   op,
   repeats,
@@ -43,12 +44,11 @@ let host: HostProcess | undefined;
 let collector: TopicCollector;
 let load: ChangeLoad<undefined>;
 
-async function commitTransaction(txn: number, inserts: Change[], hot: Change): Promise<undefined> {
+async function commitTransaction(tx: LoadTransaction): Promise<undefined> {
   // One round trip; it returns only after COMMIT did.
   await loadClient.query(
     `START TRANSACTION;
-     INSERT INTO ${table} (id, txn, seq) VALUES ${inserts.map((row) => `(${row.id}, ${txn}, ${row.seq})`).join(', ')};
-     UPDATE ${table} SET txn = ${txn}, seq = ${hot.seq} WHERE id = ${hot.id};
+     ${loadStatements(table, tx).join('; ')};
      COMMIT`,
   );
   return undefined;
@@ -91,6 +91,9 @@ describe('MySQL source under kill -9', () => {
       'max.queue.size': '1000',
     });
     expect(created.status).toBe(201);
+    // Deletes start once the retaken snapshot is done (see the todo below); CRASH_DELETE_EARLY=1
+    // starts them at once, which reproduces it.
+    load.deleting = process.env.CRASH_DELETE_EARLY === '1';
     load.start();
 
     // Kill 1: in the middle of the initial snapshot.
@@ -107,6 +110,12 @@ describe('MySQL source under kill -9', () => {
     });
 
     // Then while following the binlog: after a random number of streamed events since the restart.
+    // A streamed event means the snapshot taken again after kill 1 is complete.
+    await waitFor('the first streamed event', () => streamedEvents() > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
+    load.deleting = true;
     const streamingKills = chance.int(1, 2);
     for (let kill = 2; kill <= streamingKills + 1; kill++) {
       const target = streamedEvents() + chance.int(1, 3_000);
@@ -136,7 +145,11 @@ describe('MySQL source under kill -9', () => {
     const events = collector.events.filter((event) => event.topic === topic);
     const [rows] = await admin.query(`SELECT id, seq FROM ${table}`);
     const tableNow = rows as Array<{ id: number; seq: number }>;
-    expect(tableNow.length).toBe(PREFILL + changes.filter((change) => change.insert).length);
+    expect(tableNow.length).toBe(
+      PREFILL +
+        changes.filter((change) => change.kind === 'insert').length -
+        changes.filter((change) => change.kind === 'delete').length,
+    );
     expect(loadViolations(events, changes, tableNow), `seed ${seed}`).toEqual({
       missing: [],
       outOfOrder: [],
@@ -149,4 +162,13 @@ describe('MySQL source under kill -9', () => {
       `seed ${seed}: ${load.committed.length} transactions, ${changes.length} changes, ${events.length} events in Kafka (${repeats(events)} repeated)`,
     );
   }, 120_000);
+
+  // Known gap (CRASH_DELETE_EARLY=1 reproduces it): after a kill in the middle of the initial
+  // snapshot, the task takes a new snapshot and follows the binlog from that snapshot's position, so
+  // what was committed between the two snapshots is never streamed. A row the first, partial
+  // snapshot already published and deleted in between keeps its `r` event as its last word in
+  // Kafka: no `d`, no tombstone, and a sink keeps the row forever.
+  it.todo(
+    'a kill during the initial snapshot loses no delete: rows the interrupted snapshot published and deleted before it is retaken get a d event and a tombstone',
+  );
 });

@@ -6,11 +6,12 @@ import { type HostProcess, postgresSourceConfig, startHostProcess } from '../sup
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 import {
-  type Change,
   ChangeLoad,
   crashSeed,
   holdings,
   killAndRestart,
+  type LoadTransaction,
+  loadStatements,
   loadViolations,
   op,
   repeats,
@@ -36,12 +37,11 @@ const chance = seededRandom(seed);
 
 /** Commits one transaction of the load; returns the WAL insert position read right after COMMIT
  * returned, which is at or past the end of the transaction's commit record. */
-async function commitTransaction(txn: number, inserts: Change[], hot: Change): Promise<Lsn> {
+async function commitTransaction(tx: LoadTransaction): Promise<Lsn> {
   // One round trip; the result arrives only after COMMIT returned.
   const results = (await loadClient.query(
     `BEGIN;
-     INSERT INTO public.${table} (id, txn, seq) VALUES ${inserts.map((row) => `(${row.id}, ${txn}, ${row.seq})`).join(', ')};
-     UPDATE public.${table} SET txn = ${txn}, seq = ${hot.seq} WHERE id = ${hot.id};
+     ${loadStatements(`public.${table}`, tx).join('; ')};
      COMMIT;
      SELECT pg_current_wal_insert_lsn()::text AS lsn`,
   )) as unknown as pg.QueryResult<{ lsn: string }>[];
@@ -127,6 +127,9 @@ describe('PostgreSQL source under kill -9', () => {
       'max.queue.size': '1000',
     });
     expect(created.status).toBe(201);
+    // Deletes start once the retaken snapshot is done (see the todo below); CRASH_DELETE_EARLY=1
+    // starts them at once, which reproduces it.
+    load.deleting = process.env.CRASH_DELETE_EARLY === '1';
     load.start();
 
     // Kill 1: in the middle of the initial snapshot.
@@ -143,6 +146,12 @@ describe('PostgreSQL source under kill -9', () => {
     });
 
     // Then while streaming: after a random number of streamed events since the last restart.
+    // A streamed event means the snapshot taken again after kill 1 is complete.
+    await waitFor('the first streamed event', async () => (await streamedEvents()) > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
+    load.deleting = true;
     const streamingKills = chance.int(1, 2);
     let confirmedTransactions = 0;
     for (let kill = 2; kill <= streamingKills + 1; kill++) {
@@ -177,7 +186,11 @@ describe('PostgreSQL source under kill -9', () => {
 
     const events = collector.events.filter((event) => event.topic === topic);
     const { rows } = await db.query<{ id: number; seq: number }>(`SELECT id, seq FROM public.${table}`);
-    expect(rows.length).toBe(PREFILL + changes.filter((change) => change.insert).length);
+    expect(rows.length).toBe(
+      PREFILL +
+        changes.filter((change) => change.kind === 'insert').length -
+        changes.filter((change) => change.kind === 'delete').length,
+    );
     expect(loadViolations(events, changes, rows), `seed ${seed}`).toEqual({
       missing: [],
       outOfOrder: [],
@@ -192,4 +205,13 @@ describe('PostgreSQL source under kill -9', () => {
       `seed ${seed}: ${load.committed.length} transactions, ${changes.length} changes, ${events.length} events in Kafka (${repeats(events)} repeated)`,
     );
   }, 120_000);
+
+  // Known gap (CRASH_DELETE_EARLY=1 reproduces it): after a kill in the middle of the initial
+  // snapshot, the task drops the slot and takes the snapshot again from a new slot, so what was
+  // committed between the two slots is never streamed. A row the first, partial snapshot already
+  // published and deleted in between keeps its `r` event as its last word in Kafka: no `d`, no
+  // tombstone, and a sink keeps the row forever; rows inserted and deleted in between never appear.
+  it.todo(
+    'a kill during the initial snapshot loses no delete: rows the interrupted snapshot published and deleted before it is retaken get a d event and a tombstone',
+  );
 });
