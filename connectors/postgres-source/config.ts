@@ -1,6 +1,7 @@
 import {
   type ConfigOf,
   DEFAULT_HEARTBEAT_TOPICS_PREFIX,
+  DEFAULT_TRANSACTION_TOPIC,
   defineConfig,
   type FieldError,
   field,
@@ -141,6 +142,16 @@ export const postgresSourceFields = {
     default: ['t'],
     group: EVENTS,
   }),
+  'provide.transaction.metadata': field.boolean({
+    doc: 'Emit a BEGIN and an END record per transaction to <topic.prefix>.<topic.transaction> (END with event_count and data_collections) and fill the transaction block (id "<txId>:<LSN>", total_order, data_collection_order) of every streamed event.',
+    default: false,
+    group: EVENTS,
+  }),
+  'topic.transaction': field.string({
+    doc: 'Transaction metadata records go to <topic.prefix>.<topic.transaction>.',
+    default: DEFAULT_TRANSACTION_TOPIC,
+    group: EVENTS,
+  }),
   'decimal.handling.mode': field.enum(['precise', 'double', 'string'] as const)({
     doc: 'NUMERIC/DECIMAL/MONEY as precise Connect decimals (bytes with scale; unconstrained NUMERIC as io.debezium.data.VariableScaleDecimal), as doubles, or as strings.',
     default: 'precise',
@@ -254,6 +265,12 @@ export function checkConfig(config: PostgresSourceConfig): FieldError[] {
       field: 'status.update.interval.ms',
       message:
         'status.update.interval.ms must stay well below the server wal_sender_timeout (60 s by default); use at most 30000',
+    });
+  }
+  if (config['topic.transaction'].trim() === '' || /[^A-Za-z0-9._-]/.test(config['topic.transaction'])) {
+    errors.push({
+      field: 'topic.transaction',
+      message: `Invalid topic.transaction "${config['topic.transaction']}": use letters, digits, '.', '_' or '-'`,
     });
   }
   if (config['money.fraction.digits'] < 0) {

@@ -4,6 +4,9 @@ import {
   type SourceOffset,
   type SourceOffsetEntry,
   type SourcePartition,
+  type TransactionProgress,
+  transactionOffsetFields,
+  transactionProgressOf,
 } from '../../src/plugin/index.ts';
 import { type Lsn, lsnFromNumber, lsnToNumber } from './lsn.ts';
 
@@ -11,7 +14,10 @@ import { type Lsn, lsnFromNumber, lsnToNumber } from './lsn.ts';
 // offset {lsn, txId, ts_usec, lsn_proc, lsn_commit, messageType, snapshot, last_snapshot_record}),
 // plus `tx_events`: how many change messages of transaction txId are fully emitted. Within one
 // transaction several changes can share an LSN (multi-inserts), so counting messages is the exact
-// way to resume in the middle of a transaction without gaps or repeats.
+// way to resume in the middle of a transaction without gaps or repeats. With
+// provide.transaction.metadata, a record inside a transaction also carries Debezium's
+// `transaction_id` and `transaction_data_collection_order_<schema.table>` (events per table so
+// far), so a restart continues the transaction's numbering and its END counts every event once.
 
 export interface PgOffset {
   /** LSN of the last change emitted (the consistent point for snapshot records). */
@@ -28,6 +34,8 @@ export interface PgOffset {
   tx_events?: number;
   snapshot?: boolean;
   last_snapshot_record?: boolean;
+  /** Transaction metadata progress of the transaction in progress. */
+  transaction?: TransactionProgress;
 }
 
 export const COMPLETE = 'COMMIT';
@@ -68,7 +76,15 @@ export function readStoredOffset(
   if (typeof offset.messageType === 'string') result.messageType = offset.messageType;
   if (offset.snapshot === true) result.snapshot = true;
   if (offset.last_snapshot_record === true) result.last_snapshot_record = true;
+  const transaction = transactionProgressOf(offset);
+  if (transaction) result.transaction = transaction;
   return result;
+}
+
+/** The offset as stored (the inverse of readStoredOffset). */
+export function toSourceOffset(offset: PgOffset): SourceOffset {
+  const { transaction, ...fields } = offset;
+  return { ...fields, ...(transaction && transactionOffsetFields(transaction)) };
 }
 
 /** A snapshot is finished once its last record's offset is stored (or streaming has begun). */
@@ -85,7 +101,7 @@ export interface ResumePoint {
   /** Where to START_REPLICATION: the end of the last complete transaction. */
   startLsn: Lsn;
   /** The partly emitted transaction to skip into, if the offset is in the middle of one. */
-  partial?: { txId: number; events?: number; lsnProc?: Lsn };
+  partial?: { txId: number; events?: number; lsnProc?: Lsn; transaction?: TransactionProgress };
 }
 
 export function resumePoint(offset: PgOffset): ResumePoint {
@@ -98,6 +114,7 @@ export function resumePoint(offset: PgOffset): ResumePoint {
       txId: offset.txId as number,
       ...(offset.tx_events !== undefined && { events: offset.tx_events }),
       ...(offset.tx_events === undefined && { lsnProc: lsnFromNumber(offset.lsn_proc ?? offset.lsn) }),
+      ...(offset.transaction && { transaction: offset.transaction }),
     },
   };
 }
@@ -110,6 +127,8 @@ export function changeOffset(parts: {
   commitTime: bigint;
   messageType: string;
   events: number;
+  /** Transaction metadata progress fields (TransactionTracker.offsetFields()). */
+  transaction?: Record<string, JsonValue>;
 }): SourceOffset {
   return {
     lsn: lsnToNumber(parts.changeLsn),
@@ -119,6 +138,7 @@ export function changeOffset(parts: {
     lsn_commit: lsnToNumber(parts.lastCommitEnd),
     messageType: parts.messageType,
     tx_events: parts.events,
+    ...parts.transaction,
   };
 }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import {
+  type ConnectStruct,
   errorMessage,
   heartbeatKey,
   heartbeatTopic,
@@ -9,6 +10,11 @@ import {
   type SourceOffset,
   type SourceRecord,
   type TaskContext,
+  TransactionTracker,
+  transactionBeginValue,
+  transactionEndValue,
+  transactionKey,
+  transactionTopic,
 } from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
@@ -43,6 +49,12 @@ import type { TypeCatalog } from './type-catalog.ts';
 // change messages are emitted; the last record of a transaction carries the transaction's end LSN,
 // which is what the slot may confirm. The last record of a transaction is held back until its
 // COMMIT arrives so that it can carry that complete offset.
+//
+// With provide.transaction.metadata, as Debezium's PostgreSQL connector: a BEGIN record when
+// pgoutput's BEGIN arrives (PostgreSQL 15+ sends none for a transaction without published
+// changes), an END record at COMMIT carrying the complete offset, and every event numbered in its
+// transaction block. Debezium spells each id "<xid>:<LSN of the message>" (BEGIN: the BEGIN's,
+// an event: its own, END: the commit's end), so BEGIN, events and END of one transaction differ.
 
 export interface StreamDeps {
   config: PostgresSourceConfig;
@@ -82,6 +94,8 @@ export class WalStream {
   private readonly tables = new Map<number, TableSchema | null>();
   private partial: ResumePoint['partial'];
   private transaction: TransactionState | undefined;
+  /** Numbers events for transaction metadata; undefined when it is off. */
+  private readonly tracker: TransactionTracker | undefined;
   private pending: SourceRecord | undefined;
   private position: SourceOffset;
   private lastCommitEnd: Lsn;
@@ -100,6 +114,7 @@ export class WalStream {
     this.position = deps.initialPosition;
     this.lastCommitEnd = deps.resume.startLsn;
     this.confirmed = deps.confirmed;
+    if (deps.config['provide.transaction.metadata']) this.tracker = new TransactionTracker();
     this.service = new LogicalReplicationService(clientConfig(deps.config, 'stream'), {
       acknowledge: { auto: false, timeoutSeconds: 0 },
       flowControl: { enabled: true },
@@ -294,6 +309,7 @@ export class WalStream {
           lastChangeLsn: message.finalLsn,
           skipping: this.partial?.txId === message.xid,
         };
+        if (this.tracker) await this.beginTransaction(lsn, this.transaction, this.tracker);
         return;
       case 'relation':
         return this.onRelation(message);
@@ -306,10 +322,55 @@ export class WalStream {
       case 'truncate':
         return this.onTruncate(lsn, message);
       case 'commit':
-        return this.onCommit(message);
+        return this.onCommit(lsn, message);
       default:
         return;
     }
+  }
+
+  /**
+   * Emits the BEGIN record, unless the transaction is being resumed after a restart with its
+   * numbering stored in the offset: its BEGIN was emitted, and acknowledged, before.
+   */
+  private async beginTransaction(
+    lsn: Lsn,
+    transaction: TransactionState,
+    tracker: TransactionTracker,
+  ): Promise<void> {
+    const resumed = transaction.skipping ? this.partial?.transaction : undefined;
+    if (resumed && resumed.id === String(transaction.xid)) {
+      tracker.resume(resumed);
+      return;
+    }
+    tracker.begin(String(transaction.xid));
+    // Resuming a transaction without stored numbering (the option was off): keep the stored
+    // position, which says how much of the transaction is out already.
+    const offset = transaction.skipping
+      ? { ...this.position, ...tracker.offsetFields() }
+      : changeOffset({
+          changeLsn: lsn,
+          lastCommitEnd: this.lastCommitEnd,
+          txId: transaction.xid,
+          commitTime: transaction.commitTime,
+          messageType: 'BEGIN',
+          events: 0,
+          transaction: tracker.offsetFields(),
+        });
+    const id = `${transaction.xid}:${lsn}`;
+    await this.emit(
+      this.transactionRecord(id, transactionBeginValue(id, millis(transaction.commitTime)), offset),
+    );
+  }
+
+  private transactionRecord(id: string, value: SourceRecord['value'], offset: SourceOffset): SourceRecord {
+    const { config, server } = this.deps;
+    return {
+      topic: transactionTopic(server.name, config['topic.transaction']),
+      key: transactionKey(id),
+      value,
+      sourcePartition: server.partition,
+      sourceOffset: offset,
+    };
   }
 
   private async onRelation(message: RelationMessage): Promise<void> {
@@ -441,15 +502,35 @@ export class WalStream {
       commitTime: transaction.commitTime,
       messageType,
     };
+    const tracker = this.tracker;
+    // The numbering before this message goes with the records that do not complete it.
+    const numberedBefore = tracker?.offsetFields();
+    if (tracker) {
+      const id = `${transaction.xid}:${lsn}`;
+      for (const record of records) {
+        const envelope = record.value?.value as ConnectStruct | null | undefined;
+        if (!envelope) continue; // tombstones are not events of the transaction
+        const source = envelope.source as ConnectStruct;
+        envelope.transaction = { ...tracker.event(`${source.schema}.${source.table}`, id) };
+      }
+    }
+    const numberedAfter = tracker?.offsetFields();
     for (const [index, record] of records.entries()) {
-      const events = index === records.length - 1 ? transaction.messages : transaction.messages - 1;
-      record.sourceOffset = changeOffset({ ...common, events });
-      if (this.pending) await this.push(this.pending);
-      this.pending = record;
+      const last = index === records.length - 1;
+      const events = last ? transaction.messages : transaction.messages - 1;
+      const numbering = last ? numberedAfter : numberedBefore;
+      record.sourceOffset = changeOffset({ ...common, events, ...(numbering && { transaction: numbering }) });
+      await this.emit(record);
     }
   }
 
-  private async onCommit(message: CommitMessage): Promise<void> {
+  /** Queues the record held back, and holds back this one (the last of a transaction so far). */
+  private async emit(record: SourceRecord): Promise<void> {
+    if (this.pending) await this.push(this.pending);
+    this.pending = record;
+  }
+
+  private async onCommit(lsn: Lsn, message: CommitMessage): Promise<void> {
     const transaction = this.transaction;
     this.transaction = undefined;
     if (transaction?.skipping) this.partial = undefined;
@@ -459,6 +540,13 @@ export class WalStream {
       txId: transaction?.xid ?? 0,
       commitTime: message.commitTime,
     });
+    const tracker = this.tracker;
+    if (tracker?.id !== undefined && transaction) {
+      // The END record is the transaction's last: it carries the complete offset.
+      const id = `${transaction.xid}:${lsn}`;
+      const end = transactionEndValue(id, millis(message.commitTime), tracker.end());
+      await this.emit(this.transactionRecord(id, end, complete));
+    }
     if (this.pending) {
       const last = this.pending;
       this.pending = undefined;
@@ -474,4 +562,9 @@ export class WalStream {
     await this.deps.queue.put(record);
     this.position = record.sourceOffset;
   }
+}
+
+/** µs since the epoch to ms. */
+function millis(micros: bigint): number {
+  return Number(micros / 1000n);
 }

@@ -28,6 +28,7 @@ import {
   resumePoint,
   snapshotCompleted,
   snapshotOffset,
+  toSourceOffset,
 } from './offset.ts';
 import { ensurePublication } from './publication.ts';
 import { createSlot, createSlotWithSnapshot, dropSlot, findSlot, type SlotInfo, slotInUse } from './slot.ts';
@@ -399,5 +400,5 @@ function positionAt(lsn: Lsn): SourceOffset {
 }
 
 function storedOffset(offset: PgOffset): SourceOffset {
-  return { ...offset };
+  return toSourceOffset(offset);
 }

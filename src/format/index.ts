@@ -2,3 +2,4 @@
 export * from './envelope.ts';
 export * from './heartbeat.ts';
 export * from './source-block.ts';
+export * from './transaction-metadata.ts';

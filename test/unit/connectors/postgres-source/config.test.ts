@@ -49,11 +49,11 @@ describe('postgres source config', () => {
       'snapshot.mode': 'never',
       'table.include.list': 'public.orders,public.customers',
       'message.key.columns': 'public.orders:customer_id,order_no',
-      'provide.transaction.metadata': 'true',
+      'incremental.snapshot.chunk.size': '1024',
     });
     expect(parsed.errors).toEqual([]);
     expect(parsed.values['table.include.list']).toEqual(['public.orders', 'public.customers']);
-    expect(parsed.unknown).toEqual(['provide.transaction.metadata']);
+    expect(parsed.unknown).toEqual(['incremental.snapshot.chunk.size']);
   });
 
   it('names every missing required field', () => {
