@@ -93,6 +93,24 @@ export async function createSlot(client: pg.Client, name: string): Promise<Lsn> 
  * Drops the slot, waiting up to `timeoutMs` for a walsender that is still shutting down to let go
  * of it. Does nothing if the slot does not exist.
  */
+/**
+ * Waits until no server process streams from the slot: a walsender exits a moment after its client
+ * disconnects, and until then the slot cannot be used or dropped. False if it is still held.
+ */
+export async function waitUntilSlotReleased(
+  client: pg.Client,
+  name: string,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const slot = await findSlot(client, name);
+    if (!slot?.active) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function dropSlot(client: pg.Client, name: string, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -31,7 +31,15 @@ import {
   toSourceOffset,
 } from './offset.ts';
 import { ensurePublication } from './publication.ts';
-import { createSlot, createSlotWithSnapshot, dropSlot, findSlot, type SlotInfo, slotInUse } from './slot.ts';
+import {
+  createSlot,
+  createSlotWithSnapshot,
+  dropSlot,
+  findSlot,
+  type SlotInfo,
+  slotInUse,
+  waitUntilSlotReleased,
+} from './slot.ts';
 import { SnapshotReader, type SnapshotTable } from './snapshot.ts';
 import { WalStream } from './stream.ts';
 import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
@@ -148,7 +156,11 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     await this.buildSchemas(metadata, tables);
 
     const slotName = config['slot.name'];
-    const slot = streaming ? await findSlot(metadata, slotName) : undefined;
+    // A previous task's walsender (this host's after a restart, or a crashed one's) may still be
+    // exiting: wait for it briefly before calling the slot taken.
+    let slot = streaming ? await findSlot(metadata, slotName) : undefined;
+    if (slot?.active && (await waitUntilSlotReleased(metadata, slotName)))
+      slot = await findSlot(metadata, slotName);
     if (slot?.active) throw slotInUse(slot);
     const snapshot = needsSnapshot(mode, stored, slot);
     context.log.info(
@@ -364,6 +376,16 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     this.closeExporter();
     const metadata = this.metadata;
     this.metadata = undefined;
+    // Stopped means the slot is free again, so a restart (or a drop) can take it at once.
+    if (
+      metadata &&
+      this.stream &&
+      !(await waitUntilSlotReleased(metadata, this.config['slot.name']).catch(() => false))
+    )
+      this.context.log.warn(
+        { slot: this.config['slot.name'] },
+        'the replication slot is still held after stopping',
+      );
     if (metadata && this.config['slot.drop.on.stop']) {
       await dropSlot(metadata, this.config['slot.name']).then(
         (dropped) =>
