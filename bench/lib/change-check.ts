@@ -99,8 +99,14 @@ export class ChangeCheck {
     else {
       const after = payload.after ?? {};
       change = changeKey(table, id, Number(after.version));
+      // PostgreSQL's timestamptz arrives as a ZonedTimestamp string; MariaDB's DATETIME(6) as an
+      // io.debezium.time.MicroTimestamp (µs since the epoch, the server running in UTC).
       const committed =
-        typeof after.committed_at === 'string' ? zonedTimestampMs(after.committed_at) : Number.NaN;
+        typeof after.committed_at === 'string'
+          ? zonedTimestampMs(after.committed_at)
+          : typeof after.committed_at === 'number'
+            ? after.committed_at / 1000
+            : Number.NaN;
       for (const window of this.windows) {
         if (committed >= window.fromMs && committed < window.toMs) {
           this.latencies.get(window.name)?.push(record.timestamp - committed);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Fetches Kafka Connect and the Debezium connectors from Maven Central at bench time (never
@@ -11,8 +11,8 @@ export const BENCH_HOME = process.env.ONRAMP_BENCH_HOME || '/var/tmp/onramp-benc
 export const DEBEZIUM_HOME = join(BENCH_HOME, 'debezium');
 const POM = join(import.meta.dirname, '..', 'debezium', 'pom.xml');
 
-export type DebeziumPlugin = 'postgres' | 'mysql' | 'jdbc';
-export const DEBEZIUM_PLUGINS: readonly DebeziumPlugin[] = ['postgres', 'mysql', 'jdbc'];
+export type DebeziumPlugin = 'postgres' | 'mysql' | 'mariadb' | 'jdbc';
+export const DEBEZIUM_PLUGINS: readonly DebeziumPlugin[] = ['postgres', 'mysql', 'mariadb', 'jdbc'];
 
 export const debeziumRuntimeDir = () => join(DEBEZIUM_HOME, 'runtime');
 export const debeziumPluginDir = (plugin: DebeziumPlugin) => join(DEBEZIUM_HOME, 'plugins', plugin);
@@ -47,7 +47,10 @@ function run(command: string, args: string[]): Promise<void> {
 }
 
 async function copyProfile(profile: string, outputDirectory: string, excludeKafka: boolean): Promise<void> {
-  rmSync(outputDirectory, { recursive: true, force: true });
+  // Copied beside the live folder and swapped in, so a Connect that another benchmark is starting
+  // right now finds either the old jars or the new ones, never a half-filled folder.
+  const fresh = `${outputDirectory}.new`;
+  rmSync(fresh, { recursive: true, force: true });
   await run('mvn', [
     '-q',
     '-B',
@@ -56,12 +59,14 @@ async function copyProfile(profile: string, outputDirectory: string, excludeKafk
     '-P',
     profile,
     'dependency:copy-dependencies',
-    `-DoutputDirectory=${outputDirectory}`,
+    `-DoutputDirectory=${fresh}`,
     '-DincludeScope=runtime',
     // Connect loads its API and the Kafka clients from the worker's class path; a plugin's own
     // copies (Debezium 3.7 ships them in runtime scope) would only shadow them.
     ...(excludeKafka ? ['-DexcludeGroupIds=org.apache.kafka'] : []),
   ]);
+  rmSync(outputDirectory, { recursive: true, force: true });
+  renameSync(fresh, outputDirectory);
 }
 
 /** Makes sure Connect and every Debezium plugin are on disk; downloads only after a pom change. */

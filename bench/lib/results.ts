@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { debeziumVersions } from './debezium-install.ts';
+import { serverVersion, withMysql } from './mysql-workload.ts';
 import { withPg } from './pg-workload.ts';
 
 // Results are data: bench/results/<date>-<scenario>.json holds the raw runs and the summary, and
@@ -52,15 +53,18 @@ export async function versions(): Promise<Record<string, string>> {
     const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
     return rows[0]?.server_version ?? '';
   }).catch(() => 'unknown');
+  const mariadb = await withMysql(serverVersion).catch(() => 'unknown');
   const pinned = debeziumVersions();
   return {
     node: process.version,
     java: commandVersion('java', ['-version']),
     postgres,
+    mariadb,
     kafkaBroker: '3.9.1 (local stack, KRaft, one node)',
     kafkaConnect: pinned.kafka ?? '',
     debeziumPostgres: pinned['debezium.postgres'] ?? '',
     debeziumMysql: pinned['debezium.mysql'] ?? '',
+    debeziumMariadb: pinned['debezium.mariadb'] ?? '',
     debeziumJdbc: pinned['debezium.jdbc'] ?? '',
     onramp: commandVersion('git', [
       '-C',

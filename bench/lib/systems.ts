@@ -39,8 +39,19 @@ export interface RunningSystem {
   pid: number;
   /** Scratch folder of this instance (data dir / offsets / logs); removed by stop() unless kept. */
   workDir: string;
-  /** POST /connectors; resolves once the REST API accepted it (201). */
-  createConnector(name: string, config: Record<string, string>): Promise<void>;
+  /** POST /connectors; resolves once the REST API accepted it (201). `initialState` is KIP-980's. */
+  createConnector(
+    name: string,
+    config: Record<string, string>,
+    options?: { initialState?: 'RUNNING' | 'PAUSED' | 'STOPPED' },
+  ): Promise<void>;
+  /** PATCH /connectors/{name}/offsets of a STOPPED connector (KIP-875). */
+  alterOffsets(
+    name: string,
+    offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> | null }[],
+  ): Promise<void>;
+  /** PUT /connectors/{name}/resume (a STOPPED or PAUSED connector starts). */
+  resume(name: string): Promise<void>;
   deleteConnector(name: string): Promise<void>;
   status(name: string): Promise<ConnectorState | undefined>;
   /** Waits until the connector and all its tasks are RUNNING; throws with the trace on FAILED. */
@@ -252,10 +263,35 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
     restUrl,
     pid,
     workDir,
-    async createConnector(name, config) {
-      const response = await request('POST', `${restUrl}/connectors`, { name, config });
+    async createConnector(name, config, createOptions = {}) {
+      const body =
+        createOptions.initialState === undefined
+          ? { name, config }
+          : { name, config, initial_state: createOptions.initialState };
+      const response = await request('POST', `${restUrl}/connectors`, body);
       if (response.status !== 201) {
         throw new Error(`${kind}: POST /connectors ${name} answered ${response.status}: ${response.text}`);
+      }
+    },
+    async alterOffsets(name, offsets) {
+      const url = `${restUrl}/connectors/${encodeURIComponent(name)}/offsets`;
+      // A connector created STOPPED may still be settling into that state: retry a 400 briefly.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const response = await request('PATCH', url, { offsets });
+        if (response.status === 200) return;
+        if (Date.now() > deadline || response.status !== 400) {
+          throw new Error(`${kind}: PATCH offsets of ${name} answered ${response.status}: ${response.text}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async resume(name) {
+      const response = await request('PUT', `${restUrl}/connectors/${encodeURIComponent(name)}/resume`);
+      if (response.status !== 202 && response.status !== 204) {
+        throw new Error(
+          `${kind}: PUT /connectors/${name}/resume answered ${response.status}: ${response.text}`,
+        );
       }
     },
     async deleteConnector(name) {

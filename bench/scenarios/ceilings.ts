@@ -1,10 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchArgs } from '../lib/args.ts';
-import { debeziumRuntimeDir, ensureDebezium } from '../lib/debezium-install.ts';
-import { benchEnv } from '../lib/env.ts';
+import { BENCH_HOME, debeziumRuntimeDir, ensureDebezium } from '../lib/debezium-install.ts';
+import { benchEnv, urlParts } from '../lib/env.ts';
 import { deleteTopics, recreateTopics } from '../lib/kafka-topics.ts';
+import {
+  type BinlogPosition,
+  binlogFilesBetween,
+  binlogPosition,
+  createBenchDatabase,
+  dropBenchDatabases,
+  MysqlChangeGenerator,
+  mariadbPid,
+  withMysql,
+} from '../lib/mysql-workload.ts';
 import {
   ChangeGenerator,
   createSlot,
@@ -22,8 +32,12 @@ import type { Scenario } from './scenario.ts';
 
 // ceilings: what no CDC tool on this machine can beat. (1) pg_recvlogical draining the same kind
 // of backlog pg-stream uses, with pgoutput protocol 1 and 2, to /dev/null (decoding in the
-// walsender plus the wire, nothing else). (2) Kafka's ProducerPerformance at our JSON record size
-// with the producer settings both systems use (acks=all, idempotence, one request in flight).
+// walsender plus the wire, nothing else). (2) mariadb-binlog --read-from-remote-server reading the
+// binlog range of a backlog built like mysql-stream's: decoded to /dev/null (event headers parsed,
+// row events printed as base64 BINLOG statements, exactly the backlog's range), and --raw (bytes
+// copied to a scratch folder, from the backlog's start to the end of its last file: raw mode ignores
+// --stop-position). (3) Kafka's ProducerPerformance at our JSON record size with the producer
+// settings both systems use (acks=all, idempotence, one request in flight). `--parts` picks some.
 
 const KAFKA_TOPIC = 'bench.ceiling.producer';
 
@@ -100,6 +114,72 @@ async function recvlogical(
     perSec: round(changes / seconds, 0),
     cpuSeconds: { pgRecvlogical: round(client.seconds(), 2), walsender: round(walsender.seconds(), 2) },
   };
+}
+
+type BinlogMeasured = Measured & { mbPerSec: number; bytes: number };
+
+/** mariadb-binlog reading `from`..`to` from the server, decoded to /dev/null or --raw to a scratch folder. */
+async function mariadbBinlog(
+  from: BinlogPosition,
+  to: BinlogPosition,
+  changes: number,
+  raw: boolean,
+): Promise<BinlogMeasured> {
+  const db = urlParts(benchEnv().mysqlUrl, 3306);
+  const { files, server } = await withMysql(async (connection) => ({
+    files: await binlogFilesBetween(connection, from.file, to.file),
+    server: await mariadbPid(connection),
+  }));
+  const scratch = raw ? mkdtempSync(join(BENCH_HOME, 'binlog-raw-')) : undefined;
+  const range = raw
+    ? ['--raw', `--result-file=${scratch}/`, `--start-position=${from.pos}`]
+    : [`--start-position=${from.pos}`, `--stop-position=${to.pos}`, '--result-file=/dev/null'];
+  const serverCpu = new CpuWindow(server ? [server] : []);
+  const started = performance.now();
+  const child = spawn(
+    'mariadb-binlog',
+    [
+      '--read-from-remote-server',
+      `--host=${db.hostname}`,
+      `--port=${db.port}`,
+      `--user=${db.user}`,
+      `--password=${db.password}`,
+      ...range,
+      ...files,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = exitOf(child, 'mariadb-binlog');
+  const client = new CpuWindow([]);
+  client.track(child.pid ?? 0, true);
+  let running = true;
+  void exited.finally(() => {
+    running = false;
+  });
+  while (running) {
+    client.sample();
+    serverCpu.sample();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  try {
+    await exited;
+    const seconds = (performance.now() - started) / 1000;
+    // Decoded: the range itself (one file, or the files between); raw: what was copied.
+    const bytes = scratch
+      ? readdirSync(scratch).reduce((sum, name) => sum + statSync(join(scratch, name)).size, 0)
+      : from.file === to.file
+        ? to.pos - from.pos
+        : Number.NaN;
+    return {
+      seconds: round(seconds, 3),
+      perSec: round(changes / seconds, 0),
+      mbPerSec: round(bytes / 2 ** 20 / seconds, 2),
+      bytes,
+      cpuSeconds: { mariadbBinlog: round(client.seconds(), 2), mariadbd: round(serverCpu.seconds(), 2) },
+    };
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The average JSON value size of the newest pg-stream result, so the producer test sends what we send. */
@@ -184,8 +264,29 @@ async function producerPerformance(
   };
 }
 
+/** A mysql-stream-like backlog of `events` changes in a fresh database: the binlog range it spans. */
+async function mariadbBacklog(
+  events: number,
+  workers: number,
+  txSize: number,
+): Promise<{ from: BinlogPosition; to: BinlogPosition; changes: number }> {
+  const { database, from } = await withMysql(async (connection) => {
+    const created = await createBenchDatabase(connection, `ceiling_${Date.now().toString(36)}`);
+    return { database: created, from: await binlogPosition(connection) };
+  });
+  const generator = new MysqlChangeGenerator(database, workers, txSize);
+  try {
+    await generator.open();
+    await generator.backlog(events);
+  } finally {
+    await generator.close();
+  }
+  return { from, to: await withMysql(binlogPosition), changes: generator.changes };
+}
+
 async function run(args: BenchArgs): Promise<void> {
   const runs = args.number('runs', 3);
+  const parts = new Set(args.string('parts', 'pg,mariadb,kafka').split(','));
   const events = args.number('events', 1_000_000);
   const records = args.number('kafka-records', 200_000);
   const recordSize = Math.round(args.number('record-size', recordSizeFromResults() ?? 4096));
@@ -195,6 +296,8 @@ async function run(args: BenchArgs): Promise<void> {
     pgoutputV2?: Measured;
     kafkaProducer?: ProducerMeasured;
     kafkaProducerBatched?: ProducerMeasured;
+    mariadbBinlogDecoded?: BinlogMeasured;
+    mariadbBinlogRaw?: BinlogMeasured;
     error?: string;
   }[] = [];
   for (let index = 0; index < runs; index++) {
@@ -203,6 +306,17 @@ async function run(args: BenchArgs): Promise<void> {
     raw.push(entry);
     const generator = new ChangeGenerator(args.number('workers', 4), args.number('tx-size', 10));
     try {
+      if (parts.has('mariadb')) {
+        const backlog = await mariadbBacklog(events, args.number('workers', 4), args.number('tx-size', 10));
+        entry.mariadbBinlogDecoded = await mariadbBinlog(backlog.from, backlog.to, backlog.changes, false);
+        entry.mariadbBinlogRaw = await mariadbBinlog(backlog.from, backlog.to, backlog.changes, true);
+        await withMysql(dropBenchDatabases);
+        console.log(
+          `   mariadb-binlog: decoded ${entry.mariadbBinlogDecoded.perSec} changes/s (${entry.mariadbBinlogDecoded.mbPerSec} MB/s), raw ${entry.mariadbBinlogRaw.perSec} changes/s (${entry.mariadbBinlogRaw.mbPerSec} MB/s)`,
+        );
+      }
+      if (!parts.has('pg') && !parts.has('kafka')) continue;
+      if (!parts.has('pg')) throw new Error('--parts: kafka needs pg (it runs after the PostgreSQL ceiling)');
       const endLsn = await withPg(async (client) => {
         await dropBenchSlots(client);
         await resetSchema(client);
@@ -218,6 +332,7 @@ async function run(args: BenchArgs): Promise<void> {
       console.log(
         `   pg_recvlogical: v1 ${entry.pgoutputV1.perSec} changes/s, v2 ${entry.pgoutputV2.perSec} changes/s`,
       );
+      if (!parts.has('kafka')) continue;
       entry.kafkaProducer = await producerPerformance(records, recordSize, 'connect');
       entry.kafkaProducerBatched = await producerPerformance(records, recordSize, 'batched');
       console.log(
@@ -254,6 +369,16 @@ async function run(args: BenchArgs): Promise<void> {
       median(raw.flatMap((e) => (e.kafkaProducerBatched ? [e.kafkaProducerBatched.mbPerSec] : []))),
       2,
     ),
+    mariadbBinlogDecodedPerSec: med((e) => e.mariadbBinlogDecoded?.perSec),
+    mariadbBinlogDecodedMbPerSec: round(
+      median(raw.flatMap((e) => (e.mariadbBinlogDecoded ? [e.mariadbBinlogDecoded.mbPerSec] : []))),
+      2,
+    ),
+    mariadbBinlogRawPerSec: med((e) => e.mariadbBinlogRaw?.perSec),
+    mariadbBinlogRawMbPerSec: round(
+      median(raw.flatMap((e) => (e.mariadbBinlogRaw ? [e.mariadbBinlogRaw.mbPerSec] : []))),
+      2,
+    ),
     failed: raw.some((entry) => entry.error),
   };
   const file = writeResult({
@@ -267,6 +392,7 @@ async function run(args: BenchArgs): Promise<void> {
       kafkaRecords: records,
       recordSize,
       txSize: args.number('tx-size', 10),
+      parts: [...parts].join(','),
       given: args.given(),
     },
     runs: raw,
@@ -287,10 +413,18 @@ async function run(args: BenchArgs): Promise<void> {
           summary.kafkaProducerBatchedPerSec,
         ],
         ['  MB/s', summary.kafkaProducerBatchedMbPerSec],
+        [
+          'mariadb-binlog --read-from-remote-server, decoded to /dev/null, changes/s',
+          summary.mariadbBinlogDecodedPerSec,
+        ],
+        ['  MB/s of binlog', summary.mariadbBinlogDecodedMbPerSec],
+        ['mariadb-binlog --read-from-remote-server --raw, changes/s', summary.mariadbBinlogRawPerSec],
+        ['  MB/s of binlog', summary.mariadbBinlogRawMbPerSec],
       ],
     },
     notes: [
       "pg_recvlogical drains a backlog built like pg-stream's (same tables, mix and transaction size) from a slot created before the load, up to the WAL end (-E), to /dev/null.",
+      "mariadb-binlog (MariaDB's client, --read-from-remote-server) reads the binlog range of a backlog built like mysql-stream's (same tables, mix and transaction size, fresh database): once decoded to /dev/null (--start/--stop-position exactly the backlog; event headers parsed, row events printed as base64 BINLOG statements, rows not decoded), once --raw into a scratch folder (from the backlog's start to the end of its last binlog file, since raw mode ignores --stop-position; MB/s counts what was copied). changes/s = backlog changes / wall time of the process.",
       "ProducerPerformance: org.apache.kafka.tools.ProducerPerformance 3.9.1, one partition, acks=all, enable.idempotence=true, no compression; once with Connect's batching as configured for Debezium (max.in.flight=1, linger.ms=0, batch.size=16384), once with 1 MB batches; record size = median JSON value size of the newest pg-stream result unless --record-size.",
     ],
   });
@@ -301,6 +435,6 @@ async function run(args: BenchArgs): Promise<void> {
 export const ceilings: Scenario = {
   name: 'ceilings',
   describe:
-    'pg_recvlogical (pgoutput v1/v2) and Kafka ProducerPerformance ceilings (--events 1000000 --kafka-records 200000 --record-size <bytes> --runs 3)',
+    'pg_recvlogical (pgoutput v1/v2), mariadb-binlog (decoded, raw) and Kafka ProducerPerformance ceilings (--events 1000000 --kafka-records 200000 --record-size <bytes> --runs 3 --parts pg,mariadb,kafka)',
   run,
 };
