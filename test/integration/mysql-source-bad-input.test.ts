@@ -8,70 +8,23 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScratchMariadb, startScratchMariadb } from '../../scripts/stack/mariadb.ts';
 import { connectionSettings, serverId } from '../fixtures/mysql/task-harness.ts';
+import { expectHostServes, validationErrors, waitFailed, waitRunning } from '../support/connector-status.ts';
 import { freePort, type HostProcess, startHostProcess } from '../support/host-process.ts';
 import { unique } from '../support/runtime/runtime-harness.ts';
 import { services } from '../support/services.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 const DATABASE = `onramp_mysrc_bad_input_${process.pid}`;
 const PASSWORD_USER = `onramp_bad_pw_${process.pid}`;
 const PRIVILEGE_USER = `onramp_bad_priv_${process.pid}`;
 const CDC_GRANTS = 'SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR';
 
-interface ConfigInfos {
-  configs: { value: { name: string; errors: string[] } }[];
-}
-
-/** Each field with errors, and its messages. */
-function fieldErrors(infos: ConfigInfos): Record<string, string[]> {
-  return Object.fromEntries(
-    infos.configs
-      .filter((config) => config.value.errors.length > 0)
-      .map((config) => [config.value.name, config.value.errors]),
-  );
-}
-
 let host: HostProcess;
 let admin: mysql.Connection;
 
-async function validate(config: Record<string, string>): Promise<Record<string, string[]>> {
-  const { status, body } = await host.call('PUT', '/connector-plugins/MySqlConnector/config/validate', {
-    name: config['topic.prefix'],
-    ...config,
-  });
-  expect(status).toBe(200);
-  return fieldErrors(body as ConfigInfos);
-}
-
-async function taskStatus(connector: string): Promise<{ connector: string; task?: string; trace: string }> {
-  const { body } = await host.call('GET', `/connectors/${connector}/status`);
-  return {
-    connector: body?.connector?.state,
-    task: body?.tasks?.[0]?.state,
-    trace: body?.tasks?.[0]?.trace ?? '',
-  };
-}
-
-async function running(connector: string): Promise<void> {
-  await waitFor(`${connector} RUNNING`, async () => {
-    const current = await taskStatus(connector);
-    if (current.task === 'FAILED') throw new Error(`task FAILED: ${current.trace}`);
-    return current.connector === 'RUNNING' && current.task === 'RUNNING';
-  });
-}
-
-async function failed(connector: string): Promise<string> {
-  const current = await waitFor(`${connector} task FAILED`, async () => {
-    const status = await taskStatus(connector);
-    return status.task === 'FAILED' ? status : undefined;
-  });
-  return current.trace;
-}
-
-async function hostServes(): Promise<void> {
-  expect((await host.call('GET', '/health')).status).toBe(200);
-  expect((await host.call('GET', '/connectors')).status).toBe(200);
-}
+const validate = (config: Record<string, string>) => validationErrors(host, 'MySqlConnector', config);
+const running = (connector: string) => waitRunning(host, connector);
+const failed = (connector: string) => waitFailed(host, connector);
+const hostServes = () => expectHostServes(host);
 
 async function restart(connector: string): Promise<void> {
   expect((await host.call('POST', `/connectors/${connector}/restart?includeTasks=true`)).status).toBe(202);
