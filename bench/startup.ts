@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostNodeArgs } from '../src/host-command.ts';
+import { freePort } from './lib/systems.ts';
 
 // Start-up benchmark: time from spawning `node src/main.ts` to the REST API answering GET /health,
 // and the resident set size of the idle host. Target (DESIGN.md): start-up under 1 s, RSS under 100 MB.
@@ -11,18 +11,6 @@ import { hostNodeArgs } from '../src/host-command.ts';
 export interface StartupRun {
   readyMs: number;
   rssMb: number;
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function rssMb(pid: number): number {

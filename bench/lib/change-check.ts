@@ -1,5 +1,5 @@
 import type { TopicRecord } from './kafka-topics.ts';
-import { changeKey } from './pg-workload.ts';
+import { changeKey } from './mixed-changes.ts';
 
 // Reads Kafka Connect JSON change events (schemas.enable=true) back from the topics and checks them
 // against what the load generator committed: every (table, key, version) must be there, deletes by

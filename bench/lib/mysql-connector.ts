@@ -1,5 +1,6 @@
 import { benchEnv, urlParts } from './env.ts';
-import type { BinlogPosition } from './mysql-workload.ts';
+import { deleteTopics } from './kafka-topics.ts';
+import { type BinlogPosition, dropBenchDatabases, withMysql } from './mysql-workload.ts';
 import { JSON_CONVERTERS, type RunningSystem, type SystemKind } from './systems.ts';
 
 // The MySQL/MariaDB source connector JSON both systems get: Debezium's class name and keys, the
@@ -97,4 +98,28 @@ export async function createAtPosition(
       offset: { file: from.file, pos: from.pos, ...(from.gtids ? { gtids: from.gtids } : {}) },
     },
   ]);
+}
+
+/** A tag unique to one run of one system, for its database name. */
+export function runTag(kind: SystemKind, index: number): string {
+  return `${Date.now().toString(36)}_${kind}_${index}`;
+}
+
+/** A task that failed will never deliver: throws with its trace, so the wait stops at once. */
+export async function throwIfTaskFailed(system: RunningSystem, name: string): Promise<void> {
+  const state = await system.status(name);
+  const failed = state?.tasks.find((task) => task.state === 'FAILED');
+  if (failed) throw new Error(`${system.kind}: task FAILED: ${(failed.trace ?? '').slice(0, 1500)}`);
+}
+
+/** After a run, whatever happened: its topics and history topic, and every bench database. */
+export async function cleanUpRun(database: string, topics: string[]): Promise<void> {
+  if (database) {
+    await deleteTopics([...topics, historyTopic(database)]).catch((error: unknown) =>
+      console.error(`   could not delete the run's topics: ${String(error)}`),
+    );
+  }
+  await withMysql(dropBenchDatabases).catch((error: unknown) =>
+    console.error(`   could not drop the bench databases: ${String(error)}`),
+  );
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { benchEnv, urlParts } from './env.ts';
-import { changeKey } from './pg-workload.ts';
+import { MixedChangeGenerator, type TransactionPlan } from './mixed-changes.ts';
 
 // The MariaDB side of the benchmarks: a fresh database per run (`bench_my_*`) with three tables of
 // the same width as pg-workload's in MariaDB types, the binlog position before a load, bulk rows
-// for the snapshot, and a load generator for mixed 60/30/10 insert/update/delete transactions.
+// for the snapshot, and the mixed-changes load (mixed-changes.ts) committed here.
 //
 // A transaction is one round trip: `START TRANSACTION; DELETE ...; UPDATE ...; INSERT ...; COMMIT`
 // sent as one multi-statement query, so `committed_at = NOW(6)` (the statement's start) is taken
@@ -167,49 +167,17 @@ export async function fillTable(
   }
 }
 
-interface TableState {
-  live: number[];
-  versions: Map<number, number>;
-}
-
-interface WorkerState {
-  index: number;
-  nextId: number;
-  tables: TableState[];
-}
-
 /**
- * pg-workload's ChangeGenerator on MariaDB: 60/30/10 insert/update/delete transactions over
- * MY_TABLES of `database` from `workers` connections; worker k owns the ids ≡ k (mod workers), so
- * concurrent transactions never touch the same row and each worker knows the versions it committed.
+ * pg-workload's ChangeGenerator on MariaDB: the mixed-changes load over MY_TABLES of `database`,
+ * each transaction one multi-statement round trip.
  */
-export class MysqlChangeGenerator {
-  /** Every committed change, as changeKey(table, id, version). */
-  readonly committed: number[] = [];
-  /** Deletes among them (each followed by a tombstone on both systems). */
-  deletes = 0;
-  transactions = 0;
-  readonly workerCount: number;
-  readonly txSize: number;
+export class MysqlChangeGenerator extends MixedChangeGenerator {
   readonly database: string;
-  private readonly workers: WorkerState[] = [];
   private readonly connections: mysql.Connection[] = [];
 
   constructor(database: string, workerCount: number, txSize: number) {
+    super(MY_TABLES.length, workerCount, txSize);
     this.database = database;
-    this.workerCount = workerCount;
-    this.txSize = txSize;
-    for (let k = 0; k < workerCount; k++) {
-      this.workers.push({
-        index: k,
-        nextId: k + 1,
-        tables: MY_TABLES.map(() => ({ live: [], versions: new Map() })),
-      });
-    }
-  }
-
-  get changes(): number {
-    return this.committed.length;
   }
 
   async open(): Promise<void> {
@@ -223,76 +191,12 @@ export class MysqlChangeGenerator {
     this.connections.length = 0;
   }
 
-  /** Commits transactions until `changes` more changes are in, as fast as the server takes them. */
-  async backlog(changes: number): Promise<void> {
-    let remaining = changes;
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        while (remaining > 0) {
-          const size = Math.min(this.txSize, remaining);
-          remaining -= size;
-          await this.transaction(worker, size);
-        }
-      }),
-    );
-  }
-
-  /** Open-loop load: transaction j is due at start + j × txSize / rate, whatever the previous ones took. */
-  async fixedRate(
-    ratePerSec: number,
-    seconds: number,
-  ): Promise<{ offered: number; achieved: number; behindMs: number }> {
-    const interval = (this.txSize / ratePerSec) * 1000;
-    const total = Math.floor((ratePerSec * seconds) / this.txSize);
-    const start = performance.now();
-    const before = this.changes;
-    let next = 0;
-    let behindMs = 0;
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        for (;;) {
-          const j = next++;
-          if (j >= total) return;
-          const due = start + j * interval;
-          const wait = due - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-          else behindMs = Math.max(behindMs, -wait);
-          await this.transaction(worker, this.txSize);
-        }
-      }),
-    );
-    const elapsed = (performance.now() - start) / 1000;
-    return { offered: ratePerSec, achieved: (this.changes - before) / elapsed, behindMs };
-  }
-
-  private async transaction(worker: WorkerState, size: number): Promise<void> {
-    const connection = this.connections[worker.index];
+  protected async commit(
+    worker: number,
+    { tableIndex, inserted, updated, deleted }: TransactionPlan,
+  ): Promise<void> {
+    const connection = this.connections[worker];
     if (!connection) throw new Error('MysqlChangeGenerator.open() first');
-    const tableIndex = Math.floor(Math.random() * MY_TABLES.length);
-    const table = worker.tables[tableIndex] as TableState;
-    const updates = Math.max(0, Math.min(Math.round(size * 0.3), table.live.length));
-    const deletes = Math.max(
-      0,
-      Math.min(size - Math.round(size * 0.6) - Math.round(size * 0.3), table.live.length - updates),
-    );
-    const inserts = size - updates - deletes;
-    // Distinct live rows for the updates and deletes: swap random picks to the end of `live`.
-    const picked: number[] = [];
-    for (let n = 0; n < updates + deletes; n++) {
-      const last = table.live.length - 1 - n;
-      const at = Math.floor(Math.random() * (last + 1));
-      const chosen = table.live[at] as number;
-      table.live[at] = table.live[last] as number;
-      table.live[last] = chosen;
-      picked.push(chosen);
-    }
-    const deleted = picked.slice(0, deletes);
-    const updated = picked.slice(deletes);
-    const inserted: number[] = [];
-    for (let n = 0; n < inserts; n++) {
-      inserted.push(worker.nextId);
-      worker.nextId += this.workerCount;
-    }
     const name = MY_TABLES[tableIndex] as string;
     const statements = ['START TRANSACTION'];
     if (deleted.length > 0) statements.push(`DELETE FROM ${name} WHERE id IN (${deleted.join(',')})`);
@@ -309,22 +213,5 @@ export class MysqlChangeGenerator {
     }
     statements.push('COMMIT');
     await connection.query(statements.join(';\n'));
-    table.live.length -= deleted.length;
-    for (const id of deleted) {
-      table.versions.delete(id);
-      this.committed.push(changeKey(tableIndex, id, 0));
-    }
-    this.deletes += deleted.length;
-    for (const id of updated) {
-      const version = (table.versions.get(id) ?? 1) + 1;
-      table.versions.set(id, version);
-      this.committed.push(changeKey(tableIndex, id, version));
-    }
-    for (const id of inserted) {
-      table.live.push(id);
-      table.versions.set(id, 1);
-      this.committed.push(changeKey(tableIndex, id, 1));
-    }
-    this.transactions++;
   }
 }

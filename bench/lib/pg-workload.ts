@@ -1,13 +1,15 @@
 import pg from 'pg';
 import { benchEnv } from './env.ts';
+import { MixedChangeGenerator, type TransactionPlan } from './mixed-changes.ts';
+
+export { changeKey } from './mixed-changes.ts';
 
 // The PostgreSQL side of the benchmarks: three tables of realistic width in schema `bench`, a
-// publication over them, `bench_*` slots, and a load generator for mixed insert/update/delete
-// transactions (60/30/10). Every transaction is one statement (data-modifying CTEs) run in
-// autocommit, so `committed_at = clock_timestamp()` is taken while the statement runs, just before
-// its COMMIT: the honest start of the commit-to-Kafka latency (anchors §5; never now(), which is
-// the transaction's start). The generator remembers every change it committed, by table, key and
-// version, so the topics can be checked for loss afterwards.
+// publication over them, `bench_*` slots, and the mixed-changes load (mixed-changes.ts) committed
+// here. Every transaction is one statement (data-modifying CTEs) run in autocommit, so
+// `committed_at = clock_timestamp()` is taken while the statement runs, just before its COMMIT:
+// the honest start of the commit-to-Kafka latency (anchors §5; never now(), which is the
+// transaction's start).
 
 export const PG_SCHEMA = 'bench';
 export const PG_TABLES = ['orders', 'customers', 'shipments'] as const;
@@ -115,47 +117,12 @@ export async function fillTable(client: pg.Client, table: string, rows: number):
   await client.query(`ANALYZE ${PG_SCHEMA}.${table}`);
 }
 
-/** A change the topics must hold: table index, key, version (0 for a delete). Packed into one number. */
-export function changeKey(table: number, id: number, version: number): number {
-  return (table * 2 ** 32 + id) * 2 ** 12 + version;
-}
-
-interface TableState {
-  live: number[];
-  versions: Map<number, number>;
-}
-
-/**
- * Mixed 60/30/10 insert/update/delete transactions over PG_TABLES from `workers` connections.
- * Worker k owns the ids ≡ k (mod workers), so concurrent transactions never touch the same row and
- * each worker knows exactly which versions it committed.
- */
-export class ChangeGenerator {
-  /** Every committed change, as changeKey(table, id, version). */
-  readonly committed: number[] = [];
-  /** Deletes among them (each is followed by a tombstone on both systems). */
-  deletes = 0;
-  transactions = 0;
-  private readonly workers: WorkerState[] = [];
+/** Mixed 60/30/10 transactions over PG_TABLES, each one statement (data-modifying CTEs) in autocommit. */
+export class ChangeGenerator extends MixedChangeGenerator {
   private readonly clients: pg.Client[] = [];
 
-  readonly workerCount: number;
-  readonly txSize: number;
-
   constructor(workerCount: number, txSize: number) {
-    this.workerCount = workerCount;
-    this.txSize = txSize;
-    for (let k = 0; k < workerCount; k++) {
-      this.workers.push({
-        index: k,
-        nextId: k + 1,
-        tables: PG_TABLES.map(() => ({ live: [], versions: new Map() })),
-      });
-    }
-  }
-
-  get changes(): number {
-    return this.committed.length;
+    super(PG_TABLES.length, workerCount, txSize);
   }
 
   async open(): Promise<void> {
@@ -171,115 +138,17 @@ export class ChangeGenerator {
     this.clients.length = 0;
   }
 
-  /** Commits transactions until `changes` more changes are in, as fast as the database takes them. */
-  async backlog(changes: number): Promise<void> {
-    // Every transaction commits exactly its size in changes; sizes are reserved before the await.
-    let remaining = changes;
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        while (remaining > 0) {
-          const size = Math.min(this.txSize, remaining);
-          remaining -= size;
-          await this.transaction(worker, size);
-        }
-      }),
-    );
-  }
-
-  /**
-   * Open-loop load: transaction j is due at start + j × txSize / rate, whatever the previous ones
-   * took; a worker that falls behind sends at once (the achieved rate is reported).
-   */
-  async fixedRate(
-    ratePerSec: number,
-    seconds: number,
-  ): Promise<{ offered: number; achieved: number; behindMs: number }> {
-    const interval = (this.txSize / ratePerSec) * 1000;
-    const total = Math.floor((ratePerSec * seconds) / this.txSize);
-    const start = performance.now();
-    const before = this.changes;
-    let next = 0;
-    let behindMs = 0;
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        for (;;) {
-          const j = next++;
-          if (j >= total) return;
-          const due = start + j * interval;
-          const wait = due - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-          else behindMs = Math.max(behindMs, -wait);
-          await this.transaction(worker, this.txSize);
-        }
-      }),
-    );
-    const elapsed = (performance.now() - start) / 1000;
-    return { offered: ratePerSec, achieved: (this.changes - before) / elapsed, behindMs };
-  }
-
-  private async transaction(worker: WorkerState, size: number): Promise<void> {
-    const client = this.clients[worker.index];
+  protected async commit(worker: number, plan: TransactionPlan): Promise<void> {
+    const client = this.clients[worker];
     if (!client) throw new Error('ChangeGenerator.open() first');
-    const tableIndex = Math.floor(Math.random() * PG_TABLES.length);
-    const table = worker.tables[tableIndex] as TableState;
-    let updates = Math.min(Math.round(size * 0.3), table.live.length);
-    let deletes = Math.min(
-      size - Math.round(size * 0.6) - Math.round(size * 0.3),
-      table.live.length - updates,
-    );
-    if (deletes < 0) deletes = 0;
-    if (updates < 0) updates = 0;
-    const inserts = size - updates - deletes;
-    // Distinct live rows for the updates and deletes: swap random picks to the end of `live`.
-    const picked: number[] = [];
-    for (let n = 0; n < updates + deletes; n++) {
-      const last = table.live.length - 1 - n;
-      const at = Math.floor(Math.random() * (last + 1));
-      const chosen = table.live[at] as number;
-      table.live[at] = table.live[last] as number;
-      table.live[last] = chosen;
-      picked.push(chosen);
-    }
-    // The first picks sit at the very end of `live`, so the deleted ones are cut off below.
-    const deleted = picked.slice(0, deletes);
-    const updated = picked.slice(deletes);
-    const inserted: number[] = [];
-    for (let n = 0; n < inserts; n++) {
-      inserted.push(worker.nextId);
-      worker.nextId += this.workerCount;
-    }
-    const name = `${PG_SCHEMA}.${PG_TABLES[tableIndex]}`;
+    const name = `${PG_SCHEMA}.${PG_TABLES[plan.tableIndex]}`;
     await client.query(
       `WITH ins AS (INSERT INTO ${name} (${INSERT_COLUMNS}) SELECT i, ${ROW_VALUES} FROM unnest($1::bigint[]) AS i),
        upd AS (UPDATE ${name} SET version = version + 1, status = 'updated', amount = amount + 1,
                quantity = quantity + 1, committed_at = clock_timestamp() WHERE id = ANY($2::bigint[])),
        del AS (DELETE FROM ${name} WHERE id = ANY($3::bigint[]))
        SELECT 1`,
-      [inserted, updated, deleted],
+      [plan.inserted, plan.updated, plan.deleted],
     );
-    // Committed: now record what the topics must show.
-    table.live.length -= deleted.length;
-    for (const id of deleted) {
-      table.versions.delete(id);
-      this.committed.push(changeKey(tableIndex, id, 0));
-    }
-    this.deletes += deleted.length;
-    for (const id of updated) {
-      const version = (table.versions.get(id) ?? 1) + 1;
-      table.versions.set(id, version);
-      this.committed.push(changeKey(tableIndex, id, version));
-    }
-    for (const id of inserted) {
-      table.live.push(id);
-      table.versions.set(id, 1);
-      this.committed.push(changeKey(tableIndex, id, 1));
-    }
-    this.transactions++;
   }
-}
-
-interface WorkerState {
-  index: number;
-  nextId: number;
-  tables: TableState[];
 }

@@ -86,3 +86,33 @@ export class CpuWindow {
     return total;
   }
 }
+
+/** CPU windows by name ({system, <database part>, broker}); figures keep the names and their order. */
+export class CpuWindows<K extends string> {
+  readonly of: Record<K, CpuWindow>;
+
+  /** `pids` of each part, undefined where the process was not found (the part stays 0). */
+  constructor(pids: Record<K, (number | undefined)[]>) {
+    const windows = Object.entries<(number | undefined)[]>(pids).map(([name, list]) => [
+      name,
+      new CpuWindow(list.filter((pid): pid is number => pid !== undefined)),
+    ]);
+    this.of = Object.fromEntries(windows) as Record<K, CpuWindow>;
+  }
+
+  sample(): void {
+    for (const window of Object.values<CpuWindow>(this.of)) window.sample();
+  }
+
+  seconds(): Record<K, number> {
+    return mapValues(this.of, (window) => window.seconds());
+  }
+}
+
+/** The same keys, in the same order, with `map` applied to each value. */
+export function mapValues<K extends string, A, B>(record: Record<K, A>, map: (value: A) => B): Record<K, B> {
+  return Object.fromEntries(Object.entries<A>(record).map(([key, value]) => [key, map(value)])) as Record<
+    K,
+    B
+  >;
+}
