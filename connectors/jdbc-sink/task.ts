@@ -104,8 +104,9 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
       // A replay of what this table already holds (exactly-once).
       if (offsets?.isApplied(id, tableLabel(change.table), offset)) continue;
       this.buffer.add(change);
+      // A transaction holds at most batch.size records, however large the fetched batch.
+      if (this.buffer.size >= config['batch.size']) await this.flush();
     }
-    if (this.buffer.size >= config['batch.size']) await this.flush();
   }
 
   async flush(): Promise<void> {
