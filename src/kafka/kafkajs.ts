@@ -1,4 +1,4 @@
-// The one entry to kafkajs for src/kafka: its speed-ups must be in place before kafkajs loads.
-import './kafkajs-speedups.ts';
+// The one entry to kafkajs for src/kafka: its patches must be in place before kafkajs loads.
+import './kafkajs-patches.ts';
 
 export { CompressionTypes, Kafka, logLevel } from 'kafkajs';

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32c, fastEncoder, type KafkajsEncoderClass } from '../../../src/kafka/kafkajs-speedups.ts';
+import { crc32c, fastEncoder, type KafkajsEncoderClass } from '../../../src/kafka/kafkajs-patches.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 // The speed-ups must produce kafkajs's bytes exactly (the broker checks every batch's CRC, which
 // the integration tests exercise); here they are compared with kafkajs's own implementations.
@@ -13,7 +14,7 @@ const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js
 ) => number;
 const root = join(import.meta.dirname, '..', '..', '..');
 
-describe('kafkajs speed-ups', () => {
+describe('kafkajs patches', () => {
   it('computes CRC-32C as kafkajs does, for every length and the standard check value', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     for (let length = 0; length < 600; length += 1) {
@@ -49,10 +50,32 @@ describe('kafkajs speed-ups', () => {
       [
         '--input-type=module',
         '-e',
-        "const m = await import('./src/kafka/index.ts'); const s = await import('./src/kafka/kafkajs-speedups.ts'); console.log(String(s.kafkajsSpeedupsApplied && typeof m === 'object'))",
+        "const m = await import('./src/kafka/index.ts'); const s = await import('./src/kafka/kafkajs-patches.ts'); console.log(String(s.kafkajsPatchesApplied && typeof m === 'object'))",
       ],
       { cwd: root, encoding: 'utf8' },
     );
     expect(output.trim()).toBe('true');
+  });
+
+  it('schedules kafkajs’s first request-queue check without a negative timeout', async () => {
+    const { prototype } = require('kafkajs/src/network/requestQueue/index.js') as {
+      prototype: { scheduleCheckPendingRequests(this: object): void };
+    };
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    let checked = false;
+    const queue = {
+      throttledUntil: -1,
+      throttleCheckTimeoutId: null,
+      pending: [],
+      checkPendingRequests: () => {
+        checked = true;
+      },
+    };
+    prototype.scheduleCheckPendingRequests.call(queue);
+    await waitFor('the scheduled check', () => checked);
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('TimeoutNegativeWarning');
   });
 });

@@ -1,13 +1,16 @@
 import { createRequire } from 'node:module';
 
-// kafkajs is frozen at 2.2.4 (no release since 2023), and with large records (Kafka Connect JSON
-// with schemas: ~3 KB an event) three of its internals took a third of a streaming source's CPU
-// in a profile: a zero-filled Buffer.alloc for every record's encoder and again for each growth,
-// and a byte-at-a-time CRC-32C over every record batch. This module swaps in equivalents that
-// produce the same bytes: encoders on Buffer.allocUnsafe (pooled below 4 KB; the encoder only ever
-// exposes bytes it wrote) and a slicing-by-8 CRC-32C. It replaces the two modules in the CommonJS
-// cache, so it must run before kafkajs loads them: src/kafka/kafkajs.ts imports it first and is
-// the one place the rest of src/kafka takes kafkajs from.
+// kafkajs is frozen at 2.2.4 (no release since 2023), so what needs fixing in it is fixed here:
+// - Speed: with large records (Kafka Connect JSON with schemas: ~3 KB an event) three of its
+//   internals took a third of a streaming source's CPU in a profile: a zero-filled Buffer.alloc
+//   for every record's encoder and again for each growth, and a byte-at-a-time CRC-32C over every
+//   record batch. They are swapped for equivalents that produce the same bytes: encoders on
+//   Buffer.allocUnsafe (pooled below 4 KB; the encoder only ever exposes bytes it wrote) and a
+//   slicing-by-8 CRC-32C.
+// - Node 24: its request queue schedules its first check at `-1 - Date.now()` ms, which Node
+//   clamps to 1 ms but reports as a TimeoutNegativeWarning on stderr; the delay is clamped here.
+// The swaps replace modules in the CommonJS cache, so this must run before kafkajs loads them:
+// src/kafka/kafkajs.ts imports it first and is the one place the rest of src/kafka takes kafkajs from.
 
 const require = createRequire(import.meta.url);
 
@@ -101,9 +104,36 @@ export function fastEncoder(original: unknown): KafkajsEncoderClass {
   };
 }
 
+interface KafkajsRequestQueue {
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+}
+
+/** kafkajs's RequestQueue.scheduleCheckPendingRequests with the delay kept positive. */
+function scheduleCheckPendingRequests(this: KafkajsRequestQueue): void {
+  if (this.throttleCheckTimeoutId) return;
+  let delay = this.throttledUntil - Date.now();
+  if (this.pending.length > 0 && delay <= 0) delay = CHECK_PENDING_REQUESTS_INTERVAL_MS;
+  this.throttleCheckTimeoutId = setTimeout(
+    () => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    },
+    Math.max(1, delay),
+  );
+}
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+const requestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
+  prototype: { scheduleCheckPendingRequests: typeof scheduleCheckPendingRequests };
+};
+requestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+
 const recordBatchPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/index.js');
 /** False when kafkajs's protocol modules were loaded before this module (they keep the originals). */
-export const kafkajsSpeedupsApplied =
+export const kafkajsPatchesApplied =
   !(recordBatchPath in require.cache) &&
   replaceCached('kafkajs/src/protocol/encoder.js', fastEncoder) &&
   replaceCached('kafkajs/src/protocol/recordBatch/crc32C/index.js', () => crc32c);
