@@ -50,6 +50,9 @@ export function sinkSubscription(
   return topicsRegex !== '' ? { groupId, topicsRegex } : { groupId, topics: config.topics };
 }
 
+/** Records decoded and handed to SinkTask.put at a time. */
+const PUT_SLICE = 1000;
+
 function coordinates(topic: string, partition: number, offset: string): string {
   return `${topic}\u0000${partition}\u0000${offset}`;
 }
@@ -191,15 +194,21 @@ class SinkPipeline {
       this.spec.onTopic?.(batch.topic);
     }
     this.inFlight.clear();
-    const records: SinkRecord[] = [];
-    for (const message of batch.messages) {
-      this.inFlight.set(coordinates(message.topic, message.partition, message.offset), message);
-      const record = await this.decode(message, signal);
-      if (record) records.push(record);
+    // Decoded and put a slice at a time: a fetch of small records can hold tens of thousands, and
+    // only the slice (plus what the task buffers) should be decoded in memory at once.
+    let delivered = 0;
+    for (let start = 0; start < batch.messages.length; start += PUT_SLICE) {
+      const records: SinkRecord[] = [];
+      for (const message of batch.messages.slice(start, start + PUT_SLICE)) {
+        this.inFlight.set(coordinates(message.topic, message.partition, message.offset), message);
+        const record = await this.decode(message, signal);
+        if (record) records.push(record);
+      }
+      this.metrics.set('sink_in_flight_records', {}, records.length);
+      if (records.length > 0) await this.put(records, batch);
+      delivered += records.length;
+      await control.heartbeat().catch(() => undefined);
     }
-    this.metrics.set('sink_in_flight_records', {}, records.length);
-    if (records.length > 0) await this.put(records, batch);
-    await control.heartbeat().catch(() => undefined);
     await this.task.flush();
     this.inFlight.clear();
     if (!control.isActive()) return false;
@@ -216,7 +225,7 @@ class SinkPipeline {
         Number(lag > 0n ? lag : 0n),
       );
     }
-    this.metrics.inc('sink_records_total', {}, records.length);
+    this.metrics.inc('sink_records_total', {}, delivered);
     this.metrics.inc('sink_batches_total');
     this.metrics.set('sink_in_flight_records', {}, 0);
     this.attempt.healthy();
