@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { alternate, systemsArg } from './lib/alternate.ts';
@@ -207,6 +208,7 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
   const db = target === 'mysql' ? mysqlTarget() : postgresTarget();
   try {
     await recreateTopics([topic], 1);
+    const loadBefore = loadavg()[0] ?? 0;
     const producedAt = performance.now();
     const workload = await produceWorkload(topic, records, format);
     console.log(
@@ -275,6 +277,8 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
         ...(Number.isFinite(ratio)
           ? [`onramp/debezium records/s: ${ratio}x (target: >= 20k rows/s into MySQL)`]
           : []),
+        // Wall-clock figures mean little on a busy shared machine: say how busy it was.
+        `1-minute load average ${round(loadBefore, 1)} before, ${round(loadavg()[0] ?? 0, 1)} after, ${machine().cores} cores`,
       ],
     };
     const file = writeResult(result);
