@@ -46,7 +46,24 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-async function copyProfile(profile: string, outputDirectory: string, excludeKafka: boolean): Promise<void> {
+/**
+ * Groups a plugin folder must not carry: Connect loads its API and the Kafka clients from the
+ * worker's class path (Debezium 3.7 ships them in runtime scope; its copies would only shadow them),
+ * and the JDBC sink's own Jackson 2.19 clashes with the 2.16 Connect hands it ("Jdk8Module not a
+ * subtype" at start), so it uses Connect's.
+ */
+const PLUGIN_EXCLUDED_GROUPS: Record<DebeziumPlugin, string[]> = {
+  postgres: ['org.apache.kafka'],
+  mysql: ['org.apache.kafka'],
+  mariadb: ['org.apache.kafka'],
+  jdbc: ['org.apache.kafka', 'com.fasterxml.jackson.core', 'com.fasterxml.jackson.datatype'],
+};
+
+async function copyProfile(
+  profile: string,
+  outputDirectory: string,
+  excludedGroups: string[],
+): Promise<void> {
   // Copied beside the live folder and swapped in, so a Connect that another benchmark is starting
   // right now finds either the old jars or the new ones, never a half-filled folder.
   const fresh = `${outputDirectory}.new`;
@@ -61,9 +78,7 @@ async function copyProfile(profile: string, outputDirectory: string, excludeKafk
     'dependency:copy-dependencies',
     `-DoutputDirectory=${fresh}`,
     '-DincludeScope=runtime',
-    // Connect loads its API and the Kafka clients from the worker's class path; a plugin's own
-    // copies (Debezium 3.7 ships them in runtime scope) would only shadow them.
-    ...(excludeKafka ? ['-DexcludeGroupIds=org.apache.kafka'] : []),
+    ...(excludedGroups.length > 0 ? [`-DexcludeGroupIds=${excludedGroups.join(',')}`] : []),
   ]);
   rmSync(outputDirectory, { recursive: true, force: true });
   renameSync(fresh, outputDirectory);
@@ -71,12 +86,17 @@ async function copyProfile(profile: string, outputDirectory: string, excludeKafk
 
 /** Makes sure Connect and every Debezium plugin are on disk; downloads only after a pom change. */
 export async function ensureDebezium(log: (line: string) => void = console.log): Promise<void> {
-  const wanted = createHash('sha256').update(readFileSync(POM)).digest('hex');
+  const wanted = createHash('sha256')
+    .update(readFileSync(POM))
+    .update(JSON.stringify(PLUGIN_EXCLUDED_GROUPS))
+    .digest('hex');
   const stamp = join(DEBEZIUM_HOME, '.pom-sha256');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   log('debezium: fetching Kafka Connect and the Debezium connectors from Maven Central...');
   rmSync(stamp, { force: true });
-  await copyProfile('runtime', debeziumRuntimeDir(), false);
-  for (const plugin of DEBEZIUM_PLUGINS) await copyProfile(plugin, debeziumPluginDir(plugin), true);
+  await copyProfile('runtime', debeziumRuntimeDir(), []);
+  for (const plugin of DEBEZIUM_PLUGINS) {
+    await copyProfile(plugin, debeziumPluginDir(plugin), PLUGIN_EXCLUDED_GROUPS[plugin]);
+  }
   writeFileSync(stamp, wanted);
 }
