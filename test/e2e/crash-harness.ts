@@ -341,6 +341,23 @@ export function loadViolations(
   };
 }
 
+/** For a failure report: the transactions of the missing changes, as ranges of txn numbers. */
+export function missingTransactions<Mark>(
+  committed: readonly Committed<Mark>[],
+  events: readonly ChangeEvent[],
+): string {
+  const held = holdings(events);
+  const txns = committed.filter((tx) => !tx.changes.every(held)).map((tx) => tx.txn);
+  const ranges: string[] = [];
+  for (let i = 0; i < txns.length; ) {
+    let j = i;
+    while (j + 1 < txns.length && txns[j + 1] === (txns[j] as number) + 1) j++;
+    ranges.push(i === j ? `${txns[i]}` : `${txns[i]}-${txns[j]}`);
+    i = j + 1;
+  }
+  return `${txns.length} of ${committed.length} transactions incomplete: ${ranges.slice(0, 40).join(', ')}`;
+}
+
 /** How many events repeat an earlier one (the at-least-once duplicates a restart causes). */
 export function repeats(events: readonly ChangeEvent[]): number {
   const rows = events.flatMap((event) => {
@@ -393,6 +410,20 @@ export async function evictDeadMembers(groupId: string): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Whether the source connector's stored offset says its snapshot is complete (PostgreSQL:
+ * last_snapshot_record, MySQL: snapshot_completed, or a streaming offset): from then on a restart
+ * streams from the stored position instead of snapshotting again.
+ */
+export async function snapshotStored(host: HostProcess, connector: string): Promise<boolean> {
+  const { status, body } = await host.call('GET', `/connectors/${connector}/offsets`);
+  const offset = status === 200 ? body?.offsets?.[0]?.offset : undefined;
+  return (
+    offset !== undefined &&
+    (offset.snapshot !== true || offset.last_snapshot_record === true || offset.snapshot_completed === true)
+  );
 }
 
 /** SIGKILL the host, then start a new one on the same data directory. */

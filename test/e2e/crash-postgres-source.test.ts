@@ -13,9 +13,11 @@ import {
   type LoadTransaction,
   loadStatements,
   loadViolations,
+  missingTransactions,
   op,
   repeats,
   seededRandom,
+  snapshotStored,
   TopicCollector,
 } from './crash-harness.ts';
 
@@ -141,17 +143,22 @@ describe('PostgreSQL source under kill -9', () => {
     );
     host = await killAndRestart(host, async () => {
       const written = await collector.written();
-      console.log(`kill 1 during the snapshot: ${written} of ${PREFILL} snapshot records written`);
+      console.log(
+        `kill 1 during the snapshot: ${written} of ${PREFILL} snapshot records written, ${load.committed.length} transactions committed`,
+      );
       expect(written, 'the first kill must land inside the snapshot').toBeLessThan(PREFILL);
     });
 
     // Then while streaming: after a random number of streamed events since the last restart.
-    // A streamed event means the snapshot taken again after kill 1 is complete.
-    await waitFor('the first streamed event', async () => (await streamedEvents()) > 0, {
+    // Deletes start once the snapshot taken again after kill 1 is complete in the stored offset:
+    // a restart before that snapshots once more (see the todo below).
+    const current: HostProcess = host;
+    await waitFor('the snapshot complete in the stored offset', () => snapshotStored(current, prefix), {
       timeoutMs: 30_000,
       intervalMs: 20,
     });
     load.deleting = true;
+    console.log(`deletes from transaction ${load.committed.length + 1} on`);
     const streamingKills = chance.int(1, 2);
     let confirmedTransactions = 0;
     for (let kill = 2; kill <= streamingKills + 1; kill++) {
@@ -160,8 +167,8 @@ describe('PostgreSQL source under kill -9', () => {
         timeoutMs: 30_000,
         intervalMs: 20,
       });
-      const current: HostProcess = host;
-      host = await killAndRestart(current, async () => {
+      const running: HostProcess = host;
+      host = await killAndRestart(running, async () => {
         const passed = await checkSlot(kill);
         confirmedTransactions = Math.max(confirmedTransactions, passed);
         console.log(
@@ -191,7 +198,10 @@ describe('PostgreSQL source under kill -9', () => {
         changes.filter((change) => change.kind === 'insert').length -
         changes.filter((change) => change.kind === 'delete').length,
     );
-    expect(loadViolations(events, changes, rows), `seed ${seed}`).toEqual({
+    const violations = loadViolations(events, changes, rows);
+    if (violations.missing.length > 0)
+      console.log(`seed ${seed}: ${missingTransactions(load.committed, events)}`);
+    expect(violations, `seed ${seed}`).toEqual({
       missing: [],
       outOfOrder: [],
       notFinal: [],
@@ -207,9 +217,10 @@ describe('PostgreSQL source under kill -9', () => {
   }, 120_000);
 
   // Known gap (CRASH_DELETE_EARLY=1 reproduces it): after a kill in the middle of the initial
-  // snapshot, the task drops the slot and takes the snapshot again from a new slot, so what was
-  // committed between the two slots is never streamed. A row the first, partial snapshot already
-  // published and deleted in between keeps its `r` event as its last word in Kafka: no `d`, no
+  // snapshot, or after it but before the snapshot's completion is in the stored offset, the task
+  // drops the slot and takes the snapshot again from a new slot, so what was committed between the
+  // two slots is never streamed. A row the first snapshot (or stream) already published and
+  // deleted in between keeps its last `r`/`c`/`u` event as its last word in Kafka: no `d`, no
   // tombstone, and a sink keeps the row forever; rows inserted and deleted in between never appear.
   it.todo(
     'a kill during the initial snapshot loses no delete: rows the interrupted snapshot published and deleted before it is retaken get a d event and a tombstone',

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,9 @@ export async function startHostProcess(
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'onramp-e2e-'));
+  // ONRAMP_E2E_HOST_LOG=<file>: every host's log (info level) appended there, for a failure's story.
+  const logPath = process.env.ONRAMP_E2E_HOST_LOG;
+  const logFile = logPath ? openSync(logPath, 'a') : undefined;
   const child: ChildProcess = spawn(process.execPath, hostNodeArgs(root), {
     cwd: root,
     env: {
@@ -57,11 +60,12 @@ export async function startHostProcess(
       ONRAMP_DATA_DIR: dataDir,
       KAFKA_BROKERS: kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: schemaRegistryUrl,
-      ONRAMP_LOG_LEVEL: 'warn',
+      ONRAMP_LOG_LEVEL: logPath ? 'info' : 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: logFile === undefined ? ['ignore', 'ignore', 'inherit'] : ['ignore', logFile, logFile],
   });
+  if (logFile !== undefined) closeSync(logFile);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitFor('the host to answer /health', async () => (await fetch(`${base}/health`)).ok, {
     timeoutMs: 20_000,
