@@ -160,6 +160,11 @@ const sinkFields = {
     group: errorHandling,
     displayName: 'Enable Error Context Headers',
   }),
+  'consumer.override.session.timeout.ms': field.int({
+    doc: 'How long Kafka waits for a silent consumer-group member (e.g. a crashed host) before giving its partitions to another, in ms; a host restarted after a crash resumes the sink only then. Between the broker’s group.min.session.timeout.ms and group.max.session.timeout.ms (6000 and 1800000 by default).',
+    default: 45_000,
+    displayName: 'Consumer session timeout (ms)',
+  }),
 };
 
 export type HostSourceConfig = ConfigOf<typeof commonFields & typeof errorFields & typeof productFields>;
@@ -212,6 +217,13 @@ function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
   } else if (!hasTopics && regex === '') {
     const message = 'Must configure one of topics or topics.regex';
     errors.push({ field: 'topics', message }, { field: 'topics.regex', message });
+  }
+  const sessionTimeout = config['consumer.override.session.timeout.ms'];
+  if (sessionTimeout < 6_000 || sessionTimeout > 1_800_000) {
+    errors.push({
+      field: 'consumer.override.session.timeout.ms',
+      message: `Invalid value ${sessionTimeout} for configuration consumer.override.session.timeout.ms: must be between 6000 and 1800000 (the broker's default group session timeout bounds)`,
+    });
   }
   if (regex !== '') {
     try {

@@ -46,8 +46,11 @@ export function sinkSubscription(
   raw: Readonly<Record<string, string>>,
 ): ConsumerSubscription {
   const groupId = raw['consumer.override.group.id']?.trim() || `connect-${connector}`;
+  const sessionTimeoutMs = config['consumer.override.session.timeout.ms'];
   const topicsRegex = config['topics.regex'];
-  return topicsRegex !== '' ? { groupId, topicsRegex } : { groupId, topics: config.topics };
+  return topicsRegex !== ''
+    ? { groupId, sessionTimeoutMs, topicsRegex }
+    : { groupId, sessionTimeoutMs, topics: config.topics };
 }
 
 /** Records decoded and handed to SinkTask.put at a time. */

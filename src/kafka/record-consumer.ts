@@ -71,11 +71,13 @@ export class KafkaRecordConsumer implements RecordConsumer {
 
   constructor(kafka: Kafka, subscription: ConsumerSubscription) {
     this.subscription = subscription;
+    const sessionTimeout = subscription.sessionTimeoutMs ?? 45_000;
     this.consumer = kafka.consumer({
       groupId: subscription.groupId,
-      sessionTimeout: 45_000,
+      sessionTimeout,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      // Kafka's advice: at most a third of the session timeout.
+      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
       maxWaitTimeInMs: 500,
       // Bigger batches for sinks: per-batch costs (transaction, offset commit, fetch round trip)
       // dominated with 1 MB (about 250 Connect JSON records of 4 KB).

@@ -71,6 +71,8 @@ export type StartOffsets = (
 
 export interface ConsumerSubscription {
   groupId: string;
+  /** How long the group waits for a silent member before reassigning its partitions (default 45 s). */
+  sessionTimeoutMs?: number;
   topics?: readonly string[];
   /** Kafka Connect's topics.regex, matched against the whole topic name. */
   topicsRegex?: string;

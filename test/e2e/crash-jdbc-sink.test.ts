@@ -291,8 +291,9 @@ describe('JDBC sink under kill -9', () => {
   }, 120_000);
 
   // Found by this test: after a kill -9 the restarted sink applies nothing until Kafka drops the
-  // dead consumer from group connect-<name> when its session times out (45 s, hard-coded in
-  // src/kafka/record-consumer.ts); the test evicts it with LeaveGroup instead (evictDeadMembers).
+  // dead consumer from group connect-<name> when its session times out
+  // (consumer.override.session.timeout.ms, 45 s by default as in Kafka); the test evicts it with
+  // LeaveGroup instead (evictDeadMembers). A host that evicted its own predecessor would not wait.
   it.todo(
     'after a kill -9 the restarted sink applies again within seconds, without waiting out the dead member session timeout',
   );

@@ -6,9 +6,11 @@ import {
   hideSecrets,
   hostConfigDef,
   invalidConfigMessage,
+  sinkRuntimeDef,
   tasksMax,
   validateConnectorConfig,
 } from '../../../src/host/connector-config.ts';
+import { sinkSubscription } from '../../../src/host/sink-runner.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { defineConfig, field, parseConfig } from '../../../src/plugin/index.ts';
 
@@ -120,6 +122,26 @@ describe('host ConfigDef', () => {
       "The DLQ topic 'dlq'",
     );
     expect(errors({ 'topics.regex': 'shop\\..*' })).toEqual([]);
+  });
+
+  it('bounds the sink consumer session timeout as the broker does, and hands it to the subscription', () => {
+    const parsed = (raw: Record<string, string>) =>
+      parseConfig(hostConfigDef('sink'), { name: 'a', 'connector.class': 'X', topics: 't', ...raw });
+    expect(parsed({ 'consumer.override.session.timeout.ms': '1000' }).errors.map((e) => e.field)).toEqual([
+      'consumer.override.session.timeout.ms',
+    ]);
+    const runtime = parseConfig(sinkRuntimeDef, {
+      topics: 't',
+      'consumer.override.session.timeout.ms': '6000',
+    });
+    expect(runtime.errors).toEqual([]);
+    expect(sinkSubscription('a', runtime.values, {})).toEqual({
+      groupId: 'connect-a',
+      sessionTimeoutMs: 6000,
+      topics: ['t'],
+    });
+    const defaults = parseConfig(sinkRuntimeDef, { topics: 't' });
+    expect(sinkSubscription('a', defaults.values, {}).sessionTimeoutMs).toBe(45_000);
   });
 
   it('reads tasks.max from a stored config', () => {
