@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
+import { expect } from 'vitest';
 import type { ConnectStruct } from '../../src/plugin/index.ts';
 import { ConverterFactory } from '../../src/schema/converter-factory.ts';
 import { type HostProcess, startHostProcess } from '../support/host-process.ts';
@@ -434,4 +435,43 @@ export async function killAndRestart(
   await host.kill();
   await beforeRestart?.();
   return await startHostProcess({}, { dataDir: host.dataDir });
+}
+
+/**
+ * The first kill of a source test: starts the load, SIGKILLs the host in the middle of the initial
+ * snapshot (checked), restarts it and waits until the snapshot taken again is complete in the stored
+ * offset. Deletes start only then, unless CRASH_DELETE_EARLY=1: a restart before that point
+ * snapshots once more and loses the deletes in between (the known gap in the sources' todos).
+ */
+export async function killDuringSnapshot<Mark>(test: {
+  host: HostProcess;
+  connector: string;
+  load: ChangeLoad<Mark>;
+  collector: TopicCollector;
+  chance: ReturnType<typeof seededRandom>;
+  prefill: number;
+}): Promise<HostProcess> {
+  const { connector, load, collector, chance, prefill } = test;
+  load.deleting = process.env.CRASH_DELETE_EARLY === '1';
+  load.start();
+  const snapshotKillAt = chance.int(prefill / 10, prefill / 2);
+  await waitFor(
+    `${snapshotKillAt} snapshot records in Kafka`,
+    async () => (await collector.written()) >= snapshotKillAt,
+    { timeoutMs: 30_000, intervalMs: 20 },
+  );
+  const host = await killAndRestart(test.host, async () => {
+    const written = await collector.written();
+    console.log(
+      `kill 1 during the snapshot: ${written} of ${prefill} snapshot records written, ${load.committed.length} transactions committed`,
+    );
+    expect(written, 'the first kill must land inside the snapshot').toBeLessThan(prefill);
+  });
+  await waitFor('the snapshot complete in the stored offset', () => snapshotStored(host, connector), {
+    timeoutMs: 30_000,
+    intervalMs: 20,
+  });
+  load.deleting = true;
+  console.log(`deletes from transaction ${load.committed.length + 1} on`);
+  return host;
 }

@@ -10,6 +10,7 @@ import {
   crashSeed,
   holdings,
   killAndRestart,
+  killDuringSnapshot,
   type LoadTransaction,
   loadStatements,
   loadViolations,
@@ -17,7 +18,6 @@ import {
   op,
   repeats,
   seededRandom,
-  snapshotStored,
   TopicCollector,
 } from './crash-harness.ts';
 
@@ -93,36 +93,9 @@ describe('MySQL source under kill -9', () => {
       'max.queue.size': '1000',
     });
     expect(created.status).toBe(201);
-    // Deletes start once the retaken snapshot is done (see the todo below); CRASH_DELETE_EARLY=1
-    // starts them at once, which reproduces it.
-    load.deleting = process.env.CRASH_DELETE_EARLY === '1';
-    load.start();
+    host = await killDuringSnapshot({ host, connector: prefix, load, collector, chance, prefill: PREFILL });
 
-    // Kill 1: in the middle of the initial snapshot.
-    const snapshotKillAt = chance.int(PREFILL / 10, PREFILL / 2);
-    await waitFor(
-      `${snapshotKillAt} snapshot records in Kafka`,
-      async () => (await collector.written()) >= snapshotKillAt,
-      { timeoutMs: 30_000, intervalMs: 20 },
-    );
-    host = await killAndRestart(host, async () => {
-      const written = await collector.written();
-      console.log(
-        `kill 1 during the snapshot: ${written} of ${PREFILL} snapshot records written, ${load.committed.length} transactions committed`,
-      );
-      expect(written, 'the first kill must land inside the snapshot').toBeLessThan(PREFILL);
-    });
-
-    // Then while following the binlog: after a random number of streamed events since the restart.
-    // Deletes start once the snapshot taken again after kill 1 is complete in the stored offset:
-    // a restart before that snapshots once more (see the todo below).
-    const current: HostProcess = host;
-    await waitFor('the snapshot complete in the stored offset', () => snapshotStored(current, prefix), {
-      timeoutMs: 30_000,
-      intervalMs: 20,
-    });
-    load.deleting = true;
-    console.log(`deletes from transaction ${load.committed.length + 1} on`);
+    // Then while following the stream: after a random number of streamed events since the restart.
     const streamingKills = chance.int(1, 2);
     for (let kill = 2; kill <= streamingKills + 1; kill++) {
       const target = streamedEvents() + chance.int(1, 3_000);
