@@ -90,42 +90,39 @@ export async function createSlot(client: pg.Client, name: string): Promise<Lsn> 
 }
 
 /**
- * Drops the slot, waiting up to `timeoutMs` for a walsender that is still shutting down to let go
- * of it. Does nothing if the slot does not exist.
+ * The slot once no server process streams from it (a walsender exits a moment after its client
+ * disconnects, and until then the slot cannot be used or dropped); still active if that takes
+ * longer than `timeoutMs`; undefined if there is no such slot.
  */
-/**
- * Waits until no server process streams from the slot: a walsender exits a moment after its client
- * disconnects, and until then the slot cannot be used or dropped. False if it is still held.
- */
-export async function waitUntilSlotReleased(
+export async function releasedSlot(
   client: pg.Client,
   name: string,
   timeoutMs = 10_000,
-): Promise<boolean> {
+): Promise<SlotInfo | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const slot = await findSlot(client, name);
-    if (!slot?.active) return true;
-    if (Date.now() > deadline) return false;
+    if (!slot?.active || Date.now() > deadline) return slot;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
+/**
+ * Drops the slot, waiting up to `timeoutMs` for a walsender that is still shutting down to let go
+ * of it. Does nothing if the slot does not exist.
+ */
 export async function dropSlot(client: pg.Client, name: string, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const slot = await findSlot(client, name);
+    const slot = await releasedSlot(client, name, Math.max(0, deadline - Date.now()));
     if (!slot) return false;
-    if (!slot.active) {
-      try {
-        await client.query('SELECT pg_drop_replication_slot($1)', [name]);
-        return true;
-      } catch (error) {
-        // Raced with a reconnecting walsender or a concurrent drop; look again.
-        if (Date.now() > deadline) throw databaseError(error, `dropping replication slot "${name}"`);
-      }
-    } else if (Date.now() > deadline) {
-      throw slotInUse(slot);
+    if (slot.active) throw slotInUse(slot);
+    try {
+      await client.query('SELECT pg_drop_replication_slot($1)', [name]);
+      return true;
+    } catch (error) {
+      // Raced with a reconnecting walsender or a concurrent drop; look again.
+      if (Date.now() > deadline) throw databaseError(error, `dropping replication slot "${name}"`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

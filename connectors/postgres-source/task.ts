@@ -35,10 +35,9 @@ import {
   createSlot,
   createSlotWithSnapshot,
   dropSlot,
-  findSlot,
+  releasedSlot,
   type SlotInfo,
   slotInUse,
-  waitUntilSlotReleased,
 } from './slot.ts';
 import { SnapshotReader, type SnapshotTable } from './snapshot.ts';
 import { WalStream } from './stream.ts';
@@ -158,9 +157,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     const slotName = config['slot.name'];
     // A previous task's walsender (this host's after a restart, or a crashed one's) may still be
     // exiting: wait for it briefly before calling the slot taken.
-    let slot = streaming ? await findSlot(metadata, slotName) : undefined;
-    if (slot?.active && (await waitUntilSlotReleased(metadata, slotName)))
-      slot = await findSlot(metadata, slotName);
+    const slot = streaming ? await releasedSlot(metadata, slotName) : undefined;
     if (slot?.active) throw slotInUse(slot);
     const snapshot = needsSnapshot(mode, stored, slot);
     context.log.info(
@@ -380,7 +377,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     if (
       metadata &&
       this.stream &&
-      !(await waitUntilSlotReleased(metadata, this.config['slot.name']).catch(() => false))
+      (await releasedSlot(metadata, this.config['slot.name']).catch(() => undefined))?.active
     )
       this.context.log.warn(
         { slot: this.config['slot.name'] },
