@@ -39,9 +39,8 @@ process.on('unhandledRejection', (reason) => {
 const metrics = new Metrics();
 const stores = await openFileStores(config.dataDir);
 const runtime = createKafkaRuntime({
-  brokers: config.kafka.brokers,
+  kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
-  clientId: config.kafka.clientId,
   log: root,
   metrics,
   offsets: stores.offsets,
@@ -59,6 +58,7 @@ const host = new ConnectorHost({
   metrics,
   workerId: config.workerId,
   topicTracking: config.topicTracking,
+  kafka: config.kafka,
 });
 const server = await buildServer({ host, levels, metrics });
 

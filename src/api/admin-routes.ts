@@ -46,7 +46,7 @@ export function adminRoutes(
       schema: {
         tags: ['worker'],
         summary:
-          'Liveness/readiness: 200 healthy, 503 while starting or stopping; the message says whether Kafka answers',
+          'Liveness/readiness: 200 healthy; 503 while starting or stopping, or while Kafka cannot be reached or refuses the host’s login (the message says why)',
         response: { 200: anyObject, 503: anyObject },
       },
     },
@@ -58,9 +58,16 @@ export function adminRoutes(
       if (phase !== 'running') {
         return reply.status(503).send({ status: 'unhealthy', message: 'Worker is shutting down.' });
       }
-      // The REST API stays healthy while Kafka is down (tasks retry); the message says so.
       // Bounded wait: a health probe must answer fast even while Kafka connects slowly or not at all.
+      // A worker that cannot reach or log in to Kafka is unhealthy, as a Kafka Connect worker is:
+      // the REST API keeps answering, but a load balancer should not count on this worker.
       const kafka = await host.kafkaHealth(200);
+      if (!kafka.reachable)
+        return reply.status(503).send({
+          status: 'unhealthy',
+          message: `Worker cannot use Kafka. ${kafka.detail}.`,
+          kafka: { reachable: false },
+        });
       return {
         status: 'healthy',
         message: `Worker has completed startup and is ready to handle requests. ${kafka.detail}.`,

@@ -1,6 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { resolvePlaceholders } from '../host/config-placeholders.ts';
+import {
+  CLIENT_KINDS,
+  CLIENT_PROPERTIES,
+  type ClientKind,
+  type ClientPropertyLayers,
+  clientProperties,
+  consumerTuning,
+  isClientProperty,
+  type KafkaClientConfig,
+  OVERRIDE_POLICIES,
+  type OverridePolicy,
+  parseConnection,
+  producerTuning,
+} from '../kafka/client-properties.ts';
+import { errorMessage } from '../plugin/errors.ts';
 
 // The host's own configuration: a YAML file (ONRAMP_CONFIG, else config/host.example.yaml) with
 // environment overrides on top. Keys may be written nested (rest: {port: 8083}) or dotted
@@ -10,7 +26,8 @@ import { parse as parseYaml } from 'yaml';
 export interface HostConfig {
   rest: { host: string; port: number };
   dataDir: string;
-  kafka: { brokers: string[]; clientId: string };
+  /** Kafka client settings with Kafka's property names (bootstrap.servers and client.id included). */
+  kafka: KafkaClientConfig & { brokers: string[] };
   schemaRegistryUrl: string;
   /** worker_id in statuses; defaults to "<rest.host>:<rest.port>". */
   workerId: string;
@@ -115,6 +132,11 @@ export const HOST_SETTINGS = {
     parse: brokerList,
   },
   'kafka.client.id': { doc: 'Client id prefix of the Kafka clients.', default: 'onramp', parse: nonEmpty },
+  'connector.client.config.override.policy': {
+    doc: 'Which Kafka client settings a connector may override (producer.override.*, consumer.override.*, admin.override.*), as in Kafka Connect: None, Principal (only security.protocol, sasl.mechanism, sasl.jaas.config) or All.',
+    default: 'All',
+    parse: overridePolicy,
+  },
   'schema.registry.url': {
     doc: 'Confluent-compatible schema registry for the Avro converter (connectors may override it per converter).',
     default: 'http://127.0.0.1:8081',
@@ -141,11 +163,63 @@ export const HOST_SETTINGS = {
   },
 } satisfies Record<string, HostSetting<unknown>>;
 
+function overridePolicy(raw: string): OverridePolicy {
+  const value = OVERRIDE_POLICIES.find((policy) => policy.toLowerCase() === raw.trim().toLowerCase());
+  if (!value) throw new Error(`must be one of ${OVERRIDE_POLICIES.join(', ')}`);
+  return value;
+}
+
 type SettingName = keyof typeof HOST_SETTINGS;
 const KNOWN_KEYS = new Set<string>(Object.keys(HOST_SETTINGS));
 
+/** Kafka Connect's name for kafka.brokers. */
+const KEY_ALIASES: Readonly<Record<string, string>> = { 'bootstrap.servers': 'kafka.brokers' };
+
+/**
+ * Kafka client settings with Kafka's own names, as in a Kafka Connect worker.properties: the
+ * connection settings at the top level (every client), and `producer.`/`consumer.`/`admin.` ones
+ * for one kind of client. bootstrap.servers and client.id are kafka.brokers and kafka.client.id.
+ */
+export function kafkaClientKey(
+  key: string,
+): { layer: keyof ClientPropertyLayers; property: string } | undefined {
+  if (key === 'bootstrap.servers' || key === 'client.id') return undefined;
+  const spec = Object.hasOwn(CLIENT_PROPERTIES, key) ? CLIENT_PROPERTIES[key] : undefined;
+  if (spec && spec.kinds === undefined) return { layer: 'common', property: key };
+  const dot = key.indexOf('.');
+  const kind = key.slice(0, dot) as ClientKind;
+  const property = key.slice(dot + 1);
+  if (
+    dot > 0 &&
+    CLIENT_KINDS.includes(kind) &&
+    property !== 'bootstrap.servers' &&
+    isClientProperty(property, kind)
+  )
+    return { layer: kind, property };
+  return undefined;
+}
+
+/** ONRAMP_KAFKA_SECURITY_PROTOCOL for security.protocol, ONRAMP_KAFKA_PRODUCER_COMPRESSION_TYPE, ... */
+function kafkaEnvName(key: string): string {
+  return `ONRAMP_KAFKA_${key.toUpperCase().replace(/[.-]/g, '_')}`;
+}
+
+/** Every Kafka client key the host accepts (for the environment overrides and the docs). */
+export function kafkaClientKeys(): string[] {
+  const keys: string[] = [];
+  for (const [key, spec] of Object.entries(CLIENT_PROPERTIES)) {
+    if (key === 'bootstrap.servers' || key === 'client.id') continue;
+    if (spec.kinds === undefined) keys.push(key);
+  }
+  for (const kind of CLIENT_KINDS)
+    for (const key of Object.keys(CLIENT_PROPERTIES))
+      if (kafkaClientKey(`${kind}.${key}`)) keys.push(`${kind}.${key}`);
+  return keys;
+}
+
 /** The environment variable that overrides a setting, if any. */
 export function envOverrideOf(key: string): string | undefined {
+  if (kafkaClientKey(key)) return kafkaEnvName(key);
   return Object.entries(ENV_OVERRIDES).find(([, setting]) => setting === key)?.[0];
 }
 
@@ -180,14 +254,18 @@ function readFileSettings(file: string): Map<string, string> {
   } catch (error) {
     throw new HostConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
   }
+  const flat = new Map<string, string>();
+  flatten(document ?? {}, '', flat, file);
   const settings = new Map<string, string>();
-  flatten(document ?? {}, '', settings, file);
-  for (const key of settings.keys()) {
-    if (!KNOWN_KEYS.has(key)) {
-      throw new HostConfigError(
-        `${file}: unknown setting ${key} (known: ${[...KNOWN_KEYS].sort().join(', ')})`,
-      );
+  for (const [given, value] of flat) {
+    const key = KEY_ALIASES[given] ?? given;
+    if (!KNOWN_KEYS.has(key) && !kafkaClientKey(key)) {
+      const kafkaHint = /^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
+        ? ' (not a Kafka client setting Onramp honours; see the configuration reference)'
+        : ` (known: ${[...KNOWN_KEYS].sort().join(', ')}, and Kafka client settings such as security.protocol)`;
+      throw new HostConfigError(`${file}: unknown setting ${given}${kafkaHint}`);
     }
+    settings.set(key, value);
   }
   return settings;
 }
@@ -219,7 +297,11 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
       sources.set(key, file);
     }
   }
-  for (const [variable, key] of Object.entries(ENV_OVERRIDES)) {
+  for (const [variable, key] of [
+    ...Object.entries(ENV_OVERRIDES),
+    ['ONRAMP_KAFKA_BOOTSTRAP_SERVERS', 'kafka.brokers'] as const,
+    ...kafkaClientKeys().map((key) => [kafkaEnvName(key), key] as const),
+  ]) {
     const value = env[variable];
     if (value !== undefined && value !== '') {
       settings.set(key, value);
@@ -238,15 +320,68 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     }
   }
 
+  const kafka = kafkaSettings(settings, sources, get('kafka.brokers'), get('kafka.client.id'), {
+    overridePolicy: get('connector.client.config.override.policy'),
+    env,
+    cwd,
+  });
   const host = get('rest.host');
   const restPort = get('rest.port');
   return {
     rest: { host, port: restPort },
     dataDir: resolve(cwd, get('data.dir')),
-    kafka: { brokers: get('kafka.brokers'), clientId: get('kafka.client.id') },
+    kafka,
     schemaRegistryUrl: get('schema.registry.url'),
     workerId: get('worker.id') || `${host}:${restPort}`,
     logLevel: get('log.level'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
   };
+}
+
+/**
+ * The Kafka client layers from the settings, checked as each kind of client will parse them. Values
+ * may be `${env:NAME}` or `${file:path:key}` placeholders (secrets kept out of the YAML file);
+ * messages name the key and where it came from, never the value.
+ */
+function kafkaSettings(
+  settings: ReadonlyMap<string, string>,
+  sources: ReadonlyMap<string, string>,
+  brokers: string[],
+  clientId: string,
+  options: { overridePolicy: OverridePolicy; env: Readonly<Record<string, string | undefined>>; cwd: string },
+): HostConfig['kafka'] {
+  const layers: Record<keyof ClientPropertyLayers, Record<string, string>> = {
+    common: { 'bootstrap.servers': brokers.join(','), 'client.id': clientId },
+    producer: {},
+    consumer: {},
+    admin: {},
+  };
+  for (const [key, raw] of settings) {
+    const target = kafkaClientKey(key);
+    if (!target) continue;
+    let value = raw;
+    try {
+      value = resolvePlaceholders({ [key]: raw }, { env: options.env })[key] ?? raw;
+    } catch (error) {
+      throw new HostConfigError(`invalid ${key} (from ${sources.get(key)}): ${errorMessage(error)}`);
+    }
+    layers[target.layer][target.property] = value;
+  }
+  for (const kind of CLIENT_KINDS) {
+    const properties = clientProperties(kind, layers);
+    const errors = [
+      ...parseConnection(properties, {
+        missingName: (key) => key,
+        readFile: (path) => readFileSync(resolve(options.cwd, path), 'utf8'),
+      }).errors,
+      ...(kind === 'producer' ? producerTuning(properties).errors : []),
+      ...(kind === 'consumer' ? consumerTuning(properties).errors : []),
+    ];
+    const first = errors[0];
+    if (first) {
+      const from = sources.get(first.field) ?? sources.get(`${kind}.${first.field}`);
+      throw new HostConfigError(`${first.message}${from ? ` (from ${from})` : ''}`);
+    }
+  }
+  return { brokers, layers, overridePolicy: options.overridePolicy };
 }

@@ -1,3 +1,8 @@
+import {
+  checkClientOverrides,
+  isSecretClientProperty,
+  type KafkaClientConfig,
+} from '../kafka/client-properties.ts';
 import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
 import { defineConfig, errorMessage, field, parseConfig } from '../plugin/index.ts';
 import { configuredTransforms } from '../transforms/index.ts';
@@ -296,11 +301,15 @@ export function isKnownPrefixedKey(key: string): boolean {
 }
 
 /** Keys whose values are secrets even though no plugin field declares them as PASSWORD. */
-const SECRET_KEY = /(password|secret|sasl\.jaas\.config|basic\.auth\.user\.info|credentials)$/i;
+const SECRET_KEY =
+  /(password|secret|sasl\.jaas\.config|basic\.auth\.user\.info|credentials|bearer\.auth\.token)$/i;
+const CLIENT_OVERRIDE = /^(?:producer|consumer|admin)\.override\.(.+)$/;
 
 /** Names (and aliases) of the plugin's PASSWORD fields plus host-level secret keys. */
 function isSecretKey(key: string, plugin: ConnectorPlugin | undefined): boolean {
   if (SECRET_KEY.test(key)) return true;
+  const override = CLIENT_OVERRIDE.exec(key)?.[1];
+  if (override !== undefined && isSecretClientProperty(override)) return true;
   if (!plugin) return false;
   for (const [name, spec] of Object.entries(plugin.config.fields)) {
     if (spec.type === 'PASSWORD' && (name === key || spec.aliases?.includes(key))) return true;
@@ -393,6 +402,8 @@ export interface ValidationRequest {
   /** Whether a converter class exists (key.converter / value.converter / header.converter). */
   isKnownConverter?: (className: string) => boolean;
   probeTimeoutMs?: number;
+  /** The host's Kafka client settings: `*.override.*` keys are checked against them and the policy. */
+  kafka?: KafkaClientConfig;
 }
 
 export interface ValidationOutcome {
@@ -454,6 +465,7 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
       });
     }
   }
+  if (request.kafka) checkClientOverrides(plugin.kind, resolved, request.kafka).forEach(addError);
   const parsedPlugin = parseConfig(plugin.config, resolved);
   parsedPlugin.errors.forEach(addError);
 

@@ -1,3 +1,4 @@
+import type { KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { ConnectorPlugin, TaskConfig } from '../plugin/index.ts';
 import { OnrampError, parseConfig } from '../plugin/index.ts';
 import type {
@@ -71,6 +72,8 @@ export interface ConnectorHostOptions {
   /** How long a stopping task may take before the host moves on (Kafka Connect: 5 s). */
   taskStopTimeoutMs?: number;
   probeTimeoutMs?: number;
+  /** The host's Kafka client settings, against which connectors' `*.override.*` keys are validated. */
+  kafka?: KafkaClientConfig;
 }
 
 export type HostPhase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -493,6 +496,7 @@ export class ConnectorHost {
       isKnownConverter: (converter) => this.plugins.resolveOther(converter)?.type === 'converter',
       ...(this.options.placeholders !== undefined && { placeholders: this.options.placeholders }),
       ...(this.options.probeTimeoutMs !== undefined && { probeTimeoutMs: this.options.probeTimeoutMs }),
+      ...(this.options.kafka !== undefined && { kafka: this.options.kafka }),
     });
   }
 

@@ -46,11 +46,15 @@ export function sinkSubscription(
   raw: Readonly<Record<string, string>>,
 ): ConsumerSubscription {
   const groupId = raw['consumer.override.group.id']?.trim() || `connect-${connector}`;
-  const sessionTimeoutMs = config['consumer.override.session.timeout.ms'];
+  // Only when the connector sets it: otherwise the host's consumer.session.timeout.ms (or 45 s).
+  const timeout =
+    raw['consumer.override.session.timeout.ms'] === undefined
+      ? {}
+      : { sessionTimeoutMs: config['consumer.override.session.timeout.ms'] };
   const topicsRegex = config['topics.regex'];
   return topicsRegex !== ''
-    ? { groupId, sessionTimeoutMs, topicsRegex }
-    : { groupId, sessionTimeoutMs, topics: config.topics };
+    ? { groupId, ...timeout, topicsRegex }
+    : { groupId, ...timeout, topics: config.topics };
 }
 
 /** Records decoded and handed to SinkTask.put at a time. */
@@ -87,7 +91,7 @@ async function runSinkAttempt(
         contextHeaders: policyConfig.deadLetterContextHeaders,
         connector: spec.connector,
         taskId: spec.taskId,
-        producer: () => deps.ports.producer(`${spec.connector}-${spec.taskId}-dlq`),
+        producer: () => deps.ports.producer(`${spec.connector}-${spec.taskId}-dlq`, spec.config),
       })
     : undefined;
   const policy = new ErrorPolicy(policyConfig, {
@@ -101,7 +105,7 @@ async function runSinkAttempt(
       },
     }),
   });
-  const consumer = deps.ports.consumer(subscription, `${spec.connector}-${spec.taskId}`);
+  const consumer = deps.ports.consumer(subscription, `${spec.connector}-${spec.taskId}`, spec.config);
   const task = plugin.createTask();
   const className = plugin.aliases[0] ?? plugin.name;
   const inFlight = new Map<string, IncomingMessage>();

@@ -1,6 +1,5 @@
-import type { OutgoingMessage, ProducerOptions, RecordProducer, TopicSettings } from '../kafka/types.ts';
+import type { OutgoingMessage, RecordProducer, TopicSettings } from '../kafka/types.ts';
 import type {
-  FieldError,
   SchemaAndValue,
   SourceOffsetEntry,
   SourcePlugin,
@@ -54,21 +53,6 @@ export function topicCreationSettings(config: Readonly<Record<string, string>>):
   if (Number.isInteger(partitions) && partitions > 0) settings.partitions = partitions;
   if (Number.isInteger(replication) && replication > 0) settings.replicationFactor = replication;
   return settings;
-}
-
-/** Kafka Connect's per-connector producer overrides this runtime supports. */
-export function producerSettings(
-  config: Readonly<Record<string, string>>,
-  errors: FieldError[],
-): ProducerOptions {
-  const compression = (config['producer.override.compression.type'] ?? 'none').trim().toLowerCase();
-  if (compression === 'none' || compression === '') return {};
-  if (compression === 'gzip') return { compression: 'gzip' };
-  errors.push({
-    field: 'producer.override.compression.type',
-    message: `Invalid value ${compression} for configuration producer.override.compression.type: only none and gzip are available`,
-  });
-  return {};
 }
 
 function partitionKey(partition: SourceOffsetEntry['partition']): string {
@@ -131,13 +115,10 @@ async function runSourceAttempt(
   if (spec.plugin.kind !== 'source')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
   const plugin: SourcePlugin = spec.plugin;
-  let producerOptions: ProducerOptions = {};
-  const prepared = prepareTask(spec, deps.converters, errorHandlingDef, (errors) => {
-    producerOptions = producerSettings(spec.config, errors);
-  });
+  const prepared = prepareTask(spec, deps.converters, errorHandlingDef);
   const policy = new ErrorPolicy(errorPolicyConfig(prepared.runtime), { log, metrics });
   const className = plugin.aliases[0] ?? plugin.name;
-  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, producerOptions);
+  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, spec.config);
   const task = plugin.createTask();
   try {
     await producer.connect();

@@ -7,20 +7,21 @@ import type { RunningTask, TaskRunner, TaskSpec } from '../host/task-runner.ts';
 import type { RunnerDeps } from '../host/task-supervisor.ts';
 import { ConverterFactory } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
-import { createKafkaClient } from './kafka-client.ts';
+import { ClientPool } from './client-pool.ts';
+import type { KafkaClientConfig } from './client-properties.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
 import { KafkaRecordConsumer } from './record-consumer.ts';
 import { KafkaRecordProducer } from './record-producer.ts';
-import { TopicAdmin } from './topic-admin.ts';
 import type { KafkaPorts } from './types.ts';
 
+export { type KafkaClientConfig, kafkaClientConfig } from './client-properties.ts';
 export type { KafkaPorts, RecordConsumer, RecordProducer } from './types.ts';
 
 export interface KafkaRuntimeOptions {
-  brokers: string[];
+  /** The host's Kafka client settings (bootstrap.servers, security, per-kind settings, override policy). */
+  kafka: KafkaClientConfig;
   /** The host's schema registry; converters may override it with `*.schema.registry.url`. */
   schemaRegistryUrl: string;
-  clientId: string;
   log: RootLogger;
   metrics: Metrics;
   offsets: OffsetStore;
@@ -46,11 +47,29 @@ export interface KafkaRuntime {
  */
 export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
   const log = options.log.child({ component: 'kafka-runtime', workerId: options.workerId });
-  const kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId, log });
-  const admin = new TopicAdmin(kafka);
+  const pool = new ClientPool(options.kafka, log);
+  const hostAdmin = pool.admin(pool.connection('admin'));
   const ports: KafkaPorts = {
-    producer: (_name, producerOptions) => new KafkaRecordProducer(kafka, admin, producerOptions),
-    consumer: (subscription) => new KafkaRecordConsumer(kafka, subscription),
+    producer: (_name, connectorConfig) => {
+      const connection = pool.connection('producer', connectorConfig);
+      // Topics are created with the admin settings (the host's, or the connector's admin.override.*).
+      const admin = pool.admin(pool.connection('admin', connectorConfig));
+      return new KafkaRecordProducer(
+        pool.client(connection),
+        admin,
+        pool.producerTuning(connectorConfig),
+        connection,
+      );
+    },
+    consumer: (subscription, _name, connectorConfig) => {
+      const connection = pool.connection('consumer', connectorConfig);
+      return new KafkaRecordConsumer(
+        pool.client(connection),
+        subscription,
+        pool.consumerTuning(connectorConfig),
+        connection,
+      );
+    },
   };
   const deps: RunnerDeps = {
     ports,
@@ -94,11 +113,11 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
 
   return {
     runner,
-    cluster: new KafkaCluster(admin),
+    cluster: new KafkaCluster(hostAdmin),
     close: async () => {
       await Promise.all([...running].map((task) => task.stop().catch(() => undefined)));
       running.clear();
-      await admin.close();
+      await pool.close();
     },
   };
 }

@@ -1,6 +1,9 @@
-import type { LogEntry } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { LogEntry, SASLOptions } from 'kafkajs';
 import type { RootLogger } from '../host/logger.ts';
+import type { KafkaConnection, SaslSettings, TlsSettings } from './client-properties.ts';
 import { Kafka, logLevel } from './kafkajs.ts';
+import { oauthTokenProvider } from './oauth-token.ts';
 
 // The kafkajs client, its logs routed to pino. kafkajs logs every connection retry at ERROR; the
 // runners report the failures that matter (in task status and logs), so its records are demoted
@@ -15,12 +18,19 @@ const IGNORED_MESSAGES = [
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
 ];
 
-export function createKafkaClient(options: { brokers: string[]; clientId: string; log: RootLogger }): Kafka {
+/** A client for one connection; TLS and SASL are used when given (security.protocol decided that). */
+export function createKafkaClient(
+  options: Pick<KafkaConnection, 'brokers' | 'clientId' | 'tls' | 'sasl'> & { log: RootLogger },
+): Kafka {
   installWarningFilter();
   const log = options.log.child({ component: 'kafkajs' });
+  const ssl = options.tls ? tlsOptions(options.tls) : undefined;
+  const sasl = options.sasl ? saslOptions(options.sasl) : undefined;
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(ssl && { ssl }),
+    ...(sasl && { sasl }),
     connectionTimeout: 3_000,
     retry: CLIENT_RETRY,
     logLevel: logLevel.INFO,
@@ -35,6 +45,35 @@ export function createKafkaClient(options: { brokers: string[]; clientId: string
         else log.trace(fields, message);
       },
   });
+}
+
+function tlsOptions(tls: TlsSettings): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.ca && { ca: tls.ca }),
+    ...(tls.cert && { cert: tls.cert }),
+    ...(tls.key && { key: tls.key }),
+    ...(tls.keyPassword !== undefined && { passphrase: tls.keyPassword }),
+    ...(tls.minVersion && { minVersion: tls.minVersion }),
+    // The chain is still verified; only the host-name match is skipped (Kafka's empty
+    // ssl.endpoint.identification.algorithm).
+    ...(!tls.verifyHostname && { checkServerIdentity: () => undefined }),
+  };
+}
+
+function saslOptions(sasl: SaslSettings): SASLOptions {
+  switch (sasl.mechanism) {
+    case 'PLAIN':
+      return { mechanism: 'plain', username: sasl.username, password: sasl.password };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password };
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+    case 'OAUTHBEARER': {
+      const token = oauthTokenProvider(sasl.oauth);
+      return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await token() }) };
+    }
+  }
 }
 
 let filterInstalled = false;

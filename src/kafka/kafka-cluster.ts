@@ -17,7 +17,7 @@ export class KafkaCluster implements Cluster {
     try {
       return (await admin.describeCluster()).clusterId;
     } catch (error) {
-      throw kafkaError(error, 'describing the cluster');
+      throw kafkaError(error, 'describing the cluster', this.admin.connection);
     }
   }
 
@@ -31,7 +31,7 @@ export class KafkaCluster implements Cluster {
           .map(({ partition, offset }) => ({ topic, partition, offset })),
       );
     } catch (error) {
-      throw kafkaError(error, `fetching offsets of group ${groupId}`);
+      throw kafkaError(error, `fetching offsets of group ${groupId}`, this.admin.connection);
     }
   }
 
@@ -64,7 +64,7 @@ export class KafkaCluster implements Cluster {
       }
       for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId, topic, partitions });
     } catch (error) {
-      throw groupError(error, groupId, 'altering offsets of');
+      throw groupError(error, groupId, 'altering offsets of', this.admin);
     }
   }
 
@@ -77,7 +77,7 @@ export class KafkaCluster implements Cluster {
       const results = (error as { groups?: Array<{ error?: { type?: string } }> }).groups ?? [];
       if (results.length > 0 && results.every((result) => result.error?.type === 'GROUP_ID_NOT_FOUND'))
         return;
-      throw groupError(error, groupId, 'deleting');
+      throw groupError(error, groupId, 'deleting', this.admin);
     }
   }
 
@@ -86,7 +86,7 @@ export class KafkaCluster implements Cluster {
   }
 }
 
-function groupError(error: unknown, groupId: string, action: string): OnrampError {
+function groupError(error: unknown, groupId: string, action: string, admin: TopicAdmin): OnrampError {
   const type =
     (error as { type?: string }).type ??
     (error as { groups?: Array<{ error?: { type?: string } }> }).groups?.[0]?.error?.type;
@@ -100,5 +100,5 @@ function groupError(error: unknown, groupId: string, action: string): OnrampErro
       { cause: error },
     );
   }
-  return kafkaError(error, `${action} consumer group ${groupId}`);
+  return kafkaError(error, `${action} consumer group ${groupId}`, admin.connection);
 }

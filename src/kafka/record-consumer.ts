@@ -1,6 +1,7 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { OnrampError } from '../plugin/errors.ts';
 import type { RecordHeader } from '../plugin/record.ts';
+import type { ConsumerTuning, KafkaConnection } from './client-properties.ts';
 import { CLIENT_RETRY } from './kafka-client.ts';
 import { kafkaError } from './kafka-errors.ts';
 import type {
@@ -68,10 +69,20 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private failRun: ((error: unknown) => void) | undefined;
   private paused = false;
   private stopped = false;
+  private readonly connection: KafkaConnection | undefined;
+  private readonly fromBeginning: boolean;
 
-  constructor(kafka: Kafka, subscription: ConsumerSubscription) {
+  constructor(
+    kafka: Kafka,
+    subscription: ConsumerSubscription,
+    tuning: ConsumerTuning = { autoOffsetReset: 'earliest' },
+    connection?: KafkaConnection,
+  ) {
     this.subscription = subscription;
-    const sessionTimeout = subscription.sessionTimeoutMs ?? 45_000;
+    this.connection = connection;
+    this.fromBeginning = tuning.autoOffsetReset === 'earliest';
+    // The connector's own setting wins over the host's consumer.session.timeout.ms.
+    const sessionTimeout = subscription.sessionTimeoutMs ?? tuning.sessionTimeoutMs ?? 45_000;
     this.consumer = kafka.consumer({
       groupId: subscription.groupId,
       sessionTimeout,
@@ -105,12 +116,15 @@ export class KafkaRecordConsumer implements RecordConsumer {
     try {
       await this.consumer.connect();
       if (topicsRegex !== undefined && topicsRegex !== '') {
-        await this.consumer.subscribe({ topics: [wholeTopicRegex(topicsRegex)], fromBeginning: true });
+        await this.consumer.subscribe({
+          topics: [wholeTopicRegex(topicsRegex)],
+          fromBeginning: this.fromBeginning,
+        });
       } else {
-        await this.consumer.subscribe({ topics: [...(topics ?? [])], fromBeginning: true });
+        await this.consumer.subscribe({ topics: [...(topics ?? [])], fromBeginning: this.fromBeginning });
       }
     } catch (error) {
-      throw kafkaError(error, `joining consumer group ${this.subscription.groupId}`);
+      throw kafkaError(error, `joining consumer group ${this.subscription.groupId}`, this.connection);
     }
   }
 
@@ -128,7 +142,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
       };
       this.failRun = fail;
       this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-        fail(kafkaError(payload.error, 'consuming')),
+        fail(kafkaError(payload.error, 'consuming', this.connection)),
       );
       this.consumer.on(this.consumer.events.STOP, () => resolve());
       this.consumer
@@ -157,7 +171,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
             }
           },
         })
-        .catch((error: unknown) => fail(kafkaError(error, 'starting the consumer')));
+        .catch((error: unknown) => fail(kafkaError(error, 'starting the consumer', this.connection)));
     });
   }
 
@@ -181,7 +195,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
         offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
       );
     } catch (error) {
-      throw kafkaError(error, `committing offsets of group ${this.subscription.groupId}`);
+      throw kafkaError(error, `committing offsets of group ${this.subscription.groupId}`, this.connection);
     }
   }
 

@@ -1,10 +1,11 @@
 import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { RecordHeader } from '../plugin/record.ts';
+import type { KafkaConnection, ProducerTuning } from './client-properties.ts';
 import { kafkaError } from './kafka-errors.ts';
 import { CompressionTypes } from './kafkajs.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import type { OutgoingMessage, ProducerOptions, RecordProducer, TopicSettings } from './types.ts';
+import type { OutgoingMessage, RecordProducer, TopicSettings } from './types.ts';
 
 /**
  * Bytes per produce request. Kafka rejects a record batch above message.max.bytes (1 MiB by default)
@@ -50,10 +51,17 @@ export class KafkaRecordProducer implements RecordProducer {
   private queue: Promise<unknown> = Promise.resolve();
 
   private readonly compression: CompressionTypes;
+  private readonly connection: KafkaConnection | undefined;
 
-  constructor(kafka: Kafka, admin: TopicAdmin, options: ProducerOptions = {}) {
+  constructor(
+    kafka: Kafka,
+    admin: TopicAdmin,
+    tuning: ProducerTuning = { compression: 'none' },
+    connection?: KafkaConnection,
+  ) {
     this.admin = admin;
-    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.connection = connection;
+    this.compression = tuning.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -72,7 +80,7 @@ export class KafkaRecordProducer implements RecordProducer {
   connect(): Promise<void> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
-      throw kafkaError(error, 'connecting the producer');
+      throw kafkaError(error, 'connecting the producer', this.connection);
     });
     return this.connected;
   }
@@ -121,7 +129,11 @@ export class KafkaRecordProducer implements RecordProducer {
       await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.compression });
     } catch (error) {
       this.admin.forget(topicMessages.map((entry) => entry.topic));
-      throw kafkaError(error, `producing to ${topicMessages.map((entry) => entry.topic).join(', ')}`);
+      throw kafkaError(
+        error,
+        `producing to ${topicMessages.map((entry) => entry.topic).join(', ')}`,
+        this.connection,
+      );
     }
   }
 

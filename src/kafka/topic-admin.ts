@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaConnection } from './client-properties.ts';
 import { kafkaError } from './kafka-errors.ts';
 import type { TopicSettings } from './types.ts';
 
@@ -12,15 +13,22 @@ export class TopicAdmin {
   private readonly creating = new Map<string, Promise<void>>();
   private brokers: number | undefined;
   private closed = false;
+  /** For error messages: where this admin connects, and as whom. */
+  readonly connection: KafkaConnection | undefined;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: Kafka, connection?: KafkaConnection) {
     this.kafka = kafka;
+    this.connection = connection;
   }
 
   /** The connected admin client; a failed connect is retried on the next call. */
   async connected(): Promise<Admin> {
     if (this.closed)
-      throw kafkaError(new Error('the Kafka runtime is closed'), 'connecting the admin client');
+      throw kafkaError(
+        new Error('the Kafka runtime is closed'),
+        'connecting the admin client',
+        this.connection,
+      );
     if (this.admin) return this.admin;
     this.connecting ??= (async () => {
       const admin = this.kafka.admin();
@@ -29,7 +37,7 @@ export class TopicAdmin {
       } catch (error) {
         this.connecting = undefined;
         await admin.disconnect().catch(() => undefined);
-        throw kafkaError(error, 'connecting to the cluster');
+        throw kafkaError(error, 'connecting to the cluster', this.connection);
       }
       this.admin = admin;
       return admin;
@@ -43,7 +51,7 @@ export class TopicAdmin {
       try {
         this.brokers = (await admin.describeCluster()).brokers.length;
       } catch (error) {
-        throw kafkaError(error, 'describing the cluster');
+        throw kafkaError(error, 'describing the cluster', this.connection);
       }
     }
     return this.brokers;
@@ -81,7 +89,7 @@ export class TopicAdmin {
       });
     } catch (error) {
       if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS')
-        throw kafkaError(error, `creating topic ${topic}`);
+        throw kafkaError(error, `creating topic ${topic}`, this.connection);
     }
     this.known.add(topic);
   }

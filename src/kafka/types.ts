@@ -103,13 +103,17 @@ export interface RecordConsumer {
   assignedTopics(): string[];
 }
 
-export interface ProducerOptions {
-  /** Kafka Connect's producer.override.compression.type; kafkajs ships gzip only. */
-  compression?: 'none' | 'gzip';
-}
-
-/** What the runners get from the Kafka runtime. */
+/**
+ * What the runners get from the Kafka runtime. `connectorConfig` (resolved) carries the connector's
+ * `producer.override.*`, `consumer.override.*` and `admin.override.*` settings: the runtime builds
+ * the clients from the host's settings with those on top (throws INVALID_CONFIG when they do not
+ * parse, which validation normally caught first).
+ */
 export interface KafkaPorts {
-  producer(name: string, options?: ProducerOptions): RecordProducer;
-  consumer(subscription: ConsumerSubscription, name: string): RecordConsumer;
+  producer(name: string, connectorConfig?: Readonly<Record<string, string>>): RecordProducer;
+  consumer(
+    subscription: ConsumerSubscription,
+    name: string,
+    connectorConfig?: Readonly<Record<string, string>>,
+  ): RecordConsumer;
 }

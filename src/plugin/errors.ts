@@ -26,6 +26,8 @@ export const ERRORS = {
   PLACEHOLDER_UNRESOLVED: { status: 400, retriable: false, title: 'Config placeholder cannot be resolved' },
   // Runtime: Kafka, registry, conversion
   KAFKA_UNAVAILABLE: { status: 503, retriable: true, title: 'Kafka is unreachable' },
+  KAFKA_AUTHENTICATION_FAILED: { status: 502, retriable: false, title: 'Kafka refused the SASL login' },
+  KAFKA_TLS_FAILED: { status: 502, retriable: false, title: 'TLS handshake with Kafka failed' },
   REGISTRY_UNAVAILABLE: { status: 503, retriable: true, title: 'Schema registry is unreachable' },
   SCHEMA_REJECTED: { status: 409, retriable: false, title: 'Schema registry rejected the schema' },
   CONVERSION_FAILED: { status: 500, retriable: false, title: 'Record could not be converted' },

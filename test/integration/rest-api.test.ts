@@ -12,7 +12,7 @@ import { LogLevels } from '../../src/host/log-levels.ts';
 import { Metrics } from '../../src/host/metrics.ts';
 import { PluginRegistry } from '../../src/host/plugin-registry.ts';
 import type { RunningTask, TaskRunner, TaskSpec, TaskStatus } from '../../src/host/task-runner.ts';
-import { createKafkaRuntime } from '../../src/kafka/index.ts';
+import { createKafkaRuntime, kafkaClientConfig } from '../../src/kafka/index.ts';
 import { createKafkaClient } from '../../src/kafka/kafka-client.ts';
 import { KafkaCluster } from '../../src/kafka/kafka-cluster.ts';
 import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
@@ -962,9 +962,8 @@ describe('with the real Kafka runtime', () => {
     const realDir = mkdtempSync(join(tmpdir(), 'onramp-rest-real-'));
     const real = await startServer(realDir, cluster, ({ stores, metrics }) =>
       createKafkaRuntime({
-        brokers: kafkaBrokers,
+        kafka: kafkaClientConfig({ brokers: kafkaBrokers, clientId: 'onramp-rest-real' }),
         schemaRegistryUrl,
-        clientId: 'onramp-rest-real',
         log: pino({ level: 'silent' }),
         metrics,
         offsets: stores.offsets,
@@ -1054,7 +1053,7 @@ describe('restart of the host', () => {
     );
   });
 
-  it('answers /health while Kafka is unreachable, saying so', async () => {
+  it('answers /health with 503 while Kafka is unreachable, saying why', async () => {
     const deadClient = createKafkaClient({
       brokers: ['127.0.0.1:1'],
       clientId: 'onramp-dead',
@@ -1067,9 +1066,9 @@ describe('restart of the host', () => {
     );
     try {
       const response = await fetch(`${dead.url}/health`);
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(503);
       const body = (await response.json()) as Json;
-      expect(body.status).toBe('healthy');
+      expect(body.status).toBe('unhealthy');
       expect(body.message).toMatch(/Kafka (is unreachable|did not answer)/);
       const root = (await (await fetch(`${dead.url}/`)).json()) as Json;
       expect(root.kafka_cluster_id).toBeNull();

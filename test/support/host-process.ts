@@ -39,6 +39,8 @@ export interface HostProcess {
 export interface HostProcessOptions {
   /** Reuse this data directory (a previous host's `dataDir`) instead of a fresh one. */
   dataDir?: string;
+  /** Wait until /health says healthy (default), or only until the REST API answers at all. */
+  ready?: 'healthy' | 'answering';
 }
 
 export async function startHostProcess(
@@ -67,9 +69,15 @@ export async function startHostProcess(
   });
   if (logFile !== undefined) closeSync(logFile);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor('the host to answer /health', async () => (await fetch(`${base}/health`)).ok, {
-    timeoutMs: 20_000,
-  });
+  const answering = options.ready === 'answering';
+  await waitFor(
+    answering ? 'the host to answer /health' : 'the host to be healthy',
+    async () => {
+      const response = await fetch(`${base}/health`);
+      return answering ? response.status === 200 || response.status === 503 : response.ok;
+    },
+    { timeoutMs: 20_000 },
+  );
   return {
     base,
     dataDir,

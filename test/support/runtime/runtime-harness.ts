@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { Metrics } from '../../../src/host/metrics.ts';
 import type { RunningTask, TaskStatus } from '../../../src/host/task-runner.ts';
-import { createKafkaRuntime, type KafkaRuntime } from '../../../src/kafka/index.ts';
+import {
+  createKafkaRuntime,
+  type KafkaClientConfig,
+  type KafkaRuntime,
+  kafkaClientConfig,
+} from '../../../src/kafka/index.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { services } from '../services.ts';
 import { MemoryOffsetStore } from './memory-offset-store.ts';
@@ -21,13 +26,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function createHarness(overrides: { brokers?: string[]; schemaRegistryUrl?: string } = {}): Harness {
+export function createHarness(
+  overrides: { brokers?: string[]; schemaRegistryUrl?: string; kafka?: KafkaClientConfig } = {},
+): Harness {
   const offsets = new MemoryOffsetStore();
   const metrics = new Metrics();
   const runtime = createKafkaRuntime({
-    brokers: overrides.brokers ?? services().kafkaBrokers,
+    kafka:
+      overrides.kafka ??
+      kafkaClientConfig({
+        brokers: overrides.brokers ?? services().kafkaBrokers,
+        clientId: 'onramp-runtime-test',
+      }),
     schemaRegistryUrl: overrides.schemaRegistryUrl ?? services().schemaRegistryUrl,
-    clientId: 'onramp-runtime-test',
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     offsets,

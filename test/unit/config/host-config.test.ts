@@ -16,9 +16,19 @@ describe('loadHostConfig', () => {
   it('reads config/host.example.yaml with its documented defaults', () => {
     const config = loadHostConfig({ env: {}, file: DEFAULT_CONFIG_FILE, cwd: '/srv/onramp' });
     expect(config).toEqual({
-      rest: { host: '127.0.0.1', port: 8083 },
+      // REST security settings are covered by test/unit/auth/rest-listener.test.ts.
+      rest: expect.objectContaining({ host: '127.0.0.1', port: 8083 }),
       dataDir: '/srv/onramp/data',
-      kafka: { brokers: ['127.0.0.1:9092'], clientId: 'onramp' },
+      kafka: {
+        brokers: ['127.0.0.1:9092'],
+        layers: {
+          common: { 'bootstrap.servers': '127.0.0.1:9092', 'client.id': 'onramp' },
+          producer: {},
+          consumer: {},
+          admin: {},
+        },
+        overridePolicy: 'All',
+      },
       schemaRegistryUrl: 'http://127.0.0.1:8081',
       workerId: '127.0.0.1:8083',
       logLevel: 'info',
@@ -47,12 +57,63 @@ describe('loadHostConfig', () => {
         ONRAMP_LOG_LEVEL: 'DEBUG',
       },
     });
-    expect(config.rest).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(config.rest).toMatchObject({ host: '127.0.0.1', port: 9100 });
     expect(config.dataDir).toBe('/var/lib/onramp');
     expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
     expect(config.schemaRegistryUrl).toBe('https://registry:8081');
     expect(config.workerId).toBe('w1');
     expect(config.logLevel).toBe('debug');
+  });
+
+  it('takes Kafka client settings by their Kafka names, from the file and ONRAMP_KAFKA_* variables', () => {
+    const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const path = file(
+      'secured.yaml',
+      [
+        'bootstrap.servers: broker:9093',
+        'security.protocol: SASL_SSL',
+        'sasl:',
+        '  mechanism: SCRAM-SHA-512',
+        '  jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${env:KAFKA_PW}";',
+        `ssl.truststore.location: ${ca}`,
+        'ssl.truststore.type: PEM',
+        'producer.compression.type: gzip',
+        'connector.client.config.override.policy: principal',
+        '',
+      ].join('\n'),
+    );
+    const config = loadHostConfig({
+      env: { KAFKA_PW: 'pw', ONRAMP_KAFKA_CONSUMER_SESSION_TIMEOUT_MS: '30000' },
+      file: path,
+    });
+    expect(config.kafka.brokers).toEqual(['broker:9093']);
+    expect(config.kafka.overridePolicy).toBe('Principal');
+    expect(config.kafka.layers.common).toMatchObject({
+      'bootstrap.servers': 'broker:9093',
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'SCRAM-SHA-512',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="pw";',
+    });
+    expect(config.kafka.layers.producer).toEqual({ 'compression.type': 'gzip' });
+    expect(config.kafka.layers.consumer).toEqual({ 'session.timeout.ms': '30000' });
+  });
+
+  it('refuses Kafka client settings it would not honour, naming them without their values', () => {
+    const linger = file('linger.yaml', 'producer.linger.ms: 5\n');
+    expect(() => loadHostConfig({ env: {}, file: linger })).toThrow(/unknown setting producer.linger.ms/);
+    const missing = file('sasl-missing.yaml', 'security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\n');
+    expect(() => loadHostConfig({ env: {}, file: missing })).toThrow(/sasl.jaas.config/);
+    const badJaas = file(
+      'bad-jaas.yaml',
+      'security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\nsasl.jaas.config: \'x.Y required password="hunter2"\'\n',
+    );
+    expect(() => loadHostConfig({ env: {}, file: badJaas })).toThrow(/sasl.jaas.config/);
+    try {
+      loadHostConfig({ env: {}, file: badJaas });
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
   });
 
   it('uses KAFKA_BROKERS and ONRAMP_DATA_DIR without a file', () => {

@@ -135,13 +135,16 @@ describe('host ConfigDef', () => {
       'consumer.override.session.timeout.ms': '6000',
     });
     expect(runtime.errors).toEqual([]);
-    expect(sinkSubscription('a', runtime.values, {})).toEqual({
-      groupId: 'connect-a',
-      sessionTimeoutMs: 6000,
-      topics: ['t'],
-    });
+    expect(sinkSubscription('a', runtime.values, { 'consumer.override.session.timeout.ms': '6000' })).toEqual(
+      {
+        groupId: 'connect-a',
+        sessionTimeoutMs: 6000,
+        topics: ['t'],
+      },
+    );
     const defaults = parseConfig(sinkRuntimeDef, { topics: 't' });
-    expect(sinkSubscription('a', defaults.values, {}).sessionTimeoutMs).toBe(45_000);
+    // Not set by the connector: the host's consumer.session.timeout.ms (or 45 s) applies.
+    expect(sinkSubscription('a', defaults.values, {}).sessionTimeoutMs).toBeUndefined();
   });
 
   it('reads tasks.max from a stored config', () => {

@@ -4,7 +4,6 @@ import { Metrics } from '../../../src/host/metrics.ts';
 import {
   latestOffsets,
   mergeOffsets,
-  producerSettings,
   startSourceTask,
   topicCreationSettings,
 } from '../../../src/host/source-runner.ts';
@@ -53,18 +52,6 @@ describe('topicCreationSettings', () => {
     ).toEqual({
       partitions: 6,
     });
-  });
-});
-
-describe('producerSettings', () => {
-  it('accepts gzip and none, and names the field for codecs kafkajs lacks', () => {
-    const errors: Array<{ field: string; message: string }> = [];
-    expect(producerSettings({ 'producer.override.compression.type': 'GZIP' }, errors)).toEqual({
-      compression: 'gzip',
-    });
-    expect(producerSettings({}, errors)).toEqual({});
-    expect(producerSettings({ 'producer.override.compression.type': 'zstd' }, errors)).toEqual({});
-    expect(errors.map((error) => error.field)).toEqual(['producer.override.compression.type']);
   });
 });
 

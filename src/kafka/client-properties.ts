@@ -1,0 +1,725 @@
+import { readFileSync } from 'node:fs';
+import type { FieldError } from '../plugin/index.ts';
+import { parseJaasConfig } from './jaas-config.ts';
+
+// Kafka's own client property names, as a Kafka Connect worker.properties or a connector's
+// `producer.override.*` carries them, parsed into what Onramp's clients need. Every key a user can
+// set is either honoured here or refused with a message naming it: nothing is accepted and ignored.
+// The same parser serves the host config (top-level keys and `producer.`/`consumer.`/`admin.`
+// prefixes) and connector validation (`*.override.*`), so both say the same thing about a key.
+
+export type ClientKind = 'producer' | 'consumer' | 'admin';
+export const CLIENT_KINDS: readonly ClientKind[] = ['producer', 'consumer', 'admin'];
+
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+export interface TlsSettings {
+  /** Trusted CA certificates (PEM); unset: Node's default roots. */
+  ca?: string[];
+  /** Client certificate chain (PEM) and its key, for mTLS. */
+  cert?: string;
+  key?: string;
+  keyPassword?: string;
+  /** ssl.endpoint.identification.algorithm=https (the default) checks the broker's host name. */
+  verifyHostname: boolean;
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export type OAuthSettings =
+  | {
+      kind: 'client_credentials';
+      tokenEndpoint: string;
+      clientId: string;
+      clientSecret: string;
+      scope?: string;
+    }
+  /** Kafka's unsecured login module: an unsigned JWT, for brokers using the unsecured validator. */
+  | { kind: 'unsecured'; subject: string; scope?: string };
+
+export type SaslSettings =
+  | { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }
+  | { mechanism: 'OAUTHBEARER'; oauth: OAuthSettings };
+
+/** Where and how a client connects; everything else about a client is its kind's tuning. */
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  securityProtocol: SecurityProtocol;
+  tls?: TlsSettings;
+  sasl?: SaslSettings;
+}
+
+export interface ProducerTuning {
+  compression: 'none' | 'gzip';
+}
+
+/** Property maps by client kind, with Kafka's names (no prefix); `common` applies to every kind. */
+export interface ClientPropertyLayers {
+  common: Readonly<Record<string, string>>;
+  producer: Readonly<Record<string, string>>;
+  consumer: Readonly<Record<string, string>>;
+  admin: Readonly<Record<string, string>>;
+}
+
+interface PropertySpec {
+  doc: string;
+  secret?: boolean;
+  /** The kinds that honour the key; unset: every kind (a connection setting). */
+  kinds?: readonly ClientKind[];
+}
+
+/** Every Kafka client property Onramp honours, with the documentation the README is made from. */
+export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
+  'bootstrap.servers': { doc: 'Kafka bootstrap servers, host:port, comma-separated.' },
+  'client.id': { doc: 'Client id prefix the brokers see (quotas, request logs).' },
+  'security.protocol': {
+    doc: `Protocol to talk to the brokers: ${SECURITY_PROTOCOLS.join(', ')}.`,
+  },
+  'sasl.mechanism': {
+    doc: `SASL mechanism: ${SASL_MECHANISMS.join(', ')} (GSSAPI/Kerberos is not supported).`,
+  },
+  'sasl.jaas.config': {
+    doc: 'JAAS login for SASL, as Kafka parses it: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule required username="..." password="..."; or org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="..." clientSecret="..." [scope="..."];',
+    secret: true,
+  },
+  'sasl.login.callback.handler.class': {
+    doc: 'For OAUTHBEARER: org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler (client credentials against sasl.oauthbearer.token.endpoint.url); no other handler class is available.',
+  },
+  'sasl.oauthbearer.token.endpoint.url': {
+    doc: 'OAUTHBEARER: the OAuth 2 token endpoint (client credentials grant). Without it the unsecured login (unsecuredLoginStringClaim_sub in the JAAS config) is used.',
+  },
+  'sasl.oauthbearer.client.credentials.client.id': {
+    doc: 'OAUTHBEARER: client id (Kafka 4.1 name; the JAAS option clientId also works).',
+  },
+  'sasl.oauthbearer.client.credentials.client.secret': {
+    doc: 'OAUTHBEARER: client secret (Kafka 4.1 name; the JAAS option clientSecret also works).',
+    secret: true,
+  },
+  'sasl.oauthbearer.scope': { doc: 'OAUTHBEARER: scope to request (the JAAS option scope also works).' },
+  'ssl.truststore.type': { doc: 'PEM (the only trust store type; JKS and PKCS12 files must be converted).' },
+  'ssl.truststore.location': { doc: 'PEM file of the CA certificates that sign the brokers’ certificates.' },
+  'ssl.truststore.certificates': { doc: 'The CA certificates themselves, PEM text.' },
+  'ssl.keystore.type': { doc: 'PEM (the only key store type), for mTLS client certificates.' },
+  'ssl.keystore.location': {
+    doc: 'PEM file with the client’s private key (PKCS#8) and certificate chain, for mTLS.',
+  },
+  'ssl.keystore.certificate.chain': { doc: 'The client certificate chain itself, PEM text, for mTLS.' },
+  'ssl.keystore.key': { doc: 'The client private key itself, PEM text (PKCS#8), for mTLS.', secret: true },
+  'ssl.key.password': { doc: 'Password of an encrypted client private key.', secret: true },
+  'ssl.endpoint.identification.algorithm': {
+    doc: 'https (default) checks that the broker certificate names the host connected to; empty turns the check off.',
+  },
+  'ssl.protocol': { doc: 'Lowest TLS version: TLSv1.2 (default) or TLSv1.3.' },
+  'ssl.enabled.protocols': { doc: 'TLS versions allowed: TLSv1.2 and/or TLSv1.3.' },
+  'compression.type': {
+    doc: 'Producer compression: none or gzip (Onramp’s client offers no snappy, lz4 or zstd).',
+    kinds: ['producer'],
+  },
+  acks: {
+    doc: 'Only all (-1): Onramp never acknowledges upstream before Kafka has every replica’s ack.',
+    kinds: ['producer'],
+  },
+  'enable.idempotence': { doc: 'Only true: producers are always idempotent.', kinds: ['producer'] },
+  'group.id': { doc: 'Sink consumer group (default connect-<connector>).', kinds: ['consumer'] },
+  'session.timeout.ms': {
+    doc: 'Sink consumer group session timeout in ms (6000..1800000, default 45000).',
+    kinds: ['consumer'],
+  },
+  'auto.offset.reset': {
+    doc: 'Where a sink starts without a committed offset: earliest (default, as Kafka Connect) or latest.',
+    kinds: ['consumer'],
+  },
+};
+
+/** Keys Kafka Connect's Principal override policy lets a connector set. */
+export const PRINCIPAL_KEYS: ReadonlySet<string> = new Set([
+  'sasl.jaas.config',
+  'sasl.mechanism',
+  'security.protocol',
+]);
+
+export const OVERRIDE_POLICIES = ['None', 'Principal', 'All'] as const;
+export type OverridePolicy = (typeof OVERRIDE_POLICIES)[number];
+
+export function isClientProperty(key: string, kind: ClientKind): boolean {
+  const spec = Object.hasOwn(CLIENT_PROPERTIES, key) ? CLIENT_PROPERTIES[key] : undefined;
+  return spec !== undefined && (spec.kinds === undefined || spec.kinds.includes(kind));
+}
+
+export function isSecretClientProperty(key: string): boolean {
+  return Object.hasOwn(CLIENT_PROPERTIES, key) && CLIENT_PROPERTIES[key]?.secret === true;
+}
+
+/** Why a key is refused for a client kind (null when honoured). */
+export function unsupportedReason(key: string, kind: ClientKind): string | null {
+  if (isClientProperty(key, kind)) return null;
+  if (Object.hasOwn(CLIENT_PROPERTIES, key))
+    return `${key} is a ${CLIENT_PROPERTIES[key]?.kinds?.join('/')} setting; a ${kind} client has no use for it`;
+  return `${key} is not a Kafka client setting Onramp honours (it would be ignored, so it is refused); see the configuration reference for the ones it does`;
+}
+
+/** A property value with the configuration key it came from (for messages). */
+export interface Sourced {
+  value: string;
+  from: string;
+}
+
+/**
+ * The properties one client sees, each with the key it came from: later layers win. A layer is a
+ * property map and the prefix its keys had where the user wrote them (e.g. `producer.override.`).
+ */
+export function layerProperties(
+  layers: ReadonlyArray<{ prefix: string; properties: Readonly<Record<string, string>> }>,
+): Map<string, Sourced> {
+  const merged = new Map<string, Sourced>();
+  for (const { prefix, properties } of layers)
+    for (const [key, value] of Object.entries(properties))
+      merged.set(key, { value, from: `${prefix}${key}` });
+  return merged;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const PEM_KEY =
+  /-----BEGIN (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:ENCRYPTED |RSA |EC )?PRIVATE KEY-----/;
+
+export interface ParseContext {
+  /** The key to name when a required property is missing (e.g. `producer.override.sasl.jaas.config`). */
+  missingName(key: string): string;
+  readFile?: (path: string) => string;
+}
+
+function brokerList(raw: string): string[] | string {
+  const brokers = raw
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  if (brokers.length === 0) return 'must list at least one host:port';
+  for (const broker of brokers) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker))
+      return `${broker} is not host:port`;
+    const port = Number(broker.slice(broker.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535) return `${broker} has no valid port (1..65535)`;
+  }
+  return brokers;
+}
+
+/**
+ * Parses the connection settings of one client. Errors name the key the value came from and never
+ * repeat a secret or a file's content.
+ */
+export function parseConnection(
+  properties: ReadonlyMap<string, Sourced>,
+  context: ParseContext,
+): { connection: KafkaConnection | undefined; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const fail = (from: string, message: string) => errors.push({ field: from, message });
+  const get = (key: string) => {
+    const entry = properties.get(key);
+    return entry === undefined || entry.value.trim() === ''
+      ? undefined
+      : { ...entry, value: entry.value.trim() };
+  };
+  const readFile = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readPem = (entry: Sourced): string | undefined => {
+    try {
+      return readFile(entry.value);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      fail(
+        entry.from,
+        `Invalid value for configuration ${entry.from}: cannot read the file ${entry.value} (${code})`,
+      );
+      return undefined;
+    }
+  };
+
+  let brokers: string[] = [];
+  const servers = get('bootstrap.servers');
+  if (!servers)
+    fail(
+      context.missingName('bootstrap.servers'),
+      `Missing required configuration "${context.missingName('bootstrap.servers')}"`,
+    );
+  else {
+    const parsed = brokerList(servers.value);
+    if (typeof parsed === 'string')
+      fail(servers.from, `Invalid value ${servers.value} for configuration ${servers.from}: ${parsed}`);
+    else brokers = parsed;
+  }
+  const clientId = get('client.id')?.value ?? 'onramp';
+
+  const protocolEntry = get('security.protocol');
+  const protocolName = protocolEntry?.value.toUpperCase() ?? 'PLAINTEXT';
+  let securityProtocol: SecurityProtocol = 'PLAINTEXT';
+  if ((SECURITY_PROTOCOLS as readonly string[]).includes(protocolName))
+    securityProtocol = protocolName as SecurityProtocol;
+  else if (protocolEntry)
+    fail(
+      protocolEntry.from,
+      `Invalid value ${protocolEntry.value} for configuration ${protocolEntry.from}: must be one of ${SECURITY_PROTOCOLS.join(', ')}`,
+    );
+  const usesTls = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL';
+  const usesSasl = securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
+
+  const connection: KafkaConnection = { brokers, clientId, securityProtocol };
+  if (usesTls) {
+    const identification = properties.get('ssl.endpoint.identification.algorithm');
+    const turnedOff = identification !== undefined && identification.value.trim() === '';
+    connection.tls = parseTls(get, turnedOff, readPem, fail);
+  } else {
+    for (const key of properties.keys())
+      if (key.startsWith('ssl.') && get(key)) {
+        const from = properties.get(key)?.from ?? key;
+        fail(
+          from,
+          `${from} is set but security.protocol is ${securityProtocol}, which does not use TLS; set security.protocol to SSL or SASL_SSL`,
+        );
+      }
+  }
+  if (usesSasl) {
+    const sasl = parseSasl(get, context, fail);
+    if (sasl) connection.sasl = sasl;
+  } else {
+    for (const key of properties.keys())
+      if (key.startsWith('sasl.') && get(key)) {
+        const from = properties.get(key)?.from ?? key;
+        fail(
+          from,
+          `${from} is set but security.protocol is ${securityProtocol}, which does not use SASL; set security.protocol to SASL_SSL or SASL_PLAINTEXT`,
+        );
+      }
+  }
+  return { connection: errors.length === 0 ? connection : undefined, errors };
+}
+
+type Getter = (key: string) => Sourced | undefined;
+type Fail = (from: string, message: string) => void;
+
+/** `turnedOff`: ssl.endpoint.identification.algorithm set to "" (unlike not set, which means https). */
+function parseTls(
+  get: Getter,
+  turnedOff: boolean,
+  readPem: (entry: Sourced) => string | undefined,
+  fail: Fail,
+): TlsSettings {
+  const tls: TlsSettings = { verifyHostname: true };
+  for (const key of ['ssl.truststore.type', 'ssl.keystore.type']) {
+    const type = get(key);
+    if (type && type.value.toUpperCase() !== 'PEM')
+      fail(
+        type.from,
+        `Invalid value ${type.value} for configuration ${type.from}: only PEM is supported (convert a JKS or PKCS12 store with keytool -exportcert / openssl pkcs12)`,
+      );
+  }
+  for (const key of ['ssl.truststore.password', 'ssl.keystore.password']) {
+    const entry = get(key);
+    if (entry)
+      fail(
+        entry.from,
+        `${entry.from} does not apply to PEM stores (a PEM trust store has no password; an encrypted PEM key takes ssl.key.password)`,
+      );
+  }
+  const trustFile = get('ssl.truststore.location');
+  const trustText = get('ssl.truststore.certificates');
+  if (trustFile && trustText) fail(trustText.from, `Set only one of ${trustFile.from} and ${trustText.from}`);
+  const trustSource = trustText ?? trustFile;
+  if (trustSource) {
+    const pem = trustText ? trustText.value : readPem(trustSource);
+    if (pem !== undefined) {
+      const certificates = pem.match(PEM_CERT);
+      if (!certificates)
+        fail(
+          trustSource.from,
+          `Invalid value for configuration ${trustSource.from}: no PEM certificate (-----BEGIN CERTIFICATE-----) found`,
+        );
+      else tls.ca = certificates;
+    }
+  }
+
+  const keyFile = get('ssl.keystore.location');
+  const chainText = get('ssl.keystore.certificate.chain');
+  const keyText = get('ssl.keystore.key');
+  if (keyFile && (chainText || keyText))
+    fail(
+      keyFile.from,
+      `Set either ${keyFile.from} or ssl.keystore.certificate.chain with ssl.keystore.key, not both`,
+    );
+  else if (keyFile) {
+    const pem = readPem(keyFile);
+    if (pem !== undefined) {
+      const key = PEM_KEY.exec(pem)?.[0];
+      const chain = pem.match(PEM_CERT);
+      if (!key || !chain)
+        fail(
+          keyFile.from,
+          `Invalid value for configuration ${keyFile.from}: a PEM key store holds a private key and its certificate chain`,
+        );
+      else {
+        tls.key = key;
+        tls.cert = chain.join('\n');
+      }
+    }
+  } else if (chainText || keyText) {
+    if (!chainText)
+      fail(keyText?.from ?? 'ssl.keystore.key', 'ssl.keystore.key needs ssl.keystore.certificate.chain');
+    else if (!keyText) fail(chainText.from, 'ssl.keystore.certificate.chain needs ssl.keystore.key');
+    else {
+      const key = PEM_KEY.exec(keyText.value)?.[0];
+      const chain = chainText.value.match(PEM_CERT);
+      if (!key)
+        fail(keyText.from, `Invalid value for configuration ${keyText.from}: no PEM private key found`);
+      else tls.key = key;
+      if (!chain)
+        fail(chainText.from, `Invalid value for configuration ${chainText.from}: no PEM certificate found`);
+      else tls.cert = chain.join('\n');
+    }
+  }
+  const keyPassword = get('ssl.key.password');
+  if (keyPassword) tls.keyPassword = keyPassword.value;
+
+  const identification = get('ssl.endpoint.identification.algorithm');
+  if (identification) {
+    if (identification.value.toLowerCase() !== 'https')
+      fail(
+        identification.from,
+        `Invalid value ${identification.value} for configuration ${identification.from}: must be https or empty`,
+      );
+  } else if (turnedOff) {
+    tls.verifyHostname = false;
+  }
+
+  const versions = [get('ssl.protocol'), get('ssl.enabled.protocols')].filter((entry) => entry !== undefined);
+  for (const entry of versions) {
+    const listed = entry.value.split(',').map((item) => item.trim());
+    const unknown = listed.filter((item) => item !== 'TLSv1.2' && item !== 'TLSv1.3' && item !== 'TLS');
+    if (unknown.length > 0)
+      fail(
+        entry.from,
+        `Invalid value ${entry.value} for configuration ${entry.from}: only TLSv1.2 and TLSv1.3 are available`,
+      );
+    else if (listed.every((item) => item === 'TLSv1.3')) tls.minVersion = 'TLSv1.3';
+  }
+  return tls;
+}
+
+function parseSasl(get: Getter, context: ParseContext, fail: Fail): SaslSettings | undefined {
+  const mechanismEntry = get('sasl.mechanism');
+  const mechanism = (mechanismEntry?.value.toUpperCase() ?? 'GSSAPI') as SaslMechanism | 'GSSAPI';
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    const from = mechanismEntry?.from ?? context.missingName('sasl.mechanism');
+    fail(
+      from,
+      mechanismEntry
+        ? `Invalid value ${mechanismEntry.value} for configuration ${from}: must be one of ${SASL_MECHANISMS.join(', ')}`
+        : `Missing configuration "${from}": Kafka's default GSSAPI (Kerberos) is not supported; use one of ${SASL_MECHANISMS.join(', ')}`,
+    );
+    return undefined;
+  }
+  const jaasEntry = get('sasl.jaas.config');
+  const jaas = jaasEntry ? parseJaasConfig(jaasEntry.value) : undefined;
+  if (jaas && 'error' in jaas) {
+    fail(
+      jaasEntry?.from ?? 'sasl.jaas.config',
+      `Invalid value for configuration ${jaasEntry?.from}: ${jaas.error}`,
+    );
+    return undefined;
+  }
+  const options = jaas?.options ?? {};
+  if (mechanism === 'OAUTHBEARER')
+    return parseOAuth(get, jaasEntry, jaas?.loginModule, options, context, fail);
+
+  const jaasName = jaasEntry?.from ?? context.missingName('sasl.jaas.config');
+  if (!jaas) {
+    fail(
+      jaasName,
+      `Missing required configuration "${jaasName}" for SASL ${mechanism} (username and password)`,
+    );
+    return undefined;
+  }
+  const expected =
+    mechanism === 'PLAIN'
+      ? 'org.apache.kafka.common.security.plain.PlainLoginModule'
+      : 'org.apache.kafka.common.security.scram.ScramLoginModule';
+  if (jaas.loginModule !== expected) {
+    fail(
+      jaasName,
+      `Invalid value for configuration ${jaasName}: sasl.mechanism ${mechanism} takes ${expected}, not ${jaas.loginModule}`,
+    );
+    return undefined;
+  }
+  const { username, password } = options;
+  if (username === undefined || password === undefined) {
+    fail(
+      jaasName,
+      `Invalid value for configuration ${jaasName}: ${expected} needs username="..." and password="..."`,
+    );
+    return undefined;
+  }
+  return { mechanism: mechanism as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username, password };
+}
+
+function parseOAuth(
+  get: Getter,
+  jaasEntry: Sourced | undefined,
+  loginModule: string | undefined,
+  options: Readonly<Record<string, string>>,
+  context: ParseContext,
+  fail: Fail,
+): SaslSettings | undefined {
+  const jaasName = jaasEntry?.from ?? context.missingName('sasl.jaas.config');
+  const module = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
+  if (loginModule !== undefined && loginModule !== module) {
+    fail(
+      jaasName,
+      `Invalid value for configuration ${jaasName}: sasl.mechanism OAUTHBEARER takes ${module}, not ${loginModule}`,
+    );
+    return undefined;
+  }
+  const handler = get('sasl.login.callback.handler.class');
+  if (handler && !/(^|\.)OAuthBearerLoginCallbackHandler$/.test(handler.value)) {
+    fail(
+      handler.from,
+      `Invalid value ${handler.value} for configuration ${handler.from}: only org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler is available`,
+    );
+    return undefined;
+  }
+  const scope = get('sasl.oauthbearer.scope')?.value ?? options.scope;
+  const endpoint = get('sasl.oauthbearer.token.endpoint.url');
+  if (!endpoint) {
+    const subject = options.unsecuredLoginStringClaim_sub;
+    if (subject === undefined) {
+      const from = context.missingName('sasl.oauthbearer.token.endpoint.url');
+      fail(
+        from,
+        `Missing required configuration "${from}" for SASL OAUTHBEARER (or unsecuredLoginStringClaim_sub in ${jaasName} for a broker with the unsecured validator)`,
+      );
+      return undefined;
+    }
+    return {
+      mechanism: 'OAUTHBEARER',
+      oauth: { kind: 'unsecured', subject, ...(scope !== undefined && { scope }) },
+    };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint.value);
+  } catch {}
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    fail(
+      endpoint.from,
+      `Invalid value ${endpoint.value} for configuration ${endpoint.from}: must be an http(s) URL`,
+    );
+    return undefined;
+  }
+  const clientId = get('sasl.oauthbearer.client.credentials.client.id')?.value ?? options.clientId;
+  const clientSecret =
+    get('sasl.oauthbearer.client.credentials.client.secret')?.value ?? options.clientSecret;
+  if (clientId === undefined || clientSecret === undefined) {
+    fail(
+      jaasName,
+      `SASL OAUTHBEARER with ${endpoint.from} needs a client id and secret: clientId="..." clientSecret="..." in ${jaasName}, or sasl.oauthbearer.client.credentials.client.id/.client.secret`,
+    );
+    return undefined;
+  }
+  return {
+    mechanism: 'OAUTHBEARER',
+    oauth: {
+      kind: 'client_credentials',
+      tokenEndpoint: url.toString(),
+      clientId,
+      clientSecret,
+      ...(scope !== undefined && { scope }),
+    },
+  };
+}
+
+/** Compression as the producer honours it. */
+export function producerTuning(properties: ReadonlyMap<string, Sourced>): {
+  tuning: ProducerTuning;
+  errors: FieldError[];
+} {
+  const errors: FieldError[] = [];
+  const compression = properties.get('compression.type');
+  const name = compression?.value.trim().toLowerCase() ?? 'none';
+  if (name !== 'none' && name !== 'gzip' && name !== '')
+    errors.push({
+      field: compression?.from ?? 'compression.type',
+      message: `Invalid value ${compression?.value} for configuration ${compression?.from}: only none and gzip are available`,
+    });
+  const acks = properties.get('acks');
+  if (acks && acks.value.trim() !== 'all' && acks.value.trim() !== '-1')
+    errors.push({
+      field: acks.from,
+      message: `Invalid value ${acks.value} for configuration ${acks.from}: Onramp always produces with acks=all (nothing is acknowledged upstream before every in-sync replica has it)`,
+    });
+  const idempotence = properties.get('enable.idempotence');
+  if (idempotence && idempotence.value.trim().toLowerCase() !== 'true')
+    errors.push({
+      field: idempotence.from,
+      message: `Invalid value ${idempotence.value} for configuration ${idempotence.from}: producers are always idempotent`,
+    });
+  return { tuning: { compression: name === 'gzip' ? 'gzip' : 'none' }, errors };
+}
+
+export interface ConsumerTuning {
+  sessionTimeoutMs?: number;
+  autoOffsetReset: 'earliest' | 'latest';
+}
+
+/** Session timeout and offset reset as the sink consumer honours them. */
+export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
+  tuning: ConsumerTuning;
+  errors: FieldError[];
+} {
+  const errors: FieldError[] = [];
+  const tuning: ConsumerTuning = { autoOffsetReset: 'earliest' };
+  const timeout = properties.get('session.timeout.ms');
+  if (timeout) {
+    const value = /^\d+$/.test(timeout.value.trim()) ? Number(timeout.value.trim()) : Number.NaN;
+    if (!(value >= 6_000 && value <= 1_800_000))
+      errors.push({
+        field: timeout.from,
+        message: `Invalid value ${timeout.value} for configuration ${timeout.from}: must be between 6000 and 1800000 (the broker's default group session timeout bounds)`,
+      });
+    else tuning.sessionTimeoutMs = value;
+  }
+  const reset = properties.get('auto.offset.reset');
+  if (reset) {
+    const value = reset.value.trim().toLowerCase();
+    if (value === 'earliest' || value === 'latest') tuning.autoOffsetReset = value;
+    else
+      errors.push({
+        field: reset.from,
+        message: `Invalid value ${reset.value} for configuration ${reset.from}: must be earliest or latest`,
+      });
+  }
+  return { tuning, errors };
+}
+
+/** The host's Kafka client settings: Kafka property layers and Kafka Connect's override policy. */
+export interface KafkaClientConfig {
+  layers: ClientPropertyLayers;
+  /** connector.client.config.override.policy */
+  overridePolicy: OverridePolicy;
+}
+
+const OVERRIDE_KEY = /^(producer|consumer|admin)\.override\.(.+)$/;
+
+/** The `<kind>.override.*` entries of a connector config, without the prefix. */
+export function connectorOverrides(
+  config: Readonly<Record<string, string>>,
+  kind: ClientKind,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  const prefix = `${kind}.override.`;
+  for (const [key, value] of Object.entries(config))
+    if (key.startsWith(prefix)) result[key.slice(prefix.length)] = value;
+  return result;
+}
+
+/**
+ * What one client of a connector sees, each value with the key it came from: the host's common
+ * settings, then the host's `<kind>.` ones, then the connector's `<kind>.override.` ones. (Kafka
+ * Connect gives task clients only the `<kind>.`-prefixed worker settings; Onramp also passes the
+ * top-level ones down, so a host configured once for a secured cluster needs no repetition.)
+ */
+export function clientProperties(
+  kind: ClientKind,
+  host: ClientPropertyLayers,
+  connector: Readonly<Record<string, string>> = {},
+): Map<string, Sourced> {
+  return layerProperties([
+    { prefix: '', properties: host.common },
+    { prefix: `${kind}.`, properties: host[kind] },
+    { prefix: `${kind}.override.`, properties: connectorOverrides(connector, kind) },
+  ]);
+}
+
+/** Which clients a connector of this kind runs (a sink's producer writes its dead letter queue). */
+export function clientKindsOf(connectorKind: 'source' | 'sink'): readonly ClientKind[] {
+  return connectorKind === 'source' ? ['producer', 'admin'] : ['consumer', 'producer', 'admin'];
+}
+
+/**
+ * Checks a connector's `*.override.*` keys against the override policy and what the clients
+ * honour, then parses each client's resulting settings. Errors name the connector's keys.
+ */
+export function checkClientOverrides(
+  connectorKind: 'source' | 'sink',
+  config: Readonly<Record<string, string>>,
+  host: KafkaClientConfig,
+  readFile?: (path: string) => string,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const kinds = clientKindsOf(connectorKind);
+  const overridden = new Set<ClientKind>();
+  for (const key of Object.keys(config)) {
+    const match = OVERRIDE_KEY.exec(key);
+    if (!match) continue;
+    const kind = match[1] as ClientKind;
+    const property = match[2] as string;
+    if (!kinds.includes(kind)) {
+      errors.push({ field: key, message: `${key}: a ${connectorKind} connector has no ${kind} client` });
+      continue;
+    }
+    if (host.overridePolicy === 'None') {
+      errors.push({
+        field: key,
+        message: `${key} is not allowed: the host's connector.client.config.override.policy is None`,
+      });
+      continue;
+    }
+    if (host.overridePolicy === 'Principal' && !PRINCIPAL_KEYS.has(property)) {
+      errors.push({
+        field: key,
+        message: `${key} is not allowed: the host's connector.client.config.override.policy is Principal (only ${[...PRINCIPAL_KEYS].join(', ')} may be overridden)`,
+      });
+      continue;
+    }
+    const reason = unsupportedReason(property, kind);
+    if (reason) {
+      errors.push({ field: key, message: `Invalid configuration ${key}: ${reason}` });
+      continue;
+    }
+    overridden.add(kind);
+  }
+  for (const kind of overridden) {
+    const properties = clientProperties(kind, host.layers, config);
+    const context: ParseContext = {
+      missingName: (key) => `${kind}.override.${key}`,
+      ...(readFile && { readFile }),
+    };
+    errors.push(...parseConnection(properties, context).errors);
+    if (kind === 'producer') errors.push(...producerTuning(properties).errors);
+    if (kind === 'consumer') errors.push(...consumerTuning(properties).errors);
+  }
+  return errors;
+}
+
+/** A KafkaClientConfig from brokers and optional layers (tests, benchmarks, tools). */
+export function kafkaClientConfig(options: {
+  brokers: readonly string[];
+  clientId?: string;
+  common?: Readonly<Record<string, string>>;
+  producer?: Readonly<Record<string, string>>;
+  consumer?: Readonly<Record<string, string>>;
+  admin?: Readonly<Record<string, string>>;
+  overridePolicy?: OverridePolicy;
+}): KafkaClientConfig {
+  return {
+    layers: {
+      common: {
+        'bootstrap.servers': options.brokers.join(','),
+        'client.id': options.clientId ?? 'onramp',
+        ...options.common,
+      },
+      producer: options.producer ?? {},
+      consumer: options.consumer ?? {},
+      admin: options.admin ?? {},
+    },
+    overridePolicy: options.overridePolicy ?? 'All',
+  };
+}

@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkClientOverrides,
+  clientProperties,
+  kafkaClientConfig,
+  layerProperties,
+  parseConnection,
+} from '../../../src/kafka/client-properties.ts';
+import { parseJaasConfig } from '../../../src/kafka/jaas-config.ts';
+
+const CA = '-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----';
+const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----';
+const SCRAM =
+  'org.apache.kafka.common.security.scram.ScramLoginModule required username="onramp" password="s3cr\\"et";';
+
+function parse(properties: Record<string, string>, files: Record<string, string> = {}) {
+  return parseConnection(layerProperties([{ prefix: '', properties }]), {
+    missingName: (key) => key,
+    readFile: (path) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      return text;
+    },
+  });
+}
+
+describe('parseJaasConfig', () => {
+  it('reads the login module, flag and options as Kafka does, quoted values with escapes', () => {
+    expect(parseJaasConfig(SCRAM)).toEqual({
+      loginModule: 'org.apache.kafka.common.security.scram.ScramLoginModule',
+      controlFlag: 'required',
+      options: { username: 'onramp', password: 's3cr"et' },
+    });
+    expect(parseJaasConfig('a.B required x=1 y="two words";')).toMatchObject({
+      options: { x: '1', y: 'two words' },
+    });
+  });
+
+  it('refuses broken text without repeating it', () => {
+    for (const text of [
+      'a.B required password="secret',
+      'a.B maybe x=1;',
+      'a.B required x=1',
+      'a.B required; c.D required;',
+    ]) {
+      const parsed = parseJaasConfig(text);
+      expect(parsed).toHaveProperty('error');
+      expect(JSON.stringify(parsed)).not.toContain('secret');
+    }
+  });
+});
+
+describe('parseConnection', () => {
+  it('SASL_SSL with SCRAM and a PEM trust store file', () => {
+    const { connection, errors } = parse(
+      {
+        'bootstrap.servers': 'broker-1:9093, broker-2:9093',
+        'security.protocol': 'SASL_SSL',
+        'sasl.mechanism': 'SCRAM-SHA-512',
+        'sasl.jaas.config': SCRAM,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': '/ca.pem',
+      },
+      { '/ca.pem': `junk\n${CA}\n${CA}\n` },
+    );
+    expect(errors).toEqual([]);
+    expect(connection).toEqual({
+      brokers: ['broker-1:9093', 'broker-2:9093'],
+      clientId: 'onramp',
+      securityProtocol: 'SASL_SSL',
+      tls: { ca: [CA, CA], verifyHostname: true },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'onramp', password: 's3cr"et' },
+    });
+  });
+
+  it('mTLS from a PEM key store, host name check turned off by an empty algorithm', () => {
+    const { connection, errors } = parse(
+      {
+        'bootstrap.servers': 'b:9095',
+        'security.protocol': 'SSL',
+        'ssl.truststore.certificates': CA,
+        'ssl.keystore.location': '/client.pem',
+        'ssl.endpoint.identification.algorithm': '',
+      },
+      { '/client.pem': `${KEY}\n${CA}\n` },
+    );
+    expect(errors).toEqual([]);
+    expect(connection?.tls).toEqual({ ca: [CA], key: KEY, cert: CA, verifyHostname: false });
+  });
+
+  it('OAUTHBEARER: client credentials from the JAAS options, or the unsecured login', () => {
+    const oauth = parse({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.oauthbearer.token.endpoint.url': 'https://idp.example/token',
+      'sasl.login.callback.handler.class':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="app" clientSecret="x" scope="kafka";',
+    });
+    expect(oauth.errors).toEqual([]);
+    expect(oauth.connection?.sasl).toEqual({
+      mechanism: 'OAUTHBEARER',
+      oauth: {
+        kind: 'client_credentials',
+        tokenEndpoint: 'https://idp.example/token',
+        clientId: 'app',
+        clientSecret: 'x',
+        scope: 'kafka',
+      },
+    });
+    const unsecured = parse({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";',
+    });
+    expect(unsecured.connection?.sasl).toEqual({
+      mechanism: 'OAUTHBEARER',
+      oauth: { kind: 'unsecured', subject: 'alice' },
+    });
+  });
+
+  it('names every bad key and never repeats a secret or file content', () => {
+    const { connection, errors } = parse(
+      {
+        'bootstrap.servers': 'b:70000',
+        'security.protocol': 'SASL_SSL',
+        'sasl.mechanism': 'GSSAPI',
+        'ssl.truststore.type': 'JKS',
+        'ssl.truststore.location': '/secret-file',
+        'ssl.keystore.key': KEY,
+      },
+      { '/secret-file': 'TOP-SECRET CONTENT' },
+    );
+    expect(connection).toBeUndefined();
+    expect(errors.map((error) => error.field).sort()).toEqual(
+      [
+        'bootstrap.servers',
+        'sasl.mechanism',
+        'ssl.keystore.key',
+        'ssl.truststore.location',
+        'ssl.truststore.type',
+      ].sort(),
+    );
+    const text = JSON.stringify(errors);
+    expect(text).not.toContain('TOP-SECRET');
+    expect(text).not.toContain('MIIEkey');
+  });
+
+  it('refuses TLS or SASL settings that the protocol would not use', () => {
+    const { errors } = parse({
+      'bootstrap.servers': 'b:9092',
+      'sasl.jaas.config': SCRAM,
+      'ssl.truststore.certificates': CA,
+    });
+    expect(errors.map((error) => error.field).sort()).toEqual([
+      'sasl.jaas.config',
+      'ssl.truststore.certificates',
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('s3cr');
+  });
+
+  it('PLAIN needs the PlainLoginModule with username and password', () => {
+    const { errors } = parse({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'PLAIN',
+      'sasl.jaas.config': SCRAM,
+    });
+    expect(errors[0]?.message).toMatch(
+      /PLAIN takes org\.apache\.kafka\.common\.security\.plain\.PlainLoginModule/,
+    );
+  });
+});
+
+describe('client layers and connector overrides', () => {
+  const host = kafkaClientConfig({
+    brokers: ['127.0.0.1:9092'],
+    common: { 'security.protocol': 'PLAINTEXT' },
+    producer: { 'compression.type': 'gzip' },
+  });
+
+  it('host settings, then the host kind prefix, then the connector override win', () => {
+    const properties = clientProperties('producer', host.layers, {
+      'producer.override.bootstrap.servers': '127.0.0.1:9093',
+      'consumer.override.group.id': 'ignored-for-producers',
+    });
+    expect(properties.get('bootstrap.servers')).toEqual({
+      value: '127.0.0.1:9093',
+      from: 'producer.override.bootstrap.servers',
+    });
+    expect(properties.get('compression.type')).toEqual({ value: 'gzip', from: 'producer.compression.type' });
+    expect(properties.has('group.id')).toBe(false);
+  });
+
+  it('refuses keys nothing honours, clients the connector lacks, and what the policy forbids', () => {
+    const errors = checkClientOverrides(
+      'source',
+      {
+        'producer.override.linger.ms': '5',
+        'consumer.override.group.id': 'x',
+        'producer.override.compression.type': 'zstd',
+        'producer.override.security.protocol': 'SASL_SSL',
+      },
+      host,
+    );
+    expect(Object.fromEntries(errors.map((error) => [error.field, error.message]))).toEqual({
+      'producer.override.linger.ms': expect.stringMatching(/not a Kafka client setting Onramp honours/),
+      'consumer.override.group.id': expect.stringMatching(/source connector has no consumer client/),
+      'producer.override.compression.type': expect.stringMatching(/only none and gzip/),
+      'producer.override.sasl.mechanism': expect.stringMatching(/GSSAPI/),
+    });
+    const principal = { ...host, overridePolicy: 'Principal' as const };
+    expect(
+      checkClientOverrides('sink', { 'consumer.override.session.timeout.ms': '10000' }, principal)[0]
+        ?.message,
+    ).toMatch(/policy is Principal/);
+    const none = { ...host, overridePolicy: 'None' as const };
+    expect(
+      checkClientOverrides('sink', { 'admin.override.security.protocol': 'SSL' }, none)[0]?.message,
+    ).toMatch(/policy is None/);
+  });
+});
