@@ -41,6 +41,7 @@ const stores = await openFileStores(config.dataDir);
 const runtime = createKafkaRuntime({
   kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
+  schemaRegistry: config.schemaRegistry,
   log: root,
   metrics,
   offsets: stores.offsets,

@@ -17,6 +17,7 @@ import {
   producerTuning,
 } from '../kafka/client-properties.ts';
 import { errorMessage } from '../plugin/errors.ts';
+import type { RegistryAccess } from '../schema/converter-factory.ts';
 
 // The host's own configuration: a YAML file (ONRAMP_CONFIG, else config/host.example.yaml) with
 // environment overrides on top. Keys may be written nested (rest: {port: 8083}) or dotted
@@ -29,6 +30,8 @@ export interface HostConfig {
   /** Kafka client settings with Kafka's property names (bootstrap.servers and client.id included). */
   kafka: KafkaClientConfig & { brokers: string[] };
   schemaRegistryUrl: string;
+  /** The host registry with its TLS trust and credentials (secrets may be \${env:} placeholders). */
+  schemaRegistry: RegistryAccess;
   /** worker_id in statuses; defaults to "<rest.host>:<rest.port>". */
   workerId: string;
   logLevel: string;
@@ -141,6 +144,18 @@ export const HOST_SETTINGS = {
     doc: 'Confluent-compatible schema registry for the Avro converter (connectors may override it per converter).',
     default: 'http://127.0.0.1:8081',
     parse: httpUrl,
+  },
+  'schema.registry.ssl.truststore.location': {
+    doc: 'PEM CA certificates an https:// schema.registry.url must chain to (Confluent converter name).',
+    parse: (raw: string) => raw.trim(),
+  },
+  'schema.registry.basic.auth.user.info': {
+    doc: 'user:password for the host registry (HTTP basic auth).',
+    parse: (raw: string) => raw.trim(),
+  },
+  'schema.registry.bearer.auth.token': {
+    doc: 'Static bearer token for the host registry (bearer.auth.credentials.source=STATIC_TOKEN).',
+    parse: (raw: string) => raw.trim(),
   },
   'worker.id': {
     doc: 'worker_id shown in connector and task statuses; defaults to <rest.host>:<rest.port>.',
@@ -332,6 +347,13 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     dataDir: resolve(cwd, get('data.dir')),
     kafka,
     schemaRegistryUrl: get('schema.registry.url'),
+    schemaRegistry: registrySettings(get('schema.registry.url'), {
+      truststoreLocation: get('schema.registry.ssl.truststore.location'),
+      userInfo: get('schema.registry.basic.auth.user.info'),
+      bearerToken: get('schema.registry.bearer.auth.token'),
+      env,
+      cwd,
+    }),
     workerId: get('worker.id') || `${host}:${restPort}`,
     logLevel: get('log.level'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
@@ -384,4 +406,33 @@ function kafkaSettings(
     }
   }
   return { brokers, layers, overridePolicy: options.overridePolicy };
+}
+
+function registrySettings(
+  url: string,
+  options: {
+    truststoreLocation: string;
+    userInfo: string;
+    bearerToken: string;
+    env: Readonly<Record<string, string | undefined>>;
+    cwd: string;
+  },
+): RegistryAccess {
+  const secret = (key: string, raw: string) => {
+    try {
+      return resolvePlaceholders({ [key]: raw }, { env: options.env })[key] ?? raw;
+    } catch (error) {
+      throw new HostConfigError(`invalid ${key}: ${errorMessage(error)}`);
+    }
+  };
+  return {
+    url,
+    ...(options.truststoreLocation && {
+      truststoreLocation: resolve(options.cwd, options.truststoreLocation),
+    }),
+    ...(options.userInfo && { userInfo: secret('schema.registry.basic.auth.user.info', options.userInfo) }),
+    ...(options.bearerToken && {
+      bearerToken: secret('schema.registry.bearer.auth.token', options.bearerToken),
+    }),
+  };
 }

@@ -5,7 +5,7 @@ import { type SinkTransform, startSinkTask } from '../host/sink-runner.ts';
 import { type SourceTransform, startSourceTask } from '../host/source-runner.ts';
 import type { RunningTask, TaskRunner, TaskSpec } from '../host/task-runner.ts';
 import type { RunnerDeps } from '../host/task-supervisor.ts';
-import { ConverterFactory } from '../schema/converter-factory.ts';
+import { ConverterFactory, type RegistryAccess } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
 import { ClientPool } from './client-pool.ts';
 import type { KafkaClientConfig } from './client-properties.ts';
@@ -22,6 +22,8 @@ export interface KafkaRuntimeOptions {
   kafka: KafkaClientConfig;
   /** The host's schema registry; converters may override it with `*.schema.registry.url`. */
   schemaRegistryUrl: string;
+  /** Its TLS trust and credentials, when it needs them. */
+  schemaRegistry?: RegistryAccess;
   log: RootLogger;
   metrics: Metrics;
   offsets: OffsetStore;
@@ -73,7 +75,10 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
   };
   const deps: RunnerDeps = {
     ports,
-    converters: new ConverterFactory({ schemaRegistryUrl: options.schemaRegistryUrl }),
+    converters: new ConverterFactory({
+      schemaRegistryUrl: options.schemaRegistryUrl,
+      ...(options.schemaRegistry && { schemaRegistry: options.schemaRegistry }),
+    }),
     offsets: options.offsets,
     log: options.log,
     metrics: options.metrics,

@@ -1,5 +1,6 @@
 import { errorMessage, OnrampError } from '../plugin/errors.ts';
 import { type AvroCodec, codecForAvroText } from './avro-codec.ts';
+import { registryHttp } from './registry-http.ts';
 
 // The Confluent schema registry REST API, the two calls the Avro converter needs: register (or look
 // up) a schema under a subject, and fetch a schema by id.
@@ -18,12 +19,20 @@ export interface RegistryOptions {
   url: string;
   /** `user:password` for HTTP basic auth (Confluent's basic.auth.user.info). */
   userInfo?: string;
+  /** A static bearer token (Confluent's bearer.auth.credentials.source=STATIC_TOKEN, bearer.auth.token). */
+  bearerToken?: string;
+  /** CA certificates (PEM) that an https:// registry's certificate must chain to. */
+  ca?: readonly string[];
   timeoutMs?: number;
 }
+
+/** Node's codes for a registry certificate that does not verify: retrying will not help. */
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/;
 
 export class SchemaRegistry {
   readonly urls: readonly string[];
   private readonly authorization: string | undefined;
+  private readonly ca: readonly string[] | undefined;
   private readonly timeoutMs: number;
   private readonly ids = new Map<string, Promise<number>>();
   private readonly codecs = new Map<number, Promise<AvroCodec>>();
@@ -34,9 +43,12 @@ export class SchemaRegistry {
       .map((url) => url.trim().replace(/\/+$/, ''))
       .filter((url) => url !== '');
     if (this.urls.length === 0) throw new OnrampError('INVALID_CONFIG', 'schema.registry.url is empty');
-    this.authorization = options.userInfo
-      ? `Basic ${Buffer.from(options.userInfo).toString('base64')}`
-      : undefined;
+    this.authorization = options.bearerToken
+      ? `Bearer ${options.bearerToken}`
+      : options.userInfo
+        ? `Basic ${Buffer.from(options.userInfo).toString('base64')}`
+        : undefined;
+    this.ca = options.ca;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -81,31 +93,38 @@ export class SchemaRegistry {
   private async request(method: 'GET' | 'POST', path: string, body: unknown, what: string): Promise<unknown> {
     let lastError: unknown;
     for (const url of this.urls) {
-      let response: Response;
+      let response: { status: number; text: string };
       try {
-        response = await fetch(url + path, {
+        response = await registryHttp({
           method,
+          url: url + path,
           headers: {
             accept: CONTENT_TYPE,
             ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
             ...(this.authorization ? { authorization: this.authorization } : {}),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          ...(this.ca && { ca: this.ca }),
+          timeoutMs: this.timeoutMs,
         });
       } catch (error) {
-        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (TLS_CODES.test(code))
+          throw new OnrampError(
+            'REGISTRY_UNAVAILABLE',
+            `TLS with schema registry ${url} failed (${code}): ${errorMessage(error)}; is its CA in schema.registry.ssl.truststore.location?`,
+            { cause: error, retriable: false },
+          );
         lastError = new OnrampError(
           'REGISTRY_UNAVAILABLE',
-          `Schema registry ${url} is unreachable: ${errorMessage(cause)}`,
-          { cause },
+          `Schema registry ${url} is unreachable: ${errorMessage(error)}`,
+          { cause: error },
         );
         continue;
       }
-      const text = await response.text();
-      const parsed = parseJson(text);
-      if (response.ok) return parsed;
-      throw httpError(response.status, url, what, parsed, text);
+      const parsed = parseJson(response.text);
+      if (response.status >= 200 && response.status < 300) return parsed;
+      throw httpError(response.status, url, what, parsed, response.text);
     }
     throw lastError;
   }

@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnrampError } from '../../src/plugin/errors.ts';
+import { codecForConnect } from '../../src/schema/avro-codec.ts';
+import { ConverterFactory, registryAccess } from '../../src/schema/converter-factory.ts';
+import { services } from '../support/services.ts';
+
+// The schema registry over https with a bearer token, as Confluent's converter keys configure it:
+// the stack's real registry behind a TLS-terminating proxy (a certificate made here with openssl)
+// that admits only the expected token.
+
+const dir = mkdtempSync(join(tmpdir(), 'onramp-registry-tls-'));
+const TOKEN = `token-${randomUUID()}`;
+let proxy: Server;
+let url: string;
+
+beforeAll(async () => {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const upstream = services().schemaRegistryUrl;
+  proxy = createServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (request, response) => {
+      if (request.headers.authorization !== `Bearer ${TOKEN}`) {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end('{"error_code":401,"message":"Unauthorized"}');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', async () => {
+        const answer = await fetch(upstream + (request.url ?? '/'), {
+          method: request.method ?? 'GET',
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+          ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+        });
+        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.end(await answer.text());
+      });
+    },
+  );
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+
+const codec = codecForConnect({
+  type: 'struct',
+  name: 'tls.Key',
+  fields: [{ field: 'id', type: 'int32' }],
+});
+
+function converterConfig(extra: Record<string, string>): Record<string, string> {
+  return {
+    'value.converter': 'io.confluent.connect.avro.AvroConverter',
+    'value.converter.schema.registry.url': url,
+    ...extra,
+  };
+}
+
+describe('schema registry over TLS with a bearer token', () => {
+  it('registers through https verified against the converter’s PEM trust store', async () => {
+    const factory = new ConverterFactory({});
+    const access = registryAccess(
+      'value.converter',
+      converterConfig({
+        'value.converter.schema.registry.ssl.truststore.type': 'PEM',
+        'value.converter.schema.registry.ssl.truststore.location': join(dir, 'cert.pem'),
+        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+        'value.converter.bearer.auth.token': TOKEN,
+      }),
+      undefined,
+    );
+    const id = await factory.registry(access).idFor(`tls-${randomUUID()}-value`, codec);
+    expect(id).toBeGreaterThan(0);
+  });
+
+  it('fails for good on an untrusted certificate, and says so', async () => {
+    const factory = new ConverterFactory({});
+    const access = registryAccess(
+      'value.converter',
+      converterConfig({
+        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+        'value.converter.bearer.auth.token': TOKEN,
+      }),
+      undefined,
+    );
+    const error = await factory
+      .registry(access)
+      .idFor(`tls-${randomUUID()}-value`, codec)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OnrampError);
+    expect((error as OnrampError).retriable).toBe(false);
+    expect((error as OnrampError).message).toMatch(
+      /TLS with schema registry .* failed \((SELF_SIGNED|DEPTH_ZERO)/,
+    );
+  });
+
+  it('reports a refused token without retrying, and refuses settings it cannot honour', async () => {
+    const factory = new ConverterFactory({});
+    const access = registryAccess(
+      'value.converter',
+      converterConfig({
+        'value.converter.schema.registry.ssl.truststore.location': join(dir, 'cert.pem'),
+        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+        'value.converter.bearer.auth.token': 'wrong-token',
+      }),
+      undefined,
+    );
+    const error = (await factory
+      .registry(access)
+      .idFor(`tls-${randomUUID()}-value`, codec)
+      .catch((e: unknown) => e)) as OnrampError;
+    expect(error.retriable).toBe(false);
+    expect(error.message).toMatch(/refused access/);
+    expect(error.message).not.toContain('wrong-token');
+    expect(() =>
+      registryAccess(
+        'value.converter',
+        converterConfig({ 'value.converter.bearer.auth.credentials.source': 'OAUTHBEARER' }),
+        undefined,
+      ),
+    ).toThrow(/value.converter.bearer.auth.credentials.source/);
+    expect(() =>
+      registryAccess(
+        'value.converter',
+        converterConfig({ 'value.converter.schema.registry.ssl.truststore.type': 'JKS' }),
+        undefined,
+      ),
+    ).toThrow(/only PEM/);
+  });
+});
