@@ -1,5 +1,7 @@
 import { connectorPlugins } from '../connectors/index.ts';
+import { createRestSecurity } from './api/rest-security.ts';
 import { buildServer } from './api/server.ts';
+import { planRestListener, type RestListenPlan } from './auth/rest-listener.ts';
 import { type HostConfig, HostConfigError, loadHostConfig } from './config/host-config.ts';
 import { ConnectorHost } from './host/host.ts';
 import { LogLevels } from './host/log-levels.ts';
@@ -14,9 +16,11 @@ import { openFileStores } from './stores/file-store.ts';
 // listens before connectors resume, and nothing here waits for Kafka, so /health answers within
 // moments of start even when Kafka is down. SIGINT/SIGTERM stop tasks, flush the stores and exit.
 
-function readConfig(): HostConfig {
+function readConfig(): [HostConfig, RestListenPlan] {
   try {
-    return loadHostConfig();
+    const config = loadHostConfig();
+    // Checked before anything starts: the TLS files, and no unauthenticated API where others reach it.
+    return [config, planRestListener(config.rest)];
   } catch (error) {
     if (error instanceof HostConfigError) {
       process.stderr.write(`onramp: ${error.message}\n`);
@@ -26,7 +30,7 @@ function readConfig(): HostConfig {
   }
 }
 
-const config = readConfig();
+const [config, listen] = readConfig();
 const root = createLogger(config.logLevel);
 const levels = new LogLevels(root);
 const log = levels.logger('onramp.main');
@@ -61,29 +65,33 @@ const host = new ConnectorHost({
   topicTracking: config.topicTracking,
   kafka: config.kafka,
 });
-const server = await buildServer({ host, levels, metrics });
+const security = await createRestSecurity({
+  auth: config.rest.auth,
+  dataDir: config.dataDir,
+  hostAllowList: listen.hostAllowList,
+  log: levels.logger('onramp.auth'),
+});
+const server = await buildServer({ host, levels, metrics, security, https: listen.https });
 
 try {
-  await server.listen({ host: config.rest.host, port: config.rest.port });
+  await server.listen({ host: listen.host, port: listen.port });
 } catch (error) {
-  log.fatal(
-    { err: error },
-    `cannot listen on ${config.rest.host}:${config.rest.port}: ${errorMessage(error)}`,
-  );
+  log.fatal({ err: error }, `cannot listen on ${listen.host}:${listen.port}: ${errorMessage(error)}`);
   await runtime.close();
   process.exit(1);
 }
 const address = server.server.address();
-const port = typeof address === 'object' && address ? address.port : config.rest.port;
-const shownHost = config.rest.host.includes(':') ? `[${config.rest.host}]` : config.rest.host;
+const port = typeof address === 'object' && address ? address.port : listen.port;
+const shownHost = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
 log.info(
   {
     dataDir: config.dataDir,
     brokers: config.kafka.brokers,
     workerId: config.workerId,
     startupMs: Math.round(performance.now()),
+    auth: config.rest.auth.mode,
   },
-  `REST API listening on http://${shownHost}:${port}`,
+  `REST API listening on ${listen.scheme}://${shownHost}:${port}`,
 );
 
 let stopping = false;

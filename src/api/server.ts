@@ -1,18 +1,29 @@
+import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+} from 'fastify';
+import type { HttpsOptions } from '../auth/rest-listener.ts';
 import type { ConnectorHost } from '../host/host.ts';
 import type { LogLevels } from '../host/log-levels.ts';
 import type { RootLogger } from '../host/logger.ts';
 import type { Metrics } from '../host/metrics.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { type BuildInfo, buildInfo } from './build-info.ts';
 import { connectorRoutes } from './connectors-routes.ts';
 import { installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
+import { installRestSecurity, type RestSecurity, type StoredDomainLookup } from './rest-security.ts';
 
-// The REST API: Kafka Connect's routes plus /health, /metrics, /openapi.json and /docs. Built
-// without listening, so tests can start it in-process on port 0.
+// The REST API: Kafka Connect's routes plus /health, /metrics, /openapi.json, /docs and
+// /admin/audit, behind the guards of rest-security.ts when given. Built without listening, so tests
+// can start it in-process on port 0.
 
 export interface ServerOptions {
   host: ConnectorHost;
@@ -21,6 +32,10 @@ export interface ServerOptions {
   /** Request logs go here; defaults to the "onramp.api" logger. */
   log?: RootLogger;
   build?: BuildInfo;
+  /** Authentication, audit and the Host allow-list; without it every caller may do everything. */
+  security?: RestSecurity;
+  /** Serve HTTPS with these (an https:// listener). */
+  https?: HttpsOptions;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -33,8 +48,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Connector names can be long and the Kafka Connect API tolerates a trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_000 },
     bodyLimit: 16 * 1024 * 1024,
+    ...(options.https && { serverFactory: httpsServerFactory(options.https) }),
   });
   installErrorHandling(app);
+  if (options.security) installRestSecurity(app, options.security, storedDomainOf(options.host));
   // Response schemas document the API; serializing with JSON.stringify keeps every field and skips
   // compiling a serializer per route and status at start-up.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -49,10 +66,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           '{"error_code", "message"}) plus /health, /metrics and this description.',
         version: build.version,
       },
+      ...(options.security?.authenticator && {
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer' },
+            basic: { type: 'http', scheme: 'basic', description: 'Token name as user, token as password' },
+          },
+        },
+        security: [{ bearer: [] }, { basic: [] }],
+      }),
       tags: [
         { name: 'connectors', description: 'Connector management (Kafka Connect ConnectorsResource)' },
         { name: 'connector-plugins', description: 'Plugins and config validation' },
-        { name: 'admin', description: 'Run-time log levels' },
+        { name: 'admin', description: 'Run-time log levels and the audit log' },
         { name: 'worker', description: 'Version, health and metrics' },
       ],
     },
@@ -62,6 +88,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   connectorRoutes(app, options.host);
   pluginRoutes(app, options.host);
   adminRoutes(app, { host: options.host, levels: options.levels, metrics: options.metrics, build });
+  if (options.security?.audit) auditRoutes(app, options.security.audit);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/** The product.domain a stored connector belongs to, for domain-scoped tokens. */
+function storedDomainOf(host: ConnectorHost): StoredDomainLookup {
+  return (name) => {
+    if (!host.connectorNames().includes(name)) return undefined;
+    return { domain: host.connectorConfig(name)['product.domain'] };
+  };
+}
+
+/**
+ * fastify types its instance by server class; an HTTPS server handles requests exactly like the
+ * HTTP one, so it is handed over through serverFactory and the routes keep one instance type.
+ */
+function httpsServerFactory(https: HttpsOptions): FastifyServerFactory {
+  return (handler) => createHttpsServer(https, handler) as unknown as Server;
 }

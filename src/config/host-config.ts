@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  parseAuthMode,
+  parseClientAuth,
+  parseHostList,
+  parseListener,
+  parseOptionalPath,
+  type RestSecurityConfig,
+} from '../auth/rest-settings.ts';
 import { resolvePlaceholders } from '../host/config-placeholders.ts';
 import {
   CLIENT_KINDS,
@@ -25,7 +33,7 @@ import type { RegistryAccess } from '../schema/converter-factory.ts';
 // a message naming the key.
 
 export interface HostConfig {
-  rest: { host: string; port: number };
+  rest: { host: string; port: number } & RestSecurityConfig;
   dataDir: string;
   /** Kafka client settings with Kafka's property names (bootstrap.servers and client.id included). */
   kafka: KafkaClientConfig & { brokers: string[] };
@@ -124,6 +132,45 @@ export const HOST_SETTINGS = {
     parse: nonEmpty,
   },
   'rest.port': { doc: 'Port of the REST API.', default: '8083', parse: port },
+  listeners: {
+    doc: "Kafka Connect's listeners: one http://<host>:<port> or https://<host>:<port>; when set it wins over rest.host and rest.port.",
+    parse: parseListener,
+  },
+  'listeners.https.ssl.certificate.location': {
+    doc: 'PEM certificate (chain) of an https:// listener.',
+    parse: parseOptionalPath,
+  },
+  'listeners.https.ssl.key.location': {
+    doc: 'PEM private key of an https:// listener.',
+    parse: parseOptionalPath,
+  },
+  'listeners.https.ssl.client.auth': {
+    doc: 'Client certificates on an https:// listener: none, requested or required (verified against the truststore).',
+    default: 'none',
+    parse: parseClientAuth,
+  },
+  'listeners.https.ssl.truststore.location': {
+    doc: 'PEM CA certificates that client certificates must chain to.',
+    parse: parseOptionalPath,
+  },
+  'rest.auth': {
+    doc: 'REST authentication: none, or token (Authorization: Bearer, or basic auth with the token name as user); none is refused on a non-loopback address.',
+    default: 'none',
+    parse: parseAuthMode,
+  },
+  'rest.auth.allow.none': {
+    doc: 'Allow rest.auth=none on a non-loopback address (anyone who reaches the port can do everything).',
+    default: 'false',
+    parse: flag,
+  },
+  'rest.auth.tokens.file': {
+    doc: 'Token hashes and roles, managed with npm run token; defaults to <data.dir>/tokens.yaml.',
+    parse: parseOptionalPath,
+  },
+  'rest.allowed.hosts': {
+    doc: 'Host header names served besides localhost, 127.0.0.1 and [::1] (comma-separated; always enforced on loopback, elsewhere once set).',
+    parse: parseHostList,
+  },
   'data.dir': {
     doc: 'Folder of the embedded stores: connector configs, target states, source offsets, statuses.',
     default: './data',
@@ -343,7 +390,23 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   const host = get('rest.host');
   const restPort = get('rest.port');
   return {
-    rest: { host, port: restPort },
+    rest: {
+      host,
+      port: restPort,
+      listener: get('listeners'),
+      tls: {
+        certificate: get('listeners.https.ssl.certificate.location'),
+        key: get('listeners.https.ssl.key.location'),
+        truststore: get('listeners.https.ssl.truststore.location'),
+        clientAuth: get('listeners.https.ssl.client.auth'),
+      },
+      auth: {
+        mode: get('rest.auth'),
+        allowNone: get('rest.auth.allow.none'),
+        tokensFile: resolve(cwd, get('rest.auth.tokens.file') ?? join(get('data.dir'), 'tokens.yaml')),
+      },
+      allowedHosts: get('rest.allowed.hosts'),
+    },
     dataDir: resolve(cwd, get('data.dir')),
     kafka,
     schemaRegistryUrl: get('schema.registry.url'),

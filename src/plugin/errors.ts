@@ -21,6 +21,11 @@ export const ERRORS = {
   CONNECTOR_NOT_STOPPED: { status: 400, retriable: false, title: 'Connector must be STOPPED' },
   INVALID_OFFSETS: { status: 400, retriable: false, title: 'Invalid offsets' },
   TOPIC_TRACKING_DISABLED: { status: 403, retriable: false, title: 'Topic tracking is disabled' },
+  // REST authentication and authorization (rest.auth)
+  UNAUTHENTICATED: { status: 401, retriable: false, title: 'Authentication required' },
+  FORBIDDEN: { status: 403, retriable: false, title: 'Not allowed for this token' },
+  // A Host header the API does not serve (DNS rebinding defence while it listens on loopback).
+  HOST_NOT_ALLOWED: { status: 421, retriable: false, title: 'Host not served' },
   INTERNAL: { status: 500, retriable: false, title: 'Internal error' },
   // Configuration values
   PLACEHOLDER_UNRESOLVED: { status: 400, retriable: false, title: 'Config placeholder cannot be resolved' },

@@ -1,0 +1,223 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AccessRequest, decide, isRead } from '../auth/access-policy.ts';
+import { AuditLog } from '../auth/audit-log.ts';
+import { type Credentials, readCredentials } from '../auth/credentials.ts';
+import type { HostAllowList } from '../auth/host-allow-list.ts';
+import type { RestSecurityConfig } from '../auth/rest-settings.ts';
+import { formatRole, type Principal } from '../auth/roles.ts';
+import { type AuthLog, TokenStore } from '../auth/token-store.ts';
+import { ERRORS, OnrampError } from '../plugin/errors.ts';
+import { errorBody } from './http-errors.ts';
+
+// The REST API's guards as fastify hooks, in request order:
+//   onRequest   Host header allow-list (421), then authentication (401)
+//   preHandler  authorization by role, once the body is parsed (403)
+//   onSend      one audit line per write, before the response leaves: a client that saw the
+//               answer finds its request in GET /admin/audit
+// GET /health stays open so load balancers can probe without a token.
+
+export interface Authenticator {
+  authenticate(credentials: Credentials): Promise<Principal | undefined>;
+}
+
+export interface RestSecurity {
+  /** Undefined for rest.auth=none: every caller is "anonymous" with the admin role. */
+  authenticator: Authenticator | undefined;
+  audit: AuditLog | undefined;
+  /** Undefined when every Host header is served. */
+  hostAllowList: HostAllowList | undefined;
+}
+
+/** The product.domain of a stored connector; undefined when the connector does not exist. */
+export type StoredDomainLookup = (connector: string) => { domain: string | undefined } | undefined;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who sent the request; null before authentication and on open routes. */
+    principal: Principal | null;
+  }
+}
+
+const ANONYMOUS: Principal = { name: 'anonymous', role: { kind: 'admin' } };
+const OPEN_ROUTES = new Set(['/health']);
+const CHALLENGE = 'Bearer, Basic realm="onramp"';
+
+function isOpen(request: FastifyRequest): boolean {
+  return isRead(request.method) && OPEN_ROUTES.has(request.routeOptions.url ?? '');
+}
+
+function refuse(reply: FastifyReply, error: OnrampError): FastifyReply {
+  if (error.code === 'UNAUTHENTICATED') void reply.header('WWW-Authenticate', CHALLENGE);
+  return reply.status(error.status).send(errorBody(error.status, error.message));
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A write as the policy sees it: method, matched route pattern, parsed body and path params. */
+export interface WriteRequest {
+  method: string;
+  route: string | undefined;
+  body: unknown;
+  params: unknown;
+}
+
+/** The connector a request names: POST /connectors' body name, else :name in a /connectors path. */
+function connectorName({ route, body, params }: WriteRequest): string | undefined {
+  if (route === '/connectors') return text(record(body)?.name)?.trim();
+  return route?.startsWith('/connectors/:name') ? text(record(params)?.name) : undefined;
+}
+
+/** What the policy needs to know about a write to a connector route. */
+export function connectorAccess(
+  request: WriteRequest,
+  storedDomain: StoredDomainLookup,
+): AccessRequest['connector'] {
+  const { method, route } = request;
+  const body = record(request.body);
+  const name = connectorName(request);
+  if (name === undefined) return undefined;
+  const stored = storedDomain(name);
+  const base = { name, ...(stored && { stored }) };
+  if (route === '/connectors' && method === 'POST') {
+    return { ...base, setsConfig: true, resultingDomain: text(record(body?.config)?.['product.domain']) };
+  }
+  if (route === '/connectors/:name/config' && method === 'PUT') {
+    return { ...base, setsConfig: true, resultingDomain: text(body?.['product.domain']) };
+  }
+  if (route === '/connectors/:name/config' && method === 'PATCH') {
+    // A patch without product.domain keeps the stored one; null removes it.
+    const resultingDomain = body && 'product.domain' in body ? text(body['product.domain']) : stored?.domain;
+    return { ...base, setsConfig: true, resultingDomain };
+  }
+  return { ...base, setsConfig: false };
+}
+
+function writeRequest(request: FastifyRequest): WriteRequest {
+  return {
+    method: request.method,
+    route: request.routeOptions.url,
+    body: request.body,
+    params: request.params,
+  };
+}
+
+export function installRestSecurity(
+  app: FastifyInstance,
+  security: RestSecurity,
+  storedDomain: StoredDomainLookup,
+): void {
+  const { authenticator, audit, hostAllowList } = security;
+  app.decorateRequest('principal', null);
+
+  if (hostAllowList) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (hostAllowList.allows(request.headers.host)) return;
+      return refuse(
+        reply,
+        new OnrampError(
+          'HOST_NOT_ALLOWED',
+          `${ERRORS.HOST_NOT_ALLOWED.title}: ${request.headers.host ?? '(no Host header)'} is not one of ${hostAllowList.allowed.join(', ')} (add it to rest.allowed.hosts)`,
+        ),
+      );
+    });
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (isOpen(request)) return;
+    if (authenticator === undefined) {
+      request.principal = ANONYMOUS;
+      return;
+    }
+    const presented = readCredentials(request.headers.authorization);
+    if (presented === undefined) {
+      return refuse(
+        reply,
+        new OnrampError(
+          'UNAUTHENTICATED',
+          'Authentication required: send Authorization: Bearer <token>, or basic auth with the token name as user and the token as password.',
+        ),
+      );
+    }
+    if (!presented.ok) return refuse(reply, new OnrampError('UNAUTHENTICATED', presented.message));
+    const principal = await authenticator.authenticate(presented.credentials);
+    if (principal === undefined) {
+      return refuse(
+        reply,
+        new OnrampError('UNAUTHENTICATED', 'The token is not valid (unknown or revoked).'),
+      );
+    }
+    request.principal = principal;
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const principal = request.principal;
+    if (principal === null || principal.role.kind === 'admin') return;
+    const route = request.routeOptions.url;
+    const access: AccessRequest = { method: request.method, route };
+    if (!isRead(request.method)) {
+      const connector = connectorAccess(writeRequest(request), storedDomain);
+      if (connector) access.connector = connector;
+    }
+    const decision = decide(principal, access);
+    if (!decision.allowed) return refuse(reply, new OnrampError('FORBIDDEN', decision.reason));
+  });
+
+  if (audit) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (isRead(request.method)) return payload;
+      const principal = request.principal;
+      const path = request.url.split('?')[0] ?? request.url;
+      const connector = connectorName(writeRequest(request));
+      await audit.append({
+        time: new Date().toISOString(),
+        principal: principal?.name ?? null,
+        role: principal ? formatRole(principal.role) : null,
+        method: request.method,
+        route: request.routeOptions.url ?? path,
+        path,
+        ...(connector !== undefined && { connector }),
+        status: reply.statusCode,
+        remote: request.ip,
+      });
+      return payload;
+    });
+  }
+}
+
+export interface RestSecuritySetup {
+  auth: RestSecurityConfig['auth'];
+  dataDir: string;
+  hostAllowList: HostAllowList | undefined;
+  log: AuthLog & { warn(details: object, message: string): void };
+}
+
+/** The guards main.ts installs: the token store (rest.auth=token), <data.dir>/audit.log, the allow-list. */
+export async function createRestSecurity(setup: RestSecuritySetup): Promise<RestSecurity> {
+  const { auth, log } = setup;
+  let authenticator: TokenStore | undefined;
+  if (auth.mode === 'token') {
+    authenticator = new TokenStore(auth.tokensFile, log);
+    await authenticator.refresh();
+    if (!existsSync(auth.tokensFile)) {
+      log.warn(
+        { file: auth.tokensFile },
+        'rest.auth=token and no tokens file yet: every request but /health gets 401 until `npm run token -- create --name <name> --role admin` writes one',
+      );
+    }
+  }
+  const audit = new AuditLog({
+    file: join(setup.dataDir, 'audit.log'),
+    onError: (error) => log.error({ err: error }, 'cannot append to the audit log'),
+  });
+  return { authenticator, audit, hostAllowList: setup.hostAllowList };
+}

@@ -1,0 +1,98 @@
+import { formatRole, type Principal } from './roles.ts';
+
+// Who may do what, decided from the route and the connector it touches; no HTTP in here, so the
+// whole role x route matrix is unit-testable.
+//
+//   admin          everything
+//   viewer         every read (GET/HEAD), config validation
+//   domain:<d>     every read except /admin/*, config validation, and writes to /connectors/* only
+//                  where the connector is (and stays) in domain <d>
+//
+// Validation changes nothing, but still needs a token: it runs the connectivity probe against
+// whatever address the body names.
+
+export interface AccessRequest {
+  method: string;
+  /** The matched route pattern (e.g. "/connectors/:name/config"); undefined for unknown routes. */
+  route: string | undefined;
+  /** The connector the request writes, when it names one. */
+  connector?: {
+    name: string;
+    /** The product.domain stored for it now; absent when the connector does not exist. */
+    stored?: { domain: string | undefined };
+    /** For writes that set a config: the product.domain it will have afterwards. */
+    resultingDomain?: string | undefined;
+    /** True when the request sets a config (create, PUT or PATCH of /config). */
+    setsConfig: boolean;
+  };
+}
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const ALLOW: Decision = { allowed: true };
+
+export const VALIDATE_ROUTE = '/connector-plugins/:plugin/config/validate';
+export const AUDIT_ROUTE = '/admin/audit';
+
+export function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+function deny(principal: Principal, what: string): Decision {
+  return {
+    allowed: false,
+    reason: `Token ${principal.name} (role ${formatRole(principal.role)}) may not ${what}.`,
+  };
+}
+
+function isAdminRoute(route: string | undefined): boolean {
+  return route === '/admin' || (route?.startsWith('/admin/') ?? false);
+}
+
+function isConnectorRoute(route: string | undefined): boolean {
+  return route === '/connectors' || (route?.startsWith('/connectors/') ?? false);
+}
+
+function normalized(domain: string | undefined): string | undefined {
+  const value = domain?.trim();
+  return value === '' ? undefined : value;
+}
+
+export function decide(principal: Principal, request: AccessRequest): Decision {
+  const { role } = principal;
+  if (role.kind === 'admin') return ALLOW;
+  const { method, route } = request;
+  if (route === AUDIT_ROUTE) return deny(principal, 'read the audit log (admin only)');
+  if (role.kind === 'domain' && isAdminRoute(route)) return deny(principal, `use ${route} (admin only)`);
+  if (isRead(method)) return ALLOW;
+  // Unknown routes answer 404 (or 405) whoever asks; there is nothing to protect.
+  if (route === undefined) return ALLOW;
+  if (method === 'PUT' && route === VALIDATE_ROUTE) return ALLOW;
+  if (role.kind === 'viewer') return deny(principal, `${method} ${route} (viewer tokens only read)`);
+  if (!isConnectorRoute(route) || request.connector === undefined)
+    return deny(principal, `${method} ${route}`);
+  return decideDomainWrite(principal, role.domain, request.connector);
+}
+
+function decideDomainWrite(
+  principal: Principal,
+  domain: string,
+  connector: NonNullable<AccessRequest['connector']>,
+): Decision {
+  const storedDomain = connector.stored && normalized(connector.stored.domain);
+  if (connector.stored && storedDomain !== domain) {
+    const owner = storedDomain === undefined ? 'no domain' : `domain ${storedDomain}`;
+    return deny(principal, `change connector ${connector.name}: it belongs to ${owner}`);
+  }
+  if (connector.setsConfig) {
+    const resulting = normalized(connector.resultingDomain);
+    if (resulting !== domain) {
+      const given = resulting === undefined ? 'no product.domain' : `product.domain ${resulting}`;
+      return deny(
+        principal,
+        `set ${given} on connector ${connector.name}: its config must keep product.domain=${domain}`,
+      );
+    }
+  }
+  return ALLOW;
+}

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { appendFile, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+// <data.dir>/audit.log: one JSON line per write request (every method but GET/HEAD/OPTIONS), whether
+// it was allowed or not. Only who, what and the outcome are kept, never a request body (it holds
+// connector configs and their passwords) nor a header.
+
+export interface AuditEntry {
+  time: string;
+  /** Token name; "anonymous" when rest.auth=none; null when no valid token was presented. */
+  principal: string | null;
+  role: string | null;
+  method: string;
+  /** The route pattern, or the path when no route matched. */
+  route: string;
+  path: string;
+  connector?: string;
+  status: number;
+  remote: string;
+}
+
+export interface AuditLogOptions {
+  file: string;
+  onError(error: unknown): void;
+}
+
+export class AuditLog {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly options: AuditLogOptions;
+
+  constructor(options: AuditLogOptions) {
+    this.options = options;
+    mkdirSync(dirname(options.file), { recursive: true });
+  }
+
+  get file(): string {
+    return this.options.file;
+  }
+
+  /** Appends one entry; appends are serialized so lines keep the order requests finished in. */
+  append(entry: AuditEntry): Promise<void> {
+    const line = `${JSON.stringify(entry)}\n`;
+    this.tail = this.tail
+      .then(() => appendFile(this.options.file, line, { mode: 0o600 }))
+      .catch((error: unknown) => this.options.onError(error));
+    return this.tail;
+  }
+
+  /** The newest `limit` entries, newest first (reads the file from its end). */
+  async recent(limit: number): Promise<AuditEntry[]> {
+    await this.tail;
+    const lines = await lastLines(this.options.file, limit);
+    const entries: AuditEntry[] = [];
+    for (const line of lines.reverse()) {
+      try {
+        entries.push(JSON.parse(line) as AuditEntry);
+      } catch {
+        // A line torn by a crash mid-append is skipped rather than failing the whole read.
+      }
+    }
+    return entries;
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/** The last `count` non-empty lines of a file, oldest first; none when it does not exist. */
+async function lastLines(file: string, count: number): Promise<string[]> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    let position = size;
+    let buffered = Buffer.alloc(0);
+    // Reads backwards until the buffer holds more than `count` line breaks (or the whole file).
+    while (position > 0 && countNewlines(buffered) <= count) {
+      const length = Math.min(CHUNK, position);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, position);
+      buffered = Buffer.concat([chunk, buffered]);
+    }
+    const pieces = buffered.toString('utf8').split('\n');
+    // When reading stopped mid-file, what precedes the first line break may be a partial line.
+    if (position > 0) pieces.shift();
+    return pieces.filter((line) => line !== '').slice(-count);
+  } finally {
+    await handle.close();
+  }
+}
+
+function countNewlines(buffer: Buffer): number {
+  let newlines = 0;
+  for (let index = buffer.indexOf(10); index !== -1; index = buffer.indexOf(10, index + 1)) newlines++;
+  return newlines;
+}

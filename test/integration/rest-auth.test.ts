@@ -1,0 +1,480 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostNodeArgs } from '../../src/host-command.ts';
+import { freePort } from '../support/host-process.ts';
+import { services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// REST authentication through the shipped host process: tokens made with `npm run token`'s script,
+// a role x route matrix (401/403/2xx), domain-scoped connectors, the audit log, basic auth, a revoke
+// without restart, the Host allow-list and an HTTPS listener with client certificates. Connectors
+// are JDBC sinks to the stack's PostgreSQL created STOPPED, so nothing here needs Kafka to be up.
+
+const root = join(import.meta.dirname, '..', '..');
+const suffix = `${process.pid}_${Date.now().toString(36)}`;
+
+interface Host {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node src/main.ts`; ready once /health answers at all (503 while Kafka is away is fine). */
+async function startHost(env: Record<string, string>, ready: () => Promise<boolean>): Promise<Host> {
+  const { kafkaBrokers, schemaRegistryUrl } = services();
+  const child: ChildProcess = spawn(process.execPath, hostNodeArgs(root), {
+    cwd: root,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+      ONRAMP_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('the host to answer', async () => {
+    if (child.exitCode !== null) throw new Error(`the host exited with ${child.exitCode}`);
+    return await ready().catch(() => false);
+  });
+  return {
+    port: Number(env.ONRAMP_REST_PORT ?? 0),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs scripts/token.ts as `npm run token` does; returns stdout. */
+function tokenCli(env: Record<string, string>, ...args: string[]): string {
+  return execFileSync(process.execPath, [join(root, 'scripts', 'token.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field
+  body: any;
+}
+
+function parse(text: string): unknown {
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** One request over node:http, which (unlike fetch) lets a test choose the Host header. */
+function send(
+  port: number,
+  method: string,
+  path: string,
+  options: { token?: string; basic?: [string, string]; body?: unknown; host?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.basic)
+    headers.authorization = `Basic ${Buffer.from(options.basic.join(':')).toString('base64')}`;
+  if (options.host) headers.host = options.host;
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parse(text) }),
+      );
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+function sinkConfig(domain: string | undefined): Record<string, string> {
+  const url = new URL(services().pgUrl);
+  return {
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    topics: `onramp_auth_${suffix}`,
+    'connection.url': `jdbc:postgresql://${url.hostname}:${url.port || '5432'}${url.pathname}`,
+    'connection.username': decodeURIComponent(url.username),
+    'connection.password': decodeURIComponent(url.password),
+    ...(domain !== undefined && { 'product.domain': domain }),
+  };
+}
+
+describe('REST API with rest.auth=token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onramp-rest-auth-'));
+  const configFile = join(dir, 'host.yaml');
+  let env: Record<string, string>;
+  let host: Host;
+  const tokens: Record<'admin' | 'viewer' | 'sales' | 'finance', string> = {
+    admin: '',
+    viewer: '',
+    sales: '',
+    finance: '',
+  };
+  const orders = `orders-${suffix}`;
+  const ledger = `ledger-${suffix}`;
+
+  beforeAll(async () => {
+    writeFileSync(configFile, 'rest.auth: token\nrest.allowed.hosts: onramp.test\n');
+    const port = await freePort();
+    env = { ONRAMP_CONFIG: configFile, ONRAMP_DATA_DIR: join(dir, 'data'), ONRAMP_REST_PORT: String(port) };
+    for (const [name, role] of [
+      ['admin', 'admin'],
+      ['viewer', 'viewer'],
+      ['sales', 'domain:sales'],
+      ['finance', 'domain:finance'],
+    ] as const) {
+      const lines = tokenCli(env, 'create', '--name', name, '--role', role).trimEnd().split('\n');
+      tokens[name] = lines.at(-1) ?? '';
+      expect(tokens[name]).toMatch(/^onramp_/);
+    }
+    host = await startHost(env, async () => (await send(port, 'GET', '/health')).status > 0);
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('asks for a token everywhere but /health', async () => {
+    const health = await send(host.port, 'GET', '/health');
+    expect([200, 503]).toContain(health.status);
+    for (const [method, path] of [
+      ['GET', '/connectors'],
+      ['GET', '/'],
+      ['GET', '/openapi.json'],
+      ['POST', '/connectors'],
+      ['GET', '/no/such/route'],
+    ] as const) {
+      const answer = await send(host.port, method, path, { body: method === 'POST' ? {} : undefined });
+      expect(answer.status, `${method} ${path}`).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('Bearer, Basic realm="onramp"');
+      expect(answer.body).toEqual({
+        error_code: 401,
+        message: expect.stringContaining('Authorization: Bearer'),
+      });
+    }
+    const wrong = await send(host.port, 'GET', '/connectors', { token: `${tokens.admin}x` });
+    expect(wrong.body).toEqual({ error_code: 401, message: 'The token is not valid (unknown or revoked).' });
+  });
+
+  it('lets a viewer read and validate, and nothing else', async () => {
+    const { port } = host;
+    const viewer = { token: tokens.viewer };
+    expect((await send(port, 'GET', '/connectors', viewer)).status).toBe(200);
+    expect((await send(port, 'GET', '/connector-plugins', viewer)).status).toBe(200);
+    expect((await send(port, 'GET', '/admin/loggers', viewer)).status).toBe(200);
+    const validate = await send(port, 'PUT', '/connector-plugins/JdbcSinkConnector/config/validate', {
+      ...viewer,
+      body: { name: `validated-${suffix}`, ...sinkConfig('sales') },
+    });
+    expect(validate.status).toBe(200);
+    expect(validate.body.error_count).toBe(0);
+    const create = await send(port, 'POST', '/connectors', {
+      ...viewer,
+      body: { name: `viewer-${suffix}`, config: sinkConfig('sales'), initial_state: 'STOPPED' },
+    });
+    expect(create.status).toBe(403);
+    expect(create.body).toEqual({
+      error_code: 403,
+      message: 'Token viewer (role viewer) may not POST /connectors (viewer tokens only read).',
+    });
+    expect(
+      (await send(port, 'PUT', '/admin/loggers/root', { ...viewer, body: { level: 'INFO' } })).status,
+    ).toBe(403);
+    expect((await send(port, 'GET', '/admin/audit', viewer)).status).toBe(403);
+  });
+
+  it('lets a domain token manage its own connectors only', async () => {
+    const { port } = host;
+    const sales = { token: tokens.sales };
+    // The finance domain's connector, made by its own token.
+    const ledgerCreated = await send(port, 'POST', '/connectors', {
+      token: tokens.finance,
+      body: { name: ledger, config: sinkConfig('finance'), initial_state: 'STOPPED' },
+    });
+    expect(ledgerCreated.status).toBe(201);
+
+    const created = await send(port, 'POST', '/connectors', {
+      ...sales,
+      body: { name: orders, config: sinkConfig('sales'), initial_state: 'STOPPED' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.config['product.domain']).toBe('sales');
+    const changed = await send(port, 'PUT', `/connectors/${orders}/config`, {
+      ...sales,
+      body: { ...sinkConfig('sales'), 'batch.size': '100' },
+    });
+    expect(changed.status).toBe(200);
+    expect((await send(port, 'PUT', `/connectors/${orders}/stop`, sales)).status).toBe(204);
+
+    // Another domain's connector, another domain in a body, or no domain at all: 403.
+    const refusals: Array<[string, string, unknown]> = [
+      [
+        'POST',
+        '/connectors',
+        { name: `other-${suffix}`, config: sinkConfig('finance'), initial_state: 'STOPPED' },
+      ],
+      [
+        'POST',
+        '/connectors',
+        { name: `other-${suffix}`, config: sinkConfig(undefined), initial_state: 'STOPPED' },
+      ],
+      ['PUT', `/connectors/${orders}/config`, sinkConfig('finance')],
+      ['PATCH', `/connectors/${orders}/config`, { 'product.domain': null }],
+      ['PATCH', `/connectors/${orders}/config`, { 'product.domain': 'finance' }],
+      ['PUT', `/connectors/${ledger}/config`, sinkConfig('sales')],
+      ['PATCH', `/connectors/${ledger}/config`, { 'product.domain': 'sales' }],
+      ['PUT', `/connectors/${ledger}/pause`, undefined],
+      ['PUT', `/connectors/${ledger}/stop`, undefined],
+      ['POST', `/connectors/${ledger}/restart`, undefined],
+      ['DELETE', `/connectors/${ledger}/offsets`, undefined],
+      ['DELETE', `/connectors/${ledger}`, undefined],
+      ['PUT', '/admin/loggers/root', { level: 'DEBUG' }],
+    ];
+    for (const [method, path, body] of refusals) {
+      const answer = await send(port, method, path, { ...sales, body });
+      expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(403);
+      expect(answer.body.error_code).toBe(403);
+    }
+    expect((await send(port, 'GET', '/admin/loggers', sales)).status).toBe(403);
+    // Reads are open to every role, whatever the domain.
+    expect((await send(port, 'GET', `/connectors/${ledger}/config`, sales)).status).toBe(200);
+    expect((await send(port, 'GET', `/connectors/${orders}`, sales)).body.config['product.domain']).toBe(
+      'sales',
+    );
+
+    expect((await send(port, 'DELETE', `/connectors/${orders}`, sales)).status).toBe(204);
+    expect((await send(port, 'DELETE', `/connectors/${ledger}`, { token: tokens.admin })).status).toBe(204);
+  });
+
+  it('lets admin do everything, and shows every write in /admin/audit without secrets', async () => {
+    const { port } = host;
+    const admin = { token: tokens.admin };
+    expect(
+      (await send(port, 'PUT', '/admin/loggers/onramp.api', { ...admin, body: { level: 'INFO' } })).status,
+    ).toBe(200);
+    const audit = await send(port, 'GET', '/admin/audit?limit=1000', admin);
+    expect(audit.status).toBe(200);
+    const entries: Array<Record<string, unknown>> = audit.body;
+    expect(entries[0]).toMatchObject({
+      principal: 'admin',
+      role: 'admin',
+      method: 'PUT',
+      route: '/admin/loggers/:logger',
+      path: '/admin/loggers/onramp.api',
+      status: 200,
+    });
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        principal: 'sales',
+        role: 'domain:sales',
+        method: 'POST',
+        connector: orders,
+        status: 201,
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({ principal: 'sales', method: 'DELETE', connector: ledger, status: 403 }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({ principal: 'admin', method: 'DELETE', connector: ledger, status: 204 }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        principal: null,
+        role: null,
+        method: 'POST',
+        route: '/connectors',
+        status: 401,
+      }),
+    );
+    // Reads are not audited; newest first.
+    expect(entries.every((entry) => entry.method !== 'GET')).toBe(true);
+    const times = entries.map((entry) => String(entry.time));
+    expect([...times].sort().reverse()).toEqual(times);
+    expect((await send(port, 'GET', '/admin/audit?limit=2', admin)).body).toHaveLength(2);
+
+    const log = readFileSync(join(dir, 'data', 'audit.log'), 'utf8');
+    // Neither bodies (configs, passwords) nor headers (tokens) are kept.
+    for (const secret of ['jdbc:', 'connection.password', 'Bearer', tokens.sales, tokens.admin]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+
+  it('takes basic auth with the token name as user', async () => {
+    const { port } = host;
+    expect((await send(port, 'GET', '/connectors', { basic: ['viewer', tokens.viewer] })).status).toBe(200);
+    expect((await send(port, 'GET', '/connectors', { basic: ['admin', tokens.viewer] })).status).toBe(401);
+  });
+
+  it('serves only allowed Host names while on loopback', async () => {
+    const { port } = host;
+    const evil = await send(port, 'GET', '/connectors', { token: tokens.admin, host: 'evil.example' });
+    expect(evil.status).toBe(421);
+    expect(evil.body).toEqual({
+      error_code: 421,
+      message: expect.stringContaining('evil.example is not one of'),
+    });
+    expect((await send(port, 'GET', '/health', { host: `evil.example:${port}` })).status).toBe(421);
+    for (const name of [`localhost:${port}`, `[::1]:${port}`, 'onramp.test']) {
+      expect((await send(port, 'GET', '/connectors', { token: tokens.admin, host: name })).status, name).toBe(
+        200,
+      );
+    }
+  });
+
+  it('stops accepting a revoked token without a restart', async () => {
+    expect((await send(host.port, 'GET', '/connectors', { token: tokens.finance })).status).toBe(200);
+    expect(tokenCli(env, 'revoke', '--name', 'finance')).toContain('Revoked token finance');
+    expect((await send(host.port, 'GET', '/connectors', { token: tokens.finance })).status).toBe(401);
+    expect(tokenCli(env, 'list')).not.toContain('finance');
+  });
+});
+
+describe('HTTPS listener', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onramp-rest-tls-'));
+  const pem = (name: string) => readFileSync(join(dir, name));
+  let host: Host;
+
+  function openssl(...args: string[]): void {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  }
+
+  /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by it. */
+  function makeCertificates(): void {
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=onramp test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    );
+    for (const [name, extensions] of [
+      ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'],
+      ['client', 'extendedKeyUsage=clientAuth\n'],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.ext`), extensions);
+      openssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${name}`,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+      );
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.pem`,
+      );
+    }
+  }
+
+  function get(port: number, path: string, options: RequestOptions): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(
+        { host: '127.0.0.1', port, path, method: 'GET', ...options },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parse(text) }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  const trusted = (): RequestOptions => ({
+    ca: pem('ca.pem'),
+    cert: pem('client.pem'),
+    key: pem('client.key'),
+  });
+
+  beforeAll(async () => {
+    makeCertificates();
+    const port = await freePort();
+    const config = [
+      `listeners: https://127.0.0.1:${port}`,
+      `listeners.https.ssl.certificate.location: ${join(dir, 'server.pem')}`,
+      `listeners.https.ssl.key.location: ${join(dir, 'server.key')}`,
+      'listeners.https.ssl.client.auth: required',
+      `listeners.https.ssl.truststore.location: ${join(dir, 'ca.pem')}`,
+    ].join('\n');
+    writeFileSync(join(dir, 'host.yaml'), `${config}\n`);
+    host = await startHost(
+      {
+        ONRAMP_CONFIG: join(dir, 'host.yaml'),
+        ONRAMP_DATA_DIR: join(dir, 'data'),
+        ONRAMP_REST_PORT: String(port),
+      },
+      async () => (await get(port, '/health', trusted())).status > 0,
+    );
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it('serves a client that verifies the server against the CA and shows its certificate', async () => {
+    const answer = await get(host.port, '/connectors', trusted());
+    expect(answer.status).toBe(200);
+    expect(Array.isArray(answer.body)).toBe(true);
+  });
+
+  it('is refused by a client that does not trust the CA', async () => {
+    await expect(
+      get(host.port, '/connectors', { cert: pem('client.pem'), key: pem('client.key') }),
+    ).rejects.toThrow(/self-signed certificate in certificate chain|unable to verify/);
+  });
+
+  it('refuses a client without a certificate (listeners.https.ssl.client.auth=required)', async () => {
+    await expect(get(host.port, '/connectors', { ca: pem('ca.pem') })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,50 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AuditEntry, AuditLog } from '../../../src/auth/audit-log.ts';
+
+function entry(index: number): AuditEntry {
+  return {
+    time: new Date(1_800_000_000_000 + index).toISOString(),
+    principal: 'ci',
+    role: 'domain:sales',
+    method: 'PUT',
+    route: '/connectors/:name/config',
+    path: `/connectors/c${index}/config`,
+    connector: `c${index}`,
+    status: 200,
+    remote: '127.0.0.1',
+  };
+}
+
+describe('AuditLog', () => {
+  it('appends JSON lines in order and returns the newest first', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'onramp-audit-')), 'data', 'audit.log');
+    const audit = new AuditLog({ file, onError: (error) => expect.fail(String(error)) });
+    expect(await audit.recent(10)).toEqual([]);
+    await Promise.all([1, 2, 3].map((index) => audit.append(entry(index))));
+    expect(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).connector),
+    ).toEqual(['c1', 'c2', 'c3']);
+    expect((await audit.recent(2)).map((found) => found.connector)).toEqual(['c3', 'c2']);
+    expect(await audit.recent(100)).toHaveLength(3);
+  });
+
+  it('reads the tail of a large log without losing or tearing lines', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'onramp-audit-')), 'audit.log');
+    const lines: string[] = [];
+    for (let index = 0; index < 5_000; index++) lines.push(JSON.stringify(entry(index)));
+    appendFileSync(file, `${lines.join('\n')}\n`);
+    const audit = new AuditLog({ file, onError: () => undefined });
+    for (const limit of [1, 7, 300, 1_000, 4_999, 5_000, 6_000]) {
+      const recent = await audit.recent(limit);
+      expect(recent).toHaveLength(Math.min(limit, 5_000));
+      expect(recent[0]?.connector).toBe('c4999');
+      expect(recent.at(-1)?.connector).toBe(`c${5_000 - Math.min(limit, 5_000)}`);
+    }
+  });
+});
