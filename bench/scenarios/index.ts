@@ -1,5 +1,6 @@
 import { mysqlSink, pgSink } from '../sink.ts';
 import { ceilings } from './ceilings.ts';
+import { kafkaClients } from './kafka-clients.ts';
 import { mysqlSnapshot } from './mysql-snapshot.ts';
 import { mysqlStream } from './mysql-stream.ts';
 import { pgSnapshot } from './pg-snapshot.ts';
@@ -16,4 +17,5 @@ export const scenarios: readonly Scenario[] = [
   mysqlSnapshot,
   mysqlSink,
   pgSink,
+  kafkaClients,
 ];

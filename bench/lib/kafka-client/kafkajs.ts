@@ -1,0 +1,47 @@
+// src/kafka/kafkajs.ts first: its patches must be in place before kafkajs loads its protocol modules.
+import { CompressionTypes, Kafka, logLevel } from '../../../src/kafka/kafkajs.ts';
+import { kafkajsPatchesApplied } from '../../../src/kafka/kafkajs-patches.ts';
+import { javaCompatiblePartitioner } from '../../../src/kafka/partitioner.ts';
+import { type BenchRecord, ONRAMP_MAX_REQUEST_BYTES, splitByBytes } from '../kafka-client-records.ts';
+import type { ClientDriver, DriverOptions } from './driver.ts';
+import { packageVersion } from './package-version.ts';
+
+// kafkajs as src/kafka/record-producer.ts runs it: idempotent, one request in flight, Onramp's
+// Java-compatible partitioner, and each batch split into produce requests of at most 768 KB,
+// sent one after the other (sendBatch, acks=-1, no compression).
+
+export function createDriver(options: DriverOptions): ClientDriver {
+  if (!kafkajsPatchesApplied) throw new Error('kafkajs was loaded before src/kafka/kafkajs-patches.ts');
+  const kafka = new Kafka({
+    clientId: 'onramp-bench-kafkajs',
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 100, retries: 8 },
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: javaCompatiblePartitioner,
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+  });
+  return {
+    version: `kafkajs ${packageVersion('kafkajs')} (src/kafka/kafkajs-patches.ts applied)`,
+    method: 'sendBatch per <= 768 KB chunk of the batch, chunks sequential (as src/kafka/record-producer.ts)',
+    connect: () => producer.connect(),
+    async send(records: readonly BenchRecord[]): Promise<number> {
+      const chunks = splitByBytes(records, ONRAMP_MAX_REQUEST_BYTES);
+      for (const chunk of chunks) {
+        await producer.sendBatch({
+          topicMessages: [
+            { topic: options.topic, messages: chunk.map(({ key, value }) => ({ key, value })) },
+          ],
+          acks: -1,
+          compression: CompressionTypes.None,
+        });
+      }
+      return chunks.length;
+    },
+    close: () => producer.disconnect(),
+  };
+}
