@@ -1,10 +1,18 @@
-// npm run stack -- up|down|status|env : the local PostgreSQL, MariaDB, Kafka and schema registry
-// (no Docker needed). The work is in scripts/stack/; this is only the command line.
-import { STACK_ENV, STACK_ENV_NAMES, stackDir, stackDown, stackStatus, stackUp } from './stack/index.ts';
+// npm run stack -- up|down|status|env|certs : the local PostgreSQL, MariaDB, Kafka (4.4 and 3.9) and
+// schema registry (no Docker needed). The work is in scripts/stack/; this is only the command line.
+import {
+  STACK_ENV_NAMES,
+  stackDir,
+  stackDown,
+  stackEnv,
+  stackKafkaSecrets,
+  stackStatus,
+  stackUp,
+} from './stack/index.ts';
 
 export * from './stack/index.ts';
 
-const USAGE = 'usage: npm run stack -- up|down|status|env';
+const USAGE = 'usage: npm run stack -- up|down|status|env|certs';
 
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
@@ -37,9 +45,17 @@ async function main(command: string | undefined): Promise<number> {
       process.stdout.write(`stack folder: ${stackDir()}\n`);
       return statuses.every((service) => service.state === 'running') ? 0 : 3;
     }
-    case 'env':
-      for (const name of STACK_ENV_NAMES) process.stdout.write(`${name}=${STACK_ENV[name]}\n`);
+    case 'env': {
+      const env = stackEnv();
+      for (const name of STACK_ENV_NAMES) process.stdout.write(`${name}=${env[name]}\n`);
       return 0;
+    }
+    case 'certs': {
+      // For `docker compose up`: its Kafka mounts these (see docker-compose.yml).
+      const folder = await stackKafkaSecrets();
+      process.stdout.write(`Kafka TLS files and SASL password in ${folder} (tls/, sasl-password)\n`);
+      return 0;
+    }
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;

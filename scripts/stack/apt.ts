@@ -11,6 +11,15 @@ const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 let queue: Promise<unknown> = Promise.resolve();
 let updated = false;
 
+/** Installs `packages` when `binary` is not on PATH. */
+export async function ensureCommand(binary: string, what: string, packages: string[]): Promise<void> {
+  try {
+    await runCommand('sh', ['-c', `command -v ${binary}`]);
+  } catch {
+    await aptInstall(what, packages);
+  }
+}
+
 export async function aptInstall(what: string, packages: string[]): Promise<void> {
   const next = queue.then(() => install(what, packages));
   queue = next.catch(() => undefined);

@@ -1,10 +1,12 @@
-// The same four services as testcontainers, for machines with a Docker engine (never this one, so this
+// The same services as testcontainers, for machines with a Docker engine (never this one, so this
 // path is best effort and untested here). The local stack stays the default: see test/support/global-setup.ts.
 import { createServer } from 'node:net';
-import type { StackEnv } from './endpoints.ts';
+import type { StartedNetwork } from 'testcontainers';
+import type { TestEnv } from './endpoints.ts';
 
 export interface Containers {
-  env: StackEnv;
+  /** Without the secured listeners of the local stack's 4.4 broker (no generated certificates here). */
+  env: TestEnv;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,38 @@ async function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** One KRaft node: PLAINTEXT for the host, INTERNAL (<alias>:19092) for containers and the broker itself. */
+async function kafkaContainer(
+  image: string,
+  host: string,
+  hostPort: number,
+  network: StartedNetwork,
+  alias: string,
+) {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  return await new GenericContainer(image)
+    .withNetwork(network)
+    .withNetworkAliases(alias)
+    .withEnvironment({
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+      KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093,INTERNAL://:19092',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${host}:${hostPort},INTERNAL://${alias}:19092`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT',
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      KAFKA_NUM_PARTITIONS: '1',
+    })
+    .withExposedPorts({ container: 9092, host: hostPort })
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+    .start();
 }
 
 export async function containersUp(): Promise<Containers> {
@@ -65,29 +99,12 @@ export async function containersUp(): Promise<Containers> {
     .start();
   // Kafka must advertise the address clients use, so its host port is chosen before it starts.
   const kafkaPort = await freePort();
-  const kafka = new GenericContainer('apache/kafka:3.9.1')
-    .withNetwork(network)
-    .withNetworkAliases('kafka')
-    .withEnvironment({
-      KAFKA_NODE_ID: '1',
-      KAFKA_PROCESS_ROLES: 'broker,controller',
-      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-      KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093,INTERNAL://:19092',
-      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${host}:${kafkaPort},INTERNAL://kafka:19092`,
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT',
-      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-      KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      KAFKA_NUM_PARTITIONS: '1',
-    })
-    .withExposedPorts({ container: 9092, host: kafkaPort })
-    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-    .start();
-  const started = await Promise.all([postgres, mariadb, kafka]);
-  const [pg, maria, broker] = started;
+  const legacyPort = await freePort();
+  const kafka = kafkaContainer('apache/kafka:4.4.0', host, kafkaPort, network, 'kafka');
+  // The legacy broker: Kafka 3.9 stays supported, so tests run against both (KAFKA_LEGACY_BROKERS).
+  const legacy = kafkaContainer('apache/kafka:3.9.1', host, legacyPort, network, 'kafka-legacy');
+  const started = await Promise.all([postgres, mariadb, kafka, legacy]);
+  const [pg, maria, broker, legacyBroker] = started;
   // The image grants its user only its database; CDC needs replication rights on the server.
   await maria.exec([
     'mariadb',
@@ -111,6 +128,7 @@ export async function containersUp(): Promise<Containers> {
       PG_URL: `postgres://onramp:onramp@${pg.getHost()}:${pg.getMappedPort(5432)}/onramp`,
       MYSQL_URL: `mysql://onramp:onramp@${maria.getHost()}:${maria.getMappedPort(3306)}/onramp`,
       KAFKA_BROKERS: `${broker.getHost()}:${kafkaPort}`,
+      KAFKA_LEGACY_BROKERS: `${legacyBroker.getHost()}:${legacyPort}`,
       SCHEMA_REGISTRY_URL: `http://${registry.getHost()}:${registry.getMappedPort(8081)}`,
     },
     async stop() {

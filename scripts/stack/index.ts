@@ -2,8 +2,12 @@
 // `npm run stack -- up|down|status|env`. Each service is left alone when its pid file is ours and its
 // real check passes, so a second `up` takes about a second.
 import { ownedPid } from './daemon.ts';
-import { STACK_ENV, type StackEnv } from './endpoints.ts';
+import { type StackEnv, stackEnv } from './endpoints.ts';
 import { kafka } from './kafka.ts';
+import { kafkaLegacy } from './kafka-legacy.ts';
+import { kafkaHome } from './kafka-paths.ts';
+import { saslPassword } from './kafka-sasl.ts';
+import { ensureKafkaTls } from './kafka-tls.ts';
 import { ensureStackDirs, stackPath } from './layout.ts';
 import { mariadb } from './mariadb.ts';
 import { isPortOpen } from './port.ts';
@@ -15,13 +19,13 @@ import { StackError } from './stack-error.ts';
 import { withUpLock } from './up-lock.ts';
 import { waitUntil } from './wait-until.ts';
 
-export type { StackEnv } from './endpoints.ts';
-export { STACK_ENV, STACK_ENV_NAMES } from './endpoints.ts';
+export type { KafkaExtrasEnv, ServiceEnv, StackEnv, TestEnv } from './endpoints.ts';
+export { STACK_ENV, STACK_ENV_NAMES, stackEnv } from './endpoints.ts';
 export { stackDir } from './layout.ts';
 export { StackError } from './stack-error.ts';
 
 /** In start order; `down` goes the other way. */
-export const SERVICES: readonly StackService[] = [postgres, mariadb, kafka, schemaRegistry];
+export const SERVICES: readonly StackService[] = [postgres, mariadb, kafka, kafkaLegacy, schemaRegistry];
 
 function runningPid(service: StackService): number | undefined {
   return ownedPid(service.name, service.processMatch) ?? service.adopt?.();
@@ -72,7 +76,7 @@ async function settle(tasks: Promise<void>[]): Promise<void> {
   if (failures.length > 0) throw new StackError(failures.join('\n\n'));
 }
 
-/** Installs what is missing, starts what is not running, and resolves once all four answer. */
+/** Installs what is missing, starts what is not running, and resolves once all of them answer. */
 export async function stackUp(): Promise<StackEnv> {
   ensureStackDirs();
   return await withUpLock(bringUp);
@@ -87,17 +91,33 @@ async function bringUp(): Promise<StackEnv> {
     await ensureRunning(service);
   };
   const postgresUp = up(postgres);
+  const kafkaUp = up(kafka, [postgresUp.catch(() => undefined)]);
   await settle([
     postgresUp,
     up(mariadb, [postgresUp.catch(() => undefined)]),
-    up(kafka, [postgresUp.catch(() => undefined)]),
+    kafkaUp,
+    // After the main broker: two JVMs starting at once on a small machine only slow each other down.
+    up(kafkaLegacy, [kafkaUp.catch(() => undefined)]),
     up(schemaRegistry, [
       postgresUp.catch(() => {
         throw new StackError(`${schemaRegistry.title}: not started, it stores its schemas in PostgreSQL`);
       }),
     ]),
   ]);
-  return { ...STACK_ENV };
+  return stackEnv();
+}
+
+/**
+ * Only the 4.4 broker's TLS files and SASL password, starting nothing: docker-compose.yml mounts them,
+ * so that the same KAFKA_CA_FILE and KAFKA_SASL_PASSWORD work against its broker. Returns the folder.
+ */
+export async function stackKafkaSecrets(): Promise<string> {
+  ensureStackDirs();
+  return await withUpLock(async () => {
+    await ensureKafkaTls();
+    saslPassword();
+    return kafkaHome();
+  });
 }
 
 /** Stops the services whose pid files we own (registry first, PostgreSQL last). */

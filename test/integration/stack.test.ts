@@ -1,13 +1,68 @@
 // The integration services answer real clients with the settings CDC needs.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { connect, type PeerCertificate } from 'node:tls';
+import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { services } from '../support/services.ts';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.ts';
+import { legacyKafkaBrokers, secureKafka, services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const unique = () => `stack-test-${randomUUID().slice(0, 8)}`;
+
+interface Cluster {
+  clusterId: string;
+  brokers: { host: string; port: number }[];
+}
+
+/** What a metadata request returns, through a client with `config` and no retries. */
+async function describeCluster(config: Omit<KafkaConfig, 'clientId'>): Promise<Cluster> {
+  const kafka = new Kafka({
+    clientId: 'stack-test',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+    retry: { retries: 0 },
+    ...config,
+  });
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    const { clusterId, brokers } = await admin.describeCluster();
+    return { clusterId, brokers: brokers.map(({ host, port }) => ({ host, port })) };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+const hostPort = (address: string) => {
+  const [host = '', port = ''] = address.split(':');
+  return { host, port: Number(port) };
+};
+
+/** A TLS handshake with `address`; resolves with the server's certificate once it verified. */
+async function tlsHandshake(
+  address: string,
+  options: { ca: string; cert?: string; key?: string; checkServerIdentity?: () => undefined },
+): Promise<PeerCertificate> {
+  return await new Promise((resolve, reject) => {
+    const socket = connect({ ...hostPort(address), ...options, rejectUnauthorized: true }, () => {
+      const certificate = socket.getPeerCertificate();
+      socket.end();
+      resolve(certificate);
+    });
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no TLS handshake with ${address} in 5 s`)));
+    socket.once('error', reject);
+  });
+}
+
+/** An unsigned JWT, all that Kafka's default (unsecured) OAUTHBEARER validator asks for. */
+function unsecuredJwt(subject: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 600 })}.`;
+}
 
 describe('integration services', () => {
   it('PostgreSQL runs with logical decoding', async () => {
@@ -70,6 +125,91 @@ describe('integration services', () => {
       await consumer.disconnect();
     }
     expect(received).toEqual([{ key: 'k1', value: 'hello', offset: '0' }]);
+  });
+
+  it('the legacy Kafka 3.9 broker answers as a cluster of its own', async () => {
+    const [broker = ''] = legacyKafkaBrokers();
+    const legacy = await describeCluster({ brokers: [broker] });
+    expect(legacy.brokers).toEqual([hostPort(broker)]);
+    const main = await describeCluster({ brokers: services().kafkaBrokers });
+    expect(legacy.clusterId).not.toBe(main.clusterId);
+  });
+
+  it('the SASL_SSL listener presents a certificate for 127.0.0.1 signed by KAFKA_CA_FILE', async () => {
+    const secure = secureKafka();
+    const certificate = await tlsHandshake(secure.secureBrokers[0] ?? '', {
+      ca: readFileSync(secure.caFile, 'utf8'),
+    });
+    expect(certificate.subjectaltname).toContain('IP Address:127.0.0.1');
+  });
+
+  const credentials = () => ({
+    username: secureKafka().saslUsername,
+    password: secureKafka().saslPassword,
+  });
+  const mechanisms: { name: string; sasl: () => SASLOptions }[] = [
+    { name: 'SCRAM-SHA-512', sasl: () => ({ mechanism: 'scram-sha-512', ...credentials() }) },
+    { name: 'SCRAM-SHA-256', sasl: () => ({ mechanism: 'scram-sha-256', ...credentials() }) },
+    { name: 'PLAIN', sasl: () => ({ mechanism: 'plain', ...credentials() }) },
+    {
+      name: 'OAUTHBEARER',
+      sasl: () => ({
+        mechanism: 'oauthbearer',
+        oauthBearerProvider: async () => ({ value: unsecuredJwt(secureKafka().saslUsername) }),
+      }),
+    },
+  ];
+
+  it.each(mechanisms)('a $name login on the SASL_SSL listener gets metadata', async ({ sasl }) => {
+    const secure = secureKafka();
+    const { brokers } = await describeCluster({
+      brokers: secure.secureBrokers,
+      ssl: { ca: readFileSync(secure.caFile, 'utf8') },
+      sasl: sasl(),
+    });
+    expect(brokers).toEqual(secure.secureBrokers.map(hostPort));
+  });
+
+  it('the SASL_SSL listener refuses a wrong SCRAM password', async () => {
+    const secure = secureKafka();
+    const attempt = describeCluster({
+      brokers: secure.secureBrokers,
+      ssl: { ca: readFileSync(secure.caFile, 'utf8') },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: secure.saslUsername,
+        password: `${secure.saslPassword}x`,
+      },
+    });
+    await expect(attempt).rejects.toMatchObject({ name: 'KafkaJSSASLAuthenticationError' });
+  });
+
+  it('the mTLS listener serves a client with a certificate and refuses one without', async () => {
+    const secure = secureKafka();
+    const ca = readFileSync(secure.caFile, 'utf8');
+    const withCertificate = await describeCluster({
+      brokers: secure.mtlsBrokers,
+      ssl: {
+        ca,
+        cert: readFileSync(secure.clientCertFile, 'utf8'),
+        key: readFileSync(secure.clientKeyFile, 'utf8'),
+      },
+    });
+    expect(withCertificate.brokers).toEqual(secure.mtlsBrokers.map(hostPort));
+    await expect(describeCluster({ brokers: secure.mtlsBrokers, ssl: { ca } })).rejects.toThrow(
+      /certificate/i,
+    );
+  });
+
+  it('the misnamed listener fails host-name verification though its chain verifies', async () => {
+    const secure = secureKafka();
+    const address = secure.misnamedBrokers[0] ?? '';
+    const ca = readFileSync(secure.caFile, 'utf8');
+    await expect(tlsHandshake(address, { ca })).rejects.toMatchObject({
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
+    const certificate = await tlsHandshake(address, { ca, checkServerIdentity: () => undefined });
+    expect(certificate.subjectaltname).toBe('DNS:wrong-host.onramp.invalid');
   });
 
   it('the schema registry registers an Avro schema and serves it by id', async () => {
