@@ -79,7 +79,7 @@ export class ClientPool {
     const key = JSON.stringify(connection);
     let admin = this.admins.get(key);
     if (!admin) {
-      admin = new TopicAdmin(this.client(connection), connection);
+      admin = new TopicAdmin(connection);
       this.admins.set(key, admin);
     }
     return admin;

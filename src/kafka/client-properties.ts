@@ -723,3 +723,8 @@ export function kafkaClientConfig(options: {
     overridePolicy: options.overridePolicy ?? 'All',
   };
 }
+
+/** A plaintext connection to these brokers (tests, benchmarks, tools). */
+export function plaintextConnection(brokers: readonly string[], clientId = 'onramp'): KafkaConnection {
+  return { brokers: [...brokers], clientId, securityProtocol: 'PLAINTEXT' };
+}

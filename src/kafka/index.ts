@@ -56,12 +56,7 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
       const connection = pool.connection('producer', connectorConfig);
       // Topics are created with the admin settings (the host's, or the connector's admin.override.*).
       const admin = pool.admin(pool.connection('admin', connectorConfig));
-      return new KafkaRecordProducer(
-        pool.client(connection),
-        admin,
-        pool.producerTuning(connectorConfig),
-        connection,
-      );
+      return new KafkaRecordProducer(connection, admin, pool.producerTuning(connectorConfig));
     },
     consumer: (subscription, _name, connectorConfig) => {
       const connection = pool.connection('consumer', connectorConfig);

@@ -1,7 +1,7 @@
 import { errorMessage, OnrampError } from '../plugin/errors.ts';
 import type { KafkaConnection } from './client-properties.ts';
 
-// Kafka client errors -> our error table. Connection trouble and anything the client marks
+// Kafka client errors (kafkajs's and @platformatic/kafka's) -> our error table. Connection trouble and anything the client marks
 // retriable is KAFKA_UNAVAILABLE (the runners back off and retry). A refused login or a TLS
 // certificate that does not verify will not heal by retrying: those fail the task at once, with a
 // message naming the listener, the protocol, the mechanism and the user, so the operator sees what
@@ -10,10 +10,17 @@ import type { KafkaConnection } from './client-properties.ts';
 
 interface ClientErrorShape {
   name?: string;
+  /** kafkajs */
   retriable?: boolean;
   type?: string;
+  /** Node's error code, or @platformatic/kafka's PLT_KFK_* */
   code?: string;
+  /** @platformatic/kafka: the Kafka protocol error name, e.g. TOPIC_ALREADY_EXISTS */
+  apiId?: string;
+  canRetry?: boolean;
   cause?: unknown;
+  /** AggregateError (@platformatic/kafka's MultipleErrors) */
+  errors?: unknown[];
 }
 
 const UNAVAILABLE_NAMES = new Set([
@@ -54,22 +61,36 @@ const TLS_CODES = new Set([
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 ]);
 
-/** The error and its causes, outermost first (bounded: cause chains can be cyclic). */
+/** The error, its causes and aggregated errors, outermost first (bounded: chains can be cyclic). */
 function chain(error: unknown): ClientErrorShape[] {
   const links: ClientErrorShape[] = [];
-  let current: unknown = error;
-  while (typeof current === 'object' && current !== null && links.length < 8) {
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && links.length < 32) {
+    const current = pending.shift();
+    if (typeof current !== 'object' || current === null) continue;
     const shape = current as ClientErrorShape;
-    if (links.includes(shape)) break;
+    if (links.includes(shape)) continue;
     links.push(shape);
-    current = shape.cause;
+    if (shape.cause !== undefined) pending.push(shape.cause);
+    if (Array.isArray(shape.errors)) pending.push(...shape.errors);
   }
   return links;
 }
 
+/** Whether Kafka answered with this protocol error anywhere in `error` (e.g. TOPIC_ALREADY_EXISTS). */
+export function hasApiError(error: unknown, id: string): boolean {
+  return chain(error).some((link) => link.apiId === id || link.type === id);
+}
+
 function isRetriable(links: readonly ClientErrorShape[]): boolean {
   return links.some(
-    (link) => (link.name !== undefined && UNAVAILABLE_NAMES.has(link.name)) || link.retriable === true,
+    (link) =>
+      (link.name !== undefined && UNAVAILABLE_NAMES.has(link.name)) ||
+      link.retriable === true ||
+      link.canRetry === true ||
+      link.code === 'PLT_KFK_NETWORK' ||
+      (link.code !== undefined &&
+        /^(ECONN|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)/.test(link.code)),
   );
 }
 
@@ -95,13 +116,15 @@ export function describeConnection(connection: KafkaConnection): string {
 export function kafkaError(error: unknown, action: string, connection?: KafkaConnection): OnrampError {
   if (error instanceof OnrampError) return error;
   const links = chain(error);
-  const type = links.find((link) => link.type !== undefined)?.type;
+  const type = links.find((link) => link.type !== undefined || link.apiId !== undefined);
+  const typeName = type?.type ?? type?.apiId;
   const where = connection ? ` on ${describeConnection(connection)}` : '';
-  const detail = `${action}${where}: ${errorMessage(error)}${type ? ` (${type})` : ''}`;
+  const detail = `${action}${where}: ${deepestMessage(links)}${typeName ? ` (${typeName})` : ''}`;
   const authentication = links.some(
     (link) =>
       link.name === 'KafkaJSSASLAuthenticationError' ||
-      (link.type !== undefined && AUTHENTICATION_TYPES.has(link.type)),
+      link.code === 'PLT_KFK_AUTHENTICATION' ||
+      [link.type, link.apiId].some((id) => id !== undefined && AUTHENTICATION_TYPES.has(id)),
   );
   if (authentication)
     return new OnrampError('KAFKA_AUTHENTICATION_FAILED', `Kafka refused the login while ${detail}`, {
@@ -127,4 +150,11 @@ function tlsHint(code: string): string {
   if (code.includes('ALERT'))
     return ': the broker refused the handshake; does it require a client certificate (ssl.keystore.*)?';
   return ': the broker certificate is not signed by a CA in ssl.truststore.location / ssl.truststore.certificates';
+}
+
+/** The outer message, with the innermost cause's when it adds something (clients wrap a lot). */
+function deepestMessage(links: readonly ClientErrorShape[]): string {
+  const outer = errorMessage(links[0]);
+  const inner = links.length > 1 ? errorMessage(links[links.length - 1]) : '';
+  return inner && !outer.includes(inner) ? `${outer}: ${inner}` : outer;
 }

@@ -1,108 +1,12 @@
 import { createRequire } from 'node:module';
 
-// kafkajs is frozen at 2.2.4 (no release since 2023), so what needs fixing in it is fixed here:
-// - Speed: with large records (Kafka Connect JSON with schemas: ~3 KB an event) three of its
-//   internals took a third of a streaming source's CPU in a profile: a zero-filled Buffer.alloc
-//   for every record's encoder and again for each growth, and a byte-at-a-time CRC-32C over every
-//   record batch. They are swapped for equivalents that produce the same bytes: encoders on
-//   Buffer.allocUnsafe (pooled below 4 KB; the encoder only ever exposes bytes it wrote) and a
-//   slicing-by-8 CRC-32C.
+// kafkajs is frozen at 2.2.4 (no release since 2023) and now only runs the sink consumers (producers
+// and admin clients are @platformatic/kafka). What needs fixing in it for that is fixed here:
 // - Node 24: its request queue schedules its first check at `-1 - Date.now()` ms, which Node
 //   clamps to 1 ms but reports as a TimeoutNegativeWarning on stderr; the delay is clamped here.
-// The swaps replace modules in the CommonJS cache, so this must run before kafkajs loads them:
-// src/kafka/kafkajs.ts imports it first and is the one place the rest of src/kafka takes kafkajs from.
+// src/kafka/kafkajs.ts imports this first and is the one place the rest of src/kafka takes kafkajs from.
 
 const require = createRequire(import.meta.url);
-
-export interface KafkajsEncoder {
-  buf: Buffer;
-  offset: number;
-  ensureAvailable(length: number): void;
-}
-export interface KafkajsEncoderClass {
-  new (initialSize?: number): KafkajsEncoder;
-  nextPowerOfTwo(value: number): number;
-}
-
-const CASTAGNOLI = 0x82f63b78;
-const TABLES = (() => {
-  const tables = new Int32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ CASTAGNOLI : c >>> 1;
-    tables[n] = c;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[n] as number;
-    for (let t = 1; t < 8; t++) {
-      c = (tables[c & 0xff] as number) ^ (c >>> 8);
-      tables[t * 256 + n] = c;
-    }
-  }
-  return Array.from({ length: 8 }, (_, t) => tables.subarray(t * 256, (t + 1) * 256));
-})();
-
-/** CRC-32C (Castagnoli) of `data`, unsigned, as Kafka's record batches carry it. */
-export function crc32c(data: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-  ];
-  let crc = -1;
-  let i = 0;
-  const whole = data.length - (data.length & 7);
-  for (; i < whole; i += 8) {
-    const one =
-      crc ^
-      ((data[i] as number) |
-        ((data[i + 1] as number) << 8) |
-        ((data[i + 2] as number) << 16) |
-        ((data[i + 3] as number) << 24));
-    crc =
-      (t7[one & 0xff] as number) ^
-      (t6[(one >>> 8) & 0xff] as number) ^
-      (t5[(one >>> 16) & 0xff] as number) ^
-      (t4[one >>> 24] as number) ^
-      (t3[data[i + 4] as number] as number) ^
-      (t2[data[i + 5] as number] as number) ^
-      (t1[data[i + 6] as number] as number) ^
-      (t0[data[i + 7] as number] as number);
-  }
-  for (; i < data.length; i++) crc = (t0[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ -1) >>> 0;
-}
-
-function replaceCached(request: string, replace: (original: unknown) => unknown): boolean {
-  const path = require.resolve(request);
-  const alreadyLoaded = path in require.cache;
-  const original: unknown = require(path);
-  const entry = require.cache[path];
-  if (entry) entry.exports = replace(original);
-  return !alreadyLoaded;
-}
-
-export function fastEncoder(original: unknown): KafkajsEncoderClass {
-  const Encoder = original as KafkajsEncoderClass;
-  return class FastEncoder extends Encoder {
-    constructor(initialSize = 511) {
-      super(0);
-      this.buf = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(initialSize));
-    }
-
-    override ensureAvailable(length: number): void {
-      if (this.offset + length <= this.buf.length) return;
-      const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
-      this.buf.copy(grown, 0, 0, this.offset);
-      this.buf = grown;
-    }
-  };
-}
 
 interface KafkajsRequestQueue {
   throttledUntil: number;
@@ -130,10 +34,3 @@ const requestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
   prototype: { scheduleCheckPendingRequests: typeof scheduleCheckPendingRequests };
 };
 requestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
-
-const recordBatchPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/index.js');
-/** False when kafkajs's protocol modules were loaded before this module (they keep the originals). */
-export const kafkajsPatchesApplied =
-  !(recordBatchPath in require.cache) &&
-  replaceCached('kafkajs/src/protocol/encoder.js', fastEncoder) &&
-  replaceCached('kafkajs/src/protocol/recordBatch/crc32C/index.js', () => crc32c);

@@ -1,6 +1,3 @@
-import { randomInt } from 'node:crypto';
-import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
-
 // Keyed records go where Java's (and so Debezium's) producer puts them: murmur2 of the key bytes,
 // masked positive, modulo the partition count. kafkajs's own DefaultPartitioner computes the same
 // hash with an emulated 64-bit Long, which cost a tenth of the CPU of a streaming source in a
@@ -43,22 +40,10 @@ export function partitionForKey(key: Uint8Array, partitionCount: number): number
 }
 
 /**
- * A kafkajs partitioner: an explicit partition wins, a key is hashed as above, keyless records go
- * round-robin over the partitions that have a leader (as kafkajs's default does).
+ * The producer's partitioner (@platformatic/kafka takes the result modulo the partition count): a
+ * key is hashed as above, keyless records go round-robin. An explicit partition never reaches it.
  */
-export const javaCompatiblePartitioner: ICustomPartitioner = () => {
-  const counters = new Map<string, number>();
-  return ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
-    if (message.partition !== null && message.partition !== undefined) return message.partition;
-    const key = message.key;
-    if (key !== null && key !== undefined) {
-      return partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, partitionMetadata.length);
-    }
-    const counter = (counters.get(topic) ?? randomInt(0x7fffffff)) + 1;
-    counters.set(topic, counter);
-    const available = partitionMetadata.filter((partition) => partition.leader >= 0);
-    if (available.length > 0)
-      return (available[(counter & 0x7fffffff) % available.length] as { partitionId: number }).partitionId;
-    return (counter & 0x7fffffff) % partitionMetadata.length;
-  };
-};
+export function javaCompatiblePartitioner(): (message: unknown, key: Buffer | undefined) => number {
+  let next = 0;
+  return (_message, key) => (key ? murmur2(key) & 0x7fffffff : next++ & 0x7fffffff);
+}

@@ -1,36 +1,51 @@
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { RecordHeader } from '../plugin/record.ts';
 import type { KafkaConnection, ProducerTuning } from './client-properties.ts';
 import { kafkaError } from './kafka-errors.ts';
-import { CompressionTypes } from './kafkajs.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
+import { platformaticOptions } from './platformatic-options.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import type { OutgoingMessage, RecordProducer, TopicSettings } from './types.ts';
 
 /**
  * Bytes per produce request. Kafka rejects a record batch above message.max.bytes (1 MiB by default)
- * and kafkajs puts each partition's share of a send into one batch, so sends are split below that.
+ * and the client puts each partition's share of a send into one batch, so sends are split below that.
  */
 const MAX_REQUEST_BYTES = 768 * 1024;
-/** Producer retries: bounded so an outage surfaces (and the task backs off) instead of hanging. */
-const PRODUCER_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 };
 
-export function toKafkaHeaders(headers: readonly RecordHeader[] | undefined): IHeaders | undefined {
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+/** Header keys repeat on every record: encode each distinct key once. */
+const headerKeys = new Map<string, Buffer>();
+function headerKey(key: string): Buffer {
+  let bytes = headerKeys.get(key);
+  if (!bytes) {
+    bytes = Buffer.from(key);
+    if (headerKeys.size < 10_000) headerKeys.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** Kafka headers in order; a Map keyed by Buffer objects keeps repeated keys apart, as Kafka does. */
+export function toKafkaHeaders(
+  headers: readonly RecordHeader[] | undefined,
+): Map<Buffer, Buffer> | undefined {
   if (headers === undefined || headers.length === 0) return undefined;
-  const result: Record<string, Array<Buffer | string | null>> = {};
+  const result = new Map<Buffer, Buffer>();
   for (const { key, value } of headers) {
     const bytes =
-      value instanceof Uint8Array && !Buffer.isBuffer(value)
-        ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-        : value;
-    const list = result[key] ?? [];
-    list.push(bytes);
-    result[key] = list;
+      value === null
+        ? null
+        : typeof value === 'string'
+          ? Buffer.from(value)
+          : Buffer.isBuffer(value)
+            ? value
+            : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const cached = headerKey(key);
+    // The client writes a null value as Kafka's null header (length -1); its types just do not say so.
+    result.set(result.has(cached) ? Buffer.from(cached) : cached, bytes as Buffer);
   }
-  // kafkajs writes a null header value as Kafka's null (length -1); its types just do not say so.
-  const flat: Record<string, unknown> = {};
-  for (const [key, values] of Object.entries(result)) flat[key] = values.length === 1 ? values[0] : values;
-  return flat as IHeaders;
+  return result;
 }
 
 function sizeOf(message: OutgoingMessage): number {
@@ -40,34 +55,31 @@ function sizeOf(message: OutgoingMessage): number {
 }
 
 /**
- * An idempotent producer (acks=all, one request in flight, Java-compatible murmur2 partitioner)
- * for one task. Sends are serialized: kafkajs assigns idempotence sequence numbers per send, and
- * concurrent sends to one partition break them (kafkajs#598).
+ * An idempotent producer (acks=all, Java-compatible murmur2 partitioner) for one task, on
+ * @platformatic/kafka. Sends are serialized: a batch is sent only once the one before it is
+ * acknowledged, which keeps per-partition order and idempotence sequence numbers in step.
  */
 export class KafkaRecordProducer implements RecordProducer {
-  private readonly producer: Producer;
+  private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   private readonly admin: TopicAdmin;
+  private readonly connection: KafkaConnection;
   private connected: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private readonly compression: CompressionTypes;
-  private readonly connection: KafkaConnection | undefined;
-
   constructor(
-    kafka: Kafka,
+    connection: KafkaConnection,
     admin: TopicAdmin,
     tuning: ProducerTuning = { compression: 'none' },
-    connection?: KafkaConnection,
   ) {
     this.admin = admin;
     this.connection = connection;
-    this.compression = tuning.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    this.producer = kafka.producer({
+    this.producer = new Producer({
+      ...platformaticOptions(connection),
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: PRODUCER_RETRY,
-      createPartitioner: javaCompatiblePartitioner,
+      acks: ProduceAcks.ALL,
+      compression: tuning.compression,
+      autocreateTopics: false,
+      partitioner: javaCompatiblePartitioner(),
     });
   }
 
@@ -77,11 +89,15 @@ export class KafkaRecordProducer implements RecordProducer {
     return run;
   }
 
+  /** Connects and logs in now (sends do on demand too); rejects when Kafka is down or refuses us. */
   connect(): Promise<void> {
-    this.connected ??= this.producer.connect().catch((error: unknown) => {
-      this.connected = undefined;
-      throw kafkaError(error, 'connecting the producer', this.connection);
-    });
+    this.connected ??= this.producer
+      .metadata({ topics: [] })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.connected = undefined;
+        throw kafkaError(error, 'connecting the producer', this.connection);
+      });
     return this.connected;
   }
 
@@ -89,7 +105,7 @@ export class KafkaRecordProducer implements RecordProducer {
     if (messages.length === 0) return;
     await this.admin.ensureTopics(new Set(messages.map((message) => message.topic)), topics);
     await this.connect();
-    let chunk: OutgoingMessage[] = [];
+    let chunk: Message[] = [];
     let bytes = 0;
     for (const message of messages) {
       const size = sizeOf(message);
@@ -98,49 +114,34 @@ export class KafkaRecordProducer implements RecordProducer {
         chunk = [];
         bytes = 0;
       }
-      chunk.push(message);
+      const headers = toKafkaHeaders(message.headers);
+      chunk.push({
+        topic: message.topic,
+        key: message.key ?? undefined,
+        value: message.value ?? undefined,
+        ...(message.partition !== undefined && { partition: message.partition }),
+        ...(headers !== undefined && { headers }),
+        ...(message.timestamp !== undefined && { timestamp: BigInt(message.timestamp) }),
+      });
       bytes += size;
     }
     await this.sendChunk(chunk);
   }
 
-  private async sendChunk(messages: readonly OutgoingMessage[]): Promise<void> {
-    // Consecutive messages of one topic stay together; order within a partition is kept.
-    const topicMessages: Array<{ topic: string; messages: Message[] }> = [];
-    let current: { topic: string; messages: Message[] } | undefined;
-    for (const message of messages) {
-      if (current?.topic !== message.topic) {
-        current = topicMessages.find((entry) => entry.topic === message.topic);
-        if (!current) {
-          current = { topic: message.topic, messages: [] };
-          topicMessages.push(current);
-        }
-      }
-      const headers = toKafkaHeaders(message.headers);
-      current.messages.push({
-        key: message.key,
-        value: message.value,
-        ...(message.partition !== undefined && { partition: message.partition }),
-        ...(headers !== undefined && { headers }),
-        ...(message.timestamp !== undefined && { timestamp: String(message.timestamp) }),
-      });
-    }
+  private async sendChunk(messages: Message[]): Promise<void> {
     try {
-      await this.producer.sendBatch({ topicMessages, acks: -1, compression: this.compression });
+      await this.producer.send({ messages });
     } catch (error) {
-      this.admin.forget(topicMessages.map((entry) => entry.topic));
-      throw kafkaError(
-        error,
-        `producing to ${topicMessages.map((entry) => entry.topic).join(', ')}`,
-        this.connection,
-      );
+      const topics = [...new Set(messages.map((message) => message.topic))];
+      this.admin.forget(topics);
+      throw kafkaError(error, `producing to ${topics.join(', ')}`, this.connection);
     }
   }
 
   private closing: Promise<void> | undefined;
 
   close(): Promise<void> {
-    this.closing ??= this.queue.then(() => this.producer.disconnect().catch(() => undefined));
+    this.closing ??= this.queue.then(() => this.producer.close().catch(() => undefined));
     return this.closing;
   }
 }

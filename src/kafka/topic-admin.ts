@@ -1,60 +1,73 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import type { KafkaConnection } from './client-properties.ts';
-import { kafkaError } from './kafka-errors.ts';
+import { hasApiError, kafkaError } from './kafka-errors.ts';
+import { platformaticOptions } from './platformatic-options.ts';
 import type { TopicSettings } from './types.ts';
 
-// One admin connection per runtime, opened on first use (never at construction, so the service
-// starts while Kafka is down), for topic creation and the Cluster seam.
+// One admin connection per distinct connection, opened on first use (never at construction, so the
+// service starts while Kafka is down), for topic creation, the Cluster seam and tests.
 export class TopicAdmin {
-  private readonly kafka: Kafka;
   private admin: Admin | undefined;
-  private connecting: Promise<Admin> | undefined;
   private readonly known = new Set<string>();
   private readonly creating = new Map<string, Promise<void>>();
   private brokers: number | undefined;
   private closed = false;
-  /** For error messages: where this admin connects, and as whom. */
-  readonly connection: KafkaConnection | undefined;
+  /** Where this admin connects, and as whom (also for error messages). */
+  readonly connection: KafkaConnection;
 
-  constructor(kafka: Kafka, connection?: KafkaConnection) {
-    this.kafka = kafka;
+  constructor(connection: KafkaConnection) {
     this.connection = connection;
   }
 
-  /** The connected admin client; a failed connect is retried on the next call. */
-  async connected(): Promise<Admin> {
+  /** The admin client (connects lazily on its first request). */
+  client(): Admin {
     if (this.closed)
-      throw kafkaError(
-        new Error('the Kafka runtime is closed'),
-        'connecting the admin client',
-        this.connection,
-      );
-    if (this.admin) return this.admin;
-    this.connecting ??= (async () => {
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-      } catch (error) {
-        this.connecting = undefined;
-        await admin.disconnect().catch(() => undefined);
-        throw kafkaError(error, 'connecting to the cluster', this.connection);
-      }
-      this.admin = admin;
-      return admin;
-    })();
-    return this.connecting;
+      throw kafkaError(new Error('the Kafka runtime is closed'), 'using the admin client', this.connection);
+    this.admin ??= new Admin(platformaticOptions(this.connection));
+    return this.admin;
+  }
+
+  /** The cluster id; asks Kafka every time (/health relies on it to notice a broker that went away). */
+  async clusterId(): Promise<string> {
+    try {
+      const metadata = await this.client().metadata({ topics: [], forceUpdate: true });
+      this.brokers = metadata.brokers.size;
+      return metadata.id;
+    } catch (error) {
+      throw kafkaError(error, 'describing the cluster', this.connection);
+    }
   }
 
   async brokerCount(): Promise<number> {
-    if (this.brokers === undefined) {
-      const admin = await this.connected();
-      try {
-        this.brokers = (await admin.describeCluster()).brokers.length;
-      } catch (error) {
-        throw kafkaError(error, 'describing the cluster', this.connection);
-      }
+    if (this.brokers === undefined) await this.clusterId();
+    return this.brokers ?? 1;
+  }
+
+  /** The next offset to be written (high watermark) of each partition of `topic`. */
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    return this.listOffsets(topic, -1n);
+  }
+
+  /** The first offset still in the log of each partition of `topic`. */
+  async startOffsets(topic: string): Promise<Map<number, bigint>> {
+    return this.listOffsets(topic, -2n);
+  }
+
+  private async listOffsets(topic: string, timestamp: bigint): Promise<Map<number, bigint>> {
+    try {
+      const metadata = await this.client().metadata({ topics: [topic] });
+      const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+      const partitions = Array.from({ length: count }, (_, partition) => ({
+        partitionIndex: partition,
+        timestamp,
+      }));
+      const [listed] = await this.client().listOffsets({ topics: [{ name: topic, partitions }] });
+      return new Map(
+        (listed?.partitions ?? []).map(({ partitionIndex, offset }) => [partitionIndex, offset]),
+      );
+    } catch (error) {
+      throw kafkaError(error, `listing the offsets of ${topic}`, this.connection);
     }
-    return this.brokers;
   }
 
   /** Creates the topics that do not exist yet (idempotent; each topic is checked once per process). */
@@ -77,18 +90,23 @@ export class TopicAdmin {
     for (const topic of topics) this.known.delete(topic);
   }
 
-  private async create(topic: string, settings: TopicSettings): Promise<void> {
-    const admin = await this.connected();
-    const brokers = await this.brokerCount();
-    const replicationFactor = Math.max(1, Math.min(settings.replicationFactor ?? 3, brokers));
+  async deleteTopics(topics: string[]): Promise<void> {
     try {
-      // Returns false when the topic exists already: that is success here.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: settings.partitions ?? 1, replicationFactor }],
-      });
+      await this.client().deleteTopics({ topics });
     } catch (error) {
-      if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS')
+      if (!hasApiError(error, 'UNKNOWN_TOPIC_OR_PARTITION'))
+        throw kafkaError(error, `deleting topics ${topics.join(', ')}`, this.connection);
+    }
+    this.forget(topics);
+  }
+
+  private async create(topic: string, settings: TopicSettings): Promise<void> {
+    const brokers = await this.brokerCount();
+    const replicas = Math.max(1, Math.min(settings.replicationFactor ?? 3, brokers));
+    try {
+      await this.client().createTopics({ topics: [topic], partitions: settings.partitions ?? 1, replicas });
+    } catch (error) {
+      if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS'))
         throw kafkaError(error, `creating topic ${topic}`, this.connection);
     }
     this.known.add(topic);
@@ -96,9 +114,8 @@ export class TopicAdmin {
 
   async close(): Promise<void> {
     this.closed = true;
-    const admin = this.admin ?? (await this.connecting?.catch(() => undefined));
+    const admin = this.admin;
     this.admin = undefined;
-    this.connecting = undefined;
-    await admin?.disconnect().catch(() => undefined);
+    await admin?.close().catch(() => undefined);
   }
 }

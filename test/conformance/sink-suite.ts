@@ -10,7 +10,7 @@ import { envelopeSchema } from '../../src/plugin/index.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { sourceSchema } from '../support/runtime/debezium-sample.ts';
-import { readTopic, testAdmin, testKafka } from '../support/runtime/kafka-reader.ts';
+import { readTopic, testAdmin, testConnection } from '../support/runtime/kafka-reader.ts';
 import { createHarness, type Harness, startTask, unique } from '../support/runtime/runtime-harness.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -78,7 +78,7 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
     let target: SinkTarget;
     let harness: Harness;
     const admin = testAdmin();
-    const producer = new KafkaRecordProducer(testKafka(), admin);
+    const producer = new KafkaRecordProducer(testConnection(), admin);
     const converter = new AvroConverter(new SchemaRegistry({ url: services().schemaRegistryUrl }));
     const keySchema: ConnectSchema = {
       type: 'struct',

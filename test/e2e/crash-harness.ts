@@ -98,20 +98,18 @@ export class TopicCollector {
   /** Messages in the topics now (sum of high watermarks): cheap progress for kill triggers. */
   async written(): Promise<number> {
     let total = 0n;
-    const client = await this.admin.connected();
     for (const topic of this.topics) {
-      for (const { high } of await client.fetchTopicOffsets(topic)) total += BigInt(high);
+      for (const high of (await this.admin.endOffsets(topic)).values()) total += high;
     }
     return Number(total);
   }
 
   /** Waits until everything in the topics right now has been read. */
   async catchUp(timeoutMs = 30_000): Promise<void> {
-    const client = await this.admin.connected();
     const ends: Array<[string, bigint]> = [];
     for (const topic of this.topics) {
-      for (const { partition, high } of await client.fetchTopicOffsets(topic))
-        ends.push([`${topic}/${partition}`, BigInt(high)]);
+      for (const [partition, high] of await this.admin.endOffsets(topic))
+        ends.push([`${topic}/${partition}`, high]);
     }
     await waitFor(
       'the collector to read to the end of the topics',
@@ -126,8 +124,7 @@ export class TopicCollector {
   async close(deleteTopics: boolean): Promise<void> {
     await this.consumer.disconnect().catch(() => undefined);
     if (deleteTopics) {
-      const client = await this.admin.connected().catch(() => undefined);
-      await client?.deleteTopics({ topics: this.topics }).catch(() => undefined);
+      await this.admin.deleteTopics(this.topics).catch(() => undefined);
     }
     await this.admin.close();
   }

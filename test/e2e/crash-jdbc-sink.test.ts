@@ -192,7 +192,7 @@ afterAll(async () => {
   await target.query(`DROP TABLE IF EXISTS \`${table}\``);
   await target.end();
   const admin = testAdmin();
-  await (await admin.connected()).deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.deleteTopics([topic]).catch(() => undefined);
   await admin.close();
 });
 

@@ -54,8 +54,10 @@ describe('Cluster', () => {
     await consuming.task.stop();
     await runtime.cluster.alterGroupOffsets(group, [{ topic, partition: 0, offset: '1' }]);
     expect(await runtime.cluster.groupOffsets(group)).toEqual([{ topic, partition: 0, offset: '1' }]);
+    // null removes the partition's committed offset (OffsetDelete), as Kafka Connect does.
     await runtime.cluster.alterGroupOffsets(group, [{ topic, partition: 0, offset: null }]);
-    expect(await runtime.cluster.groupOffsets(group)).toEqual([{ topic, partition: 0, offset: '0' }]);
+    expect(await runtime.cluster.groupOffsets(group)).toEqual([]);
+    await runtime.cluster.alterGroupOffsets(group, [{ topic, partition: 0, offset: '2' }]);
     await runtime.cluster.resetGroupOffsets(group);
     expect(await runtime.cluster.groupOffsets(group)).toEqual([]);
     // Resetting a group that does not exist (any more) is fine.

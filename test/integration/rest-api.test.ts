@@ -12,8 +12,8 @@ import { LogLevels } from '../../src/host/log-levels.ts';
 import { Metrics } from '../../src/host/metrics.ts';
 import { PluginRegistry } from '../../src/host/plugin-registry.ts';
 import type { RunningTask, TaskRunner, TaskSpec, TaskStatus } from '../../src/host/task-runner.ts';
+import { plaintextConnection } from '../../src/kafka/client-properties.ts';
 import { createKafkaRuntime, kafkaClientConfig } from '../../src/kafka/index.ts';
-import { createKafkaClient } from '../../src/kafka/kafka-client.ts';
 import { KafkaCluster } from '../../src/kafka/kafka-cluster.ts';
 import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
 import type { ConnectorPlugin, FieldError, SourceOffsetEntry, SourceRecord } from '../../src/plugin/index.ts';
@@ -288,12 +288,7 @@ function allRunning(status: Json, state = 'RUNNING'): boolean {
 
 beforeAll(async () => {
   const { kafkaBrokers } = services();
-  const client = createKafkaClient({
-    brokers: kafkaBrokers,
-    clientId: 'onramp-rest-test',
-    log: pino({ level: 'silent' }),
-  });
-  topicAdmin = new TopicAdmin(client);
+  topicAdmin = new TopicAdmin(plaintextConnection(kafkaBrokers, 'onramp-rest-test'));
   cluster = new KafkaCluster(topicAdmin);
   server = await startServer(dataDir, cluster);
 });
@@ -1054,12 +1049,7 @@ describe('restart of the host', () => {
   });
 
   it('answers /health with 503 while Kafka is unreachable, saying why', async () => {
-    const deadClient = createKafkaClient({
-      brokers: ['127.0.0.1:1'],
-      clientId: 'onramp-dead',
-      log: pino({ level: 'silent' }),
-    });
-    const deadAdmin = new TopicAdmin(deadClient);
+    const deadAdmin = new TopicAdmin(plaintextConnection(['127.0.0.1:1'], 'onramp-dead'));
     const dead = await startServer(
       mkdtempSync(join(tmpdir(), 'onramp-rest-dead-')),
       new KafkaCluster(deadAdmin),

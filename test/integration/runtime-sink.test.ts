@@ -6,7 +6,7 @@ import type { ConnectorPlugin } from '../../src/plugin/index.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { envelopeSchema, keySchema, sampleEnvelope, sampleKey } from '../support/runtime/debezium-sample.ts';
-import { readTopic, testAdmin, testKafka } from '../support/runtime/kafka-reader.ts';
+import { readTopic, testAdmin, testConnection } from '../support/runtime/kafka-reader.ts';
 import { createHarness, type Harness, startTask, unique } from '../support/runtime/runtime-harness.ts';
 import { collectingSink } from '../support/runtime/test-plugins.ts';
 import { services } from '../support/services.ts';
@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait-for.ts';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
 const admin = testAdmin();
-const producer = new KafkaRecordProducer(testKafka(), admin);
+const producer = new KafkaRecordProducer(testConnection(), admin);
 const converter = new AvroConverter(new SchemaRegistry({ url: services().schemaRegistryUrl }));
 let harness: Harness;
 

@@ -1,7 +1,5 @@
-// src/kafka/kafkajs.ts first: its patches must be in place before kafkajs loads its protocol modules.
-import { CompressionTypes, Kafka, logLevel } from '../../../src/kafka/kafkajs.ts';
-import { kafkajsPatchesApplied } from '../../../src/kafka/kafkajs-patches.ts';
-import { javaCompatiblePartitioner } from '../../../src/kafka/partitioner.ts';
+import { CompressionTypes, type ICustomPartitioner, Kafka, logLevel } from 'kafkajs';
+import { partitionForKey } from '../../../src/kafka/partitioner.ts';
 import { type BenchRecord, ONRAMP_MAX_REQUEST_BYTES, splitByBytes } from '../kafka-client-records.ts';
 import type { ClientDriver, DriverOptions } from './driver.ts';
 import { packageVersion } from './package-version.ts';
@@ -10,8 +8,13 @@ import { packageVersion } from './package-version.ts';
 // Java-compatible partitioner, and each batch split into produce requests of at most 768 KB,
 // sent one after the other (sendBatch, acks=-1, no compression).
 
+/** Java-compatible placement of keyed records (the bench's records all have keys). */
+const keyPartitioner: ICustomPartitioner =
+  () =>
+  ({ partitionMetadata, message }) =>
+    message.key ? partitionForKey(Buffer.from(message.key), partitionMetadata.length) : 0;
+
 export function createDriver(options: DriverOptions): ClientDriver {
-  if (!kafkajsPatchesApplied) throw new Error('kafkajs was loaded before src/kafka/kafkajs-patches.ts');
   const kafka = new Kafka({
     clientId: 'onramp-bench-kafkajs',
     brokers: options.brokers,
@@ -22,11 +25,11 @@ export function createDriver(options: DriverOptions): ClientDriver {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: javaCompatiblePartitioner,
+    createPartitioner: keyPartitioner,
     retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
   });
   return {
-    version: `kafkajs ${packageVersion('kafkajs')} (src/kafka/kafkajs-patches.ts applied)`,
+    version: `kafkajs ${packageVersion('kafkajs')} (unpatched; the 2026-12-06 results file ran it with Onramp's former encoder and CRC-32C patches)`,
     method: 'sendBatch per <= 768 KB chunk of the batch, chunks sequential (as src/kafka/record-producer.ts)',
     connect: () => producer.connect(),
     async send(records: readonly BenchRecord[]): Promise<number> {

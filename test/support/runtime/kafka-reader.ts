@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import { plaintextConnection } from '../../../src/kafka/client-properties.ts';
 import { createKafkaClient } from '../../../src/kafka/kafka-client.ts';
 import { KafkaRecordConsumer } from '../../../src/kafka/record-consumer.ts';
 import { TopicAdmin } from '../../../src/kafka/topic-admin.ts';
@@ -19,15 +20,18 @@ export function testKafka() {
   });
 }
 
+/** The test stack's plaintext listener, as the producer and admin clients take it. */
+export function testConnection() {
+  return plaintextConnection(services().kafkaBrokers, `test-${randomUUID().slice(0, 8)}`);
+}
+
 /** The next offset (high watermark) of each partition of `topic`. */
-export async function endOffsets(admin: TopicAdmin, topic: string): Promise<Map<number, bigint>> {
-  const client = await admin.connected();
-  const offsets = await client.fetchTopicOffsets(topic);
-  return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
+export function endOffsets(admin: TopicAdmin, topic: string): Promise<Map<number, bigint>> {
+  return admin.endOffsets(topic);
 }
 
 export function testAdmin(): TopicAdmin {
-  return new TopicAdmin(testKafka());
+  return new TopicAdmin(testConnection());
 }
 
 /** Every message of `topic` from the beginning, once at least `count` arrived. */

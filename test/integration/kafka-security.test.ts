@@ -1,0 +1,274 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${source.table} is the sink's own placeholder
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectHostServes, validationErrors, waitFailed, waitRunning } from '../support/connector-status.ts';
+import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
+import { readTopic } from '../support/runtime/kafka-reader.ts';
+import { secureKafka, services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// Onramp against a secured Kafka, through the shipped entry point and the stack's 4.x broker:
+// SASL_SSL + SCRAM with the host configured as a Kafka Connect worker.properties would be, a
+// connector whose producer.override.* reaches the secured listener while the host uses plaintext,
+// an mTLS client certificate, and each way a login or a certificate goes wrong: FAILED (not an
+// endless RESTARTING) with the cause named, and never the password.
+
+const suffix = randomUUID().slice(0, 8);
+const table = `sec_items_${suffix}`;
+const secure = () => secureKafka();
+const scram = (password: string) =>
+  `org.apache.kafka.common.security.scram.ScramLoginModule required username="${secure().saslUsername}" password="${password}";`;
+
+let source: pg.Client;
+const hosts: HostProcess[] = [];
+const connectors: Array<[HostProcess, string]> = [];
+
+async function start(env: Record<string, string> = {}, ready?: 'answering'): Promise<HostProcess> {
+  const host = await startHostProcess(env, ready ? { ready } : {});
+  hosts.push(host);
+  return host;
+}
+
+async function create(host: HostProcess, name: string, config: Record<string, string>) {
+  const reply = await host.call('PUT', `/connectors/${name}/config`, config);
+  connectors.push([host, name]);
+  return reply;
+}
+
+/** A PostgreSQL source of the test table with its own slot and publication. */
+function pgSource(prefix: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...postgresSourceConfig(prefix, `public.${table}`),
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    ...overrides,
+  };
+}
+
+/** producer.override.* reaching the SASL_SSL listener with SCRAM-SHA-512. */
+function saslOverrides(password: string): Record<string, string> {
+  return {
+    'producer.override.bootstrap.servers': secure().secureBrokers.join(','),
+    'producer.override.security.protocol': 'SASL_SSL',
+    'producer.override.sasl.mechanism': 'SCRAM-SHA-512',
+    'producer.override.sasl.jaas.config': scram(password),
+    'producer.override.ssl.truststore.type': 'PEM',
+    'producer.override.ssl.truststore.location': secure().caFile,
+  };
+}
+
+/** The 20 snapshot events of a source, read back over the plaintext listener once its topic exists. */
+function snapshotEvents(prefix: string) {
+  return waitFor(`the snapshot of ${prefix} in Kafka`, () =>
+    readTopic(`${prefix}.public.${table}`, 20).catch(() => undefined),
+  );
+}
+
+beforeAll(async () => {
+  source = new pg.Client({ connectionString: services().pgUrl });
+  await source.connect();
+  await source.query(`CREATE TABLE public.${table} (id int PRIMARY KEY, name text NOT NULL)`);
+  await source.query(`INSERT INTO public.${table} SELECT i, 'item ' || i FROM generate_series(1, 20) AS i`);
+});
+
+afterAll(async () => {
+  for (const [host, name] of connectors.reverse())
+    await host.call('DELETE', `/connectors/${name}`).catch(() => undefined);
+  for (const host of hosts) await host.stop();
+  await source.query(`DROP TABLE IF EXISTS public.${table}`);
+  await source.end();
+});
+
+describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
+  const target = () => mysql.createConnection(services().mysqlUrl);
+
+  it('streams PostgreSQL -> Kafka (SASL_SSL, SCRAM-SHA-512) -> MariaDB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onramp-sasl-host-'));
+    const config = join(dir, 'host.yaml');
+    // Dotted keys exactly as in a worker.properties; the password comes from the environment.
+    writeFileSync(
+      config,
+      [
+        `bootstrap.servers: ${secure().secureBrokers.join(',')}`,
+        'security.protocol: SASL_SSL',
+        'sasl.mechanism: SCRAM-SHA-512',
+        `sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule required username="${secure().saslUsername}" password="\${env:TEST_KAFKA_PASSWORD}";'`,
+        'ssl.truststore.type: PEM',
+        `ssl.truststore.location: ${secure().caFile}`,
+        '',
+      ].join('\n'),
+    );
+    const host = await start({
+      ONRAMP_CONFIG: config,
+      KAFKA_BROKERS: '',
+      TEST_KAFKA_PASSWORD: secure().saslPassword,
+    });
+    expect((await host.call('GET', '/health')).body.status).toBe('healthy');
+    expect((await host.call('GET', '/')).body.kafka_cluster_id).toEqual(expect.any(String));
+
+    const prefix = `secsasl${suffix}`;
+    expect((await create(host, prefix, pgSource(prefix))).status).toBe(201);
+    const url = new URL(services().mysqlUrl);
+    const sinkTable = `sec_sink_${suffix}`;
+    const sink = await create(host, `${prefix}-sink`, {
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      topics: `${prefix}.public.${table}`,
+      'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+      'connection.url': `jdbc:mariadb://${url.hostname}:${url.port || '3306'}${url.pathname}`,
+      'connection.username': decodeURIComponent(url.username),
+      'connection.password': decodeURIComponent(url.password),
+      'insert.mode': 'upsert',
+      'delete.enabled': 'true',
+      'primary.key.mode': 'record_key',
+      'schema.evolution': 'basic',
+      'collection.name.format': sinkTable,
+    });
+    expect(sink.status).toBe(201);
+    await waitRunning(host, prefix);
+    await waitRunning(host, `${prefix}-sink`);
+    await source.query(`INSERT INTO public.${table} VALUES (21, 'streamed')`);
+
+    const db = await target();
+    try {
+      const count = await waitFor(
+        'the 21 rows in MariaDB',
+        async () => {
+          try {
+            const [rows] = await db.query(`SELECT COUNT(*) AS n FROM \`${sinkTable}\``);
+            const n = Number((rows as Array<{ n: number }>)[0]?.n);
+            return n === 21 ? n : undefined;
+          } catch {
+            return undefined; // not created yet
+          }
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(count).toBe(21);
+    } finally {
+      await db.query(`DROP TABLE IF EXISTS \`${sinkTable}\``).catch(() => undefined);
+      await db.end();
+    }
+  });
+
+  it('answers /health with 503 naming the listener, mechanism and user when the host login is refused', async () => {
+    const host = await start(
+      {
+        KAFKA_BROKERS: secure().secureBrokers.join(','),
+        ONRAMP_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+        ONRAMP_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        ONRAMP_KAFKA_SASL_JAAS_CONFIG: scram('wrong-password-1234'),
+        ONRAMP_KAFKA_SSL_TRUSTSTORE_LOCATION: secure().caFile,
+      },
+      'answering',
+    );
+    const health = await waitFor('an unhealthy /health naming the login', async () => {
+      const reply = await host.call('GET', '/health');
+      return reply.status === 503 && /refused the login/.test(reply.body.message) ? reply.body : undefined;
+    });
+    expect(health.message).toContain(`(SASL_SSL, SCRAM-SHA-512, user ${secure().saslUsername})`);
+    expect(JSON.stringify(health)).not.toContain('wrong-password-1234');
+  });
+});
+
+describe('per-connector client overrides on a plaintext host', () => {
+  let host: HostProcess;
+  beforeAll(async () => {
+    host = await start();
+  });
+
+  it('reaches the SASL_SSL listener through producer.override.*, and hides the JAAS password', async () => {
+    const prefix = `secovr${suffix}`;
+    const config = pgSource(prefix, saslOverrides(secure().saslPassword));
+    expect((await create(host, prefix, config)).status).toBe(201);
+    await waitRunning(host, prefix);
+    expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
+    const shown = await host.call('GET', `/connectors/${prefix}/config`);
+    expect(shown.body['producer.override.sasl.jaas.config']).toBe('[hidden]');
+    expect(JSON.stringify(shown.body)).not.toContain(secure().saslPassword);
+  });
+
+  it('connects with an mTLS client certificate', async () => {
+    const prefix = `secmtls${suffix}`;
+    const config = pgSource(prefix, {
+      'producer.override.bootstrap.servers': secure().mtlsBrokers.join(','),
+      'producer.override.security.protocol': 'SSL',
+      'producer.override.ssl.truststore.location': secure().caFile,
+      'producer.override.ssl.keystore.type': 'PEM',
+      'producer.override.ssl.keystore.certificate.chain': readFileSync(secure().clientCertFile, 'utf8'),
+      'producer.override.ssl.keystore.key': readFileSync(secure().clientKeyFile, 'utf8'),
+    });
+    expect((await create(host, prefix, config)).status).toBe(201);
+    await waitRunning(host, prefix);
+    expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
+    const shown = await host.call('GET', `/connectors/${prefix}/config`);
+    expect(shown.body['producer.override.ssl.keystore.key']).toBe('[hidden]');
+  });
+
+  it('fails the task, naming the cause, for a wrong password, an untrusted CA and a wrong host name', async () => {
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      [
+        'pw',
+        saslOverrides('not-the-password-5678'),
+        /refused the login.*127\.0\.0\.1:9093 \(SASL_SSL, SCRAM-SHA-512, user onramp\)/s,
+      ],
+      [
+        'ca',
+        // No trust store: Node's public roots do not know the stack's CA.
+        Object.fromEntries(
+          Object.entries(saslOverrides(secure().saslPassword)).filter(([key]) => !key.includes('truststore')),
+        ),
+        /TLS with Kafka failed \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/,
+      ],
+      [
+        'host',
+        {
+          'producer.override.bootstrap.servers': secure().misnamedBrokers.join(','),
+          'producer.override.security.protocol': 'SSL',
+          'producer.override.ssl.truststore.location': secure().caFile,
+        },
+        /TLS with Kafka failed \(ERR_TLS_CERT_ALTNAME_INVALID/,
+      ],
+    ];
+    await Promise.all(
+      cases.map(async ([name, overrides]) => {
+        const prefix = `secbad${name}${suffix}`;
+        expect((await create(host, prefix, pgSource(prefix, overrides))).status).toBe(201);
+      }),
+    );
+    for (const [name, , cause] of cases) {
+      const trace = await waitFailed(host, `secbad${name}${suffix}`);
+      expect(trace).toMatch(cause);
+      expect(trace).not.toContain('not-the-password-5678');
+    }
+    await expectHostServes(host);
+  });
+
+  it('refuses at validation any client key it would not honour, naming it', async () => {
+    const prefix = `secval${suffix}`;
+    const errors = await validationErrors(
+      host,
+      'PostgresConnector',
+      pgSource(prefix, {
+        'producer.override.linger.ms': '10',
+        'producer.override.compression.type': 'zstd',
+        'consumer.override.max.poll.records': '5',
+        'producer.override.security.protocol': 'SASL_SSL',
+        'producer.override.sasl.mechanism': 'SCRAM-SHA-256',
+      }),
+    );
+    expect(Object.keys(errors).sort()).toEqual(
+      [
+        'consumer.override.max.poll.records',
+        'producer.override.compression.type',
+        'producer.override.linger.ms',
+        'producer.override.sasl.jaas.config',
+      ].sort(),
+    );
+  });
+});
