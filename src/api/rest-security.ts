@@ -5,6 +5,8 @@ import { type AccessRequest, decide, isRead } from '../auth/access-policy.ts';
 import { AuditLog } from '../auth/audit-log.ts';
 import { type Credentials, readCredentials } from '../auth/credentials.ts';
 import type { HostAllowList } from '../auth/host-allow-list.ts';
+import { type Authentication, JwtVerifier } from '../auth/jwt-verifier.ts';
+import { RestAuthenticator } from '../auth/rest-authenticator.ts';
 import type { RestSecurityConfig } from '../auth/rest-settings.ts';
 import { formatRole, type Principal } from '../auth/roles.ts';
 import { type AuthLog, TokenStore } from '../auth/token-store.ts';
@@ -19,7 +21,7 @@ import { errorBody } from './http-errors.ts';
 // GET /health stays open so load balancers can probe without a token.
 
 export interface Authenticator {
-  authenticate(credentials: Credentials): Promise<Principal | undefined>;
+  authenticate(credentials: Credentials): Promise<Authentication>;
 }
 
 export interface RestSecurity {
@@ -149,14 +151,9 @@ export function installRestSecurity(
       );
     }
     if (!presented.ok) return refuse(reply, new OnrampError('UNAUTHENTICATED', presented.message));
-    const principal = await authenticator.authenticate(presented.credentials);
-    if (principal === undefined) {
-      return refuse(
-        reply,
-        new OnrampError('UNAUTHENTICATED', 'The token is not valid (unknown or revoked).'),
-      );
-    }
-    request.principal = principal;
+    const authentication = await authenticator.authenticate(presented.credentials);
+    if (!authentication.ok) return refuse(reply, new OnrampError('UNAUTHENTICATED', authentication.message));
+    request.principal = authentication.principal;
   });
 
   app.addHook('preHandler', async (request, reply) => {
@@ -201,14 +198,18 @@ export interface RestSecuritySetup {
   log: AuthLog & { warn(details: object, message: string): void };
 }
 
-/** The guards main.ts installs: the token store (rest.auth=token), <data.dir>/audit.log, the allow-list. */
+/**
+ * The guards main.ts installs: tokens (and JWTs) when rest.auth=token, <data.dir>/audit.log, the
+ * Host allow-list.
+ */
 export async function createRestSecurity(setup: RestSecuritySetup): Promise<RestSecurity> {
   const { auth, log } = setup;
-  let authenticator: TokenStore | undefined;
+  let authenticator: RestAuthenticator | undefined;
   if (auth.mode === 'token') {
-    authenticator = new TokenStore(auth.tokensFile, log);
-    await authenticator.refresh();
-    if (!existsSync(auth.tokensFile)) {
+    const tokens = new TokenStore(auth.tokensFile, log);
+    await tokens.refresh();
+    authenticator = new RestAuthenticator(tokens, auth.jwt && new JwtVerifier(auth.jwt, log));
+    if (!existsSync(auth.tokensFile) && !auth.jwt) {
       log.warn(
         { file: auth.tokensFile },
         'rest.auth=token and no tokens file yet: every request but /health gets 401 until `npm run token -- create --name <name> --role admin` writes one',

@@ -82,6 +82,11 @@ export function planRestListener(rest: RestConfig): RestListenPlan {
         '--role admin`, listen on 127.0.0.1, or set rest.auth.allow.none=true if something in front authenticates.',
     );
   }
+  if (rest.auth.jwt && rest.auth.mode !== 'token') {
+    throw new HostConfigError(
+      'rest.auth.jwt.jwks.file is set but rest.auth is not token: set rest.auth=token',
+    );
+  }
   return {
     scheme,
     host,

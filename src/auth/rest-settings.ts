@@ -1,3 +1,5 @@
+import type { JwtSettings } from './jwt-verifier.ts';
+
 // Parsers for the host settings that secure the REST API (listeners, TLS, rest.auth,
 // rest.allowed.hosts), used by HOST_SETTINGS in src/config/host-config.ts. Each throws a message
 // the config loader prefixes with the key and where the value came from.
@@ -21,7 +23,13 @@ export interface RestSecurityConfig {
     truststore: string | undefined;
     clientAuth: ClientAuth;
   };
-  auth: { mode: RestAuthMode; allowNone: boolean; tokensFile: string };
+  auth: {
+    mode: RestAuthMode;
+    allowNone: boolean;
+    tokensFile: string;
+    /** JWT bearer tokens, when rest.auth.jwt.jwks.file is set. */
+    jwt: JwtSettings | undefined;
+  };
   allowedHosts: string[];
 }
 
@@ -68,4 +76,12 @@ export function parseHostList(raw: string): string[] {
     if (/[\s/@]/.test(host)) throw new Error(`${host} is not a host name`);
   }
   return hosts;
+}
+
+/** The JWT settings, or undefined when no JWKS file enables them (paths resolved by the caller). */
+export function jwtSettings(
+  jwksFile: string | undefined,
+  rest: Omit<JwtSettings, 'jwksFile'>,
+): JwtSettings | undefined {
+  return jwksFile === undefined ? undefined : { jwksFile, ...rest };
 }

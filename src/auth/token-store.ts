@@ -1,18 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Credentials } from './credentials.ts';
 import type { Principal } from './roles.ts';
 import { parseTokenFile, type TokenEntry } from './token-file.ts';
 import { hashToken, sameHash } from './token-secret.ts';
+import { WatchedFile } from './watched-file.ts';
 
-// The host's view of rest.auth.tokens.file. Every authentication first stats the file (one cheap
-// syscall) and re-reads it when its inode, size or mtime changed, so `npm run token -- revoke`
-// takes effect on the next request without a restart. Two writes within one clock tick can leave
-// all three equal (a rename may reuse the freed inode), so a file modified in the last seconds is
-// read again regardless, as git treats a "racily clean" index. A file that cannot be read or parsed
-// accepts no token at all: failing closed means a broken edit can never revive a revoked token.
-
-/** Files modified this recently are read again even when their stat looks unchanged. */
-const RACY_MS = 3_000;
+// The host's view of rest.auth.tokens.file, re-read when it changes so `npm run token -- revoke`
+// takes effect on the next request without a restart. A file that cannot be read or parsed accepts
+// no token at all: failing closed means a broken edit can never revive a revoked token.
 
 export interface AuthLog {
   info(details: object, message: string): void;
@@ -21,16 +15,16 @@ export interface AuthLog {
 
 export class TokenStore {
   private entries: readonly TokenEntry[] = [];
-  private version = 'unread';
-  private text: string | undefined;
-  private reloading: Promise<void> | undefined;
-
-  readonly file: string;
+  private readonly watched: WatchedFile;
   private readonly log: AuthLog;
 
   constructor(file: string, log: AuthLog) {
-    this.file = file;
+    this.watched = new WatchedFile(file);
     this.log = log;
+  }
+
+  get file(): string {
+    return this.watched.path;
   }
 
   /** The principal these credentials belong to, or undefined when they match no token. */
@@ -46,41 +40,13 @@ export class TokenStore {
     return match && { name: match.name, role: match.role };
   }
 
-  /** Re-reads the file when it changed since the last read (one reload at a time). */
+  /** Re-reads the file when it changed since the last read. */
   async refresh(): Promise<void> {
-    while (this.reloading) await this.reloading;
-    const { version, recent } = await this.currentVersion();
-    if (version === this.version && !recent) return;
-    this.reloading = this.reload(version).finally(() => {
-      this.reloading = undefined;
-    });
-    await this.reloading;
-  }
-
-  private async currentVersion(): Promise<{ version: string; recent: boolean }> {
+    const state = await this.watched.read();
+    if (state.kind === 'unchanged') return;
+    if (state.kind === 'unreadable') return this.failClosed(state.error);
     try {
-      const info = await stat(this.file, { bigint: true });
-      const ageMs = Date.now() - Number(info.mtimeMs);
-      return { version: `${info.ino}:${info.size}:${info.mtimeNs}`, recent: ageMs < RACY_MS };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return { version: code === 'ENOENT' ? 'missing' : `error:${code}`, recent: false };
-    }
-  }
-
-  private async reload(version: string): Promise<void> {
-    this.version = version;
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') text = '';
-      else return this.failClosed(error);
-    }
-    if (text === this.text) return;
-    this.text = text;
-    try {
-      this.entries = parseTokenFile(text, this.file);
+      this.entries = parseTokenFile(state.text, this.file);
       this.log.info({ file: this.file, tokens: this.entries.length }, 'REST tokens loaded');
     } catch (error) {
       this.failClosed(error);
@@ -89,7 +55,6 @@ export class TokenStore {
 
   private failClosed(error: unknown): void {
     this.entries = [];
-    this.text = undefined;
     this.log.error({ file: this.file, err: error }, 'REST tokens file unreadable: no token is accepted');
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  jwtSettings,
   parseAuthMode,
   parseClientAuth,
   parseHostList,
@@ -170,6 +171,25 @@ export const HOST_SETTINGS = {
   'rest.allowed.hosts': {
     doc: 'Host header names served besides localhost, 127.0.0.1 and [::1] (comma-separated; always enforced on loopback, elsewhere once set).',
     parse: parseHostList,
+  },
+  'rest.auth.jwt.jwks.file': {
+    doc: 'JWKS file whose public keys verify JWT bearer tokens (RS*, PS*, ES*, EdDSA); unset: no JWTs. Needs rest.auth=token.',
+    parse: parseOptionalPath,
+  },
+  'rest.auth.jwt.issuer': { doc: 'When set, a JWT iss claim must equal it.', parse: parseOptionalPath },
+  'rest.auth.jwt.audience': {
+    doc: 'When set, a JWT aud claim must be or contain it.',
+    parse: parseOptionalPath,
+  },
+  'rest.auth.jwt.role.claim': {
+    doc: 'JWT claim holding the role (admin, viewer or domain:<name>); a dotted path reaches into objects.',
+    default: 'role',
+    parse: nonEmpty,
+  },
+  'rest.auth.jwt.name.claim': {
+    doc: 'JWT claim naming the principal in the audit log.',
+    default: 'sub',
+    parse: nonEmpty,
   },
   'data.dir': {
     doc: 'Folder of the embedded stores: connector configs, target states, source offsets, statuses.',
@@ -404,6 +424,12 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
         mode: get('rest.auth'),
         allowNone: get('rest.auth.allow.none'),
         tokensFile: resolve(cwd, get('rest.auth.tokens.file') ?? join(get('data.dir'), 'tokens.yaml')),
+        jwt: jwtSettings(get('rest.auth.jwt.jwks.file'), {
+          issuer: get('rest.auth.jwt.issuer'),
+          audience: get('rest.auth.jwt.audience'),
+          roleClaim: get('rest.auth.jwt.role.claim'),
+          nameClaim: get('rest.auth.jwt.name.claim'),
+        }),
       },
       allowedHosts: get('rest.allowed.hosts'),
     },

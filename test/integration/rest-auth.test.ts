@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
@@ -126,9 +127,31 @@ describe('REST API with rest.auth=token', () => {
   };
   const orders = `orders-${suffix}`;
   const ledger = `ledger-${suffix}`;
+  // An identity provider's signing key; its public half is the host's JWKS file.
+  const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  function idpToken(claims: Record<string, unknown>): string {
+    const data = `${b64({ alg: 'ES256', kid: 'idp-1' })}.${b64({ iss: 'https://idp.test', ...claims })}`;
+    const signature = sign('sha256', Buffer.from(data), { key: idp.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${data}.${signature.toString('base64url')}`;
+  }
 
   beforeAll(async () => {
-    writeFileSync(configFile, 'rest.auth: token\nrest.allowed.hosts: onramp.test\n');
+    const jwks = join(dir, 'jwks.json');
+    writeFileSync(
+      jwks,
+      JSON.stringify({ keys: [{ ...idp.publicKey.export({ format: 'jwk' }), kid: 'idp-1' }] }),
+    );
+    writeFileSync(
+      configFile,
+      [
+        'rest.auth: token',
+        'rest.allowed.hosts: onramp.test',
+        `rest.auth.jwt.jwks.file: ${jwks}`,
+        'rest.auth.jwt.issuer: https://idp.test',
+        '',
+      ].join('\n'),
+    );
     const port = await freePort();
     env = { ONRAMP_CONFIG: configFile, ONRAMP_DATA_DIR: join(dir, 'data'), ONRAMP_REST_PORT: String(port) };
     for (const [name, role] of [
@@ -334,6 +357,28 @@ describe('REST API with rest.auth=token', () => {
         200,
       );
     }
+  });
+
+  it('takes JWTs signed by a key of the JWKS file, with the role from their claim', async () => {
+    const { port } = host;
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const jwt = { token: idpToken({ sub: 'alice@sales', role: 'domain:sales', exp }) };
+    expect((await send(port, 'GET', '/connectors', jwt)).status).toBe(200);
+    const foreign = await send(port, 'POST', '/connectors', {
+      ...jwt,
+      body: { name: `jwt-${suffix}`, config: sinkConfig('finance'), initial_state: 'STOPPED' },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.message).toContain('Token alice@sales (role domain:sales)');
+    const expired = await send(port, 'GET', '/connectors', {
+      token: idpToken({ sub: 'alice@sales', role: 'admin', exp: exp - 3_600 }),
+    });
+    expect(expired.body).toEqual({
+      error_code: 401,
+      message: 'The token is not valid: the JWT has expired.',
+    });
+    const audit = await send(port, 'GET', '/admin/audit?limit=5', { token: tokens.admin });
+    expect(audit.body[0]).toMatchObject({ principal: 'alice@sales', role: 'domain:sales', status: 403 });
   });
 
   it('stops accepting a revoked token without a restart', async () => {

@@ -23,7 +23,7 @@ describe('REST security settings', () => {
       port: 8083,
       listener: undefined,
       tls: { clientAuth: 'none', certificate: undefined, key: undefined, truststore: undefined },
-      auth: { mode: 'none', allowNone: false, tokensFile: '/var/lib/onramp/tokens.yaml' },
+      auth: { mode: 'none', allowNone: false, tokensFile: '/var/lib/onramp/tokens.yaml', jwt: undefined },
       allowedHosts: [],
     });
     const plan = planRestListener(rest);
@@ -51,6 +51,21 @@ describe('REST security settings', () => {
     expect(plan).toMatchObject({ scheme: 'http', host: '0.0.0.0', port: 9000 });
     expect(plan.hostAllowList?.allows('onramp.example.com')).toBe(true);
     expect(plan.hostAllowList?.allows('evil.example')).toBe(false);
+  });
+
+  it('reads the JWT settings, which need rest.auth=token', () => {
+    const yaml = 'rest.auth.jwt.jwks.file: /etc/onramp/jwks.json\nrest.auth.jwt.audience: onramp\n';
+    expect(config(`rest.auth: token\n${yaml}`).rest.auth.jwt).toEqual({
+      jwksFile: '/etc/onramp/jwks.json',
+      issuer: undefined,
+      audience: 'onramp',
+      roleClaim: 'role',
+      nameClaim: 'sub',
+    });
+    expect(config('').rest.auth.jwt).toBeUndefined();
+    expect(() => planRestListener(config(yaml).rest)).toThrow(
+      /rest.auth.jwt.jwks.file is set but rest.auth is not token/,
+    );
   });
 
   it('parses Kafka Connect listener URLs', () => {

@@ -1,0 +1,220 @@
+import { constants, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { type Principal, parseRole } from './roles.ts';
+import type { AuthLog } from './token-store.ts';
+import { WatchedFile } from './watched-file.ts';
+
+// JWT bearer tokens from an identity provider, verified with node:crypto against the public keys of
+// a JWKS file (rest.auth.jwt.jwks.file, re-read when it changes). Only asymmetric algorithms are
+// accepted, each only with a key of its own type: "none" and HS256 (whose secret would be the
+// public key) are the classic forgeries. The role comes from a configurable claim holding
+// admin, viewer or domain:<name>; the principal's name from another (sub by default).
+
+export interface JwtSettings {
+  jwksFile: string;
+  /** When set, the iss claim must equal it. */
+  issuer: string | undefined;
+  /** When set, the aud claim must be or contain it. */
+  audience: string | undefined;
+  roleClaim: string;
+  nameClaim: string;
+}
+
+export type Authentication = { ok: true; principal: Principal } | { ok: false; message: string };
+
+interface Algorithm {
+  kty: 'RSA' | 'EC' | 'OKP';
+  hash: string | null;
+  pss?: true;
+  crv?: string;
+}
+
+const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
+  RS256: { kty: 'RSA', hash: 'sha256' },
+  RS384: { kty: 'RSA', hash: 'sha384' },
+  RS512: { kty: 'RSA', hash: 'sha512' },
+  PS256: { kty: 'RSA', hash: 'sha256', pss: true },
+  PS384: { kty: 'RSA', hash: 'sha384', pss: true },
+  PS512: { kty: 'RSA', hash: 'sha512', pss: true },
+  ES256: { kty: 'EC', hash: 'sha256', crv: 'P-256' },
+  ES384: { kty: 'EC', hash: 'sha384', crv: 'P-384' },
+  ES512: { kty: 'EC', hash: 'sha512', crv: 'P-521' },
+  EdDSA: { kty: 'OKP', hash: null },
+};
+
+/** Clock difference tolerated between the identity provider and this host. */
+const SKEW_SECONDS = 60;
+
+interface VerificationKey {
+  kid: string | undefined;
+  kty: string;
+  crv: string | undefined;
+  alg: string | undefined;
+  key: KeyObject;
+}
+
+type Claims = Record<string, unknown>;
+
+export function looksLikeJwt(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+}
+
+function decodePart(part: string): Claims | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Claims)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A claim by its full name (namespaced claims contain dots), else by a dotted path into objects. */
+function claim(claims: Claims, name: string): unknown {
+  if (name in claims) return claims[name];
+  let value: unknown = claims;
+  for (const part of name.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = (value as Claims)[part];
+  }
+  return value;
+}
+
+/** The keys of a JWKS document that can verify signatures; throws when it is not one. */
+export function parseJwks(source: string, file: string, log: AuthLog): VerificationKey[] {
+  const document = decodeJson(source);
+  const keys = document?.keys;
+  if (!Array.isArray(keys)) throw new Error(`${file} is not a JWKS document ({"keys": [...]})`);
+  const usable: VerificationKey[] = [];
+  for (const [index, jwk] of keys.entries()) {
+    if (typeof jwk !== 'object' || jwk === null) continue;
+    const fields = jwk as Claims;
+    if (fields.use !== undefined && fields.use !== 'sig') continue;
+    try {
+      const key = createPublicKey({ key: fields as JsonWebKey, format: 'jwk' });
+      usable.push({
+        kid: text(fields.kid),
+        kty: String(fields.kty),
+        crv: text(fields.crv),
+        alg: text(fields.alg),
+        key,
+      });
+    } catch (error) {
+      log.error({ file, key: index, err: error }, 'JWKS key skipped: not a usable public key');
+    }
+  }
+  return usable;
+}
+
+function decodeJson(text: string): Claims | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Claims) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class JwtVerifier {
+  private keys: readonly VerificationKey[] = [];
+  private readonly watched: WatchedFile;
+  private readonly settings: JwtSettings;
+  private readonly log: AuthLog;
+
+  constructor(settings: JwtSettings, log: AuthLog) {
+    this.settings = settings;
+    this.log = log;
+    this.watched = new WatchedFile(settings.jwksFile);
+  }
+
+  async verify(token: string, nowMs: number = Date.now()): Promise<Authentication> {
+    await this.refresh();
+    const [headerPart = '', payloadPart = '', signaturePart = ''] = token.split('.');
+    const header = decodePart(headerPart);
+    const claims = decodePart(payloadPart);
+    if (!header || !claims) return refused('the JWT is malformed');
+    const algorithmName = text(header.alg) ?? '';
+    const algorithm = ALGORITHMS[algorithmName];
+    if (!algorithm) return refused(`JWT algorithm ${algorithmName || '(none)'} is not accepted`);
+    const key = this.keyFor(text(header.kid), algorithmName, algorithm);
+    if (typeof key === 'string') return refused(key);
+    const data = Buffer.from(`${headerPart}.${payloadPart}`);
+    const signature = Buffer.from(signaturePart, 'base64url');
+    const verified = verify(
+      algorithm.hash,
+      data,
+      {
+        key: key.key,
+        ...(algorithm.pss && {
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+        }),
+        ...(algorithm.kty === 'EC' && { dsaEncoding: 'ieee-p1363' as const }),
+      },
+      signature,
+    );
+    if (!verified) return refused('the JWT signature does not verify');
+    return this.principalOf(claims, nowMs / 1000);
+  }
+
+  private keyFor(kid: string | undefined, name: string, algorithm: Algorithm): VerificationKey | string {
+    const fitting = this.keys.filter(
+      (key) =>
+        key.kty === algorithm.kty &&
+        (algorithm.crv === undefined || key.crv === algorithm.crv) &&
+        (key.alg === undefined || key.alg === name),
+    );
+    if (kid !== undefined) {
+      return fitting.find((key) => key.kid === kid) ?? `no ${name} key with kid ${kid} in the JWKS`;
+    }
+    const [only, ...others] = fitting;
+    if (only === undefined) return `no ${name} key in the JWKS`;
+    return others.length === 0 ? only : 'the JWT names no kid and the JWKS has several keys for it';
+  }
+
+  private principalOf(claims: Claims, now: number): Authentication {
+    const { issuer, audience, roleClaim, nameClaim } = this.settings;
+    const exp = claims.exp;
+    if (typeof exp !== 'number') return refused('the JWT has no exp claim');
+    if (now > exp + SKEW_SECONDS) return refused('the JWT has expired');
+    if (typeof claims.nbf === 'number' && now < claims.nbf - SKEW_SECONDS) {
+      return refused('the JWT is not valid yet (nbf)');
+    }
+    if (issuer !== undefined && claims.iss !== issuer) return refused(`the JWT issuer is not ${issuer}`);
+    if (audience !== undefined) {
+      const aud = claims.aud;
+      const audiences = Array.isArray(aud) ? aud : [aud];
+      if (!audiences.includes(audience)) return refused(`the JWT audience does not include ${audience}`);
+    }
+    const name = text(claim(claims, nameClaim));
+    if (!name) return refused(`the JWT has no ${nameClaim} claim`);
+    const roleText = text(claim(claims, roleClaim));
+    if (roleText === undefined) return refused(`the JWT has no ${roleClaim} claim`);
+    try {
+      return { ok: true, principal: { name, role: parseRole(roleText) } };
+    } catch (error) {
+      return refused(`the JWT's ${roleClaim} claim: ${(error as Error).message}`);
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const state = await this.watched.read();
+    if (state.kind === 'unchanged') return;
+    try {
+      if (state.kind === 'unreadable') throw state.error;
+      this.keys = parseJwks(state.text, this.settings.jwksFile, this.log);
+      this.log.info({ file: this.settings.jwksFile, keys: this.keys.length }, 'JWKS loaded');
+    } catch (error) {
+      this.keys = [];
+      this.log.error({ file: this.settings.jwksFile, err: error }, 'JWKS unreadable: no JWT is accepted');
+    }
+  }
+}
+
+function refused(reason: string): Authentication {
+  return { ok: false, message: `The token is not valid: ${reason}.` };
+}
