@@ -42,11 +42,21 @@ const brokerList = (value: string) =>
     .map((broker) => broker.trim())
     .filter((broker) => broker.length > 0);
 
+/**
+ * ONRAMP_TEST_KAFKA=legacy (the vitest project `kafka-3.9`) points the Kafka-facing suites at the
+ * Kafka 3.9 broker instead of the default 4.x one, so both stay supported.
+ */
+function kafkaBrokersSetting(): string {
+  return process.env.ONRAMP_TEST_KAFKA === 'legacy'
+    ? setting('KAFKA_LEGACY_BROKERS')
+    : setting('KAFKA_BROKERS');
+}
+
 export function services(): Services {
   return {
     pgUrl: setting('PG_URL'),
     mysqlUrl: setting('MYSQL_URL'),
-    kafkaBrokers: brokerList(setting('KAFKA_BROKERS')),
+    kafkaBrokers: brokerList(kafkaBrokersSetting()),
     schemaRegistryUrl: setting('SCHEMA_REGISTRY_URL').replace(/\/$/, ''),
   };
 }
