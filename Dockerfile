@@ -5,8 +5,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
+# Reachable beyond the container, so REST tokens are required: create one with
+# `docker exec <container> node scripts/token.ts create --name admin --role admin` (prints it once).
 ENV NODE_ENV=production \
     ONRAMP_REST_HOST=0.0.0.0 \
+    ONRAMP_REST_AUTH=token \
     ONRAMP_DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -14,6 +17,7 @@ COPY package.json package-lock.json ./
 COPY src ./src
 COPY connectors ./connectors
 COPY config ./config
+COPY scripts/token.ts ./scripts/token.ts
 # Code stays root-owned and read-only to the service; only its data folder is writable.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]

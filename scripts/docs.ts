@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connectorPlugins } from '../connectors/index.ts';
 import { envOverrideOf, HOST_SETTINGS } from '../src/config/host-config.ts';
 import { hostConfigDef } from '../src/host/connector-config.ts';
+import { CLIENT_PROPERTIES } from '../src/kafka/client-properties.ts';
 import type { ConnectorPlugin, Fields } from '../src/plugin/index.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -43,6 +44,27 @@ function hostTable(): string {
   return ['| key | environment | default | description |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** Kafka's own client settings, as a Kafka Connect worker.properties and connector overrides take them. */
+function kafkaClientTable(): string {
+  const rows = Object.entries(CLIENT_PROPERTIES).map(([key, spec]) => {
+    const where =
+      key === 'bootstrap.servers' || key === 'client.id'
+        ? `host: ${code(key === 'bootstrap.servers' ? 'kafka.brokers' : 'kafka.client.id')} (or ${code(key)})`
+        : spec.kinds
+          ? spec.kinds.map((kind) => code(`${kind}.${key}`)).join(', ')
+          : `${code(key)}, ${code(`<kind>.${key}`)}`;
+    const env =
+      key === 'bootstrap.servers'
+        ? code('ONRAMP_KAFKA_BOOTSTRAP_SERVERS')
+        : code(envOverrideOf(spec.kinds ? `${spec.kinds[0]}.${key}` : key));
+    const overrides = (spec.kinds ?? ['producer', 'consumer', 'admin'])
+      .map((kind) => code(`${kind}.override.${key}`))
+      .join(', ');
+    return `| ${code(key)} | ${where} | ${env} | ${cell(spec.doc)}${spec.secret ? ' Secret: hidden in every response.' : ''} Per connector: ${overrides}. |`;
+  });
+  return ['| property | host key | environment | description |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 function pluginSection(plugin: ConnectorPlugin, level: string): string {
   const classes = [plugin.name, ...plugin.aliases].map(code).join(', ');
   return [
@@ -62,6 +84,16 @@ export function configReference(): string {
     '### Host (`config/host.example.yaml`, `ONRAMP_CONFIG` names another file; environment variables win)',
     '',
     hostTable(),
+    '',
+    "### Kafka clients (Kafka's own property names)",
+    '',
+    'As in a Kafka Connect worker.properties: connection settings at the top level of the host YAML apply to',
+    'every client (unlike Kafka Connect, task clients inherit them), `producer.`/`consumer.`/`admin.` ones to one',
+    'kind (`<kind>` below), and a connector overrides them with `producer.override.`, `consumer.override.`,',
+    '`admin.override.` as `connector.client.config.override.policy` allows. Values may be `${env:NAME}` placeholders.',
+    'Any other Kafka client key is refused (at start or at validation), never accepted and ignored.',
+    '',
+    kafkaClientTable(),
     '',
     '### Every connector (Kafka Connect settings)',
     '',

@@ -61,6 +61,9 @@ export const DEFAULT_CONFIG_FILE = join(root, 'config', 'host.example.yaml');
 const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   ONRAMP_REST_HOST: 'rest.host',
   ONRAMP_REST_PORT: 'rest.port',
+  ONRAMP_LISTENERS: 'listeners',
+  ONRAMP_REST_AUTH: 'rest.auth',
+  ONRAMP_REST_AUTH_ALLOW_NONE: 'rest.auth.allow.none',
   ONRAMP_DATA_DIR: 'data.dir',
   KAFKA_BROKERS: 'kafka.brokers',
   SCHEMA_REGISTRY_URL: 'schema.registry.url',
@@ -254,8 +257,11 @@ function overridePolicy(raw: string): OverridePolicy {
 type SettingName = keyof typeof HOST_SETTINGS;
 const KNOWN_KEYS = new Set<string>(Object.keys(HOST_SETTINGS));
 
-/** Kafka Connect's name for kafka.brokers. */
-const KEY_ALIASES: Readonly<Record<string, string>> = { 'bootstrap.servers': 'kafka.brokers' };
+/** Kafka Connect's names for kafka.brokers and kafka.client.id. */
+const KEY_ALIASES: Readonly<Record<string, string>> = {
+  'bootstrap.servers': 'kafka.brokers',
+  'client.id': 'kafka.client.id',
+};
 
 /**
  * Kafka client settings with Kafka's own names, as in a Kafka Connect worker.properties: the

@@ -30,6 +30,7 @@ describe('loadHostConfig', () => {
         overridePolicy: 'All',
       },
       schemaRegistryUrl: 'http://127.0.0.1:8081',
+      schemaRegistry: { url: 'http://127.0.0.1:8081' },
       workerId: '127.0.0.1:8083',
       logLevel: 'info',
       topicTracking: { enable: true, allowReset: true },
