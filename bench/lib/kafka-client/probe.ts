@@ -160,11 +160,14 @@ await check(
 );
 
 const group = `onramp-probe-group-${randomUUID().slice(0, 8)}`;
-await check('list offsets (earliest/latest)', async () => {
-  const listed = await admin.listOffsets({
-    topics: [{ name: topic, partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, timestamp: -1n })) }],
-  });
-  return listed[0]?.partitions.map((p) => `${p.partitionIndex}:${p.offset}`).join(' ') ?? '';
+await check('list offsets (earliest -2, latest -1)', async () => {
+  const at = async (timestamp: bigint) => {
+    const listed = await admin.listOffsets({
+      topics: [{ name: topic, partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, timestamp })) }],
+    });
+    return (listed[0]?.partitions.map((p) => `${p.partitionIndex}:${p.offset}`) ?? []).sort().join(' ');
+  };
+  return `earliest ${await at(-2n)}, latest ${await at(-1n)}`;
 });
 await check('alter consumer group offsets (group without members)', async () => {
   await admin.alterConsumerGroupOffsets({
