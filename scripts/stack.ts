@@ -62,18 +62,7 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-/** kafkajs 2.2.4 schedules a negative timeout on Node 24 (tulios/kafkajs#1751): harmless, and noise here. */
-function quietKafkajsTimeoutWarning(): void {
-  const printers = process.listeners('warning');
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'TimeoutNegativeWarning') return;
-    for (const print of printers) print(warning);
-  });
-}
-
 if (import.meta.main) {
-  quietKafkajsTimeoutWarning();
   main(process.argv[2]).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from '../../src/host/logger.ts';
-import { createKafkaClient } from '../../src/kafka/kafka-client.ts';
+import { plaintextConnection } from '../../src/kafka/client-properties.ts';
+import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
 import { ensureCommand } from './apt.ts';
 import { spawnDaemon, stopDaemon } from './daemon.ts';
 import { ensureDir, logFile, stackPath } from './layout.ts';
@@ -63,8 +63,6 @@ export interface KafkaBroker extends StackService {
   /** Runs a Kafka command-line tool (e.g. ConfigCommand) against this broker's plaintext listener. */
   runTool(mainClass: string, args: string[]): Promise<string>;
 }
-
-const silent = createLogger('silent');
 
 export function kafkaBroker(spec: BrokerSpec): KafkaBroker {
   const libs = () => join(spec.home(), 'libs');
@@ -165,17 +163,15 @@ ${spec.extraConfig?.() ?? ''}`;
   }
 
   async function isReady(): Promise<boolean> {
-    // Our own client wrapper: same settings as the host, and it keeps kafkajs's Node 24 warning quiet.
-    const kafka = createKafkaClient({ brokers: [plaintext], clientId: 'onramp-stack', log: silent });
-    const admin = kafka.admin({ retry: { retries: 0 } });
+    // The host's own admin client: same settings as the host.
+    const admin = new TopicAdmin(plaintextConnection([plaintext], 'onramp-stack'));
     try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      return cluster.brokers.length > 0 && cluster.controller !== null;
+      await admin.clusterId();
+      return (await admin.brokerCount()) > 0;
     } catch {
       return false;
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await admin.close();
     }
   }
 

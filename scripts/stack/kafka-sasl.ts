@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from '../../src/kafka/kafkajs.ts';
+import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
+import { OnrampError } from '../../src/plugin/errors.ts';
 import { kafkaHome, tlsPath } from './kafka-paths.ts';
 import { ensureDir } from './layout.ts';
 import { say } from './say.ts';
@@ -41,35 +42,25 @@ export function scramFormatArgs(): string[] {
 
 /** True when the broker accepts a SCRAM login as `onramp`, false when it refuses the credentials. */
 async function scramLoginAccepted(broker: string, mechanism: ScramMechanism): Promise<boolean> {
-  const credentials = { username: SASL_USERNAME, password: saslPassword() };
-  const kafka = new Kafka({
-    clientId: 'onramp-stack',
+  // The host's own admin client, logging in as a host configured for this listener would.
+  const admin = new TopicAdmin({
     brokers: [broker],
-    ssl: { ca: readFileSync(tlsPath('ca.pem'), 'utf8') },
-    sasl:
-      mechanism === 'SCRAM-SHA-512'
-        ? { mechanism: 'scram-sha-512', ...credentials }
-        : { mechanism: 'scram-sha-256', ...credentials },
-    connectionTimeout: 5_000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
+    clientId: 'onramp-stack',
+    securityProtocol: 'SASL_SSL',
+    tls: { ca: [readFileSync(tlsPath('ca.pem'), 'utf8')], verifyHostname: true },
+    sasl: { mechanism, username: SASL_USERNAME, password: saslPassword() },
   });
-  const admin = kafka.admin({ retry: { retries: 0 } });
   try {
-    await admin.connect();
-    await admin.describeCluster();
+    await admin.clusterId();
     return true;
   } catch (error) {
-    const names = [error, (error as { originalError?: unknown }).originalError].map(
-      (cause) => (cause as Error | undefined)?.name,
-    );
-    if (names.includes('KafkaJSSASLAuthenticationError')) return false;
+    if (error instanceof OnrampError && error.code === 'KAFKA_AUTHENTICATION_FAILED') return false;
     // Anything else (TLS, connection) is not fixed by creating a user: say what it was.
     throw new StackError(
       `Kafka: ${mechanism} login check on ${broker} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close();
   }
 }
 

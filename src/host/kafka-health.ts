@@ -2,7 +2,7 @@ import { errorMessage } from '../plugin/errors.ts';
 import type { Cluster } from './cluster.ts';
 
 // Whether Kafka answers, for /health and GET /. Never makes a caller wait longer than it asked: the
-// check keeps running in the background (kafkajs may retry for seconds against a dead broker) and
+// check keeps running in the background (the client may retry for seconds against a dead broker) and
 // one check at a time is in flight; a result is reused for a couple of seconds.
 
 export interface KafkaHealth {

@@ -1,5 +1,3 @@
-import type { Kafka } from 'kafkajs';
-import type { RootLogger } from '../host/logger.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import type { FieldError } from '../plugin/index.ts';
 import {
@@ -13,12 +11,11 @@ import {
   parseConnection,
   producerTuning,
 } from './client-properties.ts';
-import { createKafkaClient } from './kafka-client.ts';
 import { TopicAdmin } from './topic-admin.ts';
 
-// One client library instance per distinct connection (host settings, or a connector's overrides
-// that reach another listener or another user), and one admin connection for each, shared by the
-// tasks that use it. Connections are parsed from Kafka's property names here, once per task start.
+// The connections a task's clients use (the host's settings, with a connector's overrides on top),
+// parsed from Kafka's property names once per task start, and one admin client per distinct
+// connection, shared by the tasks that use it.
 
 function invalid(errors: readonly FieldError[]): OnrampError {
   const lines = errors.map(({ field, message }) => `  ${field}: ${message}`);
@@ -30,13 +27,10 @@ function invalid(errors: readonly FieldError[]): OnrampError {
 
 export class ClientPool {
   private readonly config: KafkaClientConfig;
-  private readonly log: RootLogger;
-  private readonly clients = new Map<string, Kafka>();
   private readonly admins = new Map<string, TopicAdmin>();
 
-  constructor(config: KafkaClientConfig, log: RootLogger) {
+  constructor(config: KafkaClientConfig) {
     this.config = config;
-    this.log = log;
   }
 
   /** The connection a client of this kind has for a connector (or for the host itself). */
@@ -65,16 +59,6 @@ export class ClientPool {
     return tuning;
   }
 
-  client(connection: KafkaConnection): Kafka {
-    const key = JSON.stringify(connection);
-    let client = this.clients.get(key);
-    if (!client) {
-      client = createKafkaClient({ ...connection, log: this.log });
-      this.clients.set(key, client);
-    }
-    return client;
-  }
-
   admin(connection: KafkaConnection): TopicAdmin {
     const key = JSON.stringify(connection);
     let admin = this.admins.get(key);
@@ -88,6 +72,5 @@ export class ClientPool {
   async close(): Promise<void> {
     await Promise.all([...this.admins.values()].map((admin) => admin.close()));
     this.admins.clear();
-    this.clients.clear();
   }
 }

@@ -48,8 +48,7 @@ export interface KafkaRuntime {
  * is down.
  */
 export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
-  const log = options.log.child({ component: 'kafka-runtime', workerId: options.workerId });
-  const pool = new ClientPool(options.kafka, log);
+  const pool = new ClientPool(options.kafka);
   const hostAdmin = pool.admin(pool.connection('admin'));
   const ports: KafkaPorts = {
     producer: (_name, connectorConfig) => {
@@ -60,12 +59,7 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
     },
     consumer: (subscription, _name, connectorConfig) => {
       const connection = pool.connection('consumer', connectorConfig);
-      return new KafkaRecordConsumer(
-        pool.client(connection),
-        subscription,
-        pool.consumerTuning(connectorConfig),
-        connection,
-      );
+      return new KafkaRecordConsumer(connection, subscription, pool.consumerTuning(connectorConfig));
     },
   };
   const deps: RunnerDeps = {

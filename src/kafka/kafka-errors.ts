@@ -1,7 +1,7 @@
 import { errorMessage, OnrampError } from '../plugin/errors.ts';
 import type { KafkaConnection } from './client-properties.ts';
 
-// Kafka client errors (kafkajs's and @platformatic/kafka's) -> our error table. Connection trouble and anything the client marks
+// @platformatic/kafka's errors -> our error table. Connection trouble and anything the client marks
 // retriable is KAFKA_UNAVAILABLE (the runners back off and retry). A refused login or a TLS
 // certificate that does not verify will not heal by retrying: those fail the task at once, with a
 // message naming the listener, the protocol, the mechanism and the user, so the operator sees what
@@ -9,33 +9,17 @@ import type { KafkaConnection } from './client-properties.ts';
 // topic, ...) fails the task with the broker's reason.
 
 interface ClientErrorShape {
-  name?: string;
-  /** kafkajs */
-  retriable?: boolean;
-  type?: string;
-  /** Node's error code, or @platformatic/kafka's PLT_KFK_* */
+  /** Node's error code, or the client's PLT_KFK_* */
   code?: string;
-  /** @platformatic/kafka: the Kafka protocol error name, e.g. TOPIC_ALREADY_EXISTS */
+  /** The Kafka protocol error name, e.g. TOPIC_ALREADY_EXISTS */
   apiId?: string;
   canRetry?: boolean;
   cause?: unknown;
-  /** AggregateError (@platformatic/kafka's MultipleErrors) */
+  /** AggregateError (the client's MultipleErrors) */
   errors?: unknown[];
 }
 
-const UNAVAILABLE_NAMES = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSNumberOfRetriesExceeded',
-  'KafkaJSLockTimeout',
-  'KafkaJSStaleTopicMetadataAssignment',
-  'KafkaJSTimeout',
-]);
-
-const AUTHENTICATION_TYPES = new Set([
+const AUTHENTICATION_API_ERRORS = new Set([
   'SASL_AUTHENTICATION_FAILED',
   'UNSUPPORTED_SASL_MECHANISM',
   'ILLEGAL_SASL_STATE',
@@ -79,14 +63,12 @@ function chain(error: unknown): ClientErrorShape[] {
 
 /** Whether Kafka answered with this protocol error anywhere in `error` (e.g. TOPIC_ALREADY_EXISTS). */
 export function hasApiError(error: unknown, id: string): boolean {
-  return chain(error).some((link) => link.apiId === id || link.type === id);
+  return chain(error).some((link) => link.apiId === id);
 }
 
 function isRetriable(links: readonly ClientErrorShape[]): boolean {
   return links.some(
     (link) =>
-      (link.name !== undefined && UNAVAILABLE_NAMES.has(link.name)) ||
-      link.retriable === true ||
       link.canRetry === true ||
       link.code === 'PLT_KFK_NETWORK' ||
       (link.code !== undefined &&
@@ -116,15 +98,13 @@ export function describeConnection(connection: KafkaConnection): string {
 export function kafkaError(error: unknown, action: string, connection?: KafkaConnection): OnrampError {
   if (error instanceof OnrampError) return error;
   const links = chain(error);
-  const type = links.find((link) => link.type !== undefined || link.apiId !== undefined);
-  const typeName = type?.type ?? type?.apiId;
+  const apiError = links.find((link) => link.apiId !== undefined)?.apiId;
   const where = connection ? ` on ${describeConnection(connection)}` : '';
-  const detail = `${action}${where}: ${deepestMessage(links)}${typeName ? ` (${typeName})` : ''}`;
+  const detail = `${action}${where}: ${deepestMessage(links)}${apiError ? ` (${apiError})` : ''}`;
   const authentication = links.some(
     (link) =>
-      link.name === 'KafkaJSSASLAuthenticationError' ||
       link.code === 'PLT_KFK_AUTHENTICATION' ||
-      [link.type, link.apiId].some((id) => id !== undefined && AUTHENTICATION_TYPES.has(id)),
+      (link.apiId !== undefined && AUTHENTICATION_API_ERRORS.has(link.apiId)),
   );
   if (authentication)
     return new OnrampError('KAFKA_AUTHENTICATION_FAILED', `Kafka refused the login while ${detail}`, {

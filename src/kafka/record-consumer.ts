@@ -1,9 +1,9 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { Admin, Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
 import { OnrampError } from '../plugin/errors.ts';
 import type { RecordHeader } from '../plugin/record.ts';
 import type { ConsumerTuning, KafkaConnection } from './client-properties.ts';
-import { CLIENT_RETRY } from './kafka-client.ts';
-import { kafkaError } from './kafka-errors.ts';
+import { hasApiError, kafkaError } from './kafka-errors.ts';
+import { platformaticOptions } from './platformatic-options.ts';
 import type {
   BatchControl,
   ConsumerSubscription,
@@ -14,31 +14,13 @@ import type {
   TopicOffset,
 } from './types.ts';
 
-export function fromKafkaHeaders(headers: IHeaders | undefined): RecordHeader[] {
-  const result: RecordHeader[] = [];
-  if (!headers) return result;
-  for (const [key, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    for (const item of values)
-      result.push({
-        key,
-        value: item === undefined || item === null ? null : Buffer.isBuffer(item) ? item : String(item),
-      });
-  }
-  return result;
-}
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 
-function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    timestamp: Number(message.timestamp),
-    key: message.key ?? null,
-    value: message.value ?? null,
-    headers: fromKafkaHeaders(message.headers),
-  };
-}
+// A sink task's consumer on @platformatic/kafka: a member of group `connect-<connector>` (the
+// client keeps the membership alive with timer heartbeats and rejoins on a rebalance), fetching
+// with its own positions so that the runner decides exactly where each partition continues: the
+// group's committed offset, or the task's own start offsets (exactly-once sinks), after every
+// assignment; a batch the runner did not finish is fetched again. Commits are explicit only.
 
 /** Kafka Connect matches topics.regex against the whole name (Java's Matcher#matches). */
 export function wholeTopicRegex(pattern: string): RegExp {
@@ -52,79 +34,87 @@ export function wholeTopicRegex(pattern: string): RegExp {
   }
 }
 
-/**
- * A sink task's consumer: group `connect-<connector>`, manual commits only, one topic-partition batch
- * at a time. kafkajs does not restart itself on failure here: the task runner decides (back off and
- * rejoin), so a failure surfaces as the rejection of run().
- */
+/** Record batch attribute: a transaction marker, not data. */
+const IS_CONTROL = 1 << 5;
+/** Bigger fetches for sinks: per-batch costs (transaction, offset commit, round trip) dominate at 1 MB. */
+const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+const MAX_WAIT_MS = 500;
+/** How long an idle loop (paused, nothing assigned) waits before looking again. */
+const IDLE_MS = 250;
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function toHeaders(headers: ReadonlyArray<[Buffer | null, Buffer | null]>): RecordHeader[] {
+  return headers.map(([key, value]) => ({ key: key?.toString('utf8') ?? '', value }));
+}
+
 export class KafkaRecordConsumer implements RecordConsumer {
-  private readonly consumer: Consumer;
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   private readonly subscription: ConsumerSubscription;
-  private readonly assigned = new Set<string>();
-  /** run()'s startOffsets, asked on every assignment. */
-  private startOffsets: StartOffsets | undefined;
-  /** Seeking the latest assignment to its start offsets; batches wait for it. */
-  private positioning: Promise<void> | undefined;
-  /** Fails the current run() (a start-offsets failure outside a batch). */
-  private failRun: ((error: unknown) => void) | undefined;
+  private readonly connection: KafkaConnection;
+  private readonly fallback: bigint;
+  private topics: string[] = [];
+  /** Where each assigned partition is read from next. */
+  private readonly positions = new Map<string, bigint>();
+  /** Bumped on every (re)join: positions are taken again and batches of older ones go stale. */
+  private generation = 0;
+  private positionedGeneration = -1;
   private paused = false;
   private stopped = false;
-  private readonly connection: KafkaConnection | undefined;
-  private readonly fromBeginning: boolean;
+  private wake: (() => void) | undefined;
+  /** The batch the runner is working on: closing waits for it. */
+  private inFlight: Promise<unknown> | undefined;
 
   constructor(
-    kafka: Kafka,
+    connection: KafkaConnection,
     subscription: ConsumerSubscription,
     tuning: ConsumerTuning = { autoOffsetReset: 'earliest' },
-    connection?: KafkaConnection,
   ) {
     this.subscription = subscription;
     this.connection = connection;
-    this.fromBeginning = tuning.autoOffsetReset === 'earliest';
+    this.fallback =
+      tuning.autoOffsetReset === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
     // The connector's own setting wins over the host's consumer.session.timeout.ms.
     const sessionTimeout = subscription.sessionTimeoutMs ?? tuning.sessionTimeoutMs ?? 45_000;
-    this.consumer = kafka.consumer({
+    this.consumer = new Consumer({
+      ...platformaticOptions(connection),
       groupId: subscription.groupId,
       sessionTimeout,
       rebalanceTimeout: 60_000,
       // Kafka's advice: at most a third of the session timeout.
       heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
-      maxWaitTimeInMs: 500,
-      // Bigger batches for sinks: per-batch costs (transaction, offset commit, fetch round trip)
-      // dominated with 1 MB (about 250 Connect JSON records of 4 KB).
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      allowAutoTopicCreation: false,
-      retry: { ...CLIENT_RETRY, restartOnFailure: async () => false },
+      autocommit: false,
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+      maxWaitTime: MAX_WAIT_MS,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.assigned.clear();
-      const assignment: Array<Omit<TopicOffset, 'offset'>> = [];
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        this.assigned.add(topic);
-        for (const partition of partitions) assignment.push({ topic, partition });
-      }
-      if (this.startOffsets)
-        this.positioning = this.reposition(this.startOffsets, assignment).catch((error: unknown) =>
-          this.failRun?.(error),
-        );
-      if (this.paused) this.applyPause();
+    this.consumer.on('consumer:group:join', () => {
+      this.generation++;
+      this.wakeUp();
     });
   }
 
+  /** Resolves the topics (topics.regex: those that exist now) and joins the group. */
   async connect(): Promise<void> {
     const { topics, topicsRegex } = this.subscription;
     try {
-      await this.consumer.connect();
-      if (topicsRegex !== undefined && topicsRegex !== '') {
-        await this.consumer.subscribe({
-          topics: [wholeTopicRegex(topicsRegex)],
-          fromBeginning: this.fromBeginning,
-        });
-      } else {
-        await this.consumer.subscribe({ topics: [...(topics ?? [])], fromBeginning: this.fromBeginning });
-      }
+      this.topics = topicsRegex
+        ? await this.matchingTopics(wholeTopicRegex(topicsRegex))
+        : [...(topics ?? [])];
+      this.consumer.topics.trackAll(...this.topics);
+      await this.consumer.joinGroup({});
     } catch (error) {
       throw kafkaError(error, `joining consumer group ${this.subscription.groupId}`, this.connection);
+    }
+  }
+
+  private async matchingTopics(pattern: RegExp): Promise<string[]> {
+    const admin = new Admin(platformaticOptions(this.connection));
+    try {
+      return (await admin.listTopics()).filter((topic) => pattern.test(topic));
+    } finally {
+      await admin.close().catch(() => undefined);
     }
   }
 
@@ -132,110 +122,290 @@ export class KafkaRecordConsumer implements RecordConsumer {
     onBatch: (batch: IncomingBatch, control: BatchControl) => Promise<boolean>,
     startOffsets?: StartOffsets,
   ): Promise<void> {
-    this.startOffsets = startOffsets;
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      const fail = (error: unknown) => {
-        if (failed) return;
-        failed = true;
-        reject(error);
-      };
-      this.failRun = fail;
-      this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-        fail(kafkaError(payload.error, 'consuming', this.connection)),
-      );
-      this.consumer.on(this.consumer.events.STOP, () => resolve());
-      this.consumer
-        .run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
-          eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
-            if (failed || this.stopped || batch.messages.length === 0) return;
-            const incoming: IncomingBatch = {
-              topic: batch.topic,
-              partition: batch.partition,
-              messages: batch.messages.map((message) => toIncoming(batch.topic, batch.partition, message)),
-              highWatermark: batch.highWatermark,
-            };
-            try {
-              // A batch fetched before the seek to the task's start offsets landed is dropped.
-              if (this.positioning) await this.positioning;
-              if (isStale()) return;
-              // A batch in flight when the consumer stops is still finished (committed): only a
-              // revoked partition or a failure makes it stale.
-              const handled = await onBatch(incoming, { heartbeat, isActive: () => !isStale() && !failed });
-              if (handled) resolveOffset(batch.lastOffset());
-            } catch (error) {
-              fail(error);
-            }
-          },
-        })
-        .catch((error: unknown) => fail(kafkaError(error, 'starting the consumer', this.connection)));
-    });
+    while (!this.stopped) {
+      if (this.paused) {
+        await this.idle();
+        continue;
+      }
+      const generation = this.generation;
+      const assignment = this.assignment();
+      if (this.positionedGeneration !== generation) {
+        await this.position(assignment, startOffsets);
+        if (generation === this.generation) this.positionedGeneration = generation;
+        continue;
+      }
+      if (assignment.length === 0) {
+        await this.idle();
+        continue;
+      }
+      let batches: Array<{ batch: IncomingBatch; next: bigint }>;
+      try {
+        batches = await this.fetch(assignment);
+      } catch (error) {
+        if (this.stopped) return;
+        throw error;
+      }
+      for (const { batch, next } of batches) {
+        if (this.stopped || this.paused || generation !== this.generation) break;
+        const key = partitionKey(batch.topic, batch.partition);
+        if (batch.messages.length === 0) {
+          this.positions.set(key, next); // only transaction markers: step over them
+          continue;
+        }
+        const control: BatchControl = {
+          heartbeat: async () => undefined, // the client heartbeats on its own timer
+          isActive: () => !this.stopped && generation === this.generation,
+        };
+        const handling = onBatch(batch, control);
+        this.inFlight = handling.catch(() => undefined);
+        const done = await handling;
+        this.inFlight = undefined;
+        if (done) this.positions.set(key, next);
+        else break; // not done: fetched again from the same position
+      }
+    }
+  }
+
+  private assignment(): Array<Omit<TopicOffset, 'offset'>> {
+    return (this.consumer.assignments ?? []).flatMap(({ topic, partitions }) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
   }
 
   /**
-   * Seeks the assigned partitions to where `startOffsets` says they start. Not awaited by kafkajs
-   * (an event listener): batches await it instead, and a failure fails run().
+   * Where each assigned partition starts: the task's start offsets, else the group's committed
+   * offset, else earliest or latest (auto.offset.reset).
    */
-  private async reposition(
-    startOffsets: StartOffsets,
+  private async position(
     assignment: ReadonlyArray<Omit<TopicOffset, 'offset'>>,
+    startOffsets: StartOffsets | undefined,
   ): Promise<void> {
+    this.positions.clear();
     if (assignment.length === 0) return;
-    for (const { topic, partition, offset } of await startOffsets(assignment))
-      this.consumer.seek({ topic, partition, offset });
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of assignment)
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    try {
+      const committed = await this.consumer.listCommittedOffsets({
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      });
+      const missing = new Map<string, number[]>();
+      for (const { topic, partition } of assignment) {
+        const offset = committed.get(topic)?.[partition];
+        if (offset !== undefined && offset >= 0n) this.positions.set(partitionKey(topic, partition), offset);
+        else missing.set(topic, [...(missing.get(topic) ?? []), partition]);
+      }
+      if (missing.size > 0) await this.reset(missing);
+      for (const { topic, partition, offset } of (await startOffsets?.(assignment)) ?? [])
+        this.positions.set(partitionKey(topic, partition), BigInt(offset));
+    } catch (error) {
+      throw kafkaError(error, `positioning consumer group ${this.subscription.groupId}`, this.connection);
+    }
+  }
+
+  /** Moves these partitions to earliest or latest (auto.offset.reset). */
+  private async reset(partitions: ReadonlyMap<string, number[]>): Promise<void> {
+    const offsets = await this.consumer.listOffsets({
+      topics: [...partitions.keys()],
+      partitions: Object.fromEntries(partitions),
+      timestamp: this.fallback,
+    });
+    for (const [topic, indexes] of partitions)
+      for (const partition of indexes) {
+        const offset = offsets.get(topic)?.[partition];
+        if (offset !== undefined && offset >= 0n) this.positions.set(partitionKey(topic, partition), offset);
+      }
+  }
+
+  /** One fetch from each leader: per partition, its messages and the position after them. */
+  private async fetch(
+    assignment: ReadonlyArray<Omit<TopicOffset, 'offset'>>,
+  ): Promise<Array<{ batch: IncomingBatch; next: bigint }>> {
+    const metadata = await this.consumer.metadata({ topics: this.topics }).catch((error: unknown) => {
+      throw kafkaError(error, 'consuming', this.connection);
+    });
+    const topicNames = new Map<string, string>();
+    const requests = new Map<
+      number,
+      Array<{
+        topicId: string;
+        partitions: Array<{
+          partition: number;
+          fetchOffset: bigint;
+          partitionMaxBytes: number;
+          currentLeaderEpoch: number;
+          lastFetchedEpoch: number;
+        }>;
+      }>
+    >();
+    const requested = new Map<string, bigint>();
+    for (const { topic, partition } of assignment) {
+      const info = metadata.topics.get(topic);
+      const fetchOffset = this.positions.get(partitionKey(topic, partition));
+      if (!info || fetchOffset === undefined) continue;
+      const leader = info.partitions[partition]?.leader ?? -1;
+      if (leader < 0) continue;
+      topicNames.set(info.id, topic);
+      requested.set(partitionKey(topic, partition), fetchOffset);
+      const list = requests.get(leader) ?? [];
+      list.push({
+        topicId: info.id,
+        partitions: [
+          {
+            partition,
+            fetchOffset,
+            partitionMaxBytes: MAX_BYTES_PER_PARTITION,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+          },
+        ],
+      });
+      requests.set(leader, list);
+    }
+    if (requests.size === 0) {
+      await this.idle();
+      return [];
+    }
+    const responses = await Promise.all(
+      [...requests].map(([node, topics]) =>
+        this.consumer
+          .fetch({ node, topics, maxWaitTime: MAX_WAIT_MS, minBytes: 1, maxBytes: 64 * 1024 * 1024 })
+          .catch(async (error: unknown): Promise<FetchResponse | undefined> => {
+            if (this.stopped) return undefined;
+            if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) {
+              await this.resetOutOfRange(topics.map((entry) => topicNames.get(entry.topicId) ?? ''));
+              return undefined;
+            }
+            throw kafkaError(error, 'consuming', this.connection);
+          }),
+      ),
+    );
+    const batches: Array<{ batch: IncomingBatch; next: bigint }> = [];
+    for (const response of responses) {
+      for (const topicResponse of response?.responses ?? []) {
+        const topic = topicNames.get(topicResponse.topicId);
+        if (topic === undefined) continue;
+        for (const part of topicResponse.partitions) {
+          const from = requested.get(partitionKey(topic, part.partitionIndex));
+          if (from === undefined || !part.records || part.records.length === 0) continue;
+          const messages: IncomingMessage[] = [];
+          let next = from;
+          for (const recordBatch of part.records) {
+            next = recordBatch.firstOffset + BigInt(recordBatch.lastOffsetDelta) + 1n;
+            if (recordBatch.attributes & IS_CONTROL) continue;
+            for (const record of recordBatch.records) {
+              const offset = recordBatch.firstOffset + BigInt(record.offsetDelta);
+              if (offset < from) continue; // a compressed batch may start before the fetch offset
+              messages.push({
+                topic,
+                partition: part.partitionIndex,
+                offset: offset.toString(),
+                timestamp: Number(recordBatch.firstTimestamp + record.timestampDelta),
+                key: record.key,
+                value: record.value,
+                headers: toHeaders(record.headers),
+              });
+            }
+          }
+          if (next <= from) continue;
+          batches.push({
+            batch: {
+              topic,
+              partition: part.partitionIndex,
+              messages,
+              highWatermark: part.highWatermark.toString(),
+            },
+            next,
+          });
+        }
+      }
+    }
+    return batches;
+  }
+
+  /** After OFFSET_OUT_OF_RANGE (the log was truncated under a stored position): auto.offset.reset. */
+  private async resetOutOfRange(topics: readonly string[]): Promise<void> {
+    const partitions = new Map<string, number[]>();
+    for (const { topic, partition } of this.assignment())
+      if (topics.includes(topic)) partitions.set(topic, [...(partitions.get(topic) ?? []), partition]);
+    const earliest = await this.consumer.listOffsets({
+      topics: [...partitions.keys()],
+      partitions: Object.fromEntries(partitions),
+      timestamp: ListOffsetTimestamps.EARLIEST,
+    });
+    const latest = await this.consumer.listOffsets({
+      topics: [...partitions.keys()],
+      partitions: Object.fromEntries(partitions),
+      timestamp: ListOffsetTimestamps.LATEST,
+    });
+    const outside = new Map<string, number[]>();
+    for (const [topic, indexes] of partitions)
+      for (const partition of indexes) {
+        const position = this.positions.get(partitionKey(topic, partition));
+        const low = earliest.get(topic)?.[partition] ?? 0n;
+        const high = latest.get(topic)?.[partition] ?? 0n;
+        if (position === undefined || position < low || position > high)
+          outside.set(topic, [...(outside.get(topic) ?? []), partition]);
+      }
+    if (outside.size > 0) await this.reset(outside);
   }
 
   async commit(offsets: readonly TopicOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     try {
-      await this.consumer.commitOffsets(
-        offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-      );
+      await this.consumer.commit({
+        offsets: offsets.map(({ topic, partition, offset }) => ({
+          topic,
+          partition,
+          offset: BigInt(offset),
+          leaderEpoch: -1,
+        })),
+      });
     } catch (error) {
       throw kafkaError(error, `committing offsets of group ${this.subscription.groupId}`, this.connection);
     }
   }
 
   assignedTopics(): string[] {
-    return [...this.assigned];
+    return [...new Set(this.assignment().map(({ topic }) => topic))];
   }
 
   pause(): void {
     this.paused = true;
-    this.applyPause();
   }
 
   resume(): void {
     this.paused = false;
-    const topics = this.pausableTopics();
-    try {
-      if (topics.length > 0) this.consumer.resume(topics.map((topic) => ({ topic })));
-    } catch {
-      // Not running yet: nothing is paused.
-    }
+    this.wakeUp();
   }
 
-  private pausableTopics(): string[] {
-    return [...new Set([...this.assigned, ...(this.subscription.topics ?? [])])];
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, IDLE_MS);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wake === done) self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
   }
 
-  private applyPause(): void {
-    const topics = this.pausableTopics();
-    try {
-      if (topics.length > 0) this.consumer.pause(topics.map((topic) => ({ topic })));
-    } catch {
-      // Not running yet: the GROUP_JOIN listener pauses once partitions are assigned.
-    }
+  private wakeUp(): void {
+    this.wake?.();
   }
 
   private closing: Promise<void> | undefined;
 
+  /** Leaves the group; a batch in flight is allowed to finish (run() returns after it). */
   close(): Promise<void> {
     this.stopped = true;
-    this.closing ??= this.consumer.disconnect().catch(() => undefined);
+    this.wakeUp();
+    this.closing ??= (async () => {
+      await this.inFlight;
+      await this.consumer.close().catch(() => undefined);
+    })();
     return this.closing;
   }
 }

@@ -1,6 +1,6 @@
 import type { RecordHeader } from '../plugin/record.ts';
 
-// What the runners need of Kafka, in our own types: the kafkajs client stays inside src/kafka.
+// What the runners need of Kafka, in our own types: the client library stays inside src/kafka.
 
 export interface OutgoingMessage {
   topic: string;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
 import { expect } from 'vitest';
+import { KafkaRecordConsumer } from '../../src/kafka/record-consumer.ts';
+import type { IncomingMessage } from '../../src/kafka/types.ts';
 import type { ConnectStruct } from '../../src/plugin/index.ts';
 import { ConverterFactory } from '../../src/schema/converter-factory.ts';
 import { type HostProcess, startHostProcess } from '../support/host-process.ts';
-import { testAdmin, testKafka } from '../support/runtime/kafka-reader.ts';
+import { testAdmin, testConnection } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -49,10 +50,8 @@ export interface ChangeEvent {
 export class TopicCollector {
   readonly events: ChangeEvent[] = [];
   private readonly next = new Map<string, bigint>();
-  private readonly consumer = testKafka().consumer({
-    groupId: `crash-reader-${randomUUID()}`,
-    maxWaitTimeInMs: 200,
-  });
+  private readonly consumer: KafkaRecordConsumer;
+  private running: Promise<void> | undefined;
   private readonly admin = testAdmin();
   private readonly converters = new ConverterFactory({
     schemaRegistryUrl: services().schemaRegistryUrl,
@@ -62,26 +61,28 @@ export class TopicCollector {
 
   constructor(topics: string[]) {
     this.topics = topics;
+    this.consumer = new KafkaRecordConsumer(testConnection(), {
+      groupId: `crash-reader-${randomUUID()}`,
+      topics,
+    });
   }
 
   /** Creates the topics (so the consumer can subscribe before the connector writes) and starts. */
   async start(partitions: number): Promise<void> {
     await this.admin.ensureTopics(this.topics, { partitions });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        try {
-          await this.add(topic, partition, message);
-        } catch (error) {
-          this.failure = error;
-        }
-      },
-    });
+    // Nothing is committed: a fresh group reads every topic from the beginning.
+    this.running = this.consumer
+      .run(async (batch) => {
+        for (const message of batch.messages) await this.add(batch.topic, batch.partition, message);
+        return true;
+      })
+      .catch((error: unknown) => {
+        this.failure = error;
+      });
   }
 
-  private async add(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+  private async add(topic: string, partition: number, message: IncomingMessage): Promise<void> {
     if (!message.key) return;
     const key = await this.converters.key.toConnect(topic, true, message.key);
     const value = message.value ? await this.converters.value.toConnect(topic, false, message.value) : null;
@@ -122,7 +123,8 @@ export class TopicCollector {
   }
 
   async close(deleteTopics: boolean): Promise<void> {
-    await this.consumer.disconnect().catch(() => undefined);
+    await this.consumer.close();
+    await this.running;
     if (deleteTopics) {
       await this.admin.deleteTopics(this.topics).catch(() => undefined);
     }
@@ -365,48 +367,25 @@ export function repeats(events: readonly ChangeEvent[]): number {
   return rows.length - new Set(rows).size;
 }
 
-interface GroupCoordinator {
-  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
-}
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<GroupCoordinator>;
-}
-
 /**
  * A consumer killed with -9 stays in its group until its session times out (45 s for our sink
  * consumers), and a restarted sink cannot join before that: this sends, on behalf of the dead
  * members, the LeaveGroup they never sent, as the session timeout would later. Only for groups whose
- * members are all dead. kafkajs's admin has no LeaveGroup, so this goes through its internal
- * cluster (found by its symbol's description). Returns how many members were removed.
+ * members are all dead. Returns how many members were removed.
  */
 export async function evictDeadMembers(groupId: string): Promise<number> {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = testAdmin();
   try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const members = groups[0]?.members ?? [];
+    const groups = await admin.client().describeGroups({ groups: [groupId] });
+    const members = [...(groups.get(groupId)?.members.keys() ?? [])];
     if (members.length === 0) return 0;
-    const symbol = Object.getOwnPropertySymbols(kafka).find(
-      (candidate) => candidate.description === 'private:Kafka:createCluster',
-    );
-    const createCluster = symbol
-      ? (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[symbol]
-      : undefined;
-    if (!createCluster) throw new Error('kafkajs internals changed: no private createCluster');
-    const cluster = createCluster({});
-    await cluster.connect();
-    try {
-      const coordinator = await cluster.findGroupCoordinator({ groupId });
-      for (const { memberId } of members) await coordinator.leaveGroup({ groupId, memberId });
-    } finally {
-      await cluster.disconnect();
-    }
+    await admin.client().removeMembersFromConsumerGroup({
+      groupId,
+      members: members.map((memberId) => ({ memberId, reason: 'evicted by the crash test' })),
+    });
     return members.length;
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 

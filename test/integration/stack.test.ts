@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type PeerCertificate } from 'node:tls';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { Kafka, logLevel } from '../../src/kafka/kafkajs.ts';
 import { legacyKafkaBrokers, secureKafka, services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 

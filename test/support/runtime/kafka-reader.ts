@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { plaintextConnection } from '../../../src/kafka/client-properties.ts';
-import { createKafkaClient } from '../../../src/kafka/kafka-client.ts';
 import { KafkaRecordConsumer } from '../../../src/kafka/record-consumer.ts';
 import { TopicAdmin } from '../../../src/kafka/topic-admin.ts';
 import type { IncomingMessage } from '../../../src/kafka/types.ts';
@@ -9,16 +7,6 @@ import { services } from '../services.ts';
 import { waitFor } from '../wait-for.ts';
 
 // Reads topics back through our own Kafka wrapper (src/kafka), for tests to check what was written.
-
-const quiet = pino({ level: 'silent' });
-
-export function testKafka() {
-  return createKafkaClient({
-    brokers: services().kafkaBrokers,
-    clientId: `test-${randomUUID().slice(0, 8)}`,
-    log: quiet,
-  });
-}
 
 /** The test stack's plaintext listener, as the producer and admin clients take it. */
 export function testConnection() {
@@ -41,7 +29,7 @@ export async function readTopic(
   timeoutMs = 30_000,
 ): Promise<IncomingMessage[]> {
   const messages: IncomingMessage[] = [];
-  const consumer = new KafkaRecordConsumer(testKafka(), {
+  const consumer = new KafkaRecordConsumer(testConnection(), {
     groupId: `reader-${randomUUID()}`,
     topics: [topic],
   });

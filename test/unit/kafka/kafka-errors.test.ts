@@ -1,23 +1,22 @@
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+} from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { kafkaError } from '../../../src/kafka/kafka-errors.ts';
+import { plaintextConnection } from '../../../src/kafka/client-properties.ts';
+import { hasApiError, kafkaError } from '../../../src/kafka/kafka-errors.ts';
 
-// Shapes of kafkajs errors (name / retriable / type / cause), as it throws them.
+// The client's own error classes, as it throws them (wrapped in MultipleErrors after its retries).
 describe('kafkaError', () => {
-  it('maps connection trouble and retriable errors to KAFKA_UNAVAILABLE (retriable)', () => {
+  it('maps connection trouble and retriable protocol errors to KAFKA_UNAVAILABLE (retriable)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     for (const error of [
-      Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
-        name: 'KafkaJSConnectionError',
-        retriable: true,
-      }),
-      Object.assign(new Error('retries exhausted'), {
-        name: 'KafkaJSNonRetriableError',
-        retriable: false,
-        cause: Object.assign(new Error('leader not available'), {
-          name: 'KafkaJSProtocolError',
-          retriable: true,
-        }),
-      }),
-      Object.assign(new Error('Request timed out'), { name: 'KafkaJSRequestTimeoutError' }),
+      new NetworkError('Connection failed', { cause: refused }),
+      new MultipleErrors('Producing failed.', [new ProtocolError('LEADER_NOT_AVAILABLE')]),
+      refused,
     ]) {
       const mapped = kafkaError(error, 'producing to t');
       expect(mapped.code).toBe('KAFKA_UNAVAILABLE');
@@ -27,17 +26,38 @@ describe('kafkaError', () => {
   });
 
   it('maps refusals to a non-retriable task failure with the broker reason', () => {
-    const error = Object.assign(
-      new Error('The request included a message larger than the max message size'),
-      {
-        name: 'KafkaJSProtocolError',
-        retriable: false,
-        type: 'MESSAGE_TOO_LARGE',
-      },
-    );
+    const error = new ResponseError(0, 9, { '/topics/0/partitions/0': [10, null] }, undefined);
+    expect(hasApiError(error, 'MESSAGE_TOO_LARGE')).toBe(true);
     const mapped = kafkaError(error, 'producing to t');
     expect(mapped.retriable).toBe(false);
     expect(mapped.message).toContain('MESSAGE_TOO_LARGE');
     expect(mapped.message).toContain('producing to t');
+  });
+
+  it('fails at once on a refused login or an untrusted certificate, naming where and as whom', () => {
+    const connection = {
+      ...plaintextConnection(['b:9093']),
+      securityProtocol: 'SASL_SSL' as const,
+      sasl: { mechanism: 'SCRAM-SHA-512' as const, username: 'app', password: 'secret' },
+    };
+    const login = kafkaError(
+      new AuthenticationError('SASL authentication failed.'),
+      'connecting',
+      connection,
+    );
+    expect(login.code).toBe('KAFKA_AUTHENTICATION_FAILED');
+    expect(login.retriable).toBe(false);
+    expect(login.message).toContain('b:9093 (SASL_SSL, SCRAM-SHA-512, user app)');
+    expect(login.message).not.toContain('secret');
+    const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), {
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+    });
+    const tls = kafkaError(
+      new NetworkError('Connection failed', { cause: untrusted }),
+      'connecting',
+      connection,
+    );
+    expect(tls.code).toBe('KAFKA_TLS_FAILED');
+    expect(tls.retriable).toBe(false);
   });
 });
