@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${source.table} is the sink's own placeholder
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -208,6 +210,60 @@ describe('per-connector client overrides on a plaintext host', () => {
     expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
     const shown = await host.call('GET', `/connectors/${prefix}/config`);
     expect(shown.body['producer.override.ssl.keystore.key']).toBe('[hidden]');
+  });
+
+  it('logs in with OAUTHBEARER: the unsecured login, and client credentials from a token endpoint', async () => {
+    // The stack's broker validates OAUTHBEARER with Kafka's unsecured validator (unsigned JWTs), so a
+    // token endpoint here may hand out such a token: what matters is that Onramp fetches it with the
+    // client credentials and presents it.
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${part({ alg: 'none' })}.${part({ sub: 'onramp-oauth', iat: now, exp: now + 3600 })}.`;
+    const requests: string[] = [];
+    const endpoint = createServer((request, response) => {
+      requests.push(request.headers.authorization ?? '');
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: 3600 }));
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`;
+      const oauth = (prefix: string, jaas: string, extra: Record<string, string> = {}) =>
+        pgSource(prefix, {
+          'producer.override.bootstrap.servers': secure().secureBrokers.join(','),
+          'producer.override.security.protocol': 'SASL_SSL',
+          'producer.override.sasl.mechanism': 'OAUTHBEARER',
+          'producer.override.sasl.jaas.config': jaas,
+          'producer.override.ssl.truststore.location': secure().caFile,
+          ...extra,
+        });
+      const module = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required';
+      const unsecured = `secoauthu${suffix}`;
+      const credentials = `secoauthc${suffix}`;
+      expect(
+        (await create(host, unsecured, oauth(unsecured, `${module} unsecuredLoginStringClaim_sub="app";`)))
+          .status,
+      ).toBe(201);
+      expect(
+        (
+          await create(
+            host,
+            credentials,
+            oauth(credentials, `${module} clientId="onramp-app" clientSecret="s3cret-oauth";`, {
+              'producer.override.sasl.oauthbearer.token.endpoint.url': tokenUrl,
+              'producer.override.sasl.login.callback.handler.class':
+                'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+            }),
+          )
+        ).status,
+      ).toBe(201);
+      await waitRunning(host, unsecured);
+      await waitRunning(host, credentials);
+      expect((await snapshotEvents(credentials)).length).toBeGreaterThanOrEqual(20);
+      expect(requests[0]).toBe(`Basic ${Buffer.from('onramp-app:s3cret-oauth').toString('base64')}`);
+    } finally {
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
   });
 
   it('fails the task, naming the cause, for a wrong password, an untrusted CA and a wrong host name', async () => {
