@@ -125,9 +125,12 @@ const host = spawn(process.execPath, hostNodeArgs(root), {
   env: {
     ...process.env,
     ...env,
-    // The example configs read their passwords from ${env:...} placeholders.
+    // The example configs read their passwords from ${env:...} placeholders: the host resolves env
+    // placeholders, and only these two variables.
     PGPASSWORD: decodeURIComponent(new URL(env.PG_URL).password),
     MYSQL_PASSWORD: decodeURIComponent(new URL(env.MYSQL_URL).password),
+    ONRAMP_CONFIG_PROVIDERS: 'env',
+    ONRAMP_CONFIG_PROVIDERS_ENV_ALLOWLIST_PATTERN: 'PGPASSWORD|MYSQL_PASSWORD',
     ONRAMP_REST_PORT: port,
     ONRAMP_DATA_DIR: dataDir,
     ONRAMP_LOG_LEVEL: process.env.ONRAMP_LOG_LEVEL ?? 'error',

@@ -3,6 +3,7 @@ import { createRestSecurity } from './api/rest-security.ts';
 import { buildServer } from './api/server.ts';
 import { planRestListener, type RestListenPlan } from './auth/rest-listener.ts';
 import { type HostConfig, HostConfigError, loadHostConfig } from './config/host-config.ts';
+import { isSecretSetting } from './host/connector-config.ts';
 import { ConnectorHost } from './host/host.ts';
 import { LogLevels } from './host/log-levels.ts';
 import { createLogger } from './host/logger.ts';
@@ -11,18 +12,23 @@ import { PluginRegistry } from './host/plugin-registry.ts';
 import { createKafkaRuntime } from './kafka/index.ts';
 import { errorMessage } from './plugin/errors.ts';
 import { openFileStores } from './stores/file-store.ts';
+import { loadSecretKey, SecretCodec, SecretKeyError } from './stores/secret-codec.ts';
 
 // Entry point: host config -> stores -> Kafka runtime -> connector host -> REST API. The REST API
 // listens before connectors resume, and nothing here waits for Kafka, so /health answers within
 // moments of start even when Kafka is down. SIGINT/SIGTERM stop tasks, flush the stores and exit.
 
-function readConfig(): [HostConfig, RestListenPlan] {
+function readConfig(): [HostConfig, RestListenPlan, ReturnType<typeof loadSecretKey>] {
   try {
     const config = loadHostConfig();
     // Checked before anything starts: the TLS files, and no unauthenticated API where others reach it.
-    return [config, planRestListener(config.rest)];
+    const secretKey = loadSecretKey({
+      envKey: process.env.ONRAMP_SECRET_KEY,
+      keyFile: config.secretsKeyFile,
+    });
+    return [config, planRestListener(config.rest), secretKey];
   } catch (error) {
-    if (error instanceof HostConfigError) {
+    if (error instanceof HostConfigError || error instanceof SecretKeyError) {
       process.stderr.write(`onramp: ${error.message}\n`);
       process.exit(2);
     }
@@ -30,7 +36,7 @@ function readConfig(): [HostConfig, RestListenPlan] {
   }
 }
 
-const [config, listen] = readConfig();
+const [config, listen, secretKey] = readConfig();
 const root = createLogger(config.logLevel);
 const levels = new LogLevels(root);
 const log = levels.logger('onramp.main');
@@ -41,7 +47,32 @@ process.on('unhandledRejection', (reason) => {
 });
 
 const metrics = new Metrics();
-const stores = await openFileStores(config.dataDir);
+const plugins = new PluginRegistry(connectorPlugins);
+if (!secretKey) {
+  log.warn(
+    { dataDir: config.dataDir },
+    'no secret key (ONRAMP_SECRET_KEY or secrets.key.file): connector secrets are stored unencrypted in the data dir (files readable by this user only)',
+  );
+}
+for (const provider of config.configProviders.values()) {
+  if (provider.kind !== 'env' && !provider.allowedPaths) {
+    log.warn(
+      { provider: provider.name },
+      `config provider ${provider.name} may read any file this host can read: set config.providers.${provider.name}.param.allowed.paths`,
+    );
+  }
+}
+let stores: Awaited<ReturnType<typeof openFileStores>>;
+try {
+  stores = await openFileStores(config.dataDir, {
+    codec: secretKey && new SecretCodec(secretKey.key),
+    isSecret: (connectorConfig, key, value) =>
+      isSecretSetting(key, value, plugins.resolve(connectorConfig['connector.class'] ?? '')),
+  });
+} catch (error) {
+  log.fatal({ err: error }, `cannot open the data dir ${config.dataDir}: ${errorMessage(error)}`);
+  process.exit(2);
+}
 const runtime = createKafkaRuntime({
   kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
@@ -52,7 +83,7 @@ const runtime = createKafkaRuntime({
   workerId: config.workerId,
 });
 const host = new ConnectorHost({
-  plugins: new PluginRegistry(connectorPlugins),
+  plugins,
   configs: stores.configs,
   offsets: stores.offsets,
   statuses: stores.statuses,
@@ -64,6 +95,7 @@ const host = new ConnectorHost({
   workerId: config.workerId,
   topicTracking: config.topicTracking,
   kafka: config.kafka,
+  placeholders: { providers: config.configProviders },
 });
 const security = await createRestSecurity({
   auth: config.rest.auth,

@@ -10,7 +10,15 @@ import {
   parseOptionalPath,
   type RestSecurityConfig,
 } from '../auth/rest-settings.ts';
-import { resolvePlaceholders } from '../host/config-placeholders.ts';
+import {
+  type ConfigProviders,
+  configProviders,
+  parseAllowedPaths,
+  parseAllowlistPattern,
+  parseProviderNames,
+  providerClassParser,
+  resolvePlaceholders,
+} from '../host/config-placeholders.ts';
 import {
   CLIENT_KINDS,
   CLIENT_PROPERTIES,
@@ -45,6 +53,10 @@ export interface HostConfig {
   workerId: string;
   logLevel: string;
   topicTracking: { enable: boolean; allowReset: boolean };
+  /** Config providers connector configs may use (none unless config.providers lists them). */
+  configProviders: ConfigProviders;
+  /** File holding the key that encrypts secrets in the data dir (ONRAMP_SECRET_KEY wins). */
+  secretsKeyFile: string | undefined;
 }
 
 export class HostConfigError extends Error {
@@ -69,6 +81,11 @@ const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   SCHEMA_REGISTRY_URL: 'schema.registry.url',
   ONRAMP_WORKER_ID: 'worker.id',
   ONRAMP_LOG_LEVEL: 'log.level',
+  ONRAMP_CONFIG_PROVIDERS: 'config.providers',
+  ONRAMP_CONFIG_PROVIDERS_ENV_ALLOWLIST_PATTERN: 'config.providers.env.param.allowlist.pattern',
+  ONRAMP_CONFIG_PROVIDERS_FILE_ALLOWED_PATHS: 'config.providers.file.param.allowed.paths',
+  ONRAMP_CONFIG_PROVIDERS_DIR_ALLOWED_PATHS: 'config.providers.dir.param.allowed.paths',
+  ONRAMP_SECRETS_KEY_FILE: 'secrets.key.file',
 };
 
 function nonEmpty(raw: string): string {
@@ -245,6 +262,40 @@ export const HOST_SETTINGS = {
     doc: 'Allow PUT /connectors/{name}/topics/reset.',
     default: 'true',
     parse: flag,
+  },
+  // Config providers (Kafka Connect's config.providers, KIP-297/887/993) and secrets at rest.
+  'config.providers': {
+    doc: `Config providers connector configs may use as \${provider:...} placeholders, comma-separated: env, file, dir. None by default: a placeholder of a provider not listed is refused at validation, naming its key.`,
+    default: '',
+    parse: parseProviderNames,
+  },
+  'config.providers.env.class': {
+    doc: "Class of the env provider: org.apache.kafka.common.config.provider.EnvVarConfigProvider (Kafka's name, accepted for compatibility; the default).",
+    parse: providerClassParser('env'),
+  },
+  'config.providers.env.param.allowlist.pattern': {
+    doc: `Regular expression the whole name of a variable read by \${env:NAME} must match (KIP-887); unset: any variable.`,
+    parse: parseAllowlistPattern,
+  },
+  'config.providers.file.class': {
+    doc: 'Class of the file provider: org.apache.kafka.common.config.provider.FileConfigProvider (the default).',
+    parse: providerClassParser('file'),
+  },
+  'config.providers.file.param.allowed.paths': {
+    doc: `Absolute paths, comma-separated, below which \${file:/path:key} may read (after resolving .. and symlinks, KIP-993); unset: anywhere the host can read.`,
+    parse: parseAllowedPaths,
+  },
+  'config.providers.dir.class': {
+    doc: 'Class of the dir provider: org.apache.kafka.common.config.provider.DirectoryConfigProvider (the default).',
+    parse: providerClassParser('dir'),
+  },
+  'config.providers.dir.param.allowed.paths': {
+    doc: `Absolute paths, comma-separated, below which \${dir:/path:file} may read (after resolving .. and symlinks, KIP-993); unset: anywhere the host can read.`,
+    parse: parseAllowedPaths,
+  },
+  'secrets.key.file': {
+    doc: 'File holding the 32-byte key (base64 or hex) that encrypts secrets in the data dir with AES-256-GCM; ONRAMP_SECRET_KEY (the key itself) wins. Without a key secrets are stored in plaintext in 0600 files and the host warns at start.',
+    parse: parseOptionalPath,
   },
 } satisfies Record<string, HostSetting<unknown>>;
 
@@ -452,6 +503,18 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     workerId: get('worker.id') || `${host}:${restPort}`,
     logLevel: get('log.level'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
+    configProviders: configProviders({
+      enabled: get('config.providers'),
+      classes: {
+        env: get('config.providers.env.class'),
+        file: get('config.providers.file.class'),
+        dir: get('config.providers.dir.class'),
+      },
+      envAllowlist: get('config.providers.env.param.allowlist.pattern'),
+      fileAllowedPaths: get('config.providers.file.param.allowed.paths'),
+      dirAllowedPaths: get('config.providers.dir.param.allowed.paths'),
+    }),
+    secretsKeyFile: get('secrets.key.file'),
   };
 }
 

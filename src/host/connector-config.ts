@@ -11,6 +11,16 @@ import {
   type PlaceholderSources,
   resolvePlaceholdersCollecting,
 } from './config-placeholders.ts';
+import {
+  HIDDEN,
+  hasHiddenUrlPassword,
+  hasUrlPassword,
+  hideUrlPasswords,
+  type Redaction,
+  Redactor,
+  restoreUrlPasswords,
+  urlPasswords,
+} from './secret-redaction.ts';
 
 // The settings every connector has (Kafka Connect's ConnectorConfig / SinkConnectorConfig), and
 // validation in Kafka Connect's ConfigInfos shape: host fields + plugin fields, then the plugin's
@@ -306,7 +316,7 @@ const SECRET_KEY =
 const CLIENT_OVERRIDE = /^(?:producer|consumer|admin)\.override\.(.+)$/;
 
 /** Names (and aliases) of the plugin's PASSWORD fields plus host-level secret keys. */
-function isSecretKey(key: string, plugin: ConnectorPlugin | undefined): boolean {
+export function isSecretKey(key: string, plugin: ConnectorPlugin | undefined): boolean {
   if (SECRET_KEY.test(key)) return true;
   const override = CLIENT_OVERRIDE.exec(key)?.[1];
   if (override !== undefined && isSecretClientProperty(override)) return true;
@@ -317,17 +327,89 @@ function isSecretKey(key: string, plugin: ConnectorPlugin | undefined): boolean 
   return false;
 }
 
+/** Whether a stored value holds a secret: a secret key's literal value, or a URL with a password. */
+export function isSecretSetting(key: string, value: string, plugin: ConnectorPlugin | undefined): boolean {
+  if (isSecretKey(key, plugin)) return !isOnlyPlaceholder(value) && value !== '';
+  return hasUrlPassword(value);
+}
+
 /** The stored config as GET shows it: placeholders as stored, secret values as "[hidden]". */
 export function hideSecrets(
   config: Readonly<Record<string, string>>,
   plugin: ConnectorPlugin | undefined,
 ): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [
-      key,
-      isSecretKey(key, plugin) && !isOnlyPlaceholder(value) ? '[hidden]' : value,
-    ]),
+    Object.entries(config).map(([key, value]) => [key, shownValue(key, value, plugin)]),
   );
+}
+
+function shownValue(key: string, value: string, plugin: ConnectorPlugin | undefined): string {
+  if (isSecretKey(key, plugin)) return isOnlyPlaceholder(value) ? value : HIDDEN;
+  return hideUrlPasswords(value);
+}
+
+/**
+ * The literal secrets of a config (secret keys' values, passwords inside URLs), each to be shown as
+ * `[hidden]` wherever a message would echo it.
+ */
+export function secretRedactions(
+  config: Readonly<Record<string, string>>,
+  plugin: ConnectorPlugin | undefined,
+): Redaction[] {
+  const redactions: Redaction[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (isSecretKey(key, plugin)) {
+      if (!isOnlyPlaceholder(value)) redactions.push({ value, replacement: HIDDEN });
+      continue;
+    }
+    for (const password of urlPasswords(value)) {
+      if (password === HIDDEN || isOnlyPlaceholder(password)) continue;
+      redactions.push({ value: password, replacement: HIDDEN });
+      try {
+        const decoded = decodeURIComponent(password);
+        if (decoded !== password) redactions.push({ value: decoded, replacement: HIDDEN });
+      } catch {
+        // not percent-encoded
+      }
+    }
+  }
+  return redactions;
+}
+
+/**
+ * GET shows secrets as "[hidden]"; a PUT or PATCH that sends "[hidden]" back (as a secret key's
+ * whole value, or as a URL's password) keeps the stored secret, so GET-then-PUT round trips work.
+ * A "[hidden]" with no stored secret to keep is an error on that key.
+ */
+export function restoreHiddenSecrets(
+  given: Readonly<Record<string, string>>,
+  stored: Readonly<Record<string, string>> | undefined,
+  plugin: ConnectorPlugin | undefined,
+): { config: Record<string, string>; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) {
+    const previous = stored && Object.hasOwn(stored, key) ? stored[key] : undefined;
+    if (value === HIDDEN && isSecretKey(key, plugin)) {
+      if (previous === undefined)
+        errors.push({
+          field: key,
+          message: `Invalid value ${HIDDEN} for configuration ${key}: ${HIDDEN} keeps the stored secret, but none is stored for this key`,
+        });
+      config[key] = previous ?? value;
+    } else if (hasHiddenUrlPassword(value)) {
+      const restored = previous === undefined ? undefined : restoreUrlPasswords(value, previous);
+      if (restored === undefined)
+        errors.push({
+          field: key,
+          message: `Invalid value for configuration ${key}: its password is ${HIDDEN}, which keeps the stored password, but the stored value has none there`,
+        });
+      config[key] = restored ?? value;
+    } else {
+      config[key] = value;
+    }
+  }
+  return { config, errors };
 }
 
 // --- Kafka Connect's ConfigInfos (PUT /connector-plugins/{p}/config/validate)
@@ -414,6 +496,8 @@ export interface ValidationOutcome {
   pluginConfig: ConfigOf<Fields>;
   /** Keys neither the host, the plugin nor a known prefix declares; kept and reported. */
   unknown: string[];
+  /** Resolved placeholder values and literal secrets, each with what messages show instead. */
+  redactions: Redaction[];
 }
 
 interface Entry {
@@ -474,6 +558,14 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
     (await runProbe(plugin.config, parsedPlugin.values, request.probeTimeoutMs ?? 30_000)).forEach(addError);
     errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
   }
+  // No message may echo a resolved value or a secret (a plugin's "Invalid value X", a driver's error
+  // in a probe): each is replaced by its placeholder or [hidden], and URL passwords are masked.
+  const redactions = [...placeholders.redactions, ...secretRedactions(raw, plugin)];
+  const redactor = new Redactor(redactions);
+  for (const entry of entries.values()) {
+    entry.errors = [...new Set(entry.errors.map((message) => redactor.redact(message)))];
+  }
+  errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
 
   const groups: string[] = [];
   const orders = new Map<string, number>();
@@ -494,6 +586,7 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
     resolved,
     pluginConfig: parsedPlugin.values,
     unknown,
+    redactions,
   };
 }
 
@@ -549,9 +642,9 @@ function valueInfo(
   const given = entry.source === undefined ? undefined : raw[entry.source];
   let value: string | null;
   if (entry.spec?.type === 'PASSWORD' || (given !== undefined && isSecretKey(entry.key, plugin))) {
-    value = given === undefined ? null : '[hidden]';
+    value = given === undefined ? null : given !== '' && isOnlyPlaceholder(given) ? given : HIDDEN;
   } else {
-    value = given ?? entry.spec?.defaultValue ?? null;
+    value = given === undefined ? (entry.spec?.defaultValue ?? null) : hideUrlPasswords(given);
   }
   return {
     name: entry.key,

@@ -11,7 +11,7 @@ import type {
 } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
 import type { Cluster } from './cluster.ts';
-import { type PlaceholderSources, resolvePlaceholders } from './config-placeholders.ts';
+import { type PlaceholderSources, resolvePlaceholdersRedacting } from './config-placeholders.ts';
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
@@ -30,6 +30,8 @@ import {
   describeFields,
   hideSecrets,
   invalidConfigMessage,
+  restoreHiddenSecrets,
+  secretRedactions,
   validateConnectorConfig,
 } from './connector-config.ts';
 import {
@@ -47,6 +49,7 @@ import { KeyedLock } from './keyed-lock.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { type PluginRegistry, pluginClassName } from './plugin-registry.ts';
+import { Redactor, secretRegistry } from './secret-redaction.ts';
 import { planTasks } from './task-planning.ts';
 import type { RunningTask, TaskRunner, TaskStatus } from './task-runner.ts';
 
@@ -67,6 +70,7 @@ export interface ConnectorHostOptions {
   metrics: Metrics;
   /** Shown as worker_id in statuses, e.g. "127.0.0.1:8083". */
   workerId: string;
+  /** Where placeholders read from; `providers` lists those enabled (none when unset). */
   placeholders?: PlaceholderSources;
   topicTracking?: { enable: boolean; allowReset: boolean };
   /** How long a stopping task may take before the host moves on (Kafka Connect: 5 s). */
@@ -99,6 +103,7 @@ export class ConnectorHost {
   readonly topicTracking: { enable: boolean; allowReset: boolean };
   private readonly options: ConnectorHostOptions;
   private readonly log: RootLogger;
+  private readonly placeholders: PlaceholderSources;
   private readonly connectors = new Map<string, Managed>();
   private readonly locks = new KeyedLock();
   private readonly kafka: KafkaHealthProbe;
@@ -108,6 +113,7 @@ export class ConnectorHost {
     this.options = options;
     this.plugins = options.plugins;
     this.log = options.log;
+    this.placeholders = { ...options.placeholders, providers: options.placeholders?.providers ?? new Map() };
     this.topicTracking = options.topicTracking ?? { enable: true, allowReset: true };
     this.kafka = new KafkaHealthProbe(options.cluster);
   }
@@ -494,7 +500,7 @@ export class ConnectorHost {
       className,
       raw: config,
       isKnownConverter: (converter) => this.plugins.resolveOther(converter)?.type === 'converter',
-      ...(this.options.placeholders !== undefined && { placeholders: this.options.placeholders }),
+      placeholders: this.placeholders,
       ...(this.options.probeTimeoutMs !== undefined && { probeTimeoutMs: this.options.probeTimeoutMs }),
       ...(this.options.kafka !== undefined && { kafka: this.options.kafka }),
     });
@@ -503,11 +509,11 @@ export class ConnectorHost {
   /** Validates, then creates or reconfigures the connector (called under its lock). */
   private async writeConfig(
     name: string,
-    config: Record<string, string>,
+    given: Record<string, string>,
     targetState: TargetState,
     existing: Managed | undefined,
   ): Promise<void> {
-    const className = config['connector.class']?.trim();
+    const className = given['connector.class']?.trim();
     if (!className) {
       throw new OnrampError(
         'INVALID_CONFIG',
@@ -515,17 +521,29 @@ export class ConnectorHost {
       );
     }
     const plugin = this.resolveClass(className);
+    // "[hidden]" sent back (GET-then-PUT) keeps the stored secret.
+    const restored = restoreHiddenSecrets(given, existing?.stored.config, plugin);
+    if (restored.errors.length > 0)
+      throw new OnrampError('INVALID_CONFIG', restored.errors.map((error) => error.message).join('\n'));
+    const config = restored.config;
     if (existing && sameConfig(existing.stored.config, config) && existing.plugin === plugin) return;
     const outcome = await this.validateWith(plugin, className, config);
     if (outcome.infos.error_count > 0)
       throw new OnrampError('INVALID_CONFIG', invalidConfigMessage(outcome.infos));
+    secretRegistry.add(secretOwner(name), outcome.redactions);
     if (outcome.unknown.length > 0) {
       this.log.warn(
         { connector: name, keys: outcome.unknown },
         'connector config has keys no setting declares; they are kept',
       );
     }
-    if (!existing && plugin.onCreated) await plugin.onCreated(outcome.pluginConfig);
+    if (!existing && plugin.onCreated) {
+      try {
+        await plugin.onCreated(outcome.pluginConfig);
+      } catch (error) {
+        throw redactedError(error, new Redactor(outcome.redactions));
+      }
+    }
     if (existing) await this.stopTasks(existing);
 
     let tasks: TaskConfig[] = [];
@@ -558,7 +576,7 @@ export class ConnectorHost {
     const plugin = managed.plugin;
     if (!plugin?.onDeleted) return;
     try {
-      const resolved = resolvePlaceholders(managed.stored.config, this.options.placeholders);
+      const resolved = this.resolve(managed, managed.stored.config);
       const parsed = parseConfig(plugin.config, resolved);
       if (parsed.errors.length > 0)
         throw new OnrampError('INVALID_CONFIG', parsed.errors.map((e) => e.message).join('; '));
@@ -582,6 +600,10 @@ export class ConnectorHost {
       topics: new Set(this.options.topics?.get(stored.name) ?? []),
     };
     this.connectors.set(stored.name, managed);
+    secretRegistry.add(secretOwner(stored.name), [
+      ...secretRedactions(stored.config, managed.plugin),
+      ...stored.tasks.flatMap((task) => secretRedactions(task, managed.plugin)),
+    ]);
     return managed;
   }
 
@@ -632,7 +654,7 @@ export class ConnectorHost {
   private replan(managed: Managed): TaskConfig[] {
     const plugin = managed.plugin;
     if (!plugin) throw this.unknownPluginError(managed);
-    const resolved = resolvePlaceholders(managed.stored.config, this.options.placeholders);
+    const resolved = this.resolve(managed, managed.stored.config);
     const parsed = parseConfig(plugin.config, resolved);
     if (parsed.errors.length > 0) {
       throw new OnrampError('INVALID_CONFIG', parsed.errors.map((error) => error.message).join('\n'));
@@ -692,8 +714,8 @@ export class ConnectorHost {
     this.persistTask(managed, id, task.status);
     let reported = false;
     try {
-      const config = resolvePlaceholders(managed.stored.config, this.options.placeholders);
-      const resolvedTask = resolvePlaceholders(taskConfig, this.options.placeholders);
+      const config = this.resolve(managed, managed.stored.config);
+      const resolvedTask = this.resolve(managed, taskConfig);
       task.running = this.options.runner.start({
         connector: name,
         taskId: id,
@@ -771,7 +793,8 @@ export class ConnectorHost {
     );
   }
 
-  private setConnectorState(managed: Managed, state: RunState, trace?: string): void {
+  private setConnectorState(managed: Managed, state: RunState, rawTrace?: string): void {
+    const trace = rawTrace === undefined ? undefined : secretRegistry.redact(rawTrace);
     managed.state = state;
     managed.trace = trace;
     if (this.connectors.get(managed.stored.name) !== managed) return;
@@ -784,7 +807,10 @@ export class ConnectorHost {
     );
   }
 
-  private setTaskStatus(managed: Managed, id: number, task: ManagedTask, status: TaskStatus): void {
+  private setTaskStatus(managed: Managed, id: number, task: ManagedTask, reported: TaskStatus): void {
+    // A runner's trace may quote a resolved value or a password (a driver's error): never shown.
+    const status =
+      reported.trace === undefined ? reported : { ...reported, trace: secretRegistry.redact(reported.trace) };
     const changed = task.status.state !== status.state || task.status.trace !== status.trace;
     task.status = status;
     // Progress reports (snapshots) can be frequent; only state changes are worth a durable write.
@@ -852,10 +878,24 @@ export class ConnectorHost {
     const className = managed.plugin
       ? pluginClassName(managed.plugin)
       : (managed.stored.config['connector.class'] ?? '');
-    return hideSecrets(
+    const shown = hideSecrets(
       { ...managed.stored.config, ...task, 'task.class': `${className}Task` },
       managed.plugin,
     );
+    // A task's own values may be derived from what a placeholder resolved to: shown as the placeholder.
+    return Object.fromEntries(
+      Object.entries(shown).map(([key, value]) => [key, secretRegistry.redact(value)]),
+    );
+  }
+
+  /**
+   * Resolves placeholders with the enabled providers; what they resolved to is registered so that
+   * traces and log lines show the placeholder instead.
+   */
+  private resolve(managed: Managed, config: Readonly<Record<string, string>>): Record<string, string> {
+    const { config: resolved, redactions } = resolvePlaceholdersRedacting(config, this.placeholders);
+    secretRegistry.add(secretOwner(managed.stored.name), redactions);
+    return resolved;
   }
 
   private require(name: string): Managed {
@@ -881,6 +921,21 @@ export class ConnectorHost {
   private exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(name, work);
   }
+}
+
+/** The registry owner of a connector's secrets (kept after deletion: late log lines stay clean). */
+function secretOwner(name: string): string {
+  return `connector:${name}`;
+}
+
+/** The error with every known secret in its message replaced (its code and status kept). */
+function redactedError(error: unknown, redactor: Redactor): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const redacted = secretRegistry.redact(redactor.redact(message));
+  if (redacted === message) return error;
+  if (error instanceof OnrampError)
+    return new OnrampError(error.code, redacted, { retriable: error.retriable });
+  return new Error(redacted);
 }
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

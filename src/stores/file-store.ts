@@ -1,9 +1,10 @@
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OnrampError } from '../plugin/errors.ts';
 import type { SourceOffsetEntry, SourcePartition } from '../plugin/index.ts';
 import { AtomicFileWriter, syncDirectory, TEMP_MARKER } from './atomic-file.ts';
 import { fileNameFor } from './file-name.ts';
+import { isSealed, type SecretCodec, SecretKeyError } from './secret-codec.ts';
 import type {
   ConfigStore,
   OffsetStore,
@@ -27,7 +28,15 @@ export interface FileStores {
   flush(): Promise<void>;
 }
 
-export async function openFileStores(dataDir: string): Promise<FileStores> {
+/** Which stored config values are secrets, and the key that seals them (none: plaintext, 0600). */
+export interface StoreSecrets {
+  codec?: SecretCodec | undefined;
+  /** Whether `key` of a connector's config (or of one of its task configs) holds a secret. */
+  isSecret(connectorConfig: Readonly<Record<string, string>>, key: string, value: string): boolean;
+}
+
+export async function openFileStores(dataDir: string, secrets?: StoreSecrets): Promise<FileStores> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const writer = new AtomicFileWriter();
   const dirs = {
     connectors: new JsonDirectory(join(dataDir, 'connectors'), writer),
@@ -36,13 +45,16 @@ export async function openFileStores(dataDir: string): Promise<FileStores> {
     topics: new JsonDirectory(join(dataDir, 'topics'), writer),
   };
   const [connectors, offsets, statuses, topics] = await Promise.all([
-    dirs.connectors.load(parseConnectorDoc),
+    dirs.connectors.load((doc) => openSecrets(parseConnectorDoc(doc), secrets?.codec)),
     dirs.offsets.load(parseOffsetsDoc),
     dirs.status.load(parseStatusDoc),
     dirs.topics.load(parseTopicsDoc),
   ]);
+  const configs = new FileConfigStore(dirs.connectors, connectors, secrets);
+  // A data dir from before the key was set: its plaintext secrets are sealed now.
+  await configs.sealPlaintext();
   return {
-    configs: new FileConfigStore(dirs.connectors, connectors),
+    configs,
     offsets: new FileOffsetStore(dirs.offsets, offsets),
     statuses: new FileStatusStore(dirs.status, statuses),
     topics: new FileTopicStore(dirs.topics, topics),
@@ -61,7 +73,7 @@ class JsonDirectory {
   }
 
   async load<T>(parse: (doc: unknown) => { name: string; value: T }): Promise<Map<string, T>> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const loaded = new Map<string, T>();
     let removedTemp = false;
     for (const entry of await readdir(this.dir)) {
@@ -73,6 +85,8 @@ class JsonDirectory {
         continue;
       }
       if (!entry.endsWith('.json')) continue;
+      // Files written before they were created 0600 are made private too.
+      if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
       let doc: unknown;
       try {
         doc = JSON.parse(await readFile(path, 'utf8'));
@@ -83,6 +97,8 @@ class JsonDirectory {
         const { name, value } = parse(doc);
         loaded.set(name, value);
       } catch (error) {
+        if (error instanceof SecretKeyError)
+          throw new OnrampError('INTERNAL', `Store file ${path}: ${error.message}`);
         throw new OnrampError(
           'INTERNAL',
           `Store file ${path} has an unexpected shape: ${(error as Error).message}`,
@@ -102,13 +118,66 @@ class JsonDirectory {
   }
 }
 
+interface LoadedConnector {
+  /** Secrets opened. */
+  connector: StoredConnector;
+  /** As the file holds it (sealed values still sealed). */
+  file: StoredConnector;
+}
+
+/** Opens the sealed values of a connector document. */
+function openSecrets(
+  parsed: { name: string; value: StoredConnector },
+  codec: SecretCodec | undefined,
+): { name: string; value: LoadedConnector } {
+  const open = (config: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(config).map(([key, value]) => {
+        if (!isSealed(value)) return [key, value];
+        if (!codec)
+          throw new SecretKeyError(
+            `${key} is encrypted, but no secret key is configured (ONRAMP_SECRET_KEY or secrets.key.file)`,
+          );
+        return [key, codec.open(value)];
+      }),
+    );
+  const file = parsed.value;
+  return {
+    name: parsed.name,
+    value: { connector: { ...file, config: open(file.config), tasks: file.tasks.map(open) }, file },
+  };
+}
+
 class FileConfigStore implements ConfigStore {
   private readonly dir: JsonDirectory;
   private readonly connectors: Map<string, StoredConnector>;
+  private readonly loaded: Map<string, LoadedConnector>;
+  private readonly secrets: StoreSecrets | undefined;
 
-  constructor(dir: JsonDirectory, connectors: Map<string, StoredConnector>) {
+  constructor(dir: JsonDirectory, loaded: Map<string, LoadedConnector>, secrets: StoreSecrets | undefined) {
     this.dir = dir;
-    this.connectors = connectors;
+    this.loaded = loaded;
+    this.connectors = new Map([...loaded].map(([name, entry]) => [name, entry.connector]));
+    this.secrets = secrets;
+  }
+
+  /** With a key: rewrites each connector whose file holds a secret in plaintext. */
+  async sealPlaintext(): Promise<void> {
+    const secrets = this.secrets;
+    if (!secrets?.codec) return;
+    for (const { connector, file } of this.loaded.values()) {
+      const plain = (config: Record<string, string>, stored: Record<string, string> | undefined) =>
+        Object.entries(config).some(
+          ([key, value]) => secrets.isSecret(connector.config, key, value) && !isSealed(stored?.[key] ?? ''),
+        );
+      if (
+        plain(connector.config, file.config) ||
+        connector.tasks.some((task, index) => plain(task, file.tasks[index]))
+      ) {
+        await this.dir.save(connector.name, this.sealed(connector));
+      }
+    }
+    this.loaded.clear();
   }
 
   list(): StoredConnector[] {
@@ -123,12 +192,27 @@ class FileConfigStore implements ConfigStore {
   put(connector: StoredConnector): Promise<void> {
     const copy = structuredClone(connector);
     this.connectors.set(copy.name, copy);
-    return this.dir.save(copy.name, copy);
+    return this.dir.save(copy.name, this.sealed(copy));
   }
 
   delete(name: string): Promise<void> {
     this.connectors.delete(name);
     return this.dir.remove(name);
+  }
+
+  /** The connector as its file holds it: every secret value sealed when a key is configured. */
+  private sealed(connector: StoredConnector): StoredConnector {
+    const secrets = this.secrets;
+    const codec = secrets?.codec;
+    if (!secrets || !codec) return connector;
+    const seal = (config: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(config).map(([key, value]) => [
+          key,
+          secrets.isSecret(connector.config, key, value) ? codec.seal(value) : value,
+        ]),
+      );
+    return { ...connector, config: seal(connector.config), tasks: connector.tasks.map(seal) };
   }
 }
 

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import type { Cluster } from '../../src/host/cluster.ts';
+import { configProviders } from '../../src/host/config-placeholders.ts';
 import { ConnectorHost } from '../../src/host/host.ts';
 import { LogLevels } from '../../src/host/log-levels.ts';
 import { Metrics } from '../../src/host/metrics.ts';
@@ -213,7 +214,7 @@ async function startServer(
     log: levels.logger('onramp.host'),
     metrics,
     workerId: 'test-worker:8083',
-    placeholders: { env: placeholderEnv },
+    placeholders: { env: placeholderEnv, providers: configProviders({ enabled: ['env'] }) },
   });
   const app = await buildServer({ host, levels, metrics });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -34,6 +34,8 @@ describe('loadHostConfig', () => {
       workerId: '127.0.0.1:8083',
       logLevel: 'info',
       topicTracking: { enable: true, allowReset: true },
+      configProviders: new Map(),
+      secretsKeyFile: undefined,
     });
   });
 

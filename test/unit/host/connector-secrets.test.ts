@@ -1,0 +1,153 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${provider:...} placeholders are literal config values here
+import { describe, expect, it } from 'vitest';
+import { configProviders } from '../../../src/host/config-placeholders.ts';
+import {
+  hideSecrets,
+  invalidConfigMessage,
+  isSecretSetting,
+  restoreHiddenSecrets,
+  validateConnectorConfig,
+} from '../../../src/host/connector-config.ts';
+import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
+import { defineConfig, field } from '../../../src/plugin/index.ts';
+
+// Secrets in connector configs: URL passwords hidden like password fields, "[hidden]" sent back keeps
+// the stored secret, and no validation message shows a resolved value or a secret.
+
+const plugin = {
+  name: 'demo',
+  kind: 'sink',
+  aliases: [],
+  version: '1.0.0',
+  config: defineConfig(
+    {
+      'connection.url': field.string({
+        doc: 'URL',
+        required: true,
+        validate: (value) => (value.startsWith('jdbc:') ? undefined : 'must start with jdbc:'),
+      }),
+      'connection.password': field.password({ doc: 'Password' }),
+      'database.dbname': field.string({
+        doc: 'Database',
+        validate: (value) => (/^[a-z_]+$/.test(value) ? undefined : 'must be a plain name'),
+      }),
+      'topic.prefix': field.string({ doc: 'Prefix' }),
+    },
+    {
+      // A probe that echoes what it was given, as a database driver's error does.
+      probe: async (config) => [
+        {
+          field: 'connection.url',
+          message: `cannot connect to ${config['connection.url']} as ${config['connection.password']} (db ${config['topic.prefix']})`,
+        },
+      ],
+    },
+  ),
+  planTasks: () => [{}],
+  createTask: () => {
+    throw new Error('not used');
+  },
+} as unknown as ConnectorPlugin;
+
+const base = { name: 'a', 'connector.class': 'demo', topics: 't' };
+
+describe('secrets in connector configs', () => {
+  it('hides URL passwords in GET like password fields, leaving placeholders', () => {
+    expect(
+      hideSecrets(
+        {
+          'connection.url': 'jdbc:postgresql://db/app?user=u&password=s3cret',
+          'other.url': 'postgres://u:pw@db/app',
+          'env.url': 'jdbc:postgresql://db/app?password=${env:PW}',
+          'connection.password': 'literal',
+        },
+        plugin,
+      ),
+    ).toEqual({
+      'connection.url': 'jdbc:postgresql://db/app?user=u&password=[hidden]',
+      'other.url': 'postgres://u:[hidden]@db/app',
+      'env.url': 'jdbc:postgresql://db/app?password=${env:PW}',
+      'connection.password': '[hidden]',
+    });
+    expect(isSecretSetting('connection.url', 'jdbc:mysql://h/d?password=x', plugin)).toBe(true);
+    expect(isSecretSetting('connection.url', 'jdbc:mysql://h/d', plugin)).toBe(false);
+    expect(isSecretSetting('connection.password', '${env:X}', plugin)).toBe(false);
+  });
+
+  it('keeps the stored secret where [hidden] comes back, and refuses [hidden] with nothing stored', () => {
+    const stored = {
+      'connection.url': 'jdbc:postgresql://db/app?user=u&password=s3cret',
+      'connection.password': 'pw-stored',
+    };
+    const { config, errors } = restoreHiddenSecrets(
+      { ...hideSecrets(stored, plugin), 'topic.prefix': 'changed' },
+      stored,
+      plugin,
+    );
+    expect(errors).toEqual([]);
+    expect(config).toEqual({ ...stored, 'topic.prefix': 'changed' });
+
+    const fresh = restoreHiddenSecrets(hideSecrets(stored, plugin), undefined, plugin);
+    expect(fresh.errors.map((error) => error.field)).toEqual(['connection.url', 'connection.password']);
+    expect(JSON.stringify(fresh.errors)).not.toContain('s3cret');
+    // A non-secret key holding "[hidden]" is just a value.
+    expect(restoreHiddenSecrets({ 'topic.prefix': '[hidden]' }, {}, plugin).errors).toEqual([]);
+  });
+
+  it('shows no resolved value and no secret in any validation message or value', async () => {
+    const env = {
+      DB_SECRET: 'Resolved-Secret-Value',
+      URL_SECRET: 'jdbc:postgresql://h/x?password=urlpw-123',
+    };
+    const outcome = await validateConnectorConfig({
+      plugin,
+      className: 'demo',
+      raw: {
+        ...base,
+        'connection.url': 'jdbc:postgresql://db/app?password=literal-url-pw',
+        'connection.password': 'literal-password',
+        'database.dbname': '${env:DB_SECRET}',
+        'topic.prefix': '${env:DB_SECRET}',
+        'transforms.x.url': '${env:URL_SECRET}',
+      },
+      placeholders: { env, providers: configProviders({ enabled: ['env'] }) },
+    });
+    const text = JSON.stringify(outcome.infos);
+    expect(text).toContain('Invalid value ${env:DB_SECRET} for configuration database.dbname');
+    for (const secret of ['Resolved-Secret-Value', 'literal-url-pw', 'literal-password', 'urlpw-123'])
+      expect(text).not.toContain(secret);
+    expect(invalidConfigMessage(outcome.infos)).not.toContain('Resolved-Secret-Value');
+
+    // The probe echoes the URL, the password and a resolved value: all replaced.
+    const probed = await validateConnectorConfig({
+      plugin,
+      className: 'demo',
+      raw: {
+        ...base,
+        'connection.url': 'jdbc:postgresql://db/app?password=literal-url-pw',
+        'connection.password': 'literal-password',
+        'topic.prefix': '${env:DB_SECRET}',
+      },
+      placeholders: { env, providers: configProviders({ enabled: ['env'] }) },
+    });
+    const probeErrors = probed.infos.configs.find((c) => c.value.name === 'connection.url')?.value.errors;
+    expect(probeErrors).toEqual([
+      'cannot connect to jdbc:postgresql://db/app?password=[hidden] as [hidden] (db ${env:DB_SECRET})',
+    ]);
+    expect(probed.infos.configs.find((c) => c.value.name === 'connection.url')?.value.value).toBe(
+      'jdbc:postgresql://db/app?password=[hidden]',
+    );
+  });
+
+  it('refuses placeholders of providers the host did not enable, naming the key', async () => {
+    const outcome = await validateConnectorConfig({
+      plugin,
+      className: 'demo',
+      raw: { ...base, 'connection.url': 'jdbc:x', 'database.dbname': '${dir:/etc:shadow}' },
+      placeholders: { providers: configProviders({ enabled: [] }) },
+    });
+    const errors = outcome.infos.configs.find((c) => c.value.name === 'database.dbname')?.value.errors ?? [];
+    expect(errors[0]).toContain('placeholder ${dir:/etc:shadow} uses the config provider "dir"');
+    expect(outcome.infos.error_count).toBeGreaterThan(0);
+  });
+});
