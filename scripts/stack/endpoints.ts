@@ -1,5 +1,6 @@
 // The addresses and credentials tests, benchmarks and the demo read, by these environment variable
 // names (`npm run stack -- env` prints them).
+import { DB_CERT_USER, dbTlsFiles } from './db-tls.ts';
 import { SASL_USERNAME, saslPassword } from './kafka-sasl.ts';
 import { tlsFiles } from './kafka-tls.ts';
 
@@ -30,10 +31,21 @@ export interface KafkaExtrasEnv {
   KAFKA_MISNAMED_BROKERS: string;
 }
 
-export type StackEnv = ServiceEnv & KafkaExtrasEnv;
+/** The databases' TLS (PostgreSQL and MariaDB both accept TLS with certificates of this CA). */
+export interface DatabaseTlsEnv {
+  /** PEM: the CA behind both databases' certificates (IP:127.0.0.1, DNS:localhost). */
+  DB_CA_FILE: string;
+  /** The user both databases admit only with the client certificate below (no password). */
+  DB_CERT_USER: string;
+  DB_CLIENT_CERT_FILE: string;
+  /** PKCS#8 PEM, not encrypted. */
+  DB_CLIENT_KEY_FILE: string;
+}
+
+export type StackEnv = ServiceEnv & KafkaExtrasEnv & DatabaseTlsEnv;
 
 /** What tests receive: the four always, the extras when the stack (or whoever runs them) gives them. */
-export type TestEnv = ServiceEnv & Partial<KafkaExtrasEnv>;
+export type TestEnv = ServiceEnv & Partial<KafkaExtrasEnv> & Partial<DatabaseTlsEnv>;
 
 /** The fixed endpoints (no file behind them). */
 export const STACK_ENV = {
@@ -56,6 +68,10 @@ export function stackEnv(): StackEnv {
     KAFKA_CA_FILE: tlsFiles().ca,
     KAFKA_CLIENT_CERT_FILE: tlsFiles().clientCert,
     KAFKA_CLIENT_KEY_FILE: tlsFiles().clientKey,
+    DB_CA_FILE: dbTlsFiles().ca,
+    DB_CERT_USER,
+    DB_CLIENT_CERT_FILE: dbTlsFiles().clientCert,
+    DB_CLIENT_KEY_FILE: dbTlsFiles().clientKey,
   };
 }
 
@@ -73,4 +89,8 @@ export const STACK_ENV_NAMES = [
   'KAFKA_CLIENT_CERT_FILE',
   'KAFKA_CLIENT_KEY_FILE',
   'KAFKA_MISNAMED_BROKERS',
+  'DB_CA_FILE',
+  'DB_CERT_USER',
+  'DB_CLIENT_CERT_FILE',
+  'DB_CLIENT_KEY_FILE',
 ] as const satisfies readonly (keyof StackEnv)[];

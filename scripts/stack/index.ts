@@ -19,7 +19,7 @@ import { StackError } from './stack-error.ts';
 import { withUpLock } from './up-lock.ts';
 import { waitUntil } from './wait-until.ts';
 
-export type { KafkaExtrasEnv, ServiceEnv, StackEnv, TestEnv } from './endpoints.ts';
+export type { DatabaseTlsEnv, KafkaExtrasEnv, ServiceEnv, StackEnv, TestEnv } from './endpoints.ts';
 export { STACK_ENV, STACK_ENV_NAMES, stackEnv } from './endpoints.ts';
 export { stackDir } from './layout.ts';
 export { StackError } from './stack-error.ts';
@@ -41,6 +41,7 @@ async function ensureRunning(service: StackService): Promise<void> {
   if (pid !== undefined) {
     if (await service.isReady()) {
       say(`${service.title}: already running (pid ${pid})`);
+      await service.refresh?.();
       return;
     }
     say(`${service.title}: running (pid ${pid}) but not answering yet; waiting...`);

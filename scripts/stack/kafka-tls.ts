@@ -69,7 +69,7 @@ async function succeeds(args: string[]): Promise<boolean> {
 }
 
 /** True when `cert` exists, chains to the current CA and is valid for another 30 days. */
-async function usable(cert: string, ca?: string): Promise<boolean> {
+export async function usable(cert: string, ca?: string): Promise<boolean> {
   if (!existsSync(cert)) return false;
   if (!(await succeeds(['x509', '-noout', '-checkend', String(RENEW_BEFORE_SECONDS), '-in', cert])))
     return false;
@@ -80,7 +80,7 @@ async function usable(cert: string, ca?: string): Promise<boolean> {
  * `openssl req -x509` with an empty config (-config /dev/null) so that Debian's default extensions
  * (CA:true on every certificate) do not creep in: each certificate gets exactly the ones listed.
  */
-function newCertificate(options: {
+export function newCertificate(options: {
   key: string;
   cert: string;
   subject: string;

@@ -1,5 +1,7 @@
 // MariaDB 10.11 from Debian, run as a plain background mariadbd (no systemd) with the binlog settings
 // CDC needs. --no-defaults keeps Debian's /etc/mysql settings (socket in /run/mysqld, ...) out of it.
+// TLS is on offer with the stack's database CA (db-tls.ts), plaintext still allowed; the user
+// onramp_cert logs in with its client certificate only. `up` restarts a server that runs without TLS.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -7,6 +9,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { aptInstall } from './apt.ts';
 import { isProcessLike, spawnDaemon, stopDaemon, writePid } from './daemon.ts';
+import { DB_CERT_USER, ensureDbTls, installServerTls, type ServerTlsFiles } from './db-tls.ts';
 import { STACK_ENV } from './endpoints.ts';
 import { ensureDir, isRoot, stackPath, userIds } from './layout.ts';
 import { runCommand } from './run-command.ts';
@@ -36,6 +39,9 @@ ALTER USER 'onramp'@'localhost' IDENTIFIED BY 'onramp';
 GRANT ALL PRIVILEGES ON *.* TO 'onramp'@'%' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO 'onramp'@'localhost' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS onramp;
+CREATE USER IF NOT EXISTS '${DB_CERT_USER}'@'%' REQUIRE SUBJECT '/CN=${DB_CERT_USER}';
+ALTER USER '${DB_CERT_USER}'@'%' IDENTIFIED BY '' REQUIRE SUBJECT '/CN=${DB_CERT_USER}';
+GRANT ALL PRIVILEGES ON *.* TO '${DB_CERT_USER}'@'%';
 `;
 
 async function install(): Promise<void> {
@@ -67,7 +73,11 @@ interface ServerLayout {
   socket: string;
   pidFile: string;
   port: number;
+  /** The server's certificate, key and the CA it checks client certificates against. */
+  tls?: ServerTlsFiles;
 }
+
+const tlsDir = () => join(home(), 'tls');
 
 const stackLayout = (): ServerLayout => ({
   dataDir: dataDir(),
@@ -75,7 +85,18 @@ const stackLayout = (): ServerLayout => ({
   socket: socket(),
   pidFile: serverPidFile(),
   port: PORT,
+  tls: {
+    ca: join(tlsDir(), 'ca.pem'),
+    cert: join(tlsDir(), 'server.pem'),
+    key: join(tlsDir(), 'server.key'),
+  },
 });
+
+/** The CA, certificate and key, with the server's copies in <stack>/mariadb/tls. */
+async function prepareTls(): Promise<boolean> {
+  await ensureDbTls();
+  return installServerTls(tlsDir(), isRoot() ? userIds('mysql') : undefined).changed;
+}
 
 function serverArgs(layout: ServerLayout = stackLayout(), binlogFormat = 'ROW'): string[] {
   return [
@@ -95,6 +116,9 @@ function serverArgs(layout: ServerLayout = stackLayout(), binlogFormat = 'ROW'):
     // Debian's packaged config sets these; --no-defaults drops them, and latin1 would surprise tests.
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_unicode_ci',
+    ...(layout.tls
+      ? [`--ssl-ca=${layout.tls.ca}`, `--ssl-cert=${layout.tls.cert}`, `--ssl-key=${layout.tls.key}`]
+      : []),
     ...(isRoot() ? ['--user=mysql'] : []),
   ];
 }
@@ -119,6 +143,7 @@ async function admin(sql: string, socketPath = socket()): Promise<string> {
 }
 
 async function start(): Promise<void> {
+  await prepareTls();
   say('MariaDB: starting...');
   const daemon = spawnDaemon(NAME, MARIADBD, serverArgs());
   await waitUntil(
@@ -128,6 +153,22 @@ async function start(): Promise<void> {
   );
   await admin(BOOTSTRAP_SQL);
   await waitUntil('MariaDB answering on MYSQL_URL', isReady, { timeoutMs: 30_000, service: NAME, daemon });
+}
+
+/**
+ * A running server gets the current settings: one started without TLS (before the stack had it) is
+ * restarted, once, since MariaDB cannot turn TLS on at run time; renewed files are reloaded (FLUSH SSL).
+ */
+async function refresh(): Promise<void> {
+  const changed = await prepareTls();
+  if ((await admin('SELECT @@have_ssl;')).trim() !== 'YES') {
+    say('MariaDB: restarting to turn on TLS...');
+    await stopDaemon(NAME, dataDir());
+    await start();
+    return;
+  }
+  if (changed) await admin('FLUSH SSL;');
+  await admin(BOOTSTRAP_SQL);
 }
 
 async function isReady(): Promise<boolean> {
@@ -153,6 +194,7 @@ export const mariadb: StackService = {
   },
   install,
   start,
+  refresh,
   isReady,
   adopt,
   stop: () => stopDaemon(NAME, dataDir()),
@@ -175,7 +217,7 @@ export interface ScratchMariadb {
  */
 export async function startScratchMariadb(
   port: number,
-  options: { binlogFormat?: string } = {},
+  options: { binlogFormat?: string; tls?: ServerTlsFiles } = {},
 ): Promise<ScratchMariadb> {
   const home = mkdtempSync(join(tmpdir(), 'onramp-mariadb-scratch-'));
   const owner = isRoot() ? userIds('mysql') : undefined;
@@ -185,6 +227,7 @@ export async function startScratchMariadb(
     socket: join(home, 'mariadbd.sock'),
     pidFile: join(home, 'mariadbd.pid'),
     port,
+    ...(options.tls && { tls: options.tls }),
   };
   ensureDir(home, { mode: 0o755, owner });
   ensureDir(layout.binlogDir, { mode: 0o750, owner });

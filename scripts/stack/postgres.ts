@@ -1,6 +1,9 @@
 // PostgreSQL 15 from Debian, as a private cluster in <stack>/postgres (never Debian's own 15/main):
 // logical decoding on, TCP on 127.0.0.1 only, and a unix socket in a folder only the cluster's owner
 // (and root) can enter, so `trust` on that socket is the bootstrap path and nothing else is trusted.
+// TLS is on offer with the stack's database CA (db-tls.ts), plaintext still allowed; the role
+// onramp_cert logs in over TLS with its client certificate only. `up` turns TLS on in a cluster
+// that runs without it (a reload, no restart).
 import {
   chownSync,
   closeSync,
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { aptInstall } from './apt.ts';
 import { isProcessLike, logTail, stopDaemon, writePid } from './daemon.ts';
+import { DB_CERT_USER, ensureDbTls, installServerTls, type ServerTlsFiles } from './db-tls.ts';
 import { STACK_ENV } from './endpoints.ts';
 import { ensureDir, isRoot, logFile, stackPath, userIds } from './layout.ts';
 import { asUser, runCommand } from './run-command.ts';
@@ -33,7 +37,7 @@ const dataDir = () => join(home(), 'data');
 const socketDir = () => join(home(), 'socket');
 const osUser = () => (isRoot() ? 'postgres' : undefined);
 
-function settings(): string {
+function settings(tls: ServerTlsFiles): string {
   return `# Written by scripts/stack/postgres.ts on every start; edit that file instead.
 listen_addresses = '127.0.0.1'
 port = ${PORT}
@@ -43,12 +47,18 @@ max_replication_slots = 32
 max_wal_senders = 32
 max_connections = 200
 password_encryption = 'scram-sha-256'
+ssl = on
+ssl_cert_file = '${tls.cert}'
+ssl_key_file = '${tls.key}'
+ssl_ca_file = '${tls.ca}'
 `;
 }
 
 const HBA = `# Written by scripts/stack/postgres.ts on every start.
 local all all trust
 local replication all trust
+hostssl all ${DB_CERT_USER} 127.0.0.1/32 cert
+hostssl replication ${DB_CERT_USER} 127.0.0.1/32 cert
 host all all 127.0.0.1/32 scram-sha-256
 host replication all 127.0.0.1/32 scram-sha-256
 `;
@@ -75,19 +85,38 @@ async function install(): Promise<void> {
   await runCommand(command, args, { cwd: home() });
 }
 
-function writeConfig(): void {
+/** The CA, certificate and key, with the server's copies in <stack>/postgres/tls. */
+async function prepareTls(): Promise<ServerTlsFiles & { changed: boolean }> {
+  await ensureDbTls();
+  return installServerTls(join(home(), 'tls'), osUser() ? userIds('postgres') : undefined);
+}
+
+/** Writes our settings and pg_hba.conf; true when a file's content changed. */
+function writeConfig(tls: ServerTlsFiles): boolean {
   const conf = join(dataDir(), 'postgresql.conf');
   const include = "include_if_exists = 'onramp.conf'";
   const current = readFileSync(conf, 'utf8');
-  if (!current.includes(include)) writeFileSync(conf, `${current.trimEnd()}\n${include}\n`);
-  writeFileSync(join(dataDir(), 'onramp.conf'), settings());
-  writeFileSync(join(dataDir(), 'pg_hba.conf'), HBA);
+  let changed = false;
+  if (!current.includes(include)) {
+    writeFileSync(conf, `${current.trimEnd()}\n${include}\n`);
+    changed = true;
+  }
+  for (const [file, content] of [
+    ['onramp.conf', settings(tls)],
+    ['pg_hba.conf', HBA],
+  ] as const) {
+    const path = join(dataDir(), file);
+    if (existsSync(path) && readFileSync(path, 'utf8') === content) continue;
+    writeFileSync(path, content);
+    changed = true;
+  }
   const owner = osUser() ? userIds('postgres') : undefined;
   if (owner) {
     for (const file of ['postgresql.conf', 'onramp.conf', 'pg_hba.conf']) {
       chownSync(join(dataDir(), file), owner.uid, owner.gid);
     }
   }
+  return changed;
 }
 
 /** The postmaster of our data folder, when it runs without our pid file (e.g. run/ was cleared). */
@@ -101,7 +130,7 @@ function adopt(): number | undefined {
 }
 
 async function start(): Promise<void> {
-  writeConfig();
+  writeConfig(await prepareTls());
   const log = logFile(NAME);
   closeSync(openSync(log, 'a'));
   const owner = osUser() ? userIds('postgres') : undefined;
@@ -137,6 +166,10 @@ async function bootstrap(): Promise<void> {
     const role = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'onramp'");
     if (role.rowCount === 0) await client.query("CREATE ROLE onramp PASSWORD 'onramp'");
     await client.query("ALTER ROLE onramp WITH SUPERUSER REPLICATION LOGIN PASSWORD 'onramp'");
+    // No password: pg_hba.conf admits it over TLS with its client certificate only.
+    const certRole = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [DB_CERT_USER]);
+    if (certRole.rowCount === 0) await client.query(`CREATE ROLE ${DB_CERT_USER}`);
+    await client.query(`ALTER ROLE ${DB_CERT_USER} WITH SUPERUSER REPLICATION LOGIN PASSWORD NULL`);
     for (const database of ['onramp', 'schema_registry']) {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (found.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER onramp`);
@@ -144,6 +177,32 @@ async function bootstrap(): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+async function sslOn(): Promise<boolean> {
+  const client = new pg.Client({ host: socketDir(), port: PORT, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    return (await client.query<{ ssl: string }>('SHOW ssl')).rows[0]?.ssl === 'on';
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A running cluster gets the current settings: TLS files renewed or turned on (a cluster made before
+ * the stack had TLS) take a reload, which keeps every connection; then the roles, as at start.
+ */
+async function refresh(): Promise<void> {
+  const tls = await prepareTls();
+  const changed = writeConfig(tls);
+  if (changed || tls.changed || !(await sslOn())) {
+    say('PostgreSQL: reloading its configuration (TLS)...');
+    const [command, args] = asUser(osUser(), join(BIN, 'pg_ctl'), ['reload', '-D', dataDir(), '-s']);
+    await runCommand(command, args, { cwd: home() });
+    await waitUntil('PostgreSQL serving TLS', sslOn, { timeoutMs: 15_000, service: NAME });
+  }
+  await bootstrap();
 }
 
 async function isReady(): Promise<boolean> {
@@ -169,6 +228,7 @@ export const postgres: StackService = {
   },
   install,
   start,
+  refresh,
   isReady,
   adopt,
   // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client (replication too) to leave.

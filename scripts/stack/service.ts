@@ -12,6 +12,11 @@ export interface StackService {
   install(): Promise<void>;
   /** Starts the process detached, writes its pid file, bootstraps users/databases; waits until ready. */
   start(): Promise<void>;
+  /**
+   * Brings a process that already runs up to the settings start() would give it (e.g. TLS turned on
+   * since it started): a reload, or a restart when the service has no other way. Quick when current.
+   */
+  refresh?(): Promise<void>;
   /** A real request against the service (a query, a metadata call, an HTTP call), not a port probe. */
   isReady(): Promise<boolean>;
   /** Stops the process our pid file names; false when there was none. */

@@ -94,3 +94,22 @@ export function secureKafka(): SecureKafka {
     misnamedBrokers: brokerList(setting('KAFKA_MISNAMED_BROKERS')),
   };
 }
+
+/** The databases' TLS (names as in `npm run stack -- env`). Throws when unset. */
+export interface DatabaseTls {
+  /** PEM file of the CA behind PostgreSQL's and MariaDB's certificates (IP:127.0.0.1, DNS:localhost). */
+  caFile: string;
+  /** A user both databases admit only over TLS with the client certificate below. */
+  certUser: string;
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+export function databaseTls(): DatabaseTls {
+  return {
+    caFile: setting('DB_CA_FILE'),
+    certUser: setting('DB_CERT_USER'),
+    clientCertFile: setting('DB_CLIENT_CERT_FILE'),
+    clientKeyFile: setting('DB_CLIENT_KEY_FILE'),
+  };
+}
