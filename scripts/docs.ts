@@ -10,7 +10,7 @@ import { connectorPlugins } from '../connectors/index.ts';
 import { envOverrideOf, HOST_SETTINGS } from '../src/config/host-config.ts';
 import { hostConfigDef } from '../src/host/connector-config.ts';
 import { CLIENT_PROPERTIES } from '../src/kafka/client-properties.ts';
-import type { ConnectorPlugin, Fields } from '../src/plugin/index.ts';
+import type { ConnectorPlugin, Fields, NumericRange } from '../src/plugin/index.ts';
 
 const root = join(import.meta.dirname, '..');
 const BEGIN = '<!-- generated:config-reference -->';
@@ -24,6 +24,13 @@ function code(text: string | undefined): string {
   return text === undefined || text === '' ? '' : `\`${cell(text)}\``;
 }
 
+function rangeText(range: NumericRange | undefined): string {
+  if (range === undefined) return '';
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) return ` From ${min} to ${max}.`;
+  return min !== undefined ? ` At least ${min}.` : ` At most ${max}.`;
+}
+
 function fieldTable(fields: Fields, skip: ReadonlySet<string> = new Set()): string {
   const rows = Object.entries(fields)
     .filter(([name]) => !skip.has(name))
@@ -31,7 +38,7 @@ function fieldTable(fields: Fields, skip: ReadonlySet<string> = new Set()): stri
       const aliases = spec.aliases?.length ? ` (also ${spec.aliases.map(code).join(', ')})` : '';
       const required = spec.presence === 'required' ? 'yes' : '';
       const allowed = spec.allowed ? ` One of: ${spec.allowed.join(', ')}.` : '';
-      return `| ${code(name)}${aliases} | ${spec.type} | ${required} | ${code(spec.defaultValue)} | ${cell(spec.doc)}${cell(allowed)} |`;
+      return `| ${code(name)}${aliases} | ${spec.type} | ${required} | ${code(spec.defaultValue)} | ${cell(spec.doc)}${cell(allowed)}${cell(rangeText(spec.range))} |`;
     });
   return ['| key | type | required | default | description |', '|---|---|---|---|---|', ...rows].join('\n');
 }

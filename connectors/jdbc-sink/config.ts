@@ -2,6 +2,7 @@ import { type ConfigOf, defineConfig, type FieldError, field } from '../../src/p
 import { parseJdbcUrl } from './jdbc-url.ts';
 import { probeDatabase } from './probe.ts';
 import { timeZone } from './time-zone.ts';
+import { urlTls } from './tls.ts';
 
 // Both JDBC sink config dialects, accepted unchanged: Debezium's key names are the fields, Confluent's
 // names for the same setting are aliases (connection.user, pk.mode, pk.fields, table.name.format,
@@ -17,12 +18,12 @@ const RETRIES = 'Retries';
 
 export const jdbcSinkFields = {
   'connection.url': field.string({
-    doc: 'JDBC URL of the target database: jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db or jdbc:postgresql://host:port/db, with optional ?user=&password=&sslmode= parameters.',
+    doc: "JDBC URL of the target database: jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db or jdbc:postgresql://host:port/db, with optional ?user=&password= parameters. TLS by the drivers' parameters, certificates as PEM files (a path or a file: URL): PostgreSQL sslmode=require|verify-ca|verify-full (or ssl=true, which is verify-full), sslrootcert, sslcert, sslkey (PEM, or pgjdbc's DER .pk8), sslpassword; require checks the chain when sslrootcert is given, as libpq. MySQL/MariaDB sslMode=REQUIRED|VERIFY_CA|VERIFY_IDENTITY (MariaDB Connector/J: trust|verify-ca|verify-full; or useSSL=true, with requireSSL, verifyServerCertificate, trustServerCertificate, disableSslHostnameVerification as the drivers read them), the CA in serverSslCert (a file or inline PEM), trustCertificateKeyStoreUrl or trustStore, a client key and certificate in one PEM file in clientCertificateKeyStoreUrl or keyStore (password: clientCertificateKeyStorePassword, keyStorePassword or keyPassword). prefer/allow/PREFERRED and no TLS parameter connect without TLS. Unknown values, Java classes (sslfactory), Java key stores and certificate files given to a mode without TLS are refused.",
     required: true,
     group: CONNECTION,
     validate: (value) => {
       try {
-        parseJdbcUrl(value);
+        urlTls(parseJdbcUrl(value));
         return undefined;
       } catch (error) {
         return error instanceof Error ? error.message : String(error);
@@ -41,7 +42,7 @@ export const jdbcSinkFields = {
   'connection.pool.max_size': field.int({
     doc: 'Maximum connections the task keeps open to the target database.',
     default: 32,
-    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    min: 1,
     group: CONNECTION,
     importance: 'LOW',
   }),
@@ -64,7 +65,7 @@ export const jdbcSinkFields = {
   'batch.size': field.int({
     doc: 'Most records written per table in one multi-row statement and transaction.',
     default: 500,
-    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    min: 1,
     group: WRITES,
   }),
   'collection.name.format': field.string({
@@ -142,14 +143,15 @@ export const jdbcSinkFields = {
   'flush.max.retries': field.int({
     doc: 'Times a write that failed because the database was unreachable is retried in place before the task restarts with backoff (which loses nothing either).',
     default: 5,
-    validate: (value) => (value < 0 ? 'Value must be at least 0' : undefined),
+    min: 0,
     aliases: ['max.retries'],
     group: RETRIES,
   }),
   'flush.retry.delay.ms': field.long({
-    doc: 'Milliseconds between those retries.',
+    doc: 'Milliseconds between those retries (at most 2147483647, the longest timer Node.js keeps).',
     default: 1000,
-    validate: (value) => (value < 0 ? 'Value must be at least 0' : undefined),
+    min: 0,
+    max: 2_147_483_647,
     aliases: ['retry.backoff.ms'],
     group: RETRIES,
   }),

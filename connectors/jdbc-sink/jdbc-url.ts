@@ -5,6 +5,8 @@ export type DialectName = 'mysql' | 'postgres';
 
 export interface JdbcUrl {
   dialect: DialectName;
+  /** The driver the URL names (TLS parameters differ between MySQL's and MariaDB's). */
+  scheme: 'mysql' | 'mariadb' | 'postgresql';
   host: string;
   port: number;
   database: string;
@@ -49,7 +51,7 @@ export function parseJdbcUrl(url: string): JdbcUrl {
   }
   database = decodeURIComponent(database);
   if (database === '') throw new Error('The URL names no database');
-  if (port < 1 || port > 65535) throw new Error(`Port ${port} is out of range`);
+  if (port < 1 || port > 65535) throw new Error(`Port ${port} is out of range: must be between 1 and 65535`);
   const params: Record<string, string> = {};
   const separator = known.dialect === 'mysql' && !query.includes('&') ? /[&;]/ : /&/;
   for (const pair of query.split(separator)) {
@@ -58,14 +60,5 @@ export function parseJdbcUrl(url: string): JdbcUrl {
     const key = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
     params[key] = decodeURIComponent(equals < 0 ? '' : pair.slice(equals + 1));
   }
-  return { dialect: known.dialect, host, port, database, params };
-}
-
-/** Whether the URL's parameters ask for TLS (sslmode=require..., ssl=true, useSSL=true). */
-export function wantsTls(url: JdbcUrl): boolean {
-  const { params } = url;
-  const mode = (params.sslmode ?? params.sslMode ?? '').toLowerCase();
-  if (['require', 'verify-ca', 'verify-full', 'required', 'verify_ca', 'verify_identity'].includes(mode))
-    return true;
-  return params.ssl === 'true' || params.useSSL === 'true';
+  return { dialect: known.dialect, scheme: scheme as JdbcUrl['scheme'], host, port, database, params };
 }

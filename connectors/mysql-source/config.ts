@@ -4,6 +4,7 @@ import {
   defineConfig,
   type FieldError,
   field,
+  PORT_RANGE,
 } from '../../src/plugin/index.ts';
 import { checkFilters } from './filters.ts';
 import { probeServer } from './probe.ts';
@@ -29,7 +30,7 @@ export const mysqlSourceFields = {
     required: true,
     group: CONNECTION,
   }),
-  'database.port': field.int({ doc: 'Port of the server.', default: 3306, group: CONNECTION }),
+  'database.port': field.int({ doc: 'Port of the server.', default: 3306, group: CONNECTION, ...PORT_RANGE }),
   'database.user': field.string({
     doc: 'User to connect as; needs SELECT, RELOAD (MySQL snapshots), REPLICATION SLAVE and REPLICATION CLIENT (MariaDB: BINLOG MONITOR).',
     required: true,
@@ -40,11 +41,44 @@ export const mysqlSourceFields = {
     doc: 'Replica server id this connector uses for its binlog connection; unique among all replicas of the server (and not the server own id).',
     required: true,
     group: CONNECTION,
-    validate: (value) => (value < 1 || value > 4294967295 ? 'Must be between 1 and 4294967295' : undefined),
+    min: 1,
+    max: 4_294_967_295,
   }),
   'connect.timeout.ms': field.int({
     doc: 'How long to wait for a connection to the server.',
     default: 30_000,
+    group: CONNECTION,
+    min: 1,
+  }),
+  'database.ssl.mode': field.enum([
+    'disabled',
+    'preferred',
+    'required',
+    'verify_ca',
+    'verify_identity',
+    'disable',
+    'trust',
+    'verify-ca',
+    'verify-full',
+  ] as const)({
+    doc: "TLS for every connection the connector opens (validation, snapshot, binlog), as Debezium's MySQL connector has it. disabled: no TLS. preferred: TLS when the server offers it, else without, the server not verified. required: TLS, the server not verified. verify_ca: TLS, and the server's certificate must be signed by a CA in database.ssl.truststore. verify_identity: as verify_ca, and the certificate must also name database.hostname (a DNS name, or an IP address among its IP entries). Debezium's MariaDB connector spellings are accepted too: disable, trust (= required), verify-ca, verify-full (= verify_identity).",
+    default: 'preferred',
+    group: CONNECTION,
+  }),
+  'database.ssl.truststore': field.string({
+    doc: "PEM file of the CA certificates the server's certificate must chain to (verify_ca, verify_identity). Debezium takes a Java key store here; Onramp reads PEM and refuses a JKS or PKCS#12 file with the command that converts it. Without it, verification uses the CAs Node.js trusts (Mozilla's list).",
+    group: CONNECTION,
+  }),
+  'database.ssl.truststore.password': field.password({
+    doc: 'Accepted for Debezium configs; a PEM trust store has no password, so it is not used.',
+    group: CONNECTION,
+  }),
+  'database.ssl.keystore': field.string({
+    doc: 'PEM file with the client certificate (chain) and its private key, in one file (as a Kafka PEM key store), sent when the server asks for one (REQUIRE X509/SUBJECT/ISSUER users). Debezium takes a Java key store here; a JKS or PKCS#12 file is refused with the command that converts it.',
+    group: CONNECTION,
+  }),
+  'database.ssl.keystore.password': field.password({
+    doc: 'Password of an encrypted private key in database.ssl.keystore.',
     group: CONNECTION,
   }),
   'topic.prefix': field.string({
@@ -105,16 +139,19 @@ export const mysqlSourceFields = {
     doc: 'Tables snapshotted at once, each on its own connection. Above 1 the connections start their consistent snapshots under a brief FLUSH TABLES WITH READ LOCK (needs RELOAD; writes wait meanwhile) so they all see the same binlog position; 1 reads the tables one after another and takes no lock on MariaDB. With snapshot.locking.mode=none the snapshot uses one connection.',
     default: 1,
     group: SNAPSHOT,
+    min: 1,
   }),
   'snapshot.fetch.size': field.int({
     doc: 'Rows read ahead from the server per table while snapshotting (the stream buffer).',
     default: 10_240,
     group: SNAPSHOT,
+    min: 1,
   }),
   'heartbeat.interval.ms': field.int({
     doc: 'Emit a heartbeat record this often (0 = never), carrying the latest binlog position so the stored offset keeps up while the captured tables are quiet.',
     default: 0,
     group: EVENTS,
+    min: 0,
   }),
   'heartbeat.topics.prefix': field.string({
     doc: 'Heartbeat records go to <prefix>.<topic.prefix>.',
@@ -176,16 +213,23 @@ export const mysqlSourceFields = {
     group: HISTORY,
   }),
   'schema.history.internal.skip.unparseable.ddl': field.string({ doc: historyDoc, group: HISTORY }),
-  'max.batch.size': field.int({ doc: 'Most records returned by one poll.', default: 2048, group: RUNTIME }),
+  'max.batch.size': field.int({
+    doc: 'Most records returned by one poll.',
+    default: 2048,
+    group: RUNTIME,
+    min: 1,
+  }),
   'max.queue.size': field.int({
-    doc: 'Records buffered between the binlog reader and the producer; when full, the binlog connection is paused.',
+    doc: 'Records buffered between the binlog reader and the producer; when full, the binlog connection is paused. Must be larger than max.batch.size.',
     default: 8192,
     group: RUNTIME,
+    min: 1,
   }),
   'poll.interval.ms': field.int({
     doc: 'How long a poll waits for records before returning none.',
     default: 500,
     group: RUNTIME,
+    min: 1,
   }),
 };
 
@@ -221,27 +265,10 @@ export function checkConfig(config: MysqlSourceConfig): FieldError[] {
       });
     }
   }
-  const positive = [
-    'max.batch.size',
-    'max.queue.size',
-    'poll.interval.ms',
-    'connect.timeout.ms',
-    'snapshot.fetch.size',
-    'snapshot.max.threads',
-  ] as const;
-  for (const name of positive) {
-    if (config[name] < 1) errors.push({ field: name, message: `${name} must be at least 1` });
-  }
   if (config['max.queue.size'] <= config['max.batch.size']) {
     errors.push({
       field: 'max.queue.size',
       message: `max.queue.size (${config['max.queue.size']}) must be larger than max.batch.size (${config['max.batch.size']})`,
-    });
-  }
-  if (config['heartbeat.interval.ms'] < 0) {
-    errors.push({
-      field: 'heartbeat.interval.ms',
-      message: 'heartbeat.interval.ms must be 0 (off) or positive',
     });
   }
   errors.push(...checkFilters(config));

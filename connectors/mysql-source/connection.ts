@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { MysqlSourceConfig } from './config.ts';
+import { rememberTls, retryWithoutTls, startsWithTls, tlsSettings } from './tls.ts';
 
 // Connection settings shared by the metadata, snapshot and binlog connections. Values come back as
 // exact text where JavaScript numbers would lose precision (BIGINT, DECIMAL) and temporal values
@@ -8,7 +9,12 @@ import type { MysqlSourceConfig } from './config.ts';
 
 export type ConnectionSettings = mysql.ConnectionOptions;
 
-export function connectionSettings(config: MysqlSourceConfig, database?: string): ConnectionSettings {
+/** `tls`: whether this connection uses TLS (database.ssl.mode; see tls.ts). Reads the TLS files. */
+export function connectionSettings(
+  config: MysqlSourceConfig,
+  database?: string,
+  tls = startsWithTls(config),
+): ConnectionSettings {
   return {
     host: config['database.hostname'],
     port: config['database.port'],
@@ -22,12 +28,23 @@ export function connectionSettings(config: MysqlSourceConfig, database?: string)
     jsonStrings: true,
     timezone: 'Z',
     charset: 'utf8mb4',
+    ...(tls && tlsSettings(config)),
   };
 }
 
 /** A connection whose session reads TIMESTAMPs in UTC, as the binlog carries them. */
 export async function connect(config: MysqlSourceConfig): Promise<mysql.Connection> {
-  const connection = await mysql.createConnection(connectionSettings(config));
+  let tls = startsWithTls(config);
+  let connection: mysql.Connection;
+  try {
+    connection = await mysql.createConnection(connectionSettings(config, undefined, tls));
+  } catch (error) {
+    // database.ssl.mode=preferred: without TLS, once, when the server offers none.
+    if (!retryWithoutTls(config, tls, error)) throw error;
+    tls = false;
+    connection = await mysql.createConnection(connectionSettings(config, undefined, tls));
+  }
+  rememberTls(config, tls);
   try {
     await connection.query("SET time_zone = '+00:00'");
   } catch (error) {

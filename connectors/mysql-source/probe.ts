@@ -6,6 +6,7 @@ import { connect } from './connection.ts';
 import { connectProblem } from './errors.ts';
 import { CaptureFilters } from './filters.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
+import { tlsProblem } from './tls.ts';
 
 // The connectivity part of validation: can we log in, is the binlog row-based with full images,
 // may this user read the binlog, do the configured tables exist. Every problem carries the
@@ -18,7 +19,7 @@ export async function probeServer(config: MysqlSourceConfig): Promise<FieldError
   try {
     connection = await connect(config);
   } catch (error) {
-    return [connectProblem(error, host, port, config['database.user'])];
+    return [tlsProblem(error, config) ?? connectProblem(error, host, port, config['database.user'])];
   }
   try {
     const settings = await readServerSettings(connection);

@@ -5,6 +5,7 @@ import {
   defineConfig,
   type FieldError,
   field,
+  PORT_RANGE,
 } from '../../src/plugin/index.ts';
 import { checkFilters } from './filters.ts';
 import { probeDatabase } from './probe.ts';
@@ -25,7 +26,12 @@ export const postgresSourceFields = {
     required: true,
     group: CONNECTION,
   }),
-  'database.port': field.int({ doc: 'Port of the PostgreSQL server.', default: 5432, group: CONNECTION }),
+  'database.port': field.int({
+    doc: 'Port of the PostgreSQL server.',
+    default: 5432,
+    group: CONNECTION,
+    ...PORT_RANGE,
+  }),
   'database.user': field.string({
     doc: 'User to connect as; needs the REPLICATION attribute (or superuser) and SELECT on the captured tables.',
     required: true,
@@ -37,9 +43,32 @@ export const postgresSourceFields = {
     required: true,
     group: CONNECTION,
   }),
-  'database.sslmode': field.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const)({
-    doc: 'TLS for the connection: disable and prefer connect without TLS, require encrypts without verifying the server, verify-ca and verify-full verify its certificate.',
+  'database.sslmode': field.enum([
+    'disable',
+    'allow',
+    'prefer',
+    'require',
+    'verify-ca',
+    'verify-full',
+  ] as const)({
+    doc: "TLS for every connection the connector opens (validation, snapshot, replication), as libpq's sslmode. disable: no TLS. allow: without TLS, with TLS only when the server insists. prefer: with TLS when the server offers it, else without (neither verifies the server). require: TLS, the server not verified, unless database.sslrootcert is set: then its certificate chain is checked, as libpq does. verify-ca: TLS, and the server's certificate must be signed by a CA in database.sslrootcert. verify-full: as verify-ca, and the certificate must also name database.hostname (a DNS name, or an IP address among its IP entries).",
     default: 'prefer',
+    group: CONNECTION,
+  }),
+  'database.sslrootcert': field.string({
+    doc: "File of the CA certificates (PEM, or one DER certificate) the server's certificate must chain to under verify-ca, verify-full and require. Without it, verification uses the CAs Node.js trusts (Mozilla's list).",
+    group: CONNECTION,
+  }),
+  'database.sslcert': field.string({
+    doc: 'Client certificate file (PEM or DER), sent when the server asks for one (pg_hba.conf cert authentication or clientcert=verify-ca/verify-full). Needs database.sslkey.',
+    group: CONNECTION,
+  }),
+  'database.sslkey': field.string({
+    doc: "Private key file of database.sslcert: PEM (PKCS#8, PKCS#1 or SEC1, optionally encrypted) or DER PKCS#8 (pgjdbc's .pk8). Java key stores and PKCS#12 files are refused with the command that converts them.",
+    group: CONNECTION,
+  }),
+  'database.sslpassword': field.password({
+    doc: 'Password of an encrypted database.sslkey.',
     group: CONNECTION,
   }),
   'topic.prefix': field.string({
@@ -117,11 +146,13 @@ export const postgresSourceFields = {
     doc: 'Tables read in parallel during a snapshot, each on its own connection inside the same exported snapshot.',
     default: 1,
     group: SNAPSHOT,
+    min: 1,
   }),
   'heartbeat.interval.ms': field.int({
     doc: 'Emit a heartbeat record this often (0 = never). Heartbeats let the slot advance while the captured tables are quiet but the database is not.',
     default: 0,
     group: EVENTS,
+    min: 0,
   }),
   'heartbeat.topics.prefix': field.string({
     doc: 'Heartbeat records go to <prefix>.<topic.prefix>.',
@@ -171,6 +202,8 @@ export const postgresSourceFields = {
     doc: 'Scale of MONEY values in precise mode.',
     default: 2,
     group: EVENTS,
+    min: 0,
+    max: 100,
   }),
   'include.unknown.datatypes': field.boolean({
     doc: 'Emit columns of types without a mapping as their text in bytes (binary.handling.mode applies); otherwise leave them out.',
@@ -182,21 +215,30 @@ export const postgresSourceFields = {
     default: '__debezium_unavailable_value',
     group: EVENTS,
   }),
-  'max.batch.size': field.int({ doc: 'Most records returned by one poll.', default: 2048, group: RUNTIME }),
+  'max.batch.size': field.int({
+    doc: 'Most records returned by one poll.',
+    default: 2048,
+    group: RUNTIME,
+    min: 1,
+  }),
   'max.queue.size': field.int({
-    doc: 'Records buffered between the database reader and the producer; when full, the replication stream is paused.',
+    doc: 'Records buffered between the database reader and the producer; when full, the replication stream is paused. Must be larger than max.batch.size.',
     default: 8192,
     group: RUNTIME,
+    min: 1,
   }),
   'poll.interval.ms': field.int({
     doc: 'How long a poll waits for records before returning none.',
     default: 500,
     group: RUNTIME,
+    min: 1,
   }),
   'status.update.interval.ms': field.int({
-    doc: 'How often the confirmed position is reported to the server (also the replication keepalive).',
+    doc: 'How often the confirmed position is reported to the server (also the replication keepalive); at most 30000, to stay well below the server wal_sender_timeout (60 s by default).',
     default: 10_000,
     group: RUNTIME,
+    min: 1,
+    max: 30_000,
   }),
 };
 
@@ -238,33 +280,10 @@ export function checkConfig(config: PostgresSourceConfig): FieldError[] {
       });
     }
   }
-  const positive: (keyof PostgresSourceConfig)[] = [
-    'max.batch.size',
-    'max.queue.size',
-    'poll.interval.ms',
-    'status.update.interval.ms',
-    'snapshot.max.threads',
-  ];
-  for (const name of positive) {
-    if ((config[name] as number) < 1) errors.push({ field: name, message: `${name} must be at least 1` });
-  }
   if (config['max.queue.size'] <= config['max.batch.size']) {
     errors.push({
       field: 'max.queue.size',
       message: `max.queue.size (${config['max.queue.size']}) must be larger than max.batch.size (${config['max.batch.size']})`,
-    });
-  }
-  if (config['heartbeat.interval.ms'] < 0) {
-    errors.push({
-      field: 'heartbeat.interval.ms',
-      message: 'heartbeat.interval.ms must be 0 (off) or positive',
-    });
-  }
-  if (config['status.update.interval.ms'] > 30_000) {
-    errors.push({
-      field: 'status.update.interval.ms',
-      message:
-        'status.update.interval.ms must stay well below the server wal_sender_timeout (60 s by default); use at most 30000',
     });
   }
   if (config['topic.transaction'].trim() === '' || /[^A-Za-z0-9._-]/.test(config['topic.transaction'])) {
@@ -273,8 +292,13 @@ export function checkConfig(config: PostgresSourceConfig): FieldError[] {
       message: `Invalid topic.transaction "${config['topic.transaction']}": use letters, digits, '.', '_' or '-'`,
     });
   }
-  if (config['money.fraction.digits'] < 0) {
-    errors.push({ field: 'money.fraction.digits', message: 'money.fraction.digits must not be negative' });
+  if ((config['database.sslcert'] === undefined) !== (config['database.sslkey'] === undefined)) {
+    const missing = config['database.sslcert'] === undefined ? 'database.sslcert' : 'database.sslkey';
+    errors.push({
+      field: missing,
+      message:
+        'database.sslcert and database.sslkey go together: set both for a client certificate, or neither',
+    });
   }
   errors.push(...checkFilters(config));
   return errors;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { PostgresSourceConfig } from './config.ts';
+import { rememberTls, startsWithTls, tlsFallback, tlsOptions } from './tls.ts';
 
 // One place that turns the config into pg connection settings. Every connection gets the same
 // session settings, so the text the server sends (COPY during snapshots, pgoutput while streaming)
@@ -20,26 +21,19 @@ const SESSION_OPTIONS = [
 const rawText = (value: string) => value;
 const TEXT_TYPES = { getTypeParser: () => rawText } as unknown as pg.CustomTypesConfig;
 
-function sslOption(mode: PostgresSourceConfig['database.sslmode']): pg.ClientConfig['ssl'] {
-  switch (mode) {
-    case 'require':
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-    case 'verify-full':
-      return { rejectUnauthorized: true };
-    default:
-      return false;
-  }
-}
-
-export function clientConfig(config: PostgresSourceConfig, purpose: string): pg.ClientConfig {
+/** `tls`: whether this connection uses TLS (database.sslmode; see tls.ts). Reads the TLS files. */
+export function clientConfig(
+  config: PostgresSourceConfig,
+  purpose: string,
+  tls = startsWithTls(config),
+): pg.ClientConfig {
   return {
     host: config['database.hostname'],
     port: config['database.port'],
     user: config['database.user'],
     password: config['database.password'] ?? '',
     database: config['database.dbname'],
-    ssl: sslOption(config['database.sslmode']),
+    ssl: tls ? tlsOptions(config) : false,
     application_name: `onramp ${config['topic.prefix']} ${purpose}`.slice(0, 63),
     options: SESSION_OPTIONS,
     types: TEXT_TYPES,
@@ -55,7 +49,25 @@ export async function connect(
   onError: (error: Error) => void = () => {},
   extra: Partial<pg.ClientConfig> = {},
 ): Promise<pg.Client> {
-  const client = new pg.Client({ ...clientConfig(config, purpose), ...extra });
+  const tls = startsWithTls(config);
+  try {
+    return await open(config, purpose, onError, extra, tls);
+  } catch (error) {
+    // sslmode allow/prefer: the other way, once, when the server refused the first.
+    const other = tlsFallback(config, tls, error);
+    if (other === undefined) throw error;
+    return await open(config, purpose, onError, extra, other);
+  }
+}
+
+async function open(
+  config: PostgresSourceConfig,
+  purpose: string,
+  onError: (error: Error) => void,
+  extra: Partial<pg.ClientConfig>,
+  tls: boolean,
+): Promise<pg.Client> {
+  const client = new pg.Client({ ...clientConfig(config, purpose, tls), ...extra });
   client.on('error', onError);
   try {
     await client.connect();
@@ -64,6 +76,7 @@ export async function connect(
     await client.end().catch(() => {});
     throw error;
   }
+  rememberTls(config, tls);
   return client;
 }
 

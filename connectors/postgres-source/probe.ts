@@ -5,6 +5,7 @@ import type { PostgresSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
 import { connectProblem } from './errors.ts';
 import { CaptureFilters } from './filters.ts';
+import { tlsProblem } from './tls.ts';
 
 // The connectivity part of validation: can we log in, is logical decoding on, may this user
 // replicate, do the configured tables exist and can we read them, and will the publication and
@@ -26,7 +27,7 @@ export async function probeDatabase(config: PostgresSourceConfig): Promise<Field
   try {
     client = await connect(config, 'validate');
   } catch (error) {
-    return [connectProblem(error, host, port, user, database)];
+    return [tlsProblem(error, config) ?? connectProblem(error, host, port, user, database)];
   }
   try {
     return await probeConnected(client, config);

@@ -32,6 +32,8 @@ export interface FieldSpec<T, P extends Presence = Presence> {
   readonly allowed?: readonly string[];
   /** Other names the same setting goes by (e.g. Confluent's `connection.user`). */
   readonly aliases?: readonly string[];
+  /** The inclusive bounds of a numeric field, checked when the value is parsed. */
+  readonly range?: NumericRange;
   /** Turns the raw string into the typed value; throws an Error whose message is the problem alone. */
   parse(raw: string): T;
 }
@@ -69,6 +71,30 @@ export function defineConfig<F extends Fields>(
   return { fields, ...rules };
 }
 
+/** Inclusive bounds of a numeric setting; either may be left open. */
+export interface NumericRange {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Every TCP port: `field.int({ ..., ...PORT_RANGE })`. */
+export const PORT_RANGE = { min: 1, max: 65_535 } as const satisfies NumericRange;
+
+/** The message of a value outside `range` (Kafka's ConfigDef.Range wording), or undefined. */
+export function rangeProblem(value: number, range: NumericRange): string | undefined {
+  const { min, max } = range;
+  if ((min === undefined || value >= min) && (max === undefined || value <= max)) return undefined;
+  if (min !== undefined && max !== undefined) return `Value must be between ${min} and ${max}`;
+  return min !== undefined ? `Value must be at least ${min}` : `Value must be no more than ${max}`;
+}
+
+function outside(value: bigint, range: NumericRange): boolean {
+  return (
+    (range.min !== undefined && value < BigInt(Math.ceil(range.min))) ||
+    (range.max !== undefined && value > BigInt(Math.floor(range.max)))
+  );
+}
+
 interface FieldOptions {
   doc: string;
   importance?: Importance;
@@ -79,9 +105,12 @@ interface FieldOptions {
 }
 /** Rejects a parsed value with the reason (e.g. out of range), or accepts it with undefined. */
 type Validate<T> = (value: T) => string | undefined;
-type WithDefault<T> = FieldOptions & { default: T; required?: false; validate?: Validate<T> };
-type Required<T> = FieldOptions & { required: true; default?: undefined; validate?: Validate<T> };
-type Optional<T> = FieldOptions & { required?: false; default?: undefined; validate?: Validate<T> };
+/** Numeric fields take `min`/`max` (inclusive), checked before `validate`; other fields do not. */
+type Bounds<T> = [T] extends [number] ? NumericRange : { min?: never; max?: never };
+type WithDefault<T> = FieldOptions & Bounds<T> & { default: T; required?: false; validate?: Validate<T> };
+type Required<T> = FieldOptions & Bounds<T> & { required: true; default?: undefined; validate?: Validate<T> };
+type Optional<T> = FieldOptions &
+  Bounds<T> & { required?: false; default?: undefined; validate?: Validate<T> };
 
 function builder<T>(
   type: ConfigType,
@@ -93,9 +122,22 @@ function builder<T>(
   function make(options: Required<T>): FieldSpec<T, 'required'>;
   function make(options: Optional<T>): FieldSpec<T, 'optional'>;
   function make(
-    options: FieldOptions & { default?: T; required?: boolean; validate?: Validate<T> },
+    options: FieldOptions & NumericRange & { default?: T; required?: boolean; validate?: Validate<T> },
   ): FieldSpec<T> {
-    const { validate } = options;
+    const range: NumericRange | undefined =
+      options.min !== undefined || options.max !== undefined
+        ? {
+            ...(options.min !== undefined && { min: options.min }),
+            ...(options.max !== undefined && { max: options.max }),
+          }
+        : undefined;
+    const checks = [
+      ...(range ? [(value: T) => rangeProblem(value as number, range)] : []),
+      ...(options.validate ? [options.validate] : []),
+    ];
+    if (range && options.default !== undefined && rangeProblem(options.default as number, range)) {
+      throw new Error(`default ${String(options.default)} is outside its own range`);
+    }
     const presence: Presence = options.required
       ? 'required'
       : options.default !== undefined
@@ -112,14 +154,21 @@ function builder<T>(
       ...(options.default !== undefined && { defaultValue: show(options.default) }),
       ...(allowed !== undefined && { allowed }),
       ...(options.aliases !== undefined && { aliases: options.aliases }),
-      parse: validate
-        ? (raw: string) => {
-            const value = parse(raw);
-            const problem = validate(value);
-            if (problem !== undefined) throw new Error(problem);
-            return value;
-          }
-        : parse,
+      ...(range !== undefined && { range }),
+      parse:
+        checks.length > 0
+          ? (raw: string) => {
+              // A whole number beyond the type's own bounds (a port of 99999999999) gets the field's range.
+              if (range && /^\s*[+-]?\d+\s*$/.test(raw) && outside(BigInt(raw.trim()), range))
+                throw new Error(rangeProblem(Number(raw.trim()), range));
+              const value = parse(raw);
+              for (const check of checks) {
+                const problem = check(value);
+                if (problem !== undefined) throw new Error(problem);
+              }
+              return value;
+            }
+          : parse,
     };
   }
   return make;

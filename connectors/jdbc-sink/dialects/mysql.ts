@@ -2,8 +2,8 @@ import mysql from 'mysql2/promise';
 import type { SqlValue } from '../column-value.ts';
 import { formatTimestamp } from '../column-value.ts';
 import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
-import { wantsTls } from '../jdbc-url.ts';
 import type { TimeZone } from '../time-zone.ts';
+import { mysqlTls } from '../tls.ts';
 
 // MySQL and MariaDB. Upserts use `ON DUPLICATE KEY UPDATE c = VALUES(c)`: MariaDB has no row alias
 // (`AS new`) and MySQL 8 still accepts VALUES() (deprecated, not removed). Truncate is DELETE FROM,
@@ -106,7 +106,8 @@ function connect(options: ConnectOptions): SqlPool {
     bigNumberStrings: true,
     dateStrings: true,
     timezone: 'Z',
-    ...(wantsTls(url) && { ssl: {} }),
+    // TLS as the URL's sslMode (or useSSL) and certificate parameters ask (see tls.ts).
+    ...mysqlTls(url),
   });
   const timeZone = sessionZone(options.timeZone);
   pool.on('connection', (connection) => {

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { SqlValue } from '../column-value.ts';
 import type { ColumnDef, ConnectOptions, Dialect, SqlPool, SqlSession, TableName } from '../dialect.ts';
-import { wantsTls } from '../jdbc-url.ts';
 import type { TimeZone } from '../time-zone.ts';
+import { pgSsl } from '../tls.ts';
 
 // PostgreSQL: `INSERT ... ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c`, TRUNCATE inside the
 // transaction (it is transactional here), $n parameters.
@@ -78,7 +78,8 @@ function connect(options: ConnectOptions): SqlPool {
     user: options.user ?? url.params.user,
     password: options.password ?? url.params.password,
     max: options.poolSize,
-    ...(wantsTls(url) && { ssl: { rejectUnauthorized: url.params.sslmode === 'verify-full' } }),
+    // TLS as the URL's sslmode, sslrootcert, sslcert, sslkey ask (see tls.ts).
+    ssl: pgSsl(url),
     // The session zone reads zone-less literals written into TIMESTAMPTZ columns (see time-zone.ts).
     options: [
       ...(url.params.currentSchema ? [`-c search_path=${url.params.currentSchema}`] : []),

@@ -8,6 +8,7 @@ describe('parseJdbcUrl', () => {
   it('reads MySQL, MariaDB and PostgreSQL URLs with defaults and parameters', () => {
     expect(parseJdbcUrl('jdbc:mysql://db.local:3307/shop?useSSL=true&user=app')).toEqual({
       dialect: 'mysql',
+      scheme: 'mysql',
       host: 'db.local',
       port: 3307,
       database: 'shop',
@@ -15,11 +16,13 @@ describe('parseJdbcUrl', () => {
     });
     expect(parseJdbcUrl('jdbc:mariadb://127.0.0.1/inv')).toMatchObject({
       dialect: 'mysql',
+      scheme: 'mariadb',
       port: 3306,
       database: 'inv',
     });
     expect(parseJdbcUrl('jdbc:postgresql://[::1]/app?sslmode=require')).toEqual({
       dialect: 'postgres',
+      scheme: 'postgresql',
       host: '::1',
       port: 5432,
       database: 'app',

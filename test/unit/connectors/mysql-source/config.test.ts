@@ -59,7 +59,8 @@ describe('mysql source config', () => {
     expect(parsed.errors).toEqual([
       {
         field: 'database.server.id',
-        message: 'Invalid value 0 for configuration database.server.id: Must be between 1 and 4294967295',
+        message:
+          'Invalid value 0 for configuration database.server.id: Value must be between 1 and 4294967295',
       },
     ]);
   });
