@@ -265,33 +265,24 @@ export function parseConnection(
   const usesSasl = securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
 
   const connection: KafkaConnection = { brokers, clientId, securityProtocol };
+  /** Settings of a family (ssl., sasl.) that the chosen protocol would not use: refused, not ignored. */
+  const refuseUnused = (prefix: string, family: string, protocols: string) => {
+    for (const [key, entry] of properties)
+      if (key.startsWith(prefix) && get(key))
+        fail(
+          entry.from,
+          `${entry.from} is set but security.protocol is ${securityProtocol}, which does not use ${family}; set security.protocol to ${protocols}`,
+        );
+  };
   if (usesTls) {
     const identification = properties.get('ssl.endpoint.identification.algorithm');
     const turnedOff = identification !== undefined && identification.value.trim() === '';
     connection.tls = parseTls(get, turnedOff, readPem, fail);
-  } else {
-    for (const key of properties.keys())
-      if (key.startsWith('ssl.') && get(key)) {
-        const from = properties.get(key)?.from ?? key;
-        fail(
-          from,
-          `${from} is set but security.protocol is ${securityProtocol}, which does not use TLS; set security.protocol to SSL or SASL_SSL`,
-        );
-      }
-  }
+  } else refuseUnused('ssl.', 'TLS', 'SSL or SASL_SSL');
   if (usesSasl) {
     const sasl = parseSasl(get, context, fail);
     if (sasl) connection.sasl = sasl;
-  } else {
-    for (const key of properties.keys())
-      if (key.startsWith('sasl.') && get(key)) {
-        const from = properties.get(key)?.from ?? key;
-        fail(
-          from,
-          `${from} is set but security.protocol is ${securityProtocol}, which does not use SASL; set security.protocol to SASL_SSL or SASL_PLAINTEXT`,
-        );
-      }
-  }
+  } else refuseUnused('sasl.', 'SASL', 'SASL_SSL or SASL_PLAINTEXT');
   return { connection: errors.length === 0 ? connection : undefined, errors };
 }
 

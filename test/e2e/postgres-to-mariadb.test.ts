@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
+import {
+  type HostProcess,
+  mariadbSinkConfig,
+  postgresSourceConfig,
+  startHostProcess,
+} from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -74,21 +79,9 @@ describe('PostgreSQL -> Kafka -> MariaDB', () => {
         )
       ).status,
     ).toBe(201);
-    const url = new URL(services().mysqlUrl);
     const sink = await host.call('POST', '/connectors', {
       name: `${prefix}-sink`,
-      config: {
-        'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-        topics: topic,
-        'connection.url': `jdbc:mariadb://${url.hostname}:${url.port || '3306'}${url.pathname}`,
-        'connection.username': decodeURIComponent(url.username),
-        'connection.password': decodeURIComponent(url.password),
-        'insert.mode': 'upsert',
-        'delete.enabled': 'true',
-        'primary.key.mode': 'record_key',
-        'schema.evolution': 'basic',
-        'collection.name.format': '${source.table}',
-      },
+      config: mariadbSinkConfig(topic, { 'collection.name.format': '${source.table}' }),
     });
     expect(sink.status).toBe(201);
 

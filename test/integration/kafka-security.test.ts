@@ -9,7 +9,12 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectHostServes, validationErrors, waitFailed, waitRunning } from '../support/connector-status.ts';
-import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
+import {
+  type HostProcess,
+  mariadbSinkConfig,
+  postgresSourceConfig,
+  startHostProcess,
+} from '../support/host-process.ts';
 import { readTopic } from '../support/runtime/kafka-reader.ts';
 import { secureKafka, services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -115,22 +120,16 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
 
     const prefix = `secsasl${suffix}`;
     expect((await create(host, prefix, pgSource(prefix))).status).toBe(201);
-    const url = new URL(services().mysqlUrl);
     const sinkTable = `sec_sink_${suffix}`;
-    const sink = await create(host, `${prefix}-sink`, {
-      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-      topics: `${prefix}.public.${table}`,
-      'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'connection.url': `jdbc:mariadb://${url.hostname}:${url.port || '3306'}${url.pathname}`,
-      'connection.username': decodeURIComponent(url.username),
-      'connection.password': decodeURIComponent(url.password),
-      'insert.mode': 'upsert',
-      'delete.enabled': 'true',
-      'primary.key.mode': 'record_key',
-      'schema.evolution': 'basic',
-      'collection.name.format': sinkTable,
-    });
+    const sink = await create(
+      host,
+      `${prefix}-sink`,
+      mariadbSinkConfig(`${prefix}.public.${table}`, {
+        'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'collection.name.format': sinkTable,
+      }),
+    );
     expect(sink.status).toBe(201);
     await waitRunning(host, prefix);
     await waitRunning(host, `${prefix}-sink`);

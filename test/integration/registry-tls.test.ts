@@ -1,50 +1,31 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnrampError } from '../../src/plugin/errors.ts';
 import { codecForConnect } from '../../src/schema/avro-codec.ts';
 import { ConverterFactory, registryAccess } from '../../src/schema/converter-factory.ts';
 import { services } from '../support/services.ts';
+import { certificateFolder } from '../support/test-certificates.ts';
 
 // The schema registry over https with a bearer token, as Confluent's converter keys configure it:
-// the stack's real registry behind a TLS-terminating proxy (a certificate made here with openssl)
+// the stack's real registry behind a TLS-terminating proxy (a certificate of a CA made here with openssl)
 // that admits only the expected token.
 
-const dir = mkdtempSync(join(tmpdir(), 'onramp-registry-tls-'));
+const certs = certificateFolder();
+const caFile = join(certs.dir, 'registry-ca.pem');
 const TOKEN = `token-${randomUUID()}`;
 let proxy: Server;
 let url: string;
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  certs.ca('registry-ca');
+  const server = certs.server('registry', 'registry-ca', 'IP:127.0.0.1');
   const upstream = services().schemaRegistryUrl;
   proxy = createServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    { key: readFileSync(server.key), cert: readFileSync(server.cert) },
     (request, response) => {
       if (request.headers.authorization !== `Bearer ${TOKEN}`) {
         response.writeHead(401, { 'content-type': 'application/json' });
@@ -68,7 +49,10 @@ beforeAll(async () => {
   url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  certs.remove();
+});
 
 const codec = codecForConnect({
   type: 'struct',
@@ -91,7 +75,7 @@ describe('schema registry over TLS with a bearer token', () => {
       'value.converter',
       converterConfig({
         'value.converter.schema.registry.ssl.truststore.type': 'PEM',
-        'value.converter.schema.registry.ssl.truststore.location': join(dir, 'cert.pem'),
+        'value.converter.schema.registry.ssl.truststore.location': caFile,
         'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
         'value.converter.bearer.auth.token': TOKEN,
       }),
@@ -118,7 +102,7 @@ describe('schema registry over TLS with a bearer token', () => {
     expect(error).toBeInstanceOf(OnrampError);
     expect((error as OnrampError).retriable).toBe(false);
     expect((error as OnrampError).message).toMatch(
-      /TLS with schema registry .* failed \((SELF_SIGNED|DEPTH_ZERO)/,
+      /TLS with schema registry .* failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED)/,
     );
   });
 
@@ -127,7 +111,7 @@ describe('schema registry over TLS with a bearer token', () => {
     const access = registryAccess(
       'value.converter',
       converterConfig({
-        'value.converter.schema.registry.ssl.truststore.location': join(dir, 'cert.pem'),
+        'value.converter.schema.registry.ssl.truststore.location': caFile,
         'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
         'value.converter.bearer.auth.token': 'wrong-token',
       }),

@@ -142,3 +142,26 @@ export function mysqlSourceConfig(
     'database.include.list': databases,
   };
 }
+
+/**
+ * The Debezium JDBC sink's settings for the test MariaDB: upsert by record key, deletes applied,
+ * tables created and evolved; `extra` adds to or overrides them (e.g. collection.name.format).
+ */
+export function mariadbSinkConfig(
+  topics: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const url = new URL(services().mysqlUrl);
+  return {
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    topics,
+    'connection.url': `jdbc:mariadb://${url.hostname}:${url.port || '3306'}${url.pathname}`,
+    'connection.username': decodeURIComponent(url.username),
+    'connection.password': decodeURIComponent(url.password),
+    'insert.mode': 'upsert',
+    'delete.enabled': 'true',
+    'primary.key.mode': 'record_key',
+    'schema.evolution': 'basic',
+    ...extra,
+  };
+}
