@@ -10,7 +10,11 @@ import { createLogger } from './host/logger.ts';
 import { Metrics } from './host/metrics.ts';
 import { PluginRegistry } from './host/plugin-registry.ts';
 import { createKafkaRuntime } from './kafka/index.ts';
+import { ProductCatalog } from './mesh/catalog.ts';
+import { observeConfigs, observeTopics } from './mesh/connector-observer.ts';
+import { ConnectorView } from './mesh/connector-view.ts';
 import { errorMessage } from './plugin/errors.ts';
+import { openCatalogStore } from './stores/catalog-store.ts';
 import { openFileStores } from './stores/file-store.ts';
 import { loadSecretKey, SecretCodec, SecretKeyError } from './stores/secret-codec.ts';
 
@@ -63,12 +67,14 @@ for (const provider of config.configProviders.values()) {
   }
 }
 let stores: Awaited<ReturnType<typeof openFileStores>>;
+let catalogStore: Awaited<ReturnType<typeof openCatalogStore>>;
 try {
   stores = await openFileStores(config.dataDir, {
     codec: secretKey && new SecretCodec(secretKey.key),
     isSecret: (connectorConfig, key, value) =>
       isSecretSetting(key, value, plugins.resolve(connectorConfig['connector.class'] ?? '')),
   });
+  catalogStore = await openCatalogStore(config.dataDir);
 } catch (error) {
   log.fatal({ err: error }, `cannot open the data dir ${config.dataDir}: ${errorMessage(error)}`);
   process.exit(2);
@@ -82,12 +88,18 @@ const runtime = createKafkaRuntime({
   offsets: stores.offsets,
   workerId: config.workerId,
 });
+// The data-product catalog watches the host's connector and topic stores (src/mesh).
+const catalog = new ProductCatalog({
+  store: catalogStore,
+  view: new ConnectorView(plugins, { providers: config.configProviders }),
+  log: levels.logger('onramp.mesh'),
+});
 const host = new ConnectorHost({
   plugins,
-  configs: stores.configs,
+  configs: observeConfigs(stores.configs, catalog),
   offsets: stores.offsets,
   statuses: stores.statuses,
-  topics: stores.topics,
+  topics: observeTopics(stores.topics, catalog),
   runner: runtime.runner,
   cluster: runtime.cluster,
   log: levels.logger('onramp.host'),
@@ -139,6 +151,7 @@ async function shutdown(signal: string): Promise<void> {
     await host.close();
     await runtime.close();
     await stores.flush();
+    await catalog.idle();
     log.info('stopped');
     process.exit(0);
   } catch (error) {
@@ -149,4 +162,5 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+await catalog.start(stores.configs.list());
 await host.start();

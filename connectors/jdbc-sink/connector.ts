@@ -1,5 +1,6 @@
 import type { SinkPlugin, TaskConfig } from '../../src/plugin/index.ts';
 import { type JdbcSinkConfig, type JdbcSinkFields, jdbcSinkConfig } from './config.ts';
+import { sinkTargets } from './targets.ts';
 import { JdbcSinkTask } from './task.ts';
 
 // The JDBC sink plugin, selected by either connector class (Debezium's or Confluent's). Tasks share
@@ -25,4 +26,6 @@ export const jdbcSinkPlugin: SinkPlugin<JdbcSinkFields> = {
   createTask() {
     return new JdbcSinkTask();
   },
+
+  targets: sinkTargets,
 };

@@ -1,5 +1,6 @@
 import type { SourcePlugin, TaskConfig } from '../../src/plugin/index.ts';
 import { type MysqlSourceConfig, type MysqlSourceFields, mysqlSourceConfig } from './config.ts';
+import { describeSource } from './describe.ts';
 import { MysqlSourceTask } from './task.ts';
 import { CONNECTOR_VERSION } from './version.ts';
 
@@ -24,4 +25,6 @@ export const mysqlSourcePlugin: SourcePlugin<MysqlSourceFields> = {
   createTask() {
     return new MysqlSourceTask();
   },
+
+  describe: describeSource,
 };

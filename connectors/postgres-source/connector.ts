@@ -2,6 +2,7 @@ import type { SourcePlugin, TaskConfig } from '../../src/plugin/index.ts';
 import { errorMessage } from '../../src/plugin/index.ts';
 import { type PostgresSourceConfig, type PostgresSourceFields, postgresSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
+import { describeSource } from './describe.ts';
 import { databaseError } from './errors.ts';
 import { dropSlot } from './slot.ts';
 import { PostgresSourceTask } from './task.ts';
@@ -38,4 +39,6 @@ export const postgresSourcePlugin: SourcePlugin<PostgresSourceFields> = {
   createTask() {
     return new PostgresSourceTask();
   },
+
+  describe: describeSource,
 };

@@ -1,3 +1,4 @@
+import type { SinkTarget, SinkTopic, SourceDescription } from './captured-tables.ts';
 import type { ConfigDef, ConfigOf, Fields } from './config-def.ts';
 import type {
   SinkRecord,
@@ -29,11 +30,18 @@ interface PluginBase<F extends Fields> {
 export interface SourcePlugin<F extends Fields = Fields> extends PluginBase<F> {
   readonly kind: 'source';
   createTask(): SourceTask<ConfigOf<F>>;
+  /**
+   * Optional, for the data-product catalog: the tables this config captures, read from the
+   * database's catalog (columns, keys, comments, enums, foreign keys), and the topic of each.
+   */
+  describe?(config: ConfigOf<F>): Promise<SourceDescription>;
 }
 
 export interface SinkPlugin<F extends Fields = Fields> extends PluginBase<F> {
   readonly kind: 'sink';
   createTask(): SinkTask<ConfigOf<F>>;
+  /** Optional, for lineage: the table each of these topics is written to (no connection needed). */
+  targets?(config: ConfigOf<F>, topics: readonly SinkTopic[]): SinkTarget[];
 }
 
 export type ConnectorPlugin<F extends Fields = Fields> = SourcePlugin<F> | SinkPlugin<F>;

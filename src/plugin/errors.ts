@@ -27,6 +27,11 @@ export const ERRORS = {
   // A Host header the API does not serve (DNS rebinding defence while it listens on loopback).
   HOST_NOT_ALLOWED: { status: 421, retriable: false, title: 'Host not served' },
   INTERNAL: { status: 500, retriable: false, title: 'Internal error' },
+  // Data products (src/mesh)
+  PRODUCT_NOT_FOUND: { status: 404, retriable: false, title: 'Data product not found' },
+  PRODUCT_EXISTS: { status: 409, retriable: false, title: 'Data product already exists' },
+  PRODUCT_INVALID: { status: 400, retriable: false, title: 'Data product is invalid' },
+  PRODUCT_NOT_READY: { status: 409, retriable: false, title: 'Data product cannot make this change now' },
   // Configuration values
   PLACEHOLDER_UNRESOLVED: { status: 400, retriable: false, title: 'Config placeholder cannot be resolved' },
   // Runtime: Kafka, registry, conversion

@@ -1,0 +1,47 @@
+import type { ConfigStore, StoredConnector } from '../stores/stores.ts';
+import type { TopicStore } from '../stores/topic-store.ts';
+
+// The seam between the connector host and the data-product catalog: the host already writes every
+// connector change to its config store and every topic its tasks touch to its topic store, so the
+// catalog watches those writes instead of the host growing product logic. A listener runs after the
+// write is durable and never delays or fails it.
+
+export interface ConnectorListener {
+  connectorStored(connector: StoredConnector): void;
+  connectorDeleted(name: string): void;
+  topicsRecorded(connector: string, topics: readonly string[]): void;
+}
+
+export function observeConfigs(store: ConfigStore, listener: ConnectorListener): ConfigStore {
+  return {
+    list: () => store.list(),
+    get: (name) => store.get(name),
+    async put(connector) {
+      await store.put(connector);
+      notify(() => listener.connectorStored(connector));
+    },
+    async delete(name) {
+      await store.delete(name);
+      notify(() => listener.connectorDeleted(name));
+    },
+  };
+}
+
+export function observeTopics(store: TopicStore, listener: ConnectorListener): TopicStore {
+  return {
+    get: (connector) => store.get(connector),
+    async put(connector, topics) {
+      await store.put(connector, topics);
+      notify(() => listener.topicsRecorded(connector, topics));
+    },
+    delete: (connector) => store.delete(connector),
+  };
+}
+
+function notify(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // The catalog logs its own failures; a connector change never fails because of it.
+  }
+}

@@ -1,0 +1,94 @@
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DataProduct } from '../mesh/product-model.ts';
+import { OnrampError } from '../plugin/errors.ts';
+import { AtomicFileWriter } from './atomic-file.ts';
+
+// The data-product catalog's store. The embedded one is one JSON document, <data.dir>/catalog.json,
+// loaded at open and served from memory; every change rewrites it crash-safely (temp file, fsync,
+// rename, fsync of the directory: see atomic-file.ts) before its promise resolves. A catalog holds
+// hundreds of products, not millions, so one document keeps it simple; a Kafka-topic store for
+// cluster mode can follow behind the same interface.
+
+export interface CatalogStore {
+  list(): DataProduct[];
+  get(id: string): DataProduct | undefined;
+  /** Durable when the promise resolves. */
+  put(product: DataProduct): Promise<void>;
+  delete(id: string): Promise<void>;
+  flush(): Promise<void>;
+}
+
+const FILE = 'catalog.json';
+const FORMAT = 1;
+
+export async function openCatalogStore(dataDir: string): Promise<CatalogStore> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, FILE);
+  const products = new Map<string, DataProduct>();
+  for (const product of await load(path)) products.set(product.id, product);
+  return new FileCatalogStore(path, products);
+}
+
+async function load(path: string): Promise<DataProduct[]> {
+  let text: string;
+  try {
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new OnrampError('INTERNAL', `Store file ${path} cannot be read: ${(error as Error).message}`);
+  }
+  const { format, products } = (doc ?? {}) as { format?: unknown; products?: unknown };
+  if (format !== FORMAT || !Array.isArray(products))
+    throw new OnrampError(
+      'INTERNAL',
+      `Store file ${path} has an unexpected shape (format ${String(format)})`,
+    );
+  return products as DataProduct[];
+}
+
+class FileCatalogStore implements CatalogStore {
+  private readonly writer = new AtomicFileWriter();
+  private readonly path: string;
+  private readonly products: Map<string, DataProduct>;
+
+  constructor(path: string, products: Map<string, DataProduct>) {
+    this.path = path;
+    this.products = products;
+  }
+
+  list(): DataProduct[] {
+    return [...this.products.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get(id: string): DataProduct | undefined {
+    return this.products.get(id);
+  }
+
+  put(product: DataProduct): Promise<void> {
+    this.products.set(product.id, structuredClone(product));
+    return this.save();
+  }
+
+  delete(id: string): Promise<void> {
+    if (!this.products.delete(id)) return Promise.resolve();
+    return this.save();
+  }
+
+  flush(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  private save(): Promise<void> {
+    if (this.products.size === 0) return this.writer.write(this.path, null);
+    const doc = { format: FORMAT, products: this.list() };
+    return this.writer.write(this.path, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+}
