@@ -13,7 +13,11 @@ import { createKafkaRuntime } from './kafka/index.ts';
 import { ProductCatalog } from './mesh/catalog.ts';
 import { observeConfigs, observeTopics } from './mesh/connector-observer.ts';
 import { ConnectorView } from './mesh/connector-view.ts';
+import { FreshnessTracker } from './mesh/freshness.ts';
+import { applyCompatibility } from './mesh/governance.ts';
+import { MeshServices } from './mesh/mesh-services.ts';
 import { errorMessage } from './plugin/errors.ts';
+import { ConverterFactory } from './schema/converter-factory.ts';
 import { openCatalogStore } from './stores/catalog-store.ts';
 import { openFileStores } from './stores/file-store.ts';
 import { loadSecretKey, SecretCodec, SecretKeyError } from './stores/secret-codec.ts';
@@ -89,11 +93,20 @@ const runtime = createKafkaRuntime({
   workerId: config.workerId,
 });
 // The data-product catalog watches the host's connector and topic stores (src/mesh).
+const registry = config.schemaRegistryUrl
+  ? new ConverterFactory({
+      schemaRegistryUrl: config.schemaRegistryUrl,
+      schemaRegistry: config.schemaRegistry,
+    }).registry({ ...config.schemaRegistry, url: config.schemaRegistry?.url ?? config.schemaRegistryUrl })
+  : undefined;
+const view = new ConnectorView(plugins, { providers: config.configProviders });
 const catalog = new ProductCatalog({
   store: catalogStore,
-  view: new ConnectorView(plugins, { providers: config.configProviders }),
+  view,
   log: levels.logger('onramp.mesh'),
+  beforePublish: (product) => applyCompatibility(registry, product),
 });
+const freshness = new FreshnessTracker();
 const host = new ConnectorHost({
   plugins,
   configs: observeConfigs(stores.configs, catalog),
@@ -115,7 +128,18 @@ const security = await createRestSecurity({
   hostAllowList: listen.hostAllowList,
   log: levels.logger('onramp.auth'),
 });
-const server = await buildServer({ host, levels, metrics, security, https: listen.https });
+const mesh = new MeshServices({
+  catalog,
+  view,
+  registry,
+  groups: runtime.groups,
+  contract: {
+    kafkaBootstrap: config.kafka.brokers.join(','),
+    schemaRegistryUrl: config.schemaRegistryUrl || undefined,
+  },
+  freshness,
+});
+const server = await buildServer({ host, levels, metrics, security, https: listen.https, mesh });
 
 try {
   await server.listen({ host: listen.host, port: listen.port });

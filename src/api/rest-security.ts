@@ -35,6 +35,9 @@ export interface RestSecurity {
 /** The product.domain of a stored connector; undefined when the connector does not exist. */
 export type StoredDomainLookup = (connector: string) => { domain: string | undefined } | undefined;
 
+/** The domain of a data product; undefined when there is no such product. */
+export type ProductDomainLookup = (id: string) => string | undefined;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who sent the request; null before authentication and on open routes. */
@@ -104,6 +107,41 @@ export function connectorAccess(
   return { ...base, setsConfig: false };
 }
 
+/** The product a /products write names: POST /products' body domain, else :id in the path. */
+export function productAccess(
+  request: WriteRequest,
+  productDomain: ProductDomainLookup | undefined,
+): AccessRequest['product'] {
+  const { route } = request;
+  if (route === '/products') {
+    const body = record(request.body);
+    const domain = text(body?.domain);
+    const name = text(body?.name);
+    const id = domain !== undefined && name !== undefined ? `${domain}.${name}` : undefined;
+    const stored = id === undefined ? undefined : productDomain?.(id);
+    return {
+      ...(id !== undefined && { id }),
+      ...(stored !== undefined && { stored: { domain: stored } }),
+      resultingDomain: domain,
+    };
+  }
+  if (!route?.startsWith('/products/:id')) return undefined;
+  const id = text(record(request.params)?.id);
+  if (id === undefined) return undefined;
+  const stored = productDomain?.(id);
+  return { id, ...(stored !== undefined && { stored: { domain: stored } }) };
+}
+
+function productId(request: WriteRequest): string | undefined {
+  if (request.route === '/products') {
+    const body = record(request.body);
+    const domain = text(body?.domain);
+    const name = text(body?.name);
+    return domain !== undefined && name !== undefined ? `${domain}.${name}` : undefined;
+  }
+  return request.route?.startsWith('/products/:id') ? text(record(request.params)?.id) : undefined;
+}
+
 function writeRequest(request: FastifyRequest): WriteRequest {
   return {
     method: request.method,
@@ -117,6 +155,7 @@ export function installRestSecurity(
   app: FastifyInstance,
   security: RestSecurity,
   storedDomain: StoredDomainLookup,
+  productDomain?: ProductDomainLookup,
 ): void {
   const { authenticator, audit, hostAllowList } = security;
   app.decorateRequest('principal', null);
@@ -164,6 +203,8 @@ export function installRestSecurity(
     if (!isRead(request.method)) {
       const connector = connectorAccess(writeRequest(request), storedDomain);
       if (connector) access.connector = connector;
+      const product = productAccess(writeRequest(request), productDomain);
+      if (product) access.product = product;
     }
     const decision = decide(principal, access);
     if (!decision.allowed) return refuse(reply, new OnrampError('FORBIDDEN', decision.reason));
@@ -175,6 +216,7 @@ export function installRestSecurity(
       const principal = request.principal;
       const path = request.url.split('?')[0] ?? request.url;
       const connector = connectorName(writeRequest(request));
+      const product = productId(writeRequest(request));
       await audit.append({
         time: new Date().toISOString(),
         principal: principal?.name ?? null,
@@ -183,6 +225,7 @@ export function installRestSecurity(
         route: request.routeOptions.url ?? path,
         path,
         ...(connector !== undefined && { connector }),
+        ...(product !== undefined && { product }),
         status: reply.statusCode,
         remote: request.ip,
       });

@@ -13,12 +13,14 @@ import type { ConnectorHost } from '../host/host.ts';
 import type { LogLevels } from '../host/log-levels.ts';
 import type { RootLogger } from '../host/logger.ts';
 import type { Metrics } from '../host/metrics.ts';
+import type { MeshServices } from '../mesh/mesh-services.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { type BuildInfo, buildInfo } from './build-info.ts';
 import { connectorRoutes } from './connectors-routes.ts';
 import { installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
+import { hostConnectorStates, productRoutes } from './products-routes.ts';
 import { installRestSecurity, type RestSecurity, type StoredDomainLookup } from './rest-security.ts';
 
 // The REST API: Kafka Connect's routes plus /health, /metrics, /openapi.json, /docs and
@@ -36,6 +38,8 @@ export interface ServerOptions {
   security?: RestSecurity;
   /** Serve HTTPS with these (an https:// listener). */
   https?: HttpsOptions;
+  /** The data-product catalog's routes (/domains, /products, /lineage) when given. */
+  mesh?: MeshServices;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -51,7 +55,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.https && { serverFactory: httpsServerFactory(options.https) }),
   });
   installErrorHandling(app);
-  if (options.security) installRestSecurity(app, options.security, storedDomainOf(options.host));
+  const mesh = options.mesh;
+  if (options.security)
+    installRestSecurity(
+      app,
+      options.security,
+      storedDomainOf(options.host),
+      mesh && ((id) => mesh.catalog.domainOf(id)),
+    );
   // Response schemas document the API; serializing with JSON.stringify keeps every field and skips
   // compiling a serializer per route and status at start-up.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -88,6 +99,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   connectorRoutes(app, options.host);
   pluginRoutes(app, options.host);
   adminRoutes(app, { host: options.host, levels: options.levels, metrics: options.metrics, build });
+  if (mesh) productRoutes(app, mesh, hostConnectorStates(options.host));
   if (options.security?.audit) auditRoutes(app, options.security.audit);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -6,7 +6,8 @@ import { formatRole, type Principal } from './roles.ts';
 //   admin          everything
 //   viewer         every read (GET/HEAD), config validation
 //   domain:<d>     every read except /admin/*, config validation, and writes to /connectors/* only
-//                  where the connector is (and stays) in domain <d>
+//                  where the connector is (and stays) in domain <d>, and to /products/* only where
+//                  the data product is (or will be) in domain <d>
 //
 // Validation changes nothing, but still needs a token: it runs the connectivity probe against
 // whatever address the body names.
@@ -24,6 +25,15 @@ export interface AccessRequest {
     resultingDomain?: string | undefined;
     /** True when the request sets a config (create, PUT or PATCH of /config). */
     setsConfig: boolean;
+  };
+  /** The data product a write to /products/* touches. */
+  product?: {
+    /** The product's id when the request names an existing one. */
+    id?: string;
+    /** Its domain now; absent when the product does not exist. */
+    stored?: { domain: string };
+    /** For POST /products: the domain the new product names. */
+    resultingDomain?: string | undefined;
   };
 }
 
@@ -53,6 +63,10 @@ function isConnectorRoute(route: string | undefined): boolean {
   return route === '/connectors' || (route?.startsWith('/connectors/') ?? false);
 }
 
+function isProductRoute(route: string | undefined): boolean {
+  return route === '/products' || (route?.startsWith('/products/') ?? false);
+}
+
 function normalized(domain: string | undefined): string | undefined {
   const value = domain?.trim();
   return value === '' ? undefined : value;
@@ -69,6 +83,11 @@ export function decide(principal: Principal, request: AccessRequest): Decision {
   if (route === undefined) return ALLOW;
   if (method === 'PUT' && route === VALIDATE_ROUTE) return ALLOW;
   if (role.kind === 'viewer') return deny(principal, `${method} ${route} (viewer tokens only read)`);
+  if (isProductRoute(route)) {
+    return request.product
+      ? decideProductWrite(principal, role.domain, request.product)
+      : deny(principal, `${method} ${route}`);
+  }
   if (!isConnectorRoute(route) || request.connector === undefined)
     return deny(principal, `${method} ${route}`);
   return decideDomainWrite(principal, role.domain, request.connector);
@@ -93,6 +112,24 @@ function decideDomainWrite(
         `set ${given} on connector ${connector.name}: its config must keep product.domain=${domain}`,
       );
     }
+  }
+  return ALLOW;
+}
+
+function decideProductWrite(
+  principal: Principal,
+  domain: string,
+  product: NonNullable<AccessRequest['product']>,
+): Decision {
+  if (product.stored && product.stored.domain !== domain) {
+    return deny(
+      principal,
+      `change data product ${product.id ?? ''}: it belongs to domain ${product.stored.domain}`,
+    );
+  }
+  if (!product.stored && normalized(product.resultingDomain) !== domain) {
+    const given = normalized(product.resultingDomain) ?? '(none)';
+    return deny(principal, `create a data product in domain ${given}: its domain must be ${domain}`);
   }
   return ALLOW;
 }

@@ -16,6 +16,8 @@ export interface AuditEntry {
   route: string;
   path: string;
   connector?: string;
+  /** The data product a /products write named. */
+  product?: string;
   status: number;
   remote: string;
 }

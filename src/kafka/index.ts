@@ -5,6 +5,7 @@ import { type SinkTransform, startSinkTask } from '../host/sink-runner.ts';
 import { type SourceTransform, startSourceTask } from '../host/source-runner.ts';
 import type { RunningTask, TaskRunner, TaskSpec } from '../host/task-runner.ts';
 import type { RunnerDeps } from '../host/task-supervisor.ts';
+import type { ConsumerGroupDirectory } from '../mesh/consumer-groups.ts';
 import { ConverterFactory, type RegistryAccess } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
 import { ClientPool } from './client-pool.ts';
@@ -38,6 +39,8 @@ export interface KafkaRuntimeOptions {
 export interface KafkaRuntime {
   runner: TaskRunner;
   cluster: Cluster;
+  /** Consumer groups and their lag, for the data-product catalog (the same admin connection). */
+  groups: ConsumerGroupDirectory;
   /** Stops every task still running, then closes the Kafka connections. */
   close(): Promise<void>;
 }
@@ -105,9 +108,11 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
     },
   };
 
+  const cluster = new KafkaCluster(hostAdmin);
   return {
     runner,
-    cluster: new KafkaCluster(hostAdmin),
+    cluster,
+    groups: cluster,
     close: async () => {
       await Promise.all([...running].map((task) => task.stop().catch(() => undefined)));
       running.clear();

@@ -1,10 +1,12 @@
 import type { Cluster, SinkOffset } from '../host/cluster.ts';
+import type { ConsumerGroupDirectory, ConsumerGroupReading } from '../mesh/consumer-groups.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import { hasApiError, kafkaError } from './kafka-errors.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 
-// The Cluster seam for connector management: cluster id and sink consumer-group offsets.
-export class KafkaCluster implements Cluster {
+// The Cluster seam for connector management: cluster id and sink consumer-group offsets; and, for the
+// data-product catalog, every consumer group with the topics it reads and its lag.
+export class KafkaCluster implements Cluster, ConsumerGroupDirectory {
   private readonly admin: TopicAdmin;
 
   constructor(admin: TopicAdmin) {
@@ -30,6 +32,49 @@ export class KafkaCluster implements Cluster {
       );
     } catch (error) {
       throw kafkaError(error, `fetching offsets of group ${groupId}`, this.admin.connection);
+    }
+  }
+
+  async consumerGroups(): Promise<ConsumerGroupReading[]> {
+    try {
+      const client = this.admin.client();
+      const groups = [...(await client.listGroups()).values()].filter(
+        (group) => group.protocolType === 'consumer' || group.protocolType === '',
+      );
+      if (groups.length === 0) return [];
+      const offsets = await client.listConsumerGroupOffsets({ groups: groups.map((group) => group.id) });
+      const ends = new Map<string, Promise<Map<number, bigint> | undefined>>();
+      const endOf = (topic: string) => {
+        let end = ends.get(topic);
+        if (!end) {
+          end = this.admin.endOffsets(topic).catch(() => undefined);
+          ends.set(topic, end);
+        }
+        return end;
+      };
+      return await Promise.all(
+        offsets.map(async (entry) => ({
+          group: entry.groupId,
+          state: String(groups.find((group) => group.id === entry.groupId)?.state ?? 'Unknown'),
+          topics: await Promise.all(
+            entry.topics
+              .filter((topic) => topic.partitions.some((partition) => partition.committedOffset >= 0n))
+              .map(async (topic) => {
+                const end = await endOf(topic.name);
+                let lag: bigint | undefined = 0n;
+                for (const partition of topic.partitions) {
+                  const last = end?.get(partition.partitionIndex);
+                  if (last === undefined || lag === undefined) lag = undefined;
+                  else if (partition.committedOffset >= 0n)
+                    lag += last > partition.committedOffset ? last - partition.committedOffset : 0n;
+                }
+                return { topic: topic.name, lag: lag === undefined ? undefined : Number(lag) };
+              }),
+          ),
+        })),
+      );
+    } catch (error) {
+      throw kafkaError(error, 'listing consumer groups', this.admin.connection);
     }
   }
 

@@ -41,8 +41,8 @@ export interface CatalogOptions {
   view: ConnectorView;
   log: Logger;
   now?: () => Date;
-  /** Called after a product is published (registry compatibility, ...); a failure undoes nothing. */
-  onPublished?: (product: DataProduct) => Promise<void>;
+  /** Governance run before a product is published (registry compatibility); a failure stops it. */
+  beforePublish?: (product: DataProduct) => Promise<void>;
 }
 
 export interface ProductFilter {
@@ -88,7 +88,7 @@ export class ProductCatalog {
   private readonly view: ConnectorView;
   private readonly log: Logger;
   private readonly now: () => Date;
-  private readonly onPublished: CatalogOptions['onPublished'];
+  private readonly beforePublish: CatalogOptions['beforePublish'];
   private readonly connectors = new Map<string, { config: Record<string, string>; facts: ConnectorFacts }>();
   private readonly lock = new KeyedLock();
   private readonly describing = new Map<string, Promise<void>>();
@@ -100,7 +100,7 @@ export class ProductCatalog {
     this.view = options.view;
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
-    this.onPublished = options.onPublished;
+    this.beforePublish = options.beforePublish;
   }
 
   // --- the seam: what the host's stores report
@@ -277,7 +277,7 @@ export class ProductCatalog {
   }
 
   async publish(id: string): Promise<DataProduct> {
-    const published = await this.exclusive(async () => {
+    return this.exclusive(async () => {
       const product = this.get(id);
       const problems = publishProblems(product);
       if (problems.length > 0)
@@ -285,17 +285,12 @@ export class ProductCatalog {
           'PRODUCT_NOT_READY',
           `Data product ${id} cannot be published: ${problems.join('; ')}`,
         );
-      const next: DataProduct = {
-        ...product,
-        status: 'published',
-        publishedAt: this.now().toISOString(),
-      };
+      await this.beforePublish?.(product);
+      const next: DataProduct = { ...product, status: 'published', publishedAt: this.now().toISOString() };
       delete next.deprecatedAt;
       await this.save(product, next);
       return this.get(id);
     });
-    await this.onPublished?.(published);
-    return published;
   }
 
   async deprecate(id: string): Promise<DataProduct> {

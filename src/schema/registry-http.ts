@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 // the status and body text; rejects when no answer comes (refused, timed out, TLS failed).
 
 export interface RegistryHttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers: Record<string, string>;
   body?: string;

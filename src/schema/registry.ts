@@ -3,7 +3,8 @@ import { type AvroCodec, codecForAvroText } from './avro-codec.ts';
 import { registryHttp } from './registry-http.ts';
 
 // The Confluent schema registry REST API, the two calls the Avro converter needs: register (or look
-// up) a schema under a subject, and fetch a schema by id.
+// up) a schema under a subject, and fetch a schema by id; and, for the data-product catalog, a
+// subject's versions and its compatibility level.
 //
 // Why not @kafkajs/confluent-schema-registry's client: its register() first GETs /config/{subject}
 // and throws when the level differs from the one passed in (and PUTs a subject-level config on first
@@ -24,6 +25,15 @@ export interface RegistryOptions {
   /** CA certificates (PEM) that an https:// registry's certificate must chain to. */
   ca?: readonly string[];
   timeoutMs?: number;
+}
+
+/** A subject version as GET /subjects/{subject}/versions/{version} returns it. */
+export interface RegisteredSchema {
+  subject: string;
+  version: number;
+  id: number;
+  schema: string;
+  schemaType?: string;
 }
 
 /** Node's codes for a registry certificate that does not verify: retrying will not help. */
@@ -90,7 +100,57 @@ export class SchemaRegistry {
     return codec;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body: unknown, what: string): Promise<unknown> {
+  /** The versions registered under `subject`; undefined when the registry has no such subject. */
+  async versions(subject: string): Promise<number[] | undefined> {
+    const body = await this.request(
+      'GET',
+      `/subjects/${encodeURIComponent(subject)}/versions`,
+      undefined,
+      subject,
+      true,
+    );
+    return Array.isArray(body)
+      ? body.filter((version): version is number => typeof version === 'number')
+      : undefined;
+  }
+
+  /** One version of a subject (or the latest); undefined when there is none. */
+  async version(subject: string, version: number | 'latest'): Promise<RegisteredSchema | undefined> {
+    const body = await this.request(
+      'GET',
+      `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
+      undefined,
+      subject,
+      true,
+    );
+    return (body as RegisteredSchema | undefined) ?? undefined;
+  }
+
+  /** The subject's compatibility level, or the registry's global level when the subject has none. */
+  async compatibility(subject: string): Promise<string | undefined> {
+    const read = (body: unknown) => {
+      const level = body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined;
+      const value = level?.compatibilityLevel ?? level?.compatibility;
+      return typeof value === 'string' ? value : undefined;
+    };
+    const own = read(
+      await this.request('GET', `/config/${encodeURIComponent(subject)}`, undefined, subject, true),
+    );
+    return own ?? read(await this.request('GET', '/config', undefined, 'the global config', true));
+  }
+
+  /** PUT /config/{subject}: the level future registrations under it are checked against. */
+  async setCompatibility(subject: string, level: string): Promise<void> {
+    await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level }, subject);
+  }
+
+  private async request(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    what: string,
+    missingOk = false,
+  ): Promise<unknown> {
     let lastError: unknown;
     for (const url of this.urls) {
       let response: { status: number; text: string };
@@ -124,6 +184,7 @@ export class SchemaRegistry {
       }
       const parsed = parseJson(response.text);
       if (response.status >= 200 && response.status < 300) return parsed;
+      if (response.status === 404 && missingOk) return undefined;
       throw httpError(response.status, url, what, parsed, response.text);
     }
     throw lastError;

@@ -116,7 +116,30 @@ describe('decide', () => {
     ).toBe(true);
   });
 
-  it('keeps domain tokens off writes outside /connectors', () => {
+  it('keeps domain tokens off writes outside /connectors and their own products', () => {
     expect(allowed(sales, { method: 'POST', route: '/products' })).toBe(false);
+    expect(allowed(sales, { method: 'PUT', route: '/admin/loggers/:logger' })).toBe(false);
+  });
+
+  it("lets a domain token change only its own domain's data products; every role reads them", () => {
+    const own = { id: 'sales.customers', stored: { domain: 'sales' } };
+    const other = { id: 'finance.ledger', stored: { domain: 'finance' } };
+    expect(allowed(sales, { method: 'PATCH', route: '/products/:id', product: own })).toBe(true);
+    expect(allowed(sales, { method: 'POST', route: '/products/:id/publish', product: own })).toBe(true);
+    expect(allowed(sales, { method: 'DELETE', route: '/products/:id', product: other })).toBe(false);
+    expect(decide(sales, { method: 'POST', route: '/products/:id/publish', product: other })).toEqual({
+      allowed: false,
+      reason:
+        'Token ci (role domain:sales) may not change data product finance.ledger: it belongs to domain finance.',
+    });
+    expect(
+      allowed(sales, { method: 'POST', route: '/products', product: { resultingDomain: 'sales' } }),
+    ).toBe(true);
+    expect(
+      allowed(sales, { method: 'POST', route: '/products', product: { resultingDomain: 'finance' } }),
+    ).toBe(false);
+    expect(allowed(viewer, { method: 'PATCH', route: '/products/:id', product: own })).toBe(false);
+    for (const principal of [viewer, sales])
+      expect(allowed(principal, read('/products/:id/contract'))).toBe(true);
   });
 });

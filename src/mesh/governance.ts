@@ -1,0 +1,24 @@
+import { OnrampError } from '../plugin/index.ts';
+import type { SchemaRegistry } from '../schema/registry.ts';
+import type { DataProduct } from './product-model.ts';
+
+// Governance that happens when a product is published: its output subjects get the product's
+// registry compatibility level (FULL_TRANSITIVE unless the product's policy says otherwise), so the
+// registry itself refuses a schema that would break the product's consumers.
+
+export async function applyCompatibility(
+  registry: SchemaRegistry | undefined,
+  product: DataProduct,
+): Promise<void> {
+  if (product.outputPorts.length === 0) return;
+  if (!registry)
+    throw new OnrampError(
+      'PRODUCT_NOT_READY',
+      `Data product ${product.id} cannot be published: the host has no schema registry to set ${product.policy.compatibility} on`,
+    );
+  for (const port of product.outputPorts) {
+    if (port.format !== 'avro') continue;
+    for (const subject of [port.keySubject, port.valueSubject])
+      await registry.setCompatibility(subject, product.policy.compatibility);
+  }
+}

@@ -1,0 +1,317 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  type HostProcess,
+  mariadbSinkConfig,
+  postgresSourceConfig,
+  startHostProcess,
+} from '../support/host-process.ts';
+import { services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// The data-mesh flow of issue 13 through the shipped host with token auth: a PostgreSQL database with
+// comments, an enum, a foreign key and an email column is onboarded as sales.customers by a
+// domain:sales token; a domain:marketing token cannot change it but finds it, reads its ODCS contract
+// (valid against the ODCS v3.0.2 JSON Schema), and creates a sink into MariaDB; lineage shows the
+// table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
+// personal-data classification and publishes; the registry then reports FULL_TRANSITIVE.
+
+const root = join(import.meta.dirname, '..', '..');
+const suffix = randomUUID().slice(0, 8);
+const schema = `dp_${suffix}`;
+const prefix = `dp${suffix}`;
+const topic = `${prefix}.${schema}.customers`;
+const targetTable = `dp_customers_${suffix}`;
+const sourceName = `sales-customers-${suffix}`;
+const sinkName = `marketing-crm-${suffix}`;
+
+let host: HostProcess;
+let source: pg.Client;
+let target: mysql.Connection;
+const tokens: Record<string, string> = {};
+
+async function api(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  accept?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: REST bodies are checked field by field
+): Promise<{ status: number; body: any; text: string }> {
+  const response = await fetch(`${host.base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(accept && { accept }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text };
+}
+
+async function registry(path: string): Promise<unknown> {
+  const response = await fetch(`${services().schemaRegistryUrl}${path}`);
+  return response.json();
+}
+
+beforeAll(async () => {
+  source = new pg.Client({ connectionString: services().pgUrl });
+  await source.connect();
+  await source.query(`CREATE SCHEMA ${schema}`);
+  await source.query(`CREATE TYPE ${schema}.segment AS ENUM ('retail', 'business')`);
+  await source.query(`CREATE TABLE ${schema}.countries (code char(2) PRIMARY KEY, name text NOT NULL)`);
+  await source.query(`INSERT INTO ${schema}.countries VALUES ('DE', 'Germany'), ('FR', 'France')`);
+  await source.query(
+    `CREATE TABLE ${schema}.customers (
+       id int PRIMARY KEY,
+       email text NOT NULL,
+       segment ${schema}.segment NOT NULL DEFAULT 'retail',
+       country char(2) REFERENCES ${schema}.countries(code),
+       credit numeric(12,2))`,
+  );
+  await source.query(`COMMENT ON TABLE ${schema}.customers IS 'Customers of the web shop'`);
+  await source.query(`COMMENT ON COLUMN ${schema}.customers.email IS 'Login and receipts address'`);
+  await source.query(`COMMENT ON COLUMN ${schema}.customers.segment IS 'Retail or business customer'`);
+  await source.query(
+    `INSERT INTO ${schema}.customers SELECT i, 'c' || i || '@example.com', 'retail', 'DE', i FROM generate_series(1, 5) AS i`,
+  );
+  target = await mysql.createConnection(services().mysqlUrl);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'onramp-products-'));
+  for (const [name, role] of [
+    ['sales', 'domain:sales'],
+    ['marketing', 'domain:marketing'],
+    ['viewer', 'viewer'],
+  ] as const) {
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'scripts', 'token.ts'), 'create', '--name', name, '--role', role],
+      {
+        cwd: root,
+        env: { ...process.env, ONRAMP_DATA_DIR: dataDir, ONRAMP_REST_AUTH: 'token' },
+        encoding: 'utf8',
+      },
+    );
+    tokens[name] = out.trimEnd().split('\n').at(-1) ?? '';
+  }
+  host = await startHostProcess({ ONRAMP_REST_AUTH: 'token' }, { dataDir });
+});
+
+afterAll(async () => {
+  if (host) {
+    for (const name of [sinkName, sourceName])
+      await api(tokens.sales ?? '', 'DELETE', `/connectors/${name}`).catch(() => undefined);
+    await api(tokens.marketing ?? '', 'DELETE', `/connectors/${sinkName}`).catch(() => undefined);
+    await host.stop();
+  }
+  await source.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await source.end();
+  await target.query(`DROP TABLE IF EXISTS \`${targetTable}\``);
+  await target.end();
+});
+
+describe('data products end to end', () => {
+  it('onboards, discovers, contracts, consumes, traces and publishes sales.customers', async () => {
+    const sales = tokens.sales ?? '';
+    const marketing = tokens.marketing ?? '';
+
+    // 1. The sales domain onboards its database: a draft product appears.
+    const created = await api(sales, 'PUT', `/connectors/${sourceName}/config`, {
+      ...postgresSourceConfig(prefix, `${schema}.customers`),
+      'product.domain': 'sales',
+      'product.name': 'customers',
+      'product.owner': 'sales-data-team',
+      'product.description': 'Every customer of the web shop, as it changes',
+    });
+    expect(created.status).toBe(201);
+    const product = await waitFor('the product with its output port', async () => {
+      const answer = await api(marketing, 'GET', '/products/sales.customers');
+      return answer.status === 200 && answer.body.outputPorts.length > 0 ? answer.body : undefined;
+    });
+    expect(product).toMatchObject({
+      id: 'sales.customers',
+      domain: 'sales',
+      status: 'draft',
+      owner: 'sales-data-team',
+      outputPorts: [
+        { topic, keySubject: `${topic}-key`, valueSubject: `${topic}-value`, keyColumns: ['id'] },
+      ],
+      inputPorts: [{ kind: 'table', connector: sourceName, table: `${schema}.customers` }],
+    });
+
+    // 2. Marketing cannot change it, but finds it.
+    const refused = await api(marketing, 'PATCH', '/products/sales.customers', { owner: 'marketing' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('belongs to domain sales');
+    expect((await api(marketing, 'POST', '/products/sales.customers/publish')).status).toBe(403);
+    expect((await api(tokens.viewer ?? '', 'POST', '/products', { domain: 'sales', name: 'x' })).status).toBe(
+      403,
+    );
+    const found = await api(marketing, 'GET', '/products?q=web%20shop&status=draft');
+    expect(found.body.map((entry: { id: string }) => entry.id)).toEqual(['sales.customers']);
+    expect((await api(marketing, 'GET', '/products?domain=marketing')).body).toEqual([]);
+    const domains = await api(marketing, 'GET', '/domains');
+    expect(domains.body).toContainEqual(
+      expect.objectContaining({ name: 'sales', products: ['sales.customers'] }),
+    );
+
+    // 3. Its contract: valid ODCS, comments as descriptions, key marked, email suggested as personal data.
+    const contract = await api(
+      marketing,
+      'GET',
+      '/products/sales.customers/contract',
+      undefined,
+      'application/json',
+    );
+    expect(contract.status).toBe(200);
+    const odcs = JSON.parse(
+      readFileSync(join(root, 'test/fixtures/odcs/odcs-json-schema-v3.0.2.json'), 'utf8'),
+    );
+    const validate = new Ajv2019({ allErrors: true, strict: false, validateFormats: false }).compile(odcs);
+    expect(validate(contract.body) ? [] : validate.errors).toEqual([]);
+    expect(contract.body).toMatchObject({
+      apiVersion: 'v3.0.2',
+      kind: 'DataContract',
+      domain: 'sales',
+      status: 'draft',
+    });
+    const customers = contract.body.schema.find((entry: { name: string }) => entry.name === 'customers');
+    expect(customers.description).toBe('Customers of the web shop');
+    const column = (name: string) =>
+      customers.properties.find((entry: { name: string }) => entry.name === name);
+    expect(column('id')).toMatchObject({
+      primaryKey: true,
+      primaryKeyPosition: 1,
+      required: true,
+      logicalType: 'integer',
+    });
+    expect(column('email')).toMatchObject({
+      description: 'Login and receipts address',
+      tags: ['personal-data-suggested:email'],
+      customProperties: [
+        {
+          property: 'personalData',
+          value: expect.objectContaining({ category: 'email', state: 'suggested' }),
+        },
+      ],
+    });
+    expect(column('segment').customProperties).toContainEqual({
+      property: 'enumValues',
+      value: ['retail', 'business'],
+    });
+    expect(customers.customProperties).toContainEqual({
+      property: 'relationships',
+      value: [
+        expect.objectContaining({ type: 'foreignKey', from: 'customers.country', to: 'countries.code' }),
+      ],
+    });
+    const yaml = await api(marketing, 'GET', '/products/sales.customers/contract');
+    expect(parseYaml(yaml.text)).toEqual(contract.body);
+
+    // 4. Marketing consumes it into MariaDB.
+    const sink = await api(marketing, 'POST', '/connectors', {
+      name: sinkName,
+      config: {
+        ...mariadbSinkConfig(topic, { 'collection.name.format': targetTable }),
+        'product.domain': 'marketing',
+        'product.name': 'crm',
+      },
+    });
+    expect(sink.status).toBe(201);
+    await waitFor(
+      'the customers in MariaDB',
+      async () => {
+        const [rows] = await target
+          .query(`SELECT COUNT(*) AS n FROM \`${targetTable}\``)
+          .catch(() => [[{ n: 0 }]]);
+        return Number((rows as Array<{ n: number }>)[0]?.n) === 5;
+      },
+      { timeoutMs: 60_000 },
+    );
+
+    // 5. Lineage: table -> source connector -> topic -> sink -> MariaDB table, and the consumer group.
+    const lineage = await waitFor('lineage with the consumer group', async () => {
+      const answer = await api(marketing, 'GET', '/products/sales.customers/lineage');
+      return answer.body.nodes.some((node: { id: string }) => node.id === `group:connect-${sinkName}`)
+        ? answer.body
+        : undefined;
+    });
+    const edge = (from: string, to: string) =>
+      expect(lineage.edges).toContainEqual(expect.objectContaining({ from, to }));
+    const tableNode = lineage.nodes.find(
+      (node: { kind: string; name: string }) => node.kind === 'table' && node.name === `${schema}.customers`,
+    );
+    const targetNode = lineage.nodes.find(
+      (node: { kind: string; name: string }) => node.kind === 'table' && node.name === targetTable,
+    );
+    expect(targetNode).toBeDefined();
+    edge(tableNode.id, `connector:${sourceName}`);
+    edge(`connector:${sourceName}`, `topic:${topic}`);
+    edge(`topic:${topic}`, `connector:${sinkName}`);
+    edge(`connector:${sinkName}`, targetNode.id);
+    edge(`connector:${sinkName}`, `group:connect-${sinkName}`);
+    const mesh = await api(marketing, 'GET', '/lineage');
+    expect(mesh.body.nodes.length).toBeGreaterThanOrEqual(lineage.nodes.length);
+    const consumers = await api(marketing, 'GET', '/products/sales.customers/consumers');
+    expect(consumers.body.connectors).toEqual([
+      expect.objectContaining({
+        connector: sinkName,
+        group: `connect-${sinkName}`,
+        domain: 'marketing',
+        product: 'crm',
+      }),
+    ]);
+    expect((await api(marketing, 'GET', '/products/marketing.crm')).body.inputPorts).toEqual([
+      { kind: 'product', connector: sinkName, product: 'sales.customers', topics: [topic] },
+    ]);
+
+    // 6. The owner decides the suggestions and publishes: the registry enforces FULL_TRANSITIVE.
+    const early = await api(sales, 'POST', '/products/sales.customers/publish');
+    expect(early.status).toBe(409);
+    expect(early.body.message).toContain(`${schema}.customers.email (email)`);
+    const decided = await api(sales, 'PATCH', '/products/sales.customers', {
+      classifications: [{ column: `${schema}.customers.email`, state: 'confirmed', treatment: 'hash' }],
+      slaTier: 'tier-2',
+      tags: ['customers', 'pii'],
+      policy: { maxLagMs: 60_000 },
+    });
+    expect(decided.status).toBe(200);
+    const published = await api(sales, 'POST', '/products/sales.customers/publish');
+    expect(published.status).toBe(200);
+    expect(published.body.status).toBe('published');
+    for (const subject of [`${topic}-key`, `${topic}-value`]) {
+      expect(await registry(`/config/${subject}`)).toMatchObject({ compatibilityLevel: 'FULL_TRANSITIVE' });
+    }
+    const schemas = await api(marketing, 'GET', '/products/sales.customers/schema');
+    expect(schemas.body.ports[0]).toMatchObject({
+      topic,
+      value: { subject: `${topic}-value`, compatibility: 'FULL_TRANSITIVE', versions: [1] },
+    });
+
+    // 7. Health names the connectors and their states.
+    const health = await api(marketing, 'GET', '/products/sales.customers/health');
+    expect(health.body).toMatchObject({ product: 'sales.customers', maxLagMs: 60_000 });
+    expect(health.body.connectors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: sourceName, role: 'source', state: 'RUNNING' }),
+        expect.objectContaining({ name: sinkName, role: 'sink', state: 'RUNNING' }),
+      ]),
+    );
+  });
+});
