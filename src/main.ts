@@ -16,6 +16,7 @@ import { ConnectorView } from './mesh/connector-view.ts';
 import { FreshnessTracker } from './mesh/freshness.ts';
 import { applyCompatibility } from './mesh/governance.ts';
 import { MeshServices } from './mesh/mesh-services.ts';
+import { hashSalt, productStage } from './mesh/product-stage.ts';
 import { errorMessage } from './plugin/errors.ts';
 import { ConverterFactory } from './schema/converter-factory.ts';
 import { openCatalogStore } from './stores/catalog-store.ts';
@@ -83,15 +84,6 @@ try {
   log.fatal({ err: error }, `cannot open the data dir ${config.dataDir}: ${errorMessage(error)}`);
   process.exit(2);
 }
-const runtime = createKafkaRuntime({
-  kafka: config.kafka,
-  schemaRegistryUrl: config.schemaRegistryUrl,
-  schemaRegistry: config.schemaRegistry,
-  log: root,
-  metrics,
-  offsets: stores.offsets,
-  workerId: config.workerId,
-});
 // The data-product catalog watches the host's connector and topic stores (src/mesh).
 const registry = config.schemaRegistryUrl
   ? new ConverterFactory({
@@ -107,6 +99,17 @@ const catalog = new ProductCatalog({
   beforePublish: (product) => applyCompatibility(registry, product),
 });
 const freshness = new FreshnessTracker();
+const runtime = createKafkaRuntime({
+  kafka: config.kafka,
+  schemaRegistryUrl: config.schemaRegistryUrl,
+  schemaRegistry: config.schemaRegistry,
+  log: root,
+  metrics,
+  offsets: stores.offsets,
+  workerId: config.workerId,
+  sourceStage: productStage({ catalog, metrics, freshness, salt: hashSalt(config.dataDir) }),
+});
+
 const host = new ConnectorHost({
   plugins,
   configs: observeConfigs(stores.configs, catalog),

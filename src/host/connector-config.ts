@@ -84,7 +84,7 @@ const commonFields = {
   }),
 };
 
-/** Data-mesh seeds: stored and shown now, read by the product catalog later. */
+/** Data-mesh keys, read by the product catalog (src/mesh) and the source pipeline's product stage. */
 const productFields = {
   'product.domain': field.string({
     doc: 'Data mesh domain that owns the data this connector moves.',
@@ -106,6 +106,12 @@ const productFields = {
     group: product,
     importance: 'LOW',
     width: 'LONG',
+  }),
+  'product.headers.enable': field.boolean({
+    doc: 'Source connectors with product.domain and product.name: add the headers onramp.product (<domain>.<name>) and onramp.domain to every event.',
+    default: true,
+    group: product,
+    importance: 'LOW',
   }),
 };
 

@@ -34,6 +34,8 @@ export interface KafkaRuntimeOptions {
   /** Single message transforms hook (none are configured from connector configs yet). */
   sourceTransforms?: readonly SourceTransform[];
   sinkTransforms?: readonly SinkTransform[];
+  /** A per-task last stage for source records (the data-product stage: headers, governance). */
+  sourceStage?: (spec: TaskSpec) => SourceTransform | undefined;
 }
 
 export interface KafkaRuntime {
@@ -80,11 +82,13 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
 
   const runner: TaskRunner = {
     start(spec: TaskSpec): RunningTask {
+      const stage = spec.plugin.kind === 'source' ? options.sourceStage?.(spec) : undefined;
+      const sourceTransforms = [...(options.sourceTransforms ?? []), ...(stage ? [stage] : [])];
       const task =
         spec.plugin.kind === 'source'
           ? startSourceTask(spec, {
               ...deps,
-              ...(options.sourceTransforms && { transforms: options.sourceTransforms }),
+              ...(sourceTransforms.length > 0 && { transforms: sourceTransforms }),
             })
           : startSinkTask(spec, {
               ...deps,

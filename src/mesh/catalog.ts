@@ -94,6 +94,7 @@ export class ProductCatalog {
   private readonly describing = new Map<string, Promise<void>>();
   private readonly redescribe = new Set<string>();
   private pending = new Set<Promise<unknown>>();
+  private changes = 0;
 
   constructor(options: CatalogOptions) {
     this.store = options.store;
@@ -101,6 +102,11 @@ export class ProductCatalog {
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
     this.beforePublish = options.beforePublish;
+  }
+
+  /** Grows with every change to the catalog (the product stage rebuilds its plans on change). */
+  get revision(): number {
+    return this.changes;
   }
 
   // --- the seam: what the host's stores report
@@ -317,6 +323,7 @@ export class ProductCatalog {
         );
       }
       await this.store.delete(id);
+      this.changes++;
     });
   }
 
@@ -551,6 +558,7 @@ export class ProductCatalog {
     const { updated: _b, ...b } = next;
     if (before && JSON.stringify(a) === JSON.stringify(b)) return;
     await this.store.put({ ...next, updated: this.now().toISOString() });
+    this.changes++;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

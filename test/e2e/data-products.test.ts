@@ -8,12 +8,15 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { AvroConverter } from '../../src/schema/avro-converter.ts';
+import { SchemaRegistry } from '../../src/schema/registry.ts';
 import {
   type HostProcess,
   mariadbSinkConfig,
   postgresSourceConfig,
   startHostProcess,
 } from '../support/host-process.ts';
+import { readTopic } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -22,7 +25,9 @@ import { waitFor } from '../support/wait-for.ts';
 // domain:sales token; a domain:marketing token cannot change it but finds it, reads its ODCS contract
 // (valid against the ODCS v3.0.2 JSON Schema), and creates a sink into MariaDB; lineage shows the
 // table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
-// personal-data classification and publishes; the registry then reports FULL_TRANSITIVE.
+// personal-data classification and publishes; the registry then reports FULL_TRANSITIVE; events carry
+// the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on, and
+// freshness shows in /health and /metrics.
 
 const root = join(import.meta.dirname, '..', '..');
 const suffix = randomUUID().slice(0, 8);
@@ -304,9 +309,42 @@ describe('data products end to end', () => {
       value: { subject: `${topic}-value`, compatibility: 'FULL_TRANSITIVE', versions: [1] },
     });
 
-    // 7. Health names the connectors and their states.
+    // 7. Events carry the product headers; from publication on, the email is hashed in Kafka.
+    await source.query(`INSERT INTO ${schema}.customers VALUES (6, 'six@example.com', 'business', 'FR', 6)`);
+    const avro = new AvroConverter(new SchemaRegistry({ url: services().schemaRegistryUrl }));
+    const messages = await readTopic(topic, 6);
+    for (const message of messages) {
+      const headers = Object.fromEntries(message.headers.map((header) => [header.key, String(header.value)]));
+      expect(headers).toMatchObject({ 'onramp.product': 'sales.customers', 'onramp.domain': 'sales' });
+    }
+    const emailOf = async (index: number) => {
+      const decoded = await avro.toConnect(topic, false, messages[index]?.value ?? null);
+      return (decoded?.value as { after: { id: number; email: string } }).after;
+    };
+    expect(await emailOf(0)).toMatchObject({ id: 1, email: 'c1@example.com' });
+    const six = await emailOf(5);
+    expect(six.id).toBe(6);
+    expect(six.email).toMatch(/^[0-9a-f]{64}$/);
+    await waitFor('the hashed email in MariaDB', async () => {
+      const [rows] = await target.query(`SELECT email FROM \`${targetTable}\` WHERE id = 6`);
+      return (rows as Array<{ email: string }>)[0]?.email === six.email;
+    });
+
+    // 8. Health names the connectors and their states, and the freshness of the topic.
     const health = await api(marketing, 'GET', '/products/sales.customers/health');
-    expect(health.body).toMatchObject({ product: 'sales.customers', maxLagMs: 60_000 });
+    expect(health.body).toMatchObject({ product: 'sales.customers', maxLagMs: 60_000, status: 'green' });
+    expect(health.body.freshness).toEqual([
+      expect.objectContaining({ topic, sloMs: 60_000, sloViolated: false, lagMs: expect.any(Number) }),
+    ]);
+    const metrics = await api(marketing, 'GET', '/metrics');
+    expect(metrics.text).toMatch(
+      new RegExp(
+        `onramp_product_freshness_lag_ms\\{product="sales.customers",domain="sales",topic="${topic}"\\} \\d+`,
+      ),
+    );
+    expect(metrics.text).toContain(
+      `onramp_product_events_total{product="sales.customers",domain="sales",connector="${sourceName}"}`,
+    );
     expect(health.body.connectors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: sourceName, role: 'source', state: 'RUNNING' }),

@@ -1,0 +1,200 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Metrics } from '../host/metrics.ts';
+import type { SourceTransform } from '../host/source-runner.ts';
+import type { TaskSpec } from '../host/task-runner.ts';
+import type {
+  ConnectSchema,
+  ConnectStruct,
+  ConnectValue,
+  RecordHeader,
+  SourceRecord,
+} from '../plugin/index.ts';
+import type { ProductCatalog } from './catalog.ts';
+import type { FreshnessTracker } from './freshness.ts';
+import type { PersonalDataTreatment } from './product-model.ts';
+
+// The last stage of a source connector's pipeline, before the converter: product metadata travels
+// with the data, and the product's governance is applied whatever the connector config says.
+//   - headers onramp.product and onramp.domain on every event of a connector with product.domain
+//     and product.name (product.headers.enable=false turns them off);
+//   - confirmed personal-data columns of a published product are hashed (HMAC-SHA256 with the
+//     host's salt, so equal values still join), masked or dropped in `before` and `after`;
+//   - freshness (send time against the database's commit time) and per-product event counts.
+// The plan for a connector is rebuilt only when the catalog changed, so the hot path is a lookup.
+
+export interface ProductStageOptions {
+  catalog: ProductCatalog;
+  metrics: Metrics;
+  freshness: FreshnessTracker;
+  /** The secret HMAC key for hashed columns. */
+  salt: Buffer;
+}
+
+interface Plan {
+  revision: number;
+  headers: RecordHeader[];
+  /** `<namespace>.<table>` -> column -> treatment */
+  treatments: Map<string, Map<string, PersonalDataTreatment>>;
+  /** The product's freshness SLO. */
+  maxLagMs: number | undefined;
+}
+
+export function productStage(options: ProductStageOptions): (spec: TaskSpec) => SourceTransform | undefined {
+  return (spec) => {
+    if (spec.plugin.kind !== 'source') return undefined;
+    const domain = spec.config['product.domain']?.trim();
+    const name = spec.config['product.name']?.trim();
+    if (!domain || !name) return undefined;
+    const headersOn = (spec.config['product.headers.enable'] ?? 'true').trim().toLowerCase() !== 'false';
+    let plan: Plan | undefined;
+    const currentPlan = (): Plan => {
+      if (plan?.revision === options.catalog.revision) return plan;
+      plan = buildPlan(options.catalog, spec.connector, domain, name, headersOn);
+      return plan;
+    };
+    const events = options.metrics.counter(
+      'product_events_total',
+      ['product', 'domain', 'connector'],
+      'Events a source connector sent for a data product',
+    );
+    const lag = options.metrics.gauge(
+      'product_freshness_lag_ms',
+      ['product', 'domain', 'topic'],
+      'How far behind its database commit the last event of a product topic was sent',
+    );
+    const violations = options.metrics.counter(
+      'product_freshness_slo_violations_total',
+      ['product', 'domain', 'topic'],
+      "Events sent later than their product's freshness SLO (policy.maxLagMs) allows",
+    );
+    const transform = (record: SourceRecord): SourceRecord => {
+      const current = currentPlan();
+      let result = record;
+      if (current.treatments.size > 0) result = protect(result, current.treatments, options.salt);
+      if (current.headers.length > 0)
+        result = { ...result, headers: [...(result.headers ?? []), ...current.headers] };
+      const labels = { product: `${domain}.${name}`, domain };
+      events.inc({ ...labels, connector: spec.connector });
+      const committed = sourceTime(record.value?.value);
+      const now = Date.now();
+      options.freshness.record(record.topic, committed, now);
+      if (committed !== undefined) {
+        const behind = Math.max(0, now - committed);
+        lag.set({ ...labels, topic: record.topic }, behind);
+        if (current.maxLagMs !== undefined && behind > current.maxLagMs)
+          violations.inc({ ...labels, topic: record.topic });
+      }
+      return result;
+    };
+    return Object.assign(transform, { className: 'onramp.product.ProductStage' });
+  };
+}
+
+function buildPlan(
+  catalog: ProductCatalog,
+  connector: string,
+  domain: string,
+  name: string,
+  headersOn: boolean,
+): Plan {
+  const id = `${domain}.${name}`;
+  const headers: RecordHeader[] = headersOn
+    ? [
+        { key: 'onramp.product', value: id },
+        { key: 'onramp.domain', value: domain },
+      ]
+    : [];
+  const product = catalog.productOfSource(connector);
+  const treatments = new Map<string, Map<string, PersonalDataTreatment>>();
+  if (product?.status === 'published') {
+    for (const entry of product.classifications) {
+      if (entry.state !== 'confirmed') continue;
+      const dot = entry.column.lastIndexOf('.');
+      const table = entry.column.slice(0, dot);
+      const column = entry.column.slice(dot + 1);
+      let columns = treatments.get(table);
+      if (!columns) {
+        columns = new Map();
+        treatments.set(table, columns);
+      }
+      columns.set(column, entry.treatment ?? product.policy.personalData);
+    }
+  }
+  return { revision: catalog.revision, headers, treatments, maxLagMs: product?.policy.maxLagMs };
+}
+
+function isStruct(value: ConnectValue | undefined): value is ConnectStruct {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
+}
+
+function sourceTime(value: ConnectValue | undefined): number | undefined {
+  if (!isStruct(value) || !isStruct(value.source)) return undefined;
+  const ts = value.source.ts_ms;
+  return typeof ts === 'number' ? ts : typeof ts === 'bigint' ? Number(ts) : undefined;
+}
+
+/** The record with the table's classified columns treated in `before` and `after`. */
+function protect(
+  record: SourceRecord,
+  treatments: Map<string, Map<string, PersonalDataTreatment>>,
+  salt: Buffer,
+): SourceRecord {
+  const envelope = record.value;
+  if (!envelope || !isStruct(envelope.value) || !isStruct(envelope.value.source)) return record;
+  const source = envelope.value.source;
+  const namespace = typeof source.schema === 'string' ? source.schema : source.db;
+  const table = `${String(namespace)}.${String(source.table)}`;
+  const columns = treatments.get(table);
+  if (!columns) return record;
+  const value: ConnectStruct = { ...envelope.value };
+  for (const side of ['before', 'after'] as const) {
+    const row = value[side];
+    if (!isStruct(row)) continue;
+    const treated: ConnectStruct = {};
+    for (const [column, cell] of Object.entries(row)) {
+      const treatment = columns.get(column);
+      if (treatment === 'drop') continue;
+      treated[column] = treatment === undefined || cell === null ? cell : treat(cell, treatment, salt);
+    }
+    value[side] = treated;
+  }
+  const schema = envelope.schema && dropColumns(envelope.schema, columns);
+  return { ...record, value: { schema: schema ?? envelope.schema, value } };
+}
+
+function treat(cell: ConnectValue, treatment: 'hash' | 'mask', salt: Buffer): ConnectValue {
+  if (typeof cell !== 'string') return cell;
+  if (treatment === 'hash') return createHmac('sha256', salt).update(cell, 'utf8').digest('hex');
+  return cell.length <= 2 ? '**' : `${cell[0]}${'*'.repeat(Math.min(cell.length - 2, 12))}${cell.at(-1)}`;
+}
+
+/** The envelope schema without dropped columns in its before/after value schema. */
+function dropColumns(schema: ConnectSchema, columns: Map<string, PersonalDataTreatment>): ConnectSchema {
+  const dropped = new Set(
+    [...columns].filter(([, treatment]) => treatment === 'drop').map(([column]) => column),
+  );
+  if (dropped.size === 0 || !schema.fields) return schema;
+  return {
+    ...schema,
+    fields: schema.fields.map((field) =>
+      (field.field === 'before' || field.field === 'after') && field.fields
+        ? { ...field, fields: field.fields.filter((column) => !dropped.has(column.field)) }
+        : field,
+    ),
+  };
+}
+
+/** ONRAMP_PRODUCT_HASH_SALT, else <data.dir>/product-hash.salt (made once, 0600). Never shown. */
+export function hashSalt(
+  dataDir: string,
+  env: string | undefined = process.env.ONRAMP_PRODUCT_HASH_SALT,
+): Buffer {
+  if (env) return Buffer.from(env, 'utf8');
+  const file = join(dataDir, 'product-hash.salt');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+}
