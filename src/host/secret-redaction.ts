@@ -19,11 +19,13 @@ export interface Redaction {
 
 // --- passwords inside URLs
 
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#]*)@/gi;
-const PASSWORD_PARAM = /([?&;](?:[a-z0-9_.-]*password|pwd)=)([^&;#\s]*)/gi;
+// Bounded repetitions where a match may start at many places: a long value must not make these
+// quadratic (a 1 MB field used to hang the host for minutes in urlPasswordParts).
+const USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:]*):([^\s/?#]*)@/gi;
+const PASSWORD_PARAM = /([?&;](?:[a-z0-9_.-]{0,64}password|pwd)=)([^&;#\s]*)/gi;
 // In free text (messages, JSON log lines) a password also ends at a quote or backslash.
-const USERINFO_TEXT = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:"'\\]*):([^\s/?#"'\\]*)@/gi;
-const PASSWORD_PARAM_TEXT = /([?&;](?:[a-z0-9_.-]*password|pwd)=)([^&;#\s"'\\]*)/gi;
+const USERINFO_TEXT = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#@:"'\\]*):([^\s/?#"'\\]*)@/gi;
+const PASSWORD_PARAM_TEXT = /([?&;](?:[a-z0-9_.-]{0,64}password|pwd)=)([^&;#\s"'\\]*)/gi;
 const ONLY_PLACEHOLDER = /^\$\{[^}]*\}$/;
 
 interface UrlPassword {
