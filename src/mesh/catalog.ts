@@ -6,23 +6,26 @@ import type { StoredConnector } from '../stores/stores.ts';
 import type { ConnectorFacts, ConnectorView } from './connector-view.ts';
 import { mergeClassifications, suggestClassifications } from './personal-data.ts';
 import {
+  applyPatch,
+  checkName,
+  matchesFilter,
+  type ProductFilter,
+  type ProductInput,
+  type ProductPatch,
+  publishProblems,
+} from './product-edits.ts';
+import { linkProducts } from './product-links.ts';
+import {
   type CapturedSource,
-  type Classification,
   type DataProduct,
   DEFAULT_POLICY,
   type Domain,
   domainNameProblem,
-  type InputPort,
-  type OutputPort,
-  type ProductPolicy,
-  type ProductStatus,
   productId,
   productNameProblem,
-  type QualityTier,
-  type SinkConsumer,
-  type SlaTier,
-  versionProblem,
 } from './product-model.ts';
+
+export type { ProductFilter, ProductInput, ProductPatch } from './product-edits.ts';
 
 // The data-product catalog. Onboarding feeds it: a source connector with product.domain and
 // product.name makes (or joins) that product as a draft, and once its plugin described the captured
@@ -43,42 +46,6 @@ export interface CatalogOptions {
   now?: () => Date;
   /** Governance run before a product is published (registry compatibility); a failure stops it. */
   beforePublish?: (product: DataProduct) => Promise<void>;
-}
-
-export interface ProductFilter {
-  q?: string;
-  domain?: string;
-  tag?: string;
-  status?: string;
-}
-
-/** POST /products: a product for topics, with or without connectors behind them. */
-export interface ProductInput {
-  domain: string;
-  name: string;
-  owner?: string;
-  description?: string;
-  slaTier?: SlaTier;
-  quality?: QualityTier;
-  tags?: string[];
-  version?: string;
-  outputPorts?: Array<{ topic: string; format?: string; keyColumns?: string[] }>;
-  policy?: Partial<ProductPolicy>;
-}
-
-/** PATCH /products/{id}: what people decide. */
-export interface ProductPatch {
-  owner?: string;
-  description?: string;
-  slaTier?: SlaTier;
-  quality?: QualityTier;
-  tags?: string[];
-  version?: string;
-  policy?: Partial<ProductPolicy>;
-  classifications?: Array<
-    Pick<Classification, 'column' | 'state'> & Partial<Pick<Classification, 'treatment'>>
-  >;
-  outputPorts?: ProductInput['outputPorts'];
 }
 
 const CATALOG_LOCK = 'catalog';
@@ -147,14 +114,7 @@ export class ProductCatalog {
       this.exclusive(async () => {
         for (const product of this.store.list()) {
           if (!product.sources.includes(name)) continue;
-          await this.save(product, {
-            ...product,
-            sources: product.sources.filter((source) => source !== name),
-            captured: pick(
-              product.captured,
-              product.sources.filter((source) => source !== name),
-            ),
-          });
+          await this.save(product, withoutSource(product, name));
         }
         await this.relink();
       }),
@@ -189,28 +149,7 @@ export class ProductCatalog {
   // --- reads
 
   list(filter: ProductFilter = {}): DataProduct[] {
-    const q = filter.q?.trim().toLowerCase();
-    return this.store.list().filter((product) => {
-      if (filter.domain && product.domain !== filter.domain) return false;
-      if (filter.status && product.status !== filter.status) return false;
-      if (filter.tag && !product.tags.includes(filter.tag)) return false;
-      if (q) {
-        const text = [
-          product.id,
-          product.description ?? '',
-          product.owner ?? '',
-          ...product.tags,
-          ...product.outputPorts.map((port) => port.topic),
-          ...Object.values(product.captured).flatMap((source) =>
-            source.tables.flatMap((table) => [table.name, table.comment ?? '']),
-          ),
-        ]
-          .join('\n')
-          .toLowerCase();
-        if (!text.includes(q)) return false;
-      }
-      return true;
-    });
+    return this.store.list().filter((product) => matchesFilter(product, filter));
   }
 
   get(id: string): DataProduct {
@@ -377,14 +316,7 @@ export class ProductCatalog {
         : undefined;
     for (const product of this.store.list()) {
       if (product.id !== wanted && product.sources.includes(name)) {
-        await this.save(product, {
-          ...product,
-          sources: product.sources.filter((source) => source !== name),
-          captured: pick(
-            product.captured,
-            product.sources.filter((source) => source !== name),
-          ),
-        });
+        await this.save(product, withoutSource(product, name));
       }
     }
     if (!wanted || !facts.domain || !facts.product) return;
@@ -472,84 +404,14 @@ export class ProductCatalog {
     });
   }
 
-  /**
-   * Recomputes what depends on more than one connector: output and input ports from the captured
-   * tables, consumers (sinks reading a product's topics), and sink products' upstream inputs.
-   */
+  /** Recomputes what depends on more than one connector: ports and consumers (product-links.ts). */
   private async relink(): Promise<void> {
     const products = this.store.list();
-    const sinks = [...this.connectors.values()]
-      .map((entry) => entry.facts)
-      .filter((facts) => facts.kind === 'sink');
-    const reads = (sink: ConnectorFacts, topic: string) =>
-      sink.topics.includes(topic) || (sink.topicsRegex?.test(topic) ?? false);
-    const withPorts = products.map((product) => ({ product, outputPorts: this.outputPorts(product) }));
-    for (const { product, outputPorts } of withPorts) {
-      const topics = outputPorts.map((port) => port.topic);
-      const consumers: SinkConsumer[] = sinks
-        .filter((sink) => topics.some((topic) => reads(sink, topic)))
-        .map((sink) => ({
-          connector: sink.name,
-          group: sink.group ?? `connect-${sink.name}`,
-          topics: topics.filter((topic) => reads(sink, topic)),
-          ...(sink.domain && { domain: sink.domain }),
-          ...(sink.product && { product: sink.product }),
-        }));
-      const inputPorts: InputPort[] = [];
-      for (const source of product.sources) {
-        const captured = product.captured[source];
-        for (const table of captured?.tables ?? []) {
-          inputPorts.push({
-            kind: 'table',
-            connector: source,
-            databaseType: captured?.databaseType ?? 'unknown',
-            database: captured?.database ?? '',
-            table: `${table.namespace}.${table.name}`,
-          });
-        }
-      }
-      for (const sink of sinks) {
-        if (sink.domain !== product.domain || sink.product !== product.name) continue;
-        for (const upstream of withPorts) {
-          if (upstream.product.id === product.id) continue;
-          const read = upstream.outputPorts.map((port) => port.topic).filter((topic) => reads(sink, topic));
-          if (read.length > 0)
-            inputPorts.push({
-              kind: 'product',
-              connector: sink.name,
-              product: upstream.product.id,
-              topics: read,
-            });
-        }
-      }
-      await this.save(product, { ...product, outputPorts, inputPorts, consumers });
+    const links = linkProducts(products, this.connectorFacts());
+    for (const product of products) {
+      const linked = links.get(product.id);
+      if (linked) await this.save(product, { ...product, ...linked });
     }
-  }
-
-  /** Ports of the captured tables' topics, plus ports added over REST for topics no connector writes. */
-  private outputPorts(product: DataProduct): OutputPort[] {
-    const ports: OutputPort[] = [];
-    for (const source of product.sources) {
-      const format = this.connectors.get(source)?.facts.format ?? 'avro';
-      for (const table of product.captured[source]?.tables ?? []) {
-        ports.push({
-          topic: table.topic,
-          keySubject: `${table.topic}-key`,
-          valueSubject: `${table.topic}-value`,
-          format,
-          connector: source,
-          table: `${table.namespace}.${table.name}`,
-          keyColumns: table.columns
-            .filter((column) => column.primaryKeyPosition !== undefined)
-            .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))
-            .map((column) => column.name),
-        });
-      }
-    }
-    const produced = new Set(ports.map((port) => port.topic));
-    for (const port of product.outputPorts)
-      if (port.connector === undefined && !produced.has(port.topic)) ports.push(port);
-    return ports;
   }
 
   /** Writes `next` when it differs from `before` (undefined: a new product). */
@@ -572,9 +434,10 @@ export class ProductCatalog {
   }
 }
 
-function checkName(domain: string, name: string): void {
-  const problem = domainNameProblem(domain) ?? productNameProblem(name);
-  if (problem) throw new OnrampError('PRODUCT_INVALID', problem);
+/** The product without a source connector it no longer has (and what that connector captured). */
+function withoutSource(product: DataProduct, name: string): DataProduct {
+  const sources = product.sources.filter((source) => source !== name);
+  return { ...product, sources, captured: pick(product.captured, sources) };
 }
 
 function pick(
@@ -587,69 +450,4 @@ function pick(
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
-}
-
-function applyPatch(product: DataProduct, patch: ProductPatch): DataProduct {
-  const next: DataProduct = { ...product };
-  if (patch.owner !== undefined) next.owner = patch.owner;
-  if (patch.description !== undefined) next.description = patch.description;
-  if (patch.slaTier !== undefined) next.slaTier = patch.slaTier;
-  if (patch.quality !== undefined) next.quality = patch.quality;
-  if (patch.tags !== undefined) next.tags = [...new Set(patch.tags)];
-  if (patch.version !== undefined) {
-    const problem = versionProblem(patch.version);
-    if (problem) throw new OnrampError('PRODUCT_INVALID', problem);
-    next.version = patch.version;
-  }
-  if (patch.policy !== undefined) next.policy = { ...product.policy, ...patch.policy };
-  if (patch.classifications !== undefined) {
-    const decisions = new Map(patch.classifications.map((decision) => [decision.column, decision]));
-    const known = new Set(product.classifications.map((entry) => entry.column));
-    const unknown = [...decisions.keys()].filter((column) => !known.has(column));
-    if (unknown.length > 0)
-      throw new OnrampError(
-        'PRODUCT_INVALID',
-        `No classification suggestion for ${unknown.join(', ')} in ${product.id} (known: ${[...known].join(', ') || 'none'})`,
-      );
-    next.classifications = product.classifications.map((entry) => {
-      const decision = decisions.get(entry.column);
-      if (!decision) return entry;
-      const decided: Classification = { ...entry, state: decision.state };
-      if (decision.treatment !== undefined) decided.treatment = decision.treatment;
-      return decided;
-    });
-  }
-  if (patch.outputPorts !== undefined) {
-    const owned = product.outputPorts.filter((port) => port.connector !== undefined);
-    const ownedTopics = new Set(owned.map((port) => port.topic));
-    next.outputPorts = [
-      ...owned,
-      ...patch.outputPorts
-        .filter((port) => !ownedTopics.has(port.topic))
-        .map((port) => ({
-          topic: port.topic,
-          keySubject: `${port.topic}-key`,
-          valueSubject: `${port.topic}-value`,
-          format: port.format ?? 'avro',
-          keyColumns: port.keyColumns ?? [],
-        })),
-    ];
-  }
-  return next;
-}
-
-/** What stands between a product and publication. */
-export function publishProblems(product: DataProduct): string[] {
-  const problems: string[] = [];
-  const status: ProductStatus = product.status;
-  if (status === 'deprecated') problems.push('it is deprecated');
-  if (!product.owner) problems.push('it has no owner');
-  if (!product.description) problems.push('it has no description');
-  if (product.outputPorts.length === 0) problems.push('it has no output ports yet');
-  const open = product.classifications.filter((entry) => entry.state === 'suggested');
-  if (open.length > 0)
-    problems.push(
-      `personal-data suggestions are not confirmed or rejected: ${open.map((entry) => `${entry.column} (${entry.category})`).join(', ')}`,
-    );
-  return problems;
 }
