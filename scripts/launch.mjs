@@ -6,6 +6,8 @@
 // from the npm registry's `node` package into .tools/ when the running Node is too old, runs `npm ci`
 // when package-lock.json changed since the last install, then runs the command with Node 24 and the
 // project's bin folder first on PATH, so `node`, `vitest`, `tsc` and `biome` all resolve to them.
+// Before the host (src/main.ts, scripts/demo.ts) or the tests start, the web console is built when
+// ui/dist is missing or older than ui/ (scripts/build-ui.mjs), so a fresh clone serves it.
 //
 // Usage: node scripts/launch.mjs <command> [args...]     e.g. node scripts/launch.mjs node src/main.ts
 
@@ -14,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './build-ui.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const MIN_NODE = [22, 18]; // type stripping of .ts files is on by default from here
@@ -74,6 +77,14 @@ const env = {
   PATH: [binDir, join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
 };
 ensurePackages(env);
+if (command === 'vitest' || args.some((arg) => /(^|\/)(src\/main|scripts\/demo)\.ts$/.test(arg))) {
+  try {
+    ensureConsoleBuilt({ env, node: join(binDir, 'node'), say });
+  } catch (error) {
+    say(error.message);
+    process.exit(1);
+  }
+}
 
 const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -16,6 +16,7 @@ import { ConnectorView } from './mesh/connector-view.ts';
 import { FreshnessTracker } from './mesh/freshness.ts';
 import { applyCompatibility } from './mesh/governance.ts';
 import { MeshServices } from './mesh/mesh-services.ts';
+import { ProductSamples } from './mesh/product-samples.ts';
 import { hashSalt, productStage } from './mesh/product-stage.ts';
 import { errorMessage } from './plugin/errors.ts';
 import { ConverterFactory } from './schema/converter-factory.ts';
@@ -99,6 +100,7 @@ const catalog = new ProductCatalog({
   beforePublish: (product) => applyCompatibility(registry, product),
 });
 const freshness = new FreshnessTracker();
+const salt = hashSalt(config.dataDir);
 const runtime = createKafkaRuntime({
   kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
@@ -107,7 +109,7 @@ const runtime = createKafkaRuntime({
   metrics,
   offsets: stores.offsets,
   workerId: config.workerId,
-  sourceStage: productStage({ catalog, metrics, freshness, salt: hashSalt(config.dataDir) }),
+  sourceStage: productStage({ catalog, metrics, freshness, salt }),
 });
 
 const host = new ConnectorHost({
@@ -141,6 +143,7 @@ const mesh = new MeshServices({
     schemaRegistryUrl: config.schemaRegistryUrl || undefined,
   },
   freshness,
+  samples: new ProductSamples({ tail: runtime.tail, registry, salt }),
 });
 const server = await buildServer({ host, levels, metrics, security, https: listen.https, mesh });
 

@@ -291,6 +291,35 @@ export function productRoutes(app: FastifyInstance, mesh: MeshServices, states: 
     async (request) => mesh.health(catalog.get(request.params.id), states),
   );
 
+  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
+    '/products/:id/samples',
+    {
+      schema: {
+        tags,
+        summary:
+          'Sample events: the newest records of each output topic, decoded, classified columns hashed, masked or dropped as the policy says',
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 50, default: 5 } },
+        },
+        response: withErrors({ 200: open }, 401, 404),
+      },
+    },
+    async (request) => {
+      const product = catalog.get(request.params.id);
+      const limit = request.query.limit ?? 5;
+      if (!mesh.samples)
+        return {
+          product: product.id,
+          masked: [],
+          ports: [],
+          error: 'The host has no Kafka to read samples from',
+        };
+      return mesh.samples.samples(product, limit);
+    },
+  );
+
   app.get(
     '/lineage',
     {

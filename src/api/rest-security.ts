@@ -10,6 +10,7 @@ import { RestAuthenticator } from '../auth/rest-authenticator.ts';
 import type { RestSecurityConfig } from '../auth/rest-settings.ts';
 import { formatRole, type Principal } from '../auth/roles.ts';
 import { type AuthLog, TokenStore } from '../auth/token-store.ts';
+import { crossSiteProblem, sessionIdFrom, type UiSession, UiSessions } from '../auth/ui-sessions.ts';
 import { ERRORS, OnrampError } from '../plugin/errors.ts';
 import { errorBody } from './http-errors.ts';
 
@@ -18,7 +19,11 @@ import { errorBody } from './http-errors.ts';
 //   preHandler  authorization by role, once the body is parsed (403)
 //   onSend      one audit line per write, before the response leaves: a client that saw the
 //               answer finds its request in GET /admin/audit
-// GET /health stays open so load balancers can probe without a token.
+// GET /health stays open so load balancers can probe without a token, and so do routes marked
+// { config: { openAccess: true } } (the console's static files and its sign-in) and a browser's
+// visit to / (redirected to the console).
+// Besides the Authorization header, the console's session cookie (src/auth/ui-sessions.ts) carries
+// a token: its writes must come from the console's own origin and echo the session's CSRF token.
 
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<Authentication>;
@@ -30,6 +35,8 @@ export interface RestSecurity {
   audit: AuditLog | undefined;
   /** Undefined when every Host header is served. */
   hostAllowList: HostAllowList | undefined;
+  /** The console's sign-in sessions (rest.auth=token only). */
+  sessions?: UiSessions | undefined;
 }
 
 /** The product.domain of a stored connector; undefined when the connector does not exist. */
@@ -42,6 +49,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who sent the request; null before authentication and on open routes. */
     principal: Principal | null;
+    /** The console session that authenticated the request, when one did. */
+    uiSession: UiSession | null;
+  }
+  interface FastifyContextConfig {
+    /** Served without authentication (still behind the Host allow-list). */
+    openAccess?: boolean;
   }
 }
 
@@ -49,12 +62,24 @@ const ANONYMOUS: Principal = { name: 'anonymous', role: { kind: 'admin' } };
 const OPEN_ROUTES = new Set(['/health']);
 const CHALLENGE = 'Bearer, Basic realm="onramp"';
 
+/** A browser opening / (it is sent to the console, which has its own sign-in). */
+export function isBrowserVisitToRoot(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return request.method === 'GET' && request.routeOptions.url === '/' && accept.includes('text/html');
+}
+
 function isOpen(request: FastifyRequest): boolean {
+  if (request.routeOptions.config?.openAccess === true) return true;
+  if (isBrowserVisitToRoot(request)) return true;
   return isRead(request.method) && OPEN_ROUTES.has(request.routeOptions.url ?? '');
 }
 
+/** The console asks without a challenge: WWW-Authenticate: Basic would pop up the browser's own dialog. */
+export const CONSOLE_HEADER = 'x-onramp-console';
+
 function refuse(reply: FastifyReply, error: OnrampError): FastifyReply {
-  if (error.code === 'UNAUTHENTICATED') void reply.header('WWW-Authenticate', CHALLENGE);
+  if (error.code === 'UNAUTHENTICATED' && reply.request.headers[CONSOLE_HEADER] === undefined)
+    void reply.header('WWW-Authenticate', CHALLENGE);
   return reply.status(error.status).send(errorBody(error.status, error.message));
 }
 
@@ -157,8 +182,9 @@ export function installRestSecurity(
   storedDomain: StoredDomainLookup,
   productDomain?: ProductDomainLookup,
 ): void {
-  const { authenticator, audit, hostAllowList } = security;
+  const { authenticator, audit, hostAllowList, sessions } = security;
   app.decorateRequest('principal', null);
+  app.decorateRequest('uiSession', null);
 
   if (hostAllowList) {
     app.addHook('onRequest', async (request, reply) => {
@@ -180,6 +206,25 @@ export function installRestSecurity(
       return;
     }
     const presented = readCredentials(request.headers.authorization);
+    const session =
+      presented === undefined ? sessions?.get(sessionIdFrom(request.headers.cookie)) : undefined;
+    if (session) {
+      if (!isRead(request.method)) {
+        const problem = crossSiteProblem(request.headers, request.headers.host, session.csrf);
+        if (problem) return refuse(reply, new OnrampError('FORBIDDEN', `Refused: ${problem}.`));
+      }
+      const authentication = await authenticator.authenticate(session.credentials);
+      if (!authentication.ok) {
+        sessions?.delete(session.id);
+        return refuse(
+          reply,
+          new OnrampError('UNAUTHENTICATED', `The console session ended: ${authentication.message}`),
+        );
+      }
+      request.principal = authentication.principal;
+      request.uiSession = session;
+      return;
+    }
     if (presented === undefined) {
       return refuse(
         reply,
@@ -263,5 +308,10 @@ export async function createRestSecurity(setup: RestSecuritySetup): Promise<Rest
     file: join(setup.dataDir, 'audit.log'),
     onError: (error) => log.error({ err: error }, 'cannot append to the audit log'),
   });
-  return { authenticator, audit, hostAllowList: setup.hostAllowList };
+  return {
+    authenticator,
+    audit,
+    hostAllowList: setup.hostAllowList,
+    ...(authenticator && { sessions: new UiSessions() }),
+  };
 }

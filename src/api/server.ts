@@ -22,6 +22,7 @@ import { installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
 import { hostConnectorStates, productRoutes } from './products-routes.ts';
 import { installRestSecurity, type RestSecurity, type StoredDomainLookup } from './rest-security.ts';
+import { uiRoutes } from './ui-routes.ts';
 
 // The REST API: Kafka Connect's routes plus /health, /metrics, /openapi.json, /docs and
 // /admin/audit, behind the guards of rest-security.ts when given. Built without listening, so tests
@@ -101,6 +102,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   adminRoutes(app, { host: options.host, levels: options.levels, metrics: options.metrics, build });
   if (mesh) productRoutes(app, mesh, hostConnectorStates(options.host));
   if (options.security?.audit) auditRoutes(app, options.security.audit);
+  uiRoutes(app, {
+    host: options.host,
+    metrics: options.metrics,
+    authenticator: options.security?.authenticator,
+    sessions: options.security?.sessions,
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -13,6 +13,7 @@ import type { KafkaClientConfig } from './client-properties.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
 import { KafkaRecordConsumer } from './record-consumer.ts';
 import { KafkaRecordProducer } from './record-producer.ts';
+import { TopicTail } from './topic-tail.ts';
 import type { KafkaPorts } from './types.ts';
 
 export { type KafkaClientConfig, kafkaClientConfig } from './client-properties.ts';
@@ -43,6 +44,8 @@ export interface KafkaRuntime {
   cluster: Cluster;
   /** Consumer groups and their lag, for the data-product catalog (the same admin connection). */
   groups: ConsumerGroupDirectory;
+  /** The newest records of a topic, read without a consumer group (a product's sample events). */
+  tail: TopicTail;
   /** Stops every task still running, then closes the Kafka connections. */
   close(): Promise<void>;
 }
@@ -113,13 +116,16 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
   };
 
   const cluster = new KafkaCluster(hostAdmin);
+  const tail = new TopicTail(pool.connection('consumer'));
   return {
     runner,
     cluster,
     groups: cluster,
+    tail,
     close: async () => {
       await Promise.all([...running].map((task) => task.stop().catch(() => undefined)));
       running.clear();
+      await tail.close();
       await pool.close();
     },
   };

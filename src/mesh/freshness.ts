@@ -16,10 +16,23 @@ export interface FreshnessReading {
   sloViolated: boolean;
 }
 
+/** One minute of a topic's freshness: the worst lag and how many events were sent. */
+export interface FreshnessMinute {
+  /** The minute's start (ISO time). */
+  minute: string;
+  maxLagMs?: number;
+  events: number;
+}
+
 interface Entry {
   sentAt: number;
   sourceAt: number | undefined;
+  /** The last hour, one bucket per minute that saw events, oldest first. */
+  minutes: Array<{ minute: number; maxLagMs: number | undefined; events: number }>;
 }
+
+const MINUTE_MS = 60_000;
+const HISTORY_MINUTES = 60;
 
 export class FreshnessTracker {
   private readonly topics = new Map<string, Entry>();
@@ -30,7 +43,35 @@ export class FreshnessTracker {
   }
 
   record(topic: string, sourceAt: number | undefined, sentAt: number = this.now()): void {
-    this.topics.set(topic, { sentAt, sourceAt });
+    let entry = this.topics.get(topic);
+    if (!entry) {
+      entry = { sentAt, sourceAt, minutes: [] };
+      this.topics.set(topic, entry);
+    }
+    entry.sentAt = sentAt;
+    entry.sourceAt = sourceAt;
+    const minute = Math.floor(sentAt / MINUTE_MS);
+    const lag = sourceAt === undefined ? undefined : Math.max(0, sentAt - sourceAt);
+    const last = entry.minutes.at(-1);
+    if (last?.minute === minute) {
+      last.events++;
+      if (lag !== undefined) last.maxLagMs = Math.max(last.maxLagMs ?? 0, lag);
+    } else {
+      entry.minutes.push({ minute, maxLagMs: lag, events: 1 });
+      while ((entry.minutes[0]?.minute ?? minute) <= minute - HISTORY_MINUTES) entry.minutes.shift();
+    }
+  }
+
+  /** The last hour of `topic`, per minute that saw events (for the console's freshness chart). */
+  history(topic: string): FreshnessMinute[] {
+    const since = Math.floor(this.now() / MINUTE_MS) - HISTORY_MINUTES;
+    return (this.topics.get(topic)?.minutes ?? [])
+      .filter((bucket) => bucket.minute > since)
+      .map((bucket) => ({
+        minute: new Date(bucket.minute * MINUTE_MS).toISOString(),
+        ...(bucket.maxLagMs !== undefined && { maxLagMs: bucket.maxLagMs }),
+        events: bucket.events,
+      }));
   }
 
   reading(topic: string, sloMs: number | undefined): FreshnessReading | undefined {

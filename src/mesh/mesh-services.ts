@@ -7,6 +7,7 @@ import type { ContractContext } from './contract.ts';
 import type { FreshnessReading, FreshnessTracker } from './freshness.ts';
 import { LineageBuilder, type LineageGraph } from './lineage.ts';
 import type { DataProduct } from './product-model.ts';
+import type { ProductSamples } from './product-samples.ts';
 
 // What the /products routes read besides the catalog: the registry (schemas, compatibility), Kafka's
 // consumer groups (consumers, lag), the connectors' run states and freshness (health). Each of those
@@ -24,6 +25,8 @@ export interface MeshServicesOptions {
   groups: ConsumerGroupDirectory | undefined;
   contract: ContractContext;
   freshness?: FreshnessTracker;
+  /** Sample events of output topics (GET /products/{id}/samples). */
+  samples?: ProductSamples;
 }
 
 export interface SubjectInfo {
@@ -38,6 +41,7 @@ export class MeshServices {
   readonly view: ConnectorView;
   readonly contract: ContractContext;
   readonly freshness: FreshnessTracker | undefined;
+  readonly samples: ProductSamples | undefined;
   private readonly registry: SchemaRegistry | undefined;
   private readonly groups: ConsumerGroupDirectory | undefined;
 
@@ -48,6 +52,7 @@ export class MeshServices {
     this.groups = options.groups;
     this.contract = options.contract;
     this.freshness = options.freshness;
+    this.samples = options.samples;
   }
 
   async consumerGroups(): Promise<{ groups: ConsumerGroupReading[]; error?: string }> {
@@ -158,6 +163,10 @@ export class MeshServices {
       problems: [...problems, ...describeErrors],
       connectors,
       freshness,
+      freshnessHistory: product.outputPorts.map((port) => ({
+        topic: port.topic,
+        minutes: this.freshness?.history(port.topic) ?? [],
+      })),
       ...(product.policy.maxLagMs !== undefined && { maxLagMs: product.policy.maxLagMs }),
     };
   }

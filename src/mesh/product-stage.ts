@@ -166,7 +166,7 @@ function protect(
   return { ...record, value: { schema: schema ?? envelope.schema, value } };
 }
 
-function treat(cell: ConnectValue, treatment: 'hash' | 'mask', salt: Buffer): ConnectValue {
+export function treat(cell: ConnectValue, treatment: 'hash' | 'mask', salt: Buffer): ConnectValue {
   if (typeof cell !== 'string') return cell;
   if (treatment === 'hash') return createHmac('sha256', salt).update(cell, 'utf8').digest('hex');
   return cell.length <= 2 ? '**' : `${cell[0]}${'*'.repeat(Math.min(cell.length - 2, 12))}${cell.at(-1)}`;

@@ -1,0 +1,231 @@
+import { useState } from 'preact/hooks';
+import { canWrite, enc, get, type Principal, request } from '../api.ts';
+import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
+import { useLoad, usePageTitle } from '../hooks.ts';
+import { href, navigate } from '../router.ts';
+import type { ConnectorInfo, ConnectorStatus } from '../types.ts';
+import { lastError } from './connectors.tsx';
+
+// One connector: its state and tasks (live), config (secrets come back from the host as
+// [hidden]), topics and offsets, and the lifecycle actions its token may take.
+
+interface Offsets {
+  offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }>;
+}
+
+export function ConnectorPage({ name, principal }: { name: string; principal: Principal }) {
+  usePageTitle(name);
+  const status = useLoad(() => get<ConnectorStatus>(`/connectors/${enc(name)}/status`), [name], 2_000);
+  const info = useLoad(() => get<ConnectorInfo>(`/connectors/${enc(name)}`), [name], 10_000);
+  const topics = useLoad(
+    () => get<Record<string, { topics: string[] }>>(`/connectors/${enc(name)}/topics`),
+    [name],
+    10_000,
+  );
+  const offsets = useLoad(() => get<Offsets>(`/connectors/${enc(name)}/offsets`), [name], 10_000);
+  const [busy, setBusy] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState<string | undefined>(undefined);
+
+  if (!info.data) return <Status error={info.error ?? status.error} loading={info.loading} />;
+  const config = info.data.config;
+  const writable = canWrite(principal, config['product.domain']);
+  const state = status.data?.connector.state;
+
+  const act = async (label: string, method: string, path: string, after?: () => void) => {
+    setBusy(label);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await request(method, path);
+      setDone(`${label}: done.`);
+      status.reload();
+      after?.();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const base = `/connectors/${enc(name)}`;
+  const product =
+    config['product.domain'] && config['product.name']
+      ? `${config['product.domain']}.${config['product.name']}`
+      : undefined;
+
+  return (
+    <>
+      <PageHeading
+        sub={
+          <>
+            {state ? <Badge value={state} label="State" /> : null} <span class="muted">{info.data.type}</span>
+            {product ? (
+              <>
+                {' '}
+                · product <a href={href(`/products/${enc(product)}`)}>{product}</a>
+              </>
+            ) : null}
+          </>
+        }
+      >
+        {name}
+      </PageHeading>
+      {writable ? (
+        <fieldset class="toolbar actions">
+          <legend class="visually-hidden">Connector actions</legend>
+          <button
+            type="button"
+            disabled={!!busy || state === 'PAUSED'}
+            onClick={() => act('Pause', 'PUT', `${base}/pause`)}
+          >
+            Pause
+          </button>
+          <button
+            type="button"
+            disabled={!!busy || state === 'RUNNING'}
+            onClick={() => act('Resume', 'PUT', `${base}/resume`)}
+          >
+            Resume
+          </button>
+          <button
+            type="button"
+            class="button-secondary"
+            disabled={!!busy}
+            onClick={() => act('Restart', 'POST', `${base}/restart?includeTasks=true&onlyFailed=false`)}
+          >
+            Restart
+          </button>
+          <button
+            type="button"
+            class="button-secondary"
+            disabled={!!busy || state === 'STOPPED'}
+            onClick={() => act('Stop', 'PUT', `${base}/stop`)}
+          >
+            Stop
+          </button>
+          <button
+            type="button"
+            class="button-danger"
+            disabled={!!busy}
+            onClick={() => {
+              if (confirm(`Delete connector ${name}? Its config and offsets are removed.`))
+                void act('Delete', 'DELETE', base, () => navigate('/connectors'));
+            }}
+          >
+            Delete
+          </button>
+        </fieldset>
+      ) : null}
+      <div aria-live="polite">
+        {busy ? <p class="muted">{busy}…</p> : null}
+        {done ? <p class="ok">{done}</p> : null}
+      </div>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+
+      <Section title="Tasks" id="tasks">
+        <Status error={status.error} />
+        {status.data ? (
+          <>
+            {lastError(status.data) ? (
+              <p class="error">
+                Last error: <span>{lastError(status.data)}</span>
+              </p>
+            ) : null}
+            <table>
+              <caption class="visually-hidden">Tasks of {name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Task</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.data.tasks.map((task) => (
+                  <tr key={task.id}>
+                    <td>{task.id}</td>
+                    <td>
+                      <Badge value={task.state} />
+                    </td>
+                    <td>{task.worker_id}</td>
+                    <td>
+                      {task.trace ? (
+                        <details>
+                          <summary>{task.trace.split('\n')[0]}</summary>
+                          <pre>{task.trace}</pre>
+                        </details>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {status.data.tasks.length === 0 ? <p class="muted">No tasks.</p> : null}
+          </>
+        ) : null}
+      </Section>
+
+      <div class="grid-2">
+        <Section title="Topics" id="topics">
+          <Status error={topics.error} />
+          <ul class="plain">
+            {(topics.data?.[name]?.topics ?? []).map((topic) => (
+              <li key={topic}>
+                <code>{topic}</code>
+              </li>
+            ))}
+          </ul>
+          {topics.data && (topics.data[name]?.topics ?? []).length === 0 ? (
+            <p class="muted">No topics used yet.</p>
+          ) : null}
+        </Section>
+        <Section title="Offsets" id="offsets">
+          <Status error={offsets.error} />
+          {(offsets.data?.offsets ?? []).length === 0 && offsets.data ? (
+            <p class="muted">No offsets stored yet.</p>
+          ) : null}
+          <ul class="plain">
+            {(offsets.data?.offsets ?? []).map((entry) => (
+              <li key={JSON.stringify(entry.partition)}>
+                <code>{JSON.stringify(entry.partition)}</code> → <code>{JSON.stringify(entry.offset)}</code>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      </div>
+
+      <Section title="Configuration" id="config">
+        <table class="config">
+          <caption class="visually-hidden">Configuration of {name}; secrets are hidden</caption>
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(config)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([key, value]) => (
+                <tr key={key}>
+                  <th scope="row">
+                    <code>{key}</code>
+                  </th>
+                  <td>
+                    <code>{value}</code>
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </Section>
+    </>
+  );
+}

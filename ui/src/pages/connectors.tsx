@@ -1,0 +1,133 @@
+import { useRef } from 'preact/hooks';
+import { canCreate, enc, get, type Principal } from '../api.ts';
+import { Badge, formatMs, PageHeading, Status } from '../components/common.tsx';
+import { useLoad, usePageTitle } from '../hooks.ts';
+import { href } from '../router.ts';
+import type { ConnectorInfo, ConnectorStatus } from '../types.ts';
+
+// Every connector, live (polled every 2 s): state, tasks, events per second (from the change of
+// the host's record counters between two polls), lag, and the first line of its last error.
+
+type Expanded = Record<string, { status: ConnectorStatus; info: ConnectorInfo }>;
+interface Figures {
+  time: number;
+  connectors: Record<string, { records: number; lagMs?: number }>;
+}
+
+export interface ConnectorRow {
+  name: string;
+  type: string;
+  state: string;
+  domain: string | undefined;
+  tasksRunning: number;
+  tasks: number;
+  rate: number | undefined;
+  lagMs: number | undefined;
+  error: string | undefined;
+}
+
+export function lastError(status: ConnectorStatus): string | undefined {
+  const trace = status.connector.trace ?? status.tasks.find((task) => task.trace)?.trace;
+  return trace?.split('\n')[0];
+}
+
+export function ConnectorsPage({ principal }: { principal: Principal }) {
+  usePageTitle('Connectors');
+  const previous = useRef<Figures | undefined>(undefined);
+  const rates = useRef<Record<string, number>>({});
+  const rows = useLoad(
+    async (): Promise<ConnectorRow[]> => {
+      const [expanded, figures] = await Promise.all([
+        get<Expanded>('/connectors?expand=status&expand=info'),
+        get<Figures>('/ui/api/connector-figures'),
+      ]);
+      const before = previous.current;
+      if (before && figures.time > before.time) {
+        for (const [name, entry] of Object.entries(figures.connectors)) {
+          const old = before.connectors[name];
+          if (old)
+            rates.current[name] = Math.max(
+              0,
+              ((entry.records - old.records) * 1000) / (figures.time - before.time),
+            );
+        }
+      }
+      previous.current = figures;
+      return Object.entries(expanded)
+        .map(([name, { status, info }]) => ({
+          name,
+          type: status.type ?? info.type,
+          state: status.connector.state,
+          domain: info.config['product.domain'],
+          tasksRunning: status.tasks.filter((task) => task.state === 'RUNNING').length,
+          tasks: status.tasks.length,
+          rate: rates.current[name],
+          lagMs: figures.connectors[name]?.lagMs,
+          error: lastError(status),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+    [],
+    2_000,
+  );
+
+  return (
+    <>
+      <PageHeading sub="Live: refreshed every 2 seconds.">Connectors</PageHeading>
+      {canCreate(principal) ? (
+        <div class="toolbar">
+          <a class="button" href={href('/connectors/new')}>
+            New connector
+          </a>
+        </div>
+      ) : null}
+      <Status error={rows.error} loading={rows.loading && !rows.data} />
+      {rows.data?.length === 0 ? <p>No connectors yet.</p> : null}
+      {rows.data && rows.data.length > 0 ? (
+        <div class="table-scroll">
+          <table class="connectors">
+            <caption class="visually-hidden">Connectors and their live figures</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col">Domain</th>
+                <th scope="col">State</th>
+                <th scope="col">Tasks running</th>
+                <th scope="col" class="num">
+                  Events/s
+                </th>
+                <th scope="col" class="num">
+                  Lag
+                </th>
+                <th scope="col">Last error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.data.map((row) => (
+                <tr key={row.name} data-connector={row.name}>
+                  <th scope="row">
+                    <a href={href(`/connectors/${enc(row.name)}`)}>{row.name}</a>
+                  </th>
+                  <td>{row.type}</td>
+                  <td>{row.domain ?? '—'}</td>
+                  <td>
+                    <Badge value={row.state} />
+                  </td>
+                  <td>
+                    {row.tasksRunning}/{row.tasks}
+                  </td>
+                  <td class="num">
+                    {row.rate === undefined ? '—' : row.rate.toFixed(row.rate < 10 ? 1 : 0)}
+                  </td>
+                  <td class="num">{formatMs(row.lagMs)}</td>
+                  <td class="error-cell">{row.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
