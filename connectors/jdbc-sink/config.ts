@@ -1,5 +1,6 @@
 import { type ConfigOf, defineConfig, type FieldError, field } from '../../src/plugin/index.ts';
 import { parseJdbcUrl } from './jdbc-url.ts';
+import { nameFormatProblem } from './name-format.ts';
 import { probeDatabase } from './probe.ts';
 import { timeZone } from './time-zone.ts';
 import { urlTls } from './tls.ts';
@@ -75,6 +76,7 @@ export const jdbcSinkFields = {
     default: '${topic}',
     aliases: ['table.name.format'],
     group: WRITES,
+    validate: nameFormatProblem,
   }),
   'field.include.list': field.list({
     doc: 'Value fields to write (all when empty): field names, or <topic>:<field>. Key fields are always written.',

@@ -23,7 +23,7 @@ const SCHEMES: Record<string, { dialect: DialectName; port: number }> = {
 export function parseJdbcUrl(url: string): JdbcUrl {
   const match = /^jdbc:(\w+):(.*)$/i.exec(url.trim());
   const scheme = match?.[1]?.toLowerCase();
-  const known = scheme === undefined ? undefined : SCHEMES[scheme];
+  const known = scheme === undefined || !Object.hasOwn(SCHEMES, scheme) ? undefined : SCHEMES[scheme];
   if (!match || !known)
     throw new Error('Expected a jdbc:mysql://, jdbc:mariadb:// or jdbc:postgresql:// URL');
   let rest = match[2] ?? '';
@@ -52,7 +52,8 @@ export function parseJdbcUrl(url: string): JdbcUrl {
   database = decodeURIComponent(database);
   if (database === '') throw new Error('The URL names no database');
   if (port < 1 || port > 65535) throw new Error(`Port ${port} is out of range: must be between 1 and 65535`);
-  const params: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ or constructor is a parameter like any other.
+  const params: Record<string, string> = Object.create(null);
   const separator = known.dialect === 'mysql' && !query.includes('&') ? /[&;]/ : /&/;
   for (const pair of query.split(separator)) {
     if (pair === '') continue;
@@ -60,5 +61,13 @@ export function parseJdbcUrl(url: string): JdbcUrl {
     const key = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
     params[key] = decodeURIComponent(equals < 0 ? '' : pair.slice(equals + 1));
   }
+  // Decoded parts go into drivers' startup packets (C strings) and option strings, where a NUL
+  // (%00) would cut them short; names have no business holding any control character.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  const control = /[\u0000-\u001f\u007f]/;
+  if ([host, database, ...Object.keys(params)].some((part) => control.test(part)))
+    throw new Error('The URL may not contain control characters, also not percent-encoded (%00, %0A, ...)');
+  if (Object.values(params).some((value) => value.includes('\u0000')))
+    throw new Error('A URL parameter may not contain a NUL character (%00)');
   return { dialect: known.dialect, scheme: scheme as JdbcUrl['scheme'], host, port, database, params };
 }

@@ -32,7 +32,11 @@ export function connectionSettings(
   };
 }
 
-/** A connection whose session reads TIMESTAMPs in UTC, as the binlog carries them. */
+/**
+ * A connection whose session reads TIMESTAMPs in UTC, as the binlog carries them. It listens for
+ * 'error' for its whole life: mysql2 emits a connection loss while idle as an 'error' event, which
+ * with no listener would end the process (callers add their own listener to hear about it).
+ */
 export async function connect(config: MysqlSourceConfig): Promise<mysql.Connection> {
   let tls = startsWithTls(config);
   let connection: mysql.Connection;
@@ -45,6 +49,7 @@ export async function connect(config: MysqlSourceConfig): Promise<mysql.Connecti
     connection = await mysql.createConnection(connectionSettings(config, undefined, tls));
   }
   rememberTls(config, tls);
+  connection.on('error', () => {});
   try {
     await connection.query("SET time_zone = '+00:00'");
   } catch (error) {

@@ -3,6 +3,7 @@ import type mysql from 'mysql2/promise';
 import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
+import type { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, loadTableDefinitions } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connect, quoteIdent, quoteTable } from './connection.ts';
@@ -39,6 +40,8 @@ export interface SnapshotDeps {
   tables: CatalogTable[];
   /** Filled with the tables' structures as of the snapshot position. */
   history: SchemaHistory;
+  /** Logs, once per table, a topic name sanitized from its table's name. */
+  renames: TopicRenames;
 }
 
 interface HeldRow {
@@ -247,11 +250,12 @@ export class SnapshotReader {
 
   /** Starts the schema history at the snapshot position with every captured table's structure. */
   private async recordSchemas(connection: mysql.Connection, position: BinlogPosition): Promise<void> {
-    const { tables, history, context } = this.deps;
+    const { tables, history, context, renames } = this.deps;
     const definitions = await loadTableDefinitions(connection, tables);
     const at = historyPosition(position.file, position.pos);
     for (const definition of definitions.values()) {
       const schema = history.apply(definition, at);
+      renames.note(schema.names);
       if (schema.skippedColumns.length > 0) {
         context.log.warn(
           { table: `${definition.database}.${definition.name}`, columns: schema.skippedColumns },

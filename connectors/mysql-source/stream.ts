@@ -20,6 +20,7 @@ import {
 } from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
+import type { TopicRenames } from '../shared/topic-renames.ts';
 import { loadTableDefinitions, tableKey } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connectionSettings } from './connection.ts';
@@ -58,6 +59,8 @@ export interface StreamDeps {
   from: BinlogOffset;
   /** Start from `from.gtids` (the server locates the position) instead of `from.file`/`from.pos`. */
   byGtid: boolean;
+  /** Logs, once per table, a topic name sanitized from its table's name. */
+  renames: TopicRenames;
   onFailure(error: Error): void;
 }
 
@@ -402,7 +405,7 @@ export class BinlogStream {
     const at = historyPosition(this.file, end);
     return tables.map((name) => {
       const definition = definitions.get(tableKey(name.database, name.table));
-      if (definition) history.apply(definition, at);
+      if (definition) this.deps.renames.note(history.apply(definition, at).names);
       else history.drop(name.database, name.table);
       const type = kind === 'create' ? 'CREATE' : definition === undefined ? 'DROP' : 'ALTER';
       return { type, database: name.database, table: name.table, definition };

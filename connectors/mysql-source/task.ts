@@ -9,6 +9,7 @@ import {
 } from '../../src/plugin/index.ts';
 import { RecordQueue } from '../shared/record-queue.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
+import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
@@ -82,6 +83,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   private stream: BinlogStream | undefined;
   private background: Promise<void> | undefined;
   private history!: SchemaHistory;
+  private renames!: TopicRenames;
   private stopping = false;
 
   async start(
@@ -95,6 +97,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
     this.history = new SchemaHistory(this.filters, this.schemaSettings());
+    this.renames = new TopicRenames(context.log);
     try {
       await this.setUp(readStoredOffset(from, config['topic.prefix']));
     } catch (error) {
@@ -252,6 +255,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     const at = historyPosition(from.file, from.pos);
     for (const definition of definitions.values()) this.history.apply(definition, at);
     for (const schema of this.history.schemas()) {
+      this.renames.note(schema.names);
       if (schema.skippedColumns.length > 0) {
         this.context.log.warn(
           { table: `${schema.database}.${schema.table}`, columns: schema.skippedColumns },
@@ -290,6 +294,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       mariadb: this.settings.mariadb,
       tables: [...tables],
       history: this.history,
+      renames: this.renames,
     });
     const position: BinlogPosition | undefined = await this.snapshot.run();
     this.snapshot = undefined;
@@ -320,6 +325,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       mariadb: this.settings.mariadb,
       from,
       byGtid,
+      renames: this.renames,
       onFailure: (error) => this.fail(error),
     });
     await this.stream.start();

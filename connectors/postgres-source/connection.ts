@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectClient } from '../shared/pg-client.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { rememberTls, startsWithTls, tlsFallback, tlsOptions } from './tls.ts';
 
@@ -70,10 +71,10 @@ async function open(
   const client = new pg.Client({ ...clientConfig(config, purpose, tls), ...extra });
   client.on('error', onError);
   try {
-    await client.connect();
+    await connectClient(client);
   } catch (error) {
-    client.removeAllListeners('error');
-    await client.end().catch(() => {});
+    // connectClient tore it down and left a listener that ignores whatever it might still emit.
+    client.removeListener('error', onError);
     throw error;
   }
   rememberTls(config, tls);

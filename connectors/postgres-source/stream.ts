@@ -18,6 +18,7 @@ import {
 } from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
+import type { TopicRenames } from '../shared/topic-renames.ts';
 import { loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { clientConfig, quoteIdent, quoteLiteral } from './connection.ts';
@@ -73,6 +74,8 @@ export interface StreamDeps {
   confirmed: Lsn;
   /** Table schemas already built (by the snapshot), reused when a relation matches them. */
   knownSchemas: ReadonlyMap<number, TableSchema>;
+  /** Logs, once per table, a topic name sanitized from its table's name. */
+  renames: TopicRenames;
   onFailure(error: Error): void;
 }
 
@@ -416,6 +419,7 @@ export class WalStream {
         'columns of unsupported types are left out (include.unknown.datatypes=false)',
       );
     }
+    this.deps.renames.note(schema.names);
     this.tables.set(message.relationOid, schema);
   }
 

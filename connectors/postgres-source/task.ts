@@ -10,6 +10,7 @@ import {
 } from '../../src/plugin/index.ts';
 import { RecordQueue } from '../shared/record-queue.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
+import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect, connectReplication } from './connection.ts';
@@ -87,6 +88,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   private stream: WalStream | undefined;
   private background: Promise<void> | undefined;
   private readonly schemas = new Map<number, TableSchema>();
+  private renames!: TopicRenames;
   private confirmed: Lsn = 0n;
   private stopping = false;
 
@@ -97,6 +99,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   ): Promise<void> {
     this.config = config;
     this.context = context;
+    this.renames = new TopicRenames(context.log);
     this.queue = new RecordQueue(config['max.queue.size']);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
@@ -237,6 +240,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       if (!definition) continue;
       const spec = tableSpec(table, definition.columns, definition.primaryKey, this.filters);
       const schema = new TableSchema(spec, this.catalog.lookup, this.filters, this.schemaSettings());
+      this.renames.note(schema.names);
       if (schema.skippedColumns.length > 0) {
         this.context.log.warn(
           { table: `${table.schema}.${table.name}`, columns: schema.skippedColumns },
@@ -347,6 +351,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       initialPosition,
       confirmed: this.confirmed,
       knownSchemas: this.schemas,
+      renames: this.renames,
       onFailure: (error) => this.fail(error),
     });
     await this.stream.start();

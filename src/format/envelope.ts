@@ -1,5 +1,6 @@
 import type { ConnectSchema, ConnectStruct, ConnectValue } from '../plugin/record.ts';
 import { type EventTime, eventTimeFromMicros, nowMicros } from './source-block.ts';
+import { sanitizeTopicName } from './topic-name.ts';
 
 // The one definition of Debezium's change-event envelope, shared by every source connector so that
 // consumers written for Debezium read our events unchanged:
@@ -20,12 +21,25 @@ export interface RecordNames {
   key: string;
   value: string;
   envelope: string;
+  /** `<prefix>.<ns>.<table>` as the identifiers spell it, when that is not a legal topic name. */
+  unsanitizedTopic?: string;
 }
 
-/** Names for a table's topic and schemas; `namespace` is the PostgreSQL schema or the MySQL database. */
+/**
+ * Names for a table's topic and schemas; `namespace` is the PostgreSQL schema or the MySQL database.
+ * Characters Kafka does not allow in a topic name become `_`, in the schema names too (Debezium
+ * derives both from the sanitized topic name); the connector logs the mapping.
+ */
 export function recordNames(prefix: string, namespace: string, table: string): RecordNames {
-  const topic = `${prefix}.${namespace}.${table}`;
-  return { topic, key: `${topic}.Key`, value: `${topic}.Value`, envelope: `${topic}.Envelope` };
+  const requested = `${prefix}.${namespace}.${table}`;
+  const topic = sanitizeTopicName(requested);
+  return {
+    topic,
+    key: `${topic}.Key`,
+    value: `${topic}.Value`,
+    envelope: `${topic}.Envelope`,
+    ...(topic !== requested && { unsanitizedTopic: requested }),
+  };
 }
 
 /** The optional `transaction` block (filled when transaction metadata is provided). */

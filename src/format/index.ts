@@ -2,4 +2,5 @@
 export * from './envelope.ts';
 export * from './heartbeat.ts';
 export * from './source-block.ts';
+export * from './topic-name.ts';
 export * from './transaction-metadata.ts';

@@ -1,3 +1,4 @@
+import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import type { SqlValue } from '../column-value.ts';
 import { formatTimestamp } from '../column-value.ts';
@@ -111,7 +112,15 @@ function connect(options: ConnectOptions): SqlPool {
   });
   const timeZone = sessionZone(options.timeZone);
   pool.on('connection', (connection) => {
-    connection.query(`SET time_zone = '${timeZone}'`);
+    // The event hands over the core (callback) connection, whatever its type says. With a callback:
+    // a query without one emits its failure as an 'error' nobody listens to. A connection that
+    // could not take the zone is not used in the wrong one.
+    const core = connection as unknown as CallbackConnection;
+    // mysql2's pool hears only a connection's first 'error' (once); a later one would be unhandled.
+    core.on('error', () => undefined);
+    core.query(`SET time_zone = '${timeZone}'`, (error: Error | null) => {
+      if (error) core.destroy();
+    });
   });
   return {
     ...session(pool),

@@ -60,6 +60,17 @@ function pgZone(zone: TimeZone): string {
   return `<${minutes < 0 ? '-' : '+'}${hhmm}>${minutes < 0 ? '+' : '-'}${hhmm}`;
 }
 
+/**
+ * `name=value` as one argument of libpq's `options`: the server splits that string at whitespace
+ * and a backslash escapes the next character, so both are escaped (pgjdbc passes currentSchema as
+ * the search_path value, spaces and all; an unescaped one would start another `-c` setting).
+ */
+export function libpqOption(name: string, value: string): string {
+  // The startup packet carries it as a C string: a NUL would cut it short.
+  if (value.includes('\u0000')) throw new Error(`The ${name} value may not contain a NUL character`);
+  return `${name}=${value.replace(/[\\ \t\n\v\f\r]/g, (char) => `\\${char}`)}`;
+}
+
 function session(target: pg.Pool | pg.PoolClient): SqlSession {
   return {
     async run(sql, params) {
@@ -82,12 +93,15 @@ function connect(options: ConnectOptions): SqlPool {
     ssl: pgSsl(url),
     // The session zone reads zone-less literals written into TIMESTAMPTZ columns (see time-zone.ts).
     options: [
-      ...(url.params.currentSchema ? [`-c search_path=${url.params.currentSchema}`] : []),
-      `-c TimeZone=${pgZone(options.timeZone)}`,
+      ...(url.params.currentSchema ? [`-c ${libpqOption('search_path', url.params.currentSchema)}`] : []),
+      `-c ${libpqOption('TimeZone', pgZone(options.timeZone))}`,
     ].join(' '),
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one (the pool listens only while a client is idle): its error reaches
+  // the query that is waiting on it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     ...session(pool),
     async transaction(work) {
