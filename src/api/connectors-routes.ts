@@ -69,7 +69,8 @@ export function connectorRoutes(app: FastifyInstance, host: ConnectorHost): void
       const names = host.connectorNames();
       const expand = request.query.expand;
       if (expand === undefined) return names;
-      const out: Record<string, Record<string, unknown>> = {};
+      // Keyed by user-chosen names: no prototype, so one named __proto__ is an entry like any other.
+      const out: Record<string, Record<string, unknown>> = Object.create(null);
       for (const name of names) {
         const entry: Record<string, unknown> = {};
         for (const expansion of expand) {

@@ -38,6 +38,26 @@ export function toHttpError(error: unknown): { status: number; message: string }
   return { status: 500, message: errorMessage(error) };
 }
 
+/**
+ * fastify's `frameworkErrors`: a URL the router cannot take (broken percent-encoding, a path
+ * segment over maxParamLength) gets Kafka Connect's body, without echoing the path back.
+ */
+export function frameworkErrorReply(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? 400;
+  let message: string;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    message =
+      'HTTP 414 URI Too Long: a path segment is too long (connector names have at most 249 characters)';
+  else if (error.code === 'FST_ERR_BAD_URL')
+    message = 'HTTP 400 Bad Request: the path is not valid percent-encoded UTF-8';
+  else message = toHttpError(error).message;
+  void reply.status(status).send(errorBody(status, message));
+}
+
 /** Registers the error handler, the JSON body parser and the 404/405 handler. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -49,6 +69,25 @@ export function installErrorHandling(app: FastifyInstance): void {
 
   // Kafka Connect accepts empty bodies on PUT /pause and friends even with a JSON content type.
   app.removeContentTypeParser('application/json');
+  // Bodies are JSON: anything else with content is 415, as Jersey answers a @Consumes(JSON)
+  // resource (fastify would hand text/plain to the route and fail its schema with a 400). An empty
+  // body passes with any content type, as it does in Kafka Connect.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    const type = request.headers['content-type'];
+    done(
+      new OnrampError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `HTTP 415 Unsupported Media Type: send the body as application/json (got ${type === undefined ? 'no content type' : JSON.stringify(type.slice(0, 100))})`,
+      ),
+      undefined,
+    );
+  });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
@@ -81,11 +120,19 @@ export function installErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    const otherMethod = routes.some((route) => route.method !== request.method && route.pattern.test(path));
-    // Jersey's wording, which Kafka Connect clients see for these.
-    const error = otherMethod
-      ? new OnrampError('METHOD_NOT_ALLOWED', 'HTTP 405 Method Not Allowed')
-      : new OnrampError('ROUTE_NOT_FOUND', 'HTTP 404 Not Found');
+    const allowed = [
+      ...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method)),
+    ].sort();
+    // Jersey's wording, which Kafka Connect clients see for these; a 405 says what is allowed (RFC 9110).
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const error = new OnrampError('METHOD_NOT_ALLOWED', 'HTTP 405 Method Not Allowed');
+      void reply
+        .status(error.status)
+        .header('Allow', allowed.join(', '))
+        .send(errorBody(error.status, error.message));
+      return;
+    }
+    const error = new OnrampError('ROUTE_NOT_FOUND', 'HTTP 404 Not Found');
     void reply.status(error.status).send(errorBody(error.status, error.message));
   });
 }

@@ -18,7 +18,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { type BuildInfo, buildInfo } from './build-info.ts';
 import { connectorRoutes } from './connectors-routes.ts';
-import { installErrorHandling } from './http-errors.ts';
+import { frameworkErrorReply, installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
 import { hostConnectorStates, productRoutes } from './products-routes.ts';
 import { installRestSecurity, type RestSecurity, type StoredDomainLookup } from './rest-security.ts';
@@ -50,9 +50,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance,
     // Per-request lines are noise for a management API; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    // Connector names can be long and the Kafka Connect API tolerates a trailing slash.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_000 },
+    // The Kafka Connect API tolerates a trailing slash. A connector name (at most 249 UTF-16 units,
+    // see checkConnectorName) takes up to 9 characters per unit percent-encoded.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 249 * 9 },
     bodyLimit: 16 * 1024 * 1024,
+    frameworkErrors: frameworkErrorReply,
     ...(options.https && { serverFactory: httpsServerFactory(options.https) }),
   });
   installErrorHandling(app);

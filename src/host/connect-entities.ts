@@ -53,17 +53,37 @@ export interface Message {
   message: string;
 }
 
-/** Kafka Connect's rule for connector names: not empty, no ISO control characters. */
+/** Longest connector name accepted (Kafka's topic name limit: names end up in ids and URLs). */
+export const MAX_CONNECTOR_NAME_LENGTH = 249;
+
+/** A name for messages: long ones cut, control characters escaped. */
+function shownName(name: string): string {
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}...` : name);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const ISO_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Kafka Connect's rule for connector names (not empty, no ISO control characters), plus what keeps
+ * every /connectors/{name} route usable: at most 249 characters, no '/', not "." or ".." (URL
+ * normalization removes them from paths) and no unpaired surrogate (it cannot be percent-encoded).
+ */
 export function checkConnectorName(name: string): void {
-  if (name === '') throw new OnrampError('BAD_REQUEST', 'Connector name cannot be empty');
+  const invalid = (reason: string) => new OnrampError('BAD_REQUEST', `Connector name ${reason}`);
+  if (name === '') throw invalid('cannot be empty');
   // ISO control characters: U+0000-U+001F and U+007F-U+009F (Java's Character.isISOControl).
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
-    throw new OnrampError(
-      'BAD_REQUEST',
-      `Connector name ${JSON.stringify(name)} may not contain ISO control characters`,
+  if (ISO_CONTROL.test(name)) throw invalid(`${shownName(name)} may not contain ISO control characters`);
+  if (name.length > MAX_CONNECTOR_NAME_LENGTH)
+    throw invalid(
+      `${shownName(name)} is ${name.length} characters long; at most ${MAX_CONNECTOR_NAME_LENGTH} are allowed`,
     );
-  }
+  if (name.includes('/'))
+    throw invalid(`${shownName(name)} may not contain '/': no /connectors/{name} URL could address it`);
+  if (name === '.' || name === '..') throw invalid(`may not be "." or "..": URLs drop such path segments`);
+  if (LONE_SURROGATE.test(name))
+    throw invalid('may not contain an unpaired UTF-16 surrogate: it cannot be written in a URL');
 }
 
 /** The config with `name` injected; 400 when it names a different connector (Kafka Connect's check). */

@@ -21,6 +21,7 @@ import {
   restoreUrlPasswords,
   urlPasswords,
 } from './secret-redaction.ts';
+import { commonValueErrors } from './value-checks.ts';
 
 // The settings every connector has (Kafka Connect's ConnectorConfig / SinkConnectorConfig), and
 // validation in Kafka Connect's ConfigInfos shape: host fields + plugin fields, then the plugin's
@@ -393,7 +394,8 @@ export function restoreHiddenSecrets(
   plugin: ConnectorPlugin | undefined,
 ): { config: Record<string, string>; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const config: Record<string, string> = {};
+  // Keys come from requests: no prototype, so a "__proto__" key is kept like any other.
+  const config: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(given)) {
     const previous = stored && Object.hasOwn(stored, key) ? stored[key] : undefined;
     if (value === HIDDEN && isSecretKey(key, plugin)) {
@@ -545,6 +547,7 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   const placeholders = resolvePlaceholdersCollecting(raw, request.placeholders);
   placeholders.errors.forEach(addError);
   const resolved = placeholders.config;
+  commonValueErrors(plugin.kind, raw, resolved, plugin.config.fields).forEach(addError);
   parseConfig(hostDef, resolved).errors.forEach(addError);
   for (const key of ['key.converter', 'value.converter', 'header.converter']) {
     const value = resolved[key]?.trim();

@@ -1,6 +1,6 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { ConnectorPlugin, TaskConfig } from '../plugin/index.ts';
-import { OnrampError, parseConfig } from '../plugin/index.ts';
+import { OnrampError, parseConfig, topicNameProblem } from '../plugin/index.ts';
 import type {
   ConfigStore,
   OffsetStore,
@@ -388,10 +388,19 @@ export class ConnectorHost {
     return this.exclusive(name, async () => {
       const managed = this.requireStopped(name);
       if (managed.plugin?.kind === 'sink') {
-        await this.options.cluster.alterGroupOffsets(
-          sinkGroupId(managed.stored.name, managed.stored.config),
-          parseSinkOffsets(entries),
-        );
+        const offsets = parseSinkOffsets(entries);
+        for (const { topic } of offsets) {
+          const problem = topicNameProblem(topic);
+          if (problem !== undefined) throw new OnrampError('INVALID_OFFSETS', problem);
+        }
+        try {
+          await this.options.cluster.alterGroupOffsets(
+            sinkGroupId(managed.stored.name, managed.stored.config),
+            offsets,
+          );
+        } catch (error) {
+          throw unknownPartitionError(error, offsets) ?? error;
+        }
       } else {
         await this.options.offsets.put(name, parseSourceOffsets(entries));
       }
@@ -936,6 +945,29 @@ function redactedError(error: unknown, redactor: Redactor): unknown {
   if (error instanceof OnrampError)
     return new OnrampError(error.code, redacted, { retriable: error.retriable });
   return new Error(redacted);
+}
+
+/**
+ * Kafka refuses offsets for a topic or partition it does not have (UNKNOWN_TOPIC_OR_PARTITION, which
+ * src/kafka names in its message and reports as retriable): that is the request's fault, a 400,
+ * not Kafka being unavailable.
+ */
+function unknownPartitionError(
+  error: unknown,
+  offsets: ReadonlyArray<{ topic: string; partition: number }>,
+): OnrampError | undefined {
+  for (let link: unknown = error, depth = 0; link instanceof Error && depth < 8; link = link.cause, depth++) {
+    const apiId = (link as { apiId?: unknown }).apiId;
+    if (apiId === 'UNKNOWN_TOPIC_OR_PARTITION' || link.message.includes('(UNKNOWN_TOPIC_OR_PARTITION)')) {
+      const partitions = [...new Set(offsets.map(({ topic, partition }) => `${topic}-${partition}`))];
+      return new OnrampError(
+        'INVALID_OFFSETS',
+        `Kafka has no such topic partition among ${partitions.slice(0, 10).join(', ')}${partitions.length > 10 ? ', ...' : ''}: offsets can only be set for partitions that exist`,
+        { cause: error },
+      );
+    }
+  }
+  return undefined;
 }
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

@@ -65,11 +65,11 @@ export class LogLevels {
   }
 
   list(): Record<string, LoggerLevel> {
-    const result: Record<string, LoggerLevel> = {
-      [ROOT_LOGGER]: {
-        level: FROM_PINO[this.root.level] ?? this.root.level.toUpperCase(),
-        last_modified: this.rootModified,
-      },
+    // Logger names come from requests: no prototype, so one named __proto__ is listed like any other.
+    const result: Record<string, LoggerLevel> = Object.create(null);
+    result[ROOT_LOGGER] = {
+      level: FROM_PINO[this.root.level] ?? this.root.level.toUpperCase(),
+      last_modified: this.rootModified,
     };
     for (const name of [...this.named.keys()].sort()) {
       const level = this.get(name);

@@ -128,6 +128,9 @@ function variants(value: string): string[] {
   return [...forms].filter((form) => form.length >= MIN_REDACTED_LENGTH);
 }
 
+/** Longest secret form put into the redaction expression; longer ones are replaced as plain text. */
+const MAX_PATTERN_FORM_LENGTH = 1_024;
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -137,6 +140,8 @@ export class Redactor {
   private readonly replacements = new Map<string, string>();
   private pattern: RegExp | null | undefined;
   private probe: RegExp | null = null;
+  /** Forms too long for the one regular expression (V8 refuses huge ones), replaced as plain text. */
+  private literal: string[] = [];
 
   constructor(entries: Iterable<Redaction> = []) {
     this.add(entries);
@@ -160,23 +165,37 @@ export class Redactor {
   /** Whether the text holds a known secret value (URL passwords aside). */
   holdsSecret(text: string): boolean {
     this.compile();
-    return this.probe?.test(text) ?? false;
+    return this.literal.some((form) => text.includes(form)) || (this.probe?.test(text) ?? false);
   }
 
   redact(text: string): string {
     this.compile();
-    const replaced = this.pattern
-      ? text.replace(this.pattern, (match) => this.replacements.get(match) ?? HIDDEN)
-      : text;
+    let replaced = text;
+    for (const form of this.literal) {
+      if (replaced.includes(form))
+        replaced = replaced.split(form).join(this.replacements.get(form) ?? HIDDEN);
+    }
+    if (this.pattern)
+      replaced = replaced.replace(this.pattern, (match) => this.replacements.get(match) ?? HIDDEN);
     return maskUrlPasswords(replaced);
   }
 
   private compile(): void {
     if (this.pattern !== undefined) return;
     const forms = [...this.replacements.keys()].sort((a, b) => b.length - a.length);
-    const source = forms.map(escapeRegExp).join('|');
-    this.pattern = forms.length === 0 ? null : new RegExp(source, 'g');
-    this.probe = forms.length === 0 ? null : new RegExp(source);
+    // A hostile value (a 64 KB password) would make the expression too large to compile: long
+    // forms are replaced as plain text first, and all of them if the rest still does not compile.
+    this.literal = forms.filter((form) => form.length > MAX_PATTERN_FORM_LENGTH);
+    const short = forms.filter((form) => form.length <= MAX_PATTERN_FORM_LENGTH);
+    const source = short.map(escapeRegExp).join('|');
+    try {
+      this.pattern = short.length === 0 ? null : new RegExp(source, 'g');
+      this.probe = short.length === 0 ? null : new RegExp(source);
+    } catch {
+      this.literal = forms;
+      this.pattern = null;
+      this.probe = null;
+    }
   }
 }
 

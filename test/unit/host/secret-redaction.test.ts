@@ -114,3 +114,25 @@ describe('log lines', () => {
     );
   });
 });
+
+describe('Redactor with hostile secrets', () => {
+  it('replaces secrets too long for one regular expression as plain text', () => {
+    const huge = 'v'.repeat(65_536);
+    const redactor = new Redactor([
+      { value: huge, replacement: '[hidden]' },
+      { value: 'short-secret', replacement: '[hidden]' },
+    ]);
+    expect(redactor.redact(`a ${huge} b short-secret c`)).toBe('a [hidden] b [hidden] c');
+    expect(redactor.holdsSecret(`x${huge}x`)).toBe(true);
+    expect(redactor.holdsSecret('nothing here')).toBe(false);
+  });
+
+  it('still works when the short ones together are too many for one expression', () => {
+    const secrets = Array.from(
+      { length: 400 },
+      (_, index) => `${String(index).padStart(4, '0')}${'s'.repeat(1_000)}`,
+    );
+    const redactor = new Redactor(secrets.map((value) => ({ value, replacement: '[hidden]' })));
+    expect(redactor.redact(`<${secrets[7]}>`)).toBe('<[hidden]>');
+  });
+});
