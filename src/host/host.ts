@@ -393,14 +393,10 @@ export class ConnectorHost {
           const problem = topicNameProblem(topic);
           if (problem !== undefined) throw new OnrampError('INVALID_OFFSETS', problem);
         }
-        try {
-          await this.options.cluster.alterGroupOffsets(
-            sinkGroupId(managed.stored.name, managed.stored.config),
-            offsets,
-          );
-        } catch (error) {
-          throw unknownPartitionError(error, offsets) ?? error;
-        }
+        await this.options.cluster.alterGroupOffsets(
+          sinkGroupId(managed.stored.name, managed.stored.config),
+          offsets,
+        );
       } else {
         await this.options.offsets.put(name, parseSourceOffsets(entries));
       }
@@ -945,29 +941,6 @@ function redactedError(error: unknown, redactor: Redactor): unknown {
   if (error instanceof OnrampError)
     return new OnrampError(error.code, redacted, { retriable: error.retriable });
   return new Error(redacted);
-}
-
-/**
- * Kafka refuses offsets for a topic or partition it does not have (UNKNOWN_TOPIC_OR_PARTITION, which
- * src/kafka names in its message and reports as retriable): that is the request's fault, a 400,
- * not Kafka being unavailable.
- */
-function unknownPartitionError(
-  error: unknown,
-  offsets: ReadonlyArray<{ topic: string; partition: number }>,
-): OnrampError | undefined {
-  for (let link: unknown = error, depth = 0; link instanceof Error && depth < 8; link = link.cause, depth++) {
-    const apiId = (link as { apiId?: unknown }).apiId;
-    if (apiId === 'UNKNOWN_TOPIC_OR_PARTITION' || link.message.includes('(UNKNOWN_TOPIC_OR_PARTITION)')) {
-      const partitions = [...new Set(offsets.map(({ topic, partition }) => `${topic}-${partition}`))];
-      return new OnrampError(
-        'INVALID_OFFSETS',
-        `Kafka has no such topic partition among ${partitions.slice(0, 10).join(', ')}${partitions.length > 10 ? ', ...' : ''}: offsets can only be set for partitions that exist`,
-        { cause: error },
-      );
-    }
-  }
-  return undefined;
 }
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

@@ -102,6 +102,15 @@ export class KafkaCluster implements Cluster, ConsumerGroupDirectory {
           topics: [...removed].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
         });
     } catch (error) {
+      // A topic or partition Kafka does not have is the request's fault (400), not Kafka being down.
+      if (hasApiError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) {
+        const partitions = [...new Set(offsets.map(({ topic, partition }) => `${topic}-${partition}`))];
+        throw new OnrampError(
+          'INVALID_OFFSETS',
+          `Kafka has no such topic partition among ${partitions.slice(0, 10).join(', ')}${partitions.length > 10 ? ', ...' : ''}: offsets can only be set for partitions that exist`,
+          { cause: error },
+        );
+      }
       throw groupError(error, groupId, 'altering offsets of', this.admin);
     }
   }
