@@ -18,6 +18,7 @@ import { applyCompatibility } from './mesh/governance.ts';
 import { MeshServices } from './mesh/mesh-services.ts';
 import { ProductSamples } from './mesh/product-samples.ts';
 import { hashSalt, productStage } from './mesh/product-stage.ts';
+import { SchemaGuard } from './mesh/schema-guard.ts';
 import { errorMessage } from './plugin/errors.ts';
 import { ConverterFactory } from './schema/converter-factory.ts';
 import { openCatalogStore } from './stores/catalog-store.ts';
@@ -93,12 +94,16 @@ const registry = config.schemaRegistryUrl
     }).registry({ ...config.schemaRegistry, url: config.schemaRegistry?.url ?? config.schemaRegistryUrl })
   : undefined;
 const view = new ConnectorView(plugins, { providers: config.configProviders });
-const catalog = new ProductCatalog({
+const catalog: ProductCatalog = new ProductCatalog({
   store: catalogStore,
   view,
   log: levels.logger('onramp.mesh'),
   beforePublish: (product) => applyCompatibility(registry, product),
+  firstSchemaVersions: (product) => guard.firstVersions(product),
+  onNewMajorVersion: (product, topic) => applyCompatibility(registry, product, [topic]),
 });
+// Breaking database changes of published products are caught here, before the registry sees them.
+const guard: SchemaGuard = new SchemaGuard({ store: catalog, log: levels.logger('onramp.mesh') });
 const freshness = new FreshnessTracker();
 const salt = hashSalt(config.dataDir);
 const runtime = createKafkaRuntime({
@@ -109,7 +114,7 @@ const runtime = createKafkaRuntime({
   metrics,
   offsets: stores.offsets,
   workerId: config.workerId,
-  sourceStage: productStage({ catalog, metrics, freshness, salt }),
+  sourceStage: productStage({ catalog, metrics, freshness, salt, guard }),
 });
 
 const host = new ConnectorHost({

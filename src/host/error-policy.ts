@@ -1,6 +1,6 @@
 import type { IncomingMessage } from '../kafka/types.ts';
 import type { Logger, TaskMetrics } from '../plugin/index.ts';
-import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
+import { errorMessage, isFatal, isRetriable, OnrampError } from '../plugin/index.ts';
 import type { ErrorHandlingConfig, SinkRuntimeConfig } from './connector-config.ts';
 
 // Kafka Connect's framework error handling (KIP-298) for one task:
@@ -205,7 +205,8 @@ export class ErrorPolicy {
         }
       }
     }
-    if (isRetriable(error)) throw error;
+    // A fatal failure (a breaking change of a published data product) is never skipped.
+    if (isRetriable(error) || isFatal(error)) throw error;
     const { stage, className, message } = failure;
     await this.tolerate({ stage, className, origin: failure.origin(), error, ...(message && { message }) });
     return undefined;

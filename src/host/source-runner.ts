@@ -30,8 +30,11 @@ import {
 // store's latency is paid once per write, not once per batch, as Kafka Connect's periodic offset
 // flush does, but nothing is stored, or committed upstream, before Kafka acknowledged it.
 
-/** A single message transform for source records: the record to send, or null to drop it. */
-export type SourceTransform = ((record: SourceRecord) => SourceRecord | null) & {
+/**
+ * A single message transform for source records: the record to send, or null to drop it. The
+ * data-product stage may also fan one record out to several topics (a product's major versions).
+ */
+export type SourceTransform = ((record: SourceRecord) => SourceRecord | readonly SourceRecord[] | null) & {
   readonly className?: string;
 };
 
@@ -210,11 +213,43 @@ class SourcePipeline {
     signal: AbortSignal,
   ): Promise<OutgoingMessage[]> {
     const messages: OutgoingMessage[] = [];
+    const transforms = this.deps.transforms !== undefined && this.deps.transforms.length > 0;
     for (const record of records) {
-      const message = await this.convert(record, signal);
-      if (message) messages.push(message);
+      if (!transforms) {
+        // The hot path without transforms allocates nothing per record beyond the message.
+        const message = await this.convert(record, record, signal);
+        if (message) messages.push(message);
+        continue;
+      }
+      for (const output of await this.transform(record, signal)) {
+        const message = await this.convert(record, output, signal);
+        if (message) messages.push(message);
+      }
     }
     return messages;
+  }
+
+  /** What the transforms make of `input`: usually one record, none when dropped, several when fanned out. */
+  private async transform(input: SourceRecord, signal: AbortSignal): Promise<SourceRecord[]> {
+    let records: SourceRecord[] = [input];
+    const origin = (): RecordOrigin => ({ topic: input.topic, key: renderKey(input.key) });
+    for (const transform of this.deps.transforms ?? []) {
+      const site: FailureSite = {
+        stage: 'TRANSFORMATION',
+        className: transform.className ?? transform.name,
+        origin,
+      };
+      const next: SourceRecord[] = [];
+      for (const current of records) {
+        const result = await this.policy.execute(site, () => transform(current), signal);
+        if (!result) continue;
+        if (Array.isArray(result)) next.push(...result);
+        else next.push(result as SourceRecord);
+      }
+      records = next;
+      if (records.length === 0) break;
+    }
+    return records;
   }
 
   /** Once `before` is acknowledged: sends the batch and hands its offsets to the store writer. */
@@ -263,22 +298,14 @@ class SourcePipeline {
     if (this.storeFailure !== undefined) throw this.storeFailure;
   }
 
-  /** The message for `record`, or undefined when a transform dropped it or its failure was tolerated. */
-  private async convert(input: SourceRecord, signal: AbortSignal): Promise<OutgoingMessage | undefined> {
-    let record: SourceRecord | null | undefined = input;
+  /** The message for a transformed record, or undefined when its conversion failure was tolerated. */
+  private async convert(
+    input: SourceRecord,
+    converted: SourceRecord,
+    signal: AbortSignal,
+  ): Promise<OutgoingMessage | undefined> {
     const origin = (): RecordOrigin => ({ topic: input.topic, key: renderKey(input.key) });
-    for (const transform of this.deps.transforms ?? []) {
-      const current: SourceRecord = record;
-      const site: FailureSite = {
-        stage: 'TRANSFORMATION',
-        className: transform.className ?? transform.name,
-        origin,
-      };
-      record = await this.policy.execute(site, () => transform(current), signal);
-      if (!record) return undefined;
-    }
     const { key: keyConverter, value: valueConverter } = this.converters;
-    const converted: SourceRecord = record;
     let key: Buffer | null | undefined;
     try {
       key = await keyConverter.fromConnect(converted.topic, true, converted.key);

@@ -21,8 +21,10 @@ import {
   DEFAULT_POLICY,
   type Domain,
   domainNameProblem,
+  majorOf,
   productId,
   productNameProblem,
+  type SchemaVersion,
 } from './product-model.ts';
 
 export type { ProductFilter, ProductInput, ProductPatch } from './product-edits.ts';
@@ -46,6 +48,10 @@ export interface CatalogOptions {
   now?: () => Date;
   /** Governance run before a product is published (registry compatibility); a failure stops it. */
   beforePublish?: (product: DataProduct) => Promise<void>;
+  /** The first schema version of each table topic when a product is published (schema-guard.ts). */
+  firstSchemaVersions?: (product: DataProduct) => Record<string, SchemaVersion[]>;
+  /** Governance of a new major version's topic (its subjects' compatibility), once it is recorded. */
+  onNewMajorVersion?: (product: DataProduct, topic: string) => Promise<void>;
 }
 
 const CATALOG_LOCK = 'catalog';
@@ -56,6 +62,8 @@ export class ProductCatalog {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly beforePublish: CatalogOptions['beforePublish'];
+  private readonly firstSchemaVersions: CatalogOptions['firstSchemaVersions'];
+  private readonly onNewMajorVersion: CatalogOptions['onNewMajorVersion'];
   private readonly connectors = new Map<string, { config: Record<string, string>; facts: ConnectorFacts }>();
   private readonly lock = new KeyedLock();
   private readonly describing = new Map<string, Promise<void>>();
@@ -69,6 +77,8 @@ export class ProductCatalog {
     this.log = options.log;
     this.now = options.now ?? (() => new Date());
     this.beforePublish = options.beforePublish;
+    this.firstSchemaVersions = options.firstSchemaVersions;
+    this.onNewMajorVersion = options.onNewMajorVersion;
   }
 
   /** Grows with every change to the catalog (the product stage rebuilds its plans on change). */
@@ -231,7 +241,13 @@ export class ProductCatalog {
           `Data product ${id} cannot be published: ${problems.join('; ')}`,
         );
       await this.beforePublish?.(product);
-      const next: DataProduct = { ...product, status: 'published', publishedAt: this.now().toISOString() };
+      const next: DataProduct = {
+        ...product,
+        status: 'published',
+        publishedAt: this.now().toISOString(),
+        // What its consumers are promised from now on; versions already recorded stay.
+        schemaVersions: { ...this.firstSchemaVersions?.(product), ...product.schemaVersions },
+      };
       delete next.deprecatedAt;
       await this.save(product, next);
       return this.get(id);
@@ -264,6 +280,31 @@ export class ProductCatalog {
       await this.store.delete(id);
       this.changes++;
     });
+  }
+
+  /**
+   * The schema guard decided a table topic's versions (a compatible change, or a new major version
+   * after a breaking one): stored, the product's version follows the highest major, and a new major
+   * topic becomes an output port with the product's registry compatibility.
+   */
+  recordSchemaVersions(id: string, topic: string, versions: SchemaVersion[]): void {
+    this.track(
+      this.exclusive(async () => {
+        const product = this.store.get(id);
+        if (!product) return;
+        const known = new Set((product.schemaVersions?.[topic] ?? []).map((version) => version.topic));
+        const schemaVersions = { ...product.schemaVersions, [topic]: versions };
+        const major = Math.max(
+          majorOf(product.version),
+          ...Object.values(schemaVersions).flatMap((list) => list.map((version) => version.major)),
+        );
+        const version = major > majorOf(product.version) ? `${major}.0.0` : product.version;
+        await this.save(product, { ...product, schemaVersions, version });
+        await this.relink();
+        for (const added of versions.filter((entry) => !known.has(entry.topic) && entry.major > 1))
+          await this.onNewMajorVersion?.(this.get(id), added.topic);
+      }),
+    );
   }
 
   /** Describes the product's source tables again now (GET /contract wants the database as it is). */

@@ -4,19 +4,23 @@ import type { DataProduct } from './product-model.ts';
 
 // Governance that happens when a product is published: its output subjects get the product's
 // registry compatibility level (FULL_TRANSITIVE unless the product's policy says otherwise), so the
-// registry itself refuses a schema that would break the product's consumers.
+// registry itself refuses a schema that would break the product's consumers. A major version that a
+// breaking change starts later (`<topic>.v2`) gets the same level on its own subjects.
 
 export async function applyCompatibility(
   registry: SchemaRegistry | undefined,
   product: DataProduct,
+  /** Only these topics' subjects (a new major version's); every output port when absent. */
+  topics?: readonly string[],
 ): Promise<void> {
-  if (product.outputPorts.length === 0) return;
+  const ports = product.outputPorts.filter((port) => !topics || topics.includes(port.topic));
+  if (ports.length === 0) return;
   if (!registry)
     throw new OnrampError(
       'PRODUCT_NOT_READY',
       `Data product ${product.id} cannot be published: the host has no schema registry to set ${product.policy.compatibility} on`,
     );
-  for (const port of product.outputPorts) {
+  for (const port of ports) {
     if (port.format !== 'avro') continue;
     for (const subject of [port.keySubject, port.valueSubject])
       await registry.setCompatibility(subject, product.policy.compatibility);

@@ -84,7 +84,7 @@ function outputPortsOf(product: DataProduct, formatOf: (source: string) => strin
   for (const source of product.sources) {
     const format = formatOf(source);
     for (const table of product.captured[source]?.tables ?? []) {
-      ports.push({
+      const port: OutputPort = {
         topic: table.topic,
         keySubject: `${table.topic}-key`,
         valueSubject: `${table.topic}-value`,
@@ -95,7 +95,18 @@ function outputPortsOf(product: DataProduct, formatOf: (source: string) => strin
           .filter((column) => column.primaryKeyPosition !== undefined)
           .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))
           .map((column) => column.name),
-      });
+      };
+      ports.push(port);
+      // Major versions started by breaking changes (schema-guard.ts) are ports of their own.
+      for (const version of product.schemaVersions?.[table.topic] ?? [])
+        if (version.major > 1)
+          ports.push({
+            ...port,
+            topic: version.topic,
+            keySubject: `${version.topic}-key`,
+            valueSubject: `${version.topic}-value`,
+            major: version.major,
+          });
     }
   }
   const produced = new Set(ports.map((port) => port.topic));

@@ -1,4 +1,4 @@
-import type { CapturedTable, SourceDescription } from '../plugin/index.ts';
+import type { CapturedTable, ConnectField, SourceDescription } from '../plugin/index.ts';
 
 // The data mesh's model: domains own data products; a product `<domain>.<name>` has output ports
 // (the topics its source connectors write), input ports (the tables they read, or upstream products
@@ -38,6 +38,26 @@ export interface OutputPort {
   /** `<namespace>.<table>` the topic carries, when a source connector writes it. */
   table?: string;
   keyColumns: string[];
+  /** For a major version after a breaking change: its number (the topic is `<table topic>.v<major>`). */
+  major?: number;
+}
+
+/**
+ * One major version of a published product's table topic: the row fields its consumers were
+ * promised. The first is the table's own topic, taken when the product is published; a breaking
+ * database change starts the next on `<topic>.v<major>` (policy.breakingChange=new-version), and the
+ * older ones keep receiving every event, projected onto their fields.
+ */
+export interface SchemaVersion {
+  major: number;
+  topic: string;
+  /** The row (`after`) fields of the event schema last sent on this version. */
+  fields: ConnectField[];
+  /** Field of this version -> the column it reads in the table now (after renames). */
+  columns?: Record<string, string>;
+  since: string;
+  /** The breaking changes that started this version. */
+  breaking?: string[];
 }
 
 export type InputPort =
@@ -107,6 +127,8 @@ export interface DataProduct {
   captured: Record<string, CapturedSource>;
   classifications: Classification[];
   policy: ProductPolicy;
+  /** Published products: each table topic's major versions (see SchemaVersion), by the table's topic. */
+  schemaVersions?: Record<string, SchemaVersion[]>;
   created: string;
   updated: string;
   publishedAt?: string;

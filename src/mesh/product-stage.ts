@@ -13,7 +13,8 @@ import type {
 } from '../plugin/index.ts';
 import type { ProductCatalog } from './catalog.ts';
 import type { FreshnessTracker } from './freshness.ts';
-import type { PersonalDataTreatment } from './product-model.ts';
+import type { DataProduct, OutputPort, PersonalDataTreatment } from './product-model.ts';
+import type { SchemaGuard } from './schema-guard.ts';
 
 // The last stage of a source connector's pipeline, before the converter: product metadata travels
 // with the data, and the product's governance is applied whatever the connector config says.
@@ -21,6 +22,8 @@ import type { PersonalDataTreatment } from './product-model.ts';
 //     and product.name (product.headers.enable=false turns them off);
 //   - confirmed personal-data columns of a published product are hashed (HMAC-SHA256 with the
 //     host's salt, so equal values still join), masked or dropped in `before` and `after`;
+//   - a published product's table topics are guarded against breaking database changes (failing
+//     the task, or fanning events out to the topics of its major versions: schema-guard.ts);
 //   - freshness (send time against the database's commit time) and per-product event counts.
 // The plan for a connector is rebuilt only when the catalog changed, so the hot path is a lookup.
 
@@ -30,6 +33,8 @@ export interface ProductStageOptions {
   freshness: FreshnessTracker;
   /** The secret HMAC key for hashed columns. */
   salt: Buffer;
+  /** Breaking-change governance of published products (absent: not checked). */
+  guard?: SchemaGuard;
 }
 
 interface Plan {
@@ -39,6 +44,8 @@ interface Plan {
   treatments: Map<string, Map<string, PersonalDataTreatment>>;
   /** The product's freshness SLO. */
   maxLagMs: number | undefined;
+  /** A published product and its table topics written by this connector: guarded. */
+  guarded: { product: DataProduct; ports: Map<string, OutputPort> } | undefined;
 }
 
 export function productStage(options: ProductStageOptions): (spec: TaskSpec) => SourceTransform | undefined {
@@ -69,12 +76,28 @@ export function productStage(options: ProductStageOptions): (spec: TaskSpec) => 
       ['product', 'domain', 'topic'],
       "Events sent later than their product's freshness SLO (policy.maxLagMs) allows",
     );
-    const transform = (record: SourceRecord): SourceRecord => {
-      const current = currentPlan();
+    const finish = (record: SourceRecord, current: Plan): SourceRecord => {
       let result = record;
       if (current.treatments.size > 0) result = protect(result, current.treatments, options.salt);
       if (current.headers.length > 0)
         result = { ...result, headers: [...(result.headers ?? []), ...current.headers] };
+      return result;
+    };
+    const transform = (record: SourceRecord): SourceRecord | SourceRecord[] => {
+      const current = currentPlan();
+      const { guard } = options;
+      const port = current.guarded?.ports.get(record.topic);
+      let result: SourceRecord | SourceRecord[];
+      if (guard && current.guarded && port) {
+        const routed = guard.route(current.guarded.product, port, record);
+        result =
+          routed.length === 1 && routed[0]
+            ? finish(routed[0], current)
+            : routed.map((r) => finish(r, current));
+      } else {
+        result = finish(record, current);
+      }
+      guard?.observe(record);
       const labels = { product: `${domain}.${name}`, domain };
       events.inc({ ...labels, connector: spec.connector });
       const committed = sourceTime(record.value?.value);
@@ -122,7 +145,18 @@ function buildPlan(
       columns.set(column, entry.treatment ?? product.policy.personalData);
     }
   }
-  return { revision: catalog.revision, headers, treatments, maxLagMs: product?.policy.maxLagMs };
+  const guarded =
+    product?.status === 'published'
+      ? {
+          product,
+          ports: new Map(
+            product.outputPorts
+              .filter((port) => port.connector === connector && port.major === undefined)
+              .map((port) => [port.topic, port]),
+          ),
+        }
+      : undefined;
+  return { revision: catalog.revision, headers, treatments, maxLagMs: product?.policy.maxLagMs, guarded };
 }
 
 function isStruct(value: ConnectValue | undefined): value is ConnectStruct {

@@ -32,6 +32,14 @@ export const ERRORS = {
   PRODUCT_EXISTS: { status: 409, retriable: false, title: 'Data product already exists' },
   PRODUCT_INVALID: { status: 400, retriable: false, title: 'Data product is invalid' },
   PRODUCT_NOT_READY: { status: 409, retriable: false, title: 'Data product cannot make this change now' },
+  // A database change that breaks a published product's contract: the task fails whatever
+  // errors.tolerance says, since skipping the record would silently drop data from the product.
+  PRODUCT_BREAKING_CHANGE: {
+    status: 409,
+    retriable: false,
+    fatal: true,
+    title: "Database change breaks a published data product's contract",
+  },
   // Configuration values
   PLACEHOLDER_UNRESOLVED: { status: 400, retriable: false, title: 'Config placeholder cannot be resolved' },
   // Runtime: Kafka, registry, conversion
@@ -76,7 +84,7 @@ export const ERRORS = {
     retriable: false,
     title: 'Stored GTID position is not in the server binlog (another server?)',
   },
-} as const satisfies Record<string, { status: number; retriable: boolean; title: string }>;
+} as const satisfies Record<string, { status: number; retriable: boolean; fatal?: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -97,6 +105,11 @@ export class OnrampError extends Error {
 /** True when retrying the same operation later may succeed (the runtime backs off and retries). */
 export function isRetriable(error: unknown): boolean {
   return error instanceof OnrampError && error.retriable;
+}
+
+/** True when no error policy may tolerate the failure: the task must fail (errors.tolerance=all too). */
+export function isFatal(error: unknown): boolean {
+  return error instanceof OnrampError && 'fatal' in ERRORS[error.code];
 }
 
 export function errorMessage(error: unknown): string {

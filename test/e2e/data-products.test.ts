@@ -27,7 +27,9 @@ import { waitFor } from '../support/wait-for.ts';
 // table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
 // personal-data classification and publishes; the registry then reports FULL_TRANSITIVE; events carry
 // the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on, and
-// freshness shows in /health and /metrics.
+// freshness shows in /health and /metrics. A breaking ALTER (a renamed column) then fails the source
+// task with the product, table, column and rule named; with the product's policy set to new-version
+// the change goes to <topic>.v2 while v1 keeps flowing (projected, into MariaDB too).
 
 const root = join(import.meta.dirname, '..', '..');
 const suffix = randomUUID().slice(0, 8);
@@ -126,6 +128,10 @@ afterAll(async () => {
     await host.stop();
   }
   await source.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await source.query(
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active`,
+    [prefix],
+  );
   await source.end();
   await target.query(`DROP TABLE IF EXISTS \`${targetTable}\``);
   await target.end();
@@ -139,6 +145,8 @@ describe('data products end to end', () => {
     // 1. The sales domain onboards its database: a draft product appears.
     const created = await api(sales, 'PUT', `/connectors/${sourceName}/config`, {
       ...postgresSourceConfig(prefix, `${schema}.customers`),
+      // Kept when the task fails on the breaking change (step 9), so the restart loses nothing.
+      'slot.drop.on.stop': 'false',
       'product.domain': 'sales',
       'product.name': 'customers',
       'product.owner': 'sales-data-team',
@@ -351,5 +359,58 @@ describe('data products end to end', () => {
         expect.objectContaining({ name: sinkName, role: 'sink', state: 'RUNNING' }),
       ]),
     );
+
+    // 9. A breaking ALTER is named before the registry sees it: the task fails with the product,
+    // table, column and rule...
+    await source.query(`ALTER TABLE ${schema}.customers RENAME COLUMN country TO country_code`);
+    await source.query(`INSERT INTO ${schema}.customers VALUES (7, 'seven@example.com', 'retail', 'DE', 7)`);
+    const trace: string = await waitFor('the source task failed on the breaking change', async () => {
+      const status = await api(sales, 'GET', `/connectors/${sourceName}/status`);
+      const task = status.body.tasks?.[0];
+      return task?.state === 'FAILED' ? task.trace : undefined;
+    });
+    expect(trace).toContain(
+      `Data product sales.customers: a change of table ${schema}.customers breaks its published contract: column country: renamed-column (renamed to country_code)`,
+    );
+    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual([1]);
+
+    // ...or, when the product's policy says so, goes to a new major version's topic while v1 flows on.
+    const policy = await api(sales, 'PATCH', '/products/sales.customers', {
+      policy: { breakingChange: 'new-version' },
+    });
+    expect(policy.status).toBe(200);
+    expect((await api(sales, 'POST', `/connectors/${sourceName}/tasks/0/restart`)).status).toBe(204);
+    const versioned = await waitFor('the v2 port with FULL_TRANSITIVE', async () => {
+      const answer = await api(marketing, 'GET', '/products/sales.customers');
+      const config = (await registry(`/config/${topic}.v2-value`)) as { compatibilityLevel?: string };
+      return answer.body.outputPorts.length === 2 && config.compatibilityLevel === 'FULL_TRANSITIVE'
+        ? answer.body
+        : undefined;
+    });
+    expect(versioned.version).toBe('2.0.0');
+    expect(versioned.outputPorts).toContainEqual(
+      expect.objectContaining({ topic: `${topic}.v2`, valueSubject: `${topic}.v2-value`, major: 2 }),
+    );
+    expect(versioned.schemaVersions[topic].map((version: { topic: string }) => version.topic)).toEqual([
+      topic,
+      `${topic}.v2`,
+    ]);
+    const [v2] = await readTopic(`${topic}.v2`, 1);
+    const v2Row = (await avro.toConnect(`${topic}.v2`, false, v2?.value ?? null))?.value as {
+      after: Record<string, unknown>;
+    };
+    expect(v2Row.after).toMatchObject({ id: 7, country_code: 'DE' });
+    expect(v2Row.after).not.toHaveProperty('country');
+    expect(String(v2Row.after.email)).toMatch(/^[0-9a-f]{64}$/);
+    const v1Messages = await readTopic(topic, 7);
+    const v1Row = (await avro.toConnect(topic, false, v1Messages[6]?.value ?? null))?.value as {
+      after: Record<string, unknown>;
+    };
+    expect(v1Row.after).toMatchObject({ id: 7, country: 'DE' });
+    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual([1]);
+    await waitFor('the row in MariaDB through v1', async () => {
+      const [rows] = await target.query(`SELECT country FROM \`${targetTable}\` WHERE id = 7`);
+      return (rows as Array<{ country: string }>)[0]?.country === 'DE';
+    });
   });
 });

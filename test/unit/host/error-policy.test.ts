@@ -133,6 +133,24 @@ describe('ErrorPolicy', () => {
     expect(letters[0]?.stage).toBe('VALUE_CONVERTER');
   });
 
+  it('never tolerates a fatal failure (a breaking change of a published product), even under tolerance=all', async () => {
+    const letters: FailedRecord[] = [];
+    const { policy } = policyOf({ tolerance: 'all' }, async (failure) => {
+      letters.push(failure);
+    });
+    const breaking = new OnrampError('PRODUCT_BREAKING_CHANGE', 'Data product p: column c: dropped-column');
+    await expect(
+      policy.execute(
+        site,
+        () => {
+          throw breaking;
+        },
+        never,
+      ),
+    ).rejects.toBe(breaking);
+    expect(letters).toEqual([]);
+  });
+
   it('retries a retriable failure in place within errors.retry.timeout', async () => {
     const { policy } = policyOf({ retryTimeoutMs: 5_000, retryDelayMaxMs: 5 });
     let calls = 0;
