@@ -48,6 +48,8 @@ export interface SupervisorOptions {
   /** How long stop() waits for the in-flight batch and the task's own stop. */
   stopTimeoutMs: number;
   attempt: Attempt;
+  /** Resolves when Kafka answers again: a wait after KAFKA_UNAVAILABLE ends then, not at the backoff's end. */
+  kafkaAnswers?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** An attempt that lived this long before failing is not a crash loop: the backoff starts over. */
@@ -161,10 +163,31 @@ export class TaskSupervisor implements RunningTask {
           state: 'RESTARTING',
           trace: `Retrying in ${delay} ms (attempt ${backoff.attempts}) after a retriable failure:\n${describeFailure(error)}`,
         });
-        await pause(delay, this.stopController.signal);
+        await this.waitBeforeRetry(delay, error);
       } finally {
         this.stopController.signal.removeEventListener('abort', abort);
       }
+    }
+  }
+
+  /**
+   * The backoff's delay, cut short when the failure was Kafka being unreachable and Kafka answers
+   * again: back to work within a second of a broker's return instead of the rest of a backoff.
+   */
+  private async waitBeforeRetry(delay: number, error: unknown): Promise<void> {
+    const kafkaAnswers = this.options.kafkaAnswers;
+    if (!kafkaAnswers || !(error instanceof OnrampError) || error.code !== 'KAFKA_UNAVAILABLE') {
+      await pause(delay, this.stopController.signal);
+      return;
+    }
+    const waiting = new AbortController();
+    const stop = () => waiting.abort();
+    this.stopController.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([pause(delay, waiting.signal), kafkaAnswers(waiting.signal)]);
+    } finally {
+      waiting.abort();
+      this.stopController.signal.removeEventListener('abort', stop);
     }
   }
 
@@ -286,5 +309,6 @@ export function superviseTask(
     retryDelayMaxMs: errorPolicyConfig(parseConfig(errorHandlingDef, spec.config).values).retryDelayMaxMs,
     stopTimeoutMs: deps.stopTimeoutMs ?? 10_000,
     attempt: (context) => attempt(context, log, metrics),
+    kafkaAnswers: (signal) => deps.ports.kafkaAnswers(spec.config, signal),
   }).start();
 }

@@ -1,4 +1,5 @@
 import type { Cluster } from '../host/cluster.ts';
+import { pause } from '../host/error-policy.ts';
 import type { RootLogger } from '../host/logger.ts';
 import type { Metrics } from '../host/metrics.ts';
 import { type SinkTransform, startSinkTask } from '../host/sink-runner.ts';
@@ -15,6 +16,9 @@ import { KafkaRecordConsumer } from './record-consumer.ts';
 import { KafkaRecordProducer } from './record-producer.ts';
 import { TopicTail } from './topic-tail.ts';
 import type { KafkaPorts } from './types.ts';
+
+/** How often a task waiting after a Kafka outage asks whether Kafka is back. */
+const RECONNECT_PROBE_MS = 500;
 
 export { type KafkaClientConfig, kafkaClientConfig } from './client-properties.ts';
 export type { KafkaPorts, RecordConsumer, RecordProducer } from './types.ts';
@@ -64,6 +68,19 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
       // Topics are created with the admin settings (the host's, or the connector's admin.override.*).
       const admin = pool.admin(pool.connection('admin', connectorConfig));
       return new KafkaRecordProducer(connection, admin, pool.producerTuning(connectorConfig));
+    },
+    kafkaAnswers: async (connectorConfig, signal) => {
+      const admin = pool.admin(pool.connection('admin', connectorConfig));
+      while (!signal.aborted) {
+        if (
+          await admin.clusterId().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        await pause(RECONNECT_PROBE_MS, signal);
+      }
     },
     consumer: (subscription, _name, connectorConfig) => {
       const connection = pool.connection('consumer', connectorConfig);

@@ -116,4 +116,9 @@ export interface KafkaPorts {
     name: string,
     connectorConfig?: Readonly<Record<string, string>>,
   ): RecordConsumer;
+  /**
+   * Resolves once the Kafka cluster this connector's clients use answers again (asked every half
+   * second), or when `signal` aborts: a task waiting out a backoff after an outage restarts at once.
+   */
+  kafkaAnswers(connectorConfig: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
 }

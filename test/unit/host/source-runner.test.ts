@@ -68,6 +68,7 @@ describe('source runner backpressure', () => {
       consumer: () => {
         throw new Error('not used');
       },
+      kafkaAnswers: async () => {},
     };
     const offsets = new MemoryOffsetStore();
     const source = countingSource({ until: 9, batch: 3 });
@@ -123,6 +124,7 @@ describe('source runner backpressure', () => {
       consumer: () => {
         throw new Error('not used');
       },
+      kafkaAnswers: async () => {},
     };
     const offsets = new MemoryOffsetStore();
     let release: () => void = () => {};

@@ -44,6 +44,54 @@ describe('TaskSupervisor', () => {
     await supervisor.stop();
   });
 
+  it('ends a backoff after KAFKA_UNAVAILABLE as soon as Kafka answers again, not when the backoff does', async () => {
+    let attempts = 0;
+    let kafkaBack: () => void = () => {};
+    const answers = new Promise<void>((resolve) => {
+      kafkaBack = resolve;
+    });
+    const statuses: TaskStatus[] = [];
+    const supervisor = new TaskSupervisor(
+      {
+        connector: 'c',
+        taskId: 0,
+        plugin: {} as never,
+        config: {},
+        taskConfig: {},
+        onStatus: (status) => statuses.push(status),
+      },
+      {
+        log: silent,
+        metrics,
+        // An hour: only Kafka answering can end this wait within the test.
+        retryDelayMaxMs: 3_600_000,
+        stopTimeoutMs: 1_000,
+        // Kafka flaps for the first failures (answers, then fails again); from the 14th on it stays away.
+        kafkaAnswers: () => (attempts < 14 ? Promise.resolve() : answers),
+        attempt: async (context) => {
+          attempts += 1;
+          // Past the first retries the backoff is minutes long.
+          if (attempts <= 14) throw new OnrampError('KAFKA_UNAVAILABLE', 'broker down');
+          await idle(context);
+        },
+      },
+    ).start();
+    await waitFor(
+      'the backoff after 14 failures',
+      () => attempts === 14 && statuses.at(-1)?.state === 'RESTARTING',
+    );
+    expect(statuses.at(-1)?.trace).toMatch(/Retrying in \d{6,} ms/);
+    kafkaBack();
+    await waitFor(
+      'running again once Kafka answers',
+      () => attempts === 15 && statuses.at(-1)?.state === 'RUNNING',
+      {
+        timeoutMs: 5_000,
+      },
+    );
+    await supervisor.stop();
+  });
+
   it('fails for good on a non-retriable failure, with the trace', async () => {
     let attempts = 0;
     const { supervisor, statuses } = supervise(async () => {
