@@ -158,6 +158,7 @@ try {
     async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
     15_000,
   );
+  say(`  Web console: ${base}/ui/ (the inventory product and both connectors appear there live)`);
 
   say('4/5 Registering the connectors through the Kafka Connect REST API (Debezium config keys)');
   await register(SOURCE, 'inventory-source.json');
@@ -207,6 +208,8 @@ try {
       `  curl -s ${base}/connectors/${SOURCE}/topics          # the data product's topics`,
       `  curl -s ${base}/metrics | grep onramp_                # Prometheus metrics`,
       `  open ${base}/docs                                     # OpenAPI docs (${base}/openapi.json)`,
+      '',
+      `Web console: ${base}/ui/  (products, lineage, sample events, connectors live)`,
       '',
     ].join('\n'),
   );

@@ -103,16 +103,29 @@ export function uiRoutes(app: FastifyInstance, options: UiRouteOptions): void {
       file = undefined; // a malformed %-escape
     }
     if (file === undefined) return reply.status(404).send(errorBody(404, 'Not found'));
-    const isAsset = extname(file) !== '';
+    // A built file when there is one; else, outside assets/, the page itself (a console route such
+    // as /ui/products/sales.customers, whose dot is no file extension).
+    const asset = await readFile(file).catch(() => undefined);
+    if (asset) {
+      // Vite names assets by content hash, so they never change; anything else is re-checked.
+      const cache = file.startsWith(join(dist, 'assets') + sep)
+        ? 'public, max-age=31536000, immutable'
+        : 'no-cache';
+      return reply
+        .type(TYPES[extname(file)] ?? 'application/octet-stream')
+        .header('cache-control', cache)
+        .send(asset);
+    }
+    if (file.startsWith(join(dist, 'assets') + sep))
+      return reply.status(404).send(errorBody(404, 'Not found'));
     try {
-      const body = await readFile(isAsset ? file : join(dist, 'index.html'));
-      const type = TYPES[isAsset ? extname(file) : '.html'] ?? 'application/octet-stream';
-      // Vite names assets by content hash, so they never change; the page itself is always re-checked.
-      const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
-      return reply.type(type).header('cache-control', cache).send(body);
+      const body = await readFile(join(dist, 'index.html'));
+      return reply
+        .type(TYPES['.html'] ?? 'text/html')
+        .header('cache-control', 'no-cache')
+        .send(body);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      if (isAsset) return reply.status(404).send(errorBody(404, 'Not found'));
       return reply
         .status(503)
         .type(TYPES['.html'] ?? 'text/html')

@@ -106,7 +106,10 @@ export class TopicTail {
               }
         }),
       );
-      return records.sort((a, b) => b.timestamp - a.timestamp).slice(0, count);
+      // Newest first; equal timestamps (a snapshot's rows) by offset, newest first as well.
+      return records
+        .sort((a, b) => b.timestamp - a.timestamp || Number(BigInt(b.offset) - BigInt(a.offset)))
+        .slice(0, count);
     } catch (error) {
       throw kafkaError(error, `reading the latest records of ${topic}`, this.connection);
     }

@@ -92,3 +92,21 @@ export function formatAgo(iso: string | undefined): string {
   if (!iso) return '—';
   return `${formatMs(Date.now() - new Date(iso).getTime())} ago`;
 }
+
+/** A box that scrolls sideways: focusable, so keyboard users can scroll it too. */
+export function ScrollBox({
+  label,
+  class: className,
+  children,
+}: {
+  label: string;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+    <section class={className ?? 'table-scroll'} tabIndex={0} aria-label={label}>
+      {children}
+    </section>
+  );
+}

@@ -1,3 +1,5 @@
+import { ScrollBox } from './common.tsx';
+
 // Lineage drawn left to right: every node sits one column right of the furthest node feeding it,
 // so tables, source connectors, topics, sink connectors and their tables and consumer groups line
 // up in that order without a layout library. The same edges follow as a list for screen readers.
@@ -74,7 +76,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
   };
   return (
     <div class="lineage">
-      <div class="lineage-scroll">
+      <ScrollBox class="lineage-scroll" label="Lineage graph (scrolls sideways)">
         <svg
           viewBox={`0 0 ${width} ${height}`}
           width={width}
@@ -130,7 +132,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
             );
           })}
         </svg>
-      </div>
+      </ScrollBox>
       <details class="lineage-list">
         <summary>Lineage as a list ({flows.length} flows)</summary>
         <ul>

@@ -1,6 +1,6 @@
 import { useRef } from 'preact/hooks';
 import { canCreate, enc, get, type Principal } from '../api.ts';
-import { Badge, formatMs, PageHeading, Status } from '../components/common.tsx';
+import { Badge, formatMs, PageHeading, ScrollBox, Status } from '../components/common.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href } from '../router.ts';
 import type { ConnectorInfo, ConnectorStatus } from '../types.ts';
@@ -84,7 +84,7 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
       <Status error={rows.error} loading={rows.loading && !rows.data} />
       {rows.data?.length === 0 ? <p>No connectors yet.</p> : null}
       {rows.data && rows.data.length > 0 ? (
-        <div class="table-scroll">
+        <ScrollBox label="Connectors">
           <table class="connectors">
             <caption class="visually-hidden">Connectors and their live figures</caption>
             <thead>
@@ -126,7 +126,7 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       ) : null}
     </>
   );

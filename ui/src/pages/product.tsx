@@ -1,6 +1,14 @@
 import { useState } from 'preact/hooks';
 import { canWrite, enc, get, type Principal, request } from '../api.ts';
-import { Badge, formatAgo, formatMs, PageHeading, Section, Status } from '../components/common.tsx';
+import {
+  Badge,
+  formatAgo,
+  formatMs,
+  PageHeading,
+  ScrollBox,
+  Section,
+  Status,
+} from '../components/common.tsx';
 import { FreshnessChart } from '../components/freshness-chart.tsx';
 import { type LineageEdge, LineageGraph, type LineageNode } from '../components/lineage-graph.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
@@ -291,7 +299,7 @@ function SchemaView({ product }: { product: Product }) {
             <span class="muted">→ {table.topic}</span>
           </h3>
           {table.comment ? <p>{table.comment}</p> : null}
-          <div class="table-scroll">
+          <ScrollBox label={`Columns of ${table.namespace}.${table.name}`}>
             <table>
               <caption class="visually-hidden">
                 Columns of {table.namespace}.{table.name}
@@ -346,7 +354,7 @@ function SchemaView({ product }: { product: Product }) {
                 })}
               </tbody>
             </table>
-          </div>
+          </ScrollBox>
         </div>
       ))}
     </>
@@ -467,7 +475,7 @@ function SamplesView({
             ) : null}
             {rows.length === 0 && !port.error ? <p class="muted">No events in this topic yet.</p> : null}
             {rows.length > 0 ? (
-              <div class="table-scroll">
+              <ScrollBox label={`Newest events of ${port.topic}`}>
                 <table class="samples-table">
                   <caption class="visually-hidden">Newest events of {port.topic}</caption>
                   <thead>
@@ -506,7 +514,7 @@ function SamplesView({
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollBox>
             ) : null}
           </div>
         );

@@ -82,6 +82,15 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
     setSaved(false);
     try {
       await save();
+      if (publish && undecided > 0) {
+        // The host would refuse too (409); saying so here spares a failed request.
+        const open = Object.entries(decisions)
+          .filter(([, decision]) => decision.state === 'suggested')
+          .map(([column]) => column);
+        setError(`Decide every personal-data suggestion before publishing: ${open.join(', ')}.`);
+        product.reload();
+        return;
+      }
       if (publish) {
         await request('POST', `/products/${enc(id)}/publish`);
         navigate(`/products/${enc(id)}`);
