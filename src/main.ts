@@ -14,7 +14,7 @@ import { ProductCatalog } from './mesh/catalog.ts';
 import { observeConfigs, observeTopics } from './mesh/connector-observer.ts';
 import { ConnectorView } from './mesh/connector-view.ts';
 import { FreshnessTracker } from './mesh/freshness.ts';
-import { applyCompatibility } from './mesh/governance.ts';
+import { applyCompatibility, enableSchemaComments } from './mesh/governance.ts';
 import { MeshServices } from './mesh/mesh-services.ts';
 import { ProductSamples } from './mesh/product-samples.ts';
 import { hashSalt, productStage } from './mesh/product-stage.ts';
@@ -98,7 +98,13 @@ const catalog: ProductCatalog = new ProductCatalog({
   store: catalogStore,
   view,
   log: levels.logger('onramp.mesh'),
-  beforePublish: (product) => applyCompatibility(registry, product),
+  beforePublish: async (product) => {
+    await applyCompatibility(registry, product);
+    await enableSchemaComments(product, {
+      config: (name) => catalog.connectorConfig(name),
+      patch: (name, patch) => host.patchConnectorConfig(name, patch),
+    });
+  },
   firstSchemaVersions: (product) => guard.firstVersions(product),
   onNewMajorVersion: (product, topic) => applyCompatibility(registry, product, [topic]),
 });
@@ -117,7 +123,7 @@ const runtime = createKafkaRuntime({
   sourceStage: productStage({ catalog, metrics, freshness, salt, guard }),
 });
 
-const host = new ConnectorHost({
+const host: ConnectorHost = new ConnectorHost({
   plugins,
   configs: observeConfigs(stores.configs, catalog),
   offsets: stores.offsets,

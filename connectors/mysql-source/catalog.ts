@@ -15,6 +15,8 @@ export interface CatalogTable {
 export interface ColumnDefinition extends ColumnType {
   name: string;
   nullable: boolean;
+  /** COLUMN_COMMENT, when not empty. */
+  comment?: string;
 }
 
 export interface TableDefinition {
@@ -54,7 +56,8 @@ export async function loadTableDefinitions(
   const [columns] = await connection.query<mysql.RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS name, DATA_TYPE AS dataType,
             COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, NUMERIC_PRECISION AS numericPrecision,
-            NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision
+            NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
+            COLUMN_COMMENT AS comment
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
     [databases],
   );
@@ -82,6 +85,7 @@ export async function loadTableDefinitions(
       numericScale: row.numericScale === null ? null : Number(row.numericScale),
       datetimePrecision: row.datetimePrecision === null ? null : Number(row.datetimePrecision),
       json: jsonColumns.has(`${id}\u0000${name}`),
+      ...(row.comment !== null && String(row.comment) !== '' && { comment: String(row.comment) }),
     });
   }
   for (const row of keys) result.get(key(String(row.db), String(row.tbl)))?.primaryKey.push(String(row.name));

@@ -173,6 +173,11 @@ export const mysqlSourceFields = {
     default: true,
     group: EVENTS,
   }),
+  'include.schema.comments': field.boolean({
+    doc: "Put each column's COLUMN_COMMENT into its field schema's doc (Avro: the field's doc), as Debezium's include.schema.comments does. Publishing a data product turns it on for the product's connectors unless set.",
+    default: false,
+    group: EVENTS,
+  }),
   'include.query': field.boolean({
     doc: 'Put the SQL statement into source.query (needs binlog_annotate_row_events=ON on MariaDB, binlog_rows_query_log_events=ON on MySQL).',
     default: false,

@@ -26,6 +26,8 @@ interface ColumnPlan {
 export interface SchemaSettings {
   topicPrefix: string;
   typeOptions: TypeMapOptions;
+  /** include.schema.comments: column comments become the fields' doc (keys' too, as in Debezium). */
+  includeComments?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -57,7 +59,12 @@ export class TableSchema {
       plans.set(column.name, {
         name: column.name,
         mapping,
-        field: { field: column.name, ...mapping.schema, optional: column.nullable },
+        field: {
+          field: column.name,
+          ...mapping.schema,
+          optional: column.nullable,
+          ...(settings.includeComments && column.comment !== undefined && { doc: column.comment }),
+        },
       });
     }
     this.columnNames = [...plans.keys()];

@@ -275,6 +275,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     const { config } = this;
     return {
       topicPrefix: config['topic.prefix'],
+      includeComments: config['include.schema.comments'],
       typeOptions: {
         decimalMode: config['decimal.handling.mode'],
         timePrecisionMode: config['time.precision.mode'],

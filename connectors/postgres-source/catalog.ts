@@ -20,6 +20,8 @@ export interface CatalogColumn {
   typeOid: number;
   typeMod: number;
   notNull: boolean;
+  /** COMMENT ON COLUMN, when there is one. */
+  comment?: string;
 }
 
 export interface TableDefinition {
@@ -71,8 +73,10 @@ export async function loadTableDefinitions(
     type: string;
     typmod: string;
     notnull: string;
+    comment: string | null;
   }>(
-    `SELECT a.attrelid AS relid, a.attname AS name, a.atttypid AS type, a.atttypmod AS typmod, a.attnotnull AS notnull
+    `SELECT a.attrelid AS relid, a.attname AS name, a.atttypid AS type, a.atttypmod AS typmod, a.attnotnull AS notnull,
+            col_description(a.attrelid, a.attnum) AS comment
        FROM pg_attribute a
       WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       ORDER BY a.attrelid, a.attnum`,
@@ -84,6 +88,7 @@ export async function loadTableDefinitions(
       typeOid: Number(row.type),
       typeMod: Number(row.typmod),
       notNull: row.notnull === 't' || row.notnull === 'true',
+      ...(row.comment !== null && row.comment !== '' && { comment: row.comment }),
     });
   }
   const keys = await client.query<{ relid: string; name: string }>(

@@ -163,6 +163,11 @@ export const postgresSourceFields = {
     doc: 'SQL run at every heartbeat (e.g. an INSERT into a captured heartbeat table) so an idle database produces changes.',
     group: EVENTS,
   }),
+  'include.schema.comments': field.boolean({
+    doc: "Put each column's COMMENT ON text into its field schema's doc (Avro: the field's doc), as Debezium's include.schema.comments does. Publishing a data product turns it on for the product's connectors unless set.",
+    default: false,
+    group: EVENTS,
+  }),
   'tombstones.on.delete': field.boolean({
     doc: 'Follow each delete event with a tombstone (same key, null value) so compacted topics can drop the key.',
     default: true,

@@ -387,15 +387,17 @@ export class WalStream {
       message.columns.map((column) => column.typeOid),
     );
     const definition = (await loadTableDefinitions(metadata, [message.relationOid])).get(message.relationOid);
-    const notNull = new Set(
-      definition?.columns.filter((column) => column.notNull).map((column) => column.name),
-    );
-    const columns = message.columns.map((column) => ({
-      name: column.name,
-      typeOid: column.typeOid,
-      typeMod: column.typeMod,
-      notNull: notNull.has(column.name),
-    }));
+    const known = new Map(definition?.columns.map((column) => [column.name, column]));
+    const columns = message.columns.map((column) => {
+      const comment = known.get(column.name)?.comment;
+      return {
+        name: column.name,
+        typeOid: column.typeOid,
+        typeMod: column.typeMod,
+        notNull: known.get(column.name)?.notNull ?? false,
+        ...(comment !== undefined && { comment }),
+      };
+    });
     const spec = tableSpec(
       { oid: message.relationOid, schema: message.schema, name: message.name },
       columns,

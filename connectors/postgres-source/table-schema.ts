@@ -30,6 +30,8 @@ export interface ColumnSpec {
   typeMod: number;
   /** NOT NULL in the catalog; unknown columns count as nullable. */
   notNull: boolean;
+  /** COMMENT ON COLUMN (the field's doc with include.schema.comments). */
+  comment?: string;
 }
 
 export interface TableSpec {
@@ -54,6 +56,8 @@ export interface SchemaSettings {
   topicPrefix: string;
   typeOptions: TypeMapOptions;
   placeholder: string;
+  /** include.schema.comments: column comments become the fields' doc (keys' too, as in Debezium). */
+  includeComments?: boolean;
 }
 
 export class TableSchema {
@@ -86,7 +90,12 @@ export class TableSchema {
         name: column.name,
         index,
         mapping,
-        field: { field: column.name, ...mapping.schema, optional: !column.notNull },
+        field: {
+          field: column.name,
+          ...mapping.schema,
+          optional: !column.notNull,
+          ...(settings.includeComments && column.comment !== undefined && { doc: column.comment }),
+        },
       });
     });
     this.valueColumns = [...plans.values()].filter((plan) =>

@@ -256,6 +256,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     return {
       topicPrefix: config['topic.prefix'],
       placeholder: config['unavailable.value.placeholder'],
+      includeComments: config['include.schema.comments'],
       typeOptions: {
         decimalMode: config['decimal.handling.mode'],
         timePrecisionMode: config['time.precision.mode'],

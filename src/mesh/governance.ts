@@ -26,3 +26,25 @@ export async function applyCompatibility(
       await registry.setCompatibility(subject, product.policy.compatibility);
   }
 }
+
+/** The connector configs publishing may adjust (the host's PATCH /connectors/{name}/config). */
+export interface ConnectorConfigs {
+  config(name: string): Readonly<Record<string, string>> | undefined;
+  patch(name: string, patch: Record<string, string>): Promise<unknown>;
+}
+
+/**
+ * A published product's schemas document themselves: its source connectors put the database's
+ * column comments into the fields' doc (Debezium's include.schema.comments), unless their config
+ * sets the key either way. The connector restarts with it; the doc-only schema change is compatible.
+ */
+export async function enableSchemaComments(
+  product: DataProduct,
+  connectors: ConnectorConfigs,
+): Promise<void> {
+  for (const name of product.sources) {
+    const config = connectors.config(name);
+    if (config && config['include.schema.comments'] === undefined)
+      await connectors.patch(name, { 'include.schema.comments': 'true' });
+  }
+}

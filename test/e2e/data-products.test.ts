@@ -26,7 +26,8 @@ import { waitFor } from '../support/wait-for.ts';
 // (valid against the ODCS v3.0.2 JSON Schema), and creates a sink into MariaDB; lineage shows the
 // table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
 // personal-data classification and publishes; the registry then reports FULL_TRANSITIVE; events carry
-// the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on, and
+// the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on (and the
+// column comments are the Avro fields' doc, since publishing turned include.schema.comments on), and
 // freshness shows in /health and /metrics. A breaking ALTER (a renamed column) then fails the source
 // task with the product, table, column and rule named; with the product's policy set to new-version
 // the change goes to <topic>.v2 while v1 keeps flowing (projected, into MariaDB too).
@@ -333,6 +334,25 @@ describe('data products end to end', () => {
     const six = await emailOf(5);
     expect(six.id).toBe(6);
     expect(six.email).toMatch(/^[0-9a-f]{64}$/);
+    // Publishing turned include.schema.comments on: the COMMENT ON texts are the Avro fields' doc.
+    expect((await api(sales, 'GET', `/connectors/${sourceName}/config`)).body).toMatchObject({
+      'include.schema.comments': 'true',
+    });
+    const latest = (await registry(`/subjects/${topic}-value/versions/latest`)) as { schema: string };
+    const envelope = JSON.parse(latest.schema) as {
+      fields: Array<{ name: string; type: unknown }>;
+    };
+    // 'before' defines the row record; 'after' refers to it by name.
+    const row = (envelope.fields.find((field) => field.name === 'before')?.type as unknown[])[1] as {
+      fields: Array<{ name: string; doc?: string }>;
+    };
+    expect(row.fields.map((field) => [field.name, field.doc])).toEqual([
+      ['id', undefined],
+      ['email', 'Login and receipts address'],
+      ['segment', 'Retail or business customer'],
+      ['country', undefined],
+      ['credit', undefined],
+    ]);
     await waitFor('the hashed email in MariaDB', async () => {
       const [rows] = await target.query(`SELECT email FROM \`${targetTable}\` WHERE id = 6`);
       return (rows as Array<{ email: string }>)[0]?.email === six.email;
@@ -362,6 +382,7 @@ describe('data products end to end', () => {
 
     // 9. A breaking ALTER is named before the registry sees it: the task fails with the product,
     // table, column and rule...
+    const registered = (await registry(`/subjects/${topic}-value/versions`)) as number[];
     await source.query(`ALTER TABLE ${schema}.customers RENAME COLUMN country TO country_code`);
     await source.query(`INSERT INTO ${schema}.customers VALUES (7, 'seven@example.com', 'retail', 'DE', 7)`);
     const trace: string = await waitFor('the source task failed on the breaking change', async () => {
@@ -372,7 +393,7 @@ describe('data products end to end', () => {
     expect(trace).toContain(
       `Data product sales.customers: a change of table ${schema}.customers breaks its published contract: column country: renamed-column (renamed to country_code)`,
     );
-    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual([1]);
+    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual(registered);
 
     // ...or, when the product's policy says so, goes to a new major version's topic while v1 flows on.
     const policy = await api(sales, 'PATCH', '/products/sales.customers', {
@@ -407,7 +428,7 @@ describe('data products end to end', () => {
       after: Record<string, unknown>;
     };
     expect(v1Row.after).toMatchObject({ id: 7, country: 'DE' });
-    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual([1]);
+    expect((await registry(`/subjects/${topic}-value/versions`)) as number[]).toEqual(registered);
     await waitFor('the row in MariaDB through v1', async () => {
       const [rows] = await target.query(`SELECT country FROM \`${targetTable}\` WHERE id = 7`);
       return (rows as Array<{ country: string }>)[0]?.country === 'DE';
