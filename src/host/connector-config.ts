@@ -196,37 +196,10 @@ export type HostSinkConfig = ConfigOf<
 export type ErrorHandlingConfig = ConfigOf<typeof errorFields>;
 export type SinkRuntimeConfig = ConfigOf<typeof errorFields & typeof sinkFields>;
 
-/** Transforms as the runners will build them: unsupported types and bad settings are config errors. */
-function checkTransforms(
-  kind: 'source' | 'sink',
-  config: ConfigOf<typeof commonFields>,
-  raw: Readonly<Record<string, string>> | undefined,
-): FieldError[] {
-  if (!raw || config.transforms.length === 0) return [];
-  if (kind === 'source') {
-    // Said plainly rather than ignored: a topic rename that silently did nothing would be worse.
-    return [
-      {
-        field: 'transforms',
-        message: 'Transforms on source connectors are not supported yet; sink connectors support them.',
-      },
-    ];
-  }
-  return configuredTransforms(raw).errors;
-}
-
-function checkPredicates(
-  config: ConfigOf<typeof commonFields>,
-  raw: Readonly<Record<string, string>> | undefined,
-): FieldError[] {
+/** Transforms and predicates as the runners will build them: unsupported types and bad settings are config errors. */
+function checkTransforms(raw: Readonly<Record<string, string>> | undefined): FieldError[] {
   if (!raw) return [];
-  return config.predicates
-    .map((alias) => `predicates.${alias}.type`)
-    .filter((key) => !raw[key])
-    .map((key) => ({
-      field: key,
-      message: `Missing required configuration "${key}" which has no default value.`,
-    }));
+  return configuredTransforms(raw).errors;
 }
 
 function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
@@ -272,17 +245,13 @@ export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<str
   if (kind === 'source') {
     return defineConfig(
       { ...commonFields, ...errorFields, ...productFields },
-      { check: (config) => [...checkTransforms('source', config, raw), ...checkPredicates(config, raw)] },
+      { check: () => checkTransforms(raw) },
     );
   }
   return defineConfig(
     { ...commonFields, ...errorFields, ...productFields, ...sinkFields },
     {
-      check: (config) => [
-        ...checkTransforms('sink', config, raw),
-        ...checkPredicates(config, raw),
-        ...checkSink(config),
-      ],
+      check: (config) => [...checkTransforms(raw), ...checkSink(config)],
     },
   );
 }

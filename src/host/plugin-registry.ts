@@ -1,5 +1,6 @@
 import type { ConfigDef, ConnectorPlugin } from '../plugin/index.ts';
 import { defineConfig, field } from '../plugin/index.ts';
+import { transformPlugins } from '../transforms/index.ts';
 
 // Resolves `connector.class` the way Kafka Connect does: the full class name, any alias the plugin
 // declares, or a simple class name with or without its "Connector" suffix
@@ -159,4 +160,20 @@ export const builtInOtherPlugins: readonly OtherPlugin[] = [
     version: CONVERTER_VERSION,
     config: defineConfig({}),
   },
+  // The single message transforms and predicates src/transforms implements, for sources and sinks.
+  ...transformPlugins().map(
+    ({ className, type, settings }): OtherPlugin => ({
+      className,
+      type,
+      version: CONVERTER_VERSION,
+      config: defineConfig(
+        Object.fromEntries(
+          settings.map((setting) => [
+            setting,
+            field.string({ doc: `Setting ${setting} of ${className}.`, group: 'Transform' }),
+          ]),
+        ),
+      ),
+    }),
+  ),
 ];

@@ -77,7 +77,7 @@ async function runSinkAttempt(
   // The connector's own `transforms=...` run after any the host was given.
   let configured: SinkTransform[] = [];
   const prepared = prepareTask(spec, deps.converters, sinkRuntimeDef, (errors) => {
-    const built = configuredTransforms(spec.config);
+    const built = configuredTransforms(spec.config, log);
     errors.push(...built.errors);
     configured = built.transforms;
   });

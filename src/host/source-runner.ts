@@ -9,6 +9,7 @@ import type {
 } from '../plugin/index.ts';
 import { errorMessage, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
+import { configuredTransforms } from '../transforms/index.ts';
 import { errorHandlingDef } from './connector-config.ts';
 import { ErrorPolicy, errorPolicyConfig, type FailureSite, type RecordOrigin } from './error-policy.ts';
 import type { RootLogger } from './logger.ts';
@@ -118,7 +119,16 @@ async function runSourceAttempt(
   if (spec.plugin.kind !== 'source')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
   const plugin: SourcePlugin = spec.plugin;
-  const prepared = prepareTask(spec, deps.converters, errorHandlingDef);
+  // The connector's own `transforms=...` run after any the host was given (the data-product stage
+  // sees the connector's change events as emitted, before anything renames or reshapes them).
+  let configured: SourceTransform[] = [];
+  const prepared = prepareTask(spec, deps.converters, errorHandlingDef, (errors) => {
+    const built = configuredTransforms(spec.config, log);
+    errors.push(...built.errors);
+    configured = built.transforms;
+  });
+  const transforms = [...(deps.transforms ?? []), ...configured];
+  const pipelineDeps: SourceRunnerDeps = { ...deps, ...(transforms.length > 0 && { transforms }) };
   const policy = new ErrorPolicy(errorPolicyConfig(prepared.runtime), { log, metrics });
   const className = plugin.aliases[0] ?? plugin.name;
   const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, spec.config);
@@ -135,7 +145,15 @@ async function runSourceAttempt(
     );
     await task.start(prepared.config, context, deps.offsets.get(spec.connector));
     attempt.started();
-    const pipeline = new SourcePipeline(spec, deps, policy, prepared.converters, producer, task, metrics);
+    const pipeline = new SourcePipeline(
+      spec,
+      pipelineDeps,
+      policy,
+      prepared.converters,
+      producer,
+      task,
+      metrics,
+    );
     await pipeline.run(attempt);
   } finally {
     await task

@@ -36,10 +36,10 @@ export interface KafkaRuntimeOptions {
   workerId: string;
   /** How long stopping a task waits for its in-flight batch (default 10 s). */
   taskStopTimeoutMs?: number;
-  /** Single message transforms hook (none are configured from connector configs yet). */
+  /** Transforms the host applies before a connector's own `transforms=...` (tests, embedding). */
   sourceTransforms?: readonly SourceTransform[];
   sinkTransforms?: readonly SinkTransform[];
-  /** A per-task last stage for source records (the data-product stage: headers, governance). */
+  /** A per-task stage for source records (the data-product stage: headers, governance), run before the connector's own transforms. */
   sourceStage?: (spec: TaskSpec) => SourceTransform | undefined;
 }
 

@@ -1,6 +1,12 @@
-import type { ConnectField, ConnectSchema, ConnectStruct, ConnectValue } from '../plugin/index.ts';
-import { OnrampError } from '../plugin/index.ts';
-import { named, type RecordTransform, type TransformSettings } from './transform.ts';
+import type {
+  ConnectField,
+  ConnectSchema,
+  ConnectStruct,
+  ConnectValue,
+  RecordHeader,
+} from '../plugin/index.ts';
+import { headerValue, isStruct } from './record-parts.ts';
+import { named, type RecordTransform, SettingError, type TransformSettings } from './transform.ts';
 
 // Debezium's io.debezium.transforms.ExtractNewRecordState ("unwrap"): replaces the change-event
 // envelope with the flat row, for consumers and sinks that want plain rows.
@@ -12,10 +18,31 @@ import { named, type RecordTransform, type TransformSettings } from './transform
 //   add.fields                       op, ts_ms, source fields (table, lsn, source.ts_ms, ...) added as
 //                                    __<name> (dots become underscores; `name:alias` renames)
 //   add.fields.prefix                default "__"
+//   add.headers, add.headers.prefix  the same values as headers (__op, __source_ts_ms, ...)
+//   route.by.field                   the topic becomes the value of this row column
 // Records that are not data-change envelopes (truncate, messages, heartbeats) pass through unchanged.
 // The removed options delete.handling.mode / drop.tombstones are still read for old configs.
 
 export const EXTRACT_NEW_RECORD_STATE = 'io.debezium.transforms.ExtractNewRecordState';
+export const EXTRACT_NEW_RECORD_STATE_SETTINGS = [
+  'delete.tombstone.handling.mode',
+  'add.fields',
+  'add.fields.prefix',
+  'add.headers',
+  'add.headers.prefix',
+  'route.by.field',
+  'replace.null.with.default',
+  'delete.handling.mode',
+  'drop.tombstones',
+] as const;
+/** Settings of Debezium's that need a feature Onramp does not have; refused rather than ignored. */
+export const EXTRACT_NEW_RECORD_STATE_UNSUPPORTED: Readonly<Record<string, string>> = {
+  'drop.fields.header.name':
+    'dropping fields named in a header needs the header that ExtractChangedRecordState adds, which Onramp does not have; use ReplaceField$Value with exclude=<fields> instead',
+  'drop.fields.from.key': 'only meaningful with drop.fields.header.name, which Onramp does not implement',
+  'drop.fields.keep.schema.compatible':
+    'only meaningful with drop.fields.header.name, which Onramp does not implement',
+};
 
 const MODES = ['tombstone', 'drop', 'rewrite', 'rewrite-with-tombstone', 'delete-to-tombstone'] as const;
 type Mode = (typeof MODES)[number];
@@ -26,19 +53,13 @@ interface AddedField {
   column: string;
 }
 
-function isStruct(value: ConnectValue | undefined): value is ConnectStruct {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
-  );
-}
-
 function modeOf(settings: TransformSettings): Mode {
   const configured = settings['delete.tombstone.handling.mode'];
   if (configured !== undefined) {
     const mode = MODES.find((candidate) => candidate === configured.trim().toLowerCase());
     if (!mode)
-      throw new OnrampError(
-        'INVALID_CONFIG',
+      throw new SettingError(
+        'delete.tombstone.handling.mode',
         `ExtractNewRecordState: delete.tombstone.handling.mode must be one of ${MODES.join(', ')}`,
       );
     return mode;
@@ -52,9 +73,13 @@ function modeOf(settings: TransformSettings): Mode {
   return dropTombstones ? 'drop' : 'tombstone';
 }
 
-function addedFields(settings: TransformSettings, envelopeFields: ReadonlySet<string>): AddedField[] {
-  const prefix = settings['add.fields.prefix'] ?? '__';
-  return (settings['add.fields'] ?? '')
+function addedFields(
+  settings: TransformSettings,
+  envelopeFields: ReadonlySet<string>,
+  kind: 'fields' | 'headers' = 'fields',
+): AddedField[] {
+  const prefix = settings[`add.${kind}.prefix`] ?? '__';
+  return (settings[`add.${kind}`] ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
@@ -76,8 +101,16 @@ function isEnvelopeSchema(schema: ConnectSchema | null, value: ConnectStruct): b
   return names.has('op') && names.has('after') && names.has('before') && names.has('source');
 }
 
-export function extractNewRecordState(settings: TransformSettings): RecordTransform {
+export function extractNewRecordState(
+  settings: TransformSettings,
+  className = EXTRACT_NEW_RECORD_STATE,
+): RecordTransform {
+  for (const key of Object.keys(settings)) {
+    const why = EXTRACT_NEW_RECORD_STATE_UNSUPPORTED[key];
+    if (why) throw new SettingError(key, `${key} is not supported: ${why}`);
+  }
   const mode = modeOf(settings);
+  const routeBy = settings['route.by.field']?.trim() || undefined;
   const rewrite = mode === 'rewrite' || mode === 'rewrite-with-tombstone';
   const keepTombstones = mode === 'tombstone' || mode === 'rewrite-with-tombstone';
   const envelopeFieldNames = new Set([
@@ -91,6 +124,7 @@ export function extractNewRecordState(settings: TransformSettings): RecordTransf
     'after',
   ]);
   const extras = addedFields(settings, envelopeFieldNames);
+  const headerExtras = addedFields(settings, envelopeFieldNames, 'headers');
   // Row schemas are few and long-lived: derive each output schema once.
   const schemas = new WeakMap<ConnectSchema, ConnectSchema>();
 
@@ -117,11 +151,26 @@ export function extractNewRecordState(settings: TransformSettings): RecordTransf
     return result;
   };
 
-  return named(EXTRACT_NEW_RECORD_STATE, (record) => {
-    const value = record.value;
-    if (value === null || value.value === null) return keepTombstones ? record : null;
-    if (!isStruct(value.value) || !isEnvelopeSchema(value.schema, value.value)) return record;
+  const withHeaders = <R extends { headers?: RecordHeader[] }>(
+    record: R,
+    envelope: ConnectStruct | null,
+  ): R => {
+    if (headerExtras.length === 0) return record;
+    const added = headerExtras.map(
+      (extra): RecordHeader => ({
+        key: extra.column,
+        value: envelope === null ? null : headerValue(lookup(envelope, extra.path)),
+      }),
+    );
+    return { ...record, headers: [...(record.headers ?? []), ...added] };
+  };
+
+  return named(className, (input) => {
+    const value = input.value;
+    if (value === null || value.value === null) return keepTombstones ? withHeaders(input, null) : null;
+    if (!isStruct(value.value) || !isEnvelopeSchema(value.schema, value.value)) return input;
     const envelope = value.value;
+    const record = withHeaders(input, envelope);
     const op = envelope.op;
     let row: ConnectValue | undefined;
     let side: 'after' | 'before';
@@ -142,6 +191,8 @@ export function extractNewRecordState(settings: TransformSettings): RecordTransf
     if (rewrite) flat.__deleted = op === 'd' ? 'true' : 'false';
     const rowSchema = value.schema?.fields?.find((field) => field.field === side);
     const schema = value.schema && rowSchema ? outputSchema(value.schema, rowSchema) : null;
-    return { ...record, value: { schema, value: flat } };
+    const routed = routeBy === undefined ? undefined : row[routeBy];
+    const topic = typeof routed === 'string' && routed !== '' ? routed : record.topic;
+    return { ...record, topic, value: { schema, value: flat } };
   });
 }

@@ -1,5 +1,19 @@
-// Single message transforms (Kafka Connect / Debezium compatible).
+// Single message transforms and predicates (Kafka Connect / Debezium compatible), for sources and sinks.
+export * from './by-logical-table-router.ts';
+export * from './cast.ts';
+export * from './configured-transforms.ts';
+export * from './extract-field.ts';
 export * from './extract-new-record-state.ts';
-export * from './regex-router.ts';
-export * from './sink-transforms.ts';
+export * from './flatten.ts';
+export * from './headers.ts';
+export * from './hoist-field.ts';
+export * from './insert-field.ts';
+export * from './mask-field.ts';
+export * from './outbox-event-router.ts';
+export * from './predicates.ts';
+export * from './replace-field.ts';
+export * from './routers.ts';
+export * from './set-schema-metadata.ts';
+export * from './timestamp-converter.ts';
 export * from './transform.ts';
+export * from './value-to-key.ts';

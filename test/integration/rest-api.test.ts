@@ -765,6 +765,11 @@ describe('connector plugins and validation', () => {
       expect(classes).toContain(converter);
       expect(all.find((plugin: Json) => plugin.class === converter).type).toBe('converter');
     }
+    // The transforms and predicates sources and sinks can use (KIP-769 lists them too).
+    const typeOf = (name: string) => all.find((plugin: Json) => plugin.class === name)?.type;
+    expect(typeOf('org.apache.kafka.connect.transforms.InsertField$Value')).toBe('transformation');
+    expect(typeOf('io.debezium.transforms.outbox.EventRouter')).toBe('transformation');
+    expect(typeOf('org.apache.kafka.connect.transforms.predicates.TopicNameMatches')).toBe('predicate');
   });
 
   it("GET /connector-plugins/{p}/config describes the plugin's fields; unknown plugin 404", async () => {

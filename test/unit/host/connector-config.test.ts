@@ -73,7 +73,7 @@ describe('host ConfigDef', () => {
     });
   });
 
-  it('requires name and connector.class, tasks.max >= 1, and transforms the runners can build', () => {
+  it('requires name and connector.class, tasks.max >= 1, and transforms the runners can build (sources too)', () => {
     expect(parseConfig(hostConfigDef('source'), {}).errors.map((error) => error.field)).toEqual([
       'name',
       'connector.class',
@@ -102,9 +102,18 @@ describe('host ConfigDef', () => {
         ),
       },
     ]);
-    const source = { name: 'a', 'connector.class': 'X', transforms: 'route', 'transforms.route.type': 'R' };
+    // Sources build the same chain: a supported transform passes, an unknown one is named.
+    const source = {
+      name: 'a',
+      'connector.class': 'X',
+      transforms: 'route,bad',
+      'transforms.route.type': 'RegexRouter',
+      'transforms.route.regex': '(.*)',
+      'transforms.route.replacement': 'x_$1',
+      'transforms.bad.type': 'R',
+    };
     expect(parseConfig(hostConfigDef('source', source), source).errors.map((error) => error.field)).toEqual([
-      'transforms',
+      'transforms.bad.type',
     ]);
   });
 

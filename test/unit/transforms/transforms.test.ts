@@ -124,28 +124,66 @@ describe('RegexRouter', () => {
 
 describe('configuredTransforms', () => {
   it('builds the chain from transforms=... and reports unknown types, predicates and missing types by field', () => {
-    const { transforms, errors } = configuredTransforms({
-      transforms: 'unwrap, route, mask, filter, nothing',
+    const { transforms, errors, warnings } = configuredTransforms({
+      transforms: 'unwrap, route, mask, filter, nothing, script',
       'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
       'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
       'transforms.route.regex': '.*\\.(.*)',
       'transforms.route.replacement': 'sink_$1',
       'transforms.mask.type': 'org.apache.kafka.connect.transforms.MaskField$Value',
-      'transforms.filter.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.mask.fields': 'email',
+      'transforms.mask.colour': 'blue',
+      'transforms.filter.type': 'org.apache.kafka.connect.transforms.Filter',
       'transforms.filter.predicate': 'isTombstone',
+      'transforms.script.type': 'io.debezium.transforms.Filter',
+      'transforms.unused.type': 'org.apache.kafka.connect.transforms.Filter',
     });
     expect(transforms.map((transform) => transform.className)).toEqual([
       'io.debezium.transforms.ExtractNewRecordState',
       'org.apache.kafka.connect.transforms.RegexRouter',
+      'org.apache.kafka.connect.transforms.MaskField$Value',
     ]);
     expect(errors.map((error) => error.field)).toEqual([
-      'transforms.mask.type',
       'transforms.filter.predicate',
       'transforms.nothing.type',
+      'transforms.script.type',
+    ]);
+    expect(errors[2]?.message).toMatch(
+      /scripted .* use org.apache.kafka.connect.transforms.Filter with a predicate/,
+    );
+    expect(warnings.map((warning) => warning.field)).toEqual([
+      'transforms.mask.colour',
+      'transforms.unused.type',
     ]);
     let out: SinkRecord | null = record('c');
     for (const transform of transforms) out = out && transform(out);
     expect(out?.topic).toBe('sink_customers');
-    expect(out?.value?.value).toEqual(row(1));
+    expect(out?.value?.value).toEqual({ ...row(1), email: null });
+  });
+
+  it('refuses settings Debezium defines that Onramp does not implement, and hints renamed ones', () => {
+    const { errors } = configuredTransforms({
+      transforms: 'unwrap,outbox,replace',
+      'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.unwrap.drop.fields.header.name': 'changed',
+      'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
+      'transforms.outbox.tracing.span.context.field': 'tracing',
+      'transforms.replace.type': 'org.apache.kafka.connect.transforms.ReplaceField$Value',
+      'transforms.replace.blacklist': 'email',
+    });
+    expect(errors).toEqual([
+      {
+        field: 'transforms.unwrap.drop.fields.header.name',
+        message: expect.stringMatching(/not supported.*ReplaceField/),
+      },
+      {
+        field: 'transforms.outbox.tracing.span.context.field',
+        message: expect.stringMatching(/not supported: OpenTelemetry/),
+      },
+      {
+        field: 'transforms.replace.blacklist',
+        message: 'transforms.replace.blacklist was renamed: use transforms.replace.exclude instead',
+      },
+    ]);
   });
 });
