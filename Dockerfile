@@ -4,6 +4,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The web console (ui/ -> ui/dist): built with the dev dependencies, only its static files are kept.
+FROM node:24-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY ui ./ui
+COPY scripts/build-ui.mjs ./scripts/build-ui.mjs
+RUN node scripts/build-ui.mjs --force
+
 FROM node:24-slim
 # Reachable beyond the container, so REST tokens are required: create one with
 # `docker exec <container> node scripts/token.ts create --name admin --role admin` (prints it once).
@@ -17,6 +26,7 @@ COPY package.json package-lock.json ./
 COPY src ./src
 COPY connectors ./connectors
 COPY config ./config
+COPY --from=console /app/ui/dist ./ui/dist
 COPY scripts/token.ts ./scripts/token.ts
 # Code stays root-owned and read-only to the service; only its data folder is writable.
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -16,9 +16,9 @@ export interface LineageEdge {
   kind: string;
 }
 
-const NODE_W = 190;
+const NODE_W = 176;
 const NODE_H = 44;
-const GAP_X = 60;
+const GAP_X = 46;
 const GAP_Y = 16;
 const KIND_LABEL: Record<string, string> = {
   table: 'table',
@@ -126,7 +126,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
                   {KIND_LABEL[node.kind] ?? node.kind}
                 </text>
                 <text x="10" y="34" class="node-name">
-                  {node.name.length > 26 ? `${node.name.slice(0, 12)}…${node.name.slice(-12)}` : node.name}
+                  {node.name.length > 24 ? `${node.name.slice(0, 10)}…${node.name.slice(-12)}` : node.name}
                 </text>
               </g>
             );

@@ -173,14 +173,16 @@ export function ProductPage({ id, principal }: { id: string; principal: Principa
         {(health.data?.freshnessHistory ?? []).length === 0 ? (
           <p class="muted">No events sent since the host started.</p>
         ) : (
-          (health.data?.freshnessHistory ?? []).map((entry) => (
-            <FreshnessChart
-              key={entry.topic}
-              topic={entry.topic}
-              minutes={entry.minutes}
-              sloMs={health.data?.maxLagMs}
-            />
-          ))
+          <div class="charts">
+            {(health.data?.freshnessHistory ?? []).map((entry) => (
+              <FreshnessChart
+                key={entry.topic}
+                topic={entry.topic}
+                minutes={entry.minutes}
+                sloMs={health.data?.maxLagMs}
+              />
+            ))}
+          </div>
         )}
       </Section>
 
@@ -419,6 +421,7 @@ function ConsumersView({
 }
 
 function rowOf(value: Json): { op?: string; row: Record<string, Json> } {
+  if (value === null) return { row: {} }; // a tombstone
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const after = value.after;
     const before = value.before;
