@@ -132,6 +132,10 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     doc: 'Where a sink starts without a committed offset: earliest (default, as Kafka Connect) or latest.',
     kinds: ['consumer'],
   },
+  'metadata.max.age.ms': {
+    doc: 'How often, in ms, a sink looks again for its topics: ones that did not exist yet and, with topics.regex, new matches (default 300000, as Kafka’s metadata refresh; at least 100).',
+    kinds: ['consumer'],
+  },
 };
 
 /** Keys Kafka Connect's Principal override policy lets a connector set. */
@@ -558,6 +562,8 @@ export function producerTuning(properties: ReadonlyMap<string, Sourced>): {
 export interface ConsumerTuning {
   sessionTimeoutMs?: number;
   autoOffsetReset: 'earliest' | 'latest';
+  /** How often topics are listed again (missing topics, topics.regex); Kafka's metadata.max.age.ms. */
+  metadataMaxAgeMs?: number;
 }
 
 /** Session timeout and offset reset as the sink consumer honours them. */
@@ -576,6 +582,16 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
         message: `Invalid value ${timeout.value} for configuration ${timeout.from}: must be between 6000 and 1800000 (the broker's default group session timeout bounds)`,
       });
     else tuning.sessionTimeoutMs = value;
+  }
+  const maxAge = properties.get('metadata.max.age.ms');
+  if (maxAge) {
+    const value = /^\d+$/.test(maxAge.value.trim()) ? Number(maxAge.value.trim()) : Number.NaN;
+    if (!(value >= 100 && value <= 2_147_483_647))
+      errors.push({
+        field: maxAge.from,
+        message: `Invalid value ${maxAge.value} for configuration ${maxAge.from}: must be between 100 and 2147483647 ms`,
+      });
+    else tuning.metadataMaxAgeMs = value;
   }
   const reset = properties.get('auto.offset.reset');
   if (reset) {

@@ -21,6 +21,9 @@ type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 // with its own positions so that the runner decides exactly where each partition continues: the
 // group's committed offset, or the task's own start offsets (exactly-once sinks), after every
 // assignment; a batch the runner did not finish is fetched again. Commits are explicit only.
+// As Kafka Connect's consumer, it subscribes to topics that do not exist yet: it joins the group
+// once one of them exists and picks up the others (and new topics.regex matches) when it lists the
+// topics again, every metadata.max.age.ms (5 minutes by default, as Kafka's metadata refresh).
 
 /** Kafka Connect matches topics.regex against the whole name (Java's Matcher#matches). */
 export function wholeTopicRegex(pattern: string): RegExp {
@@ -41,6 +44,8 @@ const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 const MAX_WAIT_MS = 500;
 /** How long an idle loop (paused, nothing assigned) waits before looking again. */
 const IDLE_MS = 250;
+/** Kafka's metadata.max.age.ms default: how often the subscribed topics are listed again. */
+const METADATA_MAX_AGE_MS = 300_000;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -55,7 +60,16 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private readonly subscription: ConsumerSubscription;
   private readonly connection: KafkaConnection;
   private readonly fallback: bigint;
+  private readonly metadataMaxAgeMs: number;
+  /** The subscribed topics that exist (and so are tracked by the group membership). */
   private topics: string[] = [];
+  /** Whether the consumer is a member of the group (it joins once a subscribed topic exists). */
+  private joined = false;
+  /** When the topics were last listed. */
+  private listedAt = 0;
+  /** Configured topics that did not exist when last listed. */
+  private missing: string[] = [];
+  private admin: Admin | undefined;
   /** Where each assigned partition is read from next. */
   private readonly positions = new Map<string, bigint>();
   /** Bumped on every (re)join: positions are taken again and batches of older ones go stale. */
@@ -76,6 +90,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.connection = connection;
     this.fallback =
       tuning.autoOffsetReset === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
+    this.metadataMaxAgeMs = tuning.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS;
     // The connector's own setting wins over the host's consumer.session.timeout.ms.
     const sessionTimeout = subscription.sessionTimeoutMs ?? tuning.sessionTimeoutMs ?? 45_000;
     this.consumer = new Consumer({
@@ -95,27 +110,62 @@ export class KafkaRecordConsumer implements RecordConsumer {
     });
   }
 
-  /** Resolves the topics (topics.regex: those that exist now) and joins the group. */
+  /**
+   * Lists the subscribed topics that exist and joins the group with them; with none yet, it joins
+   * later, when run() finds one (the task is RUNNING meanwhile, as in Kafka Connect).
+   */
   async connect(): Promise<void> {
+    await this.refreshTopics();
+  }
+
+  /** Topics the subscription names that Kafka does not have (as of the last listing). */
+  missingTopics(): string[] {
+    return [...this.missing];
+  }
+
+  /** Lists the topics again and, when the subscribed set changed, (re)joins the group with it. */
+  private async refreshTopics(): Promise<void> {
     const { topics, topicsRegex } = this.subscription;
     try {
-      this.topics = topicsRegex
-        ? await this.matchingTopics(wholeTopicRegex(topicsRegex))
-        : [...(topics ?? [])];
-      this.consumer.topics.trackAll(...this.topics);
-      await this.consumer.joinGroup({});
+      this.admin ??= new Admin(platformaticOptions(this.connection));
+      const existing = new Set(await this.admin.listTopics());
+      this.listedAt = Date.now();
+      let wanted: string[];
+      if (topicsRegex) {
+        const pattern = wholeTopicRegex(topicsRegex);
+        wanted = [...existing].filter((topic) => pattern.test(topic)).sort();
+        this.missing = [];
+      } else {
+        const configured = [...new Set(topics ?? [])];
+        this.missing = configured.filter((topic) => !existing.has(topic));
+        wanted = configured.filter((topic) => existing.has(topic));
+      }
+      const unchanged =
+        wanted.length === this.topics.length && wanted.every((topic, index) => topic === this.topics[index]);
+      if (unchanged) return;
+      const removed = this.topics.filter((topic) => !wanted.includes(topic));
+      const added = wanted.filter((topic) => !this.topics.includes(topic));
+      if (removed.length > 0) this.consumer.topics.untrackAll(...removed);
+      if (added.length > 0) this.consumer.topics.trackAll(...added);
+      this.topics = wanted;
+      if (wanted.length > 0) {
+        // Joining again with the new subscription makes the coordinator rebalance the group.
+        await this.consumer.joinGroup({});
+        this.joined = true;
+      } else if (this.joined) {
+        await this.consumer.leaveGroup();
+        this.joined = false;
+        this.positions.clear();
+      }
     } catch (error) {
       throw kafkaError(error, `joining consumer group ${this.subscription.groupId}`, this.connection);
     }
   }
 
-  private async matchingTopics(pattern: RegExp): Promise<string[]> {
-    const admin = new Admin(platformaticOptions(this.connection));
-    try {
-      return (await admin.listTopics()).filter((topic) => pattern.test(topic));
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
+  /** Whether the topics are due to be listed again: some were missing, or topics.regex may match new ones. */
+  private refreshDue(): boolean {
+    if (this.subscription.topicsRegex === undefined && this.missing.length === 0) return false;
+    return Date.now() - this.listedAt >= this.metadataMaxAgeMs;
   }
 
   async run(
@@ -125,6 +175,10 @@ export class KafkaRecordConsumer implements RecordConsumer {
     while (!this.stopped) {
       if (this.paused) {
         await this.idle();
+        continue;
+      }
+      if (this.refreshDue()) {
+        await this.refreshTopics();
         continue;
       }
       const generation = this.generation;
@@ -405,6 +459,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.closing ??= (async () => {
       await this.inFlight;
       await this.consumer.close().catch(() => undefined);
+      await this.admin?.close().catch(() => undefined);
     })();
     return this.closing;
   }

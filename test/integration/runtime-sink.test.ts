@@ -205,6 +205,48 @@ describe('sink runner', () => {
     await started.task.stop();
   });
 
+  it('stays RUNNING while its topics do not exist, and consumes them once created (topics and topics.regex)', async () => {
+    const connector = unique('sink-early');
+    const topic = unique('runtime-late');
+    const prefix = unique('runtime-late-rx');
+    const sink = collectingSink();
+    // A short metadata.max.age.ms: the consumer lists the topics again every second.
+    const started = startTask(harness, connector, sink.plugin as ConnectorPlugin, {
+      topics: `${topic},${topic}-second`,
+      'consumer.override.metadata.max.age.ms': '1000',
+    });
+    const regex = collectingSink();
+    const regexStarted = startTask(harness, `${connector}-rx`, regex.plugin as ConnectorPlugin, {
+      'topics.regex': `${prefix}-.*`,
+      'consumer.override.metadata.max.age.ms': '1000',
+    });
+    await waitFor(
+      'both tasks RUNNING',
+      () => started.state === 'RUNNING' && regexStarted.state === 'RUNNING',
+    );
+    await fillTopic(topic, 3);
+    await fillTopic(`${prefix}-a`, 2);
+    await waitFor('3 records of the new topic flushed', () => sink.state.flushed.length >= 3);
+    await waitFor('2 records of the new regex match flushed', () => regex.state.flushed.length >= 2);
+    // The second topic appears later and joins the subscription too.
+    await fillTopic(`${topic}-second`, 2);
+    await fillTopic(`${prefix}-b`, 1);
+    await waitFor('the second topic flushed', () => sink.state.flushed.length >= 5);
+    await waitFor('the second regex match flushed', () => regex.state.flushed.length >= 3);
+    expect(sink.state.flushed.map((record) => record.topic).sort()).toEqual([
+      topic,
+      topic,
+      topic,
+      `${topic}-second`,
+      `${topic}-second`,
+    ]);
+    expect(started.statuses.map((status) => status.state)).not.toContain('FAILED');
+    expect(regexStarted.statuses.map((status) => status.state)).not.toContain('FAILED');
+    expect(started.statuses.filter((status) => status.state === 'RUNNING')).toHaveLength(1);
+    await started.task.stop();
+    await regexStarted.task.stop();
+  });
+
   it('rejects a sink config without topics, naming the field', async () => {
     const sink = collectingSink();
     const started = startTask(harness, unique('sink-noconf'), sink.plugin as ConnectorPlugin, {
