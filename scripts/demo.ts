@@ -1,15 +1,17 @@
 // npm run demo: streamify a legacy PostgreSQL database and keep a MariaDB copy in sync, end to end.
 //
 // Brings the local stack up, starts the Onramp host, creates the "legacy" inventory database
-// (customers, products, orders), registers through the REST API the PostgreSQL source (publishing the
-// inventory domain's data product) and the JDBC sink (syncing it into MariaDB) from
+// (customers, products, orders), registers through the REST API the PostgreSQL source (onboarding the
+// inventory domain's data product, which the demo then publishes: personal-data suggestions confirmed,
+// so the customers' email reaches Kafka hashed) and the JDBC sink (syncing it into MariaDB) from
 // config/connectors/*.json, runs a live workload and shows events per second, lag and the downstream
-// row counts converging to the upstream ones. Ctrl-C deletes the connectors (dropping the replication
+// row counts converging to the upstream ones, then where to see the product. Ctrl-C deletes the connectors (dropping the replication
 // slot) and stops the host; the stack keeps running (`npm run stack -- down` stops it).
 //
 //   --once         non-interactive: exit 0 once downstream equals upstream, non-zero with the reason
 //   --seconds N    how long the live workload runs (default 20, with --once 5)
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostNodeArgs } from '../src/host-command.ts';
@@ -24,6 +26,9 @@ const port = process.env.ONRAMP_REST_PORT ?? '8083';
 const base = `http://127.0.0.1:${port}`;
 const SOURCE = 'inventory';
 const SINK = 'inventory-replica';
+const PRODUCT = 'inventory.inventory-changes';
+// The product stage's HMAC key, known here so the comparison can hash the upstream emails too.
+const hashSalt = randomBytes(16).toString('hex');
 
 function say(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -85,6 +90,60 @@ async function register(name: string, file: string): Promise<void> {
   const { status, body } = await rest('PUT', `/connectors/${name}/config`, connectorConfig(file));
   if (status !== 201 && status !== 200)
     fail(`registering ${name} failed (${status}): ${JSON.stringify(body)}`);
+  await untilRunning(name, file);
+}
+
+/**
+ * The source is created STOPPED, so its product can be published before the first event: the
+ * catalog drafts inventory.inventory-changes from the database, the demo (as its owner) confirms
+ * the personal-data suggestions and publishes, then resumes the connector.
+ */
+async function registerAndPublish(name: string, file: string): Promise<void> {
+  const created = await rest('POST', '/connectors', {
+    name,
+    config: connectorConfig(file),
+    initial_state: 'STOPPED',
+  });
+  if (created.status !== 201)
+    fail(`registering ${name} failed (${created.status}): ${JSON.stringify(created.body)}`);
+  const product = await until(
+    `the ${PRODUCT} draft with its three tables`,
+    async () => {
+      const answer = await rest('GET', `/products/${PRODUCT}`);
+      const body = answer.body as {
+        outputPorts?: unknown[];
+        classifications?: Array<{ column: string; category: string }>;
+      };
+      return answer.status === 200 && body.outputPorts?.length === 3 ? body : undefined;
+    },
+    30_000,
+  );
+  const suggestions = product.classifications ?? [];
+  say(
+    `  ${PRODUCT} drafted by onboarding; personal data suggested: ${suggestions.map((entry) => `${entry.column} (${entry.category})`).join(', ') || 'none'}`,
+  );
+  const decided = await rest('PATCH', `/products/${PRODUCT}`, {
+    // The owner's decisions: the customers' names and email are personal data (hashed before
+    // Kafka); a product's name is not.
+    classifications: suggestions.map((entry) =>
+      entry.column.startsWith('inventory.customers.')
+        ? { column: entry.column, state: 'confirmed', treatment: 'hash' }
+        : { column: entry.column, state: 'rejected' },
+    ),
+    tags: ['demo', 'inventory'],
+  });
+  if (decided.status !== 200)
+    fail(`deciding the suggestions failed (${decided.status}): ${JSON.stringify(decided.body)}`);
+  const published = await rest('POST', `/products/${PRODUCT}/publish`);
+  if (published.status !== 200)
+    fail(`publishing ${PRODUCT} failed (${published.status}): ${JSON.stringify(published.body)}`);
+  say(`  ${PRODUCT} published: confirmed columns hashed before Kafka, FULL_TRANSITIVE in the registry`);
+  const resumed = await rest('PUT', `/connectors/${name}/resume`);
+  if (resumed.status !== 202) fail(`resuming ${name} failed (${resumed.status})`);
+  await untilRunning(name, file);
+}
+
+async function untilRunning(name: string, file: string): Promise<void> {
   await until(
     `${name} RUNNING`,
     async () => {
@@ -134,6 +193,7 @@ const host = spawn(process.execPath, hostNodeArgs(root), {
     ONRAMP_REST_PORT: port,
     ONRAMP_DATA_DIR: dataDir,
     ONRAMP_LOG_LEVEL: process.env.ONRAMP_LOG_LEVEL ?? 'error',
+    ONRAMP_PRODUCT_HASH_SALT: hashSalt,
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -161,8 +221,8 @@ try {
   say(`  Web console: ${base}/ui/ (the inventory product and both connectors appear there live)`);
 
   say('4/5 Registering the connectors through the Kafka Connect REST API (Debezium config keys)');
-  await register(SOURCE, 'inventory-source.json');
-  comparer = await Comparer.open(env.PG_URL, env.MYSQL_URL);
+  await registerAndPublish(SOURCE, 'inventory-source.json');
+  comparer = await Comparer.open(env.PG_URL, env.MYSQL_URL, hashSalt);
   await until(
     'the snapshot',
     async () =>
@@ -200,6 +260,13 @@ try {
   say(`MariaDB inventory_replica equals the PostgreSQL inventory tables after ${changes} live changes.`);
   say(
     [
+      '',
+      `The data product ${PRODUCT} is published. See it at:`,
+      `  curl -s ${base}/products/${PRODUCT}            # owner, status, ports, consumers, policy`,
+      `  curl -s ${base}/products/${PRODUCT}/contract   # ODCS v3 data contract (YAML)`,
+      `  curl -s ${base}/products/${PRODUCT}/lineage    # table -> connector -> topic -> sink -> table`,
+      `  curl -s ${base}/products/${PRODUCT}/schema     # registry subjects, versions, FULL_TRANSITIVE`,
+      `  curl -s ${base}/products/${PRODUCT}/health     # connectors, freshness`,
       '',
       'Try next:',
       `  curl -s '${base}/connectors?expand=status'          # both connectors and their tasks`,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -33,6 +34,11 @@ const SCHEMA = `
     order_date date NOT NULL DEFAULT current_date,
     status text NOT NULL DEFAULT 'new'
   );
+  COMMENT ON TABLE inventory.customers IS 'People who ordered from the shop';
+  COMMENT ON COLUMN inventory.customers.email IS 'Login and receipts address';
+  COMMENT ON TABLE inventory.products IS 'What the shop sells';
+  COMMENT ON COLUMN inventory.products.price IS 'Unit price in EUR';
+  COMMENT ON TABLE inventory.orders IS 'Orders as placed; status moves new -> shipped';
   INSERT INTO inventory.customers (first_name, last_name, email)
     SELECT 'first' || i, 'last' || i, 'customer' || i || '@example.com' FROM generate_series(1, 200) AS i;
   INSERT INTO inventory.products (name, description, price, weight)
@@ -136,22 +142,34 @@ export interface TableState {
 export class Comparer {
   private readonly source: pg.Client;
   private readonly target: mysql.Connection;
+  private readonly hashSalt: string | undefined;
 
-  private constructor(source: pg.Client, target: mysql.Connection) {
+  private constructor(source: pg.Client, target: mysql.Connection, hashSalt: string | undefined) {
     this.source = source;
     this.target = target;
+    this.hashSalt = hashSalt;
   }
 
-  static async open(pgUrl: string, mysqlUrl: string): Promise<Comparer> {
+  /**
+   * `hashSalt`: the host's ONRAMP_PRODUCT_HASH_SALT when the published product hashes the customers'
+   * email (then the upstream email is compared as the HMAC-SHA256 the product stage sends).
+   */
+  static async open(pgUrl: string, mysqlUrl: string, hashSalt?: string): Promise<Comparer> {
     const source = new pg.Client({ connectionString: pgUrl });
     await source.connect();
-    return new Comparer(source, await mysql.createConnection(mysqlUrl));
+    return new Comparer(source, await mysql.createConnection(mysqlUrl), hashSalt);
   }
 
   async compare(): Promise<TableState[]> {
     const states: TableState[] = [];
     for (const table of TABLES) {
-      const upstream = (await this.source.query(UPSTREAM[table])).rows;
+      let upstream = (await this.source.query(UPSTREAM[table])).rows;
+      const salt = this.hashSalt;
+      if (table === 'customers' && salt !== undefined)
+        upstream = upstream.map((row: { id: number; email: string }) => ({
+          ...row,
+          email: createHmac('sha256', salt).update(row.email, 'utf8').digest('hex'),
+        }));
       let downstream: unknown[] = [];
       try {
         [downstream] = (await this.target.query(DOWNSTREAM[table])) as [unknown[], unknown];

@@ -8,8 +8,10 @@ import { freePort } from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 
 // `npm run demo -- --once` is the newcomer's first command: legacy PostgreSQL inventory database ->
-// PostgreSQL source -> Kafka -> JDBC sink -> MariaDB, with a live workload. It must exit 0 once the
-// downstream tables equal the upstream ones, and leave nothing of its own running.
+// PostgreSQL source -> Kafka -> JDBC sink -> MariaDB, with a live workload, the inventory published as
+// the data product inventory.inventory-changes (its emails hashed downstream). It must exit 0 once
+// the downstream tables equal the upstream ones, say where to see the product, and leave nothing of
+// its own running.
 
 describe('npm run demo -- --once', () => {
   it('syncs the inventory database into MariaDB, says so, and stops everything it started', async () => {
@@ -30,6 +32,12 @@ describe('npm run demo -- --once', () => {
       /MariaDB inventory_replica equals the PostgreSQL inventory tables after \d+ live changes/,
     );
     expect(result.stdout).toContain(`curl -s 'http://127.0.0.1:${port}/connectors?expand=status'`);
+    // The inventory database is published as a data product, and the demo says where to see it.
+    expect(result.stdout).toMatch(/personal data suggested: inventory\.customers\.\w+ \(\w+\)/);
+    expect(result.stdout).toContain('inventory.inventory-changes published');
+    expect(result.stdout).toContain(
+      `curl -s http://127.0.0.1:${port}/products/inventory.inventory-changes/contract`,
+    );
     expect(result.status).toBe(0);
     // The host is gone and the demo's replication slot was dropped with its connector.
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
