@@ -16,7 +16,7 @@ import {
   postgresSourceConfig,
   startHostProcess,
 } from '../support/host-process.ts';
-import { readTopic } from '../support/runtime/kafka-reader.ts';
+import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -416,6 +416,16 @@ describe('data products end to end', () => {
       topic,
       `${topic}.v2`,
     ]);
+    // The product records v2 as it routes the first event there: wait for the event itself.
+    const admin = testAdmin();
+    try {
+      await waitFor('the first event in the v2 topic', async () => {
+        const ends = await admin.endOffsets(`${topic}.v2`).catch(() => undefined);
+        return ends !== undefined && [...ends.values()].some((offset) => offset > 0n);
+      });
+    } finally {
+      await admin.close();
+    }
     const [v2] = await readTopic(`${topic}.v2`, 1);
     const v2Row = (await avro.toConnect(`${topic}.v2`, false, v2?.value ?? null))?.value as {
       after: Record<string, unknown>;
