@@ -1,4 +1,5 @@
 import type { ConnectSchema, ConnectStruct, ConnectValue, SinkRecord } from '../../src/plugin/index.ts';
+import { RecordRejectedError } from '../../src/plugin/index.ts';
 import { columnKind } from './column-type.ts';
 import { type SqlValue, sqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, preservesCase } from './config.ts';
@@ -220,8 +221,7 @@ export class ChangeReader {
       }
       default: {
         const key = record.key;
-        if (key === null || key.value === null)
-          throw new Error('primary.key.mode record_key: the record has no key');
+        if (key === null || key.value === null) throw keylessRecord(record.topic);
         if (!isStruct(key.value)) {
           const [name] = names;
           if (names.length !== 1 || name === undefined)
@@ -285,4 +285,15 @@ function pick(fields: readonly RawField[], name: string, where: string): RawFiel
 /** A string identifying a change's key within its table (bound values compared exactly). */
 export function keyString(change: Change): string {
   return JSON.stringify(change.key.map((field) => field.value));
+}
+
+/** One actionable error for a record without a key under primary.key.mode=record_key. */
+export function keylessRecord(topic: string): RecordRejectedError {
+  return new RecordRejectedError(
+    'JDBC_WRITE_FAILED',
+    `A record of topic ${topic} has no key, and primary.key.mode=record_key takes the table's primary key from the record key. ` +
+      'Its source table probably has no primary key. Either give that table a primary key (or, on a Debezium source, ' +
+      'message.key.columns), take the key from the value (primary.key.mode=record_value with primary.key.fields=<columns>), ' +
+      `leave the topic out of topics / topics.regex, or set records like it aside with errors.tolerance=all and errors.deadletterqueue.topic.name=<topic>.`,
+  );
 }

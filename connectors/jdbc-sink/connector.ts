@@ -1,5 +1,6 @@
 import type { SinkPlugin, TaskConfig } from '../../src/plugin/index.ts';
 import { type JdbcSinkConfig, type JdbcSinkFields, jdbcSinkConfig } from './config.ts';
+import { jdbcSinkOriginalKeys } from './original-keys.ts';
 import { sinkTargets } from './targets.ts';
 import { JdbcSinkTask } from './task.ts';
 
@@ -10,6 +11,7 @@ export const JDBC_SINK_VERSION = '0.1.0';
 
 export const jdbcSinkPlugin: SinkPlugin<JdbcSinkFields> = {
   name: 'jdbc-sink',
+  originalKeys: jdbcSinkOriginalKeys,
   aliases: [
     'io.debezium.connector.jdbc.JdbcSinkConnector',
     'io.confluent.connect.jdbc.JdbcSinkConnector',

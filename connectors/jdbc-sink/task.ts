@@ -5,7 +5,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from '../../src/plugin/index.ts';
-import { errorMessage, OnrampError } from '../../src/plugin/index.ts';
+import { errorMessage, OnrampError, RecordRejectedError } from '../../src/plugin/index.ts';
 import { ChangeReader } from './change.ts';
 import type { JdbcSinkConfig } from './config.ts';
 import { type SqlPool, type SqlSession, tableLabel } from './dialect.ts';
@@ -93,9 +93,11 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
       } catch (error) {
         await context.reportBadRecord(
           record,
-          new OnrampError('JDBC_WRITE_FAILED', `Cannot apply record: ${errorMessage(error)}`, {
-            cause: error,
-          }),
+          error instanceof RecordRejectedError
+            ? error
+            : new OnrampError('JDBC_WRITE_FAILED', `Cannot apply record: ${errorMessage(error)}`, {
+                cause: error,
+              }),
         );
         continue;
       }

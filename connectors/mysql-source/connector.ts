@@ -1,6 +1,7 @@
 import type { SourcePlugin, TaskConfig } from '../../src/plugin/index.ts';
 import { type MysqlSourceConfig, type MysqlSourceFields, mysqlSourceConfig } from './config.ts';
 import { describeSource } from './describe.ts';
+import { mysqlOriginalKeys } from './original-keys.ts';
 import { MysqlSourceTask } from './task.ts';
 import { CONNECTOR_VERSION } from './version.ts';
 
@@ -8,6 +9,7 @@ import { CONNECTOR_VERSION } from './version.ts';
 
 export const mysqlSourcePlugin: SourcePlugin<MysqlSourceFields> = {
   name: 'mysql-source',
+  originalKeys: mysqlOriginalKeys,
   aliases: [
     'io.debezium.connector.mysql.MySqlConnector',
     'MySqlConnector',

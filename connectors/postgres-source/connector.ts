@@ -4,6 +4,7 @@ import { type PostgresSourceConfig, type PostgresSourceFields, postgresSourceCon
 import { connect } from './connection.ts';
 import { describeSource } from './describe.ts';
 import { databaseError } from './errors.ts';
+import { postgresOriginalKeys } from './original-keys.ts';
 import { dropSlot } from './slot.ts';
 import { PostgresSourceTask } from './task.ts';
 import { CONNECTOR_VERSION } from './version.ts';
@@ -12,6 +13,7 @@ import { CONNECTOR_VERSION } from './version.ts';
 
 export const postgresSourcePlugin: SourcePlugin<PostgresSourceFields> = {
   name: 'postgres-source',
+  originalKeys: postgresOriginalKeys,
   aliases: ['io.debezium.connector.postgresql.PostgresConnector', 'PostgresConnector'],
   kind: 'source',
   version: CONNECTOR_VERSION,

@@ -47,6 +47,12 @@ export const connectorInfo = {
       items: { ...open, properties: { connector: { type: 'string' }, task: { type: 'integer' } } },
     },
     type: { type: 'string', enum: ['source', 'sink', 'unknown'] },
+    warnings: {
+      type: 'array',
+      description:
+        'Not in Kafka Connect: keys kept without effect, offsets left behind by a remap (only when any)',
+      items: { ...open, properties: { name: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -69,6 +75,12 @@ export const connectorStateInfo = {
     connector: state,
     tasks: { type: 'array', items: taskState },
     type: { type: 'string', enum: ['source', 'sink', 'unknown'] },
+    warnings: {
+      type: 'array',
+      description:
+        'Not in Kafka Connect: keys kept without effect, offsets left behind by a remap (only when any)',
+      items: { ...open, properties: { name: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -112,6 +124,12 @@ export const configInfos = {
     error_count: { type: 'integer' },
     groups: { type: 'array', items: { type: 'string' } },
     configs: { type: 'array', items: { ...open } },
+    warnings: {
+      type: 'array',
+      description:
+        'Not in Kafka Connect: keys kept without effect, offsets left behind by a remap (only when any)',
+      items: { ...open, properties: { name: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;
 

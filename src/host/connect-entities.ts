@@ -1,5 +1,5 @@
 import type { JsonValue, TaskProgress } from '../plugin/index.ts';
-import { OnrampError } from '../plugin/index.ts';
+import { OnrampError, RecordRejectedError } from '../plugin/index.ts';
 
 // The bodies of Kafka Connect's REST API (runtime/rest/entities), as the host returns them.
 
@@ -10,11 +10,20 @@ export interface ConnectorTaskId {
   task: number;
 }
 
+/** Kept keys without effect, offsets left behind: not in Kafka Connect's bodies (clients ignore unknown fields). */
+export interface ConfigWarning {
+  /** The config key concerned. */
+  name: string;
+  message: string;
+}
+
 export interface ConnectorInfo {
   name: string;
   config: Record<string, string>;
   tasks: ConnectorTaskId[];
   type: ConnectorType;
+  /** Create/update responses only, when there are any. */
+  warnings?: ConfigWarning[];
 }
 
 export interface TaskInfo {
@@ -38,6 +47,8 @@ export interface ConnectorStateInfo {
   connector: ConnectorState;
   tasks: TaskState[];
   type: ConnectorType;
+  /** A sink whose config change left committed offsets behind for remapped topics. */
+  warnings?: ConfigWarning[];
 }
 
 export interface ConnectorOffset {
@@ -100,6 +111,15 @@ export function withConnectorName(name: string, config: Record<string, string>):
 
 /** A failure as the `trace` of a status: the error with its code, stack and cause chain. */
 export function formatTrace(error: unknown): string {
+  // A rejected record: the outermost message already names the record and says what to change;
+  // stacks would only bury it.
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current instanceof RecordRejectedError) {
+      const code = error instanceof OnrampError ? error.code : current.code;
+      return `${error instanceof Error ? error.message : String(error)} [${code}]`;
+    }
+    current = current.cause;
+  }
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 8; depth++) {

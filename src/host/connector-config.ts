@@ -11,6 +11,7 @@ import {
   type PlaceholderSources,
   resolvePlaceholdersCollecting,
 } from './config-placeholders.ts';
+import { checkUndeclaredKeys, type KeyWarning } from './key-policy.ts';
 import {
   HIDDEN,
   hasHiddenUrlPassword,
@@ -189,7 +190,25 @@ const sinkFields = {
   }),
 };
 
-export type HostSourceConfig = ConfigOf<typeof commonFields & typeof errorFields & typeof productFields>;
+/** Kafka Connect's topic creation (KIP-158) for sources: the default group's partitions and replication. */
+const topicCreationFields = {
+  'topic.creation.default.partitions': field.int({
+    doc: 'Partitions of the topics the connector creates on first use (default 1). Other topic.creation.* settings are not implemented and are refused.',
+    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    group: 'Topic Creation',
+    importance: 'LOW',
+  }),
+  'topic.creation.default.replication.factor': field.int({
+    doc: 'Replication factor of the topics the connector creates on first use (default: 3, or the number of brokers when fewer).',
+    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    group: 'Topic Creation',
+    importance: 'LOW',
+  }),
+};
+
+export type HostSourceConfig = ConfigOf<
+  typeof commonFields & typeof errorFields & typeof productFields & typeof topicCreationFields
+>;
 export type HostSinkConfig = ConfigOf<
   typeof commonFields & typeof errorFields & typeof productFields & typeof sinkFields
 >;
@@ -244,7 +263,7 @@ function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
 export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<string, string>>): ConfigDef {
   if (kind === 'source') {
     return defineConfig(
-      { ...commonFields, ...errorFields, ...productFields },
+      { ...commonFields, ...errorFields, ...productFields, ...topicCreationFields },
       { check: () => checkTransforms(raw) },
     );
   }
@@ -423,6 +442,12 @@ export interface ConfigInfos {
   error_count: number;
   groups: string[];
   configs: ConfigInfo[];
+  /**
+   * Not in Kafka Connect's ConfigInfos (clients ignore unknown fields): keys that are kept but have
+   * no effect (nobody defines them, or they only tune the replaced connector's internals), and
+   * transform settings no transform reads. Present only when there are any.
+   */
+  warnings?: KeyWarning[];
 }
 
 /** ConfigKeyInfo for a declared field (GET /connector-plugins/{p}/config and validate). */
@@ -473,6 +498,8 @@ export interface ValidationOutcome {
   pluginConfig: ConfigOf<Fields>;
   /** Keys neither the host, the plugin nor a known prefix declares; kept and reported. */
   unknown: string[];
+  /** Kept keys without effect (also in infos.warnings). */
+  warnings: KeyWarning[];
   /** Resolved placeholder values and literal secrets, each with what messages show instead. */
   redactions: Redaction[];
 }
@@ -530,6 +557,18 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   if (request.kafka) checkClientOverrides(plugin.kind, resolved, request.kafka).forEach(addError);
   const parsedPlugin = parseConfig(plugin.config, resolved);
   parsedPlugin.errors.forEach(addError);
+  // No key silently ignored: undeclared keys are refused (renamed, or defined but not implemented)
+  // or kept with a warning; transform settings no transform reads are warnings too.
+  const undeclared = Object.keys(raw).filter((key) => {
+    const entry = entries.get(key);
+    return entry !== undefined && entry.spec === undefined && !isKnownPrefixedKey(key);
+  });
+  const keyPolicy = checkUndeclaredKeys(plugin, undeclared, resolved);
+  keyPolicy.errors.forEach(addError);
+  const warnings: KeyWarning[] = [
+    ...keyPolicy.warnings,
+    ...configuredTransforms(raw).warnings.map(({ field: name, message }) => ({ name, message })),
+  ];
 
   let errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
   if (errorCount === 0 && plugin.config.probe) {
@@ -555,15 +594,19 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
     if (!groups.includes(definition.group)) groups.push(definition.group);
     return { definition, value: valueInfo(entry, raw, plugin) };
   });
-  const unknown = Object.keys(raw).filter((key) => {
-    const entry = entries.get(key);
-    return entry !== undefined && entry.spec === undefined && !isKnownPrefixedKey(key);
-  });
+  const shownWarnings = warnings.map(({ name, message }) => ({ name, message: redactor.redact(message) }));
   return {
-    infos: { name: request.className, error_count: errorCount, groups, configs },
+    infos: {
+      name: request.className,
+      error_count: errorCount,
+      groups,
+      configs,
+      ...(shownWarnings.length > 0 && { warnings: shownWarnings }),
+    },
     resolved,
     pluginConfig: parsedPlugin.values,
-    unknown,
+    unknown: undeclared,
+    warnings: shownWarnings,
     redactions,
   };
 }

@@ -45,11 +45,13 @@ import {
   sinkOffsetsBody,
 } from './connector-offsets.ts';
 import { type KafkaHealth, KafkaHealthProbe } from './kafka-health.ts';
+import type { KeyWarning } from './key-policy.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { type PluginRegistry, pluginClassName } from './plugin-registry.ts';
 import { Redactor, secretRegistry } from './secret-redaction.ts';
+import { remapWarnings } from './sink-remap.ts';
 import { planTasks } from './task-planning.ts';
 import type { RunningTask, TaskRunner, TaskStatus } from './task-runner.ts';
 
@@ -96,6 +98,8 @@ interface Managed {
   trace: string | undefined;
   tasks: Map<number, ManagedTask>;
   topics: Set<string>;
+  /** A sink's config change left committed offsets behind for remapped topics (until they are reset). */
+  offsetWarnings: KeyWarning[];
 }
 
 export class ConnectorHost {
@@ -238,8 +242,8 @@ export class ConnectorHost {
     return this.exclusive(name, async () => {
       if (this.connectors.has(name))
         throw new OnrampError('CONNECTOR_EXISTS', `Connector ${name} already exists`);
-      await this.writeConfig(name, withName, initialState, undefined);
-      return this.connectorInfo(name);
+      const warnings = await this.writeConfig(name, withName, initialState, undefined);
+      return withWarnings(this.connectorInfo(name), warnings);
     });
   }
 
@@ -252,8 +256,13 @@ export class ConnectorHost {
     const withName = withConnectorName(name, config);
     return this.exclusive(name, async () => {
       const existing = this.connectors.get(name);
-      await this.writeConfig(name, withName, existing?.stored.targetState ?? 'STARTED', existing);
-      return { created: existing === undefined, info: this.connectorInfo(name) };
+      const warnings = await this.writeConfig(
+        name,
+        withName,
+        existing?.stored.targetState ?? 'STARTED',
+        existing,
+      );
+      return { created: existing === undefined, info: withWarnings(this.connectorInfo(name), warnings) };
     });
   }
 
@@ -272,8 +281,13 @@ export class ConnectorHost {
           (entry): entry is [string, string] => entry[1] !== null,
         ),
       );
-      await this.writeConfig(name, withConnectorName(name, merged), existing.stored.targetState, existing);
-      return this.connectorInfo(name);
+      const warnings = await this.writeConfig(
+        name,
+        withConnectorName(name, merged),
+        existing.stored.targetState,
+        existing,
+      );
+      return withWarnings(this.connectorInfo(name), warnings);
     });
   }
 
@@ -397,6 +411,7 @@ export class ConnectorHost {
           sinkGroupId(managed.stored.name, managed.stored.config),
           offsets,
         );
+        managed.offsetWarnings = [];
       } else {
         await this.options.offsets.put(name, parseSourceOffsets(entries));
       }
@@ -409,6 +424,7 @@ export class ConnectorHost {
       const managed = this.requireStopped(name);
       if (managed.plugin?.kind === 'sink') {
         await this.options.cluster.resetGroupOffsets(sinkGroupId(managed.stored.name, managed.stored.config));
+        managed.offsetWarnings = [];
       } else {
         await this.options.offsets.reset(name);
       }
@@ -511,13 +527,16 @@ export class ConnectorHost {
     });
   }
 
-  /** Validates, then creates or reconfigures the connector (called under its lock). */
+  /**
+   * Validates, then creates or reconfigures the connector (called under its lock). Resolves with
+   * the warnings for the response: keys kept without effect, offsets left behind by a remap.
+   */
   private async writeConfig(
     name: string,
     given: Record<string, string>,
     targetState: TargetState,
     existing: Managed | undefined,
-  ): Promise<void> {
+  ): Promise<KeyWarning[]> {
     const className = given['connector.class']?.trim();
     if (!className) {
       throw new OnrampError(
@@ -531,17 +550,18 @@ export class ConnectorHost {
     if (restored.errors.length > 0)
       throw new OnrampError('INVALID_CONFIG', restored.errors.map((error) => error.message).join('\n'));
     const config = restored.config;
-    if (existing && sameConfig(existing.stored.config, config) && existing.plugin === plugin) return;
+    if (existing && sameConfig(existing.stored.config, config) && existing.plugin === plugin) return [];
     const outcome = await this.validateWith(plugin, className, config);
     if (outcome.infos.error_count > 0)
       throw new OnrampError('INVALID_CONFIG', invalidConfigMessage(outcome.infos));
     secretRegistry.add(secretOwner(name), outcome.redactions);
-    if (outcome.unknown.length > 0) {
+    if (outcome.warnings.length > 0) {
       this.log.warn(
-        { connector: name, keys: outcome.unknown },
-        'connector config has keys no setting declares; they are kept',
+        { connector: name, keys: outcome.warnings.map((warning) => warning.name) },
+        'connector config has keys without effect; they are kept',
       );
     }
+    const remapped = existing ? await this.remappedTopics(name, existing, plugin, outcome.resolved) : [];
     if (!existing && plugin.onCreated) {
       try {
         await plugin.onCreated(outcome.pluginConfig);
@@ -565,16 +585,57 @@ export class ConnectorHost {
     const managed = existing ?? this.manage(stored);
     managed.stored = stored;
     managed.plugin = plugin;
+    if (remapped.length > 0) managed.offsetWarnings = remapped;
     await this.options.statuses.delete(name);
+    const warnings = [...outcome.warnings, ...remapped];
     if (planError !== undefined) {
       this.failConnector(managed, planError);
-      return;
+      return warnings;
     }
     this.startAll(managed);
     this.log.info(
       { connector: name, tasks: tasks.length, created: !existing },
       existing ? 'connector reconfigured' : 'connector created',
     );
+    return warnings;
+  }
+
+  /** Warnings for topics a sink's new config sends to other tables while offsets stay committed. */
+  private async remappedTopics(
+    name: string,
+    existing: Managed,
+    plugin: ConnectorPlugin,
+    resolved: Readonly<Record<string, string>>,
+  ): Promise<KeyWarning[]> {
+    const before = existing.plugin;
+    if (plugin.kind !== 'sink' || before?.kind !== 'sink' || !plugin.targets) return [];
+    const groupId = sinkGroupId(name, existing.stored.config);
+    if (sinkGroupId(name, resolved) !== groupId) return [];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // The config write does not wait on Kafka for long: without offsets, nothing is said.
+      const committed = await Promise.race([
+        this.options.cluster.groupOffsets(groupId),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), 2_000);
+        }),
+      ]);
+      return remapWarnings({
+        name,
+        groupId,
+        before: { plugin: before, config: this.resolve(existing, existing.stored.config) },
+        after: { plugin, config: resolved },
+        committed,
+      });
+    } catch (error) {
+      this.log.warn(
+        { connector: name, err: error },
+        'could not read the sink group offsets to check for remapped topics',
+      );
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async runDeletedHook(managed: Managed): Promise<void> {
@@ -603,6 +664,7 @@ export class ConnectorHost {
       trace: undefined,
       tasks: new Map(),
       topics: new Set(this.options.topics?.get(stored.name) ?? []),
+      offsetWarnings: [],
     };
     this.connectors.set(stored.name, managed);
     secretRegistry.add(secretOwner(stored.name), [
@@ -860,6 +922,8 @@ export class ConnectorHost {
       },
       tasks: [...managed.tasks].sort(([a], [b]) => a - b).map(([id, task]) => this.taskState(id, task)),
       type: this.typeOf(managed),
+      // Not in Kafka Connect's ConnectorStateInfo (clients ignore unknown fields).
+      ...(managed.offsetWarnings.length > 0 && { warnings: managed.offsetWarnings }),
     };
   }
 
@@ -946,4 +1010,9 @@ function redactedError(error: unknown, redactor: Redactor): unknown {
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** A create/update response: Kafka Connect's ConnectorInfo, plus `warnings` when there are any. */
+function withWarnings(info: ConnectorInfo, warnings: readonly KeyWarning[]): ConnectorInfo {
+  return warnings.length > 0 ? { ...info, warnings: [...warnings] } : info;
 }

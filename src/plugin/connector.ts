@@ -25,6 +25,33 @@ interface PluginBase<F extends Fields> {
   onCreated?(config: ConfigOf<F>): Promise<void>;
   /** Runs once when the connector is deleted (e.g. drop the slot). */
   onDeleted?(config: ConfigOf<F>): Promise<void>;
+  /**
+   * The keys the connector this plugin replaces defines (e.g. Debezium's PostgreSQL connector),
+   * so that one the plugin does not declare is refused by name instead of silently ignored.
+   */
+  readonly originalKeys?: OriginalKeys;
+}
+
+/** Another implementation's config keys (data files next to each connector, e.g. debezium-keys.json). */
+export interface OriginalKeys {
+  /** Whose keys these are, for messages: 'Debezium PostgreSQL connector (io.debezium...)'. */
+  readonly connector: string;
+  /** Key names; `<n>`-style placeholders stand for any text (column.mask.with.<n>.chars). */
+  readonly keys: readonly string[];
+  /** Legacy key -> the key that replaced it. */
+  readonly renamed?: Readonly<Record<string, string>>;
+  /** What to do instead of an unimplemented key (or `prefix.`), where there is an alternative. */
+  readonly alternatives?: Readonly<Record<string, string>>;
+  /**
+   * Keys (or `prefix.`) that only tune the original's own internals and change nothing Onramp
+   * produces, with why: accepted, and reported as warnings rather than refused.
+   */
+  readonly noEffect?: Readonly<Record<string, string>>;
+  /**
+   * Unimplemented keys whose value, when it is this one, asks for what Onramp always does
+   * (include.schema.changes=false, snapshot.locking.mode=none): accepted then, with a warning.
+   */
+  readonly behavesAs?: Readonly<Record<string, string>>;
 }
 
 export interface SourcePlugin<F extends Fields = Fields> extends PluginBase<F> {

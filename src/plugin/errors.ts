@@ -102,6 +102,17 @@ export class OnrampError extends Error {
   }
 }
 
+/**
+ * A record the connector cannot apply as configured (a data problem, not a bug): its message says
+ * what to change, so a status trace shows that message alone, without stack traces.
+ */
+export class RecordRejectedError extends OnrampError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message, { retriable: false });
+    this.name = 'RecordRejectedError';
+  }
+}
+
 /** True when retrying the same operation later may succeed (the runtime backs off and retries). */
 export function isRetriable(error: unknown): boolean {
   return error instanceof OnrampError && error.retriable;

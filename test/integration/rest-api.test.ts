@@ -845,6 +845,41 @@ describe('connector plugins and validation', () => {
     });
     expect(errorsOf('transforms.unwrap.type')).toEqual([]);
     expect((byName.get('errors.tolerance') as Json).value.recommended_values).toEqual(['none', 'all']);
+    // Kept keys without effect: warnings beside Kafka Connect's fields (error_count unchanged).
+    expect(infos.warnings).toEqual([
+      { name: 'made.up.key', message: expect.stringContaining('it is kept but has no effect') },
+      {
+        name: 'transforms.unwrap.type',
+        message: expect.stringContaining('unwrap is not listed in transforms'),
+      },
+    ]);
+  });
+
+  it('create and update answer with warnings for kept keys without effect, and refuse unimplemented ones', async () => {
+    const name = `warned-${Date.now()}`;
+    const created = await call('POST', '/connectors', {
+      name,
+      config: sourceConfig({ 'made.up.key': 'kept' }),
+    });
+    expect(created.status).toBe(201);
+    expect(json(created).warnings).toEqual([
+      { name: 'made.up.key', message: expect.stringContaining('is not a setting of this connector') },
+    ]);
+    expect(json(created).config['made.up.key']).toBe('kept');
+    expect(json(await call('GET', `/connectors/${name}`)).warnings).toBeUndefined();
+    const updated = await call('PUT', `/connectors/${name}/config`, sourceConfig({ 'other.key': 'x' }));
+    expect(updated.status).toBe(200);
+    expect(json(updated).warnings.map((warning: Json) => warning.name)).toEqual(['other.key']);
+    const refused = await call(
+      'PUT',
+      `/connectors/${name}/config`,
+      sourceConfig({ 'exactly.once.support': 'required' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(json(refused).message).toContain(
+      'exactly.once.support is a Kafka Connect setting Onramp does not implement',
+    );
+    await call('DELETE', `/connectors/${name}`);
   });
 
   it('validate runs the probe once the fields are valid', async () => {
