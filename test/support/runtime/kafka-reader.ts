@@ -29,10 +29,12 @@ export async function readTopic(
   timeoutMs = 30_000,
 ): Promise<IncomingMessage[]> {
   const messages: IncomingMessage[] = [];
-  const consumer = new KafkaRecordConsumer(testConnection(), {
-    groupId: `reader-${randomUUID()}`,
-    topics: [topic],
-  });
+  // A topic that does not exist yet is looked for again every half second.
+  const consumer = new KafkaRecordConsumer(
+    testConnection(),
+    { groupId: `reader-${randomUUID()}`, topics: [topic] },
+    { autoOffsetReset: 'earliest', metadataMaxAgeMs: 500 },
+  );
   await consumer.connect();
   const running = consumer.run(async (batch) => {
     messages.push(...batch.messages);
