@@ -46,6 +46,8 @@ const MAX_WAIT_MS = 500;
 const IDLE_MS = 250;
 /** Kafka's metadata.max.age.ms default: how often the subscribed topics are listed again. */
 const METADATA_MAX_AGE_MS = 300_000;
+/** How often a configured topic that does not exist yet is looked for. */
+const MISSING_TOPIC_RETRY_MS = 1_000;
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -162,10 +164,16 @@ export class KafkaRecordConsumer implements RecordConsumer {
     }
   }
 
-  /** Whether the topics are due to be listed again: some were missing, or topics.regex may match new ones. */
+  /**
+   * Whether the topics are due to be listed again: a configured topic that is missing is looked for
+   * every second (as Kafka's consumer asks again for an unknown topic's metadata, so a sink created
+   * just before its source's first event starts at once); new topics.regex matches every
+   * metadata.max.age.ms.
+   */
   private refreshDue(): boolean {
-    if (this.subscription.topicsRegex === undefined && this.missing.length === 0) return false;
-    return Date.now() - this.listedAt >= this.metadataMaxAgeMs;
+    const age = Date.now() - this.listedAt;
+    if (this.missing.length > 0 && age >= MISSING_TOPIC_RETRY_MS) return true;
+    return this.subscription.topicsRegex !== undefined && age >= this.metadataMaxAgeMs;
   }
 
   async run(
