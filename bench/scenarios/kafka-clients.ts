@@ -21,8 +21,8 @@ import type { Scenario } from './scenario.ts';
 
 // kafka-clients: the same Debezium-shaped records through each candidate Kafka client, each in its
 // own child process (lib/kafka-client/worker.ts) so its CPU and peak RSS are its own: kafkajs as
-// src/kafka runs it, @platformatic/kafka, and @confluentinc/kafka-javascript (librdkafka) when it
-// can be loaded. Idempotent producers, acks=all, a fresh 1-partition topic per run, batches of
+// src/kafka ran it (with its former patches), @platformatic/kafka, and
+// @confluentinc/kafka-javascript (librdkafka) when it can be loaded. Idempotent producers, acks=all, a fresh 1-partition topic per run, batches of
 // --batch records awaited one after the other as a source task sends them. Clients and record
 // kinds rotate from run to run so slow drifts of the machine hit all of them.
 
