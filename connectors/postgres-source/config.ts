@@ -9,6 +9,7 @@ import {
 } from '../../src/plugin/index.ts';
 import { checkFilters } from './filters.ts';
 import { probeDatabase } from './probe.ts';
+import { parseAutosetValues } from './replica-identity.ts';
 
 // Debezium's PostgreSQL connector settings, same names and defaults, so an existing Debezium
 // connector JSON works as is. Settings Debezium has and we do not are not declared here: the host
@@ -88,8 +89,23 @@ export const postgresSourceFields = {
     group: CAPTURE,
   }),
   'slot.drop.on.stop': field.boolean({
-    doc: 'Drop the replication slot when the task stops (and when the connector is deleted). Only for tests and development: a dropped slot loses the changes made while the connector is down.',
+    doc: 'Drop the replication slot when the task stops (and when the connector is deleted), as Debezium does. Only for tests and development: a dropped slot loses the changes made while the connector is down.',
     default: false,
+    group: CAPTURE,
+  }),
+  'slot.drop.on.delete': field.boolean({
+    doc: "Onramp's own (Kafka Connect never tells Debezium a connector was deleted, so Debezium leaves its slot behind, holding WAL until the disk fills). Deleting the connector drops its replication slot and the publication it created (one made for other connectors' slots too stays while those use it), and changing slot.name drops the old slot. false keeps them, and a slot.name change then reports the old slot and the WAL it holds.",
+    default: true,
+    group: CAPTURE,
+  }),
+  'slot.retained.wal.warning.bytes': field.long({
+    doc: "Warn (task status and log) when the slot retains more WAL than this (pg_current_wal_lsn() - restart_lsn), or more than half of the server's max_slot_wal_keep_size; 0 warns only about max_slot_wal_keep_size. The retained bytes are the onramp_source_slot_retained_wal_bytes metric.",
+    default: 1_073_741_824,
+    group: CAPTURE,
+    min: 0,
+  }),
+  'replica.identity.autoset.values': field.string({
+    doc: "REPLICA IDENTITY to set on captured tables when the task starts, as Debezium does: comma-separated <schema>.<table regex>:<DEFAULT|FULL|NOTHING|INDEX index_name>, e.g. public.events:FULL,inventory.*:DEFAULT. Needs the tables' owner. A table without a primary key needs FULL (or an INDEX) for PostgreSQL to accept its UPDATE and DELETE once it is published; validation names such tables.",
     group: CAPTURE,
   }),
   'publication.name': field.string({
@@ -305,6 +321,8 @@ export function checkConfig(config: PostgresSourceConfig): FieldError[] {
         'database.sslcert and database.sslkey go together: set both for a client certificate, or neither',
     });
   }
+  for (const message of parseAutosetValues(config['replica.identity.autoset.values']).errors)
+    errors.push({ field: 'replica.identity.autoset.values', message });
   errors.push(...checkFilters(config));
   return errors;
 }

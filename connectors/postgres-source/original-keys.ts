@@ -15,7 +15,6 @@ export const postgresOriginalKeys: OriginalKeys = {
       'intervals are published as microseconds (Debezium’s default numeric); not configurable yet',
     'hstore.handling.mode':
       'hstore is published as JSON text (Debezium’s default json); not configurable yet',
-    'replica.identity.autoset.values': 'set REPLICA IDENTITY with ALTER TABLE before capturing',
     'publish.via.partition.root':
       'create the publication yourself with publish_via_partition_root and set publication.autocreate.mode=disabled',
     'slot.stream.params': 'not implemented',
@@ -48,7 +47,6 @@ export const postgresOriginalKeys: OriginalKeys = {
     'publish.via.partition.root': 'false',
     'slot.failover': 'false',
     'lsn.flush.mode': 'connector',
-    'replica.identity.autoset.values': '',
   },
   noEffect: {
     ...SOURCE_NO_EFFECT,

@@ -5,6 +5,7 @@ import type { PostgresSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
 import { connectProblem } from './errors.ts';
 import { CaptureFilters } from './filters.ts';
+import { type IdentityProblemTable, parseAutosetValues, tablesWithoutIdentity } from './replica-identity.ts';
 import { tlsProblem } from './tls.ts';
 
 // The connectivity part of validation: can we log in, is logical decoding on, may this user
@@ -18,7 +19,12 @@ interface RoleRow {
 
 const truthy = (value: string | undefined) => value === 't' || value === 'true';
 
-export async function probeDatabase(config: PostgresSourceConfig): Promise<FieldError[]> {
+type Warn = (warning: FieldError) => void;
+
+export async function probeDatabase(
+  config: PostgresSourceConfig,
+  warn: Warn = () => {},
+): Promise<FieldError[]> {
   const host = config['database.hostname'];
   const port = config['database.port'];
   const user = config['database.user'];
@@ -30,7 +36,7 @@ export async function probeDatabase(config: PostgresSourceConfig): Promise<Field
     return [tlsProblem(error, config) ?? connectProblem(error, host, port, user, database)];
   }
   try {
-    return await probeConnected(client, config);
+    return await probeConnected(client, config, warn);
   } catch (error) {
     return [
       {
@@ -43,7 +49,11 @@ export async function probeDatabase(config: PostgresSourceConfig): Promise<Field
   }
 }
 
-async function probeConnected(client: pg.Client, config: PostgresSourceConfig): Promise<FieldError[]> {
+async function probeConnected(
+  client: pg.Client,
+  config: PostgresSourceConfig,
+  warn: Warn,
+): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
   if (walLevel !== 'logical') {
@@ -65,8 +75,69 @@ async function probeConnected(client: pg.Client, config: PostgresSourceConfig): 
   errors.push(...(await probeTables(client, config)));
   errors.push(...(await probePublication(client, config, superuser)));
   errors.push(...(await probeSlot(client, config)));
+  if (errors.length === 0) await warnUnidentifiedTables(client, config, warn);
   return errors;
 }
+
+/**
+ * Tables the publication will publish UPDATE/DELETE for that have no primary key or replica
+ * identity: PostgreSQL refuses those statements, so the application writing them breaks. Under
+ * all_tables this includes tables the connector does not even capture.
+ */
+async function warnUnidentifiedTables(
+  client: pg.Client,
+  config: PostgresSourceConfig,
+  warn: Warn,
+): Promise<void> {
+  const name = config['publication.name'];
+  const mode = config['publication.autocreate.mode'];
+  const { rules } = parseAutosetValues(config['replica.identity.autoset.values']);
+  const filters = new CaptureFilters(config);
+  const captured = (schema: string, table: string) => filters.includesTable(schema, table);
+  const exists =
+    ((await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount ?? 0) > 0;
+  let how: string;
+  let problems: IdentityProblemTable[];
+  if (mode === 'filtered') {
+    how = `publication.autocreate.mode=filtered puts the captured tables into publication "${name}", which publishes their UPDATE and DELETE`;
+    problems = (await tablesWithoutIdentity(client, 'all', rules, captured)).filter((t) =>
+      captured(t.schema, t.name),
+    );
+  } else if (exists) {
+    how = `publication "${name}" publishes their UPDATE and DELETE`;
+    problems = await tablesWithoutIdentity(client, { publication: name }, rules, captured);
+  } else if (mode === 'all_tables') {
+    how = `publication.autocreate.mode=all_tables creates publication "${name}" FOR ALL TABLES, which publishes the UPDATE and DELETE of every table in the database`;
+    problems = await tablesWithoutIdentity(client, 'all', rules, captured);
+  } else {
+    return;
+  }
+  const refuse = exists ? 'refuses' : 'will refuse, once the connector starts,';
+  const list = (tables: IdentityProblemTable[]) =>
+    `${tables
+      .slice(0, 10)
+      .map((t) => `${t.schema}.${t.name} (${t.reason})`)
+      .join(', ')}${tables.length > 10 ? ` and ${tables.length - 10} more` : ''}`;
+  const ours = problems.filter((t) => captured(t.schema, t.name));
+  const others = problems.filter((t) => !captured(t.schema, t.name));
+  const error =
+    '("cannot update table ... because it does not have a replica identity and publishes updates")';
+  if (ours.length > 0) {
+    const first = ours[0] as IdentityProblemTable;
+    warn({
+      field: 'replica.identity.autoset.values',
+      message: `PostgreSQL ${refuse} UPDATE and DELETE on captured tables without a primary key or replica identity: ${list(ours)}. ${capitalize(how)}, and a table without a replica identity cannot be published that way ${error}: the application writing them fails. Add a primary key, run ALTER TABLE ... REPLICA IDENTITY FULL (or USING INDEX <unique index>), or set replica.identity.autoset.values (e.g. ${first.schema}.${first.name}:FULL)`,
+    });
+  }
+  if (others.length > 0) {
+    warn({
+      field: 'publication.autocreate.mode',
+      message: `PostgreSQL ${refuse} UPDATE and DELETE on tables this connector does not capture, which have no primary key or replica identity: ${list(others)}. ${capitalize(how)} ${error}. Use publication.autocreate.mode=filtered to publish only the captured tables, or give those tables a primary key or REPLICA IDENTITY FULL`,
+    });
+  }
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 async function probeTables(client: pg.Client, config: PostgresSourceConfig): Promise<FieldError[]> {
   const errors: FieldError[] = [];

@@ -127,3 +127,59 @@ export async function dropSlot(client: pg.Client, name: string, timeoutMs = 10_0
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+export interface SlotWal {
+  active: boolean;
+  /** pg_current_wal_lsn() - restart_lsn: the WAL PostgreSQL keeps on disk for this slot. */
+  retainedBytes: number;
+  /** pg_current_wal_lsn() - confirmed_flush_lsn: what the connector has not confirmed yet. */
+  lagBytes: number;
+  /** pg_replication_slots.wal_status (PostgreSQL 13+): reserved, extended, unreserved or lost. */
+  walStatus: string | null;
+  /** Bytes left before max_slot_wal_keep_size invalidates the slot; null when unlimited. */
+  safeBytes: number | null;
+  /** The server's max_slot_wal_keep_size in bytes; null when unlimited (-1). */
+  keepSizeBytes: number | null;
+}
+
+/** How much WAL the slot holds back, and how close it is to max_slot_wal_keep_size. */
+export async function slotWal(client: pg.Client, name: string): Promise<SlotWal | undefined> {
+  const result = await client.query<{
+    active: string;
+    retained: string | null;
+    lag: string | null;
+    wal_status: string | null;
+    safe: string | null;
+    keep: string;
+  }>(
+    `SELECT active, (pg_current_wal_lsn() - restart_lsn)::text AS retained,
+            (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag, wal_status, safe_wal_size::text AS safe,
+            (SELECT setting::bigint * (CASE unit WHEN 'MB' THEN 1048576 WHEN 'kB' THEN 1024 ELSE 1 END)
+               FROM pg_settings WHERE name = 'max_slot_wal_keep_size')::text AS keep
+       FROM pg_replication_slots WHERE slot_name = $1`,
+    [name],
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const keep = Number(row.keep);
+  return {
+    active: row.active === 't' || row.active === 'true',
+    retainedBytes: Math.max(0, Number(row.retained ?? 0)),
+    lagBytes: Math.max(0, Number(row.lag ?? 0)),
+    walStatus: row.wal_status,
+    safeBytes: row.safe === null ? null : Number(row.safe),
+    keepSizeBytes: keep < 0 ? null : keep,
+  };
+}
+
+/** Why the slot's retained WAL needs attention, or undefined while it does not. */
+export function walWarning(name: string, wal: SlotWal, thresholdBytes: number): string | undefined {
+  const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+  if (wal.walStatus === 'lost')
+    return `Replication slot "${name}" lost WAL it needed (max_slot_wal_keep_size): changes are missing; re-snapshot (snapshot.mode=when_needed)`;
+  if (wal.keepSizeBytes !== null && wal.safeBytes !== null && wal.safeBytes < wal.keepSizeBytes / 2)
+    return `Replication slot "${name}" retains ${mb(wal.retainedBytes)} of WAL; ${mb(Math.max(0, wal.safeBytes))} more and max_slot_wal_keep_size (${mb(wal.keepSizeBytes)}) invalidates it`;
+  if (thresholdBytes > 0 && wal.retainedBytes > thresholdBytes)
+    return `Replication slot "${name}" retains ${mb(wal.retainedBytes)} of WAL, more than slot.retained.wal.warning.bytes (${mb(thresholdBytes)}): is the connector keeping up, and is heartbeat.interval.ms set for a database whose captured tables are quiet?`;
+  return undefined;
+}

@@ -38,6 +38,7 @@ import {
   type UpdateMessage,
 } from './pgoutput-parser.ts';
 import { type EventSettings, rowChangeRecords, truncateRecords } from './row-events.ts';
+import { slotWal, walWarning } from './slot.ts';
 import { type SchemaSettings, TableSchema, tableSpec } from './table-schema.ts';
 import type { TypeCatalog } from './type-catalog.ts';
 
@@ -109,6 +110,8 @@ export class WalStream {
   private handled = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private finished: Promise<void> | undefined;
+  /** The retained-WAL warning in force, to log only its changes. */
+  private walWarning: string | undefined;
   private starting: Promise<void> | undefined;
 
   constructor(deps: StreamDeps) {
@@ -188,6 +191,7 @@ export class WalStream {
     if (this.stopping) return;
     running = true;
     this.startTimers();
+    void this.watchSlot();
     this.deps.context.log.info(
       { slot, publication, from: formatLsn(this.deps.resume.startLsn) },
       'streaming changes from the replication slot',
@@ -233,17 +237,37 @@ export class WalStream {
 
   private keepalive(): void {
     this.sendStatus();
-    const { metadata, config, metrics } = this.deps;
-    metadata
-      .query<{ lag: string | null }>(
-        'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1',
-        [config['slot.name']],
-      )
-      .then((result) => {
-        const lag = result.rows[0]?.lag;
-        if (lag !== undefined && lag !== null) metrics.slotLagBytes(Number(lag));
-      })
-      .catch(() => {});
+    void this.watchSlot();
+  }
+
+  /**
+   * The slot's retained WAL (pg_current_wal_lsn() - restart_lsn) and unconfirmed lag as metrics and
+   * in the task's status, with a warning (logged when it starts and when it clears) past
+   * slot.retained.wal.warning.bytes or near max_slot_wal_keep_size.
+   */
+  private async watchSlot(): Promise<void> {
+    const { metadata, config, metrics, context } = this.deps;
+    const name = config['slot.name'];
+    const wal = await slotWal(metadata, name).catch(() => undefined);
+    if (!wal || this.stopping) return;
+    metrics.slotLagBytes(wal.lagBytes);
+    metrics.slotRetainedWalBytes(wal.retainedBytes);
+    const warning = walWarning(name, wal, config['slot.retained.wal.warning.bytes']);
+    if (warning !== this.walWarning) {
+      if (warning) context.log.warn({ slot: name, retainedBytes: wal.retainedBytes }, warning);
+      else
+        context.log.info(
+          { slot: name, retainedBytes: wal.retainedBytes },
+          'slot retained WAL is back under its threshold',
+        );
+      this.walWarning = warning;
+    }
+    context.reportProgress({
+      phase: 'streaming',
+      detail: `slot "${name}" retains ${wal.retainedBytes} bytes of WAL`,
+      gauges: { retained_wal_bytes: wal.retainedBytes, slot_lag_bytes: wal.lagBytes },
+      ...(warning !== undefined && { warning }),
+    });
   }
 
   private heartbeat(): void {

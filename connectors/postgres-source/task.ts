@@ -32,6 +32,7 @@ import {
   toSourceOffset,
 } from './offset.ts';
 import { ensurePublication } from './publication.ts';
+import { applyReplicaIdentities, parseAutosetValues } from './replica-identity.ts';
 import {
   createSlot,
   createSlotWithSnapshot,
@@ -155,6 +156,10 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     if (streaming) await this.checkWalLevel(metadata);
     await this.catalog.load(metadata);
     const tables = await listCapturedTables(metadata, this.filters);
+    const identities = parseAutosetValues(config['replica.identity.autoset.values']).rules;
+    const changed = await applyReplicaIdentities(metadata, tables, identities);
+    if (changed.length > 0)
+      context.log.info({ tables: changed }, 'replica identity set (replica.identity.autoset.values)');
     await this.buildSchemas(metadata, tables);
 
     const slotName = config['slot.name'];

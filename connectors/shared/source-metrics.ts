@@ -40,6 +40,11 @@ export class SourceMetrics {
     this.metrics.set('source_slot_lag_bytes', {}, bytes);
   }
 
+  /** WAL the server keeps for the slot (pg_current_wal_lsn() - restart_lsn): what fills its disk. */
+  slotRetainedWalBytes(bytes: number): void {
+    this.metrics.set('source_slot_retained_wal_bytes', {}, bytes);
+  }
+
   snapshot(state: {
     running: boolean;
     tablesTotal: number;

@@ -445,7 +445,8 @@ export interface ConfigInfos {
   /**
    * Not in Kafka Connect's ConfigInfos (clients ignore unknown fields): keys that are kept but have
    * no effect (nobody defines them, or they only tune the replaced connector's internals), and
-   * transform settings no transform reads. Present only when there are any.
+   * transform settings no transform reads, and what the connectivity probe found allowed but risky
+   * (e.g. a captured table PostgreSQL will refuse to update). Present only when there are any.
    */
   warnings?: KeyWarning[];
 }
@@ -498,7 +499,7 @@ export interface ValidationOutcome {
   pluginConfig: ConfigOf<Fields>;
   /** Keys neither the host, the plugin nor a known prefix declares; kept and reported. */
   unknown: string[];
-  /** Kept keys without effect (also in infos.warnings). */
+  /** Kept keys without effect and the probe's warnings (also in infos.warnings). */
   warnings: KeyWarning[];
   /** Resolved placeholder values and literal secrets, each with what messages show instead. */
   redactions: Redaction[];
@@ -572,7 +573,10 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
 
   let errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
   if (errorCount === 0 && plugin.config.probe) {
-    (await runProbe(plugin.config, parsedPlugin.values, request.probeTimeoutMs ?? 30_000)).forEach(addError);
+    const warn = ({ field: name, message }: FieldError) => warnings.push({ name, message });
+    (await runProbe(plugin.config, parsedPlugin.values, request.probeTimeoutMs ?? 30_000, warn)).forEach(
+      addError,
+    );
     errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);
   }
   // No message may echo a resolved value or a secret (a plugin's "Invalid value X", a driver's error
@@ -611,13 +615,18 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   };
 }
 
-async function runProbe(def: ConfigDef, values: ConfigOf<Fields>, timeoutMs: number): Promise<FieldError[]> {
+async function runProbe(
+  def: ConfigDef,
+  values: ConfigOf<Fields>,
+  timeoutMs: number,
+  warn: (warning: FieldError) => void,
+): Promise<FieldError[]> {
   const probe = def.probe;
   if (!probe) return [];
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      probe(values),
+      probe(values, warn),
       new Promise<FieldError[]>((resolve) => {
         timer = setTimeout(
           () =>

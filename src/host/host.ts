@@ -1,5 +1,5 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
-import type { ConnectorPlugin, TaskConfig } from '../plugin/index.ts';
+import type { ConfigOf, ConnectorPlugin, Fields, TaskConfig } from '../plugin/index.ts';
 import { OnrampError, parseConfig, topicNameProblem } from '../plugin/index.ts';
 import type {
   ConfigStore,
@@ -558,7 +558,7 @@ export class ConnectorHost {
     if (outcome.warnings.length > 0) {
       this.log.warn(
         { connector: name, keys: outcome.warnings.map((warning) => warning.name) },
-        'connector config has keys without effect; they are kept',
+        'connector config accepted with warnings (keys without effect are kept)',
       );
     }
     const remapped = existing ? await this.remappedTopics(name, existing, plugin, outcome.resolved) : [];
@@ -570,6 +570,9 @@ export class ConnectorHost {
       }
     }
     if (existing) await this.stopTasks(existing);
+    const reconfigured = existing
+      ? await this.runReconfiguredHook(existing, plugin, outcome.pluginConfig)
+      : [];
 
     let tasks: TaskConfig[] = [];
     let planError: unknown;
@@ -587,7 +590,7 @@ export class ConnectorHost {
     managed.plugin = plugin;
     if (remapped.length > 0) managed.offsetWarnings = remapped;
     await this.options.statuses.delete(name);
-    const warnings = [...outcome.warnings, ...remapped];
+    const warnings = [...outcome.warnings, ...remapped, ...reconfigured];
     if (planError !== undefined) {
       this.failConnector(managed, planError);
       return warnings;
@@ -635,6 +638,24 @@ export class ConnectorHost {
       return [];
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** The plugin's onReconfigured (same plugin only), its warnings redacted as the config's are. */
+  private async runReconfiguredHook(
+    existing: Managed,
+    plugin: ConnectorPlugin,
+    after: ConfigOf<Fields>,
+  ): Promise<KeyWarning[]> {
+    if (existing.plugin !== plugin || !plugin.onReconfigured) return [];
+    try {
+      const before = parseConfig(plugin.config, this.resolve(existing, existing.stored.config));
+      if (before.errors.length > 0) return [];
+      const found = await plugin.onReconfigured(before.values, after);
+      return found.map(({ field: name, message }) => ({ name, message: secretRegistry.redact(message) }));
+    } catch (error) {
+      this.log.error({ connector: existing.stored.name, err: error }, 'connector onReconfigured hook failed');
+      return [];
     }
   }
 

@@ -57,15 +57,19 @@ export interface ConfigDef<F extends Fields = Fields> {
   readonly fields: F;
   /** Cross-field rules, no I/O. */
   check?(config: ConfigOf<F>): FieldError[];
-  /** Connectivity and environment checks (reach the database, privileges, ...). */
-  probe?(config: ConfigOf<F>): Promise<FieldError[]>;
+  /**
+   * Connectivity and environment checks (reach the database, privileges, ...). What is allowed but
+   * likely to hurt (a table PostgreSQL will refuse to update) goes to `warn`: validation and the
+   * create/update responses show it without refusing the config.
+   */
+  probe?(config: ConfigOf<F>, warn?: (warning: FieldError) => void): Promise<FieldError[]>;
 }
 
 export function defineConfig<F extends Fields>(
   fields: F,
   rules: {
     check?: (config: ConfigOf<F>) => FieldError[];
-    probe?: (config: ConfigOf<F>) => Promise<FieldError[]>;
+    probe?: (config: ConfigOf<F>, warn?: (warning: FieldError) => void) => Promise<FieldError[]>;
   } = {},
 ): ConfigDef<F> {
   return { fields, ...rules };

@@ -1,5 +1,5 @@
 import type { SinkTarget, SinkTopic, SourceDescription } from './captured-tables.ts';
-import type { ConfigDef, ConfigOf, Fields } from './config-def.ts';
+import type { ConfigDef, ConfigOf, FieldError, Fields } from './config-def.ts';
 import type {
   SinkRecord,
   SourceOffsetEntry,
@@ -25,6 +25,12 @@ interface PluginBase<F extends Fields> {
   onCreated?(config: ConfigOf<F>): Promise<void>;
   /** Runs once when the connector is deleted (e.g. drop the slot). */
   onDeleted?(config: ConfigOf<F>): Promise<void>;
+  /**
+   * Runs when a connector's config is replaced, after its tasks stopped and before they start with
+   * `after` (e.g. drop or report the slot a renamed slot.name left behind). Resolves with warnings
+   * for the update's response; a rejection is logged and does not stop the update.
+   */
+  onReconfigured?(before: ConfigOf<F>, after: ConfigOf<F>): Promise<FieldError[]>;
   /**
    * The keys the connector this plugin replaces defines (e.g. Debezium's PostgreSQL connector),
    * so that one the plugin does not declare is refused by name instead of silently ignored.

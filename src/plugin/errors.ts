@@ -59,6 +59,7 @@ export const ERRORS = {
   PG_WAL_LEVEL: { status: 400, retriable: false, title: 'PostgreSQL wal_level is not logical' },
   PG_REPLICATION_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks the REPLICATION privilege' },
   PG_PUBLICATION_MISSING: { status: 400, retriable: false, title: 'Publication does not exist' },
+  PG_REPLICA_IDENTITY_FAILED: { status: 403, retriable: false, title: 'Replica identity could not be set' },
   PG_SLOT_IN_USE: { status: 409, retriable: true, title: 'Replication slot is in use by another connection' },
   PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
   PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },

@@ -25,6 +25,10 @@ export interface TaskProgress {
   total?: number;
   unit?: string;
   detail?: string;
+  /** Measurements a person watches beside the phase, e.g. { retained_wal_bytes: 1048576 }. */
+  gauges?: Record<string, number>;
+  /** Something to act on before it hurts, e.g. a slot retaining more WAL than its threshold. */
+  warning?: string;
 }
 
 /** Per-task settings a connector's planTasks() produced, shown on GET /connectors/{n}/tasks. */

@@ -125,18 +125,22 @@ describe('postgres source validation', () => {
     await driver.stop();
   });
 
-  it('drops the slot on connector deletion when slot.drop.on.stop is set', async () => {
-    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slotName('deleted')]);
-    const config = sourceConfig({ ...settings, 'topic.prefix': 'del', 'slot.name': slotName('deleted') });
+  it('drops the slot on connector deletion unless slot.drop.on.delete=false (slot.drop.on.stop drops it too)', async () => {
+    const name = slotName('deleted');
+    const exists = async () =>
+      (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name])).rowCount;
+    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
+    const config = sourceConfig({ ...settings, 'topic.prefix': 'del', 'slot.name': name });
+    await postgresSourcePlugin.onDeleted?.({ ...config, 'slot.drop.on.delete': false });
+    expect(await exists()).toBe(1);
+    await postgresSourcePlugin.onDeleted?.({
+      ...config,
+      'slot.drop.on.delete': false,
+      'slot.drop.on.stop': true,
+    });
+    expect(await exists()).toBe(0);
+    await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [name]);
     await postgresSourcePlugin.onDeleted?.(config);
-    expect(
-      (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName('deleted')]))
-        .rowCount,
-    ).toBe(1);
-    await postgresSourcePlugin.onDeleted?.({ ...config, 'slot.drop.on.stop': true });
-    expect(
-      (await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName('deleted')]))
-        .rowCount,
-    ).toBe(0);
+    expect(await exists()).toBe(0);
   });
 });
