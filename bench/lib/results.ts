@@ -48,6 +48,15 @@ function commandVersion(command: string, args: string[]): string {
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n')[0]?.trim() || 'unknown';
 }
 
+/** The local stack's default broker version, as its Maven pom pins it. */
+function stackKafkaVersion(): string {
+  const pom = readFileSync(
+    join(import.meta.dirname, '..', '..', 'scripts', 'stack', 'kafka-pom.xml'),
+    'utf8',
+  );
+  return /<artifactId>kafka_2\.13<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)?.[1] ?? 'unknown';
+}
+
 export async function versions(): Promise<Record<string, string>> {
   const postgres = await withPg(async (client) => {
     const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
@@ -60,7 +69,7 @@ export async function versions(): Promise<Record<string, string>> {
     java: commandVersion('java', ['-version']),
     postgres,
     mariadb,
-    kafkaBroker: '3.9.1 (local stack, KRaft, one node)',
+    kafkaBroker: `${stackKafkaVersion()} (local stack, KRaft, one node)`,
     kafkaConnect: pinned.kafka ?? '',
     debeziumPostgres: pinned['debezium.postgres'] ?? '',
     debeziumMysql: pinned['debezium.mysql'] ?? '',
