@@ -114,7 +114,9 @@ export function checkUndeclaredKeys(
   const original = plugin.originalKeys;
   const who = original?.connector ?? 'the connector it replaces';
   for (const key of keys) {
-    const renamed = original?.renamed?.[key];
+    // Own keys only: `__proto__`, `constructor` or `toString` are a user's keys, not table entries.
+    const renamed =
+      original?.renamed && Object.hasOwn(original.renamed, key) ? original.renamed[key] : undefined;
     if (renamed !== undefined) {
       outcome.errors.push({ field: key, message: `${key} was renamed: use ${renamed} instead` });
       continue;

@@ -203,8 +203,10 @@ function checkSettings(
 ): void {
   for (const key of Object.keys(settings)) {
     if (known.has(key)) continue;
-    const why = definition?.unsupported?.[key];
-    const renamed = definition?.renamed?.[key];
+    const own = (table: Readonly<Record<string, string>> | undefined) =>
+      table && Object.hasOwn(table, key) ? table[key] : undefined;
+    const why = own(definition?.unsupported);
+    const renamed = own(definition?.renamed);
     if (why)
       result.errors.push({ field: `${prefix}${key}`, message: `${prefix}${key} is not supported: ${why}` });
     else if (renamed)

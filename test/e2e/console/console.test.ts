@@ -226,7 +226,7 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Connectors', exact: true }).click();
     await page.getByRole('link', { name: 'New connector' }).click();
     await page.getByRole('heading', { level: 1, name: 'New connector' }).waitFor();
-    await expect.poll(() => page.getByLabel('Plugin').inputValue()).toMatch(/postgres/i);
+    await expect.poll(() => page.getByLabel('Plugin', { exact: true }).inputValue()).toMatch(/postgres/i);
     await page.locator('#field-database-hostname').waitFor();
     // Everything folded away is opened, as a person would to fill those settings.
     await page.locator('fieldset.group details > summary').evaluateAll((summaries) => {
