@@ -65,7 +65,9 @@ describe('column comments as schema doc', () => {
       ['email', 'Login and receipts address'],
       ['note', undefined],
     ]);
-    const avro = connectToAvro({ ...table.valueSchema, optional: false }) as { fields: Array<Record<string, unknown>> };
+    const avro = connectToAvro({ ...table.valueSchema, optional: false }) as {
+      fields: Array<Record<string, unknown>>;
+    };
     expect(avro.fields[1]).toEqual({
       name: 'email',
       type: { type: 'string', 'connect.doc': 'Login and receipts address' },
