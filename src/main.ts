@@ -11,11 +11,12 @@ import { Metrics } from './host/metrics.ts';
 import { PluginRegistry } from './host/plugin-registry.ts';
 import { createKafkaRuntime } from './kafka/index.ts';
 import { ProductCatalog } from './mesh/catalog.ts';
-import { observeConfigs, observeTopics } from './mesh/connector-observer.ts';
+import { type ConnectorListener, fanOut, observeConfigs, observeTopics } from './mesh/connector-observer.ts';
 import { ConnectorView } from './mesh/connector-view.ts';
 import { FreshnessTracker } from './mesh/freshness.ts';
 import { applyCompatibility, enableSchemaComments } from './mesh/governance.ts';
 import { MeshServices } from './mesh/mesh-services.ts';
+import { LineageFeed, OpenLineageExporter } from './mesh/openlineage.ts';
 import { ProductSamples } from './mesh/product-samples.ts';
 import { hashSalt, productStage } from './mesh/product-stage.ts';
 import { SchemaGuard } from './mesh/schema-guard.ts';
@@ -123,12 +124,29 @@ const runtime = createKafkaRuntime({
   sourceStage: productStage({ catalog, metrics, freshness, salt, guard }),
 });
 
+// OpenLineage export (lineage.openlineage.url): the mesh's lineage after each connector change.
+const lineageFeed = config.lineage.openlineageUrl
+  ? new LineageFeed({
+      exporter: new OpenLineageExporter({
+        url: config.lineage.openlineageUrl,
+        namespace: config.lineage.namespace,
+        kafkaServer: config.kafka.brokers[0] ?? '',
+        log: levels.logger('onramp.mesh'),
+      }),
+      graph: async () => {
+        await catalog.idle();
+        return mesh.lineage(catalog.list());
+      },
+    })
+  : undefined;
+const connectorListener: ConnectorListener = lineageFeed ? fanOut([catalog, lineageFeed]) : catalog;
+
 const host: ConnectorHost = new ConnectorHost({
   plugins,
-  configs: observeConfigs(stores.configs, catalog),
+  configs: observeConfigs(stores.configs, connectorListener),
   offsets: stores.offsets,
   statuses: stores.statuses,
-  topics: observeTopics(stores.topics, catalog),
+  topics: observeTopics(stores.topics, connectorListener),
   runner: runtime.runner,
   cluster: runtime.cluster,
   log: levels.logger('onramp.host'),
@@ -205,3 +223,4 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 await catalog.start(stores.configs.list());
 await host.start();
+lineageFeed?.schedule();

@@ -33,6 +33,8 @@ export function sinkTargets(config: JdbcSinkConfig, topics: readonly SinkTopic[]
       databaseType: url.dialect === 'postgres' ? 'postgresql' : 'mysql',
       database: url.database,
       table,
+      host: url.host,
+      port: url.port,
     });
   }
   return targets;

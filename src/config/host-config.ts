@@ -47,6 +47,8 @@ export interface HostConfig {
   /** Kafka client settings with Kafka's property names (bootstrap.servers and client.id included). */
   kafka: KafkaClientConfig & { brokers: string[] };
   schemaRegistryUrl: string;
+  /** OpenLineage export: the endpoint ('' when off) and the job namespace. */
+  lineage: { openlineageUrl: string; namespace: string };
   /** The host registry with its TLS trust and credentials (secrets may be \${env:} placeholders). */
   schemaRegistry: RegistryAccess;
   /** worker_id in statuses; defaults to "<rest.host>:<rest.port>". */
@@ -243,6 +245,15 @@ export const HOST_SETTINGS = {
   'schema.registry.bearer.auth.token': {
     doc: 'Static bearer token for the host registry (bearer.auth.credentials.source=STATIC_TOKEN).',
     parse: (raw: string) => raw.trim(),
+  },
+  'lineage.openlineage.url': {
+    doc: "OpenLineage HTTP endpoint (e.g. Marquez at http://marquez:5000): run events with each connector's input and output datasets are POSTed to <url>/api/v1/lineage when they change. Unset: no export.",
+    parse: (raw: string) => (raw.trim() === '' ? '' : httpUrl(raw)),
+  },
+  'lineage.openlineage.namespace': {
+    doc: "OpenLineage job namespace of this host's connectors.",
+    default: 'onramp',
+    parse: nonEmpty,
   },
   'worker.id': {
     doc: 'worker_id shown in connector and task statuses; defaults to <rest.host>:<rest.port>.',
@@ -493,6 +504,10 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     dataDir: resolve(cwd, get('data.dir')),
     kafka,
     schemaRegistryUrl: get('schema.registry.url'),
+    lineage: {
+      openlineageUrl: get('lineage.openlineage.url'),
+      namespace: get('lineage.openlineage.namespace'),
+    },
     schemaRegistry: registrySettings(get('schema.registry.url'), {
       truststoreLocation: get('schema.registry.ssl.truststore.location'),
       userInfo: get('schema.registry.basic.auth.user.info'),

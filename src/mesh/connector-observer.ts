@@ -38,6 +38,21 @@ export function observeTopics(store: TopicStore, listener: ConnectorListener): T
   };
 }
 
+/** One listener that tells each of `listeners`, in order. */
+export function fanOut(listeners: readonly ConnectorListener[]): ConnectorListener {
+  return {
+    connectorStored: (connector) => {
+      for (const listener of listeners) notify(() => listener.connectorStored(connector));
+    },
+    connectorDeleted: (name) => {
+      for (const listener of listeners) notify(() => listener.connectorDeleted(name));
+    },
+    topicsRecorded: (connector, topics) => {
+      for (const listener of listeners) notify(() => listener.topicsRecorded(connector, topics));
+    },
+  };
+}
+
 function notify(call: () => void): void {
   try {
     call();

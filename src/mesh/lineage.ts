@@ -55,7 +55,12 @@ export class LineageBuilder {
           id: `table:${captured?.databaseType}://${captured?.host}:${captured?.port}/${captured?.database}/${table.namespace}.${table.name}`,
           kind: 'table',
           name: `${table.namespace}.${table.name}`,
-          attributes: { databaseType: captured?.databaseType, database: captured?.database },
+          attributes: {
+            databaseType: captured?.databaseType,
+            database: captured?.database,
+            host: captured?.host,
+            port: captured?.port,
+          },
         });
         this.edge(tableId, connector, 'reads');
       }
@@ -93,7 +98,11 @@ export class LineageBuilder {
             id: `table:${target.databaseType}/${target.database}/${target.table}`,
             kind: 'table',
             name: target.table,
-            attributes: { databaseType: target.databaseType, database: target.database },
+            attributes: {
+              databaseType: target.databaseType,
+              database: target.database,
+              ...(target.host !== undefined && { host: target.host, port: target.port }),
+            },
           });
           this.edge(sink, table, 'writes');
         }

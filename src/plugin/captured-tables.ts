@@ -71,4 +71,7 @@ export interface SinkTarget {
   database: string;
   /** `<schema>.<table>` or `<table>` as the sink will name it. */
   table: string;
+  /** Where the database is (lineage names datasets by it). */
+  host?: string;
+  port?: number;
 }

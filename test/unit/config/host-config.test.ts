@@ -31,6 +31,7 @@ describe('loadHostConfig', () => {
       },
       schemaRegistryUrl: 'http://127.0.0.1:8081',
       schemaRegistry: { url: 'http://127.0.0.1:8081' },
+      lineage: { openlineageUrl: '', namespace: 'onramp' },
       workerId: '127.0.0.1:8083',
       logLevel: 'info',
       topicTracking: { enable: true, allowReset: true },
