@@ -1,4 +1,5 @@
 import type mysql from 'mysql2/promise';
+import { defaultText } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import type { ColumnType } from './type-map.ts';
 
@@ -17,6 +18,8 @@ export interface ColumnDefinition extends ColumnType {
   nullable: boolean;
   /** COLUMN_COMMENT, when not empty. */
   comment?: string;
+  /** The column default as Debezium reads it (before conversion), when there is one. */
+  defaultValue?: string;
 }
 
 export interface TableDefinition {
@@ -57,7 +60,7 @@ export async function loadTableDefinitions(
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS name, DATA_TYPE AS dataType,
             COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, NUMERIC_PRECISION AS numericPrecision,
             NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
-            COLUMN_COMMENT AS comment
+            COLUMN_COMMENT AS comment, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
     [databases],
   );
@@ -67,6 +70,7 @@ export async function loadTableDefinitions(
     [databases],
   );
   const jsonColumns = await mariadbJsonColumns(connection, databases);
+  const mariadb = await isMariaDb(connection);
   for (const row of columns) {
     const id = key(String(row.db), String(row.tbl));
     if (!wanted.has(id)) continue;
@@ -76,7 +80,7 @@ export async function loadTableDefinitions(
       result.set(id, table);
     }
     const name = String(row.name);
-    table.columns.push({
+    const column: ColumnDefinition = {
       name,
       dataType: String(row.dataType).toLowerCase(),
       columnType: String(row.columnType).toLowerCase(),
@@ -86,7 +90,16 @@ export async function loadTableDefinitions(
       datetimePrecision: row.datetimePrecision === null ? null : Number(row.datetimePrecision),
       json: jsonColumns.has(`${id}\u0000${name}`),
       ...(row.comment !== null && String(row.comment) !== '' && { comment: String(row.comment) }),
-    });
+    };
+    const text = defaultText(
+      {
+        columnDefault: row.columnDefault === null ? null : String(row.columnDefault),
+        extra: String(row.extra ?? ''),
+        mariadb,
+      },
+      column,
+    );
+    table.columns.push(text === null ? column : { ...column, defaultValue: text });
   }
   for (const row of keys) result.get(key(String(row.db), String(row.tbl)))?.primaryKey.push(String(row.name));
   return result;
@@ -94,6 +107,12 @@ export async function loadTableDefinitions(
 
 export function tableKey(database: string, table: string): string {
   return key(database, table);
+}
+
+/** MariaDB reports COLUMN_DEFAULT as SQL (quoted strings, the text NULL); MySQL as the bare value. */
+async function isMariaDb(connection: mysql.Connection): Promise<boolean> {
+  const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
+  return /mariadb/i.test(String(rows[0]?.version ?? ''));
 }
 
 /** MariaDB declares JSON as LONGTEXT CHECK (json_valid(`col`)); MySQL has no such table. */

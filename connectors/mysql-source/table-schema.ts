@@ -10,6 +10,7 @@ import {
   recordNames,
 } from '../../src/plugin/index.ts';
 import type { TableDefinition } from './catalog.ts';
+import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import { fallbackValue, mapColumnType, type TypeMapOptions, type ValueMapping } from './type-map.ts';
 
@@ -56,6 +57,7 @@ export class TableSchema {
         this.skippedColumns.push(column.name);
         continue;
       }
+      const fieldDefault = columnDefault(column.defaultValue, mapping);
       plans.set(column.name, {
         name: column.name,
         mapping,
@@ -63,6 +65,7 @@ export class TableSchema {
           field: column.name,
           ...mapping.schema,
           optional: column.nullable,
+          ...(fieldDefault !== undefined && { default: fieldDefault }),
           ...(settings.includeComments && column.comment !== undefined && { doc: column.comment }),
         },
       });

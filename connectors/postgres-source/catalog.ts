@@ -22,6 +22,12 @@ export interface CatalogColumn {
   notNull: boolean;
   /** COMMENT ON COLUMN, when there is one. */
   comment?: string;
+  /** The column default as pg_get_expr() shows it, when there is one. */
+  defaultExpression?: string;
+  /** pg_type.typname (int4, varchar, ...): which of Debezium's default parsers applies. */
+  typeName?: string;
+  /** An enum type (pg_type.typtype 'e'). */
+  isEnum?: boolean;
 }
 
 export interface TableDefinition {
@@ -74,10 +80,16 @@ export async function loadTableDefinitions(
     typmod: string;
     notnull: string;
     comment: string | null;
+    default: string | null;
+    typname: string;
+    typtype: string;
   }>(
     `SELECT a.attrelid AS relid, a.attname AS name, a.atttypid AS type, a.atttypmod AS typmod, a.attnotnull AS notnull,
-            col_description(a.attrelid, a.attnum) AS comment
+            col_description(a.attrelid, a.attnum) AS comment, pg_get_expr(d.adbin, d.adrelid) AS default,
+            t.typname, t.typtype
        FROM pg_attribute a
+       JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
       ORDER BY a.attrelid, a.attnum`,
     [oids],
@@ -89,6 +101,9 @@ export async function loadTableDefinitions(
       typeMod: Number(row.typmod),
       notNull: row.notnull === 't' || row.notnull === 'true',
       ...(row.comment !== null && row.comment !== '' && { comment: row.comment }),
+      ...(row.default !== null && { defaultExpression: row.default }),
+      typeName: row.typname,
+      ...(row.typtype === 'e' && { isEnum: true }),
     });
   }
   const keys = await client.query<{ relid: string; name: string }>(

@@ -413,13 +413,22 @@ export class WalStream {
     const definition = (await loadTableDefinitions(metadata, [message.relationOid])).get(message.relationOid);
     const known = new Map(definition?.columns.map((column) => [column.name, column]));
     const columns = message.columns.map((column) => {
-      const comment = known.get(column.name)?.comment;
+      const catalogColumn = known.get(column.name);
+      const comment = catalogColumn?.comment;
+      // The catalog's default only while its type is still the one the relation message announces.
+      const sameType = catalogColumn?.typeOid === column.typeOid;
       return {
         name: column.name,
         typeOid: column.typeOid,
         typeMod: column.typeMod,
-        notNull: known.get(column.name)?.notNull ?? false,
+        notNull: catalogColumn?.notNull ?? false,
         ...(comment !== undefined && { comment }),
+        ...(sameType &&
+          catalogColumn.defaultExpression !== undefined && {
+            defaultExpression: catalogColumn.defaultExpression,
+          }),
+        ...(sameType && catalogColumn.typeName !== undefined && { typeName: catalogColumn.typeName }),
+        ...(sameType && catalogColumn.isEnum && { isEnum: true }),
       };
     });
     const spec = tableSpec(

@@ -9,6 +9,7 @@ import {
   type RecordNames,
   recordNames,
 } from '../../src/plugin/index.ts';
+import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import { type Tuple, UNCHANGED_TOAST } from './pgoutput-parser.ts';
 import type { TypeLookup } from './type-catalog.ts';
@@ -32,6 +33,10 @@ export interface ColumnSpec {
   notNull: boolean;
   /** COMMENT ON COLUMN (the field's doc with include.schema.comments). */
   comment?: string;
+  /** The default expression (pg_get_expr), its type's typname and whether that is an enum. */
+  defaultExpression?: string;
+  typeName?: string;
+  isEnum?: boolean;
 }
 
 export interface TableSpec {
@@ -86,6 +91,12 @@ export class TableSchema {
         this.skippedColumns.push(column.name);
         return;
       }
+      const fieldDefault = columnDefault(
+        column.defaultExpression,
+        column.typeName,
+        column.isEnum ?? false,
+        mapping,
+      );
       plans.set(column.name, {
         name: column.name,
         index,
@@ -94,6 +105,7 @@ export class TableSchema {
           field: column.name,
           ...mapping.schema,
           optional: !column.notNull,
+          ...(fieldDefault !== undefined && { default: fieldDefault }),
           ...(settings.includeComments && column.comment !== undefined && { doc: column.comment }),
         },
       });

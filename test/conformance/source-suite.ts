@@ -48,6 +48,8 @@ export interface SourceTarget {
   /** Sets every non-key column of row.id to the given values. */
   update(row: SuiteRow): Promise<void>;
   delete(id: number): Promise<void>;
+  /** Runs one SQL statement on the suite's database (the same text works on every target). */
+  execute(sql: string): Promise<void>;
   /** Debezium connector config capturing only the suite's table, topics under `prefix`. */
   connectorConfig(prefix: string): Record<string, string>;
   topic(prefix: string): string;
@@ -289,6 +291,39 @@ export function sourceConformance(label: string, makeTarget: () => SourceTarget)
       expected.push('c:7:item-7-v1');
       const all = await expectTopicExactly();
       expect(all.at(-1)?.value?.after).toEqual(image(row(7)));
+    });
+
+    it('ADD COLUMN ... NOT NULL DEFAULT keeps the task RUNNING: the default is in the schema, so BACKWARD accepts it', async () => {
+      const subject = `${topic}-value`;
+      const compatibility = await fetch(`${registry}/config/${subject}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ compatibility: 'BACKWARD' }),
+      });
+      expect(compatibility.status).toBe(200);
+      await target.execute('ALTER TABLE items ADD COLUMN status int NOT NULL DEFAULT 7');
+      await target.execute("INSERT INTO items (id, name) VALUES (8, 'item-8-v1')");
+      expected.push('c:8:item-8-v1');
+      const all = await expectTopicExactly();
+      expect(all.at(-1)?.value?.after).toMatchObject({ id: 8, name: 'item-8-v1', status: 7 });
+      const versions = await (await fetch(`${registry}/subjects/${subject}/versions`)).json();
+      expect(versions).toEqual([1, 2]);
+      const latest = (await (await fetch(`${registry}/subjects/${subject}/versions/latest`)).json()) as {
+        schema: string;
+      };
+      const value = JSON.parse(latest.schema) as { fields: { name: string; type: unknown }[] };
+      const row = value.fields.find((field) => field.name === 'before')?.type as [
+        string,
+        { fields: { name: string; type: unknown; default?: unknown }[] },
+      ];
+      // As Confluent's AvroConverter writes a Connect default: on the field and as connect.default.
+      expect(row[1].fields.at(-1)).toEqual({
+        name: 'status',
+        type: { type: 'int', 'connect.default': 7 },
+        default: 7,
+      });
+      const current = await status();
+      expect(current).toMatchObject({ connector: 'RUNNING', tasks: ['RUNNING'] });
     });
   });
 }

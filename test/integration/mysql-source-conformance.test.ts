@@ -39,6 +39,9 @@ sourceConformance('mysql', () => {
     async delete(id) {
       await client.query('DELETE FROM items WHERE id = ?', [id]);
     },
+    async execute(sql) {
+      await client.query(sql);
+    },
     connectorConfig(prefix) {
       return {
         'connector.class': 'io.debezium.connector.mysql.MySqlConnector',

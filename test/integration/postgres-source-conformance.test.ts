@@ -37,6 +37,9 @@ sourceConformance('postgres', () => {
     async delete(id) {
       await client.query('DELETE FROM items WHERE id = $1', [id]);
     },
+    async execute(sql) {
+      await client.query(sql);
+    },
     connectorConfig(prefix) {
       return {
         'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
