@@ -1,4 +1,4 @@
-import type { SinkPlugin, TaskConfig } from '../../src/plugin/index.ts';
+import { ONRAMP_VERSION, type SinkPlugin, type TaskConfig } from '../../src/plugin/index.ts';
 import { type JdbcSinkConfig, type JdbcSinkFields, jdbcSinkConfig } from './config.ts';
 import { jdbcSinkOriginalKeys } from './original-keys.ts';
 import { sinkTargets } from './targets.ts';
@@ -7,7 +7,7 @@ import { JdbcSinkTask } from './task.ts';
 // The JDBC sink plugin, selected by either connector class (Debezium's or Confluent's). Tasks share
 // the consumer group, so Kafka spreads the topic partitions over them.
 
-export const JDBC_SINK_VERSION = '0.1.0';
+export const JDBC_SINK_VERSION = ONRAMP_VERSION;
 
 export const jdbcSinkPlugin: SinkPlugin<JdbcSinkFields> = {
   name: 'jdbc-sink',

@@ -1,2 +1,4 @@
-/** Version of this connector, reported by the plugin listing and in every event's source.version. */
-export const CONNECTOR_VERSION = '0.1.0';
+import { ONRAMP_VERSION } from '../../src/plugin/index.ts';
+
+/** Version of this connector (Onramp's, from package.json): the plugin listing and every event's source.version. */
+export const CONNECTOR_VERSION = ONRAMP_VERSION;

@@ -5,9 +5,10 @@ import { sanitizeTopicName } from './topic-name.ts';
 // The one definition of Debezium's change-event envelope, shared by every source connector so that
 // consumers written for Debezium read our events unchanged:
 //   key   `<prefix>.<ns>.<table>.Key`       struct of the key columns
-//   value `<prefix>.<ns>.<table>.Envelope`  { before, after, source, op, ts_ms, ts_us, ts_ns, transaction }
+//   value `<prefix>.<ns>.<table>.Envelope`  { before, after, source, transaction, op, ts_ms, ts_us, ts_ns }
 // with `before`/`after` typed `<prefix>.<ns>.<table>.Value`. Field order and schema versions follow
-// Debezium's SchemaFactory (envelope version 2, transaction block `event.block` version 1).
+// Debezium's SchemaFactory (envelope version 2, transaction block `event.block` version 1): its
+// TableSchemaBuilder adds before/after, source and transaction, then build() appends op and ts_*.
 
 /** Debezium's op codes: read (snapshot), create, update, delete, truncate, message. */
 export const OP = { read: 'r', create: 'c', update: 'u', delete: 'd', truncate: 't', message: 'm' } as const;
@@ -80,11 +81,11 @@ export function envelopeSchema(
       { field: 'before', ...row },
       { field: 'after', ...row },
       { field: 'source', ...sourceSchema },
+      { field: 'transaction', ...transactionBlockSchema },
       { field: 'op', type: 'string', optional: false },
       { field: 'ts_ms', type: 'int64', optional: true },
       { field: 'ts_us', type: 'int64', optional: true },
       { field: 'ts_ns', type: 'int64', optional: true },
-      { field: 'transaction', ...transactionBlockSchema },
     ],
   };
 }
@@ -107,11 +108,11 @@ export function envelopeValue(parts: EnvelopeParts): ConnectStruct {
     before: parts.before,
     after: parts.after,
     source: parts.source,
+    transaction,
     op: parts.op,
     ts_ms: time.ts_ms,
     ts_us: time.ts_us,
     ts_ns: time.ts_ns,
-    transaction,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ConfigDef, ConnectorPlugin } from '../plugin/index.ts';
-import { defineConfig, field } from '../plugin/index.ts';
+import { defineConfig, field, ONRAMP_VERSION } from '../plugin/index.ts';
 import { transformPlugins } from '../transforms/index.ts';
 
 // Resolves `connector.class` the way Kafka Connect does: the full class name, any alias the plugin
@@ -107,7 +107,7 @@ export class PluginRegistry {
 
 // The converters the runtime (src/schema) implements, selected by Kafka Connect class names in
 // key.converter / value.converter. Only the settings the runtime reads are described.
-const CONVERTER_VERSION = '0.1.0';
+const CONVERTER_VERSION = ONRAMP_VERSION;
 const registryUrl = field.list({
   doc: 'Schema registry URL(s); defaults to the host setting schema.registry.url.',
   group: 'Converter',

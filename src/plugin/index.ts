@@ -7,3 +7,4 @@ export * from './connector.ts';
 export * from './errors.ts';
 export * from './record.ts';
 export * from './task-context.ts';
+export * from './version.ts';

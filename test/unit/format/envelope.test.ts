@@ -62,6 +62,16 @@ describe('envelope value', () => {
       source: { name: 'shop' },
       time,
     });
+    expect(Object.keys(value)).toEqual([
+      'before',
+      'after',
+      'source',
+      'transaction',
+      'op',
+      'ts_ms',
+      'ts_us',
+      'ts_ns',
+    ]);
     expect(value).toEqual({
       before: { id: 1 },
       after: { id: 2 },
