@@ -20,7 +20,10 @@ export interface HistoryEntry {
 
 // A column as [name, data type, column type, nullable, numeric precision, numeric scale,
 // datetime precision, json]: compact, because the history is written with every stored offset.
-type EncodedColumn = [string, string, string, 0 | 1, number | null, number | null, number | null, 0 | 1];
+/** The ninth element, the column default (catalog.ts defaultValue), is there only when the column has one. */
+type EncodedColumn =
+  | [string, string, string, 0 | 1, number | null, number | null, number | null, 0 | 1]
+  | [string, string, string, 0 | 1, number | null, number | null, number | null, 0 | 1, string];
 
 export function historyPosition(file: string, pos: number): HistoryPosition {
   return `${file}:${pos}`;
@@ -43,6 +46,7 @@ export function encodeEntry(entry: HistoryEntry): JsonValue {
         column.numericScale ?? null,
         column.datetimePrecision ?? null,
         column.json ? 1 : 0,
+        ...(column.defaultValue !== undefined ? ([column.defaultValue] as const) : ([] as const)),
       ],
     ),
   };
@@ -60,8 +64,12 @@ const isCount = (value: unknown): value is number | null =>
   value === null || (typeof value === 'number' && Number.isInteger(value));
 
 function decodeColumn(value: unknown, where: string): TableDefinition['columns'][number] {
-  if (!Array.isArray(value) || value.length !== 8) throw invalid(`${where} is not a column`);
-  const [name, dataType, columnType, nullable, precision, scale, datetimePrecision, json] = value;
+  if (!Array.isArray(value) || (value.length !== 8 && value.length !== 9))
+    throw invalid(`${where} is not a column`);
+  const [name, dataType, columnType, nullable, precision, scale, datetimePrecision, json, defaultValue] =
+    value;
+  if (defaultValue !== undefined && !isText(defaultValue))
+    throw invalid(`${where} has a default that is not text`);
   if (!isText(name) || !isText(dataType) || !isText(columnType))
     throw invalid(`${where} has no name or type`);
   if (!isCount(precision) || !isCount(scale) || !isCount(datetimePrecision))
@@ -75,6 +83,7 @@ function decodeColumn(value: unknown, where: string): TableDefinition['columns']
     numericScale: scale,
     datetimePrecision,
     json: json === 1,
+    ...(defaultValue !== undefined && { defaultValue }),
   };
 }
 

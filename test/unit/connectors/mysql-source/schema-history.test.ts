@@ -28,6 +28,17 @@ const items: TableDefinition = {
       json: false,
     },
     {
+      name: 'status',
+      dataType: 'int',
+      columnType: 'int(11)',
+      nullable: false,
+      numericPrecision: 10,
+      numericScale: 0,
+      datetimePrecision: null,
+      json: false,
+      defaultValue: '7',
+    },
+    {
       name: 'doc',
       dataType: 'longtext',
       columnType: 'longtext',
