@@ -10,12 +10,11 @@
 import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCommand } from './apt.ts';
-import { newCertificate, usable } from './kafka-tls.ts';
+import { newCertificate, newLeafCertificate, usable } from './kafka-tls.ts';
 import { ensureDir, stackPath, type UserIds } from './layout.ts';
 import { say } from './say.ts';
 
 const CA_DAYS = 3650;
-const LEAF_DAYS = 825;
 
 /** The user both databases admit only with the client certificate (its CN). */
 export const DB_CERT_USER = 'onramp_cert';
@@ -66,17 +65,12 @@ async function makeAll(): Promise<boolean> {
     const key = tlsPath(`${leaf.name}.key`);
     if (existsSync(key) && (await usable(cert, tlsPath('ca.pem')))) continue;
     say(`databases: creating the ${leaf.name} certificate (${leaf.subject.slice(4)})...`);
-    await newCertificate({
+    await newLeafCertificate({
       key,
       cert,
       subject: leaf.subject,
-      days: LEAF_DAYS,
-      extensions: [
-        ...leaf.extensions,
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature',
-      ],
-      signer: { cert: tlsPath('ca.pem'), key: tlsPath('ca.key') },
+      extensions: leaf.extensions,
+      ca: { cert: tlsPath('ca.pem'), key: tlsPath('ca.key') },
     });
     made = true;
   }

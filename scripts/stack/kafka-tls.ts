@@ -112,20 +112,37 @@ export function newCertificate(options: {
   ]);
 }
 
-async function makeLeaf(leaf: Leaf): Promise<void> {
-  const cert = tlsPath(`${leaf.name}.pem`);
-  const key = tlsPath(`${leaf.name}.key`);
-  await newCertificate({
-    key,
-    cert,
-    subject: leaf.subject,
+/** A certificate `ca` signs for a server or client: not a CA, signing only, `extensions` on top. */
+export function newLeafCertificate(options: {
+  key: string;
+  cert: string;
+  subject: string;
+  extensions: readonly string[];
+  ca: { cert: string; key: string };
+}): Promise<string> {
+  return newCertificate({
+    key: options.key,
+    cert: options.cert,
+    subject: options.subject,
     days: LEAF_DAYS,
     extensions: [
-      ...leaf.extensions,
+      ...options.extensions,
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature',
     ],
-    signer: { cert: tlsPath('ca.pem'), key: tlsPath('ca.key') },
+    signer: options.ca,
+  });
+}
+
+async function makeLeaf(leaf: Leaf): Promise<void> {
+  const cert = tlsPath(`${leaf.name}.pem`);
+  const key = tlsPath(`${leaf.name}.key`);
+  await newLeafCertificate({
+    key,
+    cert,
+    subject: leaf.subject,
+    extensions: leaf.extensions,
+    ca: { cert: tlsPath('ca.pem'), key: tlsPath('ca.key') },
   });
   if (!leaf.keystore) return;
   const keystore = [key, cert, tlsPath('ca.pem')].map((file) => readFileSync(file, 'utf8')).join('');
