@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectClient } from '../../../../connectors/shared/pg-client.ts';
 
 // A port Node refuses makes pg's socket connect throw synchronously after pg armed its connection
@@ -10,6 +10,7 @@ const uncaught: unknown[] = [];
 const record = (error: unknown) => uncaught.push(error);
 
 afterEach(() => {
+  vi.useRealTimers();
   process.off('uncaughtException', record);
   uncaught.length = 0;
 });
@@ -17,6 +18,8 @@ afterEach(() => {
 describe('connectClient', () => {
   it.each([70_000, -1, 65_536])('rejects port %s and leaves nothing that errors later', async (port) => {
     process.on('uncaughtException', record);
+    // pg's connection timer on fake time: the test runs it instead of waiting for it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const client = new pg.Client({
       host: '127.0.0.1',
       port,
@@ -26,7 +29,8 @@ describe('connectClient', () => {
     });
     await expect(connectClient(client)).rejects.toThrow(/Port should be >= 0 and < 65536/);
     // Past pg's connection timer: it must have been cleared (or find a listener).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    vi.advanceTimersByTime(1_000);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(uncaught).toEqual([]);
     expect(client.listenerCount('error')).toBeGreaterThan(0);
   });
