@@ -76,7 +76,11 @@ export function eventTimeFromMicros(micros: bigint): EventTime {
   return { ts_ms: Number(ms), ts_us: Number(micros), ts_ns: micros * 1000n };
 }
 
-/** The current time with microsecond resolution (Date.now() only has milliseconds). */
+/**
+ * The current time with microsecond resolution: the wall clock's milliseconds (Date.now()) and the
+ * monotonic clock's sub-millisecond part. performance.timeOrigin + performance.now() alone drifts from
+ * the wall clock over a process's life (it ignores clock adjustments), so ts_ms could fall behind.
+ */
 export function nowMicros(): bigint {
-  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  return BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
 }
