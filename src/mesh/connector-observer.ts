@@ -24,6 +24,8 @@ export function observeConfigs(store: ConfigStore, listener: ConnectorListener):
       await store.delete(name);
       notify(() => listener.connectorDeleted(name));
     },
+    putRestartRequest: (request) => store.putRestartRequest(request),
+    subscribe: (configListener) => store.subscribe(configListener),
   };
 }
 

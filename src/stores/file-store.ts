@@ -6,8 +6,10 @@ import { AtomicFileWriter, syncDirectory, TEMP_MARKER } from './atomic-file.ts';
 import { fileNameFor } from './file-name.ts';
 import { isSealed, type SecretCodec, SecretKeyError } from './secret-codec.ts';
 import type {
+  ConfigListener,
   ConfigStore,
   OffsetStore,
+  RestartRequest,
   StatusStore,
   StoredConnector,
   StoredStatus,
@@ -153,6 +155,7 @@ class FileConfigStore implements ConfigStore {
   private readonly connectors: Map<string, StoredConnector>;
   private readonly loaded: Map<string, LoadedConnector>;
   private readonly secrets: StoreSecrets | undefined;
+  private readonly listeners = new Set<ConfigListener>();
 
   constructor(dir: JsonDirectory, loaded: Map<string, LoadedConnector>, secrets: StoreSecrets | undefined) {
     this.dir = dir;
@@ -189,15 +192,44 @@ class FileConfigStore implements ConfigStore {
     return connector && structuredClone(connector);
   }
 
-  put(connector: StoredConnector): Promise<void> {
+  async put(connector: StoredConnector): Promise<void> {
     const copy = structuredClone(connector);
+    const before = this.connectors.get(copy.name);
     this.connectors.set(copy.name, copy);
-    return this.dir.save(copy.name, this.sealed(copy));
+    await this.dir.save(copy.name, this.sealed(copy));
+    // Told once durable, as a Kafka store tells once it read its record back.
+    const name = copy.name;
+    if (!before || !sameStrings(before.config, copy.config))
+      this.notify((l) => l.onConnectorConfigUpdate(name));
+    if (before && before.targetState !== copy.targetState) this.notify((l) => l.onTargetStateChange(name));
+    if (!before || !sameTasks(before.tasks, copy.tasks)) this.notify((l) => l.onTaskConfigUpdate(name));
   }
 
-  delete(name: string): Promise<void> {
-    this.connectors.delete(name);
-    return this.dir.remove(name);
+  async delete(name: string): Promise<void> {
+    const existed = this.connectors.delete(name);
+    await this.dir.remove(name);
+    if (existed) this.notify((l) => l.onConnectorConfigRemove(name));
+  }
+
+  /** One process has no one else to tell: the request only reaches this process's listeners. */
+  async putRestartRequest(request: RestartRequest): Promise<void> {
+    const copy = { ...request };
+    this.notify((l) => l.onRestartRequest(copy));
+  }
+
+  subscribe(listener: ConfigListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(call: (listener: ConfigListener) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        call(listener);
+      } catch {
+        // A listener reports its own failures; a durable write does not fail because of one.
+      }
+    }
   }
 
   /** The connector as its file holds it: every secret value sealed when a key is configured. */
@@ -214,6 +246,15 @@ class FileConfigStore implements ConfigStore {
       );
     return { ...connector, config: seal(connector.config), tasks: connector.tasks.map(seal) };
   }
+}
+
+function sameStrings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function sameTasks(a: readonly Record<string, string>[], b: readonly Record<string, string>[]): boolean {
+  return a.length === b.length && a.every((task, index) => sameStrings(task, b[index] ?? {}));
 }
 
 /** Partitions are compared by content, independent of key order. */
@@ -407,6 +448,10 @@ function parseStoredStatus(value: unknown, what: string): StoredStatus {
   if (!RUN_STATES.includes(state)) throw new Error(`${what}.state ${state} is unknown`);
   const status: StoredStatus = { state, workerId: text(body.workerId, `${what}.workerId`) };
   if (body.trace !== undefined) status.trace = text(body.trace, `${what}.trace`);
+  if (body.generation !== undefined) {
+    if (!Number.isSafeInteger(body.generation)) throw new Error(`${what}.generation must be an integer`);
+    status.generation = body.generation as number;
+  }
   return status;
 }
 
