@@ -1,6 +1,6 @@
+import type { SinkOffset } from '../kafka/types.ts';
 import type { SourceOffset, SourcePartition } from '../plugin/index.ts';
 import { OnrampError } from '../plugin/index.ts';
-import type { SinkOffset } from './cluster.ts';
 import type { ConnectorOffsets } from './connect-entities.ts';
 
 // KIP-875 request bodies and messages (GET/PATCH/DELETE /connectors/{n}/offsets), with Kafka

@@ -1,4 +1,5 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
+import type { Cluster } from '../kafka/types.ts';
 import type { ConfigOf, ConnectorPlugin, Fields, TaskConfig } from '../plugin/index.ts';
 import { OnrampError, parseConfig, topicNameProblem } from '../plugin/index.ts';
 import type {
@@ -10,7 +11,6 @@ import type {
   TargetState,
 } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
-import type { Cluster } from './cluster.ts';
 import { type PlaceholderSources, resolvePlaceholdersRedacting } from './config-placeholders.ts';
 import {
   type ConnectorInfo,

@@ -1,5 +1,5 @@
+import type { Cluster } from '../kafka/types.ts';
 import { errorMessage } from '../plugin/errors.ts';
-import type { Cluster } from './cluster.ts';
 
 // Whether Kafka answers, for /health and GET /. Never makes a caller wait longer than it asked: the
 // check keeps running in the background (the client may retry for seconds against a dead broker) and

@@ -1,7 +1,7 @@
+import type { SinkOffset } from '../kafka/types.ts';
 import type { ConnectorPlugin, SinkRecord } from '../plugin/index.ts';
 import { parseConfig } from '../plugin/index.ts';
 import { configuredTransforms } from '../transforms/index.ts';
-import type { SinkOffset } from './cluster.ts';
 import type { KeyWarning } from './key-policy.ts';
 
 // A sink config change that sends topics to other tables (collection.name.format, a RegexRouter,

@@ -1,12 +1,11 @@
-import type { Cluster, SinkOffset } from '../host/cluster.ts';
-import type { ConsumerGroupDirectory, ConsumerGroupReading } from '../mesh/consumer-groups.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import { hasApiError, kafkaError } from './kafka-errors.ts';
 import type { TopicAdmin } from './topic-admin.ts';
+import type { Cluster, ConsumerGroupReading, SinkOffset } from './types.ts';
 
 // The Cluster seam for connector management: cluster id and sink consumer-group offsets; and, for the
 // data-product catalog, every consumer group with the topics it reads and its lag.
-export class KafkaCluster implements Cluster, ConsumerGroupDirectory {
+export class KafkaCluster implements Cluster {
   private readonly admin: TopicAdmin;
 
   constructor(admin: TopicAdmin) {

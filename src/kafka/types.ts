@@ -122,3 +122,41 @@ export interface KafkaPorts {
    */
   kafkaAnswers(connectorConfig: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
 }
+
+// What connector management (the herder, KIP-875 sink offsets, /health) and the data-product
+// catalog (consumer groups and their lag) need of the Kafka cluster itself. Implemented by
+// KafkaCluster; kept here so that src/kafka depends on nothing above it.
+
+export interface SinkOffset {
+  topic: string;
+  partition: number;
+  /** int64 as a decimal string */
+  offset: string;
+}
+
+export interface Cluster {
+  /** The Kafka cluster id; rejects with an OnrampError KAFKA_UNAVAILABLE when Kafka cannot be reached. */
+  clusterId(): Promise<string>;
+  /** Committed offsets of a consumer group (sink connectors use `connect-<name>`). */
+  groupOffsets(groupId: string): Promise<SinkOffset[]>;
+  /** Sets (offset string) or removes (null) committed offsets; the group must have no active members. */
+  alterGroupOffsets(
+    groupId: string,
+    offsets: ReadonlyArray<Omit<SinkOffset, 'offset'> & { offset: string | null }>,
+  ): Promise<void>;
+  /** Deletes every committed offset of the group. */
+  resetGroupOffsets(groupId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GroupTopicReading {
+  topic: string;
+  /** Sum over partitions of (end offset - committed offset); undefined when the ends are unknown. */
+  lag: number | undefined;
+}
+
+export interface ConsumerGroupReading {
+  group: string;
+  state: string;
+  topics: GroupTopicReading[];
+}

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import { createKafkaRuntime, type KafkaRuntime } from '../../../src/host/kafka-runtime.ts';
 import { Metrics } from '../../../src/host/metrics.ts';
 import type { RunningTask, TaskStatus } from '../../../src/host/task-runner.ts';
-import {
-  createKafkaRuntime,
-  type KafkaClientConfig,
-  type KafkaRuntime,
-  kafkaClientConfig,
-} from '../../../src/kafka/index.ts';
+import { type KafkaClientConfig, kafkaClientConfig } from '../../../src/kafka/index.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { services } from '../services.ts';
 import { MemoryOffsetStore } from './memory-offset-store.ts';
