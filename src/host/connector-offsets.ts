@@ -1,10 +1,55 @@
-import type { SinkOffset } from '../kafka/types.ts';
-import type { SourceOffset, SourcePartition } from '../plugin/index.ts';
-import { OnrampError } from '../plugin/index.ts';
+import type { Cluster, SinkOffset } from '../kafka/types.ts';
+import type { ConnectorPlugin, SourceOffset, SourcePartition } from '../plugin/index.ts';
+import { OnrampError, topicNameProblem } from '../plugin/index.ts';
+import type { OffsetStore } from '../stores/stores.ts';
 import type { ConnectorOffsets } from './connect-entities.ts';
 
-// KIP-875 request bodies and messages (GET/PATCH/DELETE /connectors/{n}/offsets), with Kafka
-// Connect's wording so scripts that match on it keep working.
+// KIP-875 (GET/PATCH/DELETE /connectors/{n}/offsets): source offsets live in the offset store, a
+// sink's in its consumer group. Request bodies and messages use Kafka Connect's wording so scripts
+// that match on it keep working.
+
+/** Where a connector's offsets are kept. */
+export interface OffsetHomes {
+  offsets: OffsetStore;
+  cluster: Cluster;
+}
+
+/** A connector whose offsets are read or changed: its name, kind and raw config. */
+export interface OffsetOwner {
+  name: string;
+  kind: ConnectorPlugin['kind'] | undefined;
+  config: Readonly<Record<string, string>>;
+}
+
+export async function readOffsets(homes: OffsetHomes, owner: OffsetOwner): Promise<ConnectorOffsets> {
+  if (owner.kind === 'sink') {
+    return sinkOffsetsBody(await homes.cluster.groupOffsets(sinkGroupId(owner.name, owner.config)));
+  }
+  return { offsets: homes.offsets.get(owner.name) };
+}
+
+/** PATCH, with the body's entries (offsetEntries). */
+export async function alterOffsets(
+  homes: OffsetHomes,
+  owner: OffsetOwner,
+  entries: readonly RawEntry[],
+): Promise<void> {
+  if (owner.kind === 'sink') {
+    const offsets = parseSinkOffsets(entries);
+    for (const { topic } of offsets) {
+      const problem = topicNameProblem(topic);
+      if (problem !== undefined) throw new OnrampError('INVALID_OFFSETS', problem);
+    }
+    await homes.cluster.alterGroupOffsets(sinkGroupId(owner.name, owner.config), offsets);
+  } else {
+    await homes.offsets.put(owner.name, parseSourceOffsets(entries));
+  }
+}
+
+export async function resetOffsets(homes: OffsetHomes, owner: OffsetOwner): Promise<void> {
+  if (owner.kind === 'sink') await homes.cluster.resetGroupOffsets(sinkGroupId(owner.name, owner.config));
+  else await homes.offsets.reset(owner.name);
+}
 
 export const notStoppedMessage = (name: string) =>
   'Connectors must be in the STOPPED state before their offsets can be modified. This can be done ' +
@@ -29,7 +74,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-interface RawEntry {
+export interface RawEntry {
   partition: unknown;
   offset: unknown;
 }

@@ -1,24 +1,34 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { Cluster } from '../kafka/types.ts';
-import type { ConfigOf, ConnectorPlugin, Fields, TaskConfig } from '../plugin/index.ts';
-import { OnrampError, parseConfig, topicNameProblem } from '../plugin/index.ts';
+import type { TaskConfig } from '../plugin/index.ts';
+import { OnrampError } from '../plugin/index.ts';
 import type {
+  ConfigListener,
   ConfigStore,
   OffsetStore,
-  RunState,
+  RestartRequest,
   StatusStore,
   StoredConnector,
   TargetState,
 } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
-import { type PlaceholderSources, resolvePlaceholdersRedacting } from './config-placeholders.ts';
+import { ActiveTopics, type TopicTracking } from './active-topics.ts';
+import { standaloneAssignment, type WorkAssignment } from './assignment.ts';
+import type { PlaceholderSources } from './config-placeholders.ts';
+import {
+  ConfigWriter,
+  type PreparedWrite,
+  sameConfig,
+  secretOwner,
+  unknownPluginError,
+} from './config-writes.ts';
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
+  type ConnectorState,
   type ConnectorStateInfo,
   type ConnectorType,
   checkConnectorName,
-  formatTrace,
   type Message,
   type TaskInfo,
   type TaskState,
@@ -29,20 +39,16 @@ import {
   type ConfigKeyInfo,
   describeFields,
   hideSecrets,
-  invalidConfigMessage,
-  restoreHiddenSecrets,
   secretRedactions,
-  validateConnectorConfig,
 } from './connector-config.ts';
 import {
   ALTERED_MESSAGE,
+  alterOffsets,
   notStoppedMessage,
   offsetEntries,
-  parseSinkOffsets,
-  parseSourceOffsets,
   RESET_MESSAGE,
-  sinkGroupId,
-  sinkOffsetsBody,
+  readOffsets,
+  resetOffsets,
 } from './connector-offsets.ts';
 import { type KafkaHealth, KafkaHealthProbe } from './kafka-health.ts';
 import type { KeyWarning } from './key-policy.ts';
@@ -50,15 +56,20 @@ import { KeyedLock } from './keyed-lock.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { type PluginRegistry, pluginClassName } from './plugin-registry.ts';
-import { Redactor, secretRegistry } from './secret-redaction.ts';
-import { remapWarnings } from './sink-remap.ts';
-import { planTasks } from './task-planning.ts';
-import type { RunningTask, TaskRunner, TaskStatus } from './task-runner.ts';
+import { type RestartPlan, restartPlan } from './restarts.ts';
+import { secretRegistry } from './secret-redaction.ts';
+import type { TaskRunner } from './task-runner.ts';
+import { type Managed, Worker } from './worker.ts';
 
-// Kafka Connect's herder for a single worker: connector configs and target states (persisted), the
-// connector/task state machine, restarts (KIP-745), offsets (KIP-875) and active topics (KIP-558).
-// Tasks themselves run behind the TaskRunner seam. Changes to one connector are serialized; reads
-// never wait.
+// Kafka Connect's herder, one for standalone and cluster mode: the REST API's connector operations
+// (config writes, target states, restarts (KIP-745), offsets (KIP-875), active topics (KIP-558)) and
+// keeping what runs on this worker in line with the config store and this worker's assignment.
+//
+// Writes go to the config store; the store tells every worker's herder about every change (its own
+// included) and each herder reconciles the connector: it stops and starts the tasks it is assigned,
+// and the worker that runs a connector's instance plans its tasks. A herder applies its own writes at
+// once as well, so a REST call answers with their outcome; the notification that follows finds
+// nothing left to do. Changes to one connector are serialized; reads never wait.
 
 export interface ConnectorHostOptions {
   plugins: PluginRegistry;
@@ -67,14 +78,17 @@ export interface ConnectorHostOptions {
   statuses: StatusStore;
   topics?: TopicStore;
   runner: TaskRunner;
+  /** The Kafka cluster (id, sink consumer-group offsets). */
   cluster: Cluster;
   log: RootLogger;
   metrics: Metrics;
   /** Shown as worker_id in statuses, e.g. "127.0.0.1:8083". */
   workerId: string;
+  /** Which connectors and tasks run on this worker; standalone (the default): all of them. */
+  assignment?: WorkAssignment;
   /** Where placeholders read from; `providers` lists those enabled (none when unset). */
   placeholders?: PlaceholderSources;
-  topicTracking?: { enable: boolean; allowReset: boolean };
+  topicTracking?: TopicTracking;
   /** How long a stopping task may take before the host moves on (Kafka Connect: 5 s). */
   taskStopTimeoutMs?: number;
   probeTimeoutMs?: number;
@@ -84,42 +98,52 @@ export interface ConnectorHostOptions {
 
 export type HostPhase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-interface ManagedTask {
-  running: RunningTask | undefined;
-  status: TaskStatus;
-  /** Identifies one start of the task; callbacks from an older start are ignored. */
-  token: object;
-}
-
-interface Managed {
-  stored: StoredConnector;
-  plugin: ConnectorPlugin | undefined;
-  state: RunState;
-  trace: string | undefined;
-  tasks: Map<number, ManagedTask>;
-  topics: Set<string>;
-  /** A sink's config change left committed offsets behind for remapped topics (until they are reset). */
-  offsetWarnings: KeyWarning[];
-}
-
 export class ConnectorHost {
   readonly plugins: PluginRegistry;
-  readonly topicTracking: { enable: boolean; allowReset: boolean };
+  readonly topicTracking: TopicTracking;
   private readonly options: ConnectorHostOptions;
   private readonly log: RootLogger;
-  private readonly placeholders: PlaceholderSources;
+  private readonly assignment: WorkAssignment;
+  private readonly worker: Worker;
+  private readonly writer: ConfigWriter;
+  private readonly topics: ActiveTopics;
   private readonly connectors = new Map<string, Managed>();
   private readonly locks = new KeyedLock();
   private readonly kafka: KafkaHealthProbe;
+  private readonly subscriptions: Array<() => void> = [];
+  /** Restart requests this worker stored and carried out its part of: their notification is skipped. */
+  private readonly ownRestarts = new Map<string, number>();
   private currentPhase: HostPhase = 'created';
 
   constructor(options: ConnectorHostOptions) {
     this.options = options;
     this.plugins = options.plugins;
     this.log = options.log;
-    this.placeholders = { ...options.placeholders, providers: options.placeholders?.providers ?? new Map() };
+    this.assignment = options.assignment ?? standaloneAssignment;
     this.topicTracking = options.topicTracking ?? { enable: true, allowReset: true };
     this.kafka = new KafkaHealthProbe(options.cluster);
+    this.topics = new ActiveTopics(options.topics, this.topicTracking, options.log);
+    this.writer = new ConfigWriter({
+      plugins: options.plugins,
+      placeholders: { ...options.placeholders, providers: options.placeholders?.providers ?? new Map() },
+      cluster: options.cluster,
+      log: options.log,
+      ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
+      ...(options.kafka !== undefined && { kafka: options.kafka }),
+    });
+    this.worker = new Worker({
+      runner: options.runner,
+      statuses: options.statuses,
+      log: options.log,
+      workerId: options.workerId,
+      generation: () => this.assignment.current().generation,
+      ...(options.taskStopTimeoutMs !== undefined && { taskStopTimeoutMs: options.taskStopTimeoutMs }),
+      isCurrent: (managed) => this.isCurrent(managed),
+      resolve: (managed, config) => this.writer.resolve(managed, config),
+      onTopic: (managed, topic) => {
+        if (this.isCurrent(managed)) this.topics.record(managed.stored.name, topic);
+      },
+    });
   }
 
   get phase(): HostPhase {
@@ -130,19 +154,16 @@ export class ConnectorHost {
     return this.options.workerId;
   }
 
-  /** Resumes every stored connector in its target state. */
+  /** Resumes every stored connector in its target state, then follows the stores and the assignment. */
   async start(): Promise<void> {
     this.currentPhase = 'starting';
     void this.kafkaHealth(0);
+    this.subscriptions.push(
+      this.options.configs.subscribe(this.configListener()),
+      this.assignment.subscribe((names) => this.reconcileAll(names)),
+    );
     for (const stored of this.options.configs.list()) {
-      await this.exclusive(stored.name, async () => {
-        const managed = this.manage(stored);
-        if (stored.targetState !== 'STOPPED' && stored.tasks.length === 0 && managed.plugin) {
-          // A connector whose planning failed before has no tasks yet: plan again now.
-          await this.replanAndStore(managed);
-        }
-        this.startAll(managed);
-      });
+      await this.exclusive(stored.name, () => this.reconcile(stored.name));
     }
     this.currentPhase = 'running';
     this.log.info({ connectors: this.connectors.size }, 'connector host started');
@@ -151,11 +172,12 @@ export class ConnectorHost {
   /** Stops every task (target states stay as stored, so the next start resumes them). */
   async close(): Promise<void> {
     this.currentPhase = 'stopping';
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
     await Promise.all(
       [...this.connectors.values()].map((managed) =>
         this.exclusive(managed.stored.name, async () => {
-          await this.stopTasks(managed);
-          this.setConnectorState(managed, 'UNASSIGNED');
+          await this.worker.stopTasks(managed);
+          if (managed.ownsInstance) this.worker.setConnectorState(managed, 'UNASSIGNED');
         }),
       ),
     );
@@ -210,15 +232,17 @@ export class ConnectorHost {
 
   taskStatus(name: string, taskId: number): TaskState {
     const managed = this.require(name);
-    const task = managed.tasks.get(taskId);
-    if (!task) throw new OnrampError('TASK_NOT_FOUND', `No status found for task ${name}-${taskId}`);
-    return this.taskState(taskId, task);
+    const state = this.assignment.current().ownsTask(name, taskId)
+      ? this.localTaskState(managed, taskId)
+      : this.storedTaskState(name, taskId);
+    if (!state) throw new OnrampError('TASK_NOT_FOUND', `No status found for task ${name}-${taskId}`);
+    return state;
   }
 
   activeTopics(name: string): Record<string, { topics: string[] }> {
-    this.requireTopicTracking();
-    const managed = this.require(name);
-    return { [name]: { topics: [...managed.topics].sort() } };
+    this.topics.requireTracking();
+    this.require(name);
+    return { [name]: { topics: this.topics.list(name) } };
   }
 
   pluginConfig(pluginName: string): ConfigKeyInfo[] {
@@ -295,12 +319,13 @@ export class ConnectorHost {
     await this.exclusive(name, async () => {
       const managed = this.require(name);
       this.connectors.delete(name);
-      await this.stopTasks(managed);
-      await this.runDeletedHook(managed);
+      await this.worker.stopTasks(managed);
+      // Tasks stop before the hook runs, so e.g. the slot it drops is no longer in use here.
+      await this.writer.runDeletedHook(managed);
       await Promise.all([
         this.options.configs.delete(name),
         this.options.statuses.delete(name),
-        this.options.topics?.delete(name),
+        this.topics.delete(name),
       ]);
       // Source offsets stay, as in Kafka Connect: a connector re-created under the same name resumes.
       this.log.info({ connector: name }, 'connector deleted');
@@ -327,7 +352,15 @@ export class ConnectorHost {
   async restartConnector(name: string): Promise<void> {
     await this.exclusive(name, async () => {
       const managed = this.require(name);
-      await this.restartInstance(managed);
+      await this.requestRestart(
+        managed,
+        { connector: name, includeTasks: false, onlyFailed: false },
+        {
+          connector: true,
+          tasks: [],
+        },
+      );
+      if (managed.ownsInstance) await this.restartInstance(managed);
     });
   }
 
@@ -343,30 +376,13 @@ export class ConnectorHost {
       let answered = false;
       this.exclusive(name, async () => {
         const managed = this.require(name);
-        const restartInstance = !flags.onlyFailed || managed.state === 'FAILED';
-        const taskIds = flags.includeTasks
-          ? [...managed.tasks]
-              .filter(([, task]) => !flags.onlyFailed || task.status.state === 'FAILED')
-              .map(([id]) => id)
-          : [];
-        if (restartInstance) this.setConnectorState(managed, 'RESTARTING');
-        for (const id of taskIds) {
-          const task = managed.tasks.get(id);
-          if (task) {
-            task.token = {};
-            this.setTaskStatus(managed, id, task, { state: 'RESTARTING' });
-          }
-        }
+        const request: RestartRequest = { connector: name, ...flags };
+        const plan = this.restartPlanFor(managed, request);
+        const local = this.markRestarting(managed, plan);
         answered = true;
-        resolve(this.stateInfo(managed));
-        for (const id of taskIds) await this.stopTask(managed, id);
-        if (restartInstance) await this.restartInstance(managed);
-        else this.setConnectorState(managed, this.runningStateFor(managed));
-        if (this.connectors.get(name) !== managed) return;
-        for (const id of taskIds) {
-          if (id < managed.stored.tasks.length && managed.tasks.get(id)?.running === undefined)
-            this.startTask(managed, id);
-        }
+        resolve(this.stateInfo(managed, plan));
+        await this.requestRestart(managed, request, plan);
+        await this.carryOutRestart(managed, local);
       }).catch((error: unknown) => {
         if (answered) this.log.error({ connector: name, err: error }, 'restart failed');
         else reject(error);
@@ -380,41 +396,26 @@ export class ConnectorHost {
       if (taskId < 0 || taskId >= managed.stored.tasks.length || managed.stored.targetState === 'STOPPED') {
         throw new OnrampError('TASK_NOT_FOUND', `Task ${name}-${taskId} not found`);
       }
-      await this.stopTask(managed, taskId);
-      this.startTask(managed, taskId);
+      if (!this.assignment.current().ownsTask(name, taskId)) {
+        throw new OnrampError('CONFLICT', `Task ${name}-${taskId} runs on another worker`);
+      }
+      await this.worker.stopTask(managed, taskId);
+      this.worker.startTask(managed, taskId);
     });
   }
 
   // --- offsets (KIP-875)
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const managed = this.require(name);
-    if (managed.plugin?.kind === 'sink') {
-      return sinkOffsetsBody(
-        await this.options.cluster.groupOffsets(sinkGroupId(managed.stored.name, managed.stored.config)),
-      );
-    }
-    return { offsets: this.options.offsets.get(name) };
+    return readOffsets(this.options, this.offsetOwner(this.require(name)));
   }
 
   async alterConnectorOffsets(name: string, body: unknown): Promise<Message> {
     const entries = offsetEntries(body);
     return this.exclusive(name, async () => {
       const managed = this.requireStopped(name);
-      if (managed.plugin?.kind === 'sink') {
-        const offsets = parseSinkOffsets(entries);
-        for (const { topic } of offsets) {
-          const problem = topicNameProblem(topic);
-          if (problem !== undefined) throw new OnrampError('INVALID_OFFSETS', problem);
-        }
-        await this.options.cluster.alterGroupOffsets(
-          sinkGroupId(managed.stored.name, managed.stored.config),
-          offsets,
-        );
-        managed.offsetWarnings = [];
-      } else {
-        await this.options.offsets.put(name, parseSourceOffsets(entries));
-      }
+      await alterOffsets(this.options, this.offsetOwner(managed), entries);
+      if (managed.plugin?.kind === 'sink') managed.offsetWarnings = [];
       return { message: ALTERED_MESSAGE };
     });
   }
@@ -422,12 +423,8 @@ export class ConnectorHost {
   async resetConnectorOffsets(name: string): Promise<Message> {
     return this.exclusive(name, async () => {
       const managed = this.requireStopped(name);
-      if (managed.plugin?.kind === 'sink') {
-        await this.options.cluster.resetGroupOffsets(sinkGroupId(managed.stored.name, managed.stored.config));
-        managed.offsetWarnings = [];
-      } else {
-        await this.options.offsets.reset(name);
-      }
+      await resetOffsets(this.options, this.offsetOwner(managed));
+      if (managed.plugin?.kind === 'sink') managed.offsetWarnings = [];
       return { message: RESET_MESSAGE };
     });
   }
@@ -435,33 +432,16 @@ export class ConnectorHost {
   // --- active topics (KIP-558)
 
   async resetActiveTopics(name: string): Promise<void> {
-    this.requireTopicTracking();
-    if (!this.topicTracking.allowReset)
-      throw new OnrampError('TOPIC_TRACKING_DISABLED', 'Topic tracking reset is disabled.');
-    const managed = this.require(name);
-    managed.topics.clear();
-    await this.options.topics?.delete(name);
+    this.topics.requireReset();
+    this.require(name);
+    await this.topics.reset(name);
   }
 
   // --- validation
 
   /** PUT /connector-plugins/{plugin}/config/validate: 200 with every error, or 400 for a bad request. */
-  async validate(pluginName: string, config: Record<string, string>): Promise<ConfigInfos> {
-    const className = config['connector.class']?.trim();
-    if (!className) {
-      throw new OnrampError(
-        'BAD_REQUEST',
-        'Connector config contains no connector type: "connector.class" is missing',
-      );
-    }
-    const plugin = this.resolveClass(className);
-    if (this.plugins.resolve(pluginName) !== plugin) {
-      throw new OnrampError(
-        'BAD_REQUEST',
-        `Included connector type ${className} does not match request type ${pluginName}`,
-      );
-    }
-    return (await this.validateWith(plugin, className, config)).infos;
+  validate(pluginName: string, config: Record<string, string>): Promise<ConfigInfos> {
+    return this.writer.validate(pluginName, config);
   }
 
   // --- Kafka
@@ -476,7 +456,7 @@ export class ConnectorHost {
     return this.kafka.check(timeoutMs);
   }
 
-  /** Sets the connector and task state gauges (called before /metrics is scraped). */
+  /** Sets the connector and task state gauges (called before /metrics is scraped): what runs here. */
   refreshStateMetrics(): void {
     const connectorState = this.options.metrics.gauge(
       'connector_state',
@@ -491,41 +471,13 @@ export class ConnectorHost {
     connectorState.reset();
     taskState.reset();
     for (const [name, managed] of this.connectors) {
-      connectorState.set({ connector: name, state: managed.state }, 1);
+      if (managed.ownsInstance) connectorState.set({ connector: name, state: managed.state }, 1);
       for (const [id, task] of managed.tasks)
         taskState.set({ connector: name, task: String(id), state: task.status.state }, 1);
     }
   }
 
-  // --- internals: config writes
-
-  private resolveClass(className: string): ConnectorPlugin {
-    const plugin = this.plugins.resolve(className);
-    if (!plugin) {
-      const known = this.plugins
-        .connectors()
-        .map((candidate) => pluginClassName(candidate))
-        .join(', ');
-      throw new OnrampError(
-        'INVALID_CONFIG',
-        `Invalid value ${className} for configuration connector.class: no connector plugin has this class name or alias` +
-          (known ? ` (available: ${known})` : ''),
-      );
-    }
-    return plugin;
-  }
-
-  private validateWith(plugin: ConnectorPlugin, className: string, config: Record<string, string>) {
-    return validateConnectorConfig({
-      plugin,
-      className,
-      raw: config,
-      isKnownConverter: (converter) => this.plugins.resolveOther(converter)?.type === 'converter',
-      placeholders: this.placeholders,
-      ...(this.options.probeTimeoutMs !== undefined && { probeTimeoutMs: this.options.probeTimeoutMs }),
-      ...(this.options.kafka !== undefined && { kafka: this.options.kafka }),
-    });
-  }
+  // --- internals: writes
 
   /**
    * Validates, then creates or reconfigures the connector (called under its lock). Resolves with
@@ -537,162 +489,32 @@ export class ConnectorHost {
     targetState: TargetState,
     existing: Managed | undefined,
   ): Promise<KeyWarning[]> {
-    const className = given['connector.class']?.trim();
-    if (!className) {
-      throw new OnrampError(
-        'INVALID_CONFIG',
-        'Missing required configuration "connector.class" which has no default value.',
-      );
-    }
-    const plugin = this.resolveClass(className);
-    // "[hidden]" sent back (GET-then-PUT) keeps the stored secret.
-    const restored = restoreHiddenSecrets(given, existing?.stored.config, plugin);
-    if (restored.errors.length > 0)
-      throw new OnrampError('INVALID_CONFIG', restored.errors.map((error) => error.message).join('\n'));
-    const config = restored.config;
-    if (existing && sameConfig(existing.stored.config, config) && existing.plugin === plugin) return [];
-    const outcome = await this.validateWith(plugin, className, config);
-    if (outcome.infos.error_count > 0)
-      throw new OnrampError('INVALID_CONFIG', invalidConfigMessage(outcome.infos));
-    secretRegistry.add(secretOwner(name), outcome.redactions);
-    if (outcome.warnings.length > 0) {
-      this.log.warn(
-        { connector: name, keys: outcome.warnings.map((warning) => warning.name) },
-        'connector config accepted with warnings (keys without effect are kept)',
-      );
-    }
-    const remapped = existing ? await this.remappedTopics(name, existing, plugin, outcome.resolved) : [];
-    if (!existing && plugin.onCreated) {
-      try {
-        await plugin.onCreated(outcome.pluginConfig);
-      } catch (error) {
-        throw redactedError(error, new Redactor(outcome.redactions));
-      }
-    }
-    if (existing) await this.stopTasks(existing);
-    const reconfigured = existing
-      ? await this.runReconfiguredHook(existing, plugin, outcome.pluginConfig)
-      : [];
-
-    let tasks: TaskConfig[] = [];
-    let planError: unknown;
-    if (targetState !== 'STOPPED') {
-      try {
-        tasks = planTasks(plugin, outcome.pluginConfig, config, outcome.resolved);
-      } catch (error) {
-        planError = error;
-      }
-    }
-    const stored: StoredConnector = { name, config, targetState, tasks };
-    await this.options.configs.put(stored);
-    const managed = existing ?? this.manage(stored);
-    managed.stored = stored;
-    managed.plugin = plugin;
-    if (remapped.length > 0) managed.offsetWarnings = remapped;
+    const prepared = await this.writer.prepare(name, given, targetState, existing, (managed) =>
+      this.worker.stopTasks(managed),
+    );
+    if (!prepared) return [];
+    await this.options.configs.put(prepared.stored);
+    const managed = existing ?? this.manage(prepared.stored);
+    managed.stored = prepared.stored;
+    managed.plugin = prepared.plugin;
+    if (prepared.remapped.length > 0) managed.offsetWarnings = prepared.remapped;
     await this.options.statuses.delete(name);
-    const warnings = [...outcome.warnings, ...remapped, ...reconfigured];
-    if (planError !== undefined) {
-      this.failConnector(managed, planError);
-      return warnings;
-    }
-    this.startAll(managed);
+    await this.applyWrite(managed, prepared);
     this.log.info(
-      { connector: name, tasks: tasks.length, created: !existing },
+      { connector: name, tasks: prepared.stored.tasks.length, created: !existing },
       existing ? 'connector reconfigured' : 'connector created',
     );
-    return warnings;
+    return prepared.warnings;
   }
 
-  /** Warnings for topics a sink's new config sends to other tables while offsets stay committed. */
-  private async remappedTopics(
-    name: string,
-    existing: Managed,
-    plugin: ConnectorPlugin,
-    resolved: Readonly<Record<string, string>>,
-  ): Promise<KeyWarning[]> {
-    const before = existing.plugin;
-    if (plugin.kind !== 'sink' || before?.kind !== 'sink' || !plugin.targets) return [];
-    const groupId = sinkGroupId(name, existing.stored.config);
-    if (sinkGroupId(name, resolved) !== groupId) return [];
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // The config write does not wait on Kafka for long: without offsets, nothing is said.
-      const committed = await Promise.race([
-        this.options.cluster.groupOffsets(groupId),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timed out')), 2_000);
-        }),
-      ]);
-      return remapWarnings({
-        name,
-        groupId,
-        before: { plugin: before, config: this.resolve(existing, existing.stored.config) },
-        after: { plugin, config: resolved },
-        committed,
-      });
-    } catch (error) {
-      this.log.warn(
-        { connector: name, err: error },
-        'could not read the sink group offsets to check for remapped topics',
-      );
-      return [];
-    } finally {
-      clearTimeout(timer);
+  private async applyWrite(managed: Managed, prepared: PreparedWrite): Promise<void> {
+    if (prepared.planError !== undefined && this.assignment.current().ownsConnector(managed.stored.name)) {
+      managed.ownsInstance = true;
+      this.worker.failConnector(managed, prepared.planError);
+      return;
     }
-  }
-
-  /** The plugin's onReconfigured (same plugin only), its warnings redacted as the config's are. */
-  private async runReconfiguredHook(
-    existing: Managed,
-    plugin: ConnectorPlugin,
-    after: ConfigOf<Fields>,
-  ): Promise<KeyWarning[]> {
-    if (existing.plugin !== plugin || !plugin.onReconfigured) return [];
-    try {
-      const before = parseConfig(plugin.config, this.resolve(existing, existing.stored.config));
-      if (before.errors.length > 0) return [];
-      const found = await plugin.onReconfigured(before.values, after);
-      return found.map(({ field: name, message }) => ({ name, message: secretRegistry.redact(message) }));
-    } catch (error) {
-      this.log.error({ connector: existing.stored.name, err: error }, 'connector onReconfigured hook failed');
-      return [];
-    }
-  }
-
-  private async runDeletedHook(managed: Managed): Promise<void> {
-    const plugin = managed.plugin;
-    if (!plugin?.onDeleted) return;
-    try {
-      const resolved = this.resolve(managed, managed.stored.config);
-      const parsed = parseConfig(plugin.config, resolved);
-      if (parsed.errors.length > 0)
-        throw new OnrampError('INVALID_CONFIG', parsed.errors.map((e) => e.message).join('; '));
-      await plugin.onDeleted(parsed.values);
-    } catch (error) {
-      // The connector is gone either way; what the hook could not clean up is reported for humans.
-      this.log.error({ connector: managed.stored.name, err: error }, 'connector onDeleted hook failed');
-    }
-  }
-
-  // --- internals: state machine
-
-  private manage(stored: StoredConnector): Managed {
-    const className = stored.config['connector.class'] ?? '';
-    const managed: Managed = {
-      stored,
-      plugin: this.plugins.resolve(className),
-      state: 'UNASSIGNED',
-      trace: undefined,
-      tasks: new Map(),
-      topics: new Set(this.options.topics?.get(stored.name) ?? []),
-      offsetWarnings: [],
-    };
-    this.connectors.set(stored.name, managed);
-    secretRegistry.add(secretOwner(stored.name), [
-      ...secretRedactions(stored.config, managed.plugin),
-      ...stored.tasks.flatMap((task) => secretRedactions(task, managed.plugin)),
-    ]);
-    return managed;
+    // Freshly planned: an empty plan is the plan, not a reason to plan again.
+    await this.converge(managed, { restate: true, replan: false });
   }
 
   private async changeTarget(name: string, target: TargetState): Promise<void> {
@@ -702,24 +524,237 @@ export class ConnectorHost {
       const from = managed.stored.targetState;
       if (from === target) return;
       if (target === 'STOPPED') {
-        await this.stopTasks(managed);
+        await this.worker.stopTasks(managed);
         managed.stored = { ...managed.stored, targetState: 'STOPPED', tasks: [] };
         await this.options.configs.put(managed.stored);
         await this.options.statuses.delete(name);
-        this.setConnectorState(managed, 'STOPPED');
+        this.applyTarget(managed);
       } else if (from === 'STOPPED') {
         managed.stored = { ...managed.stored, targetState: target };
-        if (await this.replanAndStore(managed)) this.startAll(managed);
+        // The instance's worker plans the tasks (this one, unless another runs it).
+        if (!managed.ownsInstance || !managed.plugin) await this.options.configs.put(managed.stored);
+        await this.converge(managed, { restate: true, replan: true });
       } else {
         managed.stored = { ...managed.stored, targetState: target };
         await this.options.configs.put(managed.stored);
-        if (managed.state !== 'FAILED') this.setConnectorState(managed, this.runningStateFor(managed));
-        for (const task of managed.tasks.values()) {
-          if (target === 'PAUSED') task.running?.pause();
-          else task.running?.resume();
-        }
+        this.applyTarget(managed);
       }
       this.log.info({ connector: name, target }, 'connector target state changed');
+    });
+  }
+
+  /** A target state change between STARTED, PAUSED and STOPPED, for what runs here. */
+  private applyTarget(managed: Managed): void {
+    if (managed.stored.targetState === 'STOPPED') {
+      // Its tasks were stopped (and its stored task configs emptied) with the change.
+      if (managed.ownsInstance) this.worker.setConnectorState(managed, 'STOPPED');
+      return;
+    }
+    if (managed.ownsInstance && managed.state !== 'FAILED')
+      this.worker.setConnectorState(managed, this.worker.runningStateFor(managed));
+    this.worker.applyTargetToTasks(managed);
+  }
+
+  // --- internals: restarts
+
+  /** What a restart request restarts: this worker's part from its own states, the rest from the status store. */
+  private restartPlanFor(managed: Managed, request: RestartRequest): RestartPlan {
+    const name = managed.stored.name;
+    const assignment = this.assignment.current();
+    const connectorState = managed.ownsInstance
+      ? managed.state
+      : this.options.statuses.getConnector(name)?.state;
+    const local = [...managed.tasks].map(([id, task]) => [id, task.status.state] as const);
+    const remote = managed.stored.tasks.flatMap((_, id) => {
+      if (assignment.ownsTask(name, id)) return [];
+      const state = this.options.statuses.getTask(name, id)?.state;
+      return state === undefined ? [] : [[id, state] as const];
+    });
+    return restartPlan(request, connectorState, [...local, ...remote]);
+  }
+
+  /** Marks this worker's part of a plan RESTARTING; returns that part. */
+  private markRestarting(managed: Managed, plan: RestartPlan): RestartPlan {
+    const local: RestartPlan = {
+      connector: plan.connector && managed.ownsInstance,
+      tasks: plan.tasks.filter((id) => managed.tasks.has(id)),
+    };
+    if (local.connector) this.worker.setConnectorState(managed, 'RESTARTING');
+    for (const id of local.tasks) this.worker.markTaskRestarting(managed, id);
+    return local;
+  }
+
+  /**
+   * When part of the plan runs on other workers, stores the request for them (Kafka Connect's
+   * `restart-connector-<name>` record). This worker does its own part itself, so the notification
+   * of its own request is skipped.
+   */
+  private async requestRestart(managed: Managed, request: RestartRequest, plan: RestartPlan): Promise<void> {
+    const name = managed.stored.name;
+    const assignment = this.assignment.current();
+    const remote =
+      (plan.connector && !assignment.ownsConnector(name)) ||
+      plan.tasks.some((id) => !assignment.ownsTask(name, id));
+    if (!remote) return;
+    this.ownRestarts.set(name, (this.ownRestarts.get(name) ?? 0) + 1);
+    try {
+      await this.options.configs.putRestartRequest(request);
+    } catch (error) {
+      this.skipOwnRestart(name);
+      throw error;
+    }
+  }
+
+  /** True (and forgotten) when the notified request is one this worker stored and already carried out. */
+  private skipOwnRestart(name: string): boolean {
+    const pending = this.ownRestarts.get(name) ?? 0;
+    if (pending === 0) return false;
+    if (pending === 1) this.ownRestarts.delete(name);
+    else this.ownRestarts.set(name, pending - 1);
+    return true;
+  }
+
+  private async carryOutRestart(managed: Managed, local: RestartPlan): Promise<void> {
+    for (const id of local.tasks) await this.worker.stopTask(managed, id);
+    if (local.connector) await this.restartInstance(managed);
+    else if (managed.ownsInstance)
+      this.worker.setConnectorState(managed, this.worker.runningStateFor(managed));
+    if (!this.isCurrent(managed)) return;
+    for (const id of local.tasks) {
+      if (id < managed.stored.tasks.length && managed.tasks.get(id)?.running === undefined)
+        this.worker.startTask(managed, id);
+    }
+  }
+
+  /** Restarts the connector instance: plans again and restarts the tasks when their configs changed. */
+  private async restartInstance(managed: Managed): Promise<void> {
+    if (managed.stored.targetState === 'STOPPED') {
+      this.worker.setConnectorState(managed, 'STOPPED');
+      return;
+    }
+    let tasks: TaskConfig[];
+    try {
+      tasks = this.writer.plan(managed);
+    } catch (error) {
+      this.worker.failConnector(managed, error);
+      return;
+    }
+    if (JSON.stringify(tasks) !== JSON.stringify(managed.stored.tasks)) {
+      await this.worker.stopTasks(managed);
+      managed.stored = { ...managed.stored, tasks };
+      await this.options.configs.put(managed.stored);
+      await this.options.statuses.delete(managed.stored.name);
+    }
+    await this.converge(managed, { restate: true, replan: false });
+  }
+
+  // --- internals: keeping this worker in line with the stores and its assignment
+
+  private configListener(): ConfigListener {
+    const schedule = (name: string) => {
+      this.exclusive(name, () => this.reconcile(name)).catch((error: unknown) =>
+        this.log.error({ connector: name, err: error }, 'applying a config change failed'),
+      );
+    };
+    return {
+      onConnectorConfigUpdate: schedule,
+      onConnectorConfigRemove: schedule,
+      onTaskConfigUpdate: schedule,
+      onTargetStateChange: schedule,
+      onRestartRequest: (request) => {
+        if (this.skipOwnRestart(request.connector)) return;
+        this.exclusive(request.connector, async () => {
+          const managed = this.connectors.get(request.connector);
+          if (!managed || !this.active()) return;
+          await this.carryOutRestart(
+            managed,
+            this.markRestarting(managed, this.restartPlanFor(managed, request)),
+          );
+        }).catch((error: unknown) =>
+          this.log.error({ connector: request.connector, err: error }, 'restart failed'),
+        );
+      },
+    };
+  }
+
+  private async reconcileAll(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((name) => this.exclusive(name, () => this.reconcile(name))));
+  }
+
+  /**
+   * Brings what runs here for one connector in line with the config store and the assignment (under
+   * the connector's lock). Idempotent: after this worker's own write it finds nothing to do.
+   */
+  private async reconcile(name: string): Promise<void> {
+    if (!this.active()) return;
+    const stored = this.options.configs.get(name);
+    const managed = this.connectors.get(name);
+    if (!stored) {
+      if (!managed) return;
+      // Deleted by another worker (which ran the onDeleted hook and removed the statuses).
+      this.connectors.delete(name);
+      await this.worker.stopTasks(managed);
+      this.topics.forget(name);
+      return;
+    }
+    if (!managed) {
+      await this.converge(this.manage(stored), { restate: true, replan: true });
+      return;
+    }
+    const configChanged = !sameConfig(managed.stored.config, stored.config);
+    if (configChanged || JSON.stringify(managed.stored.tasks) !== JSON.stringify(stored.tasks)) {
+      await this.worker.stopTasks(managed);
+      managed.stored = stored;
+      if (configChanged) this.adopt(managed);
+      await this.converge(managed, { restate: true, replan: true });
+    } else if (managed.stored.targetState !== stored.targetState) {
+      const from = managed.stored.targetState;
+      managed.stored = stored;
+      if (from === 'STOPPED') await this.converge(managed, { restate: true, replan: true });
+      else {
+        if (stored.targetState === 'STOPPED') await this.worker.stopTasks(managed);
+        this.applyTarget(managed);
+      }
+    } else {
+      await this.converge(managed, { restate: false, replan: true });
+    }
+  }
+
+  /**
+   * Starts the tasks assigned here that are not running, stops those no longer assigned or
+   * configured, and (`restate`, or when the instance just moved here) sets the connector's state,
+   * planning its tasks first when it has none (`replan`).
+   */
+  private async converge(managed: Managed, how: { restate: boolean; replan: boolean }): Promise<void> {
+    const name = managed.stored.name;
+    const assignment = this.assignment.current();
+    const stopped = managed.stored.targetState === 'STOPPED';
+    for (const id of [...managed.tasks.keys()]) {
+      if (stopped || id >= managed.stored.tasks.length || !assignment.ownsTask(name, id))
+        await this.worker.stopTask(managed, id);
+    }
+    const owns = assignment.ownsConnector(name);
+    const gained = owns && !managed.ownsInstance;
+    managed.ownsInstance = owns;
+    if (!owns) {
+      // Another worker runs the instance and reports its state.
+      managed.state = 'UNASSIGNED';
+      managed.trace = undefined;
+    } else if (how.restate || gained) {
+      if (!managed.plugin) {
+        this.worker.failConnector(managed, unknownPluginError(managed));
+        return;
+      }
+      if (stopped) {
+        this.worker.setConnectorState(managed, 'STOPPED');
+        return;
+      }
+      if (how.replan && managed.stored.tasks.length === 0 && !(await this.replanAndStore(managed))) return;
+      this.worker.setConnectorState(managed, this.worker.runningStateFor(managed));
+    }
+    if (!managed.plugin || stopped) return;
+    managed.stored.tasks.forEach((_, id) => {
+      if (assignment.ownsTask(name, id) && !managed.tasks.has(id)) this.worker.startTask(managed, id);
     });
   }
 
@@ -727,11 +762,11 @@ export class ConnectorHost {
   private async replanAndStore(managed: Managed): Promise<boolean> {
     let tasks: TaskConfig[];
     try {
-      tasks = this.replan(managed);
+      tasks = this.writer.plan(managed);
     } catch (error) {
       managed.stored = { ...managed.stored, tasks: [] };
       await this.options.configs.put(managed.stored);
-      this.failConnector(managed, error);
+      this.worker.failConnector(managed, error);
       return false;
     }
     managed.stored = { ...managed.stored, tasks };
@@ -739,223 +774,87 @@ export class ConnectorHost {
     return true;
   }
 
-  private replan(managed: Managed): TaskConfig[] {
-    const plugin = managed.plugin;
-    if (!plugin) throw this.unknownPluginError(managed);
-    const resolved = this.resolve(managed, managed.stored.config);
-    const parsed = parseConfig(plugin.config, resolved);
-    if (parsed.errors.length > 0) {
-      throw new OnrampError('INVALID_CONFIG', parsed.errors.map((error) => error.message).join('\n'));
-    }
-    return planTasks(plugin, parsed.values, managed.stored.config, resolved);
+  private manage(stored: StoredConnector): Managed {
+    const managed: Managed = {
+      stored,
+      plugin: undefined,
+      ownsInstance: this.assignment.current().ownsConnector(stored.name),
+      state: 'UNASSIGNED',
+      trace: undefined,
+      tasks: new Map(),
+      offsetWarnings: [],
+    };
+    this.adopt(managed);
+    this.connectors.set(stored.name, managed);
+    this.topics.load(stored.name);
+    return managed;
   }
 
-  /** Restarts the connector instance: plans again and restarts the tasks when their configs changed. */
-  private async restartInstance(managed: Managed): Promise<void> {
-    if (managed.stored.targetState === 'STOPPED') {
-      this.setConnectorState(managed, 'STOPPED');
-      return;
-    }
-    let tasks: TaskConfig[];
-    try {
-      tasks = this.replan(managed);
-    } catch (error) {
-      this.failConnector(managed, error);
-      return;
-    }
-    const changed = JSON.stringify(tasks) !== JSON.stringify(managed.stored.tasks);
-    if (changed) {
-      await this.stopTasks(managed);
-      managed.stored = { ...managed.stored, tasks };
-      await this.options.configs.put(managed.stored);
-      await this.options.statuses.delete(managed.stored.name);
-    }
-    this.setConnectorState(managed, this.runningStateFor(managed));
-    managed.stored.tasks.forEach((_, id) => {
-      if (!managed.tasks.has(id)) this.startTask(managed, id);
-    });
+  /** Resolves the plugin of the stored config and registers its secrets for redaction. */
+  private adopt(managed: Managed): void {
+    const stored = managed.stored;
+    managed.plugin = this.plugins.resolve(stored.config['connector.class'] ?? '');
+    secretRegistry.add(secretOwner(stored.name), [
+      ...secretRedactions(stored.config, managed.plugin),
+      ...stored.tasks.flatMap((task) => secretRedactions(task, managed.plugin)),
+    ]);
   }
 
-  private startAll(managed: Managed): void {
-    if (!managed.plugin) {
-      this.failConnector(managed, this.unknownPluginError(managed));
-      return;
-    }
-    if (managed.stored.targetState === 'STOPPED') {
-      this.setConnectorState(managed, 'STOPPED');
-      return;
-    }
-    this.setConnectorState(managed, this.runningStateFor(managed));
-    managed.stored.tasks.forEach((_, id) => {
-      this.startTask(managed, id);
-    });
+  private active(): boolean {
+    return this.currentPhase === 'starting' || this.currentPhase === 'running';
   }
 
-  private startTask(managed: Managed, id: number): void {
-    const name = managed.stored.name;
-    const plugin = managed.plugin;
-    const taskConfig = managed.stored.tasks[id];
-    if (!plugin || !taskConfig) return;
-    const token = {};
-    const task: ManagedTask = { running: undefined, status: { state: 'UNASSIGNED' }, token };
-    managed.tasks.set(id, task);
-    this.persistTask(managed, id, task.status);
-    let reported = false;
-    try {
-      const config = this.resolve(managed, managed.stored.config);
-      const resolvedTask = this.resolve(managed, taskConfig);
-      task.running = this.options.runner.start({
-        connector: name,
-        taskId: id,
-        plugin,
-        config,
-        taskConfig: resolvedTask,
-        onStatus: (status) => {
-          if (managed.tasks.get(id)?.token !== token || this.connectors.get(name) !== managed) return;
-          reported = true;
-          this.setTaskStatus(managed, id, task, status);
-        },
-        onTopic: (topic) => this.recordTopic(managed, topic),
-      });
-      if (!reported) this.setTaskStatus(managed, id, task, task.running.status);
-      if (managed.stored.targetState === 'PAUSED') task.running.pause();
-    } catch (error) {
-      this.setTaskStatus(managed, id, task, { state: 'FAILED', trace: formatTrace(error) });
-    }
-  }
-
-  private async stopTask(managed: Managed, id: number): Promise<void> {
-    const task = managed.tasks.get(id);
-    if (!task) return;
-    task.token = {};
-    const running = task.running;
-    task.running = undefined;
-    managed.tasks.delete(id);
-    if (!running) return;
-    const timeoutMs = this.options.taskStopTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        running.stop(),
-        new Promise((resolve) => {
-          timer = setTimeout(() => {
-            this.log.warn(
-              { connector: managed.stored.name, task: id, timeoutMs },
-              'task did not stop in time; moving on',
-            );
-            resolve(undefined);
-          }, timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      this.log.error({ connector: managed.stored.name, task: id, err: error }, 'task failed while stopping');
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async stopTasks(managed: Managed): Promise<void> {
-    await Promise.all([...managed.tasks.keys()].map((id) => this.stopTask(managed, id)));
-  }
-
-  private runningStateFor(managed: Managed): RunState {
-    switch (managed.stored.targetState) {
-      case 'PAUSED':
-        return 'PAUSED';
-      case 'STOPPED':
-        return 'STOPPED';
-      default:
-        return 'RUNNING';
-    }
-  }
-
-  private failConnector(managed: Managed, error: unknown): void {
-    this.log.error({ connector: managed.stored.name, err: error }, 'connector failed');
-    this.setConnectorState(managed, 'FAILED', formatTrace(error));
-  }
-
-  private unknownPluginError(managed: Managed): OnrampError {
-    return new OnrampError(
-      'PLUGIN_NOT_FOUND',
-      `No connector plugin matches connector.class ${managed.stored.config['connector.class'] ?? '(missing)'}`,
-    );
-  }
-
-  private setConnectorState(managed: Managed, state: RunState, rawTrace?: string): void {
-    const trace = rawTrace === undefined ? undefined : secretRegistry.redact(rawTrace);
-    managed.state = state;
-    managed.trace = trace;
-    if (this.connectors.get(managed.stored.name) !== managed) return;
-    this.persist(
-      this.options.statuses.putConnector(managed.stored.name, {
-        state,
-        workerId: this.options.workerId,
-        ...(trace !== undefined && { trace }),
-      }),
-    );
-  }
-
-  private setTaskStatus(managed: Managed, id: number, task: ManagedTask, reported: TaskStatus): void {
-    // A runner's trace may quote a resolved value or a password (a driver's error): never shown.
-    const status =
-      reported.trace === undefined ? reported : { ...reported, trace: secretRegistry.redact(reported.trace) };
-    const changed = task.status.state !== status.state || task.status.trace !== status.trace;
-    task.status = status;
-    // Progress reports (snapshots) can be frequent; only state changes are worth a durable write.
-    if (!changed) return;
-    if (status.state === 'FAILED') {
-      this.log.error({ connector: managed.stored.name, task: id, trace: status.trace }, 'task failed');
-    }
-    this.persistTask(managed, id, status);
-  }
-
-  private persistTask(managed: Managed, id: number, status: TaskStatus): void {
-    this.persist(
-      this.options.statuses.putTask(managed.stored.name, id, {
-        state: status.state,
-        workerId: this.options.workerId,
-        ...(status.trace !== undefined && { trace: status.trace }),
-      }),
-    );
-  }
-
-  private recordTopic(managed: Managed, topic: string): void {
-    if (!this.topicTracking.enable || managed.topics.has(topic)) return;
-    if (this.connectors.get(managed.stored.name) !== managed) return;
-    managed.topics.add(topic);
-    this.persist(this.options.topics?.put(managed.stored.name, [...managed.topics]));
-  }
-
-  /** Status and topic writes are not awaited by the state machine; a failed write is logged. */
-  private persist(write: Promise<void> | undefined): void {
-    write?.catch((error: unknown) => this.log.error({ err: error }, 'status store write failed'));
+  private isCurrent(managed: Managed): boolean {
+    return this.connectors.get(managed.stored.name) === managed;
   }
 
   // --- internals: views
 
-  private stateInfo(managed: Managed): ConnectorStateInfo {
+  /** The connector's status; `restarting` shows what a restart plan restarts on other workers. */
+  private stateInfo(managed: Managed, restarting?: RestartPlan): ConnectorStateInfo {
+    const name = managed.stored.name;
+    const assignment = this.assignment.current();
+    const local = [...managed.tasks].map(([id, task]) => this.worker.taskState(id, task));
+    const remote = managed.stored.tasks.flatMap((_, id) => {
+      if (assignment.ownsTask(name, id)) return [];
+      const state = this.storedTaskState(name, id);
+      if (!state) return [];
+      return [restarting?.tasks.includes(id) ? { ...state, state: 'RESTARTING' } : state];
+    });
+    let connector: ConnectorState;
+    if (managed.ownsInstance) connector = this.worker.connectorState(managed);
+    else {
+      const stored = this.options.statuses.getConnector(name);
+      connector = {
+        state: restarting?.connector ? 'RESTARTING' : (stored?.state ?? 'UNASSIGNED'),
+        worker_id: stored?.workerId ?? '',
+        ...(stored?.trace !== undefined && !restarting?.connector && { trace: stored.trace }),
+      };
+    }
     return {
-      name: managed.stored.name,
-      connector: {
-        state: managed.state,
-        worker_id: this.options.workerId,
-        ...(managed.trace !== undefined && { trace: managed.trace }),
-      },
-      tasks: [...managed.tasks].sort(([a], [b]) => a - b).map(([id, task]) => this.taskState(id, task)),
+      name,
+      connector,
+      tasks: [...local, ...remote].sort((a, b) => a.id - b.id),
       type: this.typeOf(managed),
       // Not in Kafka Connect's ConnectorStateInfo (clients ignore unknown fields).
       ...(managed.offsetWarnings.length > 0 && { warnings: managed.offsetWarnings }),
     };
   }
 
-  private taskState(id: number, task: ManagedTask): TaskState {
+  private localTaskState(managed: Managed, id: number): TaskState | undefined {
+    const task = managed.tasks.get(id);
+    return task && this.worker.taskState(id, task);
+  }
+
+  /** A task another worker runs, as the status store has it. */
+  private storedTaskState(name: string, id: number): TaskState | undefined {
+    const stored = this.options.statuses.getTask(name, id);
+    if (!stored) return undefined;
     return {
       id,
-      state: task.status.state,
-      worker_id: this.options.workerId,
-      ...(task.status.trace !== undefined && task.status.trace !== '' && { trace: task.status.trace }),
-      // Not in Kafka Connect's TaskState; clients ignore unknown fields, people see snapshot progress.
-      ...(task.status.progress !== undefined && { progress: task.status.progress }),
+      state: stored.state,
+      worker_id: stored.workerId,
+      ...(stored.trace !== undefined && stored.trace !== '' && { trace: stored.trace }),
     };
   }
 
@@ -978,14 +877,8 @@ export class ConnectorHost {
     );
   }
 
-  /**
-   * Resolves placeholders with the enabled providers; what they resolved to is registered so that
-   * traces and log lines show the placeholder instead.
-   */
-  private resolve(managed: Managed, config: Readonly<Record<string, string>>): Record<string, string> {
-    const { config: resolved, redactions } = resolvePlaceholdersRedacting(config, this.placeholders);
-    secretRegistry.add(secretOwner(managed.stored.name), redactions);
-    return resolved;
+  private offsetOwner(managed: Managed) {
+    return { name: managed.stored.name, kind: managed.plugin?.kind, config: managed.stored.config };
   }
 
   private require(name: string): Managed {
@@ -1002,35 +895,10 @@ export class ConnectorHost {
     return managed;
   }
 
-  private requireTopicTracking(): void {
-    if (!this.topicTracking.enable)
-      throw new OnrampError('TOPIC_TRACKING_DISABLED', 'Topic tracking is disabled.');
-  }
-
   /** Runs `work` after every earlier change to the same connector name has finished. */
   private exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(name, work);
   }
-}
-
-/** The registry owner of a connector's secrets (kept after deletion: late log lines stay clean). */
-function secretOwner(name: string): string {
-  return `connector:${name}`;
-}
-
-/** The error with every known secret in its message replaced (its code and status kept). */
-function redactedError(error: unknown, redactor: Redactor): unknown {
-  const message = error instanceof Error ? error.message : String(error);
-  const redacted = secretRegistry.redact(redactor.redact(message));
-  if (redacted === message) return error;
-  if (error instanceof OnrampError)
-    return new OnrampError(error.code, redacted, { retriable: error.retriable });
-  return new Error(redacted);
-}
-
-function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** A create/update response: Kafka Connect's ConnectorInfo, plus `warnings` when there are any. */
