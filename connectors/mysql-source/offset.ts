@@ -13,6 +13,13 @@ import {
 // emitted and `row` the rows of the next one, so a restart re-reads the transaction and skips
 // exactly what was emitted: no gaps, no repeats. `schema_history` (schema-history.ts) holds the
 // captured tables' structures as of the position.
+//
+// `snapshot: true` without `snapshot_completed` says an initial snapshot is under way and that
+// every change before `file`/`pos` (+ `event`/`row`) is emitted: the snapshot records carry the
+// position their snapshot was taken at, and the changes streamed to catch up after an interrupted
+// snapshot (task.ts, stream.ts `until`) carry their own position with the flag still set. A restart
+// streams from there up to the next snapshot's position before that snapshot's rows, so what was
+// committed between two snapshot attempts (deletes included) is emitted, in commit order.
 
 export interface BinlogOffset {
   file: string;
@@ -77,6 +84,25 @@ export function readStoredOffset(
 /** A snapshot is finished once its last record's offset is stored (or streaming has begun). */
 export function snapshotCompleted(offset: BinlogOffset): boolean {
   return offset.snapshot !== true || offset.snapshot_completed === true;
+}
+
+/** An initial snapshot was started and its completion is not stored. */
+export function snapshotInterrupted(offset: BinlogOffset): boolean {
+  return !snapshotCompleted(offset);
+}
+
+/** Orders two binlog positions (files by their numeric suffix, then by position). */
+export function compareBinlogPositions(
+  a: { file: string; pos: number },
+  b: { file: string; pos: number },
+): number {
+  if (a.file !== b.file) {
+    const sequence = (file: string) => Number(/\.(\d+)$/.exec(file)?.[1] ?? Number.NaN);
+    const [left, right] = [sequence(a.file), sequence(b.file)];
+    if (Number.isFinite(left) && Number.isFinite(right) && left !== right) return left - right;
+    return a.file < b.file ? -1 : 1;
+  }
+  return a.pos - b.pos;
 }
 
 /** The offset as stored: optional fields only when set. */

@@ -4,7 +4,7 @@ import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '..
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { TopicRenames } from '../shared/topic-renames.ts';
-import { type CatalogTable, loadTableDefinitions } from './catalog.ts';
+import { type CatalogTable, loadTableDefinitions, type TableDefinition } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connect, quoteIdent, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';
@@ -23,6 +23,12 @@ import type { Row, TableSchema } from './table-schema.ts';
 // `first_in_data_collection` / `last_in_data_collection`, the very last `last`. The tables'
 // structures are read at the snapshot's position (under the lock on MySQL) and start the schema
 // history there.
+//
+// After an interrupted snapshot, `catchUp` runs between opening the transaction and reading the
+// tables: it streams the binlog from the stored position up to this snapshot's, so the changes
+// committed between the two attempts are emitted before the rows (per key: older first). The
+// structures read at the snapshot's position enter the history only after it, since the changes
+// caught up are decoded with the structures of their own time.
 
 export interface BinlogPosition {
   file: string;
@@ -42,6 +48,8 @@ export interface SnapshotDeps {
   history: SchemaHistory;
   /** Logs, once per table, a topic name sanitized from its table's name. */
   renames: TopicRenames;
+  /** Emits the changes from an interrupted snapshot's position up to this one's (see above). */
+  catchUp?: (position: BinlogPosition) => Promise<void>;
 }
 
 interface HeldRow {
@@ -191,12 +199,18 @@ export class SnapshotReader {
         if (this.stopped) return undefined;
       }
       const [lead] = connections as [mysql.Connection];
-      const recordSchemas = (at: BinlogPosition) => this.recordSchemas(lead, at);
+      let definitions = new Map<string, TableDefinition>();
+      const readSchemas = async () => {
+        definitions = await loadTableDefinitions(lead, tables);
+      };
       const { position, locked } =
         threads === 1
-          ? await beginConsistentSnapshot(lead, mariadb, config['snapshot.locking.mode'], recordSchemas)
-          : await beginParallelSnapshot(connections, mariadb, config['snapshot.locking.mode'], recordSchemas);
+          ? await beginConsistentSnapshot(lead, mariadb, config['snapshot.locking.mode'], readSchemas)
+          : await beginParallelSnapshot(connections, mariadb, config['snapshot.locking.mode'], readSchemas);
       this.position = position;
+      await this.deps.catchUp?.(position);
+      if (this.stopped) return undefined;
+      this.recordSchemas(definitions, position);
       context.log.info(
         {
           tables: tables.length,
@@ -249,9 +263,8 @@ export class SnapshotReader {
   }
 
   /** Starts the schema history at the snapshot position with every captured table's structure. */
-  private async recordSchemas(connection: mysql.Connection, position: BinlogPosition): Promise<void> {
-    const { tables, history, context, renames } = this.deps;
-    const definitions = await loadTableDefinitions(connection, tables);
+  private recordSchemas(definitions: Map<string, TableDefinition>, position: BinlogPosition): void {
+    const { history, context, renames } = this.deps;
     const at = historyPosition(position.file, position.pos);
     for (const definition of definitions.values()) {
       const schema = history.apply(definition, at);

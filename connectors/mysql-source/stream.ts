@@ -28,7 +28,7 @@ import { isDdl, parseDdl, type TableName } from './ddl.ts';
 import { databaseError } from './errors.ts';
 import { type ChangePosition, changeRecord, keyHeader, type Rows, type ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
-import { type BinlogOffset, toSourceOffset } from './offset.ts';
+import { type BinlogOffset, compareBinlogPositions, toSourceOffset } from './offset.ts';
 import { schemaChangeRecord, type TableChange } from './schema-change.ts';
 import { historyPosition, type SchemaHistory } from './schema-history.ts';
 import type { Row, TableSchema } from './table-schema.ts';
@@ -61,6 +61,12 @@ export interface StreamDeps {
   byGtid: boolean;
   /** Logs, once per table, a topic name sanitized from its table's name. */
   renames: TopicRenames;
+  /**
+   * Catching up after an interrupted snapshot (task.ts): stream only the transactions before this
+   * position (the next snapshot's, a transaction boundary), with `snapshot: true` in every offset
+   * since the snapshot is still unfinished; caughtUp() resolves there.
+   */
+  until?: { file: string; pos: number };
   onFailure(error: Error): void;
 }
 
@@ -127,6 +133,10 @@ export class BinlogStream {
   private emittedSinceHeartbeat = false;
   /** End of the last event seen: where the next one starts (zongji's event.size is not its length). */
   private lastEnd: number;
+  /** Catch-up only: the furthest event end seen in `file`, and whether `until` is reached. */
+  private furthest = 0;
+  private reachedUntil = false;
+  private readonly caughtUpSignal: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
 
   constructor(deps: StreamDeps) {
     this.deps = deps;
@@ -149,6 +159,14 @@ export class BinlogStream {
     }
     if (from.event > 0 || from.row > 0)
       this.skip = { pos: deps.byGtid ? undefined : from.pos, events: from.event, rows: from.row };
+    this.caughtUpSignal = deferred();
+    // Nobody waits on it outside catch-up; a failure must not count as unhandled.
+    this.caughtUpSignal.promise.catch(() => undefined);
+  }
+
+  /** Catch-up: resolves once every transaction before `until` is emitted; rejects if the stream fails. */
+  caughtUp(): Promise<void> {
+    return this.caughtUpSignal.promise;
   }
 
   /** Connects and starts reading; resolves once the server streams. */
@@ -173,7 +191,9 @@ export class BinlogStream {
       zongji.start({
         serverId: config['database.server.id'],
         ...(byGtid ? { gtidSet: from.gtids ?? '' } : { filename: from.file, position: from.pos }),
-        includeEvents: EVENTS,
+        // Catching up, every event is delivered so that positions are known exactly: the end
+        // position can follow an event of a kind the stream otherwise ignores.
+        ...(this.deps.until === undefined && { includeEvents: EVENTS }),
         requestAnnotateRows: config['include.query'],
       });
     });
@@ -182,11 +202,13 @@ export class BinlogStream {
       'binlog streaming started',
     );
     const interval = config['heartbeat.interval.ms'];
-    if (interval > 0) this.heartbeat = setInterval(() => this.emitHeartbeat(), interval);
+    if (interval > 0 && this.deps.until === undefined)
+      this.heartbeat = setInterval(() => this.emitHeartbeat(), interval);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.caughtUpSignal.reject(new Error('the binlog stream was stopped'));
     clearInterval(this.heartbeat);
     const zongji = this.zongji;
     this.zongji = undefined;
@@ -208,11 +230,12 @@ export class BinlogStream {
 
   private fail(error: Error): void {
     if (this.stopped) return;
+    this.caughtUpSignal.reject(error);
     this.deps.onFailure(error);
   }
 
   private receive(event: AnyBinlogEvent): void {
-    if (this.stopped) return;
+    if (this.stopped || this.reachedUntil) return;
     this.inbox.push(event);
     if (!this.paused && this.inbox.length >= this.deps.config['max.queue.size']) {
       this.paused = true;
@@ -228,6 +251,14 @@ export class BinlogStream {
         const event = this.inbox.shift();
         if (!event) break;
         await this.process(event);
+        if (this.deps.until !== undefined && this.atUntil()) {
+          // Everything after `until` belongs to the snapshot that follows: none of it is emitted.
+          this.reachedUntil = true;
+          this.inbox.length = 0;
+          this.zongji?.connection?.pause();
+          this.caughtUpSignal.resolve();
+          break;
+        }
         if (this.paused && this.inbox.length <= this.deps.config['max.queue.size'] / 2) {
           this.paused = false;
           this.zongji?.connection?.resume();
@@ -240,8 +271,17 @@ export class BinlogStream {
     }
   }
 
+  /** Catch-up: between transactions, at or past `until`. */
+  private atUntil(): boolean {
+    const until = this.deps.until;
+    if (until === undefined || this.inTransaction) return false;
+    return compareBinlogPositions({ file: this.file, pos: this.furthest }, until) >= 0;
+  }
+
   private async process(event: AnyBinlogEvent): Promise<void> {
     if (is(event, 'rotate')) {
+      // The opening rotate names the start position, a real one the next file's first event.
+      if (event.binlogName !== this.file || event.position > this.furthest) this.furthest = event.position;
       this.file = event.binlogName;
       if (event.position > 0) this.lastEnd = event.position;
       if (this.completedPos === 0) this.completedPos = event.position;
@@ -252,6 +292,7 @@ export class BinlogStream {
     }
     const start = this.lastEnd;
     if (event.nextPosition > 0) this.lastEnd = event.nextPosition;
+    if (event.nextPosition > this.furthest) this.furthest = event.nextPosition;
     if (is(event, 'mariadbgtidlist') || is(event, 'previousgtids') || is(event, 'heartbeat')) {
       // A GTID resume starts where the server says (its file was named by the opening rotate).
       if (!this.inTransaction && event.nextPosition > this.completedPos)
@@ -351,6 +392,7 @@ export class BinlogStream {
       ts_sec: Math.floor(event.timestamp / 1000),
       server_id: this.deps.server.serverId,
       history: this.deps.history.toJson(),
+      ...(this.deps.until !== undefined && { snapshot: true }),
     };
   }
 
@@ -450,6 +492,7 @@ export class BinlogStream {
         ts_sec: Math.floor(event.timestamp / 1000),
         server_id: this.deps.server.serverId,
         history: this.deps.history.toJson(),
+        ...(this.deps.until !== undefined && { snapshot: true }),
       });
       if (is(event, 'writerows')) {
         const after = event.rows[row] as Row;
@@ -562,4 +605,14 @@ export class BinlogStream {
       sourceOffset: toSourceOffset(offset),
     });
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
 }

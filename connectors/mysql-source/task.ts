@@ -17,7 +17,14 @@ import { databaseError } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
 import { checkStoredGtids, mariadbGtidsAt } from './gtid.ts';
-import { type BinlogOffset, partitionOf, readStoredOffset, snapshotCompleted } from './offset.ts';
+import {
+  type BinlogOffset,
+  compareBinlogPositions,
+  partitionOf,
+  readStoredOffset,
+  snapshotCompleted,
+  snapshotInterrupted,
+} from './offset.ts';
 import { decodeHistory, historyPosition, SchemaHistory } from './schema-history.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
 import { type BinlogPosition, currentBinlogPosition, SnapshotReader } from './snapshot.ts';
@@ -31,6 +38,12 @@ import { CONNECTOR_VERSION } from './version.ts';
 // binlog needs no acknowledgement, so commit() has nothing to release. Resuming, the tables'
 // structures come from the stored offset's schema history, and the stream starts by GTID where the
 // offset has GTIDs and the server allows it (file/position otherwise).
+//
+// An interrupted initial snapshot loses nothing: its stored offset names the position it was taken
+// at (or how far the catch-up below got). The snapshot taken again holds its transaction open at
+// its own position while the binlog is streamed from the stored position up to exactly there, then
+// reads the tables, then streams on: every change committed between the two attempts is emitted,
+// deletes included, and before the newer snapshot's rows.
 
 type Mode = ReturnType<typeof effectiveSnapshotMode>;
 
@@ -174,7 +187,9 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       );
 
     if (snapshot) {
-      this.background = this.snapshotThenStream(tables, streaming).catch((error: unknown) =>
+      const catchUpFrom = streaming ? this.catchUpStart(stored, binlogs) : undefined;
+      if (catchUpFrom) await this.restoreHistory(tables, stored, catchUpFrom);
+      this.background = this.snapshotThenStream(tables, streaming, catchUpFrom).catch((error: unknown) =>
         this.fail(error instanceof Error ? error : new Error(String(error))),
       );
       return;
@@ -212,6 +227,41 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       );
     }
     return { byGtid: false, purged: !binlogs.includes(stored.file) };
+  }
+
+  /**
+   * Where to catch up from before a snapshot taken again: the stored position of an interrupted
+   * snapshot, while the server still has its binlog.
+   */
+  private catchUpStart(stored: BinlogOffset | undefined, binlogs: string[]): BinlogOffset | undefined {
+    if (stored === undefined || !snapshotInterrupted(stored)) return undefined;
+    const { file, pos, event, row, gtids } = stored;
+    if (!binlogs.includes(file)) {
+      this.context.log.warn(
+        { file, pos, oldestBinlog: binlogs[0] ?? null },
+        'the interrupted snapshot is taken again, but the binlog from its position was purged: changes committed in between (deletes in particular) are not emitted',
+      );
+      return undefined;
+    }
+    return { file, pos, event, row, ...(gtids !== undefined && { gtids }) };
+  }
+
+  /** Streams the binlog from `from` up to `until` (the new snapshot's position), emitting the changes. */
+  private async catchUp(from: BinlogOffset, until: BinlogPosition): Promise<void> {
+    const where = { from: `${from.file}:${from.pos}`, until: `${until.file}:${until.pos}` };
+    if (this.stopping) return;
+    if (compareBinlogPositions(from, until) >= 0) {
+      this.context.log.info(where, 'nothing committed since the interrupted snapshot');
+      return;
+    }
+    this.context.log.info(where, 'interrupted snapshot: streaming the changes committed since');
+    const stream = this.newStream(from, false, until);
+    this.stream = stream;
+    await stream.start();
+    await stream.caughtUp();
+    this.stream = undefined;
+    await stream.stop();
+    this.context.log.info(where, 'caught up with the snapshot taken again');
   }
 
   /** Where to stream from without a snapshot. */
@@ -285,7 +335,11 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     };
   }
 
-  private async snapshotThenStream(tables: readonly CatalogTable[], streaming: boolean): Promise<void> {
+  private async snapshotThenStream(
+    tables: readonly CatalogTable[],
+    streaming: boolean,
+    catchUpFrom: BinlogOffset | undefined,
+  ): Promise<void> {
     this.snapshot = new SnapshotReader({
       config: this.config,
       context: this.context,
@@ -296,6 +350,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       tables: [...tables],
       history: this.history,
       renames: this.renames,
+      ...(catchUpFrom && { catchUp: (position: BinlogPosition) => this.catchUp(catchUpFrom, position) }),
     });
     const position: BinlogPosition | undefined = await this.snapshot.run();
     this.snapshot = undefined;
@@ -314,7 +369,12 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
 
   private async startStream(from: BinlogOffset, byGtid: boolean): Promise<void> {
     if (this.stopping) return;
-    this.stream = new BinlogStream({
+    this.stream = this.newStream(from, byGtid);
+    await this.stream.start();
+  }
+
+  private newStream(from: BinlogOffset, byGtid: boolean, until?: BinlogPosition): BinlogStream {
+    return new BinlogStream({
       config: this.config,
       context: this.context,
       queue: this.queue,
@@ -327,9 +387,9 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       from,
       byGtid,
       renames: this.renames,
+      ...(until && { until }),
       onFailure: (error) => this.fail(error),
     });
-    await this.stream.start();
   }
 
   private fail(error: Error): void {

@@ -1,12 +1,14 @@
 // The MySQL source across schema changes and restarts, against the real MariaDB: ALTER TABLE in
 // the middle of a stream, restart from a committed offset in the middle of a multi-row
-// transaction without gaps or repeats, and a purged binlog position (FAILED, or a new snapshot
-// with snapshot.mode=when_needed).
+// transaction without gaps or repeats, a purged binlog position (FAILED, or a new snapshot
+// with snapshot.mode=when_needed), and an interrupted snapshot taken again that first emits what was
+// committed since (deletes included).
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnrampError } from '../../src/plugin/index.ts';
+import { OnrampError, type SourceRecord } from '../../src/plugin/index.ts';
 import {
   afterImage,
+  beforeImage,
   connectionSettings,
   createTestDatabase,
   envelope,
@@ -149,6 +151,79 @@ describe('mysql source resume and DDL', () => {
       await recovering.stop();
     }
   });
+  it('an interrupted snapshot taken again first emits what was committed since, deletes included', async () => {
+    await client.query('CREATE TABLE again (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)');
+    await client.query("INSERT INTO again VALUES (1, 'v1'), (2, 'v2'), (3, 'v3'), (4, 'v4'), (5, 'v5')");
+    const cfg = config(9, { 'table.include.list': `${DATABASE}\\.again` });
+    const againTopic = `inv.${DATABASE}.again`;
+    const summary = (records: readonly SourceRecord[]) =>
+      onTopic(records, againTopic).map((record) =>
+        op(record) === 'tombstone'
+          ? 'tombstone'
+          : `${op(record)}${(afterImage(record) ?? beforeImage(record))?.id}`,
+      );
+    const snapshotDone = (all: SourceRecord[]) =>
+      all.some((record) => record.sourceOffset.snapshot_completed === true);
+    // A kill in the middle of the snapshot: only its first row's offset was stored.
+    const first = new TaskDriver(cfg);
+    await first.start();
+    try {
+      await first.pollUntil(2);
+      await first.commitThrough(0);
+    } finally {
+      await first.stop();
+    }
+    expect(first.committed[0]?.offset).toMatchObject({ snapshot: true });
+    expect(first.committed[0]?.offset.snapshot_completed).toBeUndefined();
+
+    await client.query('DELETE FROM again WHERE id = 1');
+    await client.query("UPDATE again SET v = 'two' WHERE id = 2");
+    await client.query("INSERT INTO again VALUES (6, 'six')");
+    await client.query('DELETE FROM again WHERE id = 6');
+    const second = new TaskDriver(cfg);
+    await second.start(first.committed);
+    try {
+      const records = await second.pollFor('the snapshot taken again', snapshotDone);
+      expect(summary(records)).toEqual([
+        'd1',
+        'tombstone',
+        'u2',
+        'c6',
+        'd6',
+        'tombstone',
+        'r2',
+        'r3',
+        'r4',
+        'r5',
+      ]);
+      // The changes caught up say the snapshot is not done yet; the rows are read after them.
+      expect(records.slice(0, 6).every((record) => record.sourceOffset.snapshot === true)).toBe(true);
+      expect(
+        records.slice(0, 6).every((record) => record.sourceOffset.snapshot_completed === undefined),
+      ).toBe(true);
+      expect(afterImage(records[6])).toEqual({ id: 2, v: 'two' });
+      // Killed again in the middle of the catch-up: stored through the update of row 2.
+      await second.commitThrough(2);
+    } finally {
+      await second.stop();
+    }
+
+    await client.query("INSERT INTO again VALUES (7, 'seven')");
+    const third = new TaskDriver(cfg);
+    await third.start(second.committed);
+    try {
+      const records = await third.pollFor('the snapshot taken a third time', snapshotDone);
+      expect(summary(records)).toEqual(['c6', 'd6', 'tombstone', 'c7', 'r2', 'r3', 'r4', 'r5', 'r7']);
+      const snapshotted = records.length;
+      await client.query('DELETE FROM again WHERE id = 3');
+      const streamed = await third.pollUntil(snapshotted + 2);
+      expect(summary(streamed.slice(snapshotted))).toEqual(['d3', 'tombstone']);
+      expect(streamed.at(-2)?.sourceOffset.snapshot).toBeUndefined();
+    } finally {
+      await third.stop();
+    }
+  });
+
   it('pauses the binlog while the queue is full and loses nothing', async () => {
     await client.query('CREATE TABLE bulk (id INT PRIMARY KEY)');
     const driver = new TaskDriver(
