@@ -1,10 +1,11 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { Cluster } from '../kafka/types.ts';
-import type { TaskConfig } from '../plugin/index.ts';
+import type { SnapshotProgress, TaskConfig } from '../plugin/index.ts';
 import { OnrampError } from '../plugin/index.ts';
 import type { ConfigStore, OffsetStore, StatusStore, TargetState } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
 import { ActiveTopics, type TopicTracking } from './active-topics.ts';
+import { requestSnapshot, type SnapshotAccepted, snapshotProgress } from './ad-hoc-snapshots.ts';
 import { standaloneAssignment, type WorkAssignment } from './assignment.ts';
 import type { PlaceholderSources } from './config-placeholders.ts';
 import { ConfigWriter } from './config-writes.ts';
@@ -370,6 +371,17 @@ export class ConnectorHost {
     return this.restarts.restartTask(name, taskId);
   }
 
+  // --- ad hoc snapshots (Debezium's execute-snapshot signal through REST)
+
+  /** POST /connectors/{name}/snapshots: the body is an execute-snapshot signal's data. */
+  requestSnapshot(name: string, data: Record<string, unknown>): Promise<SnapshotAccepted> {
+    return requestSnapshot(this.lifecycle.require(name), data);
+  }
+
+  snapshotProgress(name: string): SnapshotProgress {
+    return snapshotProgress(this.lifecycle.require(name));
+  }
+
   // --- offsets (KIP-875)
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
@@ -490,19 +502,15 @@ export class ConnectorHost {
       if (from === target) return;
       if (target === 'STOPPED') {
         await this.worker.stopTasks(managed);
-        managed.stored = { ...managed.stored, targetState: 'STOPPED', tasks: [] };
         await this.options.statuses.delete(name);
-        await this.options.configs.put(managed.stored);
+        await this.lifecycle.writeTarget(managed, 'STOPPED');
         this.lifecycle.applyTarget(managed);
       } else if (from === 'STOPPED') {
-        managed.stored = { ...managed.stored, targetState: target };
-        // The instance's worker stores the target state with the tasks it plans; another worker's
-        // write makes that worker plan them.
-        if (!managed.ownsInstance || !managed.plugin) await this.options.configs.put(managed.stored);
+        await this.lifecycle.writeTarget(managed, target);
+        // The worker running the instance plans the tasks (this one, or the one the write reaches).
         await this.lifecycle.converge(managed, { restate: true, replan: true });
       } else {
-        managed.stored = { ...managed.stored, targetState: target };
-        await this.options.configs.put(managed.stored);
+        await this.lifecycle.writeTarget(managed, target);
         this.lifecycle.applyTarget(managed);
       }
       this.log.info({ connector: name, target }, 'connector target state changed');

@@ -1,6 +1,6 @@
 import type { TaskConfig } from '../plugin/index.ts';
 import { OnrampError } from '../plugin/index.ts';
-import type { ConfigStore, StatusStore, StoredConnector } from '../stores/stores.ts';
+import type { ConfigStore, StatusStore, StoredConnector, TargetState } from '../stores/stores.ts';
 import type { ActiveTopics } from './active-topics.ts';
 import type { WorkAssignment } from './assignment.ts';
 import { type ConfigWriter, sameConfig, secretOwner, unknownPluginError } from './config-writes.ts';
@@ -134,7 +134,9 @@ export class ConnectorLifecycle {
       await this.options.worker.stopTasks(managed);
       managed.stored = stored;
       if (configChanged) this.adopt(managed);
-      await this.converge(managed, { restate: true, replan: true });
+      // Task configs emptied by another worker are not planned again here: that is how a stop
+      // begins (Kafka Connect stores no tasks, then the STOPPED target state).
+      await this.converge(managed, { restate: true, replan: configChanged });
     } else if (managed.stored.targetState !== stored.targetState) {
       const from = managed.stored.targetState;
       managed.stored = stored;
@@ -215,11 +217,33 @@ export class ConnectorLifecycle {
     }
     if (JSON.stringify(tasks) !== JSON.stringify(managed.stored.tasks)) {
       await worker.stopTasks(managed);
-      managed.stored = { ...managed.stored, tasks };
       await this.options.statuses.delete(managed.stored.name);
-      await this.options.configs.put(managed.stored);
+      await this.writeTasks(managed, tasks);
     }
     await this.converge(managed, { restate: true, replan: false });
+  }
+
+  /**
+   * Stores a connector's target state (and, for STOPPED, no tasks): the rest of the record as the
+   * store has it now, so that a stale view here does not write back what another worker changed.
+   */
+  async writeTarget(managed: Managed, target: TargetState): Promise<void> {
+    const current = this.options.configs.get(managed.stored.name) ?? managed.stored;
+    const tasks = target === 'STOPPED' ? [] : current.tasks;
+    managed.stored = { ...managed.stored, targetState: target, ...(target === 'STOPPED' && { tasks }) };
+    await this.options.configs.put({ ...current, targetState: target, tasks });
+  }
+
+  /**
+   * Stores the task configs planned from `managed.stored.config`, the rest of the record as the
+   * store has it now. Skipped when the store already holds a newer config: its notification brings
+   * that here next.
+   */
+  private async writeTasks(managed: Managed, tasks: TaskConfig[]): Promise<void> {
+    const current = this.options.configs.get(managed.stored.name) ?? managed.stored;
+    if (!sameConfig(current.config, managed.stored.config)) return;
+    managed.stored = { ...managed.stored, tasks };
+    await this.options.configs.put({ ...current, tasks });
   }
 
   /** Plans tasks from the stored config and stores them; on failure the connector is FAILED. */
@@ -228,13 +252,11 @@ export class ConnectorLifecycle {
     try {
       tasks = this.options.writer.plan(managed);
     } catch (error) {
-      managed.stored = { ...managed.stored, tasks: [] };
-      await this.options.configs.put(managed.stored);
+      await this.writeTasks(managed, []);
       this.options.worker.failConnector(managed, error);
       return false;
     }
-    managed.stored = { ...managed.stored, tasks };
-    await this.options.configs.put(managed.stored);
+    await this.writeTasks(managed, tasks);
     return true;
   }
 
