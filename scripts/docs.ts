@@ -1,6 +1,7 @@
 // Generates the configuration reference from the code that defines it, so the docs never drift:
 // the host settings (src/config/host-config.ts), the settings every connector has
-// (src/host/connector-config.ts) and each connector's own fields (connectors/index.ts).
+// (src/host/connector-config.ts) and each connector's own fields (connectors/index.ts); and the
+// metrics table with its Debezium JMX mapping (src/plugin/metric-catalog.ts).
 //
 //   node scripts/docs.ts           rewrite README.md's generated section and each connector's README.md
 //   node scripts/docs.ts --check   exit 1 when any of them is out of date (the unit suite runs this check)
@@ -10,11 +11,14 @@ import { connectorPlugins } from '../connectors/index.ts';
 import { envOverrideOf, HOST_SETTINGS } from '../src/config/host-config.ts';
 import { hostConfigDef } from '../src/host/connector-config.ts';
 import { CLIENT_PROPERTIES } from '../src/kafka/client-properties.ts';
-import type { ConnectorPlugin, Fields, NumericRange } from '../src/plugin/index.ts';
+import type { ConnectorPlugin, Fields, MetricSpec, NumericRange } from '../src/plugin/index.ts';
+import { DEBEZIUM_METRICS, HOST_METRICS, TASK_LABELS, TASK_METRICS } from '../src/plugin/index.ts';
 
 const root = join(import.meta.dirname, '..');
 const BEGIN = '<!-- generated:config-reference -->';
 const END = '<!-- /generated:config-reference -->';
+const METRICS_BEGIN = '<!-- generated:metrics -->';
+const METRICS_END = '<!-- /generated:metrics -->';
 
 function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -118,15 +122,54 @@ export function configReference(): string {
   return parts.join('\n');
 }
 
+function metricRow(
+  name: string,
+  spec: MetricSpec,
+  base: readonly string[],
+  after: readonly string[] = [],
+): string {
+  const labels = [...base, ...spec.labels, ...after].join(', ');
+  return `| \`onramp_${name}\` | ${spec.type} | ${labels} | ${spec.by} | ${cell(spec.help)} |`;
+}
+
+/** The metrics table (src/plugin/metric-catalog.ts) and the mapping from Debezium's JMX attributes. */
+export function metricsReference(): string {
+  const rows = [
+    ...Object.entries(TASK_METRICS).map(([name, spec]) => metricRow(name, spec, TASK_LABELS)),
+    ...Object.entries(HOST_METRICS).map(([name, spec]) => metricRow(name, spec, [], ['product', 'domain'])),
+  ];
+  const mapping = DEBEZIUM_METRICS.map(
+    (entry) => `| \`${entry.jmx}\` | ${entry.context} | ${cell(entry.onramp)} |`,
+  );
+  return [
+    '| metric | type | labels | from | meaning |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    "Debezium's JMX attributes (MBean `debezium.<connector>:type=connector-metrics,context=snapshot|streaming,server=<topic.prefix>`)",
+    'and where the same figure is on `/metrics`:',
+    '',
+    '| Debezium JMX attribute | context | Onramp (PromQL) |',
+    '|---|---|---|',
+    ...mapping,
+  ].join('\n');
+}
+
+/** Replaces the text between `begin` and `end` in `text` (both markers must be there). */
+function between(text: string, begin: string, end: string, content: string, file: string): string {
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} lacks the ${begin} ... ${end} markers`);
+  return `${text.slice(0, from + begin.length)}\n${content}\n${text.slice(to)}`;
+}
+
 /** The files this generator owns, with their wanted content. */
 function wantedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   const readme = join(root, 'README.md');
   const text = readFileSync(readme, 'utf8');
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`README.md lacks the ${BEGIN} ... ${END} markers`);
-  files.set(readme, `${text.slice(0, begin + BEGIN.length)}\n${configReference()}\n${text.slice(end)}`);
+  const withConfig = between(text, BEGIN, END, configReference(), 'README.md');
+  files.set(readme, between(withConfig, METRICS_BEGIN, METRICS_END, metricsReference(), 'README.md'));
   for (const plugin of connectorPlugins) {
     const path = join(root, 'connectors', plugin.name, 'README.md');
     const current = existsSync(path) ? readFileSync(path, 'utf8') : '';

@@ -4,6 +4,7 @@ import { buildServer } from './api/server.ts';
 import { planRestListener, type RestListenPlan } from './auth/rest-listener.ts';
 import { type HostConfig, HostConfigError, loadHostConfig } from './config/host-config.ts';
 import { isSecretSetting } from './host/connector-config.ts';
+import { connectorTelemetry } from './host/connector-telemetry.ts';
 import { ConnectorHost } from './host/host.ts';
 import { createKafkaRuntime } from './host/kafka-runtime.ts';
 import { LogLevels } from './host/log-levels.ts';
@@ -49,7 +50,7 @@ function readConfig(): [HostConfig, RestListenPlan, ReturnType<typeof loadSecret
 }
 
 const [config, listen, secretKey] = readConfig();
-const root = createLogger(config.logLevel);
+const root = createLogger({ level: config.logLevel, format: config.logFormat });
 const levels = new LogLevels(root);
 const log = levels.logger('onramp.main');
 
@@ -139,7 +140,14 @@ const lineageFeed = config.lineage.openlineageUrl
       },
     })
   : undefined;
-const connectorListener: ConnectorListener = lineageFeed ? fanOut([catalog, lineageFeed]) : catalog;
+// Metrics and loggers follow the connectors too: loggers to target, product labels, series to drop.
+const telemetry = connectorTelemetry(metrics, levels);
+for (const stored of stores.configs.list()) telemetry.connectorStored(stored);
+const connectorListener: ConnectorListener = fanOut([
+  catalog,
+  ...(lineageFeed ? [lineageFeed] : []),
+  telemetry,
+]);
 
 const host: ConnectorHost = new ConnectorHost({
   plugins,

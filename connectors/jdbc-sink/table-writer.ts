@@ -5,7 +5,6 @@ import { isOptional, type SqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, shouldAddColumns, shouldCreateTables } from './config.ts';
 import { type ColumnDef, type Dialect, qualified, type SqlPool, type SqlSession } from './dialect.ts';
 import { isUnavailable, rejected } from './errors.ts';
-import { LatencyWindow } from './latency-window.ts';
 import { addColumn, createTable, deleteRows, insertRows, type Statement, updateRow } from './statements.ts';
 import type { PendingChange, TableBatch } from './table-batch.ts';
 
@@ -24,7 +23,6 @@ export class TableWriter {
   private readonly context: TaskContext;
   /** Known columns per table (names as compared: lower case on MySQL). */
   private readonly columns = new Map<string, Set<string>>();
-  private readonly latencies = new Map<string, LatencyWindow>();
 
   constructor(dialect: Dialect, pool: SqlPool, config: JdbcSinkConfig, context: TaskContext) {
     this.dialect = dialect;
@@ -214,14 +212,7 @@ export class TableWriter {
     if (changes.length > upserts)
       metrics.inc('sink_rows_applied_total', { table, op: 'delete' }, changes.length - upserts);
     metrics.set('sink_batch_records', { table }, batch.records);
-    metrics.set('sink_apply_latency_ms', { table }, Math.round(elapsedMs));
-    let window = this.latencies.get(table);
-    if (!window) {
-      window = new LatencyWindow();
-      this.latencies.set(table, window);
-    }
-    window.add(elapsedMs);
-    metrics.set('sink_apply_latency_p99_ms', { table }, Math.round(window.quantile(0.99) * 10) / 10);
+    metrics.observe('sink_apply_duration_seconds', { table }, elapsedMs / 1000);
   }
 }
 

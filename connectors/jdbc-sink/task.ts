@@ -130,7 +130,7 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
       this.seen.clear();
     }
     if (this.lastTimestamp !== undefined)
-      context.metrics.set('sink_lag_ms', {}, Math.max(0, Date.now() - this.lastTimestamp));
+      context.metrics.set('sink_lag_seconds', {}, Math.max(0, Date.now() - this.lastTimestamp) / 1000);
   }
 
   /** Runs `work`, retrying while the database is unreachable (flush.max.retries), then rethrows as retriable. */

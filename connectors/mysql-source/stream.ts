@@ -7,6 +7,7 @@ import ZongJi, {
 } from '@vlasky/zongji';
 import type mysql from 'mysql2/promise';
 import {
+  errorMessage,
   heartbeatKey,
   heartbeatTopic,
   heartbeatValue,
@@ -21,6 +22,7 @@ import {
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { TopicRenames } from '../shared/topic-renames.ts';
+import { binlogBytesAfter } from './binlog-lag.ts';
 import { loadTableDefinitions, tableKey } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connectionSettings } from './connection.ts';
@@ -98,6 +100,9 @@ function streamError(error: unknown): OnrampError {
     : wrapped;
 }
 
+/** How often the binlog lag (bytes, and whether the task is caught up) is measured. */
+const LAG_CHECK_MS = 2_000;
+
 function is<N extends BinlogEventName>(event: AnyBinlogEvent, name: N): event is BinlogEventByName<N> {
   return event.getEventName() === name;
 }
@@ -110,6 +115,8 @@ export class BinlogStream {
   private draining = false;
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private lagCheck: NodeJS.Timeout | undefined;
+  private lagCheckFailed = false;
   // Position state.
   private file: string;
   /** End of the last complete transaction: where a restart would begin. */
@@ -201,6 +208,8 @@ export class BinlogStream {
       { file: from.file, pos: from.pos, gtids: from.gtids ?? null, byGtid, event: from.event, row: from.row },
       'binlog streaming started',
     );
+    this.deps.metrics.connected(true);
+    this.lagCheck = setInterval(() => void this.checkLag(), LAG_CHECK_MS);
     const interval = config['heartbeat.interval.ms'];
     if (interval > 0 && this.deps.until === undefined)
       this.heartbeat = setInterval(() => this.emitHeartbeat(), interval);
@@ -210,6 +219,8 @@ export class BinlogStream {
     this.stopped = true;
     this.caughtUpSignal.reject(new Error('the binlog stream was stopped'));
     clearInterval(this.heartbeat);
+    clearInterval(this.lagCheck);
+    this.deps.metrics.connected(false);
     const zongji = this.zongji;
     this.zongji = undefined;
     if (!zongji) return;
@@ -230,8 +241,33 @@ export class BinlogStream {
 
   private fail(error: Error): void {
     if (this.stopped) return;
+    clearInterval(this.lagCheck);
+    this.deps.metrics.connected(false);
     this.caughtUpSignal.reject(error);
     this.deps.onFailure(error);
+  }
+
+  /**
+   * The binlog lag metrics: bytes from zongji's read position (which events the stream filters out
+   * move too) to the server's end; caught up when there are none and nothing received waits.
+   */
+  private async checkLag(): Promise<void> {
+    const options = this.zongji?.options;
+    if (!options?.filename || options.position === undefined) return;
+    const { metadata, metrics, context } = this.deps;
+    let bytes: number | undefined;
+    try {
+      bytes = await binlogBytesAfter(metadata, options.filename, options.position);
+    } catch (error) {
+      if (!this.lagCheckFailed)
+        context.log.warn({ error: errorMessage(error) }, 'cannot measure the binlog lag (SHOW BINARY LOGS)');
+      this.lagCheckFailed = true;
+      return;
+    }
+    if (bytes === undefined || this.stopped) return;
+    metrics.binlogLagBytes(bytes);
+    if (bytes > 0 || this.inbox.length > 0) metrics.behind();
+    else if (!this.draining) metrics.caughtUp();
   }
 
   private receive(event: AnyBinlogEvent): void {
@@ -310,6 +346,7 @@ export class BinlogStream {
     }
     if (is(event, 'xid')) {
       this.completeTransaction(event.nextPosition);
+      this.deps.metrics.transactionCommitted();
       return;
     }
     if (is(event, 'query')) {
@@ -366,6 +403,7 @@ export class BinlogStream {
     }
     if (/^COMMIT$/i.test(sql) || /^XA COMMIT/i.test(sql)) {
       this.completeTransaction(event.nextPosition);
+      this.deps.metrics.transactionCommitted();
       return;
     }
     if (/^ROLLBACK/i.test(sql)) {
@@ -480,7 +518,7 @@ export class BinlogStream {
     if (!entry) return;
     const schema = this.deps.history.get(entry.parentSchema, entry.tableName);
     if (!schema) return;
-    this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - event.timestamp));
+    this.deps.metrics.changeRead(event.timestamp);
     for (let row = skipRows; row < event.rows.length; row += 1) {
       const position = this.position(event.timestamp, start, row, this.lastQuery);
       const offset = toSourceOffset({

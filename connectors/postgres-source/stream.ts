@@ -108,6 +108,8 @@ export class WalStream {
   /** pgoutput messages parsed (on arrival) and handled (after their records are queued). */
   private received = 0;
   private handled = 0;
+  /** A keepalive came while messages before it were still being handled: caught up at this count. */
+  private caughtUpAt: number | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private finished: Promise<void> | undefined;
   /** The retained-WAL warning in force, to log only its changes. */
@@ -190,6 +192,7 @@ export class WalStream {
     }
     if (this.stopping) return;
     running = true;
+    this.deps.metrics.connected(true);
     this.startTimers();
     void this.watchSlot();
     this.deps.context.log.info(
@@ -207,6 +210,7 @@ export class WalStream {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.deps.metrics.connected(false);
     for (const timer of this.timers) clearInterval(timer);
     // Stopping the service while it connects would leave the connection it is opening running.
     await this.starting?.catch(() => {});
@@ -292,6 +296,7 @@ export class WalStream {
   private fail(error: Error): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.deps.metrics.connected(false);
     for (const timer of this.timers) clearInterval(timer);
     this.deps.onFailure(error);
     this.service.stop().catch(() => {});
@@ -305,17 +310,31 @@ export class WalStream {
       if (!this.stopping) this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.handled += 1;
+      if (this.caughtUpAt !== undefined && this.handled >= this.caughtUpAt) this.settleCaughtUp();
     }
+  }
+
+  /** Every message sent before the last keepalive is handled: caught up, unless inside a transaction. */
+  private settleCaughtUp(): void {
+    this.caughtUpAt = undefined;
+    if (!this.transaction && !this.pending && !this.partial) this.deps.metrics.caughtUp();
   }
 
   /**
    * A keepalive carries how far the server has decoded. When every message sent before it is
    * handled and no transaction is open, nothing before that LSN is left for us: the position (and
    * so the next heartbeat's offset) may move there. This is what lets heartbeats advance the slot
-   * while only other tables change (PostgreSQL 15+ sends nothing for such transactions).
+   * while only other tables change (PostgreSQL 15+ sends nothing for such transactions). It is
+   * also what tells the lag metric that the task is caught up (or, when not idle, behind).
    */
   private onKeepalive(lsn: Lsn): void {
     const idle = this.received === this.handled && !this.transaction && !this.pending && !this.partial;
+    if (idle) this.deps.metrics.caughtUp();
+    else {
+      // The server has sent everything before this keepalive: once that is handled, none is left.
+      this.deps.metrics.behind();
+      this.caughtUpAt = this.received;
+    }
     if (!idle || lsn <= this.lastCommitEnd) return;
     this.lastCommitEnd = lsn;
     this.position = {
@@ -594,7 +613,12 @@ export class WalStream {
     }
     this.position = complete;
     this.lastCommitEnd = message.endLsn;
-    this.deps.metrics.millisecondsBehindSource(Math.max(0, Date.now() - Number(message.commitTime / 1000n)));
+    this.deps.context.log.debug(
+      { txId: transaction?.xid ?? null, lsn: message.endLsn, messages: transaction?.messages ?? 0 },
+      'transaction read',
+    );
+    this.deps.metrics.changeRead(millis(message.commitTime));
+    this.deps.metrics.transactionCommitted();
   }
 
   private async push(record: SourceRecord): Promise<void> {

@@ -280,10 +280,10 @@ async function connectorFigures(host: ConnectorHost, metrics: Metrics): Promise<
   await add('onramp_sink_records_total', (entry, value) => {
     entry.records += value;
   });
-  const lag = (entry: Figures, value: number) => {
-    entry.lagMs = Math.max(entry.lagMs ?? 0, value);
+  const lag = (entry: Figures, seconds: number) => {
+    entry.lagMs = Math.max(entry.lagMs ?? 0, Math.round(seconds * 1000));
   };
-  await add('onramp_source_ms_behind', lag);
-  await add('onramp_sink_lag_ms', lag);
+  await add('onramp_source_lag_seconds', lag);
+  await add('onramp_sink_lag_seconds', lag);
   return figures;
 }

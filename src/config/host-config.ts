@@ -19,6 +19,7 @@ import {
   providerClassParser,
   resolvePlaceholders,
 } from '../host/config-placeholders.ts';
+import { LOG_FORMATS, type LogFormat } from '../host/log-format.ts';
 import {
   CLIENT_KINDS,
   CLIENT_PROPERTIES,
@@ -54,6 +55,8 @@ export interface HostConfig {
   /** worker_id in statuses; defaults to "<rest.host>:<rest.port>". */
   workerId: string;
   logLevel: string;
+  /** auto (human on a terminal, else JSON), json or human. */
+  logFormat: LogFormat;
   topicTracking: { enable: boolean; allowReset: boolean };
   /** Config providers connector configs may use (none unless config.providers lists them). */
   configProviders: ConfigProviders;
@@ -83,6 +86,7 @@ const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   SCHEMA_REGISTRY_URL: 'schema.registry.url',
   ONRAMP_WORKER_ID: 'worker.id',
   ONRAMP_LOG_LEVEL: 'log.level',
+  ONRAMP_LOG_FORMAT: 'log.format',
   ONRAMP_CONFIG_PROVIDERS: 'config.providers',
   ONRAMP_CONFIG_PROVIDERS_ENV_ALLOWLIST_PATTERN: 'config.providers.env.param.allowlist.pattern',
   ONRAMP_CONFIG_PROVIDERS_FILE_ALLOWED_PATHS: 'config.providers.file.param.allowed.paths',
@@ -132,6 +136,13 @@ function logLevel(raw: string): string {
   const value = raw.trim().toLowerCase();
   if (!LOG_LEVELS.includes(value)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
   return value;
+}
+
+function logFormat(raw: string): LogFormat {
+  const value = raw.trim().toLowerCase();
+  const format = LOG_FORMATS.find((candidate) => candidate === value);
+  if (!format) throw new Error(`must be one of ${LOG_FORMATS.join(', ')}`);
+  return format;
 }
 
 function flag(raw: string): boolean {
@@ -263,6 +274,11 @@ export const HOST_SETTINGS = {
     doc: `Log level: ${LOG_LEVELS.join(', ')}; changeable at run time through /admin/loggers.`,
     default: 'info',
     parse: logLevel,
+  },
+  'log.format': {
+    doc: 'Log line format: json (one JSON object a line, ISO-8601 time, level by name), human (time, level, logger, message, key=value fields) or auto: human when stdout is a terminal, json otherwise.',
+    default: 'auto',
+    parse: logFormat,
   },
   'topic.tracking.enable': {
     doc: 'Track the topics each connector uses (GET /connectors/{name}/topics).',
@@ -517,6 +533,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     }),
     workerId: get('worker.id') || `${host}:${restPort}`,
     logLevel: get('log.level'),
+    logFormat: get('log.format'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
     configProviders: configProviders({
       enabled: get('config.providers'),

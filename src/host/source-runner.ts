@@ -280,7 +280,9 @@ class SourcePipeline {
     this.metrics.set('source_in_flight_records', {}, this.inFlight);
     try {
       await before;
+      const sent = performance.now();
       await this.producer.send(messages, this.topicSettings);
+      this.metrics.observe('source_send_duration_seconds', {}, (performance.now() - sent) / 1000);
       for (const message of messages) {
         if (this.topicsSeen.has(message.topic)) continue;
         this.topicsSeen.add(message.topic);

@@ -15,6 +15,7 @@ import type { ConverterFactory, TaskConverters } from '../schema/converter-facto
 import type { OffsetStore } from '../stores/stores.ts';
 import { errorHandlingDef } from './connector-config.ts';
 import { Backoff, describeFailure, errorPolicyConfig, pause } from './error-policy.ts';
+import { taskLogger } from './log-levels.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RunningTask, TaskSpec, TaskStatus } from './task-runner.ts';
@@ -50,6 +51,8 @@ export interface SupervisorOptions {
   attempt: Attempt;
   /** Resolves when Kafka answers again: a wait after KAFKA_UNAVAILABLE ends then, not at the backoff's end. */
   kafkaAnswers?: (signal: AbortSignal) => Promise<void>;
+  /** Called once the task is stopped (its metrics' series go then). */
+  onStopped?: () => void;
 }
 
 /** An attempt that lived this long before failing is not a crash loop: the backoff starts over. */
@@ -115,6 +118,7 @@ export class TaskSupervisor implements RunningTask {
         'task did not stop in time; abandoning it',
       );
     }
+    this.options.onStopped?.();
   }
 
   private setStatus(status: TaskStatus): void {
@@ -301,8 +305,13 @@ export function superviseTask(
   deps: RunnerDeps,
   attempt: (context: AttemptContext, log: RootLogger, metrics: TaskMetrics) => Promise<void>,
 ): RunningTask {
-  const log = deps.log.child({ connector: spec.connector, task: spec.taskId });
-  const metrics = deps.metrics.forTask(spec.connector, spec.taskId);
+  // The task's own logger (connector.<name>.task.<n>), which /admin/loggers can set on its own.
+  const log = taskLogger(deps.log, spec.connector, spec.taskId).child({
+    connector: spec.connector,
+    task: spec.taskId,
+  });
+  // Shared with the rest of this task's pipeline (the product stage): one handle, closed on stop.
+  const metrics = deps.metrics.forTask(spec.connector, spec.taskId, spec.config, spec);
   return new TaskSupervisor(spec, {
     log,
     metrics,
@@ -310,5 +319,6 @@ export function superviseTask(
     stopTimeoutMs: deps.stopTimeoutMs ?? 10_000,
     attempt: (context) => attempt(context, log, metrics),
     kafkaAnswers: (signal) => deps.ports.kafkaAnswers(spec.config, signal),
+    onStopped: () => metrics.close(),
   }).start();
 }

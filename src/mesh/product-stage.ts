@@ -61,21 +61,8 @@ export function productStage(options: ProductStageOptions): (spec: TaskSpec) => 
       plan = buildPlan(options.catalog, spec.connector, domain, name, headersOn);
       return plan;
     };
-    const events = options.metrics.counter(
-      'product_events_total',
-      ['product', 'domain', 'connector'],
-      'Events a source connector sent for a data product',
-    );
-    const lag = options.metrics.gauge(
-      'product_freshness_lag_ms',
-      ['product', 'domain', 'topic'],
-      'How far behind its database commit the last event of a product topic was sent',
-    );
-    const violations = options.metrics.counter(
-      'product_freshness_slo_violations_total',
-      ['product', 'domain', 'topic'],
-      "Events sent later than their product's freshness SLO (policy.maxLagMs) allows",
-    );
+    // The task's metrics handle (connector, task, product and domain labels), shared with its runner.
+    const metrics = options.metrics.forTask(spec.connector, spec.taskId, spec.config, spec);
     const finish = (record: SourceRecord, current: Plan): SourceRecord => {
       let result = record;
       if (current.treatments.size > 0) result = protect(result, current.treatments, options.salt);
@@ -98,16 +85,16 @@ export function productStage(options: ProductStageOptions): (spec: TaskSpec) => 
         result = finish(record, current);
       }
       guard?.observe(record);
-      const labels = { product: `${domain}.${name}`, domain };
-      events.inc({ ...labels, connector: spec.connector });
+      metrics.inc('product_events_total');
       const committed = sourceTime(record.value?.value);
       const now = Date.now();
       options.freshness.record(record.topic, committed, now);
       if (committed !== undefined) {
         const behind = Math.max(0, now - committed);
-        lag.set({ ...labels, topic: record.topic }, behind);
+        const topic = { topic: record.topic };
+        metrics.set('product_freshness_lag_seconds', topic, behind / 1000);
         if (current.maxLagMs !== undefined && behind > current.maxLagMs)
-          violations.inc({ ...labels, topic: record.topic });
+          metrics.inc('product_freshness_slo_violations_total', topic);
       }
       return result;
     };

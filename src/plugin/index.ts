@@ -5,6 +5,7 @@ export * from './captured-tables.ts';
 export * from './config-def.ts';
 export * from './connector.ts';
 export * from './errors.ts';
+export * from './metric-catalog.ts';
 export * from './record.ts';
 export * from './task-context.ts';
 export * from './version.ts';

@@ -1,3 +1,4 @@
+import type { CounterName, GaugeName, HistogramName } from './metric-catalog.ts';
 import type { SinkRecord } from './record.ts';
 
 /** The structured logger tasks write to (pino-compatible subset). */
@@ -10,12 +11,23 @@ export interface Logger {
 
 export type MetricLabels = Record<string, string>;
 
-/** Task metrics; the host exports them on /metrics as `onramp_<name>` with connector and task labels. */
+/**
+ * Task metrics; the host exports them on /metrics as `onramp_<name>` with connector, task, product
+ * and domain labels. Names, types, HELP texts and extra labels are declared in metric-catalog.ts.
+ */
 export interface TaskMetrics {
   /** Adds to a counter, e.g. `inc('source_events_total', { table: 'public.users', op: 'c' })`. */
-  inc(name: string, labels?: MetricLabels, by?: number): void;
-  /** Sets a gauge, e.g. `set('source_ms_behind', {}, 120)`. */
-  set(name: string, labels: MetricLabels, value: number): void;
+  inc(name: CounterName, labels?: MetricLabels, by?: number): void;
+  /** Sets a gauge, e.g. `set('source_queue_size', {}, 120)`. */
+  set(name: GaugeName, labels: MetricLabels, value: number): void;
+  /** Records one observation in a histogram, e.g. `observe('sink_apply_duration_seconds', { table }, 0.012)`. */
+  observe(name: HistogramName, labels: MetricLabels, value: number): void;
+  /**
+   * Sets a gauge from `read()` each time /metrics is scraped, for values that move with the clock
+   * (lag, durations) and would be stale if set only when something happens. A later call with the
+   * same name and labels replaces the reader.
+   */
+  sample(name: GaugeName, labels: MetricLabels, read: () => number): void;
 }
 
 /** Progress of long work (snapshots), shown in the task's status and metrics. */

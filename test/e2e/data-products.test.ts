@@ -365,14 +365,11 @@ describe('data products end to end', () => {
       expect.objectContaining({ topic, sloMs: 60_000, sloViolated: false, lagMs: expect.any(Number) }),
     ]);
     const metrics = await api(marketing, 'GET', '/metrics');
+    const series = `connector="${sourceName}",task="0",product="sales.customers",domain="sales"`;
     expect(metrics.text).toMatch(
-      new RegExp(
-        `onramp_product_freshness_lag_ms\\{product="sales.customers",domain="sales",topic="${topic}"\\} \\d+`,
-      ),
+      new RegExp(`onramp_product_freshness_lag_seconds\\{${series},topic="${topic}"\\} [\\d.e-]+\n`),
     );
-    expect(metrics.text).toContain(
-      `onramp_product_events_total{product="sales.customers",domain="sales",connector="${sourceName}"}`,
-    );
+    expect(metrics.text).toContain(`onramp_product_events_total{${series}}`);
     expect(health.body.connectors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: sourceName, role: 'source', state: 'RUNNING' }),

@@ -167,7 +167,8 @@ describe('postgres source task', () => {
       expect(driver.context.counters.get('source_events_total{table=public.customers,op=c}')).toBe(1);
       expect(driver.context.counters.get('source_events_total{table=public.customers,op=r}')).toBe(3);
       expect(driver.context.counters.get('source_events_total{table=public.orders,op=t}')).toBe(1);
-      expect(driver.context.gauges.get('source_ms_behind{}')).toBeGreaterThanOrEqual(0);
+      expect(driver.context.sampled.get('source_lag_seconds{}')?.()).toBeGreaterThanOrEqual(0);
+      expect(driver.context.counters.get('source_transactions_committed_total{}')).toBeGreaterThan(0);
       // Each transaction's last record carries its end: that is what the slot may confirm.
       expect(insert?.sourceOffset).toMatchObject({ messageType: 'COMMIT' });
       expect(tombstone?.sourceOffset).toMatchObject({ messageType: 'COMMIT' });

@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { hostNodeArgs } from '../../src/host-command.ts';
 import { services } from './services.ts';
 import { waitFor } from './wait-for.ts';
@@ -41,6 +42,8 @@ export interface HostProcessOptions {
   dataDir?: string;
   /** Wait until /health says healthy (default), or only until the REST API answers at all. */
   ready?: 'healthy' | 'answering';
+  /** Collect the host's stdout (its log) here, a line per entry. */
+  output?: string[];
 }
 
 export async function startHostProcess(
@@ -65,8 +68,16 @@ export async function startHostProcess(
       ONRAMP_LOG_LEVEL: logPath ? 'info' : 'warn',
       ...env,
     },
-    stdio: logFile === undefined ? ['ignore', 'ignore', 'inherit'] : ['ignore', logFile, logFile],
+    stdio:
+      options.output !== undefined
+        ? ['ignore', 'pipe', 'inherit']
+        : logFile === undefined
+          ? ['ignore', 'ignore', 'inherit']
+          : ['ignore', logFile, logFile],
   });
+  const output = options.output;
+  if (output !== undefined && child.stdout)
+    createInterface({ input: child.stdout }).on('line', (line) => output.push(line));
   if (logFile !== undefined) closeSync(logFile);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const answering = options.ready === 'answering';

@@ -34,6 +34,7 @@ describe('loadHostConfig', () => {
       lineage: { openlineageUrl: '', namespace: 'onramp' },
       workerId: '127.0.0.1:8083',
       logLevel: 'info',
+      logFormat: 'auto',
       topicTracking: { enable: true, allowReset: true },
       configProviders: new Map(),
       secretsKeyFile: undefined,
@@ -59,6 +60,7 @@ describe('loadHostConfig', () => {
         ONRAMP_REST_PORT: '9100',
         SCHEMA_REGISTRY_URL: 'https://registry:8081',
         ONRAMP_LOG_LEVEL: 'DEBUG',
+        ONRAMP_LOG_FORMAT: 'JSON',
       },
     });
     expect(config.rest).toMatchObject({ host: '127.0.0.1', port: 9100 });
@@ -67,6 +69,7 @@ describe('loadHostConfig', () => {
     expect(config.schemaRegistryUrl).toBe('https://registry:8081');
     expect(config.workerId).toBe('w1');
     expect(config.logLevel).toBe('debug');
+    expect(config.logFormat).toBe('json');
   });
 
   it('takes Kafka client settings by their Kafka names, from the file and ONRAMP_KAFKA_* variables', () => {

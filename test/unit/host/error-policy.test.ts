@@ -25,6 +25,8 @@ function counters() {
       counts.set(key, (counts.get(key) ?? 0) + by);
     },
     set() {},
+    observe() {},
+    sample() {},
   };
 }
 

@@ -5,7 +5,7 @@ import { OnrampError } from '../../../src/plugin/index.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const metrics = { inc() {}, set() {} };
+const metrics = { inc() {}, set() {}, observe() {}, sample() {} };
 
 function supervise(attempt: Attempt) {
   const statuses: TaskStatus[] = [];
