@@ -60,6 +60,8 @@ export interface Workload {
   deletes: number;
   /** id -> final row, for the rows that remain. */
   expected: Map<number, FinalRow>;
+  /** The rows that remain, every column (what a bulk load of the final state writes). */
+  finalRows: ConnectStruct[];
   /** Sums over the expected rows, which the target must reach: count, sum(qty), sum(version). */
   totals: { rows: number; qty: number; version: number };
   bytes: number;
@@ -136,6 +138,7 @@ export async function produceWorkload(topic: string, records: number, format: Si
     updates: 0,
     deletes: 0,
     expected: new Map(),
+    finalRows: [],
     totals: { rows: 0, qty: 0, version: 0 },
     bytes: 0,
   };
@@ -238,6 +241,7 @@ export async function produceWorkload(topic: string, records: number, format: Si
   for (const [id, after] of state) {
     const final = { qty: Number(after.qty), version: Number(after.version) };
     workload.expected.set(id, final);
+    workload.finalRows.push(after);
     workload.totals.rows += 1;
     workload.totals.qty += final.qty;
     workload.totals.version += final.version;

@@ -1,14 +1,18 @@
 import { loadavg } from 'node:os';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { alternate, systemsArg } from './lib/alternate.ts';
+import { alternateWithCeiling, DEFAULT_SYSTEMS, systemsArg } from './lib/alternate.ts';
 import type { BenchArgs } from './lib/args.ts';
+import { wantsCeiling } from './lib/ceiling-run.ts';
+import { closingRows, compare, medianRow, tableColumns, writeComparison } from './lib/comparison.ts';
+import { sinkConfigFor, TUNING_SETTINGS } from './lib/debezium-tuning.ts';
 import { benchEnv, urlParts } from './lib/env.ts';
 import { recreateTopics } from './lib/kafka-topics.ts';
-import { machine, today, versions, writeResult } from './lib/results.ts';
-import { median, pairRatio, round } from './lib/stats.ts';
+import { machine } from './lib/results.ts';
+import { round } from './lib/stats.ts';
 import { DEFAULT_HEAP_MB, type SystemKind, startSystem } from './lib/systems.ts';
 import type { Scenario } from './scenarios/scenario.ts';
+import { sinkCeiling } from './sink-ceiling.ts';
 import { converterConfig, produceWorkload, type SinkFormat, type Workload } from './sink-workload.ts';
 
 // mysql-sink / pg-sink: a topic pre-filled with --records (default 200k) Debezium change events
@@ -26,8 +30,13 @@ interface SinkRun {
   recordsPerSec: number;
   p99ApplyMs: number | null;
   peakRssMb: number;
+  /** Onramp's highest sampled V8 heap in use; null for Debezium. */
+  peakHeapUsedMb: number | null;
   cpuSeconds: number;
+  cpuPerMillion: number;
   wrongRows: number;
+  /** Rows that differ from the expected final state (the comparison's `lost`). */
+  lost: number;
 }
 
 interface TargetDb {
@@ -112,14 +121,27 @@ function postgresTarget(): TargetDb {
   };
 }
 
-/** A gauge's value from Onramp's /metrics text (the first series whose labels contain `match`). */
-async function gauge(restUrl: string, name: string, match: string): Promise<number | null> {
+/**
+ * Onramp's p99 apply time of a table's batches, ms: the sink_apply_latency_p99_ms gauge where the
+ * host has it, else the upper bound of the sink_apply_duration_seconds histogram bucket holding
+ * the 99th percentile.
+ */
+async function p99ApplyMs(restUrl: string, table: string): Promise<number | null> {
   const text = await (await fetch(`${restUrl}/metrics`)).text();
+  const buckets: Array<{ le: number; count: number }> = [];
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) && line.includes(match))
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!line.includes(`table="${table}"`)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('onramp_sink_apply_latency_p99_ms{')) return value;
+    const le = /^onramp_sink_apply_duration_seconds_bucket\{.*le="([^"]+)"/.exec(line)?.[1];
+    if (le !== undefined)
+      buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: value });
   }
-  return null;
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets[buckets.length - 1]?.count ?? 0;
+  if (total === 0) return null;
+  const bucket = buckets.find((candidate) => candidate.count >= 0.99 * total);
+  return bucket && Number.isFinite(bucket.le) ? bucket.le * 1000 : null;
 }
 
 async function runOnce(
@@ -139,21 +161,24 @@ async function runOnce(
   try {
     const cpuBefore = system.usage().cpuSeconds;
     const started = performance.now();
-    await system.createConnector(connector, {
-      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
-      'tasks.max': '1',
-      topics: topic,
-      'connection.url': db.jdbcUrl,
-      'connection.username': db.user,
-      'connection.password': db.password,
-      'insert.mode': 'upsert',
-      'primary.key.mode': 'record_key',
-      'delete.enabled': 'true',
-      'schema.evolution': 'basic',
-      'collection.name.format': table,
-      'batch.size': String(args.number('batch-size', 500)),
-      ...converterConfig(args.string('format', 'json') as SinkFormat),
-    });
+    await system.createConnector(
+      connector,
+      sinkConfigFor(kind, {
+        'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+        'tasks.max': '1',
+        topics: topic,
+        'connection.url': db.jdbcUrl,
+        'connection.username': db.user,
+        'connection.password': db.password,
+        'insert.mode': 'upsert',
+        'primary.key.mode': 'record_key',
+        'delete.enabled': 'true',
+        'schema.evolution': 'basic',
+        'collection.name.format': table,
+        'batch.size': String(args.number('batch-size', 500)),
+        ...converterConfig(args.string('format', 'json') as SinkFormat),
+      }),
+    );
     const { totals } = workload;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -170,22 +195,26 @@ async function runOnce(
     }
     const seconds = (performance.now() - started) / 1000;
     const usage = system.usage();
-    const p99ApplyMs =
-      kind === 'onramp' ? await gauge(system.restUrl, 'onramp_sink_apply_latency_p99_ms', table) : null;
+    const p99 = kind === 'onramp' ? await p99ApplyMs(system.restUrl, table) : null;
     const stored = await db.rows(table);
     let wrongRows = Math.abs(stored.size - workload.expected.size);
     for (const [id, want] of workload.expected) {
       const have = stored.get(id);
       if (!have || have.qty !== want.qty || have.version !== want.version) wrongRows += 1;
     }
+    const peakHeapUsedMb = system.peakHeapUsedMb();
+    const cpuSeconds = usage.cpuSeconds - cpuBefore;
     const run: SinkRun = {
       records: workload.records,
       seconds: round(seconds, 2),
       recordsPerSec: Math.round(workload.records / seconds),
-      p99ApplyMs,
+      p99ApplyMs: p99,
       peakRssMb: round(usage.peakRssMb, 1),
-      cpuSeconds: round(usage.cpuSeconds - cpuBefore, 2),
+      peakHeapUsedMb: peakHeapUsedMb === undefined ? null : round(peakHeapUsedMb, 1),
+      cpuSeconds: round(cpuSeconds, 2),
+      cpuPerMillion: round((cpuSeconds / workload.records) * 1e6, 1),
       wrongRows,
+      lost: wrongRows,
     };
     console.log(`   ${kind}: ${JSON.stringify(run)}`);
     await system.deleteConnector(connector).catch(() => undefined);
@@ -202,7 +231,7 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
   const format = args.string('format', 'json') as SinkFormat;
   if (format !== 'json' && format !== 'avro') throw new Error('--format is json or avro');
   // Debezium's Kafka Connect has no Avro converter here: Avro runs Onramp alone.
-  const kinds = systemsArg(args.string('systems', format === 'avro' ? 'onramp' : 'onramp,debezium'));
+  const kinds = systemsArg(args.string('systems', format === 'avro' ? 'onramp' : DEFAULT_SYSTEMS));
   const scenario = `${target === 'mysql' ? 'mysql' : 'pg'}-sink`;
   const topic = `bench.sink.${target}.${format}`;
   const db = target === 'mysql' ? mysqlTarget() : postgresTarget();
@@ -214,75 +243,74 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
     console.log(
       `${scenario}: ${workload.records} records (${workload.creates} creates, ${workload.updates} updates, ${workload.deletes} deletes + tombstones), ${(workload.bytes / 2 ** 20).toFixed(0)} MB ${format}, produced in ${((performance.now() - producedAt) / 1000).toFixed(1)} s; final rows ${workload.totals.rows}`,
     );
-    const outcomes = await alternate(
+    const { outcomes, ceilings } = await alternateWithCeiling(
       runs,
       (kind, index) => runOnce(kind, index, target, db, topic, workload, args),
       kinds,
+      wantsCeiling(args) ? () => sinkCeiling(target, topic, workload) : undefined,
     );
-    const of = (kind: SystemKind) =>
-      outcomes
-        .filter((outcome) => outcome.kind === kind && outcome.result)
-        .map((outcome) => outcome.result as SinkRun);
-    const onramp = of('onramp');
-    const debezium = of('debezium');
-    const summary = (list: SinkRun[]) =>
-      list.length === 0
-        ? null
-        : {
-            recordsPerSec: median(list.map((run) => run.recordsPerSec)),
-            p99ApplyMs: median(list.map((run) => run.p99ApplyMs ?? Number.NaN)),
-            peakRssMb: median(list.map((run) => run.peakRssMb)),
-            cpuSeconds: median(list.map((run) => run.cpuSeconds)),
-            wrongRows: Math.max(...list.map((run) => run.wrongRows)),
-          };
-    const ratio = round(
-      pairRatio(
-        onramp.map((run) => run.recordsPerSec),
-        debezium.map((run) => run.recordsPerSec),
-      ),
-      2,
+    const comparison = compare(
+      outcomes,
+      {
+        figures: {
+          recordsPerSec: (run) => run.recordsPerSec,
+          seconds: (run) => run.seconds,
+          p99ApplyMs: (run) => run.p99ApplyMs ?? Number.NaN,
+          cpuSeconds: (run) => run.cpuSeconds,
+          cpuPerMillion: (run) => run.cpuPerMillion,
+          peakRssMb: (run) => run.peakRssMb,
+          peakHeapUsedMb: (run) => run.peakHeapUsedMb ?? Number.NaN,
+        },
+        finished: () => true,
+        throughput: (run) => run.recordsPerSec,
+        cpuPerMillion: (run) => run.cpuPerMillion,
+      },
+      ceilings,
     );
-    const row = (name: string, value: ReturnType<typeof summary>) => [
-      name,
-      value?.recordsPerSec ?? 'failed',
-      Number.isFinite(value?.p99ApplyMs) ? (value?.p99ApplyMs ?? '') : 'n/a',
-      value?.peakRssMb ?? '',
-      value?.cpuSeconds ?? '',
-      value?.wrongRows ?? '',
-    ];
-    const result = {
+    const row = (label: string, name: string, digits = 1) => medianRow(comparison, label, name, digits);
+    await writeComparison({
       scenario,
-      date: today(),
-      machine: machine(),
-      versions: await versions(),
       settings: {
         records,
         runs,
         format,
         batchSize: args.number('batch-size', 500),
         systems: kinds,
-        ...args.given(),
+        debeziumHeapMb: args.number('heap-mb', DEFAULT_HEAP_MB),
+        debeziumTuned: TUNING_SETTINGS.sink,
+        given: args.given(),
       },
-      runs: outcomes,
-      summary: { onramp: summary(onramp), debezium: summary(debezium), ratio },
+      outcomes,
+      ceilings,
+      comparison,
+      memory: { peakRssMb: 'peakRssMb', peakHeapUsedMb: 'peakHeapUsedMb' },
       table: {
-        columns: ['system', 'records/s', 'p99 apply ms', 'peak RSS MB', 'CPU s', 'wrong rows'],
+        columns: tableColumns(comparison, `${scenario} (medians)`),
         rows: [
-          row('onramp', summary(onramp)),
-          ...(kinds.includes('debezium') ? [row('debezium', summary(debezium))] : []),
+          row('records/s', 'recordsPerSec', 0),
+          row('time to the final table state, s', 'seconds', 2),
+          row('p99 apply (one table batch), ms', 'p99ApplyMs'),
+          row('CPU s per M records: connector process', 'cpuPerMillion'),
+          row('peak RSS, MB', 'peakRssMb'),
+          row('peak V8 heap in use, MB (sampled each second)', 'peakHeapUsedMb'),
+          ...closingRows(comparison, 'records').map((cells) =>
+            cells.map((cell) => cell.replace(/^lost records/, 'wrong rows')),
+          ),
         ],
       },
       notes: [
         `${workload.records} Debezium change events (${workload.creates} c, ${workload.updates} u, ${workload.deletes} d + tombstones), ${format}, one partition; upsert, deletes on, table created by the sink; timed from connector creation to the target equal to the final state`,
-        ...(Number.isFinite(ratio)
-          ? [`onramp/debezium records/s: ${ratio}x (target: >= 20k rows/s into MySQL)`]
-          : []),
+        `debezium = the JDBC sink with its defaults (batch.size ${args.number('batch-size', 500)}, Connect's consumer: max.poll.records 500, 1 MB fetches); debezium-tuned = batch.size 5000, use.reduction.buffer, max.poll.records 5000, 8 MB fetches, reWriteBatchedInserts / rewriteBatchedStatements in the JDBC URL (bench/lib/debezium-tuning.ts); Onramp gets the defaults' JSON. Ratios are against the better of the two.`,
+        "Ceiling (per round): ConsumerPerformance reading the topic (fetch rate, group join left out), and the target bulk-loading the final table state in one transaction (COPY FROM STDIN / LOAD DATA LOCAL INFILE into a fresh table with the primary key), both as the workload's records/s; the lower of the two.",
         // Wall-clock figures mean little on a busy shared machine: say how busy it was.
         `1-minute load average ${round(loadBefore, 1)} before, ${round(loadavg()[0] ?? 0, 1)} after, ${machine().cores} cores`,
       ],
-    };
-    const file = writeResult(result);
-    console.log(`${scenario}: ${JSON.stringify(result.summary)} -> ${file}`);
+      verdict: {
+        passed: 'Every run left the target table equal to the expected final state.',
+        failed: 'FAILED: some runs left wrong rows or did not finish; see runs[].',
+      },
+      throughput: { figure: 'recordsPerSec', unit: 'records/s' },
+    });
   } finally {
     await db.close();
   }
@@ -291,7 +319,7 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
 export const mysqlSink: Scenario = {
   name: 'mysql-sink',
   describe:
-    'JDBC sink into MariaDB/MySQL from a pre-filled topic: records/s to the final table state, p99 apply, peak RSS, CPU (--records 200000 --runs 1 --format json|avro --batch-size 500 --systems onramp,debezium)',
+    'JDBC sink into MariaDB/MySQL from a pre-filled topic: records/s to the final table state, p99 apply, peak RSS, CPU (--records 200000 --runs 1 --format json|avro --batch-size 500 --systems onramp,debezium,debezium-tuned --ceiling true)',
   run: (args) => sinkBench('mysql', args),
 };
 

@@ -1,12 +1,15 @@
-import type { RunOutcome } from './alternate.ts';
+import type { CeilingOutcome, RunOutcome } from './alternate.ts';
 import type { BenchArgs } from './args.ts';
+import type { CeilingResult } from './ceiling-run.ts';
+import { TUNING_SETTINGS } from './debezium-tuning.ts';
 import { machine, type ResultTable, today, versions, writeResult } from './results.ts';
 import { median, pairRatio, round } from './stats.ts';
-import { DEFAULT_HEAP_MB, PRODUCER_SETTINGS, type SystemKind } from './systems.ts';
+import { DEBEZIUM_KINDS, DEFAULT_HEAP_MB, PRODUCER_SETTINGS, type SystemKind } from './systems.ts';
 
-// The Onramp/Debezium summary of a source scenario: per system the medians of its figures over the
-// runs that finished, the runs that failed (threw, lost changes or did not finish), the lost count,
-// and the throughput ratio taken pair by pair. The table rows and console line built from it.
+// The summary of a comparison scenario: per system the medians of its figures over the runs that
+// finished, the runs that failed (threw, lost changes or did not finish), the lost count; Onramp
+// against the better of the two Debeziums (defaults, tuned) in throughput and in CPU per event,
+// each ratio taken pair by pair (run i against run i); and Onramp's share of the machine's ceiling.
 
 export interface SystemSummary {
   runs: number;
@@ -15,11 +18,88 @@ export interface SystemSummary {
   medians: Record<string, number>;
 }
 
+/** Onramp against Debezium and the ceiling; names as the results JSON carries them. */
+export interface HeadToHead {
+  /** Onramp's throughput / the better Debezium's (the one with the higher median), pair by pair. */
+  ratio_vs_best_debezium: number;
+  best_debezium: SystemKind | null;
+  ratio_vs_debezium_defaults: number;
+  ratio_vs_debezium_tuned: number;
+  /** The leaner Debezium's CPU seconds per million / Onramp's (higher is better for Onramp). */
+  cpu_ratio_vs_best_debezium: number;
+  best_debezium_cpu: SystemKind | null;
+  /** Onramp's throughput / the ceiling measured in the same round, pair by pair. */
+  share_of_ceiling: number | null;
+  ceiling_per_sec: number | null;
+  ceiling_limited_by: string | null;
+}
+
 export interface Comparison {
-  onramp: SystemSummary;
-  debezium: SystemSummary;
-  ratio: number;
+  kinds: SystemKind[];
+  systems: Partial<Record<SystemKind, SystemSummary>>;
+  headToHead: HeadToHead;
   failed: boolean;
+}
+
+/** Per run index, a figure of each system's runs (NaN where the run failed). */
+type ByIndex = Partial<Record<SystemKind, number[]>>;
+
+function finite(values: number[] | undefined): boolean {
+  return (values ?? []).some((value) => Number.isFinite(value));
+}
+
+export function headToHead(
+  throughput: ByIndex,
+  cpuPerMillion: ByIndex,
+  ceilings: readonly CeilingOutcome<CeilingResult>[] = [],
+): HeadToHead {
+  const onramp = throughput.onramp ?? [];
+  const candidates = DEBEZIUM_KINDS.filter((kind) => finite(throughput[kind]));
+  const best = candidates.reduce<SystemKind | null>(
+    (winner, kind) =>
+      winner === null || median(throughput[kind] ?? []) > median(throughput[winner] ?? []) ? kind : winner,
+    null,
+  );
+  const leanCandidates = DEBEZIUM_KINDS.filter((kind) => finite(cpuPerMillion[kind]));
+  const lean = leanCandidates.reduce<SystemKind | null>(
+    (winner, kind) =>
+      winner === null || median(cpuPerMillion[kind] ?? []) < median(cpuPerMillion[winner] ?? [])
+        ? kind
+        : winner,
+    null,
+  );
+  const against = (kind: SystemKind | null) =>
+    kind === null ? Number.NaN : round(pairRatio(onramp, throughput[kind] ?? []), 2);
+  const ceilingByIndex: number[] = [];
+  for (const ceiling of ceilings) ceilingByIndex[ceiling.index] = ceiling.result?.perSec ?? Number.NaN;
+  const ceilingMedian = median(ceilingByIndex.map((value) => value ?? Number.NaN));
+  const limits = ceilings.flatMap((ceiling) => (ceiling.result ? [ceiling.result.limitedBy] : []));
+  return {
+    ratio_vs_best_debezium: against(best),
+    best_debezium: best,
+    ratio_vs_debezium_defaults: against(finite(throughput.debezium) ? 'debezium' : null),
+    ratio_vs_debezium_tuned: against(finite(throughput['debezium-tuned']) ? 'debezium-tuned' : null),
+    cpu_ratio_vs_best_debezium:
+      lean === null ? Number.NaN : round(pairRatio(cpuPerMillion[lean] ?? [], cpuPerMillion.onramp ?? []), 2),
+    best_debezium_cpu: lean,
+    share_of_ceiling: Number.isFinite(ceilingMedian)
+      ? round(
+          pairRatio(
+            onramp,
+            onramp.map((_, index) => ceilingByIndex[index] ?? Number.NaN),
+          ),
+          2,
+        )
+      : null,
+    ceiling_per_sec: Number.isFinite(ceilingMedian) ? round(ceilingMedian, 0) : null,
+    // The tool that bounded most rounds.
+    ceiling_limited_by:
+      limits.length === 0
+        ? null
+        : ([...new Set(limits)].sort(
+            (a, b) => limits.filter((x) => x === b).length - limits.filter((x) => x === a).length,
+          )[0] ?? null),
+  };
 }
 
 export interface CompareOptions<T> {
@@ -29,14 +109,18 @@ export interface CompareOptions<T> {
   moreMedians?: (runs: T[]) => Record<string, number>;
   /** Whether a run got everything it waited for. */
   finished: (run: T) => boolean;
-  /** The throughput of the pairwise ratio. */
+  /** The throughput of the ratios. */
   throughput: (run: T) => number;
+  /** The connector process's CPU seconds per million events (rows, records). */
+  cpuPerMillion: (run: T) => number;
 }
 
 export function compare<T extends { lost: number }>(
   outcomes: RunOutcome<T>[],
   options: CompareOptions<T>,
+  ceilings: readonly CeilingOutcome<CeilingResult>[] = [],
 ): Comparison {
+  const kinds = [...new Set(outcomes.map((outcome) => outcome.kind))];
   const of = (kind: SystemKind) => outcomes.filter((o) => o.kind === kind);
   const summaryOf = (kind: SystemKind): SystemSummary => {
     const results = of(kind).flatMap((o) => (o.result ? [o.result] : []));
@@ -49,12 +133,25 @@ export function compare<T extends { lost: number }>(
     ).length;
     return { runs: of(kind).length, failedRuns, lost: results.reduce((sum, r) => sum + r.lost, 0), medians };
   };
-  const onramp = summaryOf('onramp');
-  const debezium = summaryOf('debezium');
-  const throughputs = (kind: SystemKind) =>
-    of(kind).map((o) => (o.result && o.result.lost === 0 ? options.throughput(o.result) : Number.NaN));
-  const ratio = round(pairRatio(throughputs('onramp'), throughputs('debezium')), 2);
-  return { onramp, debezium, ratio, failed: onramp.failedRuns + debezium.failedRuns > 0 };
+  const systems: Partial<Record<SystemKind, SystemSummary>> = {};
+  for (const kind of kinds) systems[kind] = summaryOf(kind);
+  const byIndex = (figure: (run: T) => number): ByIndex => {
+    const values: ByIndex = {};
+    for (const kind of kinds) {
+      const list: number[] = [];
+      for (const o of of(kind))
+        list[o.index] =
+          o.result && o.result.lost === 0 && options.finished(o.result) ? figure(o.result) : Number.NaN;
+      values[kind] = Array.from(list, (value) => value ?? Number.NaN);
+    }
+    return values;
+  };
+  return {
+    kinds,
+    systems,
+    headToHead: headToHead(byIndex(options.throughput), byIndex(options.cpuPerMillion), ceilings),
+    failed: Object.values(systems).some((summary) => summary.failedRuns > 0),
+  };
 }
 
 /** The settings every source scenario ends with: topics, heap, converter, `connector`, producer, options. */
@@ -65,26 +162,51 @@ export function connectorSettings(args: BenchArgs, connector: string): Record<st
     converter: 'org.apache.kafka.connect.json.JsonConverter, schemas.enable=true (keys and values)',
     connector,
     producer: PRODUCER_SETTINGS,
+    debeziumTuned: TUNING_SETTINGS,
     given: args.given(),
   };
 }
 
+/** The results' summary of a comparison: each system's medians, the head-to-head figures, memory. */
+export function comparisonSummary(
+  comparison: Comparison,
+  memory: { peakRssMb: string; peakHeapUsedMb?: string },
+  ceilings: readonly CeilingOutcome<CeilingResult>[],
+): Record<string, unknown> {
+  const { systems } = comparison;
+  const onramp = systems.onramp;
+  return {
+    onramp: onramp && {
+      ...onramp,
+      peak_rss_mb: onramp.medians[memory.peakRssMb] ?? null,
+      peak_heap_used_mb: memory.peakHeapUsedMb ? (onramp.medians[memory.peakHeapUsedMb] ?? null) : null,
+    },
+    debezium: systems.debezium ?? null,
+    debezium_tuned: systems['debezium-tuned'] ?? null,
+    ...comparison.headToHead,
+    ceiling: ceilings.length === 0 ? null : ceilings,
+    lost: Object.fromEntries(Object.entries(systems).map(([kind, summary]) => [kind, summary.lost])),
+    failed: comparison.failed,
+  };
+}
+
 /**
- * Writes the results file (settings, runs, summary, table, notes with `passed` or `failed` last)
- * and prints the closing lines with the medians of `throughput` (`unit`).
+ * Writes the results file (settings, runs, ceilings, summary, table, notes with `passed` or
+ * `failed` last) and prints the closing lines with the medians of `throughput` (`unit`).
  */
 export async function writeComparison<T>(result: {
   scenario: string;
   settings: Record<string, unknown>;
   outcomes: RunOutcome<T>[];
+  ceilings: CeilingOutcome<CeilingResult>[];
   comparison: Comparison;
+  memory: { peakRssMb: string; peakHeapUsedMb?: string };
   table: ResultTable;
   notes: string[];
   verdict: { passed: string; failed: string };
   throughput: { figure: string; unit: string };
 }): Promise<void> {
   const { comparison, scenario } = result;
-  const { onramp, debezium, ratio, failed } = comparison;
   const file = writeResult({
     scenario,
     date: today(),
@@ -92,33 +214,62 @@ export async function writeComparison<T>(result: {
     versions: await versions(),
     settings: result.settings,
     runs: result.outcomes,
-    summary: { onramp, debezium, ratio, lost: { onramp: onramp.lost, debezium: debezium.lost }, failed },
+    summary: comparisonSummary(comparison, result.memory, result.ceilings),
     table: result.table,
-    notes: [...result.notes, failed ? result.verdict.failed : result.verdict.passed],
+    notes: [...result.notes, comparison.failed ? result.verdict.failed : result.verdict.passed],
   });
-  const { figure, unit } = result.throughput;
-  console.log(
-    `${scenario}: onramp ${onramp.medians[figure]} ${unit}, debezium ${debezium.medians[figure]} ${unit}, ratio ${ratio}, lost ${onramp.lost}/${debezium.lost}${failed ? ' — FAILED' : ''}`,
-  );
+  console.log(`${scenario}: ${headline(comparison, result.throughput.figure, result.throughput.unit)}`);
   console.log(`${scenario}: results in ${file}`);
+}
+
+/** One line: each system's median throughput, the ratios and the ceiling share. */
+export function headline(comparison: Comparison, figure: string, unit: string): string {
+  const h = comparison.headToHead;
+  const each = comparison.kinds
+    .map((kind) => `${kind} ${comparison.systems[kind]?.medians[figure]} ${unit}`)
+    .join(', ');
+  return `${each}; vs best Debezium (${h.best_debezium}) ${h.ratio_vs_best_debezium}x, CPU ${h.cpu_ratio_vs_best_debezium}x less (vs ${h.best_debezium_cpu}); ${h.share_of_ceiling ?? 'n/a'} of the ceiling (${h.ceiling_per_sec ?? 'n/a'} ${unit}, ${h.ceiling_limited_by ?? 'n/a'})${comparison.failed ? ' — FAILED' : ''}`;
+}
+
+/** The table's columns: the label, then one per system. */
+export function tableColumns(comparison: Comparison, label: string): string[] {
+  return [label, ...comparison.kinds];
 }
 
 /** A table row: label, then each system's median of `name`. */
 export function medianRow(comparison: Comparison, label: string, name: string, digits = 1): string[] {
   return [
     label,
-    String(round(comparison.onramp.medians[name] ?? Number.NaN, digits)),
-    String(round(comparison.debezium.medians[name] ?? Number.NaN, digits)),
+    ...comparison.kinds.map((kind) => {
+      const value = round(comparison.systems[kind]?.medians[name] ?? Number.NaN, digits);
+      return Number.isNaN(value) ? 'n/a' : String(value);
+    }),
   ];
 }
 
-/** The table's last rows: lost, failed runs, the ratio; `unit` is what is counted (events, rows). */
+/** The table's last rows: lost, failed runs, the ratios and the ceiling; `unit` is what is counted. */
 export function closingRows(comparison: Comparison, unit: string): string[][] {
-  const { onramp, debezium, ratio } = comparison;
+  const { kinds, systems } = comparison;
+  const h = comparison.headToHead;
+  const blank = kinds.slice(1).map(() => '');
   return [
-    [`lost ${unit} (all runs)`, String(onramp.lost), String(debezium.lost)],
-    ['failed runs', `${onramp.failedRuns}/${onramp.runs}`, `${debezium.failedRuns}/${debezium.runs}`],
-    [`ratio onramp/debezium ${unit}/s (pairwise median)`, String(ratio), ''],
+    [`lost ${unit} (all runs)`, ...kinds.map((kind) => String(systems[kind]?.lost ?? ''))],
+    ['failed runs', ...kinds.map((kind) => `${systems[kind]?.failedRuns ?? 0}/${systems[kind]?.runs ?? 0}`)],
+    [
+      `ratio onramp/best Debezium ${unit}/s (pairwise median; best: ${h.best_debezium ?? 'n/a'})`,
+      String(h.ratio_vs_best_debezium),
+      ...blank,
+    ],
+    [
+      `CPU ratio best Debezium/onramp per M ${unit} (best: ${h.best_debezium_cpu ?? 'n/a'})`,
+      String(h.cpu_ratio_vs_best_debezium),
+      ...blank,
+    ],
+    [
+      `ceiling ${unit}/s (median; bound by ${h.ceiling_limited_by ?? 'n/a'}), onramp's share`,
+      `${h.ceiling_per_sec ?? 'n/a'}, ${h.share_of_ceiling ?? 'n/a'}`,
+      ...blank,
+    ],
   ];
 }
 

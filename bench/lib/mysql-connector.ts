@@ -29,7 +29,7 @@ let serverIds = 0;
 /** A replica id distinct per system and per run (and unlikely to meet another client's). */
 export function nextServerId(kind: SystemKind): number {
   serverIds++;
-  return SERVER_ID_BASE + serverIds * 2 + (kind === 'debezium' ? 1 : 0);
+  return SERVER_ID_BASE + serverIds * 2 + (kind === 'onramp' ? 0 : 1);
 }
 
 /**
@@ -102,7 +102,7 @@ export async function createAtPosition(
 
 /** A tag unique to one run of one system, for its database name. */
 export function runTag(kind: SystemKind, index: number): string {
-  return `${Date.now().toString(36)}_${kind}_${index}`;
+  return `${Date.now().toString(36)}_${kind.replaceAll('-', '_')}_${index}`;
 }
 
 /** A task that failed will never deliver: throws with its trace, so the wait stops at once. */

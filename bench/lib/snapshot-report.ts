@@ -1,11 +1,13 @@
-import type { RunOutcome } from './alternate.ts';
+import type { CeilingOutcome, RunOutcome } from './alternate.ts';
 import type { BenchArgs } from './args.ts';
+import type { CeilingResult } from './ceiling-run.ts';
 import {
   closingRows,
   compare,
   connectorSettings,
   cpuFigureName,
   medianRow,
+  tableColumns,
   writeComparison,
 } from './comparison.ts';
 import type { SnapshotFigures } from './snapshot-run.ts';
@@ -28,24 +30,31 @@ export interface SnapshotReport<D extends string> {
 export async function writeSnapshotReport<D extends string>(
   args: BenchArgs,
   outcomes: RunOutcome<SnapshotFigures<D>>[],
+  ceilings: CeilingOutcome<CeilingResult>[],
   report: SnapshotReport<D>,
 ): Promise<void> {
   const key = report.database.key;
   const databaseFigure = cpuFigureName(key);
-  const comparison = compare(outcomes, {
-    figures: {
-      rowsPerSec: (run) => run.rowsPerSec,
-      mbPerSec: (run) => run.mbPerSec,
-      seconds: (run) => run.seconds,
-      firstEventMs: (run) => run.firstEventMs,
-      cpuPerMillionSystem: (run) => run.cpuPerMillion.system,
-      [databaseFigure]: (run) => run.cpuPerMillion[key],
-      cpuPerMillionBroker: (run) => run.cpuPerMillion.broker,
-      peakRssMb: (run) => run.peakRssMb,
+  const comparison = compare(
+    outcomes,
+    {
+      figures: {
+        rowsPerSec: (run) => run.rowsPerSec,
+        mbPerSec: (run) => run.mbPerSec,
+        seconds: (run) => run.seconds,
+        firstEventMs: (run) => run.firstEventMs,
+        cpuPerMillionSystem: (run) => run.cpuPerMillion.system,
+        [databaseFigure]: (run) => run.cpuPerMillion[key],
+        cpuPerMillionBroker: (run) => run.cpuPerMillion.broker,
+        peakRssMb: (run) => run.peakRssMb,
+        peakHeapUsedMb: (run) => run.peakHeapUsedMb ?? Number.NaN,
+      },
+      finished: (run) => run.reached,
+      throughput: (run) => run.rowsPerSec,
+      cpuPerMillion: (run) => run.cpuPerMillion.system,
     },
-    finished: (run) => run.reached,
-    throughput: (run) => run.rowsPerSec,
-  });
+    ceilings,
+  );
   const row = (label: string, name: string, digits = 1) => medianRow(comparison, label, name, digits);
   await writeComparison({
     scenario: report.scenario,
@@ -58,9 +67,11 @@ export async function writeSnapshotReport<D extends string>(
       ...connectorSettings(args, report.connector),
     },
     outcomes,
+    ceilings,
     comparison,
+    memory: { peakRssMb: 'peakRssMb', peakHeapUsedMb: 'peakHeapUsedMb' },
     table: {
-      columns: [`${report.scenario} (medians)`, 'onramp', 'debezium'],
+      columns: tableColumns(comparison, `${report.scenario} (medians)`),
       rows: [
         row('rows/s', 'rowsPerSec', 0),
         row('MB/s (JSON values)', 'mbPerSec', 2),
@@ -70,6 +81,7 @@ export async function writeSnapshotReport<D extends string>(
         row(`CPU s per M rows: ${report.database.label}`, databaseFigure),
         row('CPU s per M rows: Kafka broker', 'cpuPerMillionBroker'),
         row('peak RSS, MB', 'peakRssMb'),
+        row('peak V8 heap in use, MB (sampled each second)', 'peakHeapUsedMb'),
         ...closingRows(comparison, 'rows'),
       ],
     },

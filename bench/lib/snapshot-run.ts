@@ -23,6 +23,9 @@ export interface SnapshotFigures<D extends string> {
   cpuSeconds: CpuSplit<D>;
   cpuPerMillion: CpuSplit<D>;
   peakRssMb: number;
+  /** Onramp's highest sampled V8 heap in use; null for Debezium. */
+  peakHeapUsedMb: number | null;
+  avgValueBytes: number;
   lost: number;
   duplicates: number;
 }
@@ -46,6 +49,7 @@ export function snapshotFigures<D extends string>(measured: {
   createdMs: number;
   cpu: CpuSplit<D>;
   peakRssMb: number;
+  peakHeapUsedMb: number | undefined;
   check: ChangeCheck;
 }): SnapshotFigures<D> {
   const { check, cpu, createdMs, reached } = measured;
@@ -61,6 +65,8 @@ export function snapshotFigures<D extends string>(measured: {
     cpuSeconds: mapValues(cpu, (value) => round(value, 2)),
     cpuPerMillion: mapValues(cpu, (value) => round(perMillion(value, total))),
     peakRssMb: round(measured.peakRssMb),
+    peakHeapUsedMb: measured.peakHeapUsedMb === undefined ? null : round(measured.peakHeapUsedMb),
+    avgValueBytes: round(check.valueBytes / Math.max(1, check.records - check.tombstones), 0),
     lost: check.lost(measured.expected),
     duplicates: check.duplicates,
   };

@@ -1,11 +1,13 @@
-import type { RunOutcome } from './alternate.ts';
+import type { CeilingOutcome, RunOutcome } from './alternate.ts';
 import type { BenchArgs } from './args.ts';
+import type { CeilingResult } from './ceiling-run.ts';
 import {
   closingRows,
   compare,
   connectorSettings,
   cpuFigureName,
   medianRow,
+  tableColumns,
   writeComparison,
 } from './comparison.ts';
 import { median, round } from './stats.ts';
@@ -28,39 +30,48 @@ export interface StreamReport<D extends string> {
 export async function writeStreamReport<D extends string>(
   args: BenchArgs,
   outcomes: RunOutcome<StreamFigures<D>>[],
+  ceilings: CeilingOutcome<CeilingResult>[],
   report: StreamReport<D>,
 ): Promise<void> {
   const rates = args.numbers('rates', [5000]);
   const databaseFigure = cpuFigureName(report.database.key);
-  const comparison = compare(outcomes, {
-    figures: {
-      eventsPerSec: (run) => run.drain.eventsPerSec,
-      mbPerSec: (run) => run.drain.mbPerSec,
-      firstEventMs: (run) => run.drain.firstEventMs,
-      cpuPerMillionSystem: (run) => run.drain.cpuPerMillion.system,
-      [databaseFigure]: (run) => run.drain.cpuPerMillion[report.database.key],
-      cpuPerMillionBroker: (run) => run.drain.cpuPerMillion.broker,
-      peakRssMb: (run) => run.peakRssMb,
+  const comparison = compare(
+    outcomes,
+    {
+      figures: {
+        eventsPerSec: (run) => run.drain.eventsPerSec,
+        mbPerSec: (run) => run.drain.mbPerSec,
+        firstEventMs: (run) => run.drain.firstEventMs,
+        cpuPerMillionSystem: (run) => run.drain.cpuPerMillion.system,
+        [databaseFigure]: (run) => run.drain.cpuPerMillion[report.database.key],
+        cpuPerMillionBroker: (run) => run.drain.cpuPerMillion.broker,
+        peakRssMb: (run) => run.peakRssMb,
+        peakHeapUsedMb: (run) => run.peakHeapUsedMb ?? Number.NaN,
+      },
+      moreMedians: (runs) => {
+        const medians: Record<string, number> = {};
+        for (const rate of rates) {
+          const phases = runs.flatMap((r) => r.rates.filter((phase) => phase.offered === rate));
+          medians[`rate${rate}Achieved`] = round(median(phases.map((p) => p.achieved)), 0);
+          medians[`rate${rate}P50Ms`] = round(median(phases.map((p) => p.latencyMs.p50)));
+          medians[`rate${rate}P95Ms`] = round(median(phases.map((p) => p.latencyMs.p95)));
+          medians[`rate${rate}P99Ms`] = round(median(phases.map((p) => p.latencyMs.p99)));
+          medians[`rate${rate}CpuPerMillionSystem`] = round(
+            median(phases.map((p) => p.cpuPerMillion.system)),
+          );
+          medians[`rate${rate}RssMb`] = round(median(phases.map((p) => p.rssMb)));
+        }
+        return medians;
+      },
+      finished: (run) => run.drain.reached,
+      throughput: (run) => run.drain.eventsPerSec,
+      cpuPerMillion: (run) => run.drain.cpuPerMillion.system,
     },
-    moreMedians: (runs) => {
-      const medians: Record<string, number> = {};
-      for (const rate of rates) {
-        const phases = runs.flatMap((r) => r.rates.filter((phase) => phase.offered === rate));
-        medians[`rate${rate}Achieved`] = round(median(phases.map((p) => p.achieved)), 0);
-        medians[`rate${rate}P50Ms`] = round(median(phases.map((p) => p.latencyMs.p50)));
-        medians[`rate${rate}P95Ms`] = round(median(phases.map((p) => p.latencyMs.p95)));
-        medians[`rate${rate}P99Ms`] = round(median(phases.map((p) => p.latencyMs.p99)));
-        medians[`rate${rate}CpuPerMillionSystem`] = round(median(phases.map((p) => p.cpuPerMillion.system)));
-        medians[`rate${rate}RssMb`] = round(median(phases.map((p) => p.rssMb)));
-      }
-      return medians;
-    },
-    finished: (run) => run.drain.reached,
-    throughput: (run) => run.drain.eventsPerSec,
-  });
+    ceilings,
+  );
   const row = (label: string, name: string, digits = 1) => medianRow(comparison, label, name, digits);
   const table = {
-    columns: [`${report.scenario} (medians)`, 'onramp', 'debezium'],
+    columns: tableColumns(comparison, `${report.scenario} (medians)`),
     rows: [
       row('backlog drain, events/s', 'eventsPerSec', 0),
       row('backlog drain, MB/s (JSON values)', 'mbPerSec', 2),
@@ -69,6 +80,7 @@ export async function writeStreamReport<D extends string>(
       row(`CPU s per M events: ${report.database.label}`, databaseFigure),
       row('CPU s per M events: Kafka broker', 'cpuPerMillionBroker'),
       row('peak RSS, MB', 'peakRssMb'),
+      row('peak V8 heap in use, MB (sampled each second)', 'peakHeapUsedMb'),
       ...rates.flatMap((rate) => [
         row(`${rate}/s offered: committed/s`, `rate${rate}Achieved`, 0),
         row(`${rate}/s: latency p50, ms`, `rate${rate}P50Ms`),
@@ -93,7 +105,9 @@ export async function writeStreamReport<D extends string>(
       ...connectorSettings(args, report.connector),
     },
     outcomes,
+    ceilings,
     comparison,
+    memory: { peakRssMb: 'peakRssMb', peakHeapUsedMb: 'peakHeapUsedMb' },
     table,
     notes: report.notes,
     verdict: {

@@ -36,6 +36,8 @@ export interface StreamFigures<D extends string> {
   };
   rates: RatePhase<D>[];
   peakRssMb: number;
+  /** Onramp's highest sampled V8 heap in use; null for Debezium. */
+  peakHeapUsedMb: number | null;
   avgValueBytes: number;
   lost: number;
   duplicates: number;
@@ -104,6 +106,7 @@ export interface StreamMeasurement<D extends string> {
   drainCpu: CpuSplit<D>;
   phases: MeasuredPhase<D>[];
   peakRssMb: number;
+  peakHeapUsedMb: number | undefined;
   /** The topics read back, with the drain's end offsets as boundary and the phases' windows. */
   check: ChangeCheck;
 }
@@ -144,6 +147,7 @@ export function streamFigures<D extends string>(measured: StreamMeasurement<D>):
       };
     }),
     peakRssMb: round(measured.peakRssMb),
+    peakHeapUsedMb: measured.peakHeapUsedMb === undefined ? null : round(measured.peakHeapUsedMb),
     avgValueBytes: round(check.valueBytes / Math.max(1, check.records - check.tombstones), 0),
     lost,
     duplicates: check.duplicates,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { hostNodeArgs } from '../../src/host-command.ts';
 import { BENCH_HOME, DEBEZIUM_HOME, debeziumRuntimeDir, ensureDebezium } from './debezium-install.ts';
+import { TUNED_PRODUCER } from './debezium-tuning.ts';
 import { benchEnv } from './env.ts';
 import { type ProcUsage, procUsage } from './proc-usage.ts';
 
@@ -16,8 +17,16 @@ import { type ProcUsage, procUsage } from './proc-usage.ts';
 // from bench/debezium/pom.xml (plugin.path = the plugins folder, one sub-folder per connector),
 // a fixed maximum heap (-Xmx, default 1 GB; -Xms256m as in Kafka's scripts), offsets in a temp file.
 
-export type SystemKind = 'onramp' | 'debezium';
-export const SYSTEM_KINDS: readonly SystemKind[] = ['onramp', 'debezium'];
+// Debezium runs twice in every comparison: `debezium` with Kafka's and Debezium's defaults, and
+// `debezium-tuned` as someone who tunes it would run it (bench/lib/debezium-tuning.ts); Onramp is
+// compared with the better of the two.
+export type SystemKind = 'onramp' | 'debezium' | 'debezium-tuned';
+export const SYSTEM_KINDS: readonly SystemKind[] = ['onramp', 'debezium', 'debezium-tuned'];
+export const DEBEZIUM_KINDS: readonly SystemKind[] = ['debezium', 'debezium-tuned'];
+
+export function isDebezium(kind: SystemKind): boolean {
+  return kind !== 'onramp';
+}
 
 export interface SystemOptions {
   /** Debezium's maximum JVM heap (-Xmx), in MB. Default 1024. */
@@ -58,6 +67,11 @@ export interface RunningSystem {
   waitRunning(name: string, timeoutMs?: number): Promise<void>;
   /** CPU seconds (utime+stime, all threads) so far, peak RSS (VmHWM) and current RSS of the process. */
   usage(): ProcUsage;
+  /**
+   * Onramp: the highest V8 heap in use (MB) seen on /metrics (sampled every second while it runs);
+   * undefined for Debezium (the JVM heap is not sampled) or before the first sample.
+   */
+  peakHeapUsedMb(): number | undefined;
   /** SIGTERM, then SIGKILL after 20 s; removes the work dir unless keepWorkDir. */
   stop(options?: { keepWorkDir?: boolean }): Promise<void>;
 }
@@ -71,11 +85,11 @@ export const JSON_CONVERTERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Producer settings, stated for the results. Onramp's producer is fixed: kafkajs, idempotent,
- * acks=all, one request in flight, one sendBatch per polled batch (up to max.batch.size records),
- * no compression. Connect's worker producer is configured to match: acks=all, idempotence on, one
- * request in flight (Connect's own default for source tasks), no compression, linger.ms=0 and
- * batch.size=16384 (the 3.9 client defaults).
+ * Producer settings, stated for the results. Onramp's producer is fixed: idempotent, acks=all, one
+ * request in flight, one produce request per polled batch (up to max.batch.size records), no
+ * compression. Connect's worker producer is configured to match: acks=all, idempotence on, one
+ * request in flight, no compression; with the client defaults linger.ms=0 and batch.size=16384
+ * (`debezium`) or tuned to 1 MB batches and linger.ms=10 (`debezium-tuned`).
  */
 export const PRODUCER_SETTINGS: Readonly<Record<SystemKind, Record<string, string>>> = {
   onramp: {
@@ -92,6 +106,13 @@ export const PRODUCER_SETTINGS: Readonly<Record<SystemKind, Record<string, strin
     'producer.compression.type': 'none',
     'producer.linger.ms': '0',
     'producer.batch.size': '16384',
+  },
+  'debezium-tuned': {
+    'producer.acks': 'all',
+    'producer.enable.idempotence': 'true',
+    'producer.max.in.flight.requests.per.connection': '1',
+    'producer.compression.type': 'none',
+    ...TUNED_PRODUCER,
   },
 };
 
@@ -111,9 +132,9 @@ export async function freePort(): Promise<number> {
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-function workerProperties(restPort: number, workDir: string): string {
+function workerProperties(kind: SystemKind, restPort: number, workDir: string): string {
   const { kafkaBrokers } = benchEnv();
-  const producer = Object.entries(PRODUCER_SETTINGS.debezium)
+  const producer = Object.entries(PRODUCER_SETTINGS[kind])
     .map(([key, value]) => `${key}=${value}`)
     .join('\n');
   const converters = Object.entries(JSON_CONVERTERS)
@@ -144,7 +165,10 @@ log4j.logger.org.reflections=ERROR
 function spawnOnramp(restPort: number, workDir: string, level: string): ChildProcess {
   const { kafkaBrokers, schemaRegistryUrl } = benchEnv();
   const log = createWriteStream(join(workDir, 'onramp.log'));
-  const child = spawn(process.execPath, hostNodeArgs(), {
+  // ONRAMP_BENCH_NODE_FLAGS adds Node flags to the host for one bench run, e.g. a CPU profile:
+  // ONRAMP_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (never in HOST_NODE_FLAGS).
+  const extra = (process.env.ONRAMP_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...extra, ...hostNodeArgs()], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -161,11 +185,17 @@ function spawnOnramp(restPort: number, workDir: string, level: string): ChildPro
   return child;
 }
 
-async function spawnDebezium(restPort: number, workDir: string, level: string, heapMb: number) {
+async function spawnDebezium(
+  kind: SystemKind,
+  restPort: number,
+  workDir: string,
+  level: string,
+  heapMb: number,
+) {
   await ensureDebezium();
   const worker = join(workDir, 'worker.properties');
   const log4j = join(workDir, 'log4j.properties');
-  writeFileSync(worker, workerProperties(restPort, workDir));
+  writeFileSync(worker, workerProperties(kind, restPort, workDir));
   writeFileSync(log4j, log4jProperties(level, join(workDir, 'connect.log')));
   const out = createWriteStream(join(workDir, 'connect.out'));
   const child = spawn(
@@ -222,6 +252,43 @@ async function waitReady(
   }
 }
 
+/**
+ * Polls Onramp's /metrics once a second for prom-client's nodejs_heap_size_used_bytes (prefixed
+ * onramp_process_ or onramp_, as the host names its default metrics) and keeps
+ * the highest value: the V8 heap, apart from the RSS (which adds code, buffers and native memory).
+ */
+class HeapSampler {
+  peakMb: number | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(restUrl: string) {
+    this.timer = setInterval(() => void this.sample(restUrl), 1000);
+    this.timer.unref();
+  }
+
+  private async sample(restUrl: string): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const text = await (await fetch(`${restUrl}/metrics`)).text();
+      const match = /^onramp_(?:process_)?nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(text);
+      if (match) {
+        const mb = Number(match[1]) / 2 ** 20;
+        if (this.peakMb === undefined || mb > this.peakMb) this.peakMb = mb;
+      }
+    } catch {
+      // Not up yet, or gone: the next sample tries again.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 export async function startSystem(kind: SystemKind, options: SystemOptions = {}): Promise<RunningSystem> {
   const level = options.logLevel ?? 'warn';
   const restPort = await freePort();
@@ -230,7 +297,7 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
   const child =
     kind === 'onramp'
       ? spawnOnramp(restPort, workDir, level)
-      : await spawnDebezium(restPort, workDir, level, options.heapMb ?? DEFAULT_HEAP_MB);
+      : await spawnDebezium(kind, restPort, workDir, level, options.heapMb ?? DEFAULT_HEAP_MB);
   const pid = child.pid ?? 0;
   const restUrl = `http://127.0.0.1:${restPort}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -247,6 +314,8 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
     await kill();
     throw new Error(`${error instanceof Error ? error.message : String(error)} (logs in ${workDir})`);
   }
+
+  const heap = kind === 'onramp' ? new HeapSampler(restUrl) : undefined;
 
   const status = async (name: string): Promise<ConnectorState | undefined> => {
     const response = await request('GET', `${restUrl}/connectors/${encodeURIComponent(name)}/status`);
@@ -324,7 +393,9 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
     usage() {
       return procUsage(pid) ?? { cpuSeconds: Number.NaN, peakRssMb: Number.NaN, rssMb: Number.NaN };
     },
+    peakHeapUsedMb: () => heap?.peakMb,
     async stop(stopOptions = {}) {
+      heap?.stop();
       await kill();
       if (!stopOptions.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
     },

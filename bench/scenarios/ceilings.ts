@@ -1,18 +1,21 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchArgs } from '../lib/args.ts';
-import { BENCH_HOME, debeziumRuntimeDir, ensureDebezium } from '../lib/debezium-install.ts';
-import { benchEnv, urlParts } from '../lib/env.ts';
-import { deleteTopics, recreateTopics } from '../lib/kafka-topics.ts';
+import {
+  type BinlogMeasured,
+  kafkaToolsVersion,
+  type Measured,
+  mariadbBinlog,
+  type ProducerMeasured,
+  producerPerformance,
+  recvlogical,
+} from '../lib/ceiling-tools.ts';
 import {
   type BinlogPosition,
-  binlogFilesBetween,
   binlogPosition,
   createBenchDatabase,
   dropBenchDatabases,
   MysqlChangeGenerator,
-  mariadbPid,
   withMysql,
 } from '../lib/mysql-workload.ts';
 import {
@@ -20,12 +23,9 @@ import {
   createSlot,
   currentLsn,
   dropBenchSlots,
-  PUBLICATION,
   resetSchema,
-  slotWalsender,
   withPg,
 } from '../lib/pg-workload.ts';
-import { CpuWindow } from '../lib/proc-usage.ts';
 import { machine, RESULTS_DIR, today, versions, writeResult } from '../lib/results.ts';
 import { median, round } from '../lib/stats.ts';
 import type { Scenario } from './scenario.ts';
@@ -40,147 +40,6 @@ import type { Scenario } from './scenario.ts';
 // settings both systems use (acks=all, idempotence, one request in flight). `--parts` picks some.
 
 const KAFKA_TOPIC = 'bench.ceiling.producer';
-
-interface Measured {
-  seconds: number;
-  perSec: number;
-  cpuSeconds: Record<string, number>;
-}
-
-function exitOf(child: ReturnType<typeof spawn>, what: string): Promise<string> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${what} exited ${code}: ${output.slice(-2000)}`)),
-    );
-  });
-}
-
-/** pg_recvlogical from `slot` up to `endLsn`, sampling its CPU and the walsender's while it runs. */
-async function recvlogical(
-  slot: string,
-  protoVersion: 1 | 2,
-  endLsn: string,
-  changes: number,
-): Promise<Measured> {
-  const options = ['-o', `proto_version=${protoVersion}`, '-o', `publication_names=${PUBLICATION}`];
-  if (protoVersion === 2) options.push('-o', 'streaming=on');
-  const started = performance.now();
-  const child = spawn(
-    'pg_recvlogical',
-    [
-      '-d',
-      benchEnv().pgUrl,
-      '--slot',
-      slot,
-      '--start',
-      '--no-loop',
-      '-E',
-      endLsn,
-      '-f',
-      '/dev/null',
-      ...options,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const exited = exitOf(child, 'pg_recvlogical');
-  const client = new CpuWindow([]);
-  const walsender = new CpuWindow([]);
-  client.track(child.pid ?? 0, true);
-  let running = true;
-  void exited.finally(() => {
-    running = false;
-  });
-  await withPg(async (pgc) => {
-    while (running) {
-      const pid = await slotWalsender(pgc, slot).catch(() => undefined);
-      if (pid) walsender.track(pid, true);
-      client.sample();
-      walsender.sample();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  });
-  await exited;
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    seconds: round(seconds, 3),
-    perSec: round(changes / seconds, 0),
-    cpuSeconds: { pgRecvlogical: round(client.seconds(), 2), walsender: round(walsender.seconds(), 2) },
-  };
-}
-
-type BinlogMeasured = Measured & { mbPerSec: number; bytes: number };
-
-/** mariadb-binlog reading `from`..`to` from the server, decoded to /dev/null or --raw to a scratch folder. */
-async function mariadbBinlog(
-  from: BinlogPosition,
-  to: BinlogPosition,
-  changes: number,
-  raw: boolean,
-): Promise<BinlogMeasured> {
-  const db = urlParts(benchEnv().mysqlUrl, 3306);
-  const { files, server } = await withMysql(async (connection) => ({
-    files: await binlogFilesBetween(connection, from.file, to.file),
-    server: await mariadbPid(connection),
-  }));
-  const scratch = raw ? mkdtempSync(join(BENCH_HOME, 'binlog-raw-')) : undefined;
-  const range = raw
-    ? ['--raw', `--result-file=${scratch}/`, `--start-position=${from.pos}`]
-    : [`--start-position=${from.pos}`, `--stop-position=${to.pos}`, '--result-file=/dev/null'];
-  const serverCpu = new CpuWindow(server ? [server] : []);
-  const started = performance.now();
-  const child = spawn(
-    'mariadb-binlog',
-    [
-      '--read-from-remote-server',
-      `--host=${db.hostname}`,
-      `--port=${db.port}`,
-      `--user=${db.user}`,
-      `--password=${db.password}`,
-      ...range,
-      ...files,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const exited = exitOf(child, 'mariadb-binlog');
-  const client = new CpuWindow([]);
-  client.track(child.pid ?? 0, true);
-  let running = true;
-  void exited.finally(() => {
-    running = false;
-  });
-  while (running) {
-    client.sample();
-    serverCpu.sample();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  try {
-    await exited;
-    const seconds = (performance.now() - started) / 1000;
-    // Decoded: the range itself (one file, or the files between); raw: what was copied.
-    const bytes = scratch
-      ? readdirSync(scratch).reduce((sum, name) => sum + statSync(join(scratch, name)).size, 0)
-      : from.file === to.file
-        ? to.pos - from.pos
-        : Number.NaN;
-    return {
-      seconds: round(seconds, 3),
-      perSec: round(changes / seconds, 0),
-      mbPerSec: round(bytes / 2 ** 20 / seconds, 2),
-      bytes,
-      cpuSeconds: { mariadbBinlog: round(client.seconds(), 2), mariadbd: round(serverCpu.seconds(), 2) },
-    };
-  } finally {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }
-}
 
 /** The average JSON value size of the newest pg-stream result, so the producer test sends what we send. */
 function recordSizeFromResults(): number | undefined {
@@ -197,71 +56,6 @@ function recordSizeFromResults(): number | undefined {
     median(result.runs.flatMap((run) => (run.result?.avgValueBytes ? [run.result.avgValueBytes] : []))) ||
     undefined
   );
-}
-
-/**
- * Producer settings of the two producer ceilings: `connect` is what Connect's worker producer runs
- * with in the comparison (at ~4 KB records a 16 KB batch holds 3 records); `batched` lets the
- * client batch as Onramp does (one request per poll batch), the real ceiling for it.
- */
-const PRODUCER_VARIANTS = {
-  connect: ['max.in.flight.requests.per.connection=1', 'linger.ms=0', 'batch.size=16384'],
-  batched: ['max.in.flight.requests.per.connection=5', 'linger.ms=10', 'batch.size=1048576'],
-} as const;
-
-type ProducerMeasured = Measured & { mbPerSec: number; avgLatencyMs: number };
-
-async function producerPerformance(
-  records: number,
-  recordSize: number,
-  variant: keyof typeof PRODUCER_VARIANTS,
-): Promise<ProducerMeasured> {
-  await ensureDebezium();
-  await recreateTopics([KAFKA_TOPIC], 1);
-  const props = [
-    `bootstrap.servers=${benchEnv().kafkaBrokers.join(',')}`,
-    'acks=all',
-    'enable.idempotence=true',
-    'compression.type=none',
-    ...PRODUCER_VARIANTS[variant],
-  ];
-  const started = performance.now();
-  const child = spawn(
-    'java',
-    [
-      '-Xmx512m',
-      '-cp',
-      `${debeziumRuntimeDir()}/*`,
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic',
-      KAFKA_TOPIC,
-      '--num-records',
-      String(records),
-      '--record-size',
-      String(recordSize),
-      '--throughput',
-      '-1',
-      '--producer-props',
-      ...props,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const output = await exitOf(child, 'ProducerPerformance');
-  const seconds = (performance.now() - started) / 1000;
-  await deleteTopics([KAFKA_TOPIC]);
-  // "200000 records sent, 51234.5 records/sec (200.13 MB/sec), 12.34 ms avg latency, ..."
-  const summary =
-    /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency/.exec(
-      output.trim().split('\n').pop() ?? '',
-    );
-  if (!summary) throw new Error(`could not read ProducerPerformance's summary: ${output.slice(-500)}`);
-  return {
-    seconds: round(seconds, 3),
-    perSec: round(Number(summary[2]), 0),
-    mbPerSec: round(Number(summary[3]), 2),
-    avgLatencyMs: round(Number(summary[4]), 1),
-    cpuSeconds: {},
-  };
 }
 
 /** A mysql-stream-like backlog of `events` changes in a fresh database: the binlog range it spans. */
@@ -333,8 +127,8 @@ async function run(args: BenchArgs): Promise<void> {
         `   pg_recvlogical: v1 ${entry.pgoutputV1.perSec} changes/s, v2 ${entry.pgoutputV2.perSec} changes/s`,
       );
       if (!parts.has('kafka')) continue;
-      entry.kafkaProducer = await producerPerformance(records, recordSize, 'connect');
-      entry.kafkaProducerBatched = await producerPerformance(records, recordSize, 'batched');
+      entry.kafkaProducer = await producerPerformance(KAFKA_TOPIC, records, recordSize, 'connect');
+      entry.kafkaProducerBatched = await producerPerformance(KAFKA_TOPIC, records, recordSize, 'batched');
       console.log(
         `   ProducerPerformance (${recordSize} B, acks=all): ${entry.kafkaProducer.perSec} records/s with Connect's batching, ${entry.kafkaProducerBatched.perSec} with 1 MB batches`,
       );
@@ -381,6 +175,7 @@ async function run(args: BenchArgs): Promise<void> {
     ),
     failed: raw.some((entry) => entry.error),
   };
+  const toolsVersion = await kafkaToolsVersion();
   const file = writeResult({
     scenario: 'ceilings',
     date: today(),
@@ -425,7 +220,7 @@ async function run(args: BenchArgs): Promise<void> {
     notes: [
       "pg_recvlogical drains a backlog built like pg-stream's (same tables, mix and transaction size) from a slot created before the load, up to the WAL end (-E), to /dev/null.",
       "mariadb-binlog (MariaDB's client, --read-from-remote-server) reads the binlog range of a backlog built like mysql-stream's (same tables, mix and transaction size, fresh database): once decoded to /dev/null (--start/--stop-position exactly the backlog; event headers parsed, row events printed as base64 BINLOG statements, rows not decoded), once --raw into a scratch folder (from the backlog's start to the end of its last binlog file, since raw mode ignores --stop-position; MB/s counts what was copied). changes/s = backlog changes / wall time of the process.",
-      "ProducerPerformance: org.apache.kafka.tools.ProducerPerformance 3.9.1, one partition, acks=all, enable.idempotence=true, no compression; once with Connect's batching as configured for Debezium (max.in.flight=1, linger.ms=0, batch.size=16384), once with 1 MB batches; record size = median JSON value size of the newest pg-stream result unless --record-size.",
+      `ProducerPerformance: org.apache.kafka.tools.ProducerPerformance ${toolsVersion} (the stack's Kafka install), one partition, acks=all, enable.idempotence=true, no compression; once with Connect's default batching (max.in.flight=1, linger.ms=0, batch.size=16384), once with 1 MB batches (linger.ms=10, max.in.flight=5); record size = median JSON value size of the newest pg-stream result unless --record-size.`,
     ],
   });
   console.log(`ceilings: ${JSON.stringify(summary)}`);

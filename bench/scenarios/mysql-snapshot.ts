@@ -1,6 +1,15 @@
-import { alternate, systemsArg } from '../lib/alternate.ts';
+import { alternateWithCeiling, DEFAULT_SYSTEMS, type RunOutcome, systemsArg } from '../lib/alternate.ts';
 import type { BenchArgs } from '../lib/args.ts';
+import {
+  type CeilingResult,
+  ceilingOf,
+  producerPart,
+  recordSizeOf,
+  wantsCeiling,
+} from '../lib/ceiling-run.ts';
+import { mariadbTableRead } from '../lib/ceiling-tools.ts';
 import { ChangeCheck } from '../lib/change-check.ts';
+import { sourceConfigFor } from '../lib/debezium-tuning.ts';
 import { readTopics, recreateTopics, waitForRecords } from '../lib/kafka-topics.ts';
 import {
   cleanUpRun,
@@ -14,6 +23,7 @@ import {
 } from '../lib/mysql-connector.ts';
 import {
   createBenchDatabase,
+  dropBenchDatabases,
   fillTable,
   MY_TABLES,
   mariadbPid,
@@ -64,14 +74,17 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
     const createdMs = Date.now();
     await system.createConnector(
       CONNECTOR,
-      mysqlSourceConfig({
-        connectorClass: connectorClass(version),
-        database,
-        tables: TABLES,
-        serverId: nextServerId(kind),
-        snapshotMode: 'initial',
-        extra: { 'snapshot.max.threads': args.string('snapshot-threads', '1') },
-      }),
+      sourceConfigFor(
+        kind,
+        mysqlSourceConfig({
+          connectorClass: connectorClass(version),
+          database,
+          tables: TABLES,
+          serverId: nextServerId(kind),
+          snapshotMode: 'initial',
+          extra: { 'snapshot.max.threads': args.string('snapshot-threads', '1') },
+        }),
+      ),
     );
     const running = system;
     const done = await waitForRecords(topics, expected.length, {
@@ -82,6 +95,7 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
     });
     const cpuSeconds = cpu.seconds();
     const peakRssMb = system.usage().peakRssMb;
+    const peakHeapUsedMb = system.peakHeapUsedMb();
     await system.stop();
     system = undefined;
 
@@ -94,6 +108,7 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
       createdMs,
       cpu: cpuSeconds,
       peakRssMb,
+      peakHeapUsedMb,
       check,
     });
     return { database, ...figures };
@@ -103,16 +118,48 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
   }
 }
 
+/**
+ * The round's ceiling: the same tables in a fresh database, the big one read whole by the mariadb
+ * client (--quick, into /dev/null), and Kafka's ProducerPerformance at the JSON value size the
+ * systems wrote; in rows/s.
+ */
+async function ceiling(
+  args: BenchArgs,
+  index: number,
+  round: RunOutcome<SnapshotRun>[],
+): Promise<CeilingResult> {
+  const rows = args.number('rows', 1_000_000);
+  const smallRows = args.number('small-rows', 1000);
+  try {
+    const database = await withMysql(async (connection) => {
+      const created = await createBenchDatabase(connection, `ceiling_${index}_${Date.now().toString(36)}`, [
+        BIG_TABLE,
+      ]);
+      for (const table of SMALL) await fillTable(connection, created, table, smallRows);
+      await fillTable(connection, created, BIG_TABLE, rows);
+      return created;
+    });
+    const reader = await mariadbTableRead(`\`${database}\`.${BIG_TABLE}`, rows);
+    return ceilingOf({
+      mariadb_table_read: { perSec: reader.perSec, measured: reader },
+      kafka_producer: await producerPart(rows + SMALL.length * smallRows, recordSizeOf(round)),
+    });
+  } finally {
+    await withMysql(dropBenchDatabases).catch(() => undefined);
+  }
+}
+
 async function run(args: BenchArgs): Promise<void> {
-  const kinds = systemsArg(args.string('systems', 'onramp,debezium'));
-  const outcomes = await alternate(
+  const kinds = systemsArg(args.string('systems', DEFAULT_SYSTEMS));
+  const { outcomes, ceilings } = await alternateWithCeiling(
     args.number('runs', 3),
     (kind, index) => runOnce(kind, index, args),
     kinds,
+    wantsCeiling(args) ? (index, round) => ceiling(args, index, round) : undefined,
   );
   const rows = args.number('rows', 1_000_000);
   const smallRows = args.number('small-rows', 1000);
-  await writeSnapshotReport(args, outcomes, {
+  await writeSnapshotReport(args, outcomes, ceilings, {
     scenario: 'mysql-snapshot',
     database: { key: 'mariadb', label: 'mariadbd (whole server)' },
     smallTables: SMALL.length,
@@ -122,6 +169,8 @@ async function run(args: BenchArgs): Promise<void> {
       `A fresh MariaDB database per run: one table of ${rows} rows (11 columns, as mysql-stream's) plus ${SMALL.length} of ${smallRows}, filled server-side from the SEQUENCE engine with sql_log_bin=0 (the snapshot reads tables, not the binlog).`,
       'Time = connector creation -> LogAppendTime of the last snapshot record (includes the consistent-snapshot start and reading the binlog position).',
       'mariadbd CPU is the whole server process (performance_schema is off; other clients of the shared server count too).',
+      "debezium = Connect and Debezium with their defaults; debezium-tuned = producer batch.size 1 MB, linger.ms 10, max.batch.size 8192, max.queue.size 32768, poll.interval.ms 50 (bench/lib/debezium-tuning.ts); Onramp gets the defaults' JSON. Ratios are against the better of the two.",
+      'Ceiling (per round): the big table read whole by the mariadb client (--quick into /dev/null), and ProducerPerformance at the JSON value size the systems wrote (1 MB batches, 5 in flight), in rows/s; the lower of the two.',
     ],
   });
 }
@@ -129,6 +178,6 @@ async function run(args: BenchArgs): Promise<void> {
 export const mysqlSnapshot: Scenario = {
   name: 'mysql-snapshot',
   describe:
-    'MariaDB initial snapshot: one large table plus 3 small ones (--rows 1000000 --small-rows 1000 --runs 3 --snapshot-threads 1 --heap-mb 1024)',
+    'MariaDB initial snapshot: one large table plus 3 small ones (--rows 1000000 --small-rows 1000 --runs 3 --snapshot-threads 1 --heap-mb 1024 --systems onramp,debezium,debezium-tuned --ceiling true)',
   run,
 };

@@ -1,6 +1,15 @@
-import { alternate, systemsArg } from '../lib/alternate.ts';
+import { alternateWithCeiling, DEFAULT_SYSTEMS, type RunOutcome, systemsArg } from '../lib/alternate.ts';
 import type { BenchArgs } from '../lib/args.ts';
+import {
+  type CeilingResult,
+  ceilingOf,
+  producerPart,
+  recordSizeOf,
+  wantsCeiling,
+} from '../lib/ceiling-run.ts';
+import { mariadbBinlog } from '../lib/ceiling-tools.ts';
 import { ChangeCheck } from '../lib/change-check.ts';
+import { sourceConfigFor } from '../lib/debezium-tuning.ts';
 import { readTopics, recreateTopics, waitForRecords } from '../lib/kafka-topics.ts';
 import {
   cleanUpRun,
@@ -16,6 +25,7 @@ import {
 import {
   binlogPosition,
   createBenchDatabase,
+  dropBenchDatabases,
   MY_TABLES,
   MysqlChangeGenerator,
   mariadbPid,
@@ -86,13 +96,16 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
     await createAtPosition(
       system,
       CONNECTOR,
-      mysqlSourceConfig({
-        connectorClass: connectorClass(version),
-        database,
-        tables: MY_TABLES,
-        serverId,
-        snapshotMode: 'recovery',
-      }),
+      sourceConfigFor(
+        kind,
+        mysqlSourceConfig({
+          connectorClass: connectorClass(version),
+          database,
+          tables: MY_TABLES,
+          serverId,
+          snapshotMode: 'recovery',
+        }),
+      ),
       from,
     );
     const pids = { system: [system.pid], mariadb: [mariadb], broker: [brokerPid()] };
@@ -120,6 +133,7 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
       pids,
     });
     const peakRssMb = system.usage().peakRssMb;
+    const peakHeapUsedMb = system.peakHeapUsedMb();
     await system.stop();
     system = undefined;
 
@@ -134,6 +148,7 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
       drainCpu,
       phases,
       peakRssMb,
+      peakHeapUsedMb,
       check,
     });
     return { database, serverId, from, to, ...figures };
@@ -144,14 +159,48 @@ async function runOnce(kind: SystemKind, index: number, args: BenchArgs): Promis
   }
 }
 
+/**
+ * The round's ceiling: the same kind of backlog in a fresh database, its binlog range read by
+ * mariadb-binlog (decoded to /dev/null), and Kafka's ProducerPerformance at the JSON value size the
+ * systems wrote; in source changes per second (a tombstone follows each delete).
+ */
+async function ceiling(
+  args: BenchArgs,
+  index: number,
+  round: RunOutcome<StreamRun>[],
+): Promise<CeilingResult> {
+  let generator: MysqlChangeGenerator | undefined;
+  try {
+    const { database, from } = await withMysql(async (connection) => {
+      const created = await createBenchDatabase(connection, `ceiling_${index}_${Date.now().toString(36)}`);
+      return { database: created, from: await binlogPosition(connection) };
+    });
+    generator = new MysqlChangeGenerator(database, args.number('workers', 4), args.number('tx-size', 10));
+    await generator.open();
+    await generator.backlog(args.number('events', 1_000_000));
+    const to = await withMysql(binlogPosition);
+    const changes = generator.changes;
+    const records = changes + generator.deletes;
+    const reader = await mariadbBinlog(from, to, changes, false);
+    return ceilingOf({
+      mariadb_binlog: { perSec: reader.perSec, measured: reader },
+      kafka_producer: await producerPart(records, recordSizeOf(round), changes / records),
+    });
+  } finally {
+    await generator?.close();
+    await withMysql(dropBenchDatabases).catch(() => undefined);
+  }
+}
+
 async function run(args: BenchArgs): Promise<void> {
-  const kinds = systemsArg(args.string('systems', 'onramp,debezium'));
-  const outcomes = await alternate(
+  const kinds = systemsArg(args.string('systems', DEFAULT_SYSTEMS));
+  const { outcomes, ceilings } = await alternateWithCeiling(
     args.number('runs', 3),
     (kind, index) => runOnce(kind, index, args),
     kinds,
+    wantsCeiling(args) ? (index, round) => ceiling(args, index, round) : undefined,
   );
-  await writeStreamReport(args, outcomes, {
+  await writeStreamReport(args, outcomes, ceilings, {
     scenario: 'mysql-stream',
     database: { key: 'mariadb', label: 'mariadbd (whole server)' },
     connector:
@@ -162,6 +211,8 @@ async function run(args: BenchArgs): Promise<void> {
       'Debezium runs snapshot.mode=recovery: its no_data mode reads the schema from the history topic whenever an offset is stored; recovery rebuilds it from the captured tables and streams from the offset. Onramp gets the same JSON (for it recovery = stream from the stored offset).',
       'Latency: committed_at = NOW(6) in the transaction (same round trip as COMMIT, microseconds before it) to the broker LogAppendTime (ms resolution); inserts and updates after the warm-up; slightly under-estimates, since the commit follows the stamp.',
       'CPU: utime+stime from /proc over the measured window, per million source changes (tombstones not counted); mariadbd is the whole server process (performance_schema is off, so the binlog dump thread is not separable; other clients of the shared server count too).',
+      "debezium = Connect and Debezium with their defaults; debezium-tuned = producer batch.size 1 MB, linger.ms 10, max.batch.size 8192, max.queue.size 32768, poll.interval.ms 50 (bench/lib/debezium-tuning.ts); Onramp gets the defaults' JSON. Ratios are against the better of the two.",
+      'Ceiling (per round): the same kind of backlog read by mariadb-binlog --read-from-remote-server (decoded to /dev/null), and ProducerPerformance at the JSON value size the systems wrote (1 MB batches, 5 in flight), as source changes/s; the lower of the two.',
     ],
   });
 }
@@ -169,6 +220,6 @@ async function run(args: BenchArgs): Promise<void> {
 export const mysqlStream: Scenario = {
   name: 'mysql-stream',
   describe:
-    'MariaDB -> Kafka streaming: backlog drain from a preset binlog position then fixed rates (--events 1000000 --rates 5000 --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium)',
+    'MariaDB -> Kafka streaming: backlog drain from a preset binlog position then fixed rates (--events 1000000 --rates 5000 --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium,debezium-tuned --ceiling true)',
   run,
 };

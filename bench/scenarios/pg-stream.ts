@@ -1,11 +1,21 @@
-import { alternate, systemsArg } from '../lib/alternate.ts';
+import { alternateWithCeiling, DEFAULT_SYSTEMS, type RunOutcome, systemsArg } from '../lib/alternate.ts';
 import type { BenchArgs } from '../lib/args.ts';
+import {
+  type CeilingResult,
+  ceilingOf,
+  producerPart,
+  recordSizeOf,
+  wantsCeiling,
+} from '../lib/ceiling-run.ts';
+import { recvlogical } from '../lib/ceiling-tools.ts';
 import { ChangeCheck } from '../lib/change-check.ts';
+import { sourceConfigFor } from '../lib/debezium-tuning.ts';
 import { readTopics, recreateTopics, waitForRecords } from '../lib/kafka-topics.ts';
 import { pgSourceConfig, pgTableIndex, pgTopics } from '../lib/pg-connector.ts';
 import {
   ChangeGenerator,
   createSlot,
+  currentLsn,
   dropBenchSlots,
   PG_TABLES,
   resetSchema,
@@ -27,6 +37,7 @@ import type { Scenario } from './scenario.ts';
 // topic's LogAppendTime. Then every change committed is looked up in the topics.
 
 const SLOT = 'bench_stream';
+const CEILING_SLOT = 'bench_ceiling';
 
 type StreamRun = StreamFigures<'walsender'>;
 
@@ -59,7 +70,7 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
     const createdMs = Date.now();
     await system.createConnector(
       'bench-pg-stream',
-      pgSourceConfig({ slot: SLOT, snapshotMode: 'no_data', tables: PG_TABLES }),
+      sourceConfigFor(kind, pgSourceConfig({ slot: SLOT, snapshotMode: 'no_data', tables: PG_TABLES })),
     );
     const drained = await withPg(async (client) =>
       waitForRecords(topics, backlog.records, {
@@ -84,6 +95,7 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
       pids: { system: [system.pid], walsender: [walsender], broker: [broker] },
     });
     const peakRssMb = system.usage().peakRssMb;
+    const peakHeapUsedMb = system.peakHeapUsedMb();
     await system.stop();
     system = undefined;
 
@@ -98,6 +110,7 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
       drainCpu,
       phases,
       peakRssMb,
+      peakHeapUsedMb,
       check,
     });
   } finally {
@@ -109,10 +122,44 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
   }
 }
 
+/**
+ * The round's ceiling: the same kind of backlog read by pg_recvlogical (pgoutput v1, as both systems
+ * read it) from a slot created before the load, and Kafka's ProducerPerformance at the JSON value
+ * size the systems wrote; in source changes per second (a tombstone follows each delete).
+ */
+async function ceiling(args: BenchArgs, round: RunOutcome<StreamRun>[]): Promise<CeilingResult> {
+  const generator = new ChangeGenerator(args.number('workers', 4), args.number('tx-size', 10));
+  try {
+    const endLsn = await withPg(async (client) => {
+      await dropBenchSlots(client);
+      await resetSchema(client);
+      await createSlot(client, CEILING_SLOT);
+      await generator.open();
+      await generator.backlog(args.number('events', 1_000_000));
+      return await currentLsn(client);
+    });
+    const changes = generator.changes;
+    const records = changes + generator.deletes;
+    const reader = await recvlogical(CEILING_SLOT, 1, endLsn, changes);
+    return ceilingOf({
+      pg_recvlogical: { perSec: reader.perSec, measured: reader },
+      kafka_producer: await producerPart(records, recordSizeOf(round), changes / records),
+    });
+  } finally {
+    await generator.close();
+    await withPg(dropBenchSlots).catch(() => undefined);
+  }
+}
+
 async function run(args: BenchArgs): Promise<void> {
-  const kinds = systemsArg(args.string('systems', 'onramp,debezium'));
-  const outcomes = await alternate(args.number('runs', 3), (kind) => runOnce(kind, args), kinds);
-  await writeStreamReport(args, outcomes, {
+  const kinds = systemsArg(args.string('systems', DEFAULT_SYSTEMS));
+  const { outcomes, ceilings } = await alternateWithCeiling(
+    args.number('runs', 3),
+    (kind) => runOnce(kind, args),
+    kinds,
+    wantsCeiling(args) ? (_index, round) => ceiling(args, round) : undefined,
+  );
+  await writeStreamReport(args, outcomes, ceilings, {
     scenario: 'pg-stream',
     database: { key: 'walsender', label: 'PG walsender' },
     connector:
@@ -122,6 +169,8 @@ async function run(args: BenchArgs): Promise<void> {
       'Drain: slot created before the load, system started after it with snapshot.mode=no_data; time = connector creation -> LogAppendTime of the last backlog record.',
       'Latency: committed_at = clock_timestamp() inside the single-statement transaction (just before COMMIT) to the broker LogAppendTime (ms resolution); inserts and updates after the warm-up; slightly under-estimates, since the commit follows the stamp.',
       "CPU: utime+stime from /proc over the measured window, per million source changes (tombstones not counted); the walsender is the slot's active_pid.",
+      "debezium = Connect and Debezium with their defaults; debezium-tuned = producer batch.size 1 MB, linger.ms 10, max.batch.size 8192, max.queue.size 32768, poll.interval.ms 50 (bench/lib/debezium-tuning.ts); Onramp gets the defaults' JSON. Ratios are against the better of the two.",
+      'Ceiling (per round): the same backlog drained by pg_recvlogical (pgoutput v1) to /dev/null, and ProducerPerformance at the JSON value size the systems wrote (1 MB batches, 5 in flight), as source changes/s; the lower of the two.',
     ],
   });
 }
@@ -129,6 +178,6 @@ async function run(args: BenchArgs): Promise<void> {
 export const pgStream: Scenario = {
   name: 'pg-stream',
   describe:
-    'PostgreSQL -> Kafka streaming: backlog drain then fixed rates (--events 1000000 --rates 5000[,20000] --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium)',
+    'PostgreSQL -> Kafka streaming: backlog drain then fixed rates (--events 1000000 --rates 5000[,20000] --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium,debezium-tuned --ceiling true)',
   run,
 };

@@ -6,6 +6,7 @@ import {
   field,
   PORT_RANGE,
 } from '../../src/plugin/index.ts';
+import { columnMapperFields } from '../shared/column-mappers.ts';
 import { checkFilters } from './filters.ts';
 import { probeServer } from './probe.ts';
 
@@ -112,10 +113,11 @@ export const mysqlSourceFields = {
     group: CAPTURE,
   }),
   'message.key.columns': field.string({
-    doc: 'Key columns for tables without a suitable primary key, as <table regex>:<column>,<column>;... e.g. shop.orders:customer_id,order_no.',
+    doc: "The key of the tables' records instead of their primary key, as Debezium reads it: <table>:<column>,<column>;<table>:<column>... e.g. shop.orders:customer_id,order_no. Each <table>.<column> is a regular expression matched case-insensitively against <database>.<table>.<column>; a table's key is every column an entry matches (its primary key when none does). The key schema, and so the partition a record goes to, follow.",
     group: EVENTS,
   }),
   'snapshot.mode': field.enum([
+  ...columnMapperFields,
     'initial',
     'initial_only',
     'no_data',
@@ -199,7 +201,7 @@ export const mysqlSourceFields = {
     group: EVENTS,
   }),
   'binary.handling.mode': field.enum(['bytes', 'base64', 'base64-url-safe', 'hex'] as const)({
-    doc: 'BINARY/VARBINARY/BLOB values as bytes or as encoded strings.',
+    doc: 'BINARY/VARBINARY/BLOB values as bytes, or as strings in base64, URL-safe base64 or hex (spatial values keep their WKB bytes).',
     default: 'bytes',
     group: EVENTS,
   }),

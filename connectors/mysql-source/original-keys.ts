@@ -11,8 +11,6 @@ export const mysqlOriginalKeys: OriginalKeys = {
     ...SOURCE_ALTERNATIVES,
     'include.schema.changes':
       'schema change events are not published; the structure travels with each event’s schema',
-    'column.propagate.source.type': 'not implemented yet',
-    'datatype.propagate.source.type': 'not implemented yet',
     'gtid.source.': 'GTID filtering is not implemented; every GTID source is read',
     'gtid.ignore.on.recovery': 'not implemented',
     'heartbeat.action.query': 'not implemented for MySQL (the binlog position advances without it)',

@@ -1,3 +1,4 @@
+import type mysql from 'mysql2/promise';
 import {
   type ConnectSchema,
   type ConnectStruct,
@@ -5,11 +6,15 @@ import {
   type SourceOffset,
   type SourceRecord,
 } from '../../src/plugin/index.ts';
-import type { TableDefinition } from './catalog.ts';
+import { type TableDefinition, tableKey } from './catalog.ts';
+import { quoteIdent, quoteTable } from './connection.ts';
 import { type ChangePosition, type ServerInfo, sourceBlock } from './events.ts';
+import { mysqlLengthAndScale, mysqlTypeName } from './source-column.ts';
 
 // Debezium's schema change events (include.schema.changes): one record per DDL statement on the
 // topic <topic.prefix>, keyed by database, carrying the DDL text and the resulting table structure.
+// Streamed DDL is published as it passes through the binlog (stream.ts); an initial snapshot
+// publishes what Debezium's snapshot does for the captured tables (snapshotDdl below).
 
 const keySchema: ConnectSchema = {
   type: 'struct',
@@ -136,16 +141,17 @@ function tableChangeValue(change: TableChange): ConnectStruct {
             defaultCharsetName: null,
             primaryKeyColumnNames: definition.primaryKey,
             columns: definition.columns.map((column, index) => {
-              const length = /\((\d+)(?:,(\d+))?\)/.exec(column.columnType);
+              const { length, scale } = mysqlLengthAndScale(column);
+              const typeName = mysqlTypeName(column);
               return {
                 name: column.name,
                 jdbcType: JDBC_TYPES[column.dataType] ?? 1111,
                 nativeType: null,
-                typeName: column.dataType.toUpperCase(),
-                typeExpression: column.dataType.toUpperCase(),
+                typeName,
+                typeExpression: typeName,
                 charsetName: null,
-                length: length ? Number(length[1]) : null,
-                scale: length?.[2] !== undefined ? Number(length[2]) : null,
+                length: length ?? null,
+                scale: scale ?? null,
                 position: index + 1,
                 optional: column.nullable,
                 autoIncremented: false,
@@ -184,4 +190,114 @@ export function schemaChangeRecord(parts: {
     sourcePartition: server.partition,
     sourceOffset: parts.offset,
   };
+}
+
+/** One statement of a snapshot's DDL, with the database it is published under. */
+export interface SnapshotStatement {
+  database: string;
+  ddl: string;
+  changes: TableChange[];
+}
+
+/**
+ * The statements Debezium's MySQL snapshot publishes to the schema change topic
+ * (BinlogSnapshotChangeEventSource.readTableStructure), for the captured tables: the server's
+ * character set, a DROP TABLE IF EXISTS per table, then per database DROP DATABASE IF EXISTS,
+ * CREATE DATABASE with its character set, USE, and each table's SHOW CREATE TABLE. Read at the
+ * snapshot's position; `definitions` are the tables' structures read there (tableKey -> definition).
+ */
+export async function snapshotDdl(
+  connection: mysql.Connection,
+  tables: readonly { database: string; name: string }[],
+  definitions: ReadonlyMap<string, TableDefinition>,
+): Promise<SnapshotStatement[]> {
+  const present = tables.filter((table) => definitions.has(tableKey(table.database, table.name)));
+  const [variables] = await connection.query<mysql.RowDataPacket[]>(
+    "SHOW VARIABLES WHERE Variable_name IN ('character_set_server', 'collation_server')",
+  );
+  const settings = variables
+    .map((row) => [String(row.Variable_name), String(row.Value ?? '')] as const)
+    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+    .map(([name, value]) => `${name}=${/[,;]/.test(value) ? `'${value}'` : value}`);
+  const statements: SnapshotStatement[] = [{ database: '', ddl: `SET ${settings.join(', ')};`, changes: [] }];
+  for (const table of present) {
+    statements.push({
+      database: table.database,
+      ddl: `DROP TABLE IF EXISTS ${quoteTable(table.database, table.name)}`,
+      changes: [{ type: 'DROP', database: table.database, table: table.name, definition: undefined }],
+    });
+  }
+  const databases = [...new Set(present.map((table) => table.database))];
+  const locales = await databaseLocales(connection, databases);
+  for (const database of databases) {
+    const locale = locales.get(database);
+    statements.push(
+      { database, ddl: `DROP DATABASE IF EXISTS ${quoteIdent(database)}`, changes: [] },
+      {
+        database,
+        ddl: `CREATE DATABASE ${quoteIdent(database)}${locale?.charset ? ` CHARSET ${locale.charset}` : ''}${locale?.collation ? ` COLLATE ${locale.collation}` : ''}`,
+        changes: [],
+      },
+      { database, ddl: `USE ${quoteIdent(database)}`, changes: [] },
+    );
+    for (const table of present.filter((candidate) => candidate.database === database)) {
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(
+        `SHOW CREATE TABLE ${quoteTable(table.database, table.name)}`,
+      );
+      const ddl = rows[0]?.['Create Table'];
+      if (typeof ddl !== 'string') continue;
+      statements.push({
+        database,
+        ddl,
+        changes: [
+          {
+            type: 'CREATE',
+            database,
+            table: table.name,
+            definition: definitions.get(tableKey(table.database, table.name)),
+          },
+        ],
+      });
+    }
+  }
+  return statements;
+}
+
+async function databaseLocales(
+  connection: mysql.Connection,
+  databases: readonly string[],
+): Promise<Map<string, { charset: string | null; collation: string | null }>> {
+  if (databases.length === 0) return new Map();
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    'SELECT SCHEMA_NAME AS name, DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)',
+    [databases],
+  );
+  return new Map(
+    rows.map((row) => [
+      String(row.name),
+      {
+        charset: row.charset === null ? null : String(row.charset),
+        collation: row.collation === null ? null : String(row.collation),
+      },
+    ]),
+  );
+}
+
+/** The schema change records of a snapshot's statements, at the snapshot's position and offset. */
+export function snapshotSchemaChangeRecords(
+  server: ServerInfo,
+  statements: readonly SnapshotStatement[],
+  position: ChangePosition,
+  offset: SourceOffset,
+): SourceRecord[] {
+  return statements.map((statement) =>
+    schemaChangeRecord({
+      server,
+      database: statement.database,
+      ddl: statement.ddl,
+      changes: statement.changes,
+      position,
+      offset,
+    }),
+  );
 }

@@ -6,11 +6,12 @@ import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, loadTableDefinitions, type TableDefinition } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
-import { connect, quoteIdent, quoteTable } from './connection.ts';
+import { connect, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';
 import { changeRecord, type ServerInfo } from './events.ts';
 import { mariadbGtidsAt } from './gtid.ts';
 import { toSourceOffset } from './offset.ts';
+import { snapshotDdl, snapshotSchemaChangeRecords } from './schema-change.ts';
 import { historyPosition, type SchemaHistory } from './schema-history.ts';
 import type { Row, TableSchema } from './table-schema.ts';
 
@@ -211,6 +212,7 @@ export class SnapshotReader {
       await this.deps.catchUp?.(position);
       if (this.stopped) return undefined;
       this.recordSchemas(definitions, position);
+      if (config['include.schema.changes']) await this.publishSchemas(lead, definitions);
       context.log.info(
         {
           tables: tables.length,
@@ -246,6 +248,37 @@ export class SnapshotReader {
     return this.position;
   }
 
+  /**
+   * Debezium's snapshot DDL on the schema change topic, before the rows (schema-change.ts). The
+   * statements are read right after the snapshot's position and structures: a DDL committed in
+   * that instant would show in the CREATE TABLE text a little early (and again as it streams).
+   */
+  private async publishSchemas(
+    connection: mysql.Connection,
+    definitions: ReadonlyMap<string, TableDefinition>,
+  ): Promise<void> {
+    const { server, queue, tables } = this.deps;
+    const { file, pos, gtids } = this.position;
+    const time = Date.now() * 1000;
+    const records = snapshotSchemaChangeRecords(
+      server,
+      await snapshotDdl(connection, tables, definitions),
+      { time, snapshot: 'true', file, pos, row: 0, gtid: null, thread: null, query: null },
+      toSourceOffset({
+        file,
+        pos,
+        ...(gtids !== undefined && { gtids }),
+        event: 0,
+        row: 0,
+        ts_sec: Math.floor(time / 1_000_000),
+        server_id: server.serverId,
+        snapshot: true,
+        history: this.deps.history.toJson(),
+      }),
+    );
+    for (const record of records) await queue.put(record);
+  }
+
   /** Aborts the reader (its connections are closed; run() then resolves early). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -279,8 +312,7 @@ export class SnapshotReader {
   }
 
   private async readTable(connection: mysql.Connection, schema: TableSchema): Promise<void> {
-    const columns = schema.columnNames.map(quoteIdent).join(', ');
-    const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(schema.database, schema.table)}`;
+    const select = `SELECT ${schema.selectList} FROM ${quoteTable(schema.database, schema.table)}`;
     const readTime = Date.now() * 1000;
     // The promise wrapper has no row streaming; its underlying connection has.
     const core = (connection as unknown as { connection: CallbackConnection }).connection;

@@ -30,6 +30,7 @@ import { isDdl, parseDdl, type TableName } from './ddl.ts';
 import { databaseError } from './errors.ts';
 import { type ChangePosition, changeRecord, keyHeader, type Rows, type ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
+import { keepSpatialBytes } from './geometry.ts';
 import { type BinlogOffset, compareBinlogPositions, toSourceOffset } from './offset.ts';
 import { schemaChangeRecord, type TableChange } from './schema-change.ts';
 import { historyPosition, type SchemaHistory } from './schema-history.ts';
@@ -272,6 +273,8 @@ export class BinlogStream {
 
   private receive(event: AnyBinlogEvent): void {
     if (this.stopped || this.reachedUntil) return;
+    // Before zongji parses this table's rows: spatial values as their bytes (see geometry.ts).
+    if (is(event, 'tablemap')) keepSpatialBytes(event);
     this.inbox.push(event);
     if (!this.paused && this.inbox.length >= this.deps.config['max.queue.size']) {
       this.paused = true;

@@ -9,9 +9,13 @@ import {
   type RecordNames,
   recordNames,
 } from '../../src/plugin/index.ts';
-import type { TableDefinition } from './catalog.ts';
+import { type ColumnMappers, NO_COLUMN_MAPPERS } from '../shared/column-mappers.ts';
+import type { ColumnDefinition, TableDefinition } from './catalog.ts';
+import { quoteIdent } from './connection.ts';
 import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
+import { isSpatial } from './geometry.ts';
+import { sourceColumnOf } from './source-column.ts';
 import { fallbackValue, mapColumnType, type TypeMapOptions, type ValueMapping } from './type-map.ts';
 
 // A captured table as events see it: key, value and envelope schemas, and how a row (column name →
@@ -20,8 +24,11 @@ import { fallbackValue, mapColumnType, type TypeMapOptions, type ValueMapping } 
 
 interface ColumnPlan {
   name: string;
+  column: ColumnDefinition;
   mapping: ValueMapping;
   field: ConnectField;
+  /** A column mapper's change to converted values (value fields only, never the key's). */
+  mapped?: (value: ConnectValue) => ConnectValue;
 }
 
 export interface SchemaSettings {
@@ -29,6 +36,8 @@ export interface SchemaSettings {
   typeOptions: TypeMapOptions;
   /** include.schema.comments: column comments become the fields' doc (keys' too, as in Debezium). */
   includeComments?: boolean;
+  /** Debezium's column masks, truncation and source type parameters (value fields only). */
+  columnMappers?: ColumnMappers;
 }
 
 export type Row = Record<string, unknown>;
@@ -43,6 +52,8 @@ export class TableSchema {
   readonly skippedColumns: string[] = [];
   /** The columns read from the table (selected in snapshots). */
   readonly columnNames: string[];
+  /** What a snapshot SELECTs: the columns, spatial ones as their SRID and WKB bytes. */
+  readonly selectList: string;
   private readonly valueColumns: ColumnPlan[];
   private readonly keyColumns: ColumnPlan[];
 
@@ -60,21 +71,48 @@ export class TableSchema {
       const fieldDefault = columnDefault(column.defaultValue, mapping);
       plans.set(column.name, {
         name: column.name,
+        column,
         mapping,
         field: {
           field: column.name,
           ...mapping.schema,
-          optional: column.nullable,
+          // Debezium's Geometry schema is optional whatever the column says.
+          optional: column.nullable || mapping.schema.optional === true,
           ...(fieldDefault !== undefined && { default: fieldDefault }),
           ...(settings.includeComments && column.comment !== undefined && { doc: column.comment }),
         },
       });
     }
     this.columnNames = [...plans.keys()];
-    this.valueColumns = [...plans.values()].filter((plan) =>
-      filters.includesColumn(database, name, plan.name),
-    );
-    const keyNames = filters.keyColumnsFor(database, name) ?? definition.primaryKey;
+    this.selectList =
+      [...plans.values()]
+        .map(({ name, column }) =>
+          isSpatial(column.dataType)
+            ? `CAST(${quoteIdent(name)} AS BINARY) AS ${quoteIdent(name)}`
+            : quoteIdent(name),
+        )
+        .join(', ') || 'NULL';
+    const mappers = settings.columnMappers ?? NO_COLUMN_MAPPERS;
+    this.valueColumns = [...plans.values()]
+      .filter((plan) => filters.includesColumn(database, name, plan.name))
+      .map((plan) => {
+        if (!mappers.any) return plan;
+        const source = sourceColumnOf(plan.column, settings.includeComments ?? false);
+        const mapped = mappers.mappingFor(database, name, source, plan.field);
+        if (mapped === undefined) return plan;
+        const parameters = { ...plan.field.parameters, ...mapped.parameters };
+        return {
+          ...plan,
+          field: { ...plan.field, ...(Object.keys(parameters).length > 0 && { parameters }) },
+          ...(mapped.convert && { mapped: mapped.convert }),
+        };
+      });
+    const keyNames =
+      filters.keyColumnsFor(
+        database,
+        name,
+        definition.columns.map((column) => column.name),
+      ) ?? definition.primaryKey;
     this.keyColumns = keyNames.flatMap((column) => {
       const plan = plans.get(column);
       return plan ? [plan] : [];
@@ -140,7 +178,8 @@ export class TableSchema {
         );
       }
     }
-    return value === null && !plan.field.optional ? fallbackValue(plan.field) : value;
+    if (value === null && !plan.field.optional) value = fallbackValue(plan.field);
+    return plan.mapped ? plan.mapped(value) : value;
   }
 }
 

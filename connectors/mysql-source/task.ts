@@ -7,6 +7,7 @@ import {
   type SourceTask,
   type TaskContext,
 } from '../../src/plugin/index.ts';
+import { ColumnMappers } from '../shared/column-mappers.ts';
 import { RecordQueue } from '../shared/record-queue.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
@@ -332,6 +333,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
         bigintUnsignedMode: config['bigint.unsigned.handling.mode'],
         binaryMode: config['binary.handling.mode'],
       },
+      columnMappers: new ColumnMappers(config),
     };
   }
 

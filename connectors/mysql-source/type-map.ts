@@ -1,4 +1,5 @@
 import type { ConnectSchema, ConnectStruct, ConnectValue } from '../../src/plugin/index.ts';
+import { GEOMETRY_SCHEMA, geometryValue, isSpatial, POINT_SCHEMA, pointValue } from './geometry.ts';
 import { parseDateDays, parseDateTimeMicros, parseTimeMicros, zonedTimestamp } from './mysql-time.ts';
 
 // MySQL/MariaDB column types to Kafka Connect schemas and their values, following Debezium's
@@ -195,10 +196,15 @@ function temporalMapping(column: ColumnType, options: TypeMapOptions): ValueMapp
 }
 
 /**
- * How a column is represented, or undefined when its type has no mapping (spatial types for now):
- * such columns are left out of events, as Debezium does with types it cannot convert.
+ * How a column is represented, or undefined when its type has no mapping: such columns are left
+ * out of events, as Debezium does with types it cannot convert.
  */
 export function mapColumnType(column: ColumnType, options: TypeMapOptions): ValueMapping | undefined {
+  if (isSpatial(column.dataType)) {
+    return column.dataType === 'point'
+      ? { schema: POINT_SCHEMA, convert: pointValue }
+      : { schema: GEOMETRY_SCHEMA, convert: geometryValue };
+  }
   const unsigned = /\bunsigned\b/.test(column.columnType);
   switch (column.dataType) {
     case 'tinyint':

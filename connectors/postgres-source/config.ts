@@ -7,6 +7,7 @@ import {
   field,
   PORT_RANGE,
 } from '../../src/plugin/index.ts';
+import { columnMapperFields } from '../shared/column-mappers.ts';
 import { checkFilters } from './filters.ts';
 import { probeDatabase } from './probe.ts';
 import { parseAutosetValues } from './replica-identity.ts';
@@ -143,10 +144,11 @@ export const postgresSourceFields = {
     group: CAPTURE,
   }),
   'message.key.columns': field.string({
-    doc: 'Key columns for tables without a suitable primary key, as <table regex>:<column>,<column>;... e.g. public.orders:customer_id,order_no.',
+    doc: "The key of the tables' records instead of their primary key, as Debezium reads it: <table>:<column>,<column>;<table>:<column>... e.g. public.orders:customer_id,order_no. Each <table>.<column> is a regular expression matched case-insensitively against <schema>.<table>.<column>; a table's key is every column an entry matches (its primary key when none does). The key schema, and so the partition a record goes to, follow.",
     group: EVENTS,
   }),
   'snapshot.mode': field.enum([
+  ...columnMapperFields,
     'initial',
     'always',
     'initial_only',
@@ -215,12 +217,22 @@ export const postgresSourceFields = {
     group: EVENTS,
   }),
   'binary.handling.mode': field.enum(['bytes', 'base64', 'base64-url-safe', 'hex'] as const)({
-    doc: 'BYTEA and unknown-type values as bytes or as encoded strings.',
+    doc: 'BYTEA (and with include.unknown.datatypes, unknown-type) values as bytes, or as strings in base64, URL-safe base64 or hex.',
     default: 'bytes',
     group: EVENTS,
   }),
   'money.fraction.digits': field.int({
     doc: 'Scale of MONEY values in precise mode.',
+  'interval.handling.mode': field.enum(['numeric', 'string'] as const)({
+    doc: 'INTERVAL values as io.debezium.time.MicroDuration (int64 microseconds, a month counted as 30.4375 days) with numeric, or as io.debezium.time.Interval ISO 8601 strings (P1Y2M3DT4H5M6.78S) with string.',
+    default: 'numeric',
+    group: EVENTS,
+  }),
+  'hstore.handling.mode': field.enum(['json', 'map'] as const)({
+    doc: 'hstore values as io.debezium.data.Json strings ({"key":"value"}) with json, or as Connect maps of string to optional string with map.',
+    default: 'json',
+    group: EVENTS,
+  }),
     default: 2,
     group: EVENTS,
     min: 0,

@@ -2,8 +2,6 @@ import type { FieldError } from '../../src/plugin/index.ts';
 import { checkFilterLists, CaptureFilters as SharedCaptureFilters } from '../shared/capture-filters.ts';
 import type { PostgresSourceConfig } from './config.ts';
 
-export { parseKeyColumns } from '../shared/capture-filters.ts';
-
 // Debezium's PostgreSQL filters: schema.*, table.* and column.* include/exclude lists (namespaces are
 // schemas), message.key.columns and skipped.operations.
 

@@ -9,12 +9,6 @@ export const postgresOriginalKeys: OriginalKeys = {
   ...debeziumKeys,
   alternatives: {
     ...SOURCE_ALTERNATIVES,
-    'column.propagate.source.type': 'not implemented yet',
-    'datatype.propagate.source.type': 'not implemented yet',
-    'interval.handling.mode':
-      'intervals are published as microseconds (Debezium’s default numeric); not configurable yet',
-    'hstore.handling.mode':
-      'hstore is published as JSON text (Debezium’s default json); not configurable yet',
     'publish.via.partition.root':
       'create the publication yourself with publish_via_partition_root and set publication.autocreate.mode=disabled',
     'slot.stream.params': 'not implemented',
@@ -41,8 +35,6 @@ export const postgresOriginalKeys: OriginalKeys = {
   },
   behavesAs: {
     ...SOURCE_BEHAVES_AS,
-    'interval.handling.mode': 'numeric',
-    'hstore.handling.mode': 'json',
     'snapshot.locking.mode': 'none',
     'publish.via.partition.root': 'false',
     'slot.failover': 'false',

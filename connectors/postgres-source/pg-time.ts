@@ -191,3 +191,19 @@ export function parseIntervalMicros(text: string): number | bigint {
     ? Number(total)
     : total;
 }
+
+/**
+ * ISO 8601 interval text (IntervalStyle=iso_8601) as Debezium's io.debezium.time.Interval writes it
+ * (interval.handling.mode=string): every field, signed as PostgreSQL keeps them, seconds without
+ * trailing zeros, e.g. P1Y2M3DT4H5M6.78S.
+ */
+export function intervalIsoString(text: string): string {
+  const match = INTERVAL.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) throw new Error(`"${text}" is not an ISO 8601 interval`);
+  const n = (index: number) => BigInt(match[index] ?? 0);
+  const fraction = (match[9] ?? '').replace(/0+$/, '');
+  const whole = BigInt(match[8] ?? 0);
+  const negative = match[7] === '-' && (whole !== 0n || fraction !== '');
+  const seconds = `${negative ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+  return `P${n(1)}Y${n(2)}M${n(3) * 7n + n(4)}DT${n(5)}H${n(6)}M${seconds}S`;
+}

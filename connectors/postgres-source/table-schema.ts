@@ -9,9 +9,11 @@ import {
   type RecordNames,
   recordNames,
 } from '../../src/plugin/index.ts';
+import { type ColumnMappers, NO_COLUMN_MAPPERS } from '../shared/column-mappers.ts';
 import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import { type Tuple, UNCHANGED_TOAST } from './pgoutput-parser.ts';
+import { sourceColumnOf } from './source-column.ts';
 import type { TypeLookup } from './type-catalog.ts';
 import {
   fallbackValue,
@@ -55,6 +57,8 @@ interface ColumnPlan {
   index: number;
   mapping: ValueMapping;
   field: ConnectField;
+  /** A column mapper's change to converted values (value fields only, never the key's). */
+  mapped?: (value: ConnectValue) => ConnectValue;
 }
 
 export interface SchemaSettings {
@@ -63,6 +67,8 @@ export interface SchemaSettings {
   placeholder: string;
   /** include.schema.comments: column comments become the fields' doc (keys' too, as in Debezium). */
   includeComments?: boolean;
+  /** Debezium's column masks, truncation and source type parameters (value fields only). */
+  columnMappers?: ColumnMappers;
 }
 
 export class TableSchema {
@@ -110,9 +116,22 @@ export class TableSchema {
         },
       });
     });
-    this.valueColumns = [...plans.values()].filter((plan) =>
-      filters.includesColumn(spec.schema, spec.name, plan.name),
-    );
+    const mappers = settings.columnMappers ?? NO_COLUMN_MAPPERS;
+    this.valueColumns = [...plans.values()]
+      .filter((plan) => filters.includesColumn(spec.schema, spec.name, plan.name))
+      .map((plan) => {
+        if (!mappers.any) return plan;
+        const column = spec.columns[plan.index] as ColumnSpec;
+        const source = sourceColumnOf(column, lookup, settings.includeComments ?? false);
+        const mapped = mappers.mappingFor(spec.schema, spec.name, source, plan.field);
+        if (mapped === undefined) return plan;
+        const parameters = { ...plan.field.parameters, ...mapped.parameters };
+        return {
+          ...plan,
+          field: { ...plan.field, ...(Object.keys(parameters).length > 0 && { parameters }) },
+          ...(mapped.convert && { mapped: mapped.convert }),
+        };
+      });
     this.keyColumns = spec.keyColumns.flatMap((name) => {
       const plan = plans.get(name);
       return plan ? [plan] : [];
@@ -179,7 +198,8 @@ export class TableSchema {
       }
     }
     // Debezium's rule: a required field without a value gets its type's zero value.
-    return value === null && !plan.field.optional ? fallbackValue(plan.field) : value;
+    if (value === null && !plan.field.optional) value = fallbackValue(plan.field);
+    return plan.mapped ? plan.mapped(value) : value;
   }
 }
 
@@ -190,8 +210,9 @@ export function tableSpec(
   primaryKey: readonly string[],
   filters: CaptureFilters,
 ): TableSpec {
-  const override = filters.keyColumnsFor(table.schema, table.name);
-  const present = new Set(columns.map((column) => column.name));
+  const names = columns.map((column) => column.name);
+  const override = filters.keyColumnsFor(table.schema, table.name, names);
+  const present = new Set(names);
   const keyColumns = (override ?? primaryKey).filter((name) => present.has(name));
   return { oid: table.oid, schema: table.schema, name: table.name, columns, keyColumns };
 }

@@ -8,6 +8,7 @@ import {
   type SourceTask,
   type TaskContext,
 } from '../../src/plugin/index.ts';
+import { ColumnMappers } from '../shared/column-mappers.ts';
 import { RecordQueue } from '../shared/record-queue.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
@@ -268,7 +269,10 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
         binaryMode: config['binary.handling.mode'],
         moneyFractionDigits: config['money.fraction.digits'],
         includeUnknownDatatypes: config['include.unknown.datatypes'],
+        intervalMode: config['interval.handling.mode'],
+        hstoreMode: config['hstore.handling.mode'],
       },
+      columnMappers: new ColumnMappers(config),
     };
   }
 

@@ -3,6 +3,7 @@ import { parseArrayLiteral, parseHstore } from './pg-text.ts';
 import {
   floorDiv,
   formatZonedTimestamp,
+  intervalIsoString,
   parseDate,
   parseIntervalMicros,
   parseTime,
@@ -19,6 +20,8 @@ import type { PgType, TypeLookup } from './type-catalog.ts';
 export type DecimalMode = 'precise' | 'double' | 'string';
 export type TimePrecisionMode = 'adaptive' | 'adaptive_time_microseconds' | 'connect';
 export type BinaryMode = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
+export type IntervalMode = 'numeric' | 'string';
+export type HstoreMode = 'json' | 'map';
 
 export interface TypeMapOptions {
   decimalMode: DecimalMode;
@@ -26,6 +29,10 @@ export interface TypeMapOptions {
   binaryMode: BinaryMode;
   moneyFractionDigits: number;
   includeUnknownDatatypes: boolean;
+  /** interval.handling.mode; numeric when absent. */
+  intervalMode?: IntervalMode;
+  /** hstore.handling.mode; json when absent. */
+  hstoreMode?: HstoreMode;
 }
 
 export interface ValueMapping {
@@ -45,6 +52,7 @@ export const DEFAULT_TYPE_MAP_OPTIONS: TypeMapOptions = {
 const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 const VARIABLE_SCALE_DECIMAL = 'io.debezium.data.VariableScaleDecimal';
 const ZONED_TIMESTAMP = 'io.debezium.time.ZonedTimestamp';
+const INTERVAL = 'io.debezium.time.Interval';
 
 const semantic = (
   type: ConnectSchema['type'],
@@ -256,6 +264,17 @@ function extensionMapping(type: PgType, options: TypeMapOptions): ValueMapping |
     case 'ltree':
       return { schema: semantic('string', 'io.debezium.data.Ltree'), parse: text };
     case 'hstore':
+      if (options.hstoreMode === 'map') {
+        // Debezium's map mode: keys are required strings, values optional ones (hstore has NULLs).
+        return {
+          schema: {
+            type: 'map',
+            keys: { type: 'string', optional: false },
+            values: { type: 'string', optional: true },
+          },
+          parse: (value) => Object.fromEntries(parseHstore(value)),
+        };
+      }
       return {
         schema: semantic('string', 'io.debezium.data.Json'),
         parse: (value) => JSON.stringify(Object.fromEntries(parseHstore(value))),
@@ -320,6 +339,8 @@ function builtinMapping(type: PgType, typeMod: number, options: TypeMapOptions):
     case 'timestamptz':
       return zonedTimestampMapping(typeMod);
     case 'interval':
+      if (options.intervalMode === 'string')
+        return { schema: semantic('string', INTERVAL), parse: intervalIsoString };
       return { schema: semantic('int64', 'io.debezium.time.MicroDuration'), parse: parseIntervalMicros };
     case 'bit':
     case 'varbit':
@@ -410,6 +431,7 @@ function arrayMapping(
 export function fallbackValue(schema: ConnectSchema): ConnectValue {
   if (schema.name === DECIMAL) return rescaleDecimal('0', Number(schema.parameters?.scale ?? 0));
   if (schema.name === ZONED_TIMESTAMP) return '1970-01-01T00:00:00Z';
+  if (schema.name === INTERVAL) return 'P0Y0M0DT0H0M0S';
   if (schema.name === VARIABLE_SCALE_DECIMAL) return { scale: 0, value: Buffer.from([0]) };
   switch (schema.type) {
     case 'boolean':

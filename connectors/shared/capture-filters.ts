@@ -1,4 +1,5 @@
 import type { FieldError } from '../../src/plugin/index.ts';
+import { keyColumnsProblems, MessageKeyColumns } from './message-key-columns.ts';
 
 // Which namespaces (PostgreSQL schemas, MySQL databases), tables, columns and operations a source
 // connector captures, from Debezium's include/exclude lists: each entry is a regular expression
@@ -27,33 +28,6 @@ function matchesAny(patterns: readonly RegExp[], name: string): boolean {
   return patterns.some((pattern) => pattern.test(name));
 }
 
-interface KeyOverride {
-  table: RegExp;
-  columns: string[];
-}
-
-/** Parses message.key.columns: `<table regex>:<column>,<column>;<table regex>:<column>...`. */
-export function parseKeyColumns(text: string | undefined): KeyOverride[] {
-  if (text === undefined || text.trim() === '') return [];
-  return text
-    .split(';')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      const colon = entry.lastIndexOf(':');
-      if (colon <= 0 || colon === entry.length - 1) {
-        throw new Error(`"${entry}" is not <table>:<column>[,<column>...]`);
-      }
-      const columns = entry
-        .slice(colon + 1)
-        .split(',')
-        .map((column) => column.trim())
-        .filter((column) => column !== '');
-      if (columns.length === 0) throw new Error(`"${entry}" names no columns`);
-      return { table: new RegExp(`^(?:${entry.slice(0, colon).trim()})$`, 'i'), columns };
-    });
-}
-
 export class CaptureFilters {
   private readonly systemNamespaces: RegExp;
   private readonly namespaceInclude: RegExp[];
@@ -62,7 +36,7 @@ export class CaptureFilters {
   private readonly tableExclude: RegExp[];
   private readonly columnInclude: RegExp[];
   private readonly columnExclude: RegExp[];
-  private readonly keyOverrides: KeyOverride[];
+  private readonly keyColumns: MessageKeyColumns;
   private readonly skipped: Set<string>;
 
   /** `systemNamespaces` never hold captured tables (pg_catalog, mysql, information_schema, ...). */
@@ -74,7 +48,7 @@ export class CaptureFilters {
     this.tableExclude = compile(lists.tableExclude);
     this.columnInclude = compile(lists.columnInclude);
     this.columnExclude = compile(lists.columnExclude);
-    this.keyOverrides = parseKeyColumns(lists.keyColumns);
+    this.keyColumns = new MessageKeyColumns(lists.keyColumns);
     const skipped = lists.skippedOperations.map((operation) => operation.toLowerCase());
     this.skipped = new Set(skipped.includes('none') ? [] : skipped);
   }
@@ -98,10 +72,9 @@ export class CaptureFilters {
     return !matchesAny(this.columnExclude, name);
   }
 
-  /** The message.key.columns override for a table, if one matches. */
-  keyColumnsFor(namespace: string, table: string): string[] | undefined {
-    const name = `${namespace}.${table}`;
-    return this.keyOverrides.find((override) => override.table.test(name))?.columns;
+  /** The key columns message.key.columns gives a table of these columns, if any entry matches. */
+  keyColumnsFor(namespace: string, table: string, columns: readonly string[]): string[] | undefined {
+    return this.keyColumns.keyColumnsFor(namespace, table, columns);
   }
 
   skips(operation: Operation): boolean {
@@ -143,13 +116,9 @@ export function checkFilterLists(
       });
     }
   }
-  try {
-    parseKeyColumns(keyColumns);
-  } catch (error) {
-    errors.push({
-      field: 'message.key.columns',
-      message: `Invalid message.key.columns: ${(error as Error).message}`,
-    });
+  if (keyColumns !== undefined) {
+    for (const problem of keyColumnsProblems(keyColumns))
+      errors.push({ field: 'message.key.columns', message: `Invalid message.key.columns: ${problem}` });
   }
   return errors;
 }

@@ -23,11 +23,6 @@ export const SOURCE_ALTERNATIVES: Readonly<Record<string, string>> = {
   'snapshot.query.mode': 'snapshot queries are not customisable',
   'snapshot.query.mode.custom.name': 'snapshot queries are not customisable',
   'snapshot.locking.mode.custom.name': 'custom locking modes are Java classes',
-  'message.key.columns':
-    'keys are the primary key columns; with the ValueToKey transform, choose other columns',
-  'column.mask.':
-    'column masks are not implemented yet; use the MaskField$Value transform, or a data product’s personal-data policy',
-  'column.truncate.': 'column truncation is not implemented yet',
   'schema.name.adjustment.mode':
     'schema names are used as Debezium builds them by default (none); rename with SetSchemaMetadata',
   'field.name.adjustment.mode':
@@ -59,9 +54,6 @@ export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
   'topic.delimiter': '.',
   'event.processing.failure.handling.mode': 'fail',
   'event.converting.failure.handling.mode': 'fail',
-  'column.propagate.source.type': '',
-  'datatype.propagate.source.type': '',
-  'message.key.columns': '',
   converters: '',
   'post.processors': '',
   'signal.enabled.channels': 'source',

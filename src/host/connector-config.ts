@@ -4,7 +4,7 @@ import {
   type KafkaClientConfig,
 } from '../kafka/client-properties.ts';
 import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
-import { defineConfig, errorMessage, field, parseConfig } from '../plugin/index.ts';
+import { defineConfig, errorMessage, familyFieldOf, field, parseConfig } from '../plugin/index.ts';
 import { configuredTransforms } from '../transforms/index.ts';
 import {
   isOnlyPlaceholder,
@@ -529,8 +529,9 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
     [...entries.values()].map((entry) => entry.source).filter((key) => key !== undefined),
   );
   for (const key of Object.keys(raw)) {
+    // A key of a key family (column.mask.with.<n>.chars) is declared by the family's field.
     if (!entries.has(key) && !consumed.has(key))
-      entries.set(key, { key, spec: undefined, source: key, errors: [] });
+      entries.set(key, { key, spec: familyFieldOf(plugin.config.fields, key), source: key, errors: [] });
   }
   const addError = ({ field: key, message }: FieldError) => {
     let entry = entries.get(key);

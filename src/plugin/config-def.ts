@@ -36,6 +36,27 @@ export interface FieldSpec<T, P extends Presence = Presence> {
   readonly range?: NumericRange;
   /** Turns the raw string into the typed value; throws an Error whose message is the problem alone. */
   parse(raw: string): T;
+  /**
+   * Set on a key family (Debezium's `column.mask.with.<n>.chars`): the field's name is a pattern,
+   * every key of the config it matches is one setting, and the typed value lists them all.
+   */
+  readonly family?: KeyFamily;
+}
+
+/** How the keys of a family are recognised and read (see `field.family`). */
+export interface KeyFamily {
+  /** Matches a whole key; its groups are the key's `<...>` parts. */
+  readonly pattern: RegExp;
+  /** One present key's setting from its parts and raw value; throws an Error naming the problem. */
+  parseEntry(key: string, parts: readonly string[], raw: string): unknown;
+}
+
+/** One key of a key family, as set in a config. */
+export interface FamilyEntry<V> {
+  readonly key: string;
+  /** The key's `<...>` parts in order (`['12']` for `column.mask.with.12.chars`). */
+  readonly parts: readonly string[];
+  readonly value: V;
 }
 
 export type Fields = Record<string, FieldSpec<unknown>>;
@@ -202,6 +223,14 @@ function parseList(raw: string): string[] {
 
 const identity = (raw: string) => raw;
 
+/** A key family's key itself is wrong (not its value): reported with the key, not "Invalid value". */
+class KeyPartError extends Error {}
+
+/** The key-family field whose pattern matches `key`, if any. */
+export function familyFieldOf(fields: Fields, key: string): FieldSpec<unknown> | undefined {
+  return Object.values(fields).find((spec) => spec.family?.pattern.test(key));
+}
+
 export const field = {
   string: builder<string>('STRING', identity, identity),
   password: builder<string>('PASSWORD', identity, () => '[hidden]'),
@@ -224,6 +253,42 @@ export const field = {
   ),
   boolean: builder<boolean>('BOOLEAN', parseBoolean, String),
   list: builder<string[]>('LIST', parseList, (value) => value.join(',')),
+  /**
+   * A family of keys sharing one pattern, each a setting of its own (Debezium's
+   * `column.mask.with.<n>.chars`): declared under the pattern's name with `<...>` parts, typed as
+   * every matching key present (none: empty). `checkParts` refuses a key's parts with the reason;
+   * `value` reads each key's value and throws an Error whose message is the problem.
+   */
+  family<V>(options: {
+    doc: string;
+    pattern: RegExp;
+    value: (raw: string) => V;
+    checkParts?: (parts: readonly string[]) => string | undefined;
+    group?: string;
+    importance?: Importance;
+    displayName?: string;
+  }): FieldSpec<readonly FamilyEntry<V>[], 'defaulted'> {
+    return {
+      type: 'LIST',
+      presence: 'defaulted',
+      doc: options.doc,
+      importance: options.importance ?? 'MEDIUM',
+      group: options.group ?? 'Common',
+      width: 'LONG',
+      ...(options.displayName !== undefined && { displayName: options.displayName }),
+      parse: () => {
+        throw new Error('a key family is read key by key');
+      },
+      family: {
+        pattern: options.pattern,
+        parseEntry(key, parts, raw) {
+          const problem = options.checkParts?.(parts);
+          if (problem !== undefined) throw new KeyPartError(`${key}: ${problem}`);
+          return options.value(raw);
+        },
+      },
+    };
+  },
   /** A string restricted to `values` (compared case-insensitively, returned as declared). */
   enum<const V extends string>(values: readonly V[]) {
     return builder<V>(
@@ -261,6 +326,10 @@ export function parseConfig<F extends Fields>(
   let requiredFailed = false;
   for (const [name, spec] of Object.entries(def.fields)) {
     known.add(name);
+    if (spec.family) {
+      values[name] = parseFamily(spec.family, raw, known, errors);
+      continue;
+    }
     for (const alias of spec.aliases ?? []) known.add(alias);
     const source = [name, ...(spec.aliases ?? [])].find((key) => raw[key] !== undefined && raw[key] !== '');
     const text = source === undefined ? spec.defaultValue : raw[source];
@@ -293,4 +362,33 @@ export function parseConfig<F extends Fields>(
   const typed = values as ConfigOf<F>;
   if (!requiredFailed && def.check) errors.push(...def.check(typed));
   return { values: typed, errors, unknown: Object.keys(raw).filter((key) => !known.has(key)) };
+}
+
+/** Every key of `raw` in the family, in the config's order; problems are reported per key. */
+function parseFamily(
+  family: KeyFamily,
+  raw: Readonly<Record<string, string>>,
+  known: Set<string>,
+  errors: FieldError[],
+): FamilyEntry<unknown>[] {
+  const entries: FamilyEntry<unknown>[] = [];
+  for (const [key, text] of Object.entries(raw)) {
+    const match = family.pattern.exec(key);
+    if (!match) continue;
+    known.add(key);
+    const parts = match.slice(1).map((part) => part ?? '');
+    try {
+      entries.push({ key, parts, value: family.parseEntry(key, parts, text) });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push({
+        field: key,
+        message:
+          error instanceof KeyPartError
+            ? message
+            : `Invalid value ${text} for configuration ${key}: ${message}`,
+      });
+    }
+  }
+  return entries;
 }

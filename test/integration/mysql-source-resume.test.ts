@@ -73,7 +73,8 @@ describe('mysql source resume and DDL', () => {
       const after = rows[2]?.value?.schema?.fields?.find((field) => field.field === 'after');
       expect(after?.fields?.map((field) => field.field)).toEqual(['id', 'name', 'price']);
 
-      const changes = onTopic(records, 'inv');
+      // The streamed DDL (the snapshot's went first, with the snapshot flag in their offsets).
+      const changes = onTopic(records, 'inv').filter((record) => record.sourceOffset.snapshot !== true);
       expect(changes).toHaveLength(1);
       expect(changes[0]?.key?.value).toEqual({ databaseName: DATABASE });
       const change = changes[0]?.value?.value as Record<string, unknown>;
@@ -145,8 +146,9 @@ describe('mysql source resume and DDL', () => {
       const records = await recovering.pollFor('snapshot done', (all) =>
         all.some((record) => record.sourceOffset.snapshot_completed === true),
       );
-      expect(records.map(op).every((value) => value === 'r')).toBe(true);
-      expect(records.map((record) => afterImage(record)?.id)).toEqual([1, 2, 3]);
+      const rows = onTopic(records, topic);
+      expect(rows.map(op).every((value) => value === 'r')).toBe(true);
+      expect(rows.map((record) => afterImage(record)?.id)).toEqual([1, 2, 3]);
     } finally {
       await recovering.stop();
     }
@@ -154,7 +156,8 @@ describe('mysql source resume and DDL', () => {
   it('an interrupted snapshot taken again first emits what was committed since, deletes included', async () => {
     await client.query('CREATE TABLE again (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)');
     await client.query("INSERT INTO again VALUES (1, 'v1'), (2, 'v2'), (3, 'v3'), (4, 'v4'), (5, 'v5')");
-    const cfg = config(9, { 'table.include.list': `${DATABASE}\\.again` });
+    // Positions in the record lists below count rows: the snapshot's DDL records are left out.
+    const cfg = config(9, { 'table.include.list': `${DATABASE}\\.again`, 'include.schema.changes': 'false' });
     const againTopic = `inv.${DATABASE}.again`;
     const summary = (records: readonly SourceRecord[]) =>
       onTopic(records, againTopic).map((record) =>

@@ -101,6 +101,40 @@ describe('mysql type map', () => {
       Buffer.from([1, 2]),
     );
     expect(map(column('blob'), { binaryMode: 'hex' }).convert(Buffer.from([0, 255]))).toBe('00ff');
-    expect(mapColumnType(column('geometry'), DEFAULT_TYPE_MAP_OPTIONS)).toBeUndefined();
+    expect(mapColumnType(column('unknowntype'), DEFAULT_TYPE_MAP_OPTIONS)).toBeUndefined();
+  });
+
+  it('maps spatial types to Debezium Point and Geometry structs from SRID + WKB bytes', () => {
+    // POINT(1.5 -2) with SRID 4326, as the server stores it: SRID little-endian, then the WKB.
+    const wkb = Buffer.from('0101000000000000000000f83f00000000000000c0', 'hex');
+    const stored = Buffer.concat([Buffer.from([0xe6, 0x10, 0, 0]), wkb]);
+    const point = map(column('point'));
+    expect(point.schema.name).toBe('io.debezium.data.geometry.Point');
+    expect(point.convert(stored)).toEqual({ x: 1.5, y: -2, wkb, srid: 4326 });
+    const geometry = map(column('linestring'));
+    expect(geometry.schema).toMatchObject({
+      name: 'io.debezium.data.geometry.Geometry',
+      version: 2,
+      optional: true,
+    });
+    // SRID 0 is null, as Debezium's BinlogGeometry has it.
+    expect(geometry.convert(Buffer.concat([Buffer.alloc(4), wkb]))).toEqual({
+      wkb,
+      srid: null,
+      extensions: null,
+    });
+    for (const type of [
+      'geometry',
+      'polygon',
+      'multipoint',
+      'multilinestring',
+      'multipolygon',
+      'geometrycollection',
+    ])
+      expect(map(column(type)).schema.name).toBe('io.debezium.data.geometry.Geometry');
+    expect(() => point.convert({ x: 1, y: 2 })).toThrow(/did not arrive as bytes/);
+    expect(() =>
+      point.convert(Buffer.concat([Buffer.alloc(4), Buffer.from('010200000000000000', 'hex')])),
+    ).toThrow(/no 2D point/);
   });
 });

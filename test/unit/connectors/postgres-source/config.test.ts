@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { postgresSourceConfig } from '../../../../connectors/postgres-source/config.ts';
-import { CaptureFilters, parseKeyColumns } from '../../../../connectors/postgres-source/filters.ts';
+import { CaptureFilters } from '../../../../connectors/postgres-source/filters.ts';
 import { parseConfig } from '../../../../src/plugin/index.ts';
 
 const required = {
@@ -112,9 +112,11 @@ describe('capture filters', () => {
     });
     expect(columns.includesColumn('public', 'users', 'password')).toBe(false);
     expect(columns.includesColumn('public', 'users', 'email')).toBe(true);
-    expect(columns.keyColumnsFor('public', 'events')).toEqual(['tenant', 'seq']);
-    expect(columns.keyColumnsFor('app', 'logs')).toEqual(['id']);
-    expect(columns.keyColumnsFor('public', 'users')).toBeUndefined();
+    expect(columns.keyColumnsFor('public', 'events', ['id', 'seq', 'tenant'])).toEqual(['tenant', 'seq']);
+    expect(columns.keyColumnsFor('app', 'logs', ['id', 'line'])).toEqual(['id']);
+    expect(columns.keyColumnsFor('public', 'users', ['id', 'tenant'])).toBeUndefined();
+    // An entry naming none of the table's columns leaves it its primary key, as in Debezium.
+    expect(columns.keyColumnsFor('public', 'events', ['id'])).toBeUndefined();
   });
 
   it('skips the configured operations; none skips nothing', () => {
@@ -124,11 +126,20 @@ describe('capture filters', () => {
     expect(filters({ 'skipped.operations': 'u,d' }).skips('d')).toBe(true);
   });
 
-  it('parses message.key.columns entries', () => {
-    expect(parseKeyColumns(' a.b : x , y ; c.d:z ').map((entry) => entry.columns)).toEqual([
-      ['x', 'y'],
-      ['z'],
-    ]);
-    expect(() => parseKeyColumns('a.b:')).toThrow();
+  it('reads message.key.columns as Debezium: <table>.<column> regular expressions, every entry', () => {
+    const keys = filters({ 'message.key.columns': ' public\\.t : (a|b) , c ;public\\..*:c;' });
+    expect(keys.keyColumnsFor('public', 't', ['c', 'b', 'a', 'd'])).toEqual(['b', 'a', 'c']);
+    expect(keys.keyColumnsFor('PUBLIC', 'other', ['C'])).toEqual(['C']);
+  });
+
+  it.each([
+    ['a.b:', /"a.b:" has an invalid format/],
+    ['a.b', /"a.b" has an invalid format/],
+    ['a:b;;c:d', /"" has an invalid format/],
+    ['a(:b', /"a\(:b": invalid regular expression "a\(.b"/],
+  ])('refuses message.key.columns=%s naming the entry', (value, message) => {
+    const errors = parse({ 'message.key.columns': value }).errors;
+    expect(errors.map((error) => error.field)).toEqual(['message.key.columns']);
+    expect(errors[0]?.message).toMatch(message);
   });
 });
