@@ -55,6 +55,8 @@ export const ERRORS = {
   DATABASE_UNAVAILABLE: { status: 503, retriable: true, title: 'Database is unreachable' },
   DATABASE_ERROR: { status: 500, retriable: false, title: 'Database error' },
   TASK_FAILED: { status: 500, retriable: false, title: 'Task failed' },
+  // Cluster mode: a worker that may have lost its place in the group writes no offsets or statuses.
+  TASK_FENCED: { status: 409, retriable: false, title: 'This worker no longer owns the task' },
   // PostgreSQL source
   PG_WAL_LEVEL: { status: 400, retriable: false, title: 'PostgreSQL wal_level is not logical' },
   PG_REPLICATION_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks the REPLICATION privilege' },
