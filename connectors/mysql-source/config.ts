@@ -116,8 +116,8 @@ export const mysqlSourceFields = {
     doc: "The key of the tables' records instead of their primary key, as Debezium reads it: <table>:<column>,<column>;<table>:<column>... e.g. shop.orders:customer_id,order_no. Each <table>.<column> is a regular expression matched case-insensitively against <database>.<table>.<column>; a table's key is every column an entry matches (its primary key when none does). The key schema, and so the partition a record goes to, follow.",
     group: EVENTS,
   }),
-  'snapshot.mode': field.enum([
   ...columnMapperFields,
+  'snapshot.mode': field.enum([
     'initial',
     'initial_only',
     'no_data',

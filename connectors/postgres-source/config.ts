@@ -147,8 +147,8 @@ export const postgresSourceFields = {
     doc: "The key of the tables' records instead of their primary key, as Debezium reads it: <table>:<column>,<column>;<table>:<column>... e.g. public.orders:customer_id,order_no. Each <table>.<column> is a regular expression matched case-insensitively against <schema>.<table>.<column>; a table's key is every column an entry matches (its primary key when none does). The key schema, and so the partition a record goes to, follow.",
     group: EVENTS,
   }),
-  'snapshot.mode': field.enum([
   ...columnMapperFields,
+  'snapshot.mode': field.enum([
     'initial',
     'always',
     'initial_only',
@@ -221,8 +221,6 @@ export const postgresSourceFields = {
     default: 'bytes',
     group: EVENTS,
   }),
-  'money.fraction.digits': field.int({
-    doc: 'Scale of MONEY values in precise mode.',
   'interval.handling.mode': field.enum(['numeric', 'string'] as const)({
     doc: 'INTERVAL values as io.debezium.time.MicroDuration (int64 microseconds, a month counted as 30.4375 days) with numeric, or as io.debezium.time.Interval ISO 8601 strings (P1Y2M3DT4H5M6.78S) with string.',
     default: 'numeric',
@@ -233,6 +231,8 @@ export const postgresSourceFields = {
     default: 'json',
     group: EVENTS,
   }),
+  'money.fraction.digits': field.int({
+    doc: 'Scale of MONEY values in precise mode.',
     default: 2,
     group: EVENTS,
     min: 0,
