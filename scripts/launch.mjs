@@ -13,7 +13,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureConsoleBuilt } from './build-ui.mjs';
@@ -55,15 +55,56 @@ function nodeBinDir() {
   return bin;
 }
 
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `install` while holding a lock folder, so that launchers started at the same time (a test run
+ * and a lint, say) wait for one `npm ci` instead of deleting each other's node_modules. A lock left
+ * by a process that died is taken over.
+ */
+function withInstallLock(install) {
+  const lock = join(root, '.onramp-install.lock');
+  const owner = join(lock, 'pid');
+  for (let waited = 0; ; waited += 250) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const pid = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : Number.NaN);
+      if (Number.isInteger(pid) && !processAlive(pid)) rmSync(lock, { recursive: true, force: true });
+      if (waited === 0) say('waiting for another launcher to finish installing...');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    install();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Runs `npm ci` when node_modules does not match package-lock.json. */
 function ensurePackages(env) {
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules', '.onramp-lock-hash');
   const wanted = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex') : 'no-lock';
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
-  say('installing npm packages...');
-  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], env);
-  writeFileSync(stamp, wanted);
+  const installed = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted;
+  if (installed()) return;
+  withInstallLock(() => {
+    if (installed()) return; // another launcher installed them while this one waited
+    say('installing npm packages...');
+    run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], env);
+    writeFileSync(stamp, wanted);
+  });
 }
 
 const [command, ...args] = process.argv.slice(2);
