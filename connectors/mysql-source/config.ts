@@ -7,6 +7,7 @@ import {
   PORT_RANGE,
 } from '../../src/plugin/index.ts';
 import { columnMapperFields } from '../shared/column-mappers.ts';
+import { checkSignalSettings, signalFields } from '../shared/signals/signal-config.ts';
 import { checkFilters } from './filters.ts';
 import { probeServer } from './probe.ts';
 
@@ -149,6 +150,7 @@ export const mysqlSourceFields = {
     group: SNAPSHOT,
     min: 1,
   }),
+  ...signalFields('database'),
   'heartbeat.interval.ms': field.int({
     doc: 'Emit a heartbeat record this often (0 = never), carrying the latest binlog position so the stored offset keeps up while the captured tables are quiet.',
     default: 0,
@@ -279,6 +281,7 @@ export function checkConfig(config: MysqlSourceConfig): FieldError[] {
     });
   }
   errors.push(...checkFilters(config));
+  errors.push(...checkSignalSettings(config, 'database'));
   return errors;
 }
 

@@ -18,6 +18,7 @@ export type FilterSettings = {
   'column.exclude.list'?: readonly string[] | undefined;
   'message.key.columns'?: string | undefined;
   'skipped.operations': readonly string[];
+  'signal.data.collection'?: string | undefined;
 };
 
 export class CaptureFilters extends SharedCaptureFilters {
@@ -32,6 +33,7 @@ export class CaptureFilters extends SharedCaptureFilters {
         columnExclude: config['column.exclude.list'],
         keyColumns: config['message.key.columns'],
         skippedOperations: config['skipped.operations'],
+        signalTable: config['signal.data.collection'],
       },
       SYSTEM_DATABASES,
     );

@@ -2,13 +2,16 @@ import type mysql from 'mysql2/promise';
 import {
   errorMessage,
   OnrampError,
+  type SnapshotProgress,
   type SourceOffsetEntry,
   type SourceRecord,
   type SourceTask,
   type TaskContext,
+  type TaskSignal,
 } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import { RecordQueue } from '../shared/record-queue.ts';
+import { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
+import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
@@ -18,6 +21,7 @@ import { databaseError } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
 import { checkStoredGtids, mariadbGtidsAt } from './gtid.ts';
+import { mysqlSnapshots } from './incremental-snapshot.ts';
 import {
   type BinlogOffset,
   compareBinlogPositions,
@@ -25,6 +29,7 @@ import {
   readStoredOffset,
   snapshotCompleted,
   snapshotInterrupted,
+  toSourceOffset,
 } from './offset.ts';
 import { decodeHistory, historyPosition, SchemaHistory } from './schema-history.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
@@ -87,7 +92,9 @@ export function gtidMismatchMessage(stored: BinlogOffset, serverGtids: string): 
 export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   private config!: MysqlSourceConfig;
   private context!: TaskContext;
-  private queue!: RecordQueue<SourceRecord>;
+  private queue!: InterceptedQueue<SourceRecord>;
+  /** Incremental and blocking snapshots, signals (incremental-snapshot.ts). */
+  private adHoc: SourceSnapshots | undefined;
   private metrics!: SourceMetrics;
   private server!: ServerInfo;
   private filters!: CaptureFilters;
@@ -107,11 +114,22 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   ): Promise<void> {
     this.config = config;
     this.context = context;
-    this.queue = new RecordQueue(config['max.queue.size']);
+    this.queue = new InterceptedQueue(config['max.queue.size']);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
     this.history = new SchemaHistory(this.filters, this.schemaSettings());
     this.renames = new TopicRenames(context.log);
+    this.adHoc = mysqlSnapshots({
+      config,
+      context,
+      server: () => this.server,
+      filters: this.filters,
+      history: this.history,
+      mariadb: () => this.settings?.mariadb ?? false,
+      metrics: this.metrics,
+      stored: from.find((entry) => entry.partition.server === config['topic.prefix'])?.offset,
+      onFailure: (error) => this.fail(error),
+    });
     try {
       await this.setUp(readStoredOffset(from, config['topic.prefix']));
     } catch (error) {
@@ -138,6 +156,14 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     this.stopping = true;
     this.queue?.close();
     await this.release();
+  }
+
+  async signal(signal: TaskSignal): Promise<void> {
+    await this.adHoc?.signal(signal);
+  }
+
+  snapshots(): SnapshotProgress | undefined {
+    return this.adHoc?.progress();
   }
 
   private async setUp(stored: BinlogOffset | undefined): Promise<void> {
@@ -372,6 +398,8 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   private async startStream(from: BinlogOffset, byGtid: boolean): Promise<void> {
     if (this.stopping) return;
     this.stream = this.newStream(from, byGtid);
+    // Before the first streamed record: each one's offset must carry a snapshot in progress.
+    this.adHoc?.attach(this.queue, toSourceOffset(from));
     await this.stream.start();
   }
 
@@ -402,6 +430,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
 
   private async release(): Promise<void> {
     this.stopping = true;
+    await this.adHoc?.stop();
     await this.snapshot?.stop();
     await this.stream?.stop();
     await this.background;

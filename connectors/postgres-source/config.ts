@@ -8,6 +8,7 @@ import {
   PORT_RANGE,
 } from '../../src/plugin/index.ts';
 import { columnMapperFields } from '../shared/column-mappers.ts';
+import { checkSignalSettings, signalFields } from '../shared/signals/signal-config.ts';
 import { checkFilters } from './filters.ts';
 import { probeDatabase } from './probe.ts';
 import { parseAutosetValues } from './replica-identity.ts';
@@ -166,6 +167,7 @@ export const postgresSourceFields = {
     group: SNAPSHOT,
     min: 1,
   }),
+  ...signalFields('schema'),
   'heartbeat.interval.ms': field.int({
     doc: 'Emit a heartbeat record this often (0 = never). Heartbeats let the slot advance while the captured tables are quiet but the database is not.',
     default: 0,
@@ -336,6 +338,7 @@ export function checkConfig(config: PostgresSourceConfig): FieldError[] {
   for (const message of parseAutosetValues(config['replica.identity.autoset.values']).errors)
     errors.push({ field: 'replica.identity.autoset.values', message });
   errors.push(...checkFilters(config));
+  errors.push(...checkSignalSettings(config, 'schema'));
   return errors;
 }
 

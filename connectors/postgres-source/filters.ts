@@ -20,6 +20,7 @@ export class CaptureFilters extends SharedCaptureFilters {
         columnExclude: config['column.exclude.list'],
         keyColumns: config['message.key.columns'],
         skippedOperations: config['skipped.operations'],
+        signalTable: config['signal.data.collection'],
       },
       SYSTEM_SCHEMAS,
     );

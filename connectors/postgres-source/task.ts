@@ -2,14 +2,17 @@ import type pg from 'pg';
 import {
   errorMessage,
   OnrampError,
+  type SnapshotProgress,
   type SourceOffset,
   type SourceOffsetEntry,
   type SourceRecord,
   type SourceTask,
   type TaskContext,
+  type TaskSignal,
 } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import { RecordQueue } from '../shared/record-queue.ts';
+import { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
+import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
@@ -18,6 +21,7 @@ import { connect, connectReplication } from './connection.ts';
 import { databaseError } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
+import { postgresSnapshots } from './incremental-snapshot.ts';
 import { formatLsn, type Lsn, maxLsn, parseLsn } from './lsn.ts';
 import {
   asPgOffset,
@@ -78,7 +82,9 @@ export function needsSnapshot(
 export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   private config!: PostgresSourceConfig;
   private context!: TaskContext;
-  private queue!: RecordQueue<SourceRecord>;
+  private queue!: InterceptedQueue<SourceRecord>;
+  /** Incremental and blocking snapshots, signals (incremental-snapshot.ts). */
+  private adHoc: SourceSnapshots | undefined;
   private metrics!: SourceMetrics;
   private server!: ServerInfo;
   private filters!: CaptureFilters;
@@ -102,7 +108,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     this.config = config;
     this.context = context;
     this.renames = new TopicRenames(context.log);
-    this.queue = new RecordQueue(config['max.queue.size']);
+    this.queue = new InterceptedQueue(config['max.queue.size']);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
     this.server = {
@@ -111,6 +117,17 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       db: config['database.dbname'],
       partition: partitionOf(config['topic.prefix']),
     };
+    this.adHoc = postgresSnapshots({
+      config,
+      context,
+      server: this.server,
+      catalog: this.catalog,
+      filters: this.filters,
+      settings: this.schemaSettings(),
+      metrics: this.metrics,
+      stored: from.find((entry) => entry.partition.server === config['topic.prefix'])?.offset,
+      onFailure: (error) => this.fail(error),
+    });
     try {
       await this.setUp(readStoredOffset(from, config['topic.prefix']));
     } catch (error) {
@@ -144,6 +161,14 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     this.stopping = true;
     this.queue?.close();
     await this.release();
+  }
+
+  async signal(signal: TaskSignal): Promise<void> {
+    await this.adHoc?.signal(signal);
+  }
+
+  snapshots(): SnapshotProgress | undefined {
+    return this.adHoc?.progress();
   }
 
   private async setUp(stored: PgOffset | undefined): Promise<void> {
@@ -347,6 +372,8 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
 
   private async startStream(resume: ResumePoint, initialPosition: SourceOffset): Promise<void> {
     if (this.stopping) return;
+    // Before the first streamed record: each one's offset must carry a snapshot in progress.
+    this.adHoc?.attach(this.queue, initialPosition);
     this.stream = new WalStream({
       config: this.config,
       context: this.context,
@@ -382,6 +409,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   /** Ends every connection (and drops the slot when slot.drop.on.stop is set). */
   private async release(): Promise<void> {
     this.stopping = true;
+    await this.adHoc?.stop();
     await this.snapshot?.stop();
     await this.stream?.stop();
     await this.background;

@@ -18,6 +18,11 @@ export interface FilterLists {
   keyColumns: string | undefined;
   /** skipped.operations */
   skippedOperations: readonly string[];
+  /**
+   * signal.data.collection (<namespace>.<table>): captured whatever the lists say, as Debezium
+   * adds it to its table filter, so its rows (signals, watermarks) are streamed.
+   */
+  signalTable?: string | undefined;
 }
 
 function compile(patterns: readonly string[] | undefined): RegExp[] {
@@ -38,6 +43,7 @@ export class CaptureFilters {
   private readonly columnExclude: RegExp[];
   private readonly keyColumns: MessageKeyColumns;
   private readonly skipped: Set<string>;
+  private readonly signalTable: string | undefined;
 
   /** `systemNamespaces` never hold captured tables (pg_catalog, mysql, information_schema, ...). */
   constructor(lists: FilterLists, systemNamespaces: RegExp) {
@@ -51,6 +57,7 @@ export class CaptureFilters {
     this.keyColumns = new MessageKeyColumns(lists.keyColumns);
     const skipped = lists.skippedOperations.map((operation) => operation.toLowerCase());
     this.skipped = new Set(skipped.includes('none') ? [] : skipped);
+    this.signalTable = lists.signalTable?.trim() || undefined;
   }
 
   includesNamespace(namespace: string): boolean {
@@ -60,6 +67,7 @@ export class CaptureFilters {
   }
 
   includesTable(namespace: string, table: string): boolean {
+    if (this.signalTable === `${namespace}.${table}`) return true;
     if (!this.includesNamespace(namespace)) return false;
     const name = `${namespace}.${table}`;
     if (this.tableInclude.length > 0) return matchesAny(this.tableInclude, name);

@@ -11,7 +11,9 @@ export const SOURCE_ALTERNATIVES: Readonly<Record<string, string>> = {
     'topics are named <topic.prefix>.<schema or database>.<table>; rename them with the RegexRouter or ByLogicalTableRouter transform',
   'topic.delimiter': 'topics are named with "."; rename them with the RegexRouter transform',
   'signal.':
-    'signals (ad hoc and incremental snapshots) are not implemented; restart with snapshot.mode=always or when_needed to snapshot again',
+    'the source and kafka signal channels are implemented (signal.data.collection, signal.kafka.topic, signal.kafka.bootstrap.servers, signal.kafka.groupId); the file, jmx and in-process channels are not: POST /connectors/{name}/snapshots takes their place',
+  'signal.consumer.':
+    "the Kafka signal channel reads with the host's Kafka client settings (security included), not its own",
   'notification.': 'notifications are not implemented; follow GET /connectors/{name}/status and /metrics',
   'openlineage.': 'OpenLineage export is not implemented; lineage is served at GET /lineage',
   'snapshot.select.statement.overrides': 'per-table snapshot queries are not implemented',
@@ -36,7 +38,6 @@ export const SOURCE_ALTERNATIVES: Readonly<Record<string, string>> = {
   'event.deserialization.failure.handling.mode':
     'failing records follow errors.tolerance (none fails the task, all skips and logs)',
   'topic.heartbeat.prefix': 'Onramp reads it as heartbeat.topics.prefix (its name before Debezium 2.0)',
-  'read.only': 'read-only incremental snapshots are not implemented',
   'max.queue.size.in.bytes':
     'the queue is bounded by max.queue.size (records); memory stays bounded by the batch size',
   'skip.messages.without.change': 'not implemented; every change is published',
@@ -48,7 +49,6 @@ export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
   'include.schema.changes': 'false',
   'max.queue.size.in.bytes': '0',
   'skip.messages.without.change': 'false',
-  'read.only': 'false',
   'schema.name.adjustment.mode': 'none',
   'field.name.adjustment.mode': 'none',
   'topic.delimiter': '.',
@@ -56,8 +56,6 @@ export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
   'event.converting.failure.handling.mode': 'fail',
   converters: '',
   'post.processors': '',
-  'signal.enabled.channels': 'source',
-  'signal.data.collection': '',
   'notification.enabled.channels': '',
   'snapshot.select.statement.overrides': '',
   'snapshot.include.collection.list': '',
@@ -65,9 +63,12 @@ export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
 
 /** Debezium keys that only tune its own runtime; accepted without effect. */
 export const SOURCE_NO_EFFECT: Readonly<Record<string, string>> = {
-  'incremental.snapshot.': 'incremental snapshots are not implemented, so their tuning is never used',
-  'signal.poll.interval.ms': 'signals are not implemented',
-  'signal.emit.failure.': 'signals are not implemented',
+  'incremental.snapshot.allow.schema.changes':
+    'a chunk is read with the table structure the stream knows; a table changed during its snapshot keeps being read',
+  'signal.poll.interval.ms': 'signals are acted on as they arrive (the Kafka topic is consumed continuously)',
+  'signal.kafka.poll.timeout.ms': 'the signal topic is consumed continuously',
+  'signal.emit.failure.':
+    'a watermark write that fails is retried by restarting the task, which resumes the snapshot from the stored offset',
   'snapshot.fetch.size': 'snapshots stream rows with a cursor of Onramp’s own size',
   'query.fetch.size': 'queries stream rows with a cursor of Onramp’s own size',
   'statistics.metrics.enabled': 'metrics are always on, at /metrics',

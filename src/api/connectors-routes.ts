@@ -321,6 +321,36 @@ export function connectorRoutes(app: FastifyInstance, host: ConnectorHost): void
     );
   }
 
+  app.post<{ Params: NameParams; Body: Record<string, unknown> }>(
+    '/connectors/:name/snapshots',
+    {
+      schema: {
+        tags,
+        summary:
+          'Take an ad hoc snapshot (Onramp): the body is Debezium\'s execute-snapshot signal data, {"type":"incremental"|"blocking","data-collections":[...],"additional-conditions":[{"data-collection":"...","filter":"..."}],"surrogate-key":"..."}; 202 with the signal id and the progress',
+        params: connectorNameParams,
+        body: { type: 'object' },
+        response: withErrors({ 202: anyObject }, 400, 403, 404, 409),
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await host.requestSnapshot(request.params.name, request.body)),
+  );
+
+  app.get<{ Params: NameParams }>(
+    '/connectors/:name/snapshots',
+    {
+      schema: {
+        tags,
+        summary:
+          "Progress of the ad hoc (incremental and blocking) snapshots of the connector's task (Onramp): per table its state, rows read, estimated remaining rows and chunk",
+        params: connectorNameParams,
+        response: withErrors({ 200: anyObject }, 400, 404, 409),
+      },
+    },
+    async (request) => host.snapshotProgress(request.params.name),
+  );
+
   app.get<{ Params: NameParams }>(
     '/connectors/:name/offsets',
     {

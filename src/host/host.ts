@@ -1,10 +1,11 @@
 import type { KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { Cluster } from '../kafka/types.ts';
-import type { TaskConfig } from '../plugin/index.ts';
+import type { SnapshotProgress, TaskConfig } from '../plugin/index.ts';
 import { OnrampError } from '../plugin/index.ts';
 import type { ConfigStore, OffsetStore, StatusStore, TargetState } from '../stores/stores.ts';
 import type { TopicStore } from '../stores/topic-store.ts';
 import { ActiveTopics, type TopicTracking } from './active-topics.ts';
+import { requestSnapshot, type SnapshotAccepted, snapshotProgress } from './ad-hoc-snapshots.ts';
 import { standaloneAssignment, type WorkAssignment } from './assignment.ts';
 import type { PlaceholderSources } from './config-placeholders.ts';
 import { ConfigWriter } from './config-writes.ts';
@@ -368,6 +369,17 @@ export class ConnectorHost {
 
   restartTask(name: string, taskId: number): Promise<void> {
     return this.restarts.restartTask(name, taskId);
+  }
+
+  // --- ad hoc snapshots (Debezium's execute-snapshot signal through REST)
+
+  /** POST /connectors/{name}/snapshots: the body is an execute-snapshot signal's data. */
+  requestSnapshot(name: string, data: Record<string, unknown>): Promise<SnapshotAccepted> {
+    return requestSnapshot(this.lifecycle.require(name), data);
+  }
+
+  snapshotProgress(name: string): SnapshotProgress {
+    return snapshotProgress(this.lifecycle.require(name));
   }
 
   // --- offsets (KIP-875)

@@ -91,6 +91,8 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
             running.delete(task);
           }
         },
+        ...(task.signal && { signal: task.signal }),
+        ...(task.snapshots && { snapshots: task.snapshots }),
       };
     },
   };

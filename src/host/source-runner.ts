@@ -21,6 +21,7 @@ import {
   superviseTask,
   taskContext,
 } from './task-supervisor.ts';
+import { topicReader } from './topic-reading.ts';
 
 // Source tasks: poll -> transforms -> convert -> produce (acks=all) -> store offsets -> task.commit.
 // Two batches at most are under way: while one is being sent, the next is polled and converted,
@@ -44,9 +45,29 @@ export interface SourceRunnerDeps extends RunnerDeps {
 }
 
 export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): RunningTask {
-  return superviseTask(spec, deps, (attempt, log, metrics) =>
-    runSourceAttempt(spec, deps, attempt, log, metrics),
+  // The task of the attempt running now, for signals from the REST API (between attempts, none).
+  let current: SourceTask<unknown> | undefined;
+  const supervised = superviseTask(spec, deps, (attempt, log, metrics) =>
+    runSourceAttempt(spec, deps, attempt, log, metrics, (task) => {
+      current = task;
+    }),
   );
+  return {
+    get status() {
+      return supervised.status;
+    },
+    pause: () => supervised.pause(),
+    resume: () => supervised.resume(),
+    stop: () => supervised.stop(),
+    signal: async (signal) => {
+      if (!current)
+        throw new OnrampError('TASK_NOT_RUNNING', `Task ${spec.connector}-${spec.taskId} is not running`);
+      if (!current.signal)
+        throw new OnrampError('SNAPSHOTS_NOT_SUPPORTED', `${spec.plugin.name} takes no signals`);
+      await current.signal(signal);
+    },
+    snapshots: () => current?.snapshots?.(),
+  };
 }
 
 /** Kafka Connect's topic.creation.default.* settings for topics the task creates on first use. */
@@ -115,6 +136,7 @@ async function runSourceAttempt(
   attempt: AttemptContext,
   log: RootLogger,
   metrics: TaskMetrics,
+  expose: (task: SourceTask<unknown> | undefined) => void,
 ): Promise<void> {
   if (spec.plugin.kind !== 'source')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
@@ -135,15 +157,19 @@ async function runSourceAttempt(
   const task = plugin.createTask();
   try {
     await producer.connect();
-    const context = taskContext(spec, attempt, log, metrics, (record, error) =>
-      policy.tolerate({
-        stage: 'TASK_POLL',
-        className,
-        origin: { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset },
-        error,
-      }),
-    );
+    const context = {
+      ...taskContext(spec, attempt, log, metrics, (record, error) =>
+        policy.tolerate({
+          stage: 'TASK_POLL',
+          className,
+          origin: { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset },
+          error,
+        }),
+      ),
+      readTopic: topicReader(deps.ports, `${spec.connector}-${spec.taskId}-signals`, spec.config),
+    };
     await task.start(prepared.config, context, deps.offsets.get(spec.connector));
+    expose(task);
     attempt.started();
     const pipeline = new SourcePipeline(
       spec,
@@ -156,6 +182,7 @@ async function runSourceAttempt(
     );
     await pipeline.run(attempt);
   } finally {
+    expose(undefined);
     await task
       .stop()
       .catch((error: unknown) => log.warn({ err: error }, `task stop failed: ${errorMessage(error)}`));

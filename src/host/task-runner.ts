@@ -1,4 +1,10 @@
-import type { ConnectorPlugin, TaskConfig, TaskProgress } from '../plugin/index.ts';
+import type {
+  ConnectorPlugin,
+  SnapshotProgress,
+  TaskConfig,
+  TaskProgress,
+  TaskSignal,
+} from '../plugin/index.ts';
 import type { RunState } from '../stores/stores.ts';
 
 // The seam between connector management (host.ts: configs, target states, REST semantics) and
@@ -37,6 +43,13 @@ export interface RunningTask {
   resume(): void;
   /** Stops for good; resolves once the task released everything and committed what it can. */
   stop(): Promise<void>;
+  /**
+   * Source tasks: hands a Debezium signal to the task now running (POST /connectors/{n}/snapshots);
+   * rejects with TASK_NOT_RUNNING between attempts, SNAPSHOTS_NOT_SUPPORTED when the task takes none.
+   */
+  signal?(signal: TaskSignal): Promise<void>;
+  /** Source tasks: the ad hoc snapshots' progress, undefined while no attempt runs. */
+  snapshots?(): SnapshotProgress | undefined;
 }
 
 export interface TaskRunner {

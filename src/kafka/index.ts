@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { OnrampError } from '../plugin/errors.ts';
 import { ClientPool } from './client-pool.ts';
 import type { KafkaClientConfig } from './client-properties.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
@@ -10,6 +11,13 @@ import type { KafkaPorts } from './types.ts';
 // The one place that talks to the Kafka client library, seen from above through ports in our own
 // types. Nothing here knows about connectors, tasks or the host: the host composes its worker from
 // these ports (src/host/kafka-runtime.ts), so src/kafka imports nothing from the layers above it.
+
+/** Whether two bootstrap lists name the same brokers (in any order, host names case-insensitive). */
+function sameBrokers(expected: readonly string[], actual: readonly string[]): boolean {
+  const normalize = (list: readonly string[]) => new Set(list.map((broker) => broker.trim().toLowerCase()));
+  const [left, right] = [normalize(expected), normalize(actual)];
+  return left.size === right.size && [...left].every((broker) => right.has(broker));
+}
 
 /** How often a task waiting after a Kafka outage asks whether Kafka is back. */
 const RECONNECT_PROBE_MS = 500;
@@ -63,6 +71,11 @@ export function createKafkaClients(kafka: KafkaClientConfig): KafkaClients {
     },
     consumer: (subscription, _name, connectorConfig) => {
       const connection = pool.connection('consumer', connectorConfig);
+      if (subscription.expectedBrokers && !sameBrokers(subscription.expectedBrokers, connection.brokers))
+        throw new OnrampError(
+          'INVALID_CONFIG',
+          `The brokers ${subscription.expectedBrokers.join(',')} are not the cluster this host's clients use (${connection.brokers.join(',')}): they would get the host's Kafka credentials`,
+        );
       return new KafkaRecordConsumer(connection, subscription, pool.consumerTuning(connectorConfig));
     },
   };

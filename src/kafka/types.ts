@@ -76,6 +76,11 @@ export interface ConsumerSubscription {
   topics?: readonly string[];
   /** Kafka Connect's topics.regex, matched against the whole topic name. */
   topicsRegex?: string;
+  /**
+   * The brokers the caller expects (host:port): the consumer is refused (INVALID_CONFIG) unless its
+   * connection's bootstrap servers are these, so no credentials go to a cluster someone named.
+   */
+  expectedBrokers?: readonly string[];
 }
 
 export interface RecordConsumer {

@@ -7,6 +7,7 @@ import type {
   TopicPartition,
   TopicPartitionOffset,
 } from './record.ts';
+import type { SnapshotProgress, TaskSignal } from './snapshots.ts';
 import type { TaskConfig, TaskContext } from './task-context.ts';
 
 // The contract between the host and a connector. Method syntax (not arrow properties) is deliberate:
@@ -93,6 +94,14 @@ export interface SourceTask<C> {
    */
   commit(offsets: readonly SourceOffsetEntry[]): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Optional: a Debezium signal sent through the host (POST /connectors/{name}/snapshots, Debezium's
+   * in-process channel). Resolves once the task took it; rejects with SNAPSHOT_REQUEST_INVALID
+   * saying why it cannot run it.
+   */
+  signal?(signal: TaskSignal): Promise<void>;
+  /** Optional: the ad hoc snapshots the task runs or ran (GET /connectors/{name}/snapshots). */
+  snapshots?(): SnapshotProgress | undefined;
 }
 
 export interface SinkTask<C> {

@@ -21,6 +21,10 @@ export const ERRORS = {
   CONNECTOR_NOT_STOPPED: { status: 400, retriable: false, title: 'Connector must be STOPPED' },
   INVALID_OFFSETS: { status: 400, retriable: false, title: 'Invalid offsets' },
   TOPIC_TRACKING_DISABLED: { status: 403, retriable: false, title: 'Topic tracking is disabled' },
+  // Ad hoc snapshots (POST/GET /connectors/{name}/snapshots)
+  SNAPSHOT_REQUEST_INVALID: { status: 400, retriable: false, title: 'Snapshot request is invalid' },
+  SNAPSHOTS_NOT_SUPPORTED: { status: 400, retriable: false, title: 'Connector takes no ad hoc snapshots' },
+  TASK_NOT_RUNNING: { status: 409, retriable: false, title: 'The connector task is not running' },
   // REST authentication and authorization (rest.auth)
   UNAUTHENTICATED: { status: 401, retriable: false, title: 'Authentication required' },
   FORBIDDEN: { status: 403, retriable: false, title: 'Not allowed for this token' },

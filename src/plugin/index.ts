@@ -7,5 +7,7 @@ export * from './connector.ts';
 export * from './errors.ts';
 export * from './metric-catalog.ts';
 export * from './record.ts';
+export * from './snapshots.ts';
 export * from './task-context.ts';
+export * from './topic-reader.ts';
 export * from './version.ts';

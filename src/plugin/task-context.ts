@@ -1,5 +1,6 @@
 import type { CounterName, GaugeName, HistogramName } from './metric-catalog.ts';
 import type { SinkRecord } from './record.ts';
+import type { TopicReader } from './topic-reader.ts';
 
 /** The structured logger tasks write to (pino-compatible subset). */
 export interface Logger {
@@ -62,4 +63,6 @@ export interface TaskContext {
    * which fails the task.
    */
   reportBadRecord(record: SinkRecord, error: unknown): Promise<void>;
+  /** Source tasks: reads a Kafka topic (the Kafka signal channel); absent where the host has no Kafka. */
+  readonly readTopic?: TopicReader;
 }

@@ -49,11 +49,53 @@ describe('postgres source config', () => {
       'snapshot.mode': 'never',
       'table.include.list': 'public.orders,public.customers',
       'message.key.columns': 'public.orders:customer_id,order_no',
-      'incremental.snapshot.chunk.size': '1024',
+      'signal.poll.interval.ms': '5000',
     });
     expect(parsed.errors).toEqual([]);
     expect(parsed.values['table.include.list']).toEqual(['public.orders', 'public.customers']);
-    expect(parsed.unknown).toEqual(['incremental.snapshot.chunk.size']);
+    expect(parsed.unknown).toEqual(['signal.poll.interval.ms']);
+  });
+
+  it("reads Debezium's signal and incremental snapshot settings", () => {
+    const parsed = parseConfig(postgresSourceConfig, {
+      ...required,
+      'signal.data.collection': 'public.debezium_signal',
+      'signal.enabled.channels': 'source,kafka',
+      'signal.kafka.topic': 'shop-signals',
+      'incremental.snapshot.chunk.size': '2048',
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.values['signal.data.collection']).toBe('public.debezium_signal');
+    expect(parsed.values['signal.enabled.channels']).toEqual(['source', 'kafka']);
+    expect(parsed.values['signal.kafka.groupId']).toBe('kafka-signal');
+    expect(parsed.values['incremental.snapshot.chunk.size']).toBe(2048);
+    expect(parsed.values['read.only']).toBe(false);
+  });
+
+  it('names the signal setting that is wrong', () => {
+    const { errors } = parseConfig(postgresSourceConfig, {
+      ...required,
+      'signal.data.collection': 'debezium_signal',
+      'signal.enabled.channels': 'source,jmx',
+      'incremental.snapshot.chunk.size': '0',
+    });
+    expect(errors).toEqual([
+      {
+        field: 'incremental.snapshot.chunk.size',
+        message:
+          'Invalid value 0 for configuration incremental.snapshot.chunk.size: Value must be between 1 and 1000000',
+      },
+      {
+        field: 'signal.data.collection',
+        message:
+          'Invalid signal.data.collection "debezium_signal": name the signal table as <schema>.<table>',
+      },
+      {
+        field: 'signal.enabled.channels',
+        message:
+          'Signal channel "jmx" is not supported: use source and/or kafka (POST /connectors/{name}/snapshots takes the place of Debezium\'s in-process and jmx channels)',
+      },
+    ]);
   });
 
   it('names every missing required field', () => {
