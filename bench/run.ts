@@ -1,37 +1,20 @@
 import { BenchArgs } from './lib/args.ts';
 import { scenarios } from './scenarios/index.ts';
-import { measureStartup } from './startup.ts';
+import { startupScenario } from './startup.ts';
 
 // `npm run bench -- <scenario> [--options]` (or `compare <scenario>`): benchmarks print figures and
 // write bench/results/; they never pass or fail. `startup` measures Onramp alone; the others
 // compare Onramp with Debezium side by side (bench/scenarios/).
 
-const RUNS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-async function startup(): Promise<void> {
-  const runs = [];
-  for (let run = 0; run < RUNS; run++) runs.push(await measureStartup());
-  const ready = median(runs.map((run) => run.readyMs));
-  const rss = median(runs.map((run) => run.rssMb));
-  console.log(`startup: REST ready in ${ready.toFixed(0)} ms (median of ${RUNS}; target < 1000 ms)`);
-  console.log(`startup: idle RSS ${rss.toFixed(1)} MB (median of ${RUNS}; target < 100 MB)`);
-}
-
 const args = new BenchArgs(process.argv.slice(2));
 const known = new Map<string, (args: BenchArgs) => Promise<void>>([
-  ['startup', startup],
+  ['startup', startupScenario],
   ...scenarios.map((scenario) => [scenario.name, scenario.run] as const),
 ]);
 const wanted = args.names.filter((name) => name !== 'compare');
 if (wanted.length === 0 || args.flag('help')) {
   console.log(
-    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time and idle RSS',
+    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time, idle RSS and heap (compiled and TypeScript builds)',
   );
   for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.describe}`);
   process.exit(wanted.length === 0 && !args.flag('help') ? 2 : 0);

@@ -179,7 +179,7 @@ await prepareDatabases(
 say(`3/5 Starting Onramp on ${base}`);
 const dataDir = process.env.ONRAMP_DATA_DIR ?? join(root, 'data', 'demo');
 rmSync(dataDir, { recursive: true, force: true });
-const host = spawn(process.execPath, hostNodeArgs(root), {
+const host = spawn(process.execPath, hostNodeArgs(root, 'compiled'), {
   cwd: root,
   env: {
     ...process.env,

@@ -6,16 +6,19 @@
 // from the npm registry's `node` package into .tools/ when the running Node is too old, runs `npm ci`
 // when package-lock.json changed since the last install, then runs the command with Node 24 and the
 // project's bin folder first on PATH, so `node`, `vitest`, `tsc` and `biome` all resolve to them.
-// Before the host (src/main.ts, scripts/demo.ts) or the tests start, the web console is built when
-// ui/dist is missing or older than ui/ (scripts/build-ui.mjs), so a fresh clone serves it.
+// Before the host (dist/main.js, src/main.ts, scripts/demo.ts) or the tests start, the web console is
+// built when ui/dist is missing or older than ui/ (scripts/build-ui.mjs), so a fresh clone serves it;
+// before the compiled host, the demo or the benchmarks start, the host is compiled to dist/ when
+// dist/ is missing or older than its sources (scripts/build.mjs).
 //
-// Usage: node scripts/launch.mjs <command> [args...]     e.g. node scripts/launch.mjs node src/main.ts
+// Usage: node scripts/launch.mjs <command> [args...]     e.g. node scripts/launch.mjs node dist/main.js
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHostBuilt } from './build.mjs';
 import { ensureConsoleBuilt } from './build-ui.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -118,13 +121,16 @@ const env = {
   PATH: [binDir, join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
 };
 ensurePackages(env);
-if (command === 'vitest' || args.some((arg) => /(^|\/)(src\/main|scripts\/demo)\.ts$/.test(arg))) {
-  try {
-    ensureConsoleBuilt({ env, node: join(binDir, 'node'), say });
-  } catch (error) {
-    say(error.message);
-    process.exit(1);
-  }
+const startsHost = args.some((arg) => /(^|\/)(src\/main\.ts|dist\/main\.js|scripts\/demo\.ts)$/.test(arg));
+const runsCompiledHost = args.some((arg) =>
+  /(^|\/)(dist\/main\.js|scripts\/demo\.ts|bench\/run\.ts)$/.test(arg),
+);
+try {
+  if (command === 'vitest' || startsHost) ensureConsoleBuilt({ env, node: join(binDir, 'node'), say });
+  if (runsCompiledHost) ensureHostBuilt({ env, node: join(binDir, 'node'), say });
+} catch (error) {
+  say(error.message);
+  process.exit(1);
 }
 
 const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit' });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 // How the host process is started, in one place for everything that starts it (the demo, the
@@ -10,7 +11,24 @@ import { join } from 'node:path';
 // from PostgreSQL took ~35% less CPU and ~30% less peak RSS with it; neutral with Avro.
 export const HOST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
-/** The arguments to `node` that start the host of the checkout at `root`. */
-export function hostNodeArgs(root: string = join(import.meta.dirname, '..')): string[] {
-  return [...HOST_NODE_FLAGS, join(root, 'src', 'main.ts')];
+/**
+ * The compiled host (scripts/build.mjs), relative to the checkout: what `npm start`, the image, the
+ * demo and the benchmarks run. The tests run the TypeScript sources (src/main.ts).
+ */
+export const COMPILED_HOST = 'dist/main.js';
+
+export type HostBuild = 'sources' | 'compiled';
+
+/** The arguments to `node` that start the host of the checkout at `root`, from its sources or dist/. */
+export function hostNodeArgs(
+  root: string = join(import.meta.dirname, '..'),
+  build: HostBuild = 'sources',
+): string[] {
+  if (build === 'sources') return [...HOST_NODE_FLAGS, join(root, 'src', 'main.ts')];
+  const main = join(root, COMPILED_HOST);
+  if (!existsSync(main)) {
+    // The launcher (scripts/launch.mjs) builds it before the demo, the benchmarks and `npm start`.
+    throw new Error(`${main} does not exist: run \`npm run build\` (or start through scripts/launch.mjs)`);
+  }
+  return [...HOST_NODE_FLAGS, main];
 }

@@ -168,7 +168,7 @@ function spawnOnramp(restPort: number, workDir: string, level: string): ChildPro
   // ONRAMP_BENCH_NODE_FLAGS adds Node flags to the host for one bench run, e.g. a CPU profile:
   // ONRAMP_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (never in HOST_NODE_FLAGS).
   const extra = (process.env.ONRAMP_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...extra, ...hostNodeArgs()], {
+  const child = spawn(process.execPath, [...extra, ...hostNodeArgs(REPO_ROOT, 'compiled')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
