@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import {
+  type CounterName,
   type GaugeName,
+  type HistogramName,
   HOST_METRICS,
   type MetricLabels,
   type MetricSpec,
@@ -13,10 +15,15 @@ import {
 // The process-wide Prometheus registry behind GET /metrics. Metrics are declared in
 // src/plugin/metric-catalog.ts and registered from there on first use, named `onramp_<name>`.
 //
-// Every series of a task is written through that task's handle, which remembers the label sets it
-// wrote: closing the handle (the task stopped) removes them, and deleting a connector closes all
-// of its handles, so /metrics never keeps the series of a task or connector that is gone. Series
-// carry `product` and `domain` from the connector's product.domain and product.name.
+// Every series of a task is written through that task's handle, which keeps the series it wrote:
+// closing the handle (the task stopped) removes them, and deleting a connector closes all of its
+// handles, so /metrics never keeps the series of a task or connector that is gone. Series carry
+// `product` and `domain` from the connector's product.domain and product.name.
+//
+// Counter and gauge values are kept in the handle and handed to prom-client when the registry is
+// collected (a scrape): prom-client hashes the label set on every write (microseconds), which
+// would be paid per event by callers such as the data-product stage; here a write is a map lookup
+// and an addition. Sampled gauges (TaskMetrics.sample) are read at that moment too.
 
 type Labels = Record<string, string>;
 type AnyMetric = Counter | Gauge | Histogram;
@@ -41,21 +48,25 @@ export function productLabels(config: Readonly<Record<string, string>>): Labels 
   return name ? { product: `${domain}.${name}`, domain } : { domain };
 }
 
-interface Sampler {
+/** One labelled series a task handle writes. */
+interface Series {
+  metric: AnyMetric;
   labels: Labels;
-  read: () => number;
-  /** The handle that set it: a closing handle removes only its own readers. */
-  handle: object;
+  /** Counter: added since the last collection. */
+  pending: number;
+  /** Gauge: the value to hand over at the next collection. */
+  value: number | undefined;
+  read: (() => number) | undefined;
 }
 
 export class Metrics {
   readonly registry = new Registry();
   private readonly metrics = new Map<string, AnyMetric>();
-  /** metric name -> series key -> reader, read when the registry collects. */
-  private readonly samplers = new Map<string, Map<string, Sampler>>();
+  /** Counter and gauge series of open task handles, per metric name, written when collected. */
+  private readonly live = new Map<string, Set<Series>>();
   private readonly products = new Map<string, Labels>();
   private readonly handles = new Map<string, Set<TaskHandle>>();
-  private readonly bySpec = new WeakMap<object, TaskHandle>();
+  private readonly byOwner = new WeakMap<object, TaskHandle>();
 
   constructor() {
     // Node's process metrics: onramp_process_cpu_seconds_total, onramp_nodejs_heap_size_used_bytes, ...
@@ -85,18 +96,18 @@ export class Metrics {
     config: Readonly<Record<string, string>> = {},
     owner?: object,
   ): TaskMetricsHandle {
-    const existing = owner && this.bySpec.get(owner);
+    const existing = owner && this.byOwner.get(owner);
     if (existing && !existing.closed) return existing;
     if (Object.keys(config).length > 0) this.connectorConfigured(connector, config);
     const base: Labels = { connector, task: String(taskId), ...this.products.get(connector) };
-    const handle = new TaskHandle(this, base, () => this.handles.get(connector)?.delete(handle));
+    const handle: TaskHandle = new TaskHandle(this, base, () => this.handles.get(connector)?.delete(handle));
     let set = this.handles.get(connector);
     if (!set) {
       set = new Set();
       this.handles.set(connector, set);
     }
     set.add(handle);
-    if (owner) this.bySpec.set(owner, handle);
+    if (owner) this.byOwner.set(owner, handle);
     return handle;
   }
 
@@ -116,49 +127,59 @@ export class Metrics {
   metric(name: string, spec: MetricSpec): AnyMetric {
     let metric = this.metrics.get(name);
     if (metric) return metric;
-    const full = `onramp_${name}`;
     const isTaskMetric = name in TASK_METRICS;
-    const labelNames = [
-      ...(isTaskMetric ? TASK_LABELS : []),
-      ...spec.labels,
-      ...(isTaskMetric ? [] : ['product', 'domain']),
-    ];
-    const common = { name: full, help: spec.help, labelNames, registers: [this.registry] };
-    if (spec.type === 'counter') metric = new Counter(common);
-    else if (spec.type === 'histogram')
-      metric = new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
-    else {
-      const samplers = new Map<string, Sampler>();
-      this.samplers.set(name, samplers);
-      metric = new Gauge({
+    const labelNames = isTaskMetric
+      ? [...TASK_LABELS, ...spec.labels]
+      : [...spec.labels, 'product', 'domain'];
+    const common = { name: `onramp_${name}`, help: spec.help, labelNames, registers: [this.registry] };
+    const live = new Set<Series>();
+    if (isTaskMetric) this.live.set(name, live);
+    if (spec.type === 'histogram') metric = new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+    else if (spec.type === 'counter')
+      metric = new Counter({
         ...common,
         collect() {
-          for (const sampler of samplers.values()) {
-            let value: number;
-            try {
-              value = sampler.read();
-            } catch {
-              continue; // a reader that fails leaves its last value rather than failing the scrape
-            }
-            if (Number.isFinite(value)) this.set(sampler.labels, value);
+          for (const series of live) {
+            if (series.pending === 0) continue;
+            this.inc(series.labels, series.pending);
+            series.pending = 0;
           }
         },
       });
-    }
+    else
+      metric = new Gauge({
+        ...common,
+        collect() {
+          for (const series of live) {
+            let value = series.value;
+            if (series.read) {
+              try {
+                value = series.read();
+              } catch {
+                // A reader that fails leaves its last value rather than failing the scrape.
+              }
+            }
+            series.value = undefined;
+            if (value !== undefined && Number.isFinite(value)) this.set(series.labels, value);
+          }
+        },
+      });
     this.metrics.set(name, metric);
     return metric;
   }
 
-  /** @internal for TaskHandle */
-  addSampler(name: GaugeName, key: string, sampler: Sampler): void {
-    this.metric(name, TASK_METRICS[name]);
-    this.samplers.get(name)?.set(key, sampler);
+  /** @internal for TaskHandle: a new series of an open handle. */
+  track(name: TaskMetricName, labels: Labels): Series {
+    const metric = this.metric(name, TASK_METRICS[name]);
+    const series: Series = { metric, labels, pending: 0, value: undefined, read: undefined };
+    this.live.get(name)?.add(series);
+    return series;
   }
 
-  /** @internal for TaskHandle */
-  removeSampler(name: string, key: string, handle: object): void {
-    const samplers = this.samplers.get(name);
-    if (samplers?.get(key)?.handle === handle) samplers.delete(key);
+  /** @internal for TaskHandle: the series goes from /metrics. */
+  untrack(name: TaskMetricName, series: Series): void {
+    this.live.get(name)?.delete(series);
+    series.metric.remove(series.labels);
   }
 
   private productOf(connector: string | undefined): Labels {
@@ -166,16 +187,9 @@ export class Metrics {
   }
 }
 
-interface Series {
-  name: TaskMetricName;
-  metric: AnyMetric;
-  labels: Labels;
-  sampled: boolean;
-}
-
 class TaskHandle implements TaskMetricsHandle {
   closed = false;
-  private readonly series = new Map<string, Series>();
+  private readonly series = new Map<string, { name: TaskMetricName; series: Series }>();
   private readonly owner: Metrics;
   private readonly base: Labels;
   private readonly onClose: () => void;
@@ -186,42 +200,28 @@ class TaskHandle implements TaskMetricsHandle {
     this.onClose = onClose;
   }
 
-  inc(name: Parameters<TaskMetrics['inc']>[0], labels: MetricLabels = {}, by = 1): void {
-    if (this.closed) return;
-    const series = this.entry(name, labels);
-    (series.metric as Counter).inc(series.labels, by);
+  inc(name: CounterName, labels: MetricLabels = {}, by = 1): void {
+    if (!this.closed) this.entry(name, labels).pending += by;
   }
 
   set(name: GaugeName, labels: MetricLabels, value: number): void {
-    if (this.closed) return;
-    const series = this.entry(name, labels);
-    (series.metric as Gauge).set(series.labels, value);
+    if (!this.closed) this.entry(name, labels).value = value;
   }
 
-  observe(name: Parameters<TaskMetrics['observe']>[0], labels: MetricLabels, value: number): void {
+  observe(name: HistogramName, labels: MetricLabels, value: number): void {
     if (this.closed) return;
     const series = this.entry(name, labels);
     (series.metric as Histogram).observe(series.labels, value);
   }
 
   sample(name: GaugeName, labels: MetricLabels, read: () => number): void {
-    if (this.closed) return;
-    const series = this.entry(name, labels);
-    series.sampled = true;
-    this.owner.addSampler(name, seriesKey(name, series.labels), {
-      labels: series.labels,
-      read,
-      handle: this,
-    });
+    if (!this.closed) this.entry(name, labels).read = read;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const series of this.series.values()) {
-      if (series.sampled) this.owner.removeSampler(series.name, seriesKey(series.name, series.labels), this);
-      series.metric.remove(series.labels);
-    }
+    for (const { name, series } of this.series.values()) this.owner.untrack(name, series);
     this.series.clear();
     this.onClose();
   }
@@ -229,22 +229,11 @@ class TaskHandle implements TaskMetricsHandle {
   private entry(name: TaskMetricName, labels: MetricLabels): Series {
     let key: string = name;
     for (const label in labels) key += `\u0000${label}\u0000${labels[label]}`;
-    let series = this.series.get(key);
-    if (!series) {
-      series = {
-        name,
-        metric: this.owner.metric(name, TASK_METRICS[name]),
-        labels: { ...this.base, ...labels },
-        sampled: false,
-      };
-      this.series.set(key, series);
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { name, series: this.owner.track(name, { ...this.base, ...labels }) };
+      this.series.set(key, entry);
     }
-    return series;
+    return entry.series;
   }
-}
-
-function seriesKey(name: string, labels: Labels): string {
-  return `${name}\u0000${Object.entries(labels)
-    .map(([label, value]) => `${label}=${value}`)
-    .join('\u0000')}`;
 }
