@@ -1,11 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { ensureCommand } from '../../scripts/stack/apt.ts';
 
 // Fetches Kafka Connect and the Debezium connectors from Maven Central at bench time (never
 // committed): bench/debezium/pom.xml, one profile per folder, copied with Maven's
 // dependency:copy-dependencies. A stamp of the pom's hash skips the download when nothing changed.
+// Tests use the same install (test/support/kafka-connect.ts), so on a fresh machine Java and Maven
+// come from Debian when missing, and a lock keeps two processes from filling the folders at once.
 
 export const BENCH_HOME = process.env.ONRAMP_BENCH_HOME || '/var/tmp/onramp-bench';
 export const DEBEZIUM_HOME = join(BENCH_HOME, 'debezium');
@@ -84,19 +97,75 @@ async function copyProfile(
   renameSync(fresh, outputDirectory);
 }
 
-/** Makes sure Connect and every Debezium plugin are on disk; downloads only after a pom change. */
-export async function ensureDebezium(log: (line: string) => void = console.log): Promise<void> {
-  const wanted = createHash('sha256')
+const stampFile = () => join(DEBEZIUM_HOME, '.pom-sha256');
+
+function wantedStamp(): string {
+  return createHash('sha256')
     .update(readFileSync(POM))
     .update(JSON.stringify(PLUGIN_EXCLUDED_GROUPS))
     .digest('hex');
-  const stamp = join(DEBEZIUM_HOME, '.pom-sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
-  log('debezium: fetching Kafka Connect and the Debezium connectors from Maven Central...');
-  rmSync(stamp, { force: true });
-  await copyProfile('runtime', debeziumRuntimeDir(), []);
-  for (const plugin of DEBEZIUM_PLUGINS) {
-    await copyProfile(plugin, debeziumPluginDir(plugin), PLUGIN_EXCLUDED_GROUPS[plugin]);
+}
+
+/** The installed stamp (the pom's hash), or undefined while nothing or an older pom is installed. */
+export function installedDebeziumStamp(): string | undefined {
+  const stamp = stampFile();
+  const wanted = wantedStamp();
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted ? wanted : undefined;
+}
+
+function lockHolderAlive(file: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  writeFileSync(stamp, wanted);
+}
+
+/** One installer at a time (a benchmark and two test files may all call ensureDebezium at once). */
+async function withInstallLock<T>(work: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
+  mkdirSync(DEBEZIUM_HOME, { recursive: true });
+  const file = join(DEBEZIUM_HOME, '.install.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (!lockHolderAlive(file)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another install still holds ${file} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Makes sure Connect and every Debezium plugin are on disk; downloads only after a pom change. */
+export async function ensureDebezium(log: (line: string) => void = console.log): Promise<void> {
+  if (installedDebeziumStamp() !== undefined) return;
+  await withInstallLock(async () => {
+    // Another process may have finished the install while this one waited for the lock.
+    if (installedDebeziumStamp() !== undefined) return;
+    await ensureCommand('java', 'Java 17', ['openjdk-17-jre-headless']);
+    await ensureCommand('mvn', 'Maven', ['maven']);
+    log('debezium: fetching Kafka Connect and the Debezium connectors from Maven Central...');
+    rmSync(stampFile(), { force: true });
+    await copyProfile('runtime', debeziumRuntimeDir(), []);
+    for (const plugin of DEBEZIUM_PLUGINS) {
+      await copyProfile(plugin, debeziumPluginDir(plugin), PLUGIN_EXCLUDED_GROUPS[plugin]);
+    }
+    writeFileSync(stampFile(), wantedStamp());
+  });
 }
