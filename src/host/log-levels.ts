@@ -67,17 +67,8 @@ interface NamedLogger {
   connector: string | undefined;
 }
 
-/** The LogLevels of each root logger, for namedLogger() and the connector gate of createLogger(). */
+/** The LogLevels of each root logger, for taskLogger() and the connector gate of createLogger(). */
 const registries = new WeakMap<object, LogLevels>();
-
-/**
- * The logger `name` under `parent`'s LogLevels; a plain child bound with `logger: name` when the
- * parent has none (tests that pass a bare pino logger).
- */
-export function namedLogger(parent: RootLogger, name: string, connector?: string): RootLogger {
-  const levels = levelsOf(parent);
-  return levels ? levels.logger(name, connector) : parent.child({ logger: name });
-}
 
 /** The logger of one task of `connector` (a plain named child when `parent` has no LogLevels). */
 export function taskLogger(parent: RootLogger, connector: string, taskId: number): RootLogger {
