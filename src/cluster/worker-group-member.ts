@@ -92,6 +92,11 @@ export interface WorkerGroupMemberOptions {
   now?: () => number;
   /** How much of the lease is kept in reserve for a write in flight (default: a fifth of the session timeout, at most 2 s). */
   fenceMarginMs?: number;
+  /**
+   * Runs before new work starts (after a rebalance): e.g. the offset store reads to its end, so a
+   * task that moved here starts from the last offsets its previous worker committed.
+   */
+  beforeStart?: () => Promise<void>;
   /** Membership events worth a log line. */
   log?: (level: 'info' | 'warn', message: string) => void;
 }
@@ -201,8 +206,8 @@ export class WorkerGroupMember {
   private fenced = true;
 
   private wakeLoop: (() => void) | undefined;
+  private wakeHeartbeats: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
-  private heartbeatDone: Promise<void> | undefined;
   private firstAssignment: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   private unsubscribeConfig: (() => void) | undefined;
   private changes: Promise<unknown> = Promise.resolve();
@@ -328,7 +333,7 @@ export class WorkerGroupMember {
       onRestartRequest: () => undefined,
     });
     this.loopDone = this.loop();
-    this.heartbeatDone = this.heartbeats();
+    void this.heartbeats();
     this.watchLease();
     return first;
   }
@@ -350,7 +355,9 @@ export class WorkerGroupMember {
       reason,
     });
     await this.options.coordinator.close();
-    await Promise.all([this.loopDone, this.heartbeatDone]);
+    this.wakeHeartbeats?.();
+    // The heartbeat loop ends on its own (a heartbeat in flight fails once the connection is closed).
+    await this.loopDone;
     this.memberIdValue = '';
   }
 
@@ -533,6 +540,17 @@ export class WorkerGroupMember {
       this.requestRejoin('the config changed during the rebalance');
     }
     if (caughtUp) start = this.claimed.minus(this.running);
+    if (!isEmptyWork(start) && this.options.beforeStart) {
+      try {
+        await this.options.beforeStart();
+      } catch (error) {
+        // Still stop what was revoked (the leader counts on it); start nothing, and try again.
+        const message = error instanceof Error ? error.message : String(error);
+        this.options.log?.('warn', `group ${this.settings.groupId}: not starting new work: ${message}`);
+        start = empty();
+        this.requestRejoin('preparing new work failed');
+      }
+    }
     await this.change(stop, start, assignment);
     // A revocation is answered by rejoining: the leader then hands the revoked work on.
     if (!isEmptyWork(revoked)) this.requestRejoin('work was revoked');
@@ -660,7 +678,14 @@ export class WorkerGroupMember {
   private async heartbeats(): Promise<void> {
     let nextAt = this.now();
     while (this.phase !== 'stopped') {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(nextAt - this.now(), 1_000))));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(0, Math.min(nextAt - this.now(), 1_000)));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wakeHeartbeats = done;
+      });
       if (this.isStopped()) return;
       if (this.now() < nextAt || this.phase !== 'stable' || this.lost !== undefined) continue;
       const sentAt = this.now();
