@@ -1,5 +1,6 @@
+import { mysqlSourceSchema } from '../connectors/mysql-source/source-block.ts';
 import type { ConnectSchema, ConnectStruct, SchemaAndValue } from '../src/plugin/index.ts';
-import { envelopeSchema, mysqlSourceSchema } from '../src/plugin/index.ts';
+import { envelopeSchema } from '../src/plugin/index.ts';
 import { AvroConverter } from '../src/schema/avro-converter.ts';
 import type { Converter } from '../src/schema/converter.ts';
 import { JsonConverter } from '../src/schema/json-converter.ts';

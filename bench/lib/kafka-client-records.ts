@@ -1,10 +1,6 @@
+import { postgresSourceSchema } from '../../connectors/postgres-source/source-block.ts';
 import type { ConnectSchema, ConnectStruct } from '../../src/plugin/index.ts';
-import {
-  envelopeSchema,
-  envelopeValue,
-  eventTimeFromMicros,
-  postgresSourceSchema,
-} from '../../src/plugin/index.ts';
+import { envelopeSchema, envelopeValue, eventTimeFromMicros } from '../../src/plugin/index.ts';
 import { codecForConnect } from '../../src/schema/avro-codec.ts';
 import { JsonConverter } from '../../src/schema/json-converter.ts';
 

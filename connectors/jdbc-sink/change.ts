@@ -4,6 +4,7 @@ import { columnKind } from './column-type.ts';
 import { type SqlValue, sqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, preservesCase } from './config.ts';
 import type { Dialect, TableName } from './dialect.ts';
+import { JDBC_WRITE_FAILED } from './errors.ts';
 import { type TimeZone, timeZone } from './time-zone.ts';
 
 // One sink record -> the change it asks of the target table. Debezium envelopes are read natively
@@ -290,7 +291,7 @@ export function keyString(change: Change): string {
 /** One actionable error for a record without a key under primary.key.mode=record_key. */
 export function keylessRecord(topic: string): RecordRejectedError {
   return new RecordRejectedError(
-    'JDBC_WRITE_FAILED',
+    JDBC_WRITE_FAILED,
     `A record of topic ${topic} has no key, and primary.key.mode=record_key takes the table's primary key from the record key. ` +
       'Its source table probably has no primary key. Either give that table a primary key (or, on a Debezium source, ' +
       'message.key.columns), take the key from the value (primary.key.mode=record_value with primary.key.fields=<columns>), ' +

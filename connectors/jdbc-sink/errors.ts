@@ -1,7 +1,23 @@
-import { type ErrorCode, errorMessage, type FieldError, OnrampError } from '../../src/plugin/index.ts';
+import {
+  defineErrors,
+  type ErrorCode,
+  errorMessage,
+  type FieldError,
+  OnrampError,
+} from '../../src/plugin/index.ts';
 
 // Tells the database being unreachable (retry with backoff, lose nothing) from the database
 // rejecting a statement (the record is bad: dead-letter queue or a failed task).
+
+/** The JDBC sink's own error codes, added to the host's error table. */
+export const { JDBC_TABLE_MISSING, JDBC_WRITE_FAILED } = defineErrors({
+  JDBC_TABLE_MISSING: {
+    status: 400,
+    retriable: false,
+    title: 'Target table does not exist and may not be created',
+  },
+  JDBC_WRITE_FAILED: { status: 500, retriable: false, title: 'Target database rejected the record' },
+});
 
 interface DriverError {
   code?: string;

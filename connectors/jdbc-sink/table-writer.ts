@@ -4,7 +4,7 @@ import { columnKind } from './column-type.ts';
 import { isOptional, type SqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, shouldAddColumns, shouldCreateTables } from './config.ts';
 import { type ColumnDef, type Dialect, qualified, type SqlPool, type SqlSession } from './dialect.ts';
-import { isUnavailable, rejected } from './errors.ts';
+import { isUnavailable, JDBC_TABLE_MISSING, JDBC_WRITE_FAILED, rejected } from './errors.ts';
 import { addColumn, createTable, deleteRows, insertRows, type Statement, updateRow } from './statements.ts';
 import type { PendingChange, TableBatch } from './table-batch.ts';
 
@@ -42,8 +42,8 @@ export class TableWriter {
       if (!(await this.ensureTable(batch, changes))) return;
     } catch (error) {
       if (isUnavailable(error)) throw error;
-      const code = error instanceof Error && 'code' in error && error.code === 'JDBC_TABLE_MISSING';
-      const reason = rejected(code ? 'JDBC_TABLE_MISSING' : 'JDBC_WRITE_FAILED', batch.label, error);
+      const code = error instanceof Error && 'code' in error && error.code === JDBC_TABLE_MISSING;
+      const reason = rejected(code ? JDBC_TABLE_MISSING : JDBC_WRITE_FAILED, batch.label, error);
       for (const record of recordsOf(batch, changes)) await this.context.reportBadRecord(record, reason);
       return;
     }
@@ -150,7 +150,7 @@ export class TableWriter {
         await attempt(pending.change.record, () => this.apply(session, batch, undefined, [pending]));
       // Reported before COMMIT: with errors.tolerance=none this rejects and the whole batch rolls back.
       for (const { record, error } of failures)
-        await this.context.reportBadRecord(record, rejected('JDBC_WRITE_FAILED', batch.label, error));
+        await this.context.reportBadRecord(record, rejected(JDBC_WRITE_FAILED, batch.label, error));
       await alsoInTransaction?.(session);
     });
   }
@@ -170,7 +170,7 @@ export class TableWriter {
             new Error(
               `Table ${batch.label} does not exist; set schema.evolution=basic (or auto.create=true) to create it`,
             ),
-            { code: 'JDBC_TABLE_MISSING' },
+            { code: JDBC_TABLE_MISSING },
           );
         }
         await this.pool.run(createTable(this.dialect, batch.table, wanted), []);

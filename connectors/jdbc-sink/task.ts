@@ -9,7 +9,7 @@ import { errorMessage, OnrampError, RecordRejectedError } from '../../src/plugin
 import { ChangeReader } from './change.ts';
 import type { JdbcSinkConfig } from './config.ts';
 import { type SqlPool, type SqlSession, tableLabel } from './dialect.ts';
-import { isUnavailable, unavailable } from './errors.ts';
+import { isUnavailable, JDBC_WRITE_FAILED, unavailable } from './errors.ts';
 import { OffsetTable, offsetTableName, partitionId } from './offset-table.ts';
 import { dialectOf, openPool } from './pool.ts';
 import { ChangeBuffer, type TableBatch } from './table-batch.ts';
@@ -57,7 +57,7 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
       } catch (error) {
         if (isUnavailable(error)) throw unavailable(error, `creating table ${offsetsTable}`);
         throw new OnrampError(
-          'JDBC_WRITE_FAILED',
+          JDBC_WRITE_FAILED,
           `Cannot create the exactly-once offsets table ${offsetsTable}: ${errorMessage(error)}`,
           { cause: error },
         );
@@ -95,7 +95,7 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
           record,
           error instanceof RecordRejectedError
             ? error
-            : new OnrampError('JDBC_WRITE_FAILED', `Cannot apply record: ${errorMessage(error)}`, {
+            : new OnrampError(JDBC_WRITE_FAILED, `Cannot apply record: ${errorMessage(error)}`, {
                 cause: error,
               }),
         );

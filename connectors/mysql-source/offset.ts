@@ -5,6 +5,7 @@ import {
   type SourceOffsetEntry,
   type SourcePartition,
 } from '../../src/plugin/index.ts';
+import { MYSQL_OFFSET_INVALID } from './errors.ts';
 
 // Offsets as Debezium's MySQL connector stores them (partition {server: topic.prefix}; offset
 // {file, pos, gtids, event, row, ts_sec, server_id, snapshot}). `file`/`pos` is always a
@@ -43,7 +44,7 @@ export function partitionOf(topicPrefix: string): SourcePartition {
 }
 
 function invalid(offset: SourceOffset, problem: string): OnrampError {
-  return new OnrampError('MYSQL_OFFSET_INVALID', `Stored offset ${JSON.stringify(offset)} ${problem}`);
+  return new OnrampError(MYSQL_OFFSET_INVALID, `Stored offset ${JSON.stringify(offset)} ${problem}`);
 }
 
 function count(offset: SourceOffset, key: string): number {

@@ -1,14 +1,9 @@
 import type mysql from 'mysql2/promise';
-import {
-  type ConnectSchema,
-  type ConnectStruct,
-  mysqlSourceSchema,
-  type SourceOffset,
-  type SourceRecord,
-} from '../../src/plugin/index.ts';
+import type { ConnectSchema, ConnectStruct, SourceOffset, SourceRecord } from '../../src/plugin/index.ts';
 import { type TableDefinition, tableKey } from './catalog.ts';
 import { quoteIdent, quoteTable } from './connection.ts';
 import { type ChangePosition, type ServerInfo, sourceBlock } from './events.ts';
+import { mysqlSourceSchema } from './source-block.ts';
 import { mysqlLengthAndScale, mysqlTypeName } from './source-column.ts';
 
 // Debezium's schema change events (include.schema.changes): one record per DDL statement on the

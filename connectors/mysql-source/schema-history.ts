@@ -1,5 +1,6 @@
 import { type JsonValue, OnrampError } from '../../src/plugin/index.ts';
 import { type TableDefinition, tableKey } from './catalog.ts';
+import { MYSQL_OFFSET_INVALID } from './errors.ts';
 import type { CaptureFilters } from './filters.ts';
 import { type SchemaSettings, TableSchema } from './table-schema.ts';
 
@@ -53,10 +54,7 @@ export function encodeEntry(entry: HistoryEntry): JsonValue {
 }
 
 function invalid(problem: string): OnrampError {
-  return new OnrampError(
-    'MYSQL_OFFSET_INVALID',
-    `Stored offset has an unreadable schema_history: ${problem}`,
-  );
+  return new OnrampError(MYSQL_OFFSET_INVALID, `Stored offset has an unreadable schema_history: ${problem}`);
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string';

@@ -27,7 +27,7 @@ import { loadTableDefinitions, tableKey } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connectionSettings } from './connection.ts';
 import { isDdl, parseDdl, type TableName } from './ddl.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, MYSQL_STREAM_FAILED } from './errors.ts';
 import { type ChangePosition, changeRecord, keyHeader, type Rows, type ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
 import { keepSpatialBytes } from './geometry.ts';
@@ -97,7 +97,7 @@ const EVENTS = [
 function streamError(error: unknown): OnrampError {
   const wrapped = databaseError(error, 'reading the binlog');
   return wrapped.code === 'DATABASE_UNAVAILABLE'
-    ? new OnrampError('MYSQL_STREAM_FAILED', wrapped.message, { cause: error })
+    ? new OnrampError(MYSQL_STREAM_FAILED, wrapped.message, { cause: error })
     : wrapped;
 }
 

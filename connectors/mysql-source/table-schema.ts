@@ -4,7 +4,6 @@ import {
   type ConnectStruct,
   type ConnectValue,
   envelopeSchema,
-  mysqlSourceSchema,
   OnrampError,
   type RecordNames,
   recordNames,
@@ -15,6 +14,7 @@ import { quoteIdent } from './connection.ts';
 import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import { isSpatial } from './geometry.ts';
+import { mysqlSourceSchema } from './source-block.ts';
 import { sourceColumnOf } from './source-column.ts';
 import { fallbackValue, mapColumnType, type TypeMapOptions, type ValueMapping } from './type-map.ts';
 

@@ -17,7 +17,7 @@ import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, MYSQL_BINLOG_CONFIG, MYSQL_BINLOG_PURGED, MYSQL_GTID_MISMATCH } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
 import { checkStoredGtids, mariadbGtidsAt } from './gtid.ts';
@@ -183,7 +183,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     if (streaming) {
       const problems = serverProblems(this.settings, config);
       if (problems.length > 0) {
-        throw new OnrampError('MYSQL_BINLOG_CONFIG', problems.map((problem) => problem.message).join('; '));
+        throw new OnrampError(MYSQL_BINLOG_CONFIG, problems.map((problem) => problem.message).join('; '));
       }
     }
     const tables = await listCapturedTables(metadata, this.filters);
@@ -206,7 +206,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       'MySQL source starting',
     );
     if (purged && !snapshot && stored)
-      throw new OnrampError('MYSQL_BINLOG_PURGED', purgedMessage(stored, binlogs, plan));
+      throw new OnrampError(MYSQL_BINLOG_PURGED, purgedMessage(stored, binlogs, plan));
     if (purged)
       context.log.warn(
         { storedOffset: shown },
@@ -241,7 +241,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       if (check.resumable) {
         const { verdict } = check;
         if (verdict.status === 'mismatch')
-          throw new OnrampError('MYSQL_GTID_MISMATCH', gtidMismatchMessage(stored, verdict.serverGtids));
+          throw new OnrampError(MYSQL_GTID_MISMATCH, gtidMismatchMessage(stored, verdict.serverGtids));
         return verdict.status === 'purged'
           ? { byGtid: true, purged: true, serverPurged: verdict.serverPurged }
           : { byGtid: true, purged: false };

@@ -1,7 +1,32 @@
-import { type ErrorCode, errorMessage, type FieldError, OnrampError } from '../../src/plugin/index.ts';
+import {
+  defineErrors,
+  type ErrorCode,
+  errorMessage,
+  type FieldError,
+  OnrampError,
+} from '../../src/plugin/index.ts';
 
 // Turns what pg throws (a server error with a SQLSTATE, or a socket error) into our error codes, so
 // the runtime knows what to retry, and into validation messages that name the setting to fix.
+
+/** The PostgreSQL source's own error codes, added to the host's error table. */
+export const {
+  PG_WAL_LEVEL,
+  PG_REPLICATION_PRIVILEGE,
+  PG_PUBLICATION_MISSING,
+  PG_REPLICA_IDENTITY_FAILED,
+  PG_SLOT_IN_USE,
+  PG_STREAM_FAILED,
+  PG_OFFSET_INVALID,
+} = defineErrors({
+  PG_WAL_LEVEL: { status: 400, retriable: false, title: 'PostgreSQL wal_level is not logical' },
+  PG_REPLICATION_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks the REPLICATION privilege' },
+  PG_PUBLICATION_MISSING: { status: 400, retriable: false, title: 'Publication does not exist' },
+  PG_REPLICA_IDENTITY_FAILED: { status: 403, retriable: false, title: 'Replica identity could not be set' },
+  PG_SLOT_IN_USE: { status: 409, retriable: true, title: 'Replication slot is in use by another connection' },
+  PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
+  PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },
+});
 
 interface PgLikeError {
   code?: string;
@@ -35,10 +60,10 @@ export function isConnectionError(error: unknown): boolean {
 function classify(error: unknown): ErrorCode {
   const code = pgCode(error);
   const message = errorMessage(error);
-  if (code === '55006' && /replication slot/i.test(message)) return 'PG_SLOT_IN_USE';
-  if (/wal_level/i.test(message)) return 'PG_WAL_LEVEL';
-  if (code === '42704' && /publication/i.test(message)) return 'PG_PUBLICATION_MISSING';
-  if (code === '42501' && /replication/i.test(message)) return 'PG_REPLICATION_PRIVILEGE';
+  if (code === '55006' && /replication slot/i.test(message)) return PG_SLOT_IN_USE;
+  if (/wal_level/i.test(message)) return PG_WAL_LEVEL;
+  if (code === '42704' && /publication/i.test(message)) return PG_PUBLICATION_MISSING;
+  if (code === '42501' && /replication/i.test(message)) return PG_REPLICATION_PRIVILEGE;
   if (isConnectionError(error)) return 'DATABASE_UNAVAILABLE';
   return 'DATABASE_ERROR';
 }

@@ -8,6 +8,7 @@ import {
   transactionOffsetFields,
   transactionProgressOf,
 } from '../../src/plugin/index.ts';
+import { PG_OFFSET_INVALID } from './errors.ts';
 import { type Lsn, lsnFromNumber, lsnToNumber } from './lsn.ts';
 
 // Offsets as Debezium's PostgreSQL connector stores them (partition {server: topic.prefix};
@@ -49,7 +50,7 @@ function optionalNumber(offset: SourceOffset, key: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new OnrampError(
-      'PG_OFFSET_INVALID',
+      PG_OFFSET_INVALID,
       `Stored offset field ${key} is ${JSON.stringify(value)}, not a number`,
     );
   }
@@ -66,7 +67,7 @@ export function readStoredOffset(
   const offset = entry.offset;
   const lsn = optionalNumber(offset, 'lsn');
   if (lsn === undefined) {
-    throw new OnrampError('PG_OFFSET_INVALID', `Stored offset ${JSON.stringify(offset)} has no lsn`);
+    throw new OnrampError(PG_OFFSET_INVALID, `Stored offset ${JSON.stringify(offset)} has no lsn`);
   }
   const result: PgOffset = { lsn };
   for (const key of ['txId', 'ts_usec', 'lsn_proc', 'lsn_commit', 'tx_events'] as const) {

@@ -3,7 +3,7 @@ import { OnrampError } from '../../src/plugin/index.ts';
 import type { CatalogTable } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from './connection.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, PG_PUBLICATION_MISSING } from './errors.ts';
 
 // publication.autocreate.mode as Debezium implements it. The publication must exist before the
 // slot: pgoutput reads it through the catalog as of each change, so changes older than the
@@ -45,7 +45,7 @@ export async function ensurePublication(
     switch (mode) {
       case 'disabled':
         throw new OnrampError(
-          'PG_PUBLICATION_MISSING',
+          PG_PUBLICATION_MISSING,
           `Publication "${name}" does not exist and publication.autocreate.mode is disabled: create it or change the mode`,
         );
       case 'all_tables':

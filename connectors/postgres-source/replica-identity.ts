@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { OnrampError } from '../../src/plugin/index.ts';
 import type { CatalogTable } from './catalog.ts';
 import { quoteIdent, quoteTable } from './connection.ts';
+import { PG_REPLICA_IDENTITY_FAILED } from './errors.ts';
 
 // Replica identity decides what PostgreSQL logs of a row's old version, and whether it lets the row
 // be updated or deleted at all: a table with no primary key (REPLICA IDENTITY DEFAULT) or with
@@ -91,7 +92,7 @@ export async function applyReplicaIdentities(
       changed.push(`${table.schema}.${table.name}`);
     } catch (error) {
       throw new OnrampError(
-        'PG_REPLICA_IDENTITY_FAILED',
+        PG_REPLICA_IDENTITY_FAILED,
         `Setting REPLICA IDENTITY ${identitySql(rule.identity)} on ${table.schema}.${table.name} (replica.identity.autoset.values "${rule.table}") failed: ${(error as Error).message}. The table's owner (or a superuser) may change it`,
       );
     }

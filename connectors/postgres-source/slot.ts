@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { OnrampError } from '../../src/plugin/index.ts';
 import { quoteIdent } from './connection.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, PG_SLOT_IN_USE } from './errors.ts';
 import { type Lsn, parseLsn } from './lsn.ts';
 
 // The logical replication slot: look it up, create it (with an exported snapshot when a snapshot
@@ -48,7 +48,7 @@ export async function findSlot(client: pg.Client, name: string): Promise<SlotInf
 
 export function slotInUse(slot: SlotInfo): OnrampError {
   return new OnrampError(
-    'PG_SLOT_IN_USE',
+    PG_SLOT_IN_USE,
     `Replication slot "${slot.name}" is in use by server process ${slot.activePid}: another connector (or a previous run still timing out) streams from it`,
   );
 }

@@ -22,7 +22,7 @@ import type { TopicRenames } from '../shared/topic-renames.ts';
 import { loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { clientConfig, quoteIdent, quoteLiteral } from './connection.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, PG_STREAM_FAILED } from './errors.ts';
 import type { ChangePosition, ServerInfo } from './events.ts';
 import type { CaptureFilters } from './filters.ts';
 import { formatLsn, type Lsn, parseLsn } from './lsn.ts';
@@ -167,9 +167,7 @@ export class WalStream {
     this.finished = subscription.then(
       () => {
         if (running)
-          this.fail(
-            new OnrampError('PG_STREAM_FAILED', `Replication from slot "${slot}" ended unexpectedly`),
-          );
+          this.fail(new OnrampError(PG_STREAM_FAILED, `Replication from slot "${slot}" ended unexpectedly`));
       },
       (error: unknown) => {
         if (running) this.fail(databaseError(error, `streaming from slot "${slot}"`));
@@ -179,10 +177,7 @@ export class WalStream {
       await Promise.race([
         started,
         subscription.then(() => {
-          throw new OnrampError(
-            'PG_STREAM_FAILED',
-            `Replication from slot "${slot}" ended before it started`,
-          );
+          throw new OnrampError(PG_STREAM_FAILED, `Replication from slot "${slot}" ended before it started`);
         }),
       ]);
     } catch (error) {

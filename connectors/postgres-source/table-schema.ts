@@ -5,7 +5,6 @@ import {
   type ConnectValue,
   envelopeSchema,
   OnrampError,
-  postgresSourceSchema,
   type RecordNames,
   recordNames,
 } from '../../src/plugin/index.ts';
@@ -13,6 +12,7 @@ import { type ColumnMappers, NO_COLUMN_MAPPERS } from '../shared/column-mappers.
 import { columnDefault } from './default-value.ts';
 import type { CaptureFilters } from './filters.ts';
 import { type Tuple, UNCHANGED_TOAST } from './pgoutput-parser.ts';
+import { postgresSourceSchema } from './source-block.ts';
 import { sourceColumnOf } from './source-column.ts';
 import type { TypeLookup } from './type-catalog.ts';
 import {

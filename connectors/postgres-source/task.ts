@@ -18,7 +18,7 @@ import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect, connectReplication } from './connection.ts';
-import { databaseError } from './errors.ts';
+import { databaseError, PG_WAL_LEVEL } from './errors.ts';
 import type { ServerInfo } from './events.ts';
 import { CaptureFilters } from './filters.ts';
 import { postgresSnapshots } from './incremental-snapshot.ts';
@@ -251,7 +251,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     const level = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
     if (level !== 'logical') {
       throw new OnrampError(
-        'PG_WAL_LEVEL',
+        PG_WAL_LEVEL,
         `wal_level is "${level}" on ${this.config['database.hostname']}:${this.config['database.port']}; logical decoding needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`,
       );
     }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, errorMessage, OnrampError } from '../plugin/errors.ts';
+import { errorMessage, HOST_ERRORS, OnrampError } from '../plugin/errors.ts';
 
 // Every error the API returns has Kafka Connect's body {"error_code": <status>, "message": "..."}:
 // OnrampErrors (status from the one error table), request validation, malformed JSON, unknown routes
@@ -24,12 +24,12 @@ export function toHttpError(error: unknown): { status: number; message: string }
   if (isFastifyError(error)) {
     if (error.validation) {
       const context = error.validationContext ?? 'request';
-      return { status: ERRORS.BAD_REQUEST.status, message: `Invalid ${context}: ${error.message}` };
+      return { status: HOST_ERRORS.BAD_REQUEST.status, message: `Invalid ${context}: ${error.message}` };
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return {
-        status: ERRORS.UNSUPPORTED_MEDIA_TYPE.status,
-        message: `${ERRORS.UNSUPPORTED_MEDIA_TYPE.title}; send application/json (${error.message})`,
+        status: HOST_ERRORS.UNSUPPORTED_MEDIA_TYPE.status,
+        message: `${HOST_ERRORS.UNSUPPORTED_MEDIA_TYPE.title}; send application/json (${error.message})`,
       };
     }
     const status = error.statusCode;
@@ -98,7 +98,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       done(null, JSON.parse(text));
     } catch (error) {
       done(
-        new OnrampError('INVALID_JSON', `${ERRORS.INVALID_JSON.title}: ${errorMessage(error)}`),
+        new OnrampError('INVALID_JSON', `${HOST_ERRORS.INVALID_JSON.title}: ${errorMessage(error)}`),
         undefined,
       );
     }

@@ -11,7 +11,7 @@ import type { RestSecurityConfig } from '../auth/rest-settings.ts';
 import { formatRole, type Principal } from '../auth/roles.ts';
 import { type AuthLog, TokenStore } from '../auth/token-store.ts';
 import { crossSiteProblem, sessionIdFrom, type UiSession, UiSessions } from '../auth/ui-sessions.ts';
-import { ERRORS, OnrampError } from '../plugin/errors.ts';
+import { HOST_ERRORS, OnrampError } from '../plugin/errors.ts';
 import { errorBody } from './http-errors.ts';
 
 // The REST API's guards as fastify hooks, in request order:
@@ -193,7 +193,7 @@ export function installRestSecurity(
         reply,
         new OnrampError(
           'HOST_NOT_ALLOWED',
-          `${ERRORS.HOST_NOT_ALLOWED.title}: ${request.headers.host ?? '(no Host header)'} is not one of ${hostAllowList.allowed.join(', ')} (add it to rest.allowed.hosts)`,
+          `${HOST_ERRORS.HOST_NOT_ALLOWED.title}: ${request.headers.host ?? '(no Host header)'} is not one of ${hostAllowList.allowed.join(', ')} (add it to rest.allowed.hosts)`,
         ),
       );
     });

@@ -2,7 +2,7 @@ import type { ConnectField, ConnectSchema } from '../plugin/record.ts';
 
 // The `source` block of a change event: which connector saw the change, where, and when. The common
 // fields are the same for every connector (Debezium's SchemaFactory.sourceInfoSchemaBuilder); each
-// database adds its own position fields (PostgreSQL: schema, table, txId, lsn, xmin).
+// connector adds its own position fields in its source-block.ts (PostgreSQL: schema, table, txId, lsn, xmin).
 
 /** Debezium's `source.snapshot` values, in the order of its SnapshotRecord enum. */
 export const SNAPSHOT_MARKERS = [
@@ -43,24 +43,6 @@ export function commonSourceFields(): ConnectField[] {
     { field: 'ts_ns', ...optionalInt64 },
   ];
 }
-
-export const POSTGRES_SOURCE_SCHEMA_NAME = 'io.debezium.connector.postgresql.Source';
-
-/** `io.debezium.connector.postgresql.Source` (PostgresSourceInfoStructMaker). */
-export const postgresSourceSchema: ConnectSchema = Object.freeze({
-  type: 'struct',
-  name: POSTGRES_SOURCE_SCHEMA_NAME,
-  version: 1,
-  optional: false,
-  fields: [
-    ...commonSourceFields(),
-    { field: 'schema', ...string },
-    { field: 'table', ...string },
-    { field: 'txId', ...optionalInt64 },
-    { field: 'lsn', ...optionalInt64 },
-    { field: 'xmin', ...optionalInt64 },
-  ],
-}) as ConnectSchema;
 
 /** Event time in the three units Debezium carries; `ts_ns` exceeds 2^53, so it is a bigint. */
 export interface EventTime {

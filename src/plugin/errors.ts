@@ -1,8 +1,19 @@
 // The one table of error codes. Every error the service reports carries a stable code from here; the
 // REST API turns it into Kafka Connect's body `{"error_code": <status>, "message": "..."}`, the
-// runtime uses `retriable` to decide between backoff and failing the task.
+// runtime uses `retriable` to decide between backoff and failing the task. The host's and runtime's
+// codes are listed below; a connector's own codes are declared next to it (connectors/<name>/errors.ts)
+// with defineErrors(), which adds them to this table.
 
-export const ERRORS = {
+/** What a code means: the HTTP status it maps to, whether retrying may succeed, and a title. */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly retriable: boolean;
+  /** No error policy may tolerate the failure: the task fails (errors.tolerance=all too). */
+  readonly fatal?: boolean;
+  readonly title: string;
+}
+
+export const HOST_ERRORS = {
   // REST and connector management
   ROUTE_NOT_FOUND: { status: 404, retriable: false, title: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, retriable: false, title: 'Method not allowed on this route' },
@@ -61,51 +72,60 @@ export const ERRORS = {
   TASK_FAILED: { status: 500, retriable: false, title: 'Task failed' },
   // Cluster mode: a worker that may have lost its place in the group writes no offsets or statuses.
   TASK_FENCED: { status: 409, retriable: false, title: 'This worker no longer owns the task' },
-  // PostgreSQL source
-  PG_WAL_LEVEL: { status: 400, retriable: false, title: 'PostgreSQL wal_level is not logical' },
-  PG_REPLICATION_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks the REPLICATION privilege' },
-  PG_PUBLICATION_MISSING: { status: 400, retriable: false, title: 'Publication does not exist' },
-  PG_REPLICA_IDENTITY_FAILED: { status: 403, retriable: false, title: 'Replica identity could not be set' },
-  PG_SLOT_IN_USE: { status: 409, retriable: true, title: 'Replication slot is in use by another connection' },
-  PG_STREAM_FAILED: { status: 503, retriable: true, title: 'Replication stream failed' },
-  PG_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a PostgreSQL position' },
-  // JDBC sink
-  JDBC_TABLE_MISSING: {
-    status: 400,
-    retriable: false,
-    title: 'Target table does not exist and may not be created',
-  },
-  JDBC_WRITE_FAILED: { status: 500, retriable: false, title: 'Target database rejected the record' },
-  // MySQL/MariaDB source
-  MYSQL_BINLOG_CONFIG: {
-    status: 400,
-    retriable: false,
-    title: 'Server binlog settings do not allow row-based capture',
-  },
-  MYSQL_PRIVILEGE: { status: 400, retriable: false, title: 'User lacks a privilege the MySQL source needs' },
-  MYSQL_BINLOG_PURGED: { status: 400, retriable: false, title: 'Binlog position to resume from was purged' },
-  MYSQL_STREAM_FAILED: { status: 503, retriable: true, title: 'Binlog stream failed' },
-  MYSQL_OFFSET_INVALID: { status: 400, retriable: false, title: 'Stored offset is not a binlog position' },
-  MYSQL_GTID_MISMATCH: {
-    status: 400,
-    retriable: false,
-    title: 'Stored GTID position is not in the server binlog (another server?)',
-  },
-} as const satisfies Record<string, { status: number; retriable: boolean; fatal?: boolean; title: string }>;
+} as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERRORS;
+export type HostErrorCode = keyof typeof HOST_ERRORS;
+
+declare const connectorCode: unique symbol;
+/** A code a connector declared with defineErrors() (so the table knows it before it is raised). */
+export type ConnectorErrorCode<C extends string = string> = C & { readonly [connectorCode]: true };
+export type ErrorCode = HostErrorCode | ConnectorErrorCode;
+
+const connectorErrors = new Map<string, ErrorSpec>();
+
+/**
+ * Adds a connector's own codes to the table and returns them, typed for OnrampError. Codes are
+ * global and stable: one the host or another connector declared differently is refused.
+ */
+export function defineErrors<const T extends Record<string, ErrorSpec>>(
+  codes: T,
+): { readonly [C in keyof T & string]: ConnectorErrorCode<C> } {
+  for (const [code, spec] of Object.entries(codes)) {
+    const known = Object.hasOwn(HOST_ERRORS, code)
+      ? HOST_ERRORS[code as HostErrorCode]
+      : connectorErrors.get(code);
+    if (known && JSON.stringify(known) !== JSON.stringify(spec))
+      throw new Error(`Error code ${code} is already declared with another meaning`);
+    connectorErrors.set(code, spec);
+  }
+  return Object.fromEntries(Object.keys(codes).map((code) => [code, code])) as {
+    readonly [C in keyof T & string]: ConnectorErrorCode<C>;
+  };
+}
+
+/** What a code means (the host's codes and every connector code declared so far). */
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  const spec = Object.hasOwn(HOST_ERRORS, code)
+    ? HOST_ERRORS[code as HostErrorCode]
+    : connectorErrors.get(code);
+  if (!spec) throw new Error(`Error code ${code} is not declared`);
+  return spec;
+}
 
 export class OnrampError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retriable: boolean;
+  readonly fatal: boolean;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retriable?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    const spec = errorSpec(code);
     this.name = 'OnrampError';
     this.code = code;
-    this.status = ERRORS[code].status;
-    this.retriable = options?.retriable ?? ERRORS[code].retriable;
+    this.status = spec.status;
+    this.retriable = options?.retriable ?? spec.retriable;
+    this.fatal = spec.fatal === true;
   }
 }
 
@@ -127,7 +147,7 @@ export function isRetriable(error: unknown): boolean {
 
 /** True when no error policy may tolerate the failure: the task must fail (errors.tolerance=all too). */
 export function isFatal(error: unknown): boolean {
-  return error instanceof OnrampError && 'fatal' in ERRORS[error.code];
+  return error instanceof OnrampError && error.fatal;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,6 +1,5 @@
 // The plugin contract: the only part of src/ that connectors import.
 export * from '../format/index.ts';
-export * from '../format/mysql-source-block.ts';
 export * from './captured-tables.ts';
 export * from './config-def.ts';
 export * from './connector.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { postgresSourceSchema } from '../../../connectors/postgres-source/source-block.ts';
 import {
   envelopeSchema,
   envelopeValue,
@@ -7,7 +8,6 @@ import {
   heartbeatTopic,
   heartbeatValue,
   OP,
-  postgresSourceSchema,
   recordNames,
   tombstoneOf,
 } from '../../../src/format/index.ts';

@@ -98,7 +98,7 @@ describe('a record without a key', () => {
       `Tolerance exceeded in error handler: TASK_PUT failed in io.debezium.connector.jdbc.JdbcSinkConnector for record shop.public.audit/0/5: ${cause.message}`,
       { cause, retriable: false },
     );
-    const trace = formatTrace(new OnrampError('JDBC_WRITE_FAILED', failure.message, { cause: failure }));
+    const trace = formatTrace(new OnrampError(cause.code, failure.message, { cause: failure }));
     expect(trace.split('\n')).toHaveLength(1);
     expect(trace).not.toMatch(/\n\s+at /);
     for (const fix of [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnavailable, rejected } from '../../../../connectors/jdbc-sink/errors.ts';
+import { isUnavailable, JDBC_WRITE_FAILED, rejected } from '../../../../connectors/jdbc-sink/errors.ts';
 
 const driverError = (fields: Record<string, unknown>) => Object.assign(new Error('boom'), fields);
 
@@ -14,7 +14,7 @@ describe('JDBC sink error classification', () => {
     expect(isUnavailable(driverError({ code: 'ER_DATA_TOO_LONG', errno: 1406, sqlState: '22001' }))).toBe(
       false,
     );
-    const reason = rejected('JDBC_WRITE_FAILED', 'users', driverError({ code: '23505' }));
+    const reason = rejected(JDBC_WRITE_FAILED, 'users', driverError({ code: '23505' }));
     expect(reason.code).toBe('JDBC_WRITE_FAILED');
     expect(reason.message).toBe('Table users: boom (SQLSTATE 23505)');
   });

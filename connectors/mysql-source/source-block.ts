@@ -1,17 +1,15 @@
-import type { ConnectSchema } from '../plugin/record.ts';
-import { commonSourceFields } from './source-block.ts';
+import { type ConnectSchema, commonSourceFields } from '../../src/plugin/index.ts';
 
 // The MySQL source block (Debezium's MySqlSourceInfoStructMaker): the common fields, then where in
-// the binlog the change was read. MariaDB sources use the same block.
-
-export const MYSQL_SOURCE_SCHEMA_NAME = 'io.debezium.connector.mysql.Source';
+// the binlog the change was read. MariaDB sources use the same block; events.ts fills it in.
 
 const string: ConnectSchema = { type: 'string', optional: false };
 const optionalString: ConnectSchema = { type: 'string', optional: true };
 
+/** `io.debezium.connector.mysql.Source`. */
 export const mysqlSourceSchema: ConnectSchema = Object.freeze({
   type: 'struct',
-  name: MYSQL_SOURCE_SCHEMA_NAME,
+  name: 'io.debezium.connector.mysql.Source',
   version: 1,
   optional: false,
   fields: [
