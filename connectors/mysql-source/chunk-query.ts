@@ -37,9 +37,10 @@ function bound(names: readonly string[], keyValues: readonly unknown[], last: '>
   return { sql: `(${terms.join(' OR ')})`, values };
 }
 
+/** The chunk's SELECT; `selectList` is what the table's snapshot selects (TableSchema.selectList). */
 export function chunkQuery(
   table: { database: string; table: string },
-  columns: readonly string[],
+  selectList: string,
   key: readonly ChunkKeyColumn[],
   bounds: {
     after: readonly JavaValue[] | undefined;
@@ -60,9 +61,8 @@ export function chunkQuery(
   conditions.push(upTo.sql);
   values.push(...upTo.values);
   if (bounds.condition) conditions.push(`(${bounds.condition})`);
-  const select = columns.map(quoteIdent).join(', ') || 'NULL';
   return {
-    sql: `SELECT ${select} FROM ${quoteTable(table.database, table.table)} WHERE ${conditions.join(' AND ')} ORDER BY ${names.map(quoteIdent).join(', ')} LIMIT ${bounds.limit}`,
+    sql: `SELECT ${selectList} FROM ${quoteTable(table.database, table.table)} WHERE ${conditions.join(' AND ')} ORDER BY ${names.map(quoteIdent).join(', ')} LIMIT ${bounds.limit}`,
     values,
   };
 }

@@ -145,7 +145,7 @@ class MysqlIncrementalSource implements IncrementalSource<Visibility> {
     const { schema } = table;
     return this.run(`reading a chunk of ${table.id}`, async (connection) => {
       const visibility = await beginChunk(connection, this.deps.mariadb());
-      const query = chunkQuery(schema, schema.columnNames, table.key, bounds);
+      const query = chunkQuery(schema, schema.selectList, table.key, bounds);
       const [rows] = await connection.query<mysql.RowDataPacket[]>(query.sql, query.values);
       await connection.query('COMMIT');
       return { rows: rows.map((row) => this.row(table, row as Row)), visibility };

@@ -22,7 +22,7 @@ function fileNumber(file: string): number {
 }
 
 /** Whether a change at `file`/`pos` comes before `position` in the binlog. */
-export function before(file: string, pos: number, position: SnapshotPosition): boolean {
+export function precedes(file: string, pos: number, position: SnapshotPosition): boolean {
   const [mine, theirs] = [fileNumber(file), fileNumber(position.file)];
   if (file !== position.file)
     return Number.isNaN(mine) || Number.isNaN(theirs) ? file < position.file : mine < theirs;
@@ -33,7 +33,7 @@ export function before(file: string, pos: number, position: SnapshotPosition): b
 export function seesChange(source: ConnectStruct, position: SnapshotPosition | undefined): boolean {
   if (position === undefined) return true;
   const { file, pos } = source;
-  return typeof file !== 'string' || typeof pos !== 'number' || before(file, pos, position);
+  return typeof file !== 'string' || typeof pos !== 'number' || precedes(file, pos, position);
 }
 
 /** Opens the chunk's read-only consistent snapshot; MariaDB also says where in the binlog it is. */

@@ -103,7 +103,10 @@ export function javaValueOf(text: string | null, typeOid: number): JavaValue {
     case UUID:
       return { type: 'uuid', value: text.toLowerCase() };
     case BYTEA:
-      return { type: 'bytes', value: Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex') };
+      return {
+        type: 'bytes',
+        value: new Uint8Array(Buffer.from(text.startsWith('\\x') ? text.slice(2) : text, 'hex')),
+      };
     default:
       return { type: 'string', value: text };
   }

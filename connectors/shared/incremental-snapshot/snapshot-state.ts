@@ -132,9 +132,12 @@ export class SnapshotState {
 
   /** Adds tables (those already queued are left where they are); true when any was new. */
   add(collections: readonly DataCollection[], correlationId: string | undefined): DataCollection[] {
-    const added = collections.filter(
-      (collection) => !this.collections.some((queued) => queued.id === collection.id),
-    );
+    const queued = new Set(this.collections.map((collection) => collection.id));
+    const added = collections.filter((collection) => {
+      if (queued.has(collection.id)) return false;
+      queued.add(collection.id);
+      return true;
+    });
     this.collections.push(...added);
     if (added.length > 0) this.correlationId = correlationId;
     this.changed(true);
