@@ -31,6 +31,8 @@ export default defineConfig({
             'test/integration/kafka-runtime.test.ts',
             'test/integration/runtime-source.test.ts',
             'test/integration/runtime-sink.test.ts',
+            'test/integration/cluster-stores.test.ts',
+            'test/integration/cluster-membership.test.ts',
           ],
           env: { ONRAMP_TEST_KAFKA: 'legacy' },
           globalSetup: ['test/support/global-setup.ts'],
