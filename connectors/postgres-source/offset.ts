@@ -33,6 +33,11 @@ export interface PgOffset {
   /** INSERT, UPDATE, DELETE, TRUNCATE, or COMMIT once the transaction is complete. */
   messageType?: string;
   tx_events?: number;
+  /**
+   * Debezium 3.7's count of the changes at lsn_proc already sent: a COPY's or batched insert's
+   * rows share one LSN, so the LSN alone cannot say how far into them the offset is.
+   */
+  lsn_events_processed?: number;
   snapshot?: boolean;
   last_snapshot_record?: boolean;
   /** Transaction metadata progress of the transaction in progress. */
@@ -70,13 +75,30 @@ export function readStoredOffset(
     throw new OnrampError(PG_OFFSET_INVALID, `Stored offset ${JSON.stringify(offset)} has no lsn`);
   }
   const result: PgOffset = { lsn };
-  for (const key of ['txId', 'ts_usec', 'lsn_proc', 'lsn_commit', 'tx_events'] as const) {
+  for (const key of [
+    'txId',
+    'ts_usec',
+    'lsn_proc',
+    'lsn_commit',
+    'tx_events',
+    'lsn_events_processed',
+  ] as const) {
     const value = optionalNumber(offset, key);
     if (value !== undefined) result[key] = value;
   }
   if (typeof offset.messageType === 'string') result.messageType = offset.messageType;
-  if (offset.snapshot === true) result.snapshot = true;
-  if (offset.last_snapshot_record === true) result.last_snapshot_record = true;
+  // Debezium before 2.5 wrote snapshot: true; 2.5+ writes the kind ("INITIAL" while the initial
+  // snapshot runs) and snapshot_completed once its last record is out. Only an initial snapshot is
+  // taken again when interrupted (as Debezium's isInitialSnapshotRunning); "BLOCKING" and
+  // "INCREMENTAL" are ad hoc snapshots of a streaming connector.
+  if (offset.snapshot === true || offset.snapshot === 'true' || offset.snapshot === 'INITIAL')
+    result.snapshot = true;
+  if (
+    offset.last_snapshot_record === true ||
+    offset.snapshot_completed === true ||
+    offset.snapshot_completed === 'true'
+  )
+    result.last_snapshot_record = true;
   const transaction = transactionProgressOf(offset);
   if (transaction) result.transaction = transaction;
   return result;
@@ -102,7 +124,14 @@ export interface ResumePoint {
   /** Where to START_REPLICATION: the end of the last complete transaction. */
   startLsn: Lsn;
   /** The partly emitted transaction to skip into, if the offset is in the middle of one. */
-  partial?: { txId: number; events?: number; lsnProc?: Lsn; transaction?: TransactionProgress };
+  partial?: {
+    txId: number;
+    events?: number;
+    lsnProc?: Lsn;
+    /** Of the changes at lsnProc, how many are out (Debezium's lsn_events_processed); all if unset. */
+    lsnProcEvents?: number;
+    transaction?: TransactionProgress;
+  };
 }
 
 export function resumePoint(offset: PgOffset): ResumePoint {
@@ -115,6 +144,8 @@ export function resumePoint(offset: PgOffset): ResumePoint {
       txId: offset.txId as number,
       ...(offset.tx_events !== undefined && { events: offset.tx_events }),
       ...(offset.tx_events === undefined && { lsnProc: lsnFromNumber(offset.lsn_proc ?? offset.lsn) }),
+      ...(offset.tx_events === undefined &&
+        offset.lsn_events_processed !== undefined && { lsnProcEvents: offset.lsn_events_processed }),
       ...(offset.transaction && { transaction: offset.transaction }),
     },
   };

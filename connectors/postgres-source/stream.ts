@@ -88,6 +88,8 @@ interface TransactionState {
   lastChangeLsn: Lsn;
   /** The partly emitted transaction being replayed after a restart. */
   skipping: boolean;
+  /** Replaying: changes seen at the stored lsn_proc (to count off Debezium's lsn_events_processed). */
+  atLsnProc?: number;
 }
 
 const LSN_LIKE = /^[0-9A-F]+\/[0-9A-F]+$/i;
@@ -485,7 +487,12 @@ export class WalStream {
     transaction.lastChangeLsn = lsn;
     if (!transaction.skipping || !this.partial) return false;
     if (this.partial.events !== undefined) return transaction.messages <= this.partial.events;
-    return this.partial.lsnProc !== undefined && lsn <= this.partial.lsnProc;
+    const { lsnProc, lsnProcEvents } = this.partial;
+    if (lsnProc === undefined || lsn > lsnProc) return false;
+    if (lsn < lsnProc || lsnProcEvents === undefined) return true;
+    // Several changes at lsn_proc (a COPY): Debezium 3.7 counted how many of them are out.
+    transaction.atLsnProc = (transaction.atLsnProc ?? 0) + 1;
+    return transaction.atLsnProc <= lsnProcEvents;
   }
 
   private currentTransaction(): TransactionState {
