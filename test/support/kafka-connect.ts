@@ -19,8 +19,15 @@ import {
   ensureDebezium,
   installedDebeziumStamp,
 } from '../../bench/lib/debezium-install.ts';
+import { parseDistributedConfig } from '../../src/cluster/distributed-config.ts';
+import { KafkaOffsetStore } from '../../src/cluster/kafka-offset-store.ts';
+import { KafkaTopicLog } from '../../src/kafka/kafka-topic-log.ts';
+import { KafkaRecordConsumer } from '../../src/kafka/record-consumer.ts';
+import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
+import type { IncomingMessage } from '../../src/kafka/types.ts';
+import type { SourceOffsetEntry } from '../../src/plugin/index.ts';
 import { freePort } from './host-process.ts';
-import { readTopic } from './runtime/kafka-reader.ts';
+import { readTopic, testConnection } from './runtime/kafka-reader.ts';
 import { services } from './services.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -413,26 +420,65 @@ function jsonPayload(bytes: Buffer | null): Record<string, unknown> | null {
   return (parsed.payload ?? null) as Record<string, unknown> | null;
 }
 
+function jsonChangeEvent(message: IncomingMessage): JsonChangeEvent {
+  const value = jsonPayload(message.value);
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: jsonPayload(message.key),
+    op: (value?.op as string | undefined) ?? null,
+    before: (value?.before ?? null) as Record<string, unknown> | null,
+    after: (value?.after ?? null) as Record<string, unknown> | null,
+    source: (value?.source ?? null) as Record<string, unknown> | null,
+  };
+}
+
 /** Every event of `topic` from its beginning, once at least `count` arrived (tombstones included). */
 export async function readJsonEvents(
   topic: string,
   count: number,
   timeoutMs = 60_000,
 ): Promise<JsonChangeEvent[]> {
-  const messages = await readTopic(topic, count, timeoutMs);
-  return messages.map((message) => {
-    const value = jsonPayload(message.value);
-    return {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: jsonPayload(message.key),
-      op: (value?.op as string | undefined) ?? null,
-      before: (value?.before ?? null) as Record<string, unknown> | null,
-      after: (value?.after ?? null) as Record<string, unknown> | null,
-      source: (value?.source ?? null) as Record<string, unknown> | null,
-    };
+  return (await readTopic(topic, count, timeoutMs)).map(jsonChangeEvent);
+}
+
+export interface JsonEventCollector {
+  /** Every event read so far, in topic order (one partition). */
+  readonly events: JsonChangeEvent[];
+  /** The raw JSON (schema and payload) of the value of the event at `index`. */
+  rawValue(index: number): unknown;
+  close(): Promise<void>;
+}
+
+/** Reads `topic` from its beginning into `events` until closed, for tests that wait on what arrived. */
+export async function collectJsonEvents(topic: string): Promise<JsonEventCollector> {
+  const messages: IncomingMessage[] = [];
+  const events: JsonChangeEvent[] = [];
+  const consumer = new KafkaRecordConsumer(
+    testConnection(),
+    { groupId: `collector-${randomUUID()}`, topics: [topic] },
+    { autoOffsetReset: 'earliest', metadataMaxAgeMs: 500 },
+  );
+  await consumer.connect();
+  const running = consumer.run(async (batch) => {
+    for (const message of batch.messages) {
+      messages.push(message);
+      events.push(jsonChangeEvent(message));
+    }
+    return true;
   });
+  return {
+    events,
+    rawValue: (index) => {
+      const value = messages[index]?.value;
+      return value ? JSON.parse(value.toString('utf8')) : null;
+    },
+    async close() {
+      await consumer.close();
+      await running.catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -444,4 +490,28 @@ export function storageErrors(worker: KafkaConnectWorker): string[] {
   return log
     .split('\n')
     .filter((line) => /\] (WARN|ERROR) /.test(line) && /\(org\.apache\.kafka\.connect\.storage\./.test(line));
+}
+
+/**
+ * The source offsets a Kafka Connect cluster stored for `connector`, read from its offsets topic as
+ * an Onramp worker reads them (src/cluster's KafkaOffsetStore): what Connect left, also after a crash.
+ */
+export async function storedConnectOffsets(
+  cluster: KafkaConnectCluster,
+  connector: string,
+): Promise<SourceOffsetEntry[]> {
+  const parsed = parseDistributedConfig(clusterProperties(cluster, services().kafkaBrokers));
+  if (!parsed.config) throw new Error(JSON.stringify(parsed.errors));
+  const connection = testConnection();
+  const admin = new TopicAdmin(connection);
+  const store = new KafkaOffsetStore({
+    log: new KafkaTopicLog({ connection, admin, spec: parsed.config.offsetTopic }),
+  });
+  try {
+    await store.start();
+    return store.get(connector);
+  } finally {
+    await store.stop();
+    await admin.close();
+  }
 }
