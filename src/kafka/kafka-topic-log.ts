@@ -1,4 +1,10 @@
-import { Consumer, ListOffsetTimestamps, ProduceAcks, Producer } from '@platformatic/kafka';
+import {
+  Consumer,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  ProduceAcks,
+  Producer,
+} from '@platformatic/kafka';
 import type { LogRecord, LogTopicSpec, LogWrite, TopicLog } from '../cluster/topic-log.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import type { KafkaConnection } from './client-properties.ts';
@@ -12,9 +18,15 @@ import type { TopicAdmin } from './topic-admin.ts';
 // partition, as Connect's consumer does with assign()), then followed with long-polling fetches. The
 // writer is an idempotent acks=all producer with Kafka's murmur2 partitioner, so a key lands in the
 // partition Connect's own producer would pick.
+// Reads are read_committed, as Connect's are with exactly-once source support (its offsets and, as
+// leader, its config writes are then transactional): records of aborted transactions are skipped,
+// and the read-to-end barrier stops at the last stable offset, not behind an open transaction.
 
 /** Record batch attributes. */
+const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
+/** A control record's key: version (int16), type (int16): 0 = ABORT, 1 = COMMIT. */
+const CONTROL_ABORT = 0;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 /** How long a follow fetch waits at the broker for new records. */
 const FOLLOW_WAIT_MS = 500;
@@ -185,10 +197,16 @@ export class KafkaTopicLog implements TopicLog {
   private async listOffsets(timestamp: bigint): Promise<Map<number, bigint>> {
     try {
       // Through the admin connection: the broker answers one connection's requests in order, so a
-      // list-offsets request behind the consumer's long-polling fetch would wait for it.
-      return timestamp === ListOffsetTimestamps.EARLIEST
-        ? await this.options.admin.startOffsets(this.topic)
-        : await this.options.admin.endOffsets(this.topic);
+      // list-offsets request behind the consumer's long-polling fetch would wait for it. The end is
+      // the last stable offset (read_committed), so an open transaction does not hold a barrier up.
+      const partitions = [...this.leaders.keys()].map((partitionIndex) => ({ partitionIndex, timestamp }));
+      const [listed] = await this.options.admin.client().listOffsets({
+        topics: [{ name: this.topic, partitions }],
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      });
+      return new Map(
+        (listed?.partitions ?? []).map(({ partitionIndex, offset }) => [partitionIndex, offset]),
+      );
     } catch (error) {
       throw kafkaError(error, `listing the offsets of ${this.topic}`, this.options.connection);
     }
@@ -237,6 +255,7 @@ export class KafkaTopicLog implements TopicLog {
           ],
           maxWaitTime: FOLLOW_WAIT_MS,
           minBytes: 1,
+          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
           maxBytes: MAX_BYTES_PER_PARTITION * partitions.length,
         });
         if (this.stopped) return;
@@ -257,11 +276,13 @@ export class KafkaTopicLog implements TopicLog {
     part: {
       errorCode: number;
       logStartOffset: bigint;
+      abortedTransactions: readonly { producerId: bigint; firstOffset: bigint }[] | null;
       records?:
         | readonly {
             firstOffset: bigint;
             lastOffsetDelta: number;
             attributes: number;
+            producerId: bigint;
             records: readonly {
               offsetDelta: number;
               key: Buffer | null;
@@ -281,11 +302,26 @@ export class KafkaTopicLog implements TopicLog {
         );
       return;
     }
+    // Aborted transactions in this range, by first offset; a producer's data is skipped from its
+    // aborted transaction's first offset up to the ABORT marker (Kafka's consumer does the same).
+    const pendingAborts = [...(part.abortedTransactions ?? [])].sort((a, b) =>
+      a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
+    );
+    const abortedProducers = new Set<bigint>();
     let position = this.positions.get(partition) ?? 0n;
     for (const batch of part.records ?? []) {
-      const next = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+      const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      while (pendingAborts.length > 0 && (pendingAborts[0]?.firstOffset ?? 0n) <= last) {
+        const aborted = pendingAborts.shift();
+        if (aborted) abortedProducers.add(aborted.producerId);
+      }
+      const next = last + 1n;
       if (next <= position) continue;
-      if ((batch.attributes & IS_CONTROL) === 0) {
+      if ((batch.attributes & IS_CONTROL) !== 0) {
+        const marker = batch.records[0]?.key;
+        if (marker && marker.length >= 4 && marker.readInt16BE(2) === CONTROL_ABORT)
+          abortedProducers.delete(batch.producerId);
+      } else if ((batch.attributes & IS_TRANSACTIONAL) === 0 || !abortedProducers.has(batch.producerId)) {
         for (const record of batch.records) {
           const offset = batch.firstOffset + BigInt(record.offsetDelta);
           if (offset < position) continue;

@@ -1,12 +1,14 @@
 // The cluster stores on Kafka Connect's internal topics, against the stack's Kafka: topics created
 // with Connect's settings, a read-to-end barrier at start, writes one worker makes reaching another.
 import { randomUUID } from 'node:crypto';
-import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, ProduceAcks, Producer } from '@platformatic/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ClusterStores, openClusterStores } from '../../src/cluster/cluster-stores.ts';
 import { parseDistributedConfig } from '../../src/cluster/distributed-config.ts';
+import { encodeOffsetKey } from '../../src/cluster/offset-records.ts';
 import { plaintextConnection } from '../../src/kafka/client-properties.ts';
 import { KafkaTopicLog } from '../../src/kafka/kafka-topic-log.ts';
+import { javaCompatiblePartitioner } from '../../src/kafka/partitioner.ts';
 import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
 import type { ConfigListener, StoredConnector } from '../../src/stores/stores.ts';
 import { services } from '../support/services.ts';
@@ -130,5 +132,41 @@ describe('cluster stores on Kafka', () => {
     const d = await worker();
     expect(d.configs.get(connector.name)).toBeUndefined();
     expect(d.offsets.get(connector.name)).toEqual([]);
+  });
+
+  it("reads only committed transactions, as Kafka Connect's exactly-once workers write offsets", async () => {
+    const reader = await worker();
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: 'onramp-cluster-test',
+      bootstrapBrokers: brokers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      transactionalId: `cluster-stores-${run}-task-0`,
+      partitioner: javaCompatiblePartitioner(),
+    });
+    const partition = { server: `tx-${run}` };
+    const offsetRecord = (lsn: number) => ({
+      topic: config.offsetTopic.name,
+      key: encodeOffsetKey(`tx-${run}`, partition),
+      value: Buffer.from(JSON.stringify({ lsn })),
+    });
+    try {
+      const aborted = await producer.beginTransaction();
+      await aborted.send({ messages: [offsetRecord(1)] });
+      await aborted.abort();
+      const committed = await producer.beginTransaction();
+      await committed.send({ messages: [offsetRecord(2)] });
+      await committed.commit();
+      // A transaction left open holds nothing up: the barrier ends at the last stable offset.
+      const open = await producer.beginTransaction();
+      await open.send({ messages: [offsetRecord(3)] });
+      await reader.offsets.refresh();
+      expect(reader.offsets.get(`tx-${run}`)).toEqual([{ partition, offset: { lsn: 2 } }]);
+      await open.abort();
+      const fresh = await worker();
+      expect(fresh.offsets.get(`tx-${run}`)).toEqual([{ partition, offset: { lsn: 2 } }]);
+    } finally {
+      await producer.close();
+    }
   });
 });
