@@ -217,6 +217,15 @@ describe('REST API with rest.auth=token', () => {
     expect(
       (await send(port, 'PUT', '/admin/loggers/root', { ...viewer, body: { level: 'INFO' } })).status,
     ).toBe(403);
+    const snapshot = await send(port, 'POST', '/connectors/any/snapshots', {
+      ...viewer,
+      body: { 'data-collections': ['public.orders'] },
+    });
+    expect(snapshot.body).toEqual({
+      error_code: 403,
+      message:
+        'Token viewer (role viewer) may not POST /connectors/:name/snapshots (viewer tokens only read).',
+    });
     expect((await send(port, 'GET', '/admin/audit', viewer)).status).toBe(403);
   });
 
@@ -264,6 +273,7 @@ describe('REST API with rest.auth=token', () => {
       ['PUT', `/connectors/${ledger}/stop`, undefined],
       ['POST', `/connectors/${ledger}/restart`, undefined],
       ['DELETE', `/connectors/${ledger}/offsets`, undefined],
+      ['POST', `/connectors/${ledger}/snapshots`, { 'data-collections': ['public.ledger'] }],
       ['DELETE', `/connectors/${ledger}`, undefined],
       ['PUT', '/admin/loggers/root', { level: 'DEBUG' }],
     ];
@@ -273,6 +283,15 @@ describe('REST API with rest.auth=token', () => {
       expect(answer.body.error_code).toBe(403);
     }
     expect((await send(port, 'GET', '/admin/loggers', sales)).status).toBe(403);
+    // Its own connector: allowed, and answered by the host (a sink takes no snapshots).
+    const sinkSnapshot = await send(port, 'POST', `/connectors/${orders}/snapshots`, {
+      ...sales,
+      body: { 'data-collections': ['public.orders'] },
+    });
+    expect(sinkSnapshot.body).toEqual({
+      error_code: 400,
+      message: `Connector ${orders} is not a source connector: only source connectors take snapshots`,
+    });
     // Reads are open to every role, whatever the domain.
     expect((await send(port, 'GET', `/connectors/${ledger}/config`, sales)).status).toBe(200);
     expect((await send(port, 'GET', `/connectors/${orders}`, sales)).body.config['product.domain']).toBe(

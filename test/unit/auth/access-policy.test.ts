@@ -81,6 +81,7 @@ describe('decide', () => {
       ['PATCH', '/connectors/:name/offsets'],
       ['DELETE', '/connectors/:name/offsets'],
       ['PUT', '/connectors/:name/topics/reset'],
+      ['POST', '/connectors/:name/snapshots'],
     ] as const) {
       const own = { name: 'orders', stored: { domain: 'sales' }, setsConfig: false };
       const other = { name: 'ledger', stored: { domain: 'finance' }, setsConfig: false };
