@@ -320,6 +320,17 @@ describe('Kafka Connect reads what Onramp wrote', () => {
       ['c', 4, 'after'],
       ['u', 1, 'updated'],
     ]);
+    // A running connector as Onramp's herder stores it (its own task configs, {} for this source,
+    // without Connect's task.class): Connect plans the tasks again when it starts it, and runs them.
+    const planned = `kcs_pln_${suffix}`;
+    slotsToDrop.push(planned);
+    const plannedConfig = { name: planned, ...debeziumPostgresConfig(planned, `public.${resumed}`) };
+    await stores.configs.put({ name: planned, config: plannedConfig, targetState: 'STARTED', tasks: [{}] });
+    await worker.waitForState(planned, 'RUNNING', 'RUNNING');
+    expect((await worker.call('GET', `/connectors/${planned}/tasks`)).body).toMatchObject([
+      { id: { connector: planned, task: 0 }, config: { 'task.class': pausedTask['task.class'] } },
+    ]);
+
     // And Onramp's stores see Connect's task configs and offsets for it.
     await waitFor('Connect task configs in Onramp', async () => {
       await stores.configs.refresh();
