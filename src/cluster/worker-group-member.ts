@@ -403,6 +403,18 @@ export class WorkerGroupMember {
       case 'REBALANCE_IN_PROGRESS':
         this.needsRejoin = true;
         return;
+      case 'INCONSISTENT_GROUP_PROTOCOL':
+        // Another kind of group (a consumer group) has this id: a configuration error, told to join().
+        this.firstAssignment?.reject(
+          new OnrampError(
+            'INVALID_CONFIG',
+            `group.id ${this.settings.groupId} is in use by a group that is not a Kafka Connect cluster (INCONSISTENT_GROUP_PROTOCOL)`,
+          ),
+        );
+        this.firstAssignment = undefined;
+        this.needsRejoin = true;
+        await this.sleep(this.settings.heartbeatIntervalMs);
+        return;
       default: {
         const message = error instanceof Error ? error.message : String(error);
         this.options.log?.('warn', `group ${this.settings.groupId}: ${message}; retrying`);

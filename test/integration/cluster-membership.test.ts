@@ -2,6 +2,7 @@
 // workers in this process share connectors and tasks through the incremental cooperative assignor.
 // Every start is checked against every other worker's running work: nothing runs twice at once.
 import { randomUUID } from 'node:crypto';
+import { Consumer } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorTaskId } from '../../src/cluster/connect-protocol.ts';
 import type { GroupCoordinator } from '../../src/cluster/group-coordinator.ts';
@@ -286,5 +287,46 @@ describe('worker group membership (protocol type "connect")', () => {
       },
     );
     expect(violations).toEqual([]);
+  });
+});
+
+describe('a group.id in use by a consumer group', () => {
+  it('is refused with a clear message', async () => {
+    const consumerGroup = `membership-${run}-consumers`;
+    const topic = `membership-${run}-data`;
+    await admin.ensureTopics([topic], { partitions: 1, replicationFactor: 1 });
+    const consumer = new Consumer({
+      clientId: 'onramp-membership-test',
+      bootstrapBrokers: services().kafkaBrokers,
+      groupId: consumerGroup,
+    });
+    const stream = await consumer.consume({ topics: [topic], autocommit: false });
+    const store = new KafkaConfigStore({
+      log: new KafkaTopicLog({
+        connection,
+        admin,
+        spec: { name: configTopic, partitions: 1, replicationFactor: 1, configs: {} },
+      }),
+    });
+    await store.start();
+    const member = new WorkerGroupMember({
+      coordinator: new KafkaGroupCoordinator({
+        connection,
+        groupId: consumerGroup,
+        rebalanceTimeoutMs: 20_000,
+      }),
+      config: store,
+      settings: { ...settings, groupId: consumerGroup },
+      url: 'http://x:8083/',
+    });
+    try {
+      await expect(member.join()).rejects.toThrow(/in use by a group that is not a Kafka Connect cluster/);
+    } finally {
+      await member.leave();
+      await store.stop();
+      await stream.close();
+      await consumer.close(true);
+      await admin.deleteTopics([topic]).catch(() => undefined);
+    }
   });
 });
