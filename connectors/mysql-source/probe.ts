@@ -1,5 +1,6 @@
 import type mysql from 'mysql2/promise';
 import { errorMessage, type FieldError } from '../../src/plugin/index.ts';
+import { signalTableName, signalWrites } from '../shared/signals/signal-config.ts';
 import { listCapturedTables } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
@@ -7,6 +8,7 @@ import { connectProblem } from './errors.ts';
 import { CaptureFilters } from './filters.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
 import { tlsProblem } from './tls.ts';
+import { probeSignalTable } from './watermark.ts';
 
 // The connectivity part of validation: can we log in, is the binlog row-based with full images,
 // may this user read the binlog, do the configured tables exist. Every problem carries the
@@ -26,6 +28,7 @@ export async function probeServer(config: MysqlSourceConfig): Promise<FieldError
     const errors = serverProblems(settings, config);
     errors.push(...(await probePrivileges(connection, config, settings)));
     errors.push(...(await probeTables(connection, config)));
+    errors.push(...(await probeSignalTable(connection, signalTableName(config), signalWrites(config))));
     return errors;
   } catch (error) {
     return [

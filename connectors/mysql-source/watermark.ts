@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import type { ConnectStruct } from '../../src/plugin/index.ts';
+import type { ConnectStruct, FieldError } from '../../src/plugin/index.ts';
 import { quoteIdent, quoteTable } from './connection.ts';
 
 // Watermarks of incremental snapshots on MySQL and MariaDB. With a signal table, Debezium's rows:
@@ -71,4 +71,57 @@ export async function deleteSignal(
   idColumn: string,
 ): Promise<void> {
   await connection.query(`DELETE FROM ${quoteTable(...table)} WHERE ${quoteIdent(idColumn)} = ?`, [id]);
+}
+
+/**
+ * Validation: the signal table exists with Debezium's three columns at least and, when Onramp
+ * writes watermarks to it (not read.only), the user may insert into it (and delete, insert_delete).
+ */
+export async function probeSignalTable(
+  connection: mysql.Connection,
+  table: [string, string] | undefined,
+  writes: 'none' | 'insert' | 'insert_delete',
+): Promise<FieldError[]> {
+  if (!table) return [];
+  const name = `${table[0]}.${table[1]}`;
+  const field = 'signal.data.collection';
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    'SELECT count(*) AS columns FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    table,
+  );
+  const columns = Number(rows[0]?.columns ?? 0);
+  if (columns === 0)
+    return [
+      {
+        field,
+        message: `The signal table ${name} does not exist: create it with the columns id, type and data (varchar)`,
+      },
+    ];
+  if (columns < 3)
+    return [
+      {
+        field,
+        message: `The signal table ${name} has ${columns} column(s): it needs id, type and data, its first three`,
+      },
+    ];
+  if (writes === 'none') return [];
+  // A statement that would write nothing tells whether the user may write at all.
+  for (const [privilege, statement] of [
+    ['INSERT', `INSERT INTO ${quoteTable(...table)} SELECT * FROM ${quoteTable(...table)} WHERE 1 = 0`],
+    ...(writes === 'insert_delete' ? [['DELETE', `DELETE FROM ${quoteTable(...table)} WHERE 1 = 0`]] : []),
+  ] as const) {
+    try {
+      await connection.query(statement);
+    } catch (error) {
+      if ((error as { errno?: number }).errno === 1142)
+        return [
+          {
+            field,
+            message: `User may not ${privilege} ${privilege === 'INSERT' ? 'into' : 'from'} the signal table ${name}, where incremental snapshots write their watermarks: GRANT ${privilege}${privilege === 'INSERT' ? ', or set read.only=true' : ''}`,
+          },
+        ];
+      throw error;
+    }
+  }
+  return [];
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { errorMessage, type FieldError } from '../../src/plugin/index.ts';
+import { signalTableName, signalWrites } from '../shared/signals/signal-config.ts';
 import { listCapturedTables } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
@@ -7,6 +8,7 @@ import { connectProblem } from './errors.ts';
 import { CaptureFilters } from './filters.ts';
 import { type IdentityProblemTable, parseAutosetValues, tablesWithoutIdentity } from './replica-identity.ts';
 import { tlsProblem } from './tls.ts';
+import { probeSignalTable } from './watermark.ts';
 
 // The connectivity part of validation: can we log in, is logical decoding on, may this user
 // replicate, do the configured tables exist and can we read them, and will the publication and
@@ -75,6 +77,7 @@ async function probeConnected(
   errors.push(...(await probeTables(client, config)));
   errors.push(...(await probePublication(client, config, superuser)));
   errors.push(...(await probeSlot(client, config)));
+  errors.push(...(await probeSignalTable(client, signalTableName(config), signalWrites(config))));
   if (errors.length === 0) await warnUnidentifiedTables(client, config, warn);
   return errors;
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ConnectStruct } from '../../src/plugin/index.ts';
+import type { ConnectStruct, FieldError } from '../../src/plugin/index.ts';
 import { quoteTable } from './connection.ts';
 
 // Watermarks of incremental snapshots on PostgreSQL. With a signal table, Debezium's rows: INSERT
@@ -75,4 +75,55 @@ export async function deleteSignal(
   await client.query(`DELETE FROM ${quoteTable(...table)} WHERE "${idColumn.replaceAll('"', '""')}" = $1`, [
     id,
   ]);
+}
+
+/**
+ * Validation: the signal table exists with Debezium's three columns at least and, when Onramp
+ * writes watermarks to it (not read.only), the user may insert into it (and delete, insert_delete).
+ */
+export async function probeSignalTable(
+  client: pg.Client,
+  table: [string, string] | undefined,
+  writes: 'none' | 'insert' | 'insert_delete',
+): Promise<FieldError[]> {
+  if (!table) return [];
+  const name = `${table[0]}.${table[1]}`;
+  const result = await client.query<{ columns: number; can_insert: boolean; can_delete: boolean }>(
+    `SELECT (SELECT count(*)::int FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+            has_table_privilege(c.oid, 'INSERT') AS can_insert, has_table_privilege(c.oid, 'DELETE') AS can_delete
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+    table,
+  );
+  const row = result.rows[0];
+  const field = 'signal.data.collection';
+  if (!row)
+    return [
+      {
+        field,
+        message: `The signal table ${name} does not exist: create it with the columns id, type and data (varchar)`,
+      },
+    ];
+  if (row.columns < 3)
+    return [
+      {
+        field,
+        message: `The signal table ${name} has ${row.columns} column(s): it needs id, type and data, its first three`,
+      },
+    ];
+  if (writes !== 'none' && !row.can_insert)
+    return [
+      {
+        field,
+        message: `User may not INSERT into the signal table ${name}, where incremental snapshots write their watermarks: GRANT INSERT, or set read.only=true`,
+      },
+    ];
+  if (writes === 'insert_delete' && !row.can_delete)
+    return [
+      {
+        field,
+        message: `User may not DELETE from the signal table ${name} (incremental.snapshot.watermarking.strategy=insert_delete): GRANT DELETE`,
+      },
+    ];
+  return [];
 }

@@ -9,6 +9,7 @@ import { connectionSettings, serverId } from '../fixtures/mysql/task-harness.ts'
 import { services } from '../support/services.ts';
 
 const LIMITED_USER = `onramp_limited_${process.pid}`;
+const SIGNAL_DATABASE = `onramp_mysrc_validate_${process.pid}`;
 
 async function validate(raw: Record<string, string>) {
   const parsed = parseConfig(mysqlSourceConfig, raw);
@@ -27,10 +28,15 @@ describe('mysql source validation', () => {
     await admin.query(`DROP USER IF EXISTS '${LIMITED_USER}'@'%'`);
     await admin.query(`CREATE USER '${LIMITED_USER}'@'%' IDENTIFIED BY 'limited'`);
     await admin.query(`GRANT SELECT ON *.* TO '${LIMITED_USER}'@'%'`);
+    await admin.query(`CREATE DATABASE IF NOT EXISTS ${SIGNAL_DATABASE}`);
+    await admin.query(
+      `CREATE TABLE IF NOT EXISTS ${SIGNAL_DATABASE}.debezium_signal (id varchar(64) PRIMARY KEY, type varchar(32), data varchar(2048))`,
+    );
   });
 
   afterAll(async () => {
     await admin?.query(`DROP USER IF EXISTS '${LIMITED_USER}'@'%'`).catch(() => {});
+    await admin?.query(`DROP DATABASE IF EXISTS ${SIGNAL_DATABASE}`).catch(() => {});
     await admin?.end();
   });
 
@@ -59,6 +65,26 @@ describe('mysql source validation', () => {
         message: `User "${LIMITED_USER}" lacks REPLICATION SLAVE, BINLOG MONITOR: run GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '${LIMITED_USER}'@'%'`,
       },
     ]);
+  });
+
+  it('names a signal table that is missing, or that the user may not write watermarks to', async () => {
+    const signal = { ...base(), 'signal.data.collection': `${SIGNAL_DATABASE}.debezium_signal` };
+    expect(await validate(signal)).toEqual([]);
+    expect(await validate({ ...base(), 'signal.data.collection': `${SIGNAL_DATABASE}.nothing` })).toEqual([
+      {
+        field: 'signal.data.collection',
+        message: `The signal table ${SIGNAL_DATABASE}.nothing does not exist: create it with the columns id, type and data (varchar)`,
+      },
+    ]);
+    const limited = { ...signal, 'database.user': LIMITED_USER, 'database.password': 'limited' };
+    const errors = await validate(limited);
+    expect(errors).toContainEqual({
+      field: 'signal.data.collection',
+      message: `User may not INSERT into the signal table ${SIGNAL_DATABASE}.debezium_signal, where incremental snapshots write their watermarks: GRANT INSERT, or set read.only=true`,
+    });
+    expect((await validate({ ...limited, 'read.only': 'true' })).map((error) => error.field)).not.toContain(
+      'signal.data.collection',
+    );
   });
 
   it('refuses the server own server_id', async () => {

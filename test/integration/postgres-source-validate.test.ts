@@ -46,6 +46,32 @@ describe('postgres source validation', () => {
     expect(await probe({ 'table.include.list': 'public.orders' })).toEqual([]);
   });
 
+  it('names a signal table that does not exist or lacks the three columns', async () => {
+    await client.query(
+      'CREATE TABLE debezium_signal (id varchar(64) PRIMARY KEY, type varchar(32), data varchar(2048))',
+    );
+    await client.query('CREATE TABLE narrow_signal (id varchar(64) PRIMARY KEY)');
+    const signal = (table: string) => ({
+      'table.include.list': 'public.orders',
+      'signal.data.collection': table,
+    });
+    expect(await probe(signal('public.debezium_signal'))).toEqual([]);
+    expect(await probe(signal('public.no_signal'))).toEqual([
+      {
+        field: 'signal.data.collection',
+        message:
+          'The signal table public.no_signal does not exist: create it with the columns id, type and data (varchar)',
+      },
+    ]);
+    expect(await probe(signal('public.narrow_signal'))).toEqual([
+      {
+        field: 'signal.data.collection',
+        message:
+          'The signal table public.narrow_signal has 1 column(s): it needs id, type and data, its first three',
+      },
+    ]);
+  });
+
   it('names the password, the user, the database and the host when the login fails', async () => {
     const [password] = await probe({ 'database.password': 'wrong' });
     expect(password).toMatchObject({ field: 'database.password' });

@@ -55,6 +55,8 @@ import { type DataCollection, SnapshotState, withoutSnapshotFields } from './sna
 
 /** Streamed changes remembered for step 4. */
 const RECENT_CHANGES = 8192;
+/** How long a chunk waits for its close-window row before a warning. */
+const CLOSE_WAIT_WARNING_MS = 60_000;
 /** Finished tables shown in the progress, at most. */
 const PROGRESS_KEPT = 100;
 
@@ -369,7 +371,20 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
       else await source.insertSignal(`${chunkId}-close`, CLOSE_WINDOW, metadata(new Date().toISOString()));
       this.openGate();
       handedOver = true;
-      await sent.promise;
+      // The close row comes through the stream; if it does not, say where to look (once).
+      const late = setTimeout(
+        () =>
+          this.options.log.warn(
+            { table: table.id, chunk: chunkId, waitedMs: CLOSE_WAIT_WARNING_MS },
+            "the chunk's close-window row has not come through the stream yet: the stream may be far behind, or the signal table is not captured (publication, filters)",
+          ),
+        CLOSE_WAIT_WARNING_MS,
+      );
+      try {
+        await sent.promise;
+      } finally {
+        clearTimeout(late);
+      }
     } finally {
       if (!handedOver) this.openGate();
     }

@@ -121,3 +121,15 @@ export function signalBootstrapServers(settings: SignalSettings): string[] | und
     .filter((server) => server !== '');
   return servers.length > 0 ? servers : undefined;
 }
+
+/** What incremental snapshots write to the signal table: nothing (none or read.only), or their watermarks. */
+export function signalWrites(
+  settings: SignalSettings & {
+    'incremental.snapshot.watermarking.strategy': 'insert_insert' | 'insert_delete';
+  },
+): 'none' | 'insert' | 'insert_delete' {
+  if (signalTableName(settings) === undefined || settings['read.only']) return 'none';
+  return settings['incremental.snapshot.watermarking.strategy'] === 'insert_delete'
+    ? 'insert_delete'
+    : 'insert';
+}
