@@ -1,7 +1,8 @@
 // Generates the configuration reference from the code that defines it, so the docs never drift:
 // the host settings (src/config/host-config.ts), the settings every connector has
-// (src/host/connector-config.ts) and each connector's own fields (connectors/index.ts); and the
-// metrics table with its Debezium JMX mapping (src/plugin/metric-catalog.ts).
+// (src/host/connector-config.ts), the converters' (src/schema/converter-config.ts) and each
+// connector's own fields (connectors/index.ts); and the metrics table with its Debezium JMX mapping
+// (src/plugin/metric-catalog.ts).
 //
 //   node scripts/docs.ts           rewrite README.md's generated section and each connector's README.md
 //   node scripts/docs.ts --check   exit 1 when any of them is out of date (the unit suite runs this check)
@@ -13,6 +14,7 @@ import { hostConfigDef } from '../src/host/connector-config.ts';
 import { CLIENT_PROPERTIES } from '../src/kafka/client-properties.ts';
 import type { ConnectorPlugin, Fields, MetricSpec, NumericRange } from '../src/plugin/index.ts';
 import { DEBEZIUM_METRICS, HOST_METRICS, TASK_LABELS, TASK_METRICS } from '../src/plugin/index.ts';
+import { CONVERTER_CONFIGS } from '../src/schema/converter-config.ts';
 
 const root = join(import.meta.dirname, '..');
 const BEGIN = '<!-- generated:config-reference -->';
@@ -76,6 +78,21 @@ function kafkaClientTable(): string {
   return ['| property | host key | environment | description |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The converters `key.converter` / `value.converter` select, and the settings each takes under them. */
+function converterSection(): string {
+  const parts = [
+    '### Converters (`key.converter` and `value.converter`, settings as `<key|value>.converter.<setting>`)',
+    '',
+    'A bad value is refused at validation naming the whole key (e.g. `value.converter.schemas.enable`); a',
+    'setting the selected converter does not have is kept and returned as a warning.',
+  ];
+  for (const [className, def] of Object.entries(CONVERTER_CONFIGS)) {
+    const settings = Object.keys(def.fields).length > 0 ? fieldTable(def.fields) : 'No settings.';
+    parts.push('', `#### ${className.slice(className.lastIndexOf('.') + 1)}`, '', code(className), '', settings);
+  }
+  return parts.join('\n');
+}
+
 function pluginSection(plugin: ConnectorPlugin, level: string): string {
   const classes = [plugin.name, ...plugin.aliases].map(code).join(', ');
   return [
@@ -116,6 +133,8 @@ export function configReference(): string {
     '### Every sink connector, in addition',
     '',
     fieldTable(sinkOnly),
+    '',
+    converterSection(),
   ];
   for (const plugin of connectorPlugins) parts.push('', pluginSection(plugin, '###'));
   if (connectorPlugins.length === 0) parts.push('', '_No connector plugins are registered yet._');

@@ -5,6 +5,7 @@ import {
 } from '../kafka/client-properties.ts';
 import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
 import { defineConfig, errorMessage, familyFieldOf, field, parseConfig } from '../plugin/index.ts';
+import { converterFieldOf, parseConverter } from '../schema/converter-config.ts';
 import { configuredTransforms } from '../transforms/index.ts';
 import {
   isOnlyPlaceholder,
@@ -531,7 +532,12 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   for (const key of Object.keys(raw)) {
     // A key of a key family (column.mask.with.<n>.chars) is declared by the family's field.
     if (!entries.has(key) && !consumed.has(key))
-      entries.set(key, { key, spec: familyFieldOf(plugin.config.fields, key), source: key, errors: [] });
+      entries.set(key, {
+        key,
+        spec: familyFieldOf(plugin.config.fields, key) ?? converterFieldOf(raw, key),
+        source: key,
+        errors: [],
+      });
   }
   const addError = ({ field: key, message }: FieldError) => {
     let entry = entries.get(key);
@@ -547,14 +553,19 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   const resolved = placeholders.config;
   commonValueErrors(plugin.kind, raw, resolved, plugin.config.fields).forEach(addError);
   parseConfig(hostDef, resolved).errors.forEach(addError);
-  for (const key of ['key.converter', 'value.converter', 'header.converter']) {
-    const value = resolved[key]?.trim();
-    if (value && request.isKnownConverter && !request.isKnownConverter(value)) {
-      addError({
-        field: key,
-        message: `Invalid value ${value} for configuration ${key}: Class ${value} could not be found.`,
-      });
-    }
+  // The converters as the task will build them: a class or setting it cannot use is an error here.
+  const converterWarnings: FieldError[] = [];
+  for (const slot of ['key.converter', 'value.converter'] as const) {
+    const converter = parseConverter(slot, resolved);
+    converter.errors.forEach(addError);
+    converterWarnings.push(...converter.warnings);
+  }
+  const headerConverter = resolved['header.converter']?.trim();
+  if (headerConverter && request.isKnownConverter && !request.isKnownConverter(headerConverter)) {
+    addError({
+      field: 'header.converter',
+      message: `Invalid value ${headerConverter} for configuration header.converter: Class ${headerConverter} could not be found.`,
+    });
   }
   if (request.kafka) checkClientOverrides(plugin.kind, resolved, request.kafka).forEach(addError);
   const parsedPlugin = parseConfig(plugin.config, resolved);
@@ -570,6 +581,7 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   const warnings: KeyWarning[] = [
     ...keyPolicy.warnings,
     ...configuredTransforms(raw).warnings.map(({ field: name, message }) => ({ name, message })),
+    ...converterWarnings.map(({ field: name, message }) => ({ name, message })),
   ];
 
   let errorCount = [...entries.values()].reduce((sum, entry) => sum + entry.errors.length, 0);

@@ -1,5 +1,6 @@
 import type { ConfigDef, ConnectorPlugin } from '../plugin/index.ts';
 import { defineConfig, field, ONRAMP_VERSION } from '../plugin/index.ts';
+import { CONVERTER_CONFIGS } from '../schema/converter-config.ts';
 import { transformPlugins } from '../transforms/index.ts';
 
 // Resolves `connector.class` the way Kafka Connect does: the full class name, any alias the plugin
@@ -106,60 +107,18 @@ export class PluginRegistry {
 }
 
 // The converters the runtime (src/schema) implements, selected by Kafka Connect class names in
-// key.converter / value.converter. Only the settings the runtime reads are described.
+// key.converter / value.converter, with the settings their ConfigDefs declare.
 const CONVERTER_VERSION = ONRAMP_VERSION;
-const registryUrl = field.list({
-  doc: 'Schema registry URL(s); defaults to the host setting schema.registry.url.',
-  group: 'Converter',
-});
 
 export const builtInOtherPlugins: readonly OtherPlugin[] = [
-  {
-    className: 'io.confluent.connect.avro.AvroConverter',
-    type: 'converter',
-    version: CONVERTER_VERSION,
-    config: defineConfig({
-      'schema.registry.url': registryUrl,
-      'basic.auth.user.info': field.password({
-        doc: 'user:password for the schema registry (HTTP basic auth).',
-        group: 'Converter',
-      }),
-      'auto.register.schemas': field.boolean({
-        doc: 'Register schemas that the registry does not know yet.',
-        default: true,
-        group: 'Converter',
-      }),
+  ...Object.entries(CONVERTER_CONFIGS).map(
+    ([className, config]): OtherPlugin => ({
+      className,
+      type: 'converter',
+      version: CONVERTER_VERSION,
+      config,
     }),
-  },
-  {
-    className: 'org.apache.kafka.connect.json.JsonConverter',
-    type: 'converter',
-    version: CONVERTER_VERSION,
-    config: defineConfig({
-      'schemas.enable': field.boolean({
-        doc: 'Include the schema with each message ({"schema", "payload"}).',
-        default: true,
-        group: 'Converter',
-      }),
-      'decimal.format': field.enum(['BASE64', 'NUMERIC'] as const)({
-        doc: 'How decimals are written: base64-encoded bytes or plain numbers.',
-        default: 'BASE64',
-        group: 'Converter',
-      }),
-    }),
-  },
-  {
-    className: 'org.apache.kafka.connect.storage.StringConverter',
-    type: 'converter',
-    version: CONVERTER_VERSION,
-    config: defineConfig({}),
-  },
-  {
-    className: 'org.apache.kafka.connect.converters.ByteArrayConverter',
-    type: 'converter',
-    version: CONVERTER_VERSION,
-    config: defineConfig({}),
-  },
+  ),
   // The single message transforms and predicates src/transforms implements, for sources and sinks.
   ...transformPlugins().map(
     ({ className, type, settings }): OtherPlugin => ({

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { OnrampError } from '../plugin/errors.ts';
 import { AVRO_CONVERTER, AvroConverter } from './avro-converter.ts';
 import type { Converter } from './converter.ts';
+import {
+  type AvroConverterConfig,
+  type ConverterSettings,
+  type ConverterSlot,
+  parseConverter,
+} from './converter-config.ts';
 import { JSON_CONVERTER, JsonConverter } from './json-converter.ts';
 import { type RegistryOptions, SchemaRegistry } from './registry.ts';
 import {
@@ -20,18 +26,13 @@ function invalid(field: string, message: string): never {
   throw new OnrampError('INVALID_CONFIG', `Invalid value for configuration ${field}: ${message}`);
 }
 
-function booleanSetting(config: Readonly<Record<string, string>>, field: string, fallback: boolean): boolean {
-  const raw = config[field]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  return invalid(field, `${config[field]} must be true or false`);
-}
-
 /** Registry access as Confluent's converters configure it (keys without the converter prefix). */
 export interface RegistryAccess {
   url: string;
-  /** schema.registry.ssl.truststore.location (PEM), .type (PEM only). */
+  /** schema.registry.ssl.truststore.location (PEM), read when a client is made. */
   truststoreLocation?: string;
+  /** The trusted CA certificates themselves (a converter's trust store, read when it was parsed). */
+  ca?: string[];
   /** basic.auth.user.info, `user:password`. */
   userInfo?: string;
   /** bearer.auth.token, with bearer.auth.credentials.source=STATIC_TOKEN. */
@@ -41,48 +42,29 @@ export interface RegistryAccess {
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
- * Reads a converter's registry settings (`<prefix>.schema.registry.url`, `...ssl.truststore.*`,
- * `basic.auth.*`, `bearer.auth.*`); what it cannot honour is an error naming the key.
+ * The registry an Avro converter talks to: its own `schema.registry.url` (with only its own
+ * credentials), else the host's registry with the converter's credentials on top.
  */
 export function registryAccess(
-  prefix: string,
-  config: Readonly<Record<string, string>>,
+  slot: ConverterSlot,
+  avro: { config: AvroConverterConfig; ca?: string[] },
   fallback: RegistryAccess | undefined,
 ): RegistryAccess {
-  const setting = (name: string) => config[`${prefix}.${name}`]?.trim() || undefined;
-  const url = setting('schema.registry.url');
+  const { config } = avro;
+  const url = config['schema.registry.url']?.[0];
   const base: RegistryAccess | undefined = url ? { url } : fallback;
   if (!base)
-    return invalid(`${prefix}.schema.registry.url`, 'no schema registry URL is set (and the host has none)');
+    return invalid(`${slot}.schema.registry.url`, 'no schema registry URL is set (and the host has none)');
   const access: RegistryAccess = { ...base };
-  const storeType = setting('schema.registry.ssl.truststore.type');
-  if (storeType && storeType.toUpperCase() !== 'PEM')
-    invalid(
-      `${prefix}.schema.registry.ssl.truststore.type`,
-      `${storeType}: only PEM trust stores are supported`,
-    );
-  const truststore = setting('schema.registry.ssl.truststore.location');
-  if (truststore) access.truststoreLocation = truststore;
-  const basicSource = (setting('basic.auth.credentials.source') ?? 'USER_INFO').toUpperCase();
-  if (basicSource !== 'USER_INFO' && basicSource !== 'URL')
-    invalid(
-      `${prefix}.basic.auth.credentials.source`,
-      `${basicSource}: only USER_INFO and URL are supported`,
-    );
-  const userInfo = setting('basic.auth.user.info') ?? setting('schema.registry.basic.auth.user.info');
-  if (userInfo && basicSource === 'USER_INFO') access.userInfo = userInfo;
-  const bearerSource = setting('bearer.auth.credentials.source')?.toUpperCase();
-  if (bearerSource !== undefined) {
-    if (bearerSource !== 'STATIC_TOKEN')
-      invalid(`${prefix}.bearer.auth.credentials.source`, `${bearerSource}: only STATIC_TOKEN is supported`);
-    const token = setting('bearer.auth.token');
-    if (!token)
-      invalid(
-        `${prefix}.bearer.auth.token`,
-        'bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token',
-      );
-    access.bearerToken = token;
+  if (avro.ca) {
+    access.ca = avro.ca;
+    delete access.truststoreLocation;
   }
+  const userInfo = config['basic.auth.user.info'];
+  if (userInfo && config['basic.auth.credentials.source'].toUpperCase() === 'USER_INFO')
+    access.userInfo = userInfo;
+  const token = config['bearer.auth.token'];
+  if (config['bearer.auth.credentials.source'] !== undefined && token) access.bearerToken = token;
   return access;
 }
 
@@ -101,8 +83,21 @@ export class ConverterFactory {
     this.defaultRegistry = url ? { ...options.schemaRegistry, url } : undefined;
   }
 
+  /** The converters of a connector config (a convenience over parseConverter and forSettings). */
   forConfig(config: Readonly<Record<string, string>>): TaskConverters {
-    return { key: this.converter('key.converter', config), value: this.converter('value.converter', config) };
+    const [key, value] = (['key.converter', 'value.converter'] as const).map((slot) => {
+      const parsed = parseConverter(slot, config);
+      const first = parsed.errors[0];
+      if (!parsed.settings || first)
+        throw new OnrampError('INVALID_CONFIG', first?.message ?? `Invalid ${slot}`);
+      return parsed.settings;
+    }) as [ConverterSettings, ConverterSettings];
+    return this.forSettings(key, value);
+  }
+
+  /** The key and value converters, from settings parseConverter returned. */
+  forSettings(key: ConverterSettings, value: ConverterSettings): TaskConverters {
+    return { key: this.converter('key.converter', key), value: this.converter('value.converter', value) };
   }
 
   registry(access: RegistryAccess | string): SchemaRegistry {
@@ -113,49 +108,29 @@ export class ConverterFactory {
       const options: RegistryOptions = { url: settings.url };
       if (settings.userInfo) options.userInfo = settings.userInfo;
       if (settings.bearerToken) options.bearerToken = settings.bearerToken;
-      if (settings.truststoreLocation) options.ca = readCa(settings.truststoreLocation);
+      if (settings.ca) options.ca = settings.ca;
+      else if (settings.truststoreLocation) options.ca = readCa(settings.truststoreLocation);
       registry = new SchemaRegistry(options);
       this.registries.set(cacheKey, registry);
     }
     return registry;
   }
 
-  private converter(
-    prefix: 'key.converter' | 'value.converter',
-    config: Readonly<Record<string, string>>,
-  ): Converter {
-    const className = config[prefix]?.trim() || AVRO_CONVERTER;
-    const setting = (name: string) => config[`${prefix}.${name}`]?.trim();
-    switch (className) {
+  private converter(slot: ConverterSlot, settings: ConverterSettings): Converter {
+    switch (settings.className) {
       case AVRO_CONVERTER:
-      case 'AvroConverter': {
-        const registry = this.registry(registryAccess(prefix, config, this.defaultRegistry));
-        return new AvroConverter(registry, {
-          autoRegister: booleanSetting(config, `${prefix}.auto.register.schemas`, true),
+        return new AvroConverter(this.registry(registryAccess(slot, settings, this.defaultRegistry)), {
+          autoRegister: settings.config['auto.register.schemas'],
         });
-      }
       case JSON_CONVERTER:
-      case 'JsonConverter': {
-        const format = (setting('decimal.format') || 'BASE64').toUpperCase();
-        if (format !== 'BASE64' && format !== 'NUMERIC') {
-          return invalid(`${prefix}.decimal.format`, `${format} must be BASE64 or NUMERIC`);
-        }
         return new JsonConverter({
-          schemasEnable: booleanSetting(config, `${prefix}.schemas.enable`, true),
-          decimalFormat: format,
+          schemasEnable: settings.config['schemas.enable'],
+          decimalFormat: settings.config['decimal.format'],
         });
-      }
       case STRING_CONVERTER:
-      case 'StringConverter':
         return new StringConverter();
       case BYTE_ARRAY_CONVERTER:
-      case 'ByteArrayConverter':
         return new ByteArrayConverter();
-      default:
-        return invalid(
-          prefix,
-          `unknown converter class ${className} (supported: ${[AVRO_CONVERTER, JSON_CONVERTER, STRING_CONVERTER, BYTE_ARRAY_CONVERTER].join(', ')})`,
-        );
     }
   }
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnrampError } from '../../src/plugin/errors.ts';
 import { codecForConnect } from '../../src/schema/avro-codec.ts';
-import { ConverterFactory, registryAccess } from '../../src/schema/converter-factory.ts';
+import { parseConverter } from '../../src/schema/converter-config.ts';
+import { ConverterFactory, type RegistryAccess, registryAccess } from '../../src/schema/converter-factory.ts';
 import { services } from '../support/services.ts';
 import { certificateFolder } from '../support/test-certificates.ts';
 
@@ -68,35 +69,40 @@ function converterConfig(extra: Record<string, string>): Record<string, string> 
   };
 }
 
+/** The registry the value converter of this config talks to, parsed as a task would. */
+function access(extra: Record<string, string>): RegistryAccess {
+  const { settings, errors } = parseConverter('value.converter', converterConfig(extra));
+  if (settings?.className !== 'io.confluent.connect.avro.AvroConverter')
+    throw new Error(JSON.stringify(errors));
+  return registryAccess('value.converter', settings, undefined);
+}
+
+/** The first problem parsing this config's value converter finds. */
+function problem(extra: Record<string, string>) {
+  return parseConverter('value.converter', converterConfig(extra)).errors[0];
+}
+
 describe('schema registry over TLS with a bearer token', () => {
   it('registers through https verified against the converter’s PEM trust store', async () => {
     const factory = new ConverterFactory({});
-    const access = registryAccess(
-      'value.converter',
-      converterConfig({
-        'value.converter.schema.registry.ssl.truststore.type': 'PEM',
-        'value.converter.schema.registry.ssl.truststore.location': caFile,
-        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
-        'value.converter.bearer.auth.token': TOKEN,
-      }),
-      undefined,
-    );
-    const id = await factory.registry(access).idFor(`tls-${randomUUID()}-value`, codec);
+    const registry = access({
+      'value.converter.schema.registry.ssl.truststore.type': 'PEM',
+      'value.converter.schema.registry.ssl.truststore.location': caFile,
+      'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+      'value.converter.bearer.auth.token': TOKEN,
+    });
+    const id = await factory.registry(registry).idFor(`tls-${randomUUID()}-value`, codec);
     expect(id).toBeGreaterThan(0);
   });
 
   it('fails for good on an untrusted certificate, and says so', async () => {
     const factory = new ConverterFactory({});
-    const access = registryAccess(
-      'value.converter',
-      converterConfig({
-        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
-        'value.converter.bearer.auth.token': TOKEN,
-      }),
-      undefined,
-    );
+    const registry = access({
+      'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+      'value.converter.bearer.auth.token': TOKEN,
+    });
     const error = await factory
-      .registry(access)
+      .registry(registry)
       .idFor(`tls-${randomUUID()}-value`, codec)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OnrampError);
@@ -108,35 +114,32 @@ describe('schema registry over TLS with a bearer token', () => {
 
   it('reports a refused token without retrying, and refuses settings it cannot honour', async () => {
     const factory = new ConverterFactory({});
-    const access = registryAccess(
-      'value.converter',
-      converterConfig({
-        'value.converter.schema.registry.ssl.truststore.location': caFile,
-        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
-        'value.converter.bearer.auth.token': 'wrong-token',
-      }),
-      undefined,
-    );
+    const registry = access({
+      'value.converter.schema.registry.ssl.truststore.location': caFile,
+      'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+      'value.converter.bearer.auth.token': 'wrong-token',
+    });
     const error = (await factory
-      .registry(access)
+      .registry(registry)
       .idFor(`tls-${randomUUID()}-value`, codec)
       .catch((e: unknown) => e)) as OnrampError;
     expect(error.retriable).toBe(false);
     expect(error.message).toMatch(/refused access/);
     expect(error.message).not.toContain('wrong-token');
-    expect(() =>
-      registryAccess(
-        'value.converter',
-        converterConfig({ 'value.converter.bearer.auth.credentials.source': 'OAUTHBEARER' }),
-        undefined,
-      ),
-    ).toThrow(/value.converter.bearer.auth.credentials.source/);
-    expect(() =>
-      registryAccess(
-        'value.converter',
-        converterConfig({ 'value.converter.schema.registry.ssl.truststore.type': 'JKS' }),
-        undefined,
-      ),
-    ).toThrow(/only PEM/);
+    expect(problem({ 'value.converter.bearer.auth.credentials.source': 'OAUTHBEARER' })).toEqual({
+      field: 'value.converter.bearer.auth.credentials.source',
+      message:
+        'Invalid value OAUTHBEARER for configuration value.converter.bearer.auth.credentials.source: only STATIC_TOKEN is supported',
+    });
+    expect(problem({ 'value.converter.schema.registry.ssl.truststore.type': 'JKS' })?.message).toMatch(
+      /value.converter.schema.registry.ssl.truststore.type: JKS: only PEM/,
+    );
+    expect(
+      problem({ 'value.converter.schema.registry.ssl.truststore.location': '/nonexistent.pem' }),
+    ).toEqual({
+      field: 'value.converter.schema.registry.ssl.truststore.location',
+      message:
+        'Invalid value for configuration value.converter.schema.registry.ssl.truststore.location: cannot read the file /nonexistent.pem (ENOENT)',
+    });
   });
 });

@@ -856,6 +856,50 @@ describe('connector plugins and validation', () => {
     ]);
   });
 
+  it('refuses a bad converter setting at validation and create, naming the key, and warns about an unknown one', async () => {
+    const infos = json(
+      await call(
+        'PUT',
+        '/connector-plugins/TestSourceConnector/config/validate',
+        sourceConfig({
+          name: 'conv',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter.schemas.enable': 'maybe',
+          'key.converter.schemas.enable': 'false',
+        }),
+      ),
+    );
+    expect(infos.error_count).toBe(1);
+    const byName = new Map(infos.configs.map((config: Json) => [config.value.name, config]));
+    const schemasEnable = byName.get('value.converter.schemas.enable') as Json;
+    expect(schemasEnable.definition).toMatchObject({
+      type: 'BOOLEAN',
+      default_value: 'true',
+      group: 'Converter',
+    });
+    expect(schemasEnable.value.errors).toEqual([
+      'Invalid value maybe for configuration value.converter.schemas.enable: Expected value to be either true or false',
+    ]);
+    // The key converter is Avro (the default), which has no schemas.enable: kept, with a warning.
+    expect(infos.warnings).toEqual([
+      {
+        name: 'key.converter.schemas.enable',
+        message:
+          'key.converter.schemas.enable is not a setting of io.confluent.connect.avro.AvroConverter; it has no effect',
+      },
+    ]);
+    const name = `badconv-${Date.now()}`;
+    const refused = await call('POST', '/connectors', {
+      name,
+      config: sourceConfig({ 'value.converter': 'JsonConverter', 'value.converter.decimal.format': 'HEX' }),
+    });
+    expect(refused.status).toBe(400);
+    expect(json(refused).message).toContain(
+      'Invalid value HEX for configuration value.converter.decimal.format: Must be one of BASE64, NUMERIC',
+    );
+    expect((await call('GET', `/connectors/${name}`)).status).toBe(404);
+  });
+
   it('create and update answer with warnings for kept keys without effect, and refuse unimplemented ones', async () => {
     const name = `warned-${Date.now()}`;
     const created = await call('POST', '/connectors', {

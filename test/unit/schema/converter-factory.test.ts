@@ -42,7 +42,7 @@ describe('ConverterFactory', () => {
 
   it('names the setting when a converter class or option is unknown', () => {
     expect(() => factory.forConfig({ 'value.converter': 'com.example.Nope' })).toThrow(
-      /configuration value.converter: unknown converter class/,
+      /configuration value.converter: Class com.example.Nope could not be found/,
     );
     expect(() =>
       factory.forConfig({
