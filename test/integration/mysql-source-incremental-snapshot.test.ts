@@ -85,9 +85,14 @@ describe('mysql source incremental snapshots', () => {
       `the snapshot of ${table} to end`,
       async () => {
         driver.records.push(...(await driver.task.poll(abort.signal)));
-        if (changes < ROWS / 5) changes += await churn(table, 40, 10);
+        if (changes < ROWS / 5) changes += await churn(table, 60, 15);
         const progress = driver.task.snapshots();
-        return progress?.running === false && progress.tables.some((entry) => entry.state === 'done');
+        // Done, and with a fifth of the rows changed meanwhile (a few more rounds if it was quick).
+        return (
+          changes >= ROWS / 5 &&
+          progress?.running === false &&
+          progress.tables.some((entry) => entry.state === 'done')
+        );
       },
       { timeoutMs: 60_000, intervalMs: 1 },
     );

@@ -188,7 +188,20 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
 
   // --- the stream's side (PutInterceptor)
 
-  async put(record: SourceRecord, enqueue: (record: SourceRecord) => Promise<void>): Promise<void> {
+  put(record: SourceRecord, enqueue: (record: SourceRecord) => Promise<void>): Promise<void> {
+    // The common case stays synchronous (no extra promise per streamed record).
+    if (this.gateClosed || record.topic === this.options.signalTable?.topic)
+      return this.slowPut(record, enqueue);
+    this.observe(record);
+    record.sourceOffset = this.decorate(record.sourceOffset);
+    return enqueue(record);
+  }
+
+  /** A record that waits for a chunk being read, or a signal table row (a signal, a watermark). */
+  private async slowPut(
+    record: SourceRecord,
+    enqueue: (record: SourceRecord) => Promise<void>,
+  ): Promise<void> {
     while (this.gateClosed) await this.gateOpened.promise;
     const signal = this.signalOf(record);
     if (signal === undefined) this.observe(record);
