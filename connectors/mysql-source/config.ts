@@ -7,6 +7,7 @@ import {
   PORT_RANGE,
 } from '../../src/plugin/index.ts';
 import { columnMapperFields } from '../shared/column-mappers.ts';
+import { DEFAULT_QUEUE_BYTES } from '../shared/record-queue.ts';
 import { checkSignalSettings, signalFields } from '../shared/signals/signal-config.ts';
 import { checkFilters } from './filters.ts';
 import { probeServer } from './probe.ts';
@@ -233,6 +234,12 @@ export const mysqlSourceFields = {
     default: 8192,
     group: RUNTIME,
     min: 1,
+  }),
+  'max.queue.size.in.bytes': field.long({
+    doc: 'Estimated bytes of the records buffered between the database reader and the producer (0: no bound by bytes); when reached, the binlog connection is paused as when max.queue.size is. Bounds memory when rows are large: max.queue.size alone lets a table of wide rows fill gigabytes.',
+    default: DEFAULT_QUEUE_BYTES,
+    group: RUNTIME,
+    min: 0,
   }),
   'poll.interval.ms': field.int({
     doc: 'How long a poll waits for records before returning none.',

@@ -10,9 +10,10 @@ import {
   type TaskSignal,
 } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
+import type { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
 import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
+import { sourceRecordQueue } from '../shared/source-queue.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
@@ -114,7 +115,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   ): Promise<void> {
     this.config = config;
     this.context = context;
-    this.queue = new InterceptedQueue(config['max.queue.size']);
+    this.queue = sourceRecordQueue(config);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
     this.history = new SchemaHistory(this.filters, this.schemaSettings());

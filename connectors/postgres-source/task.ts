@@ -11,9 +11,10 @@ import {
   type TaskSignal,
 } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
+import type { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
 import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
 import { SourceMetrics } from '../shared/source-metrics.ts';
+import { sourceRecordQueue } from '../shared/source-queue.ts';
 import { TopicRenames } from '../shared/topic-renames.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
@@ -108,7 +109,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     this.config = config;
     this.context = context;
     this.renames = new TopicRenames(context.log);
-    this.queue = new InterceptedQueue(config['max.queue.size']);
+    this.queue = sourceRecordQueue(config);
     this.metrics = new SourceMetrics(context.metrics);
     this.filters = new CaptureFilters(config);
     this.server = {

@@ -38,8 +38,6 @@ export const SOURCE_ALTERNATIVES: Readonly<Record<string, string>> = {
   'event.deserialization.failure.handling.mode':
     'failing records follow errors.tolerance (none fails the task, all skips and logs)',
   'topic.heartbeat.prefix': 'Onramp reads it as heartbeat.topics.prefix (its name before Debezium 2.0)',
-  'max.queue.size.in.bytes':
-    'the queue is bounded by max.queue.size (records); memory stays bounded by the batch size',
   'skip.messages.without.change': 'not implemented; every change is published',
   'include.schema.changes': 'not implemented for PostgreSQL (it has no DDL events)',
 };
@@ -47,7 +45,6 @@ export const SOURCE_ALTERNATIVES: Readonly<Record<string, string>> = {
 /** Values of unimplemented Debezium source keys that ask for what Onramp does anyway. */
 export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
   'include.schema.changes': 'false',
-  'max.queue.size.in.bytes': '0',
   'skip.messages.without.change': 'false',
   'schema.name.adjustment.mode': 'none',
   'field.name.adjustment.mode': 'none',

@@ -62,4 +62,45 @@ describe('record queue', () => {
     await expect(waiting).rejects.toThrow(/closed/);
     expect(queue.tryPut(3)).toBe(false);
   });
+
+  describe('bounded by bytes as well (max.queue.size.in.bytes)', () => {
+    const bytes = { maxBytes: 100, sizeOf: (item: number) => item };
+
+    it('makes producers wait once the items add up to maxBytes, though fewer than capacity', async () => {
+      const queue = new RecordQueue<number>(1000, bytes);
+      await queue.put(60);
+      await queue.put(40);
+      expect(queue.bytes).toBe(100);
+      const admitted: number[] = [];
+      const next = queue.put(30).then(() => admitted.push(30));
+      expect(queue.tryPut(1)).toBe(false);
+      await Promise.resolve();
+      expect(admitted).toEqual([]);
+      expect(await queue.take(1, 10)).toEqual([60]);
+      await next;
+      expect(admitted).toEqual([30]);
+      expect(queue.bytes).toBe(70);
+      expect(await queue.take(10, 10)).toEqual([40, 30]);
+      expect(queue.bytes).toBe(0);
+    });
+
+    it('admits an item larger than maxBytes into an empty queue, so nothing gets stuck', async () => {
+      const queue = new RecordQueue<number>(1000, bytes);
+      await queue.put(500);
+      expect(queue.tryPut(1)).toBe(false);
+      expect(await queue.take(10, 10)).toEqual([500]);
+      expect(queue.tryPut(1)).toBe(true);
+    });
+
+    it('still stops at capacity, and maxBytes 0 means no bound by bytes', async () => {
+      const capped = new RecordQueue<number>(2, bytes);
+      await capped.put(1);
+      await capped.put(1);
+      expect(capped.tryPut(1)).toBe(false);
+      const unbounded = new RecordQueue<number>(3, { maxBytes: 0, sizeOf: (item: number) => item });
+      for (const item of [1_000, 1_000, 1_000]) expect(unbounded.tryPut(item)).toBe(true);
+      expect(unbounded.maxBytes).toBe(0);
+      expect(unbounded.bytes).toBe(0);
+    });
+  });
 });
