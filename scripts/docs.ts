@@ -63,9 +63,11 @@ function kafkaClientTable(): string {
     const where =
       key === 'bootstrap.servers' || key === 'client.id'
         ? `host: ${code(key === 'bootstrap.servers' ? 'kafka.brokers' : 'kafka.client.id')} (or ${code(key)})`
-        : spec.kinds
-          ? spec.kinds.map((kind) => code(`${kind}.${key}`)).join(', ')
-          : `${code(key)}, ${code(`<kind>.${key}`)}`;
+        : spec.connectorOnly
+          ? 'none (per connector only)'
+          : spec.kinds
+            ? spec.kinds.map((kind) => code(`${kind}.${key}`)).join(', ')
+            : `${code(key)}, ${code(`<kind>.${key}`)}`;
     const env =
       key === 'bootstrap.servers'
         ? code('ONRAMP_KAFKA_BOOTSTRAP_SERVERS')

@@ -28,6 +28,7 @@ import {
   clientProperties,
   consumerTuning,
   isClientProperty,
+  isConnectorOnlyProperty,
   type KafkaClientConfig,
   OVERRIDE_POLICIES,
   type OverridePolicy,
@@ -359,7 +360,8 @@ export function kafkaClientKey(
     dot > 0 &&
     CLIENT_KINDS.includes(kind) &&
     property !== 'bootstrap.servers' &&
-    isClientProperty(property, kind)
+    isClientProperty(property, kind) &&
+    !isConnectorOnlyProperty(property)
   )
     return { layer: kind, property };
   return undefined;
@@ -368,6 +370,13 @@ export function kafkaClientKey(
 /** ONRAMP_KAFKA_SECURITY_PROTOCOL for security.protocol, ONRAMP_KAFKA_PRODUCER_COMPRESSION_TYPE, ... */
 function kafkaEnvName(key: string): string {
   return `ONRAMP_KAFKA_${key.toUpperCase().replace(/[.-]/g, '_')}`;
+}
+
+/** For `consumer.group.instance.id` and the like: where the setting belongs instead. */
+function connectorOnlyHint(key: string): string | undefined {
+  const match = /^(producer|consumer|admin)\.(.+)$/.exec(key);
+  if (!match?.[2] || !isConnectorOnlyProperty(match[2])) return undefined;
+  return ` (a connector's own setting, ${match[1]}.override.${match[2]}: one value for every task of the host would not do)`;
 }
 
 /** Every Kafka client key the host accepts (for the environment overrides and the docs). */
@@ -426,9 +435,11 @@ function readFileSettings(file: string): Map<string, string> {
   for (const [given, value] of flat) {
     const key = KEY_ALIASES[given] ?? given;
     if (!KNOWN_KEYS.has(key) && !kafkaClientKey(key)) {
-      const kafkaHint = /^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
-        ? ' (not a Kafka client setting Onramp honours; see the configuration reference)'
-        : ` (known: ${[...KNOWN_KEYS].sort().join(', ')}, and Kafka client settings such as security.protocol)`;
+      const kafkaHint =
+        connectorOnlyHint(key) ??
+        (/^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
+          ? ' (not a Kafka client setting Onramp honours; see the configuration reference)'
+          : ` (known: ${[...KNOWN_KEYS].sort().join(', ')}, and Kafka client settings such as security.protocol)`);
       throw new HostConfigError(`${file}: unknown setting ${given}${kafkaHint}`);
     }
     settings.set(key, value);

@@ -185,7 +185,7 @@ const sinkFields = {
     displayName: 'Enable Error Context Headers',
   }),
   'consumer.override.session.timeout.ms': field.int({
-    doc: 'How long Kafka waits for a silent consumer-group member (e.g. a crashed host) before giving its partitions to another, in ms; a host restarted after a crash resumes the sink only then. Between the broker’s group.min.session.timeout.ms and group.max.session.timeout.ms (6000 and 1800000 by default).',
+    doc: 'How long Kafka waits for a silent consumer-group member (e.g. a crashed host) before giving its partitions to another, in ms. A host restarted after a crash does not wait for it: its sink tasks rejoin with their group.instance.id and take the dead members’ places at once. Between the broker’s group.min.session.timeout.ms and group.max.session.timeout.ms (6000 and 1800000 by default).',
     default: 45_000,
     displayName: 'Consumer session timeout (ms)',
   }),

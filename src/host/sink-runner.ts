@@ -1,3 +1,4 @@
+import { taskGroupInstanceId } from '../kafka/group-instance-id.ts';
 import type {
   BatchControl,
   ConsumerSubscription,
@@ -39,13 +40,23 @@ export function startSinkTask(spec: TaskSpec, deps: SinkRunnerDeps): RunningTask
   );
 }
 
-/** The consumer group and topics of a sink connector, as Kafka Connect derives them. */
+/**
+ * The consumer group and topics of a sink task, as Kafka Connect derives them, and the task's
+ * group.instance.id (static membership: a task restarted after a crash takes its partitions back at
+ * once; see src/kafka/group-instance-id.ts).
+ */
 export function sinkSubscription(
   connector: string,
+  taskId: number,
   config: SinkRuntimeConfig,
   raw: Readonly<Record<string, string>>,
 ): ConsumerSubscription {
   const groupId = raw['consumer.override.group.id']?.trim() || `connect-${connector}`;
+  const groupInstanceId = taskGroupInstanceId(
+    connector,
+    taskId,
+    raw['consumer.override.group.instance.id']?.trim(),
+  );
   // Only when the connector sets it: otherwise the host's consumer.session.timeout.ms (or 45 s).
   const timeout =
     raw['consumer.override.session.timeout.ms'] === undefined
@@ -53,8 +64,8 @@ export function sinkSubscription(
       : { sessionTimeoutMs: config['consumer.override.session.timeout.ms'] };
   const topicsRegex = config['topics.regex'];
   return topicsRegex !== ''
-    ? { groupId, ...timeout, topicsRegex }
-    : { groupId, ...timeout, topics: config.topics };
+    ? { groupId, groupInstanceId, ...timeout, topicsRegex }
+    : { groupId, groupInstanceId, ...timeout, topics: config.topics };
 }
 
 /** Records decoded and handed to SinkTask.put at a time. */
@@ -82,7 +93,7 @@ async function runSinkAttempt(
     configured = built.transforms;
   });
   const pipelineDeps: SinkRunnerDeps = { ...deps, transforms: [...(deps.transforms ?? []), ...configured] };
-  const subscription = sinkSubscription(spec.connector, prepared.runtime, spec.config);
+  const subscription = sinkSubscription(spec.connector, spec.taskId, prepared.runtime, spec.config);
   const policyConfig = errorPolicyConfig(prepared.runtime);
   const deadLetter = policyConfig.deadLetterTopic
     ? new DeadLetterQueue({

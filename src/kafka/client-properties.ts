@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FieldError } from '../plugin/index.ts';
+import { groupInstanceIdProblem, MAX_CONFIGURED_LENGTH } from './group-instance-id.ts';
 import { parseJaasConfig } from './jaas-config.ts';
 
 // Kafka's own client property names, as a Kafka Connect worker.properties or a connector's
@@ -69,6 +70,8 @@ interface PropertySpec {
   secret?: boolean;
   /** The kinds that honour the key; unset: every kind (a connection setting). */
   kinds?: readonly ClientKind[];
+  /** Only a connector may set it (`<kind>.override.*`): one value for every task of the host makes no sense. */
+  connectorOnly?: boolean;
 }
 
 /** Every Kafka client property Onramp honours, with the documentation the README is made from. */
@@ -124,6 +127,11 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   },
   'enable.idempotence': { doc: 'Only true: producers are always idempotent.', kinds: ['producer'] },
   'group.id': { doc: 'Sink consumer group (default connect-<connector>).', kinds: ['consumer'] },
+  'group.instance.id': {
+    doc: `Static group membership (KIP-345) of the sink's consumers, so that a task restarted after a crash takes its partitions back at once instead of after the session timeout: task 0 joins with this id, task n with <id>-<n>. Default: <connector>-<task> (sink consumers are always static members; a stopped task still leaves the group). Kafka's rules: ASCII letters, digits, '.', '_' and '-', at most ${MAX_CONFIGURED_LENGTH} characters here. A consumer whose id another one took (the task started elsewhere) stops: the task fails with TASK_FENCED instead of taking it back.`,
+    kinds: ['consumer'],
+    connectorOnly: true,
+  },
   'session.timeout.ms': {
     doc: 'Sink consumer group session timeout in ms (6000..1800000, default 45000).',
     kinds: ['consumer'],
@@ -151,6 +159,11 @@ export type OverridePolicy = (typeof OVERRIDE_POLICIES)[number];
 export function isClientProperty(key: string, kind: ClientKind): boolean {
   const spec = Object.hasOwn(CLIENT_PROPERTIES, key) ? CLIENT_PROPERTIES[key] : undefined;
   return spec !== undefined && (spec.kinds === undefined || spec.kinds.includes(kind));
+}
+
+/** Whether only a connector's `<kind>.override.<key>` may set the key (not the host). */
+export function isConnectorOnlyProperty(key: string): boolean {
+  return Object.hasOwn(CLIENT_PROPERTIES, key) && CLIENT_PROPERTIES[key]?.connectorOnly === true;
 }
 
 export function isSecretClientProperty(key: string): boolean {
@@ -566,7 +579,10 @@ export interface ConsumerTuning {
   metadataMaxAgeMs?: number;
 }
 
-/** Session timeout and offset reset as the sink consumer honours them. */
+/**
+ * Session timeout and offset reset as the sink consumer honours them; a group.instance.id is only
+ * checked here (the sink runner gives each task its own, from the connector config).
+ */
 export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
   tuning: ConsumerTuning;
   errors: FieldError[];
@@ -593,6 +609,13 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
       });
     else tuning.metadataMaxAgeMs = value;
   }
+  const instance = properties.get('group.instance.id');
+  const instanceProblem = instance && groupInstanceIdProblem(instance.value, MAX_CONFIGURED_LENGTH);
+  if (instance && instanceProblem)
+    errors.push({
+      field: instance.from,
+      message: `Invalid value ${instance.value} for configuration ${instance.from}: ${instanceProblem}`,
+    });
   const reset = properties.get('auto.offset.reset');
   if (reset) {
     const value = reset.value.trim().toLowerCase();

@@ -1,3 +1,4 @@
+import { subscribe } from 'node:diagnostics_channel';
 import { Admin, Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
 import { OnrampError } from '../plugin/errors.ts';
 import type { RecordHeader } from '../plugin/record.ts';
@@ -24,6 +25,24 @@ type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
 // As Kafka Connect's consumer, it subscribes to topics that do not exist yet: it joins the group
 // once one of them exists and picks up the others (and new topics.regex matches) when it lists the
 // topics again, every metadata.max.age.ms (5 minutes by default, as Kafka's metadata refresh).
+//
+// With a group.instance.id (sink tasks always have one, see group-instance-id.ts) it is a static
+// member. It still leaves the group when closed (a stopped or deleted connector leaves an empty group,
+// whose offsets KIP-875's endpoints may then alter; a config change restarting the task rebalances as
+// before); only a crashed process leaves its member behind, and its successor replaces it at once.
+// When another consumer joins with the same id (the task runs elsewhere now: another worker after a
+// reassignment, or a second host running the same connector), the coordinator fences this one
+// (FENCED_INSTANCE_ID). Kafka's Java consumer then fails for good; @platformatic/kafka instead drops
+// its member id and joins again, and since a static join replaces the current holder of the id, the
+// two copies would take the partitions from each other every heartbeat. So the fence is caught as the
+// heartbeat reports it (the client's documented diagnostics channel publishes the error before its
+// own handler runs) and the membership is given up before the client can rejoin: the consumer stops,
+// uncommitted work is left to the new holder, and run() rejects with TASK_FENCED (not retriable: the
+// task fails instead of restarting and fencing the other copy in turn).
+// A gap as in Kafka's own client: a commit carries no instance id, so a zombie whose first request
+// after a pause is a commit hears UNKNOWN_MEMBER_ID, not FENCED_INSTANCE_ID, rejoins and fences the
+// rightful holder instead (in cluster mode the worker's write fence is what keeps a zombie from
+// committing at all).
 
 /** Kafka Connect matches topics.regex against the whole name (Java's Matcher#matches). */
 export function wholeTopicRegex(pattern: string): RegExp {
@@ -48,6 +67,30 @@ const IDLE_MS = 250;
 const METADATA_MAX_AGE_MS = 300_000;
 /** How often a configured topic that does not exist yet is looked for. */
 const MISSING_TOPIC_RETRY_MS = 1_000;
+
+/** Static members, by their client: the ones the coordinator may fence. */
+const fenceable = new WeakMap<object, KafkaRecordConsumer>();
+let watching = false;
+
+/**
+ * @platformatic/kafka's tracing channels (its documented diagnostics): a heartbeat's error is
+ * published with the client before the client's own handler sees it, and a join's start before the
+ * client checks whether it is still a member. A fenced consumer gives up its membership on the first
+ * and refuses every later join (a commit's retry, say) on the second.
+ */
+function watchFencing(): void {
+  if (watching) return;
+  watching = true;
+  subscribe('tracing:plt:kafka:consumer:heartbeat:error', (message) => {
+    const { client, error } = message as { client?: object; error?: unknown };
+    const consumer = client && fenceable.get(client);
+    if (consumer && hasApiError(error, 'FENCED_INSTANCE_ID')) consumer.fencedByCoordinator();
+  });
+  subscribe('tracing:plt:kafka:consumer:group:start', (message) => {
+    const { client, operation } = message as { client?: object; operation?: string };
+    if (operation === 'joinGroup' && client) fenceable.get(client)?.refuseJoinIfFenced();
+  });
+}
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -79,6 +122,8 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private positionedGeneration = -1;
   private paused = false;
   private stopped = false;
+  /** Another consumer took this one's group.instance.id: it has given up its membership for good. */
+  private fenced = false;
   private wake: (() => void) | undefined;
   /** The batch the runner is working on: closing waits for it. */
   private inFlight: Promise<unknown> | undefined;
@@ -98,6 +143,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.consumer = new Consumer({
       ...platformaticOptions(connection),
       groupId: subscription.groupId,
+      ...(subscription.groupInstanceId !== undefined && { groupInstanceId: subscription.groupInstanceId }),
       sessionTimeout,
       rebalanceTimeout: 60_000,
       // Kafka's advice: at most a third of the session timeout.
@@ -110,6 +156,41 @@ export class KafkaRecordConsumer implements RecordConsumer {
       this.generation++;
       this.wakeUp();
     });
+    if (subscription.groupInstanceId !== undefined) {
+      watchFencing();
+      fenceable.set(this.consumer, this);
+    }
+  }
+
+  /**
+   * The coordinator answered a heartbeat with FENCED_INSTANCE_ID. Called synchronously before the
+   * client handles that answer: leaveGroup() marks the membership inactive at once, so the client's
+   * handler drops the answer instead of rejoining (the LeaveGroup it sends names the replaced member
+   * id, which the coordinator no longer knows: it removes nobody).
+   */
+  fencedByCoordinator(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.giveUpMembership();
+    this.wakeUp();
+  }
+
+  /** Called synchronously as the client starts a join: once fenced, the join finds no membership. */
+  refuseJoinIfFenced(): void {
+    if (this.fenced) this.giveUpMembership();
+  }
+
+  private giveUpMembership(): void {
+    // A failed LeaveGroup changes nothing here: the client dropped the membership before sending it.
+    this.consumer.leaveGroup(false, () => undefined);
+  }
+
+  private fencedError(): OnrampError {
+    const { groupId, groupInstanceId } = this.subscription;
+    return new OnrampError(
+      'TASK_FENCED',
+      `Another consumer joined group ${groupId} as group.instance.id ${groupInstanceId}, so Kafka fenced this one: the task runs elsewhere now (another worker, or another host running the same connector). This copy stopped without committing what it had not committed yet, and is not restarted; if nothing else should run it, restart the task.`,
+    );
   }
 
   /**
@@ -181,6 +262,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
     startOffsets?: StartOffsets,
   ): Promise<void> {
     while (!this.stopped) {
+      if (this.fenced) throw this.fencedError();
       if (this.paused) {
         await this.idle();
         continue;
@@ -205,10 +287,11 @@ export class KafkaRecordConsumer implements RecordConsumer {
         batches = await this.fetch(assignment);
       } catch (error) {
         if (this.stopped) return;
+        if (this.fenced) throw this.fencedError();
         throw error;
       }
       for (const { batch, next } of batches) {
-        if (this.stopped || this.paused || generation !== this.generation) break;
+        if (this.stopped || this.fenced || this.paused || generation !== this.generation) break;
         const key = partitionKey(batch.topic, batch.partition);
         if (batch.messages.length === 0) {
           this.positions.set(key, next); // only transaction markers: step over them
@@ -216,7 +299,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
         }
         const control: BatchControl = {
           heartbeat: async () => undefined, // the client heartbeats on its own timer
-          isActive: () => !this.stopped && generation === this.generation,
+          isActive: () => !this.stopped && !this.fenced && generation === this.generation,
         };
         const handling = onBatch(batch, control);
         this.inFlight = handling.catch(() => undefined);
@@ -424,6 +507,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
         })),
       });
     } catch (error) {
+      if (this.fenced) throw this.fencedError();
       throw kafkaError(error, `committing offsets of group ${this.subscription.groupId}`, this.connection);
     }
   }

@@ -73,6 +73,12 @@ export interface ConsumerSubscription {
   groupId: string;
   /** How long the group waits for a silent member before reassigning its partitions (default 45 s). */
   sessionTimeoutMs?: number;
+  /**
+   * Static membership (KIP-345): a consumer joining with the group.instance.id of a dead one takes
+   * its place at once. Another consumer joining with this id fences this one: run() then rejects with
+   * TASK_FENCED and the consumer never rejoins. Unset: a dynamic member.
+   */
+  groupInstanceId?: string;
   topics?: readonly string[];
   /** Kafka Connect's topics.regex, matched against the whole topic name. */
   topicsRegex?: string;
@@ -88,7 +94,8 @@ export interface RecordConsumer {
   connect(): Promise<void>;
   /**
    * Joins the group and calls `onBatch` per fetched topic-partition batch, one at a time, until
-   * closed (resolves) or failed (rejects, also when `onBatch` throws). `onBatch` resolves true once
+   * closed (resolves) or failed (rejects, also when `onBatch` throws, and with TASK_FENCED when
+   * another consumer took its group.instance.id). `onBatch` resolves true once
    * the batch is done (committed); false leaves it to be fetched again. `startOffsets`, when given,
    * is asked after every (re)assignment, before the first batch, where the assigned partitions
    * start; the offsets it returns win over the group's committed ones.

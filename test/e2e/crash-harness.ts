@@ -368,28 +368,6 @@ export function repeats(events: readonly ChangeEvent[]): number {
 }
 
 /**
- * A consumer killed with -9 stays in its group until its session times out (45 s for our sink
- * consumers), and a restarted sink cannot join before that: this sends, on behalf of the dead
- * members, the LeaveGroup they never sent, as the session timeout would later. Only for groups whose
- * members are all dead. Returns how many members were removed.
- */
-export async function evictDeadMembers(groupId: string): Promise<number> {
-  const admin = testAdmin();
-  try {
-    const groups = await admin.client().describeGroups({ groups: [groupId] });
-    const members = [...(groups.get(groupId)?.members.keys() ?? [])];
-    if (members.length === 0) return 0;
-    await admin.client().removeMembersFromConsumerGroup({
-      groupId,
-      members: members.map((memberId) => ({ memberId, reason: 'evicted by the crash test' })),
-    });
-    return members.length;
-  } finally {
-    await admin.close();
-  }
-}
-
-/**
  * Whether the source connector's stored offset says its snapshot is complete (PostgreSQL:
  * last_snapshot_record, MySQL: snapshot_completed, or a streaming offset): from then on a restart
  * streams from the stored position instead of snapshotting again.

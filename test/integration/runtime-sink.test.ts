@@ -1,5 +1,6 @@
 // Sink runner against real Kafka: every record delivered; group offsets committed only after flush;
-// a failed flush redelivers; dead-letter queue with context headers; tolerance=none fails the task.
+// a failed flush redelivers; dead-letter queue with context headers; tolerance=none fails the task;
+// static group membership (a second copy of a task fences the first for good).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaRecordProducer } from '../../src/kafka/record-producer.ts';
 import type { ConnectorPlugin } from '../../src/plugin/index.ts';
@@ -49,6 +50,12 @@ async function fillTopic(
 async function committed(group: string, topic: string): Promise<string | undefined> {
   const offsets = await harness.runtime.cluster.groupOffsets(group);
   return offsets.find((offset) => offset.topic === topic && offset.partition === 0)?.offset;
+}
+
+/** The group.instance.id of every member of the group. */
+async function groupMembers(group: string): Promise<Array<string | null | undefined>> {
+  const groups = await admin.client().describeGroups({ groups: [group] });
+  return [...(groups.get(group)?.members.values() ?? [])].map((member) => member.groupInstanceId);
 }
 
 const ids = (records: ReadonlyArray<{ value: { value: unknown } | null }>) =>
@@ -245,6 +252,57 @@ describe('sink runner', () => {
     expect(started.statuses.filter((status) => status.state === 'RUNNING')).toHaveLength(1);
     await started.task.stop();
     await regexStarted.task.stop();
+  });
+
+  it('joins as a static member: a second copy of the task (another host) fences the first, which fails with TASK_FENCED and never takes the partitions back', async () => {
+    const connector = unique('sink-static');
+    const topic = unique('runtime-static');
+    const group = `connect-${connector}`;
+    await fillTopic(topic, 10);
+    const first = collectingSink();
+    const firstStarted = startTask(harness, connector, first.plugin as ConnectorPlugin, { topics: topic });
+    await waitFor(
+      'offset 10 committed by the first copy',
+      async () => (await committed(group, topic)) === '10',
+    );
+    expect(await groupMembers(group)).toEqual([`${connector}-0`]);
+
+    // Another host (its own runtime and Kafka clients) starts the same connector's task 0.
+    const otherHost = createHarness();
+    try {
+      const second = collectingSink();
+      const secondStarted = startTask(otherHost, connector, second.plugin as ConnectorPlugin, {
+        topics: topic,
+      });
+      // The first copy hears FENCED_INSTANCE_ID on its next heartbeat (every 3 s) and stops for good.
+      const fenced = await waitFor(
+        'the first copy fenced',
+        () => firstStarted.statuses.find((status) => status.state === 'FAILED'),
+        { timeoutMs: 20_000 },
+      );
+      expect(fenced.trace).toContain('[TASK_FENCED]');
+      expect(fenced.trace).toContain(`group.instance.id ${connector}-0`);
+      expect(firstStarted.statuses.map((status) => status.state)).not.toContain('RESTARTING');
+
+      // The second copy has the partition: it applies what comes next, and the first never took it back
+      // (had it rejoined, the second would be fenced in turn and fail).
+      const flushedBefore = first.state.flushed.length;
+      await fillTopic(topic, 5);
+      await waitFor(
+        'offset 15 committed by the second copy',
+        async () => (await committed(group, topic)) === '15',
+      );
+      expect(second.state.flushed).toHaveLength(5);
+      expect(first.state.flushed).toHaveLength(flushedBefore);
+      expect(secondStarted.statuses.map((status) => status.state)).toEqual(['RUNNING']);
+      expect(await groupMembers(group)).toEqual([`${connector}-0`]);
+      await secondStarted.task.stop();
+      await firstStarted.task.stop();
+      // A stopped static member leaves: the group is empty (KIP-875's offset endpoints need that).
+      expect(await groupMembers(group)).toEqual([]);
+    } finally {
+      await otherHost.close();
+    }
   });
 
   it('rejects a sink config without topics, naming the field', async () => {

@@ -109,6 +109,11 @@ describe('loadHostConfig', () => {
   it('refuses Kafka client settings it would not honour, naming them without their values', () => {
     const linger = file('linger.yaml', 'producer.linger.ms: 5\n');
     expect(() => loadHostConfig({ env: {}, file: linger })).toThrow(/unknown setting producer.linger.ms/);
+    // One group.instance.id for every sink task of the host would make them fence each other.
+    const instance = file('instance.yaml', 'consumer.group.instance.id: host-a\n');
+    expect(() => loadHostConfig({ env: {}, file: instance })).toThrow(
+      /unknown setting consumer.group.instance.id \(a connector's own setting, consumer.override.group.instance.id/,
+    );
     const missing = file('sasl-missing.yaml', 'security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\n');
     expect(() => loadHostConfig({ env: {}, file: missing })).toThrow(/sasl.jaas.config/);
     const badJaas = file(

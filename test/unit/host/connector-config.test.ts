@@ -144,16 +144,33 @@ describe('host ConfigDef', () => {
       'consumer.override.session.timeout.ms': '6000',
     });
     expect(runtime.errors).toEqual([]);
-    expect(sinkSubscription('a', runtime.values, { 'consumer.override.session.timeout.ms': '6000' })).toEqual(
-      {
-        groupId: 'connect-a',
-        sessionTimeoutMs: 6000,
-        topics: ['t'],
-      },
-    );
+    expect(
+      sinkSubscription('a', 0, runtime.values, { 'consumer.override.session.timeout.ms': '6000' }),
+    ).toEqual({
+      groupId: 'connect-a',
+      groupInstanceId: 'a-0',
+      sessionTimeoutMs: 6000,
+      topics: ['t'],
+    });
     const defaults = parseConfig(sinkRuntimeDef, { topics: 't' });
     // Not set by the connector: the host's consumer.session.timeout.ms (or 45 s) applies.
-    expect(sinkSubscription('a', defaults.values, {}).sessionTimeoutMs).toBeUndefined();
+    expect(sinkSubscription('a', 0, defaults.values, {}).sessionTimeoutMs).toBeUndefined();
+  });
+
+  it('gives every sink task a static group.instance.id: <connector>-<task>, or the configured one', () => {
+    const values = parseConfig(sinkRuntimeDef, { topics: 't' }).values;
+    const instance = (connector: string, taskId: number, raw: Record<string, string> = {}) =>
+      sinkSubscription(connector, taskId, values, raw).groupInstanceId;
+    expect(instance('orders-sink', 0)).toBe('orders-sink-0');
+    expect(instance('orders-sink', 3)).toBe('orders-sink-3');
+    // Task 0 keeps a configured id as it is (a connector moved from Kafka Connect keeps its member).
+    const configured = { 'consumer.override.group.instance.id': 'orders' };
+    expect([instance('x', 0, configured), instance('x', 2, configured)]).toEqual(['orders', 'orders-2']);
+    // A name Kafka would refuse as an id: the legal characters, and a hash keeping names apart.
+    const spaced = instance('orders sink/eu', 1) as string;
+    expect(spaced).toMatch(/^orders_sink_eu-[0-9a-f]{12}-1$/);
+    expect(spaced).not.toBe(instance('orders_sink_eu', 1));
+    expect(instance('x'.repeat(300), 0)).toHaveLength(200 + 1 + 12 + 2);
   });
 
   it('reads tasks.max from a stored config', () => {

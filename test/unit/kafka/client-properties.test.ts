@@ -213,6 +213,16 @@ describe('client layers and connector overrides', () => {
       'producer.override.compression.type': expect.stringMatching(/only none and gzip/),
       'producer.override.sasl.mechanism': expect.stringMatching(/GSSAPI/),
     });
+    expect(
+      checkClientOverrides('sink', { 'consumer.override.group.instance.id': 'orders-eu.1' }, host),
+    ).toEqual([]);
+    expect(
+      checkClientOverrides('sink', { 'consumer.override.group.instance.id': 'orders eu' }, host)[0]?.message,
+    ).toMatch(/consumer.override.group.instance.id: may contain only ASCII letters, digits/);
+    expect(
+      checkClientOverrides('sink', { 'consumer.override.group.instance.id': 'x'.repeat(241) }, host)[0]
+        ?.message,
+    ).toMatch(/at most 240 characters/);
     const principal = { ...host, overridePolicy: 'Principal' as const };
     expect(
       checkClientOverrides('sink', { 'consumer.override.session.timeout.ms': '10000' }, principal)[0]
