@@ -456,6 +456,11 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
   ): void {
     const progress = this.track(collection, 'incremental', state);
     delete progress.chunk;
+    if (this.window?.table.id === collection.id) {
+      // A table stopped or failed with a chunk waiting for its close row: that chunk is dropped.
+      this.window.done();
+      this.window = undefined;
+    }
     if (reason !== undefined) progress.reason = reason;
     if (this.state.current === collection) {
       this.state.next();
@@ -611,11 +616,7 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
     );
     for (const id of this.state.removeQueued(ids)) this.track({ id }, 'incremental', 'stopped');
     const current = this.state.current;
-    if (current && ids.has(current.id)) {
-      this.window?.done();
-      this.window = undefined;
-      this.finishTable(current, 'stopped', 'stop-snapshot');
-    }
+    if (current && ids.has(current.id)) this.finishTable(current, 'stopped', 'stop-snapshot');
     this.options.log.info({ tables: [...ids] }, 'incremental snapshot stopped for these tables');
     this.wake();
   }
