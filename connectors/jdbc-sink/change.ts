@@ -1,6 +1,6 @@
 import type { ConnectSchema, ConnectStruct, ConnectValue, SinkRecord } from '../../src/plugin/index.ts';
 import { RecordRejectedError } from '../../src/plugin/index.ts';
-import { columnKind } from './column-type.ts';
+import { type ColumnKind, columnKind } from './column-type.ts';
 import { type SqlValue, sqlValue } from './column-value.ts';
 import { type JdbcSinkConfig, preservesCase } from './config.ts';
 import type { Dialect, TableName } from './dialect.ts';
@@ -53,8 +53,36 @@ function isUnavailable(value: ConnectValue): boolean {
   return Array.isArray(value) && value.length === 1 && value[0] === UNAVAILABLE_VALUE;
 }
 
+// Converters hand out one schema object per distinct schema, so what is worked out from a schema is
+// kept per schema object: the records of a topic mostly share one.
+const envelopes = new WeakMap<ConnectSchema, boolean>();
+const subSchemas = new WeakMap<ConnectSchema, Map<string, ConnectSchema | null>>();
+const kinds = new WeakMap<ConnectSchema, ColumnKind>();
+const SCHEMALESS: ColumnKind = columnKind(null);
+
+function kindOf(schema: ConnectSchema | null): ColumnKind {
+  if (schema === null) return SCHEMALESS;
+  let kind = kinds.get(schema);
+  if (kind === undefined) {
+    kind = columnKind(schema);
+    kinds.set(schema, kind);
+  }
+  return kind;
+}
+
 function fieldSchema(schema: ConnectSchema | null, name: string): ConnectSchema | null {
-  return schema?.fields?.find((candidate) => candidate.field === name) ?? null;
+  if (schema === null) return null;
+  let byName = subSchemas.get(schema);
+  if (byName === undefined) {
+    byName = new Map();
+    subSchemas.set(schema, byName);
+  }
+  let field = byName.get(name);
+  if (field === undefined) {
+    field = schema.fields?.find((candidate) => candidate.field === name) ?? null;
+    byName.set(name, field);
+  }
+  return field;
 }
 
 /** The fields of a struct value, in schema order (or object order when schemaless). */
@@ -71,10 +99,28 @@ function fieldsOf(schema: ConnectSchema | null, value: ConnectStruct): RawField[
 
 function isEnvelope(schema: ConnectSchema | null, value: ConnectStruct): boolean {
   if (schema) {
-    const names = new Set(schema.fields?.map((field) => field.field));
-    return names.has('op') && names.has('after') && names.has('before');
+    let envelope = envelopes.get(schema);
+    if (envelope === undefined) {
+      const names = new Set(schema.fields?.map((field) => field.field));
+      envelope = names.has('op') && names.has('after') && names.has('before');
+      envelopes.set(schema, envelope);
+    }
+    return envelope;
   }
   return 'op' in value && 'after' in value && 'before' in value;
+}
+
+/** collection.name.format, split once: literal text and ${variable} names. */
+type NamePart = { text: string } | { variable: string };
+
+function nameParts(format: string): NamePart[] {
+  return format
+    .split(/(\$\{[\w.]+\})/)
+    .filter((part) => part !== '')
+    .map((part) => {
+      const match = /^\$\{([\w.]+)\}$/.exec(part);
+      return match?.[1] ? { variable: match[1] } : { text: part };
+    });
 }
 
 export class ChangeReader {
@@ -87,6 +133,9 @@ export class ChangeReader {
   /** collection.name.format reads ${source.*}, which tombstones do not carry. */
   private readonly namedBySource: boolean;
   private readonly lastTable = new Map<string, TableName>();
+  private readonly nameParts: readonly NamePart[];
+  /** Resolved table names, so that records of one table share one TableName. */
+  private readonly tables = new Map<string, TableName>();
 
   constructor(config: JdbcSinkConfig, dialect: Dialect) {
     this.config = config;
@@ -97,6 +146,7 @@ export class ChangeReader {
     this.include = config['field.include.list'];
     this.namedBySource = config['collection.name.format'].includes('${source.');
     this.exclude = config['field.exclude.list'];
+    this.nameParts = nameParts(config['collection.name.format']);
   }
 
   /** The change `record` asks for, or null when it asks for nothing (skipped by configuration). */
@@ -163,12 +213,13 @@ export class ChangeReader {
       if (key.length === 0) throw new Error('A delete needs a record key');
       return { record, table, op, key, row: [], unavailable: [] };
     }
-    const keyNames = new Set(key.map((field) => field.name));
+    const keyNames = key.map((field) => field.name);
+    const filtered = this.include.length > 0 || this.exclude.length > 0;
     const row: FieldValue[] = [];
     const unavailable: FieldValue[] = [];
     for (const field of rowFields) {
       const name = this.fold(field.name);
-      if (keyNames.has(name) || !this.wanted(record.topic, field.name)) continue;
+      if (keyNames.includes(name) || (filtered && !this.wanted(record.topic, field.name))) continue;
       if (isUnavailable(field.value)) unavailable.push({ name, schema: field.schema, value: null });
       else row.push(this.bind(field, name));
     }
@@ -180,7 +231,7 @@ export class ChangeReader {
       return {
         name,
         schema: field.schema,
-        value: sqlValue(columnKind(field.schema), field.value, this.zonedTimestamp, this.zone),
+        value: sqlValue(kindOf(field.schema), field.value, this.zonedTimestamp, this.zone),
       };
     } catch (error) {
       throw new Error(`Field "${field.name}": ${error instanceof Error ? error.message : String(error)}`);
@@ -244,14 +295,21 @@ export class ChangeReader {
         throw new Error(`collection.name.format uses \${${name}}, which this record does not carry`);
       return field;
     };
-    const parts = this.config['collection.name.format'].split(/(\$\{[\w.]+\})/).filter((part) => part !== '');
     // Dots inside substituted names become underscores; literal dots separate schema and table.
-    const resolved = parts
-      .map((part) => {
-        const match = /^\$\{([\w.]+)\}$/.exec(part);
-        return match?.[1] ? variable(match[1]).replaceAll('.', '_') : part;
-      })
-      .join('');
+    let resolved = '';
+    for (const part of this.nameParts)
+      resolved += 'text' in part ? part.text : variable(part.variable).replaceAll('.', '_');
+    let table = this.tables.get(resolved);
+    if (table === undefined) {
+      table = this.parseTableName(resolved);
+      // Bounded: a name format over ${source.*} of a very wide source must not grow without end.
+      if (this.tables.size >= 10_000) this.tables.clear();
+      this.tables.set(resolved, table);
+    }
+    return table;
+  }
+
+  private parseTableName(resolved: string): TableName {
     const dot = resolved.indexOf('.');
     const table =
       dot < 0
@@ -285,6 +343,12 @@ function pick(fields: readonly RawField[], name: string, where: string): RawFiel
 
 /** A string identifying a change's key within its table (bound values compared exactly). */
 export function keyString(change: Change): string {
+  const [only] = change.key;
+  // One number or string column, the common key: tagged by type, as JSON would tell them apart.
+  if (only && change.key.length === 1) {
+    if (typeof only.value === 'number') return `n${only.value}`;
+    if (typeof only.value === 'string') return `s${only.value}`;
+  }
   return JSON.stringify(change.key.map((field) => field.value));
 }
 

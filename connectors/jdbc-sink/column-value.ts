@@ -35,6 +35,41 @@ export function formatTimestamp(micros: bigint, digits: 3 | 6): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction}`;
 }
 
+const DAY_MICROS = 86_400_000_000;
+/** 'YYYY-MM-DD' per day since the epoch: a batch's timestamps fall on few days. */
+const dayTexts = new Map<number, string>();
+
+function two(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+/**
+ * The number form of formatTimestamp for micros within ±2^53 (about ±285 years around 1970),
+ * without BigInt arithmetic or a Date per value: the day's text is looked up, the time of day
+ * computed.
+ */
+function formatSafeTimestamp(micros: number, digits: 3 | 6): string {
+  const day = Math.floor(micros / DAY_MICROS);
+  let date = dayTexts.get(day);
+  if (date === undefined) {
+    date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (dayTexts.size >= 4096) dayTexts.clear();
+    dayTexts.set(day, date);
+  }
+  const inDay = micros - day * DAY_MICROS;
+  const seconds = Math.floor(inDay / 1_000_000);
+  const fraction = String(inDay - seconds * 1_000_000).padStart(6, '0');
+  const time = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+  return `${date} ${time}.${digits === 6 ? fraction : fraction.slice(0, 3)}`;
+}
+
+/** A timestamp in UTC as plain numbers, or undefined when it needs the BigInt path. */
+function safeMicros(value: ConnectValue, unit: 'ms' | 'us' | 'ns'): number | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || unit === 'ns') return undefined;
+  const micros = unit === 'ms' ? value * 1000 : value;
+  return Number.isSafeInteger(micros) ? micros : undefined;
+}
+
 function timestampMicros(value: ConnectValue, unit: 'ms' | 'us' | 'ns'): bigint {
   const raw = toBigInt(value);
   return unit === 'ms' ? raw * 1000n : unit === 'us' ? raw : floorDiv(raw, 1000n);
@@ -111,8 +146,12 @@ export function sqlValue(
       return formatDate(value);
     case 'time':
       return formatTime(value, kind.unit);
-    case 'timestamp':
-      return formatTimestamp(zone.localMicros(timestampMicros(value, kind.unit)), kind.unit === 'ms' ? 3 : 6);
+    case 'timestamp': {
+      const digits = kind.unit === 'ms' ? 3 : 6;
+      const safe = zone.isUtc ? safeMicros(value, kind.unit) : undefined;
+      if (safe !== undefined) return formatSafeTimestamp(safe, digits);
+      return formatTimestamp(zone.localMicros(timestampMicros(value, kind.unit)), digits);
+    }
     case 'zoned-timestamp':
       if (typeof value !== 'string') throw new Error('expected an ISO-8601 timestamp string');
       return zonedTimestamp(value);

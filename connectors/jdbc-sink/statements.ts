@@ -1,12 +1,12 @@
 import type { SqlValue } from './column-value.ts';
-import { type ColumnDef, type Dialect, qualified, type TableName } from './dialect.ts';
+import { type ColumnDef, type Dialect, qualified, type SqlParam, type TableName } from './dialect.ts';
 
 // SQL text for the engine's statements. Identifiers are always quoted by the dialect; values never
 // appear in the text, only as bound parameters.
 
 export interface Statement {
   sql: string;
-  params: SqlValue[];
+  params: SqlParam[];
 }
 
 function placeholders(dialect: Dialect, rows: readonly (readonly SqlValue[])[], params: SqlValue[]): string {

@@ -19,8 +19,8 @@ export class TableBatch {
   readonly pending = new Map<string, PendingChange>();
   /** Records buffered, superseded ones included. */
   records = 0;
-  /** The highest Kafka offset buffered per `topic\u0000partition` (superseded records included). */
-  readonly offsets = new Map<string, bigint>();
+  /** The highest Kafka offset buffered per `topic\u0000partition`, as the record carries it. */
+  private readonly highest = new Map<string, string>();
   private keyless = 0;
 
   constructor(table: TableName) {
@@ -31,13 +31,18 @@ export class TableBatch {
     return tableLabel(this.table);
   }
 
+  /** The highest Kafka offset buffered per `topic\u0000partition` (superseded records included). */
+  get offsets(): Map<string, bigint> {
+    return new Map([...this.highest].map(([partition, offset]) => [partition, BigInt(offset)]));
+  }
+
   add(change: Change): void {
     this.records += 1;
     const { record } = change;
     const partition = `${record.topic}\u0000${record.kafkaPartition}`;
-    const offset = BigInt(record.kafkaOffset);
-    const highest = this.offsets.get(partition);
-    if (highest === undefined || offset > highest) this.offsets.set(partition, offset);
+    const offset = record.kafkaOffset;
+    const highest = this.highest.get(partition);
+    if (highest === undefined || above(offset, highest)) this.highest.set(partition, offset);
     if (change.op === 'truncate') {
       this.truncate = change;
       this.pending.clear();
@@ -53,6 +58,11 @@ export class TableBatch {
     const deleteFirst = change.op === 'upsert' && (previous.deleteFirst || previous.change.op === 'delete');
     this.pending.set(key, { change: mergeUnavailable(change, previous.change), deleteFirst });
   }
+}
+
+/** Whether offset `a` is above `b` (decimal texts of non-negative integers, no leading zeros). */
+function above(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b;
 }
 
 /**
@@ -71,13 +81,25 @@ function mergeUnavailable(change: Change, previous: Change): Change {
   return { ...change, row, unavailable };
 }
 
+/** A table's id as the buffer compares tables, kept per TableName object (the reader shares them). */
+const tableIds = new WeakMap<TableName, string>();
+
+function tableIdOf(table: TableName): string {
+  let id = tableIds.get(table);
+  if (id === undefined) {
+    id = `${table.schema ?? ''}\u0000${table.name}`;
+    tableIds.set(table, id);
+  }
+  return id;
+}
+
 /** Buffered changes of every table, in first-seen order. */
 export class ChangeBuffer {
   private readonly tables = new Map<string, TableBatch>();
   size = 0;
 
   add(change: Change): void {
-    const id = `${change.table.schema ?? ''}\u0000${change.table.name}`;
+    const id = tableIdOf(change.table);
     let batch = this.tables.get(id);
     if (!batch) {
       batch = new TableBatch(change.table);

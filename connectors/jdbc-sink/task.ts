@@ -20,6 +20,16 @@ import { TableWriter } from './table-writer.ts';
 // database. A database outage is retried here (flush.max.retries), then thrown as retriable so the
 // host restarts the task with backoff; batches already committed are not applied twice meanwhile.
 // With exactly.once.offsets.table the offsets commit with the rows (see offset-table.ts).
+//
+// A full buffer is written in the background while put() reads on (write-behind): the database
+// applies one batch while this thread decodes the next, so the two use both cores instead of taking
+// turns. At most one write is in flight (the next full buffer waits for it, which bounds memory and
+// keeps batches in order), its failure surfaces at the next put() or flush(), and flush() resolves
+// only once everything put before it is committed. Only flush()'s last commit waits for the disk:
+// the batches before it commit without (PostgreSQL's synchronous_commit=off for that transaction),
+// and a durable commit flushes the log up to itself, so when flush() resolves they are all on disk.
+// A crash before that loses nothing the host has acknowledged: Kafka offsets are committed only
+// after flush(), and the exactly-once offsets travel in the same transactions as the rows.
 
 export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   private config: JdbcSinkConfig | undefined;
@@ -30,6 +40,10 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   private readonly buffer = new ChangeBuffer();
   /** Batches drained from the buffer and not yet committed (kept across a retried flush). */
   private unapplied: TableBatch[] = [];
+  /** The background write of `unapplied`, while one runs. */
+  private writing: Promise<void> | undefined;
+  /** A transaction committed without waiting for the disk since the last durable commit. */
+  private undurable = false;
   private lastTimestamp: number | undefined;
   /** exactly.once.offsets.table, when set. */
   private offsets: OffsetTable | undefined;
@@ -107,22 +121,41 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
       if (offsets?.isApplied(id, tableLabel(change.table), offset)) continue;
       this.buffer.add(change);
       // A transaction holds at most batch.size records, however large the fetched batch.
-      if (this.buffer.size >= config['batch.size']) await this.flush();
+      if (this.buffer.size >= config['batch.size']) await this.writeBehind();
+    }
+  }
+
+  /** Hands the buffer to a background write, after the one before it finished. */
+  private async writeBehind(): Promise<void> {
+    await this.settle();
+    this.unapplied.push(...this.buffer.drain());
+    const writing = this.applyUnapplied(false);
+    // Awaited by the next put() or flush(); until then a failure must not count as unhandled.
+    writing.catch(() => undefined);
+    this.writing = writing;
+  }
+
+  /** Waits for the background write, rethrowing its failure. */
+  private async settle(): Promise<void> {
+    const writing = this.writing;
+    if (!writing) return;
+    try {
+      await writing;
+    } finally {
+      if (this.writing === writing) this.writing = undefined;
     }
   }
 
   async flush(): Promise<void> {
-    const { writer, context } = this.ready();
+    const { context } = this.ready();
     const { offsets } = this;
+    await this.settle();
     this.unapplied.push(...this.buffer.drain());
-    while (this.unapplied.length > 0) {
-      const batch = this.unapplied[0];
-      if (!batch) break;
-      const storeOffsets =
-        offsets && ((session: SqlSession) => offsets.store(session, batch.label, batch.offsets));
-      await this.retrying(`writing to table ${batch.label}`, () => writer.write(batch, storeOffsets));
-      offsets?.remember(batch.label, batch.offsets);
-      this.unapplied.shift();
+    await this.applyUnapplied(true);
+    if (this.undurable) {
+      const { pool } = this.ready();
+      await this.retrying('making the commits durable', () => pool.syncCommits());
+      this.undurable = false;
     }
     if (offsets && this.seen.size > 0) {
       // Every table of this flush committed: the partitions restart after these offsets.
@@ -131,6 +164,24 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
     }
     if (this.lastTimestamp !== undefined)
       context.metrics.set('sink_lag_seconds', {}, Math.max(0, Date.now() - this.lastTimestamp) / 1000);
+  }
+
+  /** Applies the drained batches in order, each in its own transaction; `durableLast`: the last one waits for the disk. */
+  private async applyUnapplied(durableLast: boolean): Promise<void> {
+    const { writer } = this.ready();
+    const { offsets } = this;
+    while (this.unapplied.length > 0) {
+      const batch = this.unapplied[0];
+      if (!batch) break;
+      const durable = durableLast && this.unapplied.length === 1;
+      const storeOffsets =
+        offsets && ((session: SqlSession) => offsets.store(session, batch.label, batch.offsets));
+      await this.retrying(`writing to table ${batch.label}`, async () => {
+        if (await writer.write(batch, storeOffsets, { durable })) this.undurable = !durable;
+      });
+      offsets?.remember(batch.label, batch.offsets);
+      this.unapplied.shift();
+    }
   }
 
   /** Runs `work`, retrying while the database is unreachable (flush.max.retries), then rethrows as retriable. */
@@ -153,6 +204,8 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   }
 
   async stop(): Promise<void> {
+    // A background write ends (commits or fails) before its connection goes away.
+    await this.writing?.catch(() => undefined);
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close();
@@ -161,7 +214,14 @@ export class JdbcSinkTask implements SinkTask<JdbcSinkConfig> {
   private ready() {
     if (!this.reader || !this.writer || !this.context || !this.config)
       throw new OnrampError('INTERNAL', 'JDBC sink task used before start()');
-    return { reader: this.reader, writer: this.writer, context: this.context, config: this.config };
+    if (!this.pool) throw new OnrampError('INTERNAL', 'JDBC sink task used before start()');
+    return {
+      reader: this.reader,
+      writer: this.writer,
+      context: this.context,
+      config: this.config,
+      pool: this.pool,
+    };
   }
 }
 

@@ -345,6 +345,112 @@ export function sinkSuite(label: string, makeTarget: () => Promise<SinkTarget>):
       await started.task.stop();
     });
 
+    it('applies batches written behind the reading in order: keys changed and deleted across many small batches end as their last change', async () => {
+      const { topic, table, format } = fresh();
+      const events: Event[] = [];
+      const expected = new Map<number, string>();
+      for (let id = 1; id <= 24; id += 1) {
+        events.push({ op: 'c', id });
+        expected.set(id, `name-${id}`);
+      }
+      for (let id = 1; id <= 24; id += 2) {
+        events.push({ op: 'u', id, row: { name: `v2-${id}` } });
+        expected.set(id, `v2-${id}`);
+      }
+      for (let id = 3; id <= 24; id += 3) {
+        events.push({ op: 'd', id }, { op: 'tombstone', id });
+        expected.delete(id);
+      }
+      // Deleted in an earlier batch, created again in a later one; and changed again after that.
+      for (let id = 6; id <= 24; id += 6) {
+        events.push({ op: 'c', id, row: { name: `back-${id}` } });
+        expected.set(id, `back-${id}`);
+      }
+      events.push({ op: 'u', id: 1, row: { name: 'last' } });
+      expected.set(1, 'last');
+      await produce(topic, events);
+      // batch.size 4: many transactions per fetched batch, each written while the next is read.
+      const started = await runSink(topic, events.length, { ...format, 'batch.size': '4' });
+      expect(await rows(table, ['id', 'name'])).toEqual(
+        // rows() orders by the id as text.
+        [...expected].map(([id, name]) => ({ id: String(id), name })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      await started.task.stop();
+    });
+
+    it('a record rejected in a batch written in the background goes to the dead-letter topic; the batches around it commit', async () => {
+      const { topic, table, format } = fresh();
+      const deadLetters = unique('jdbc-sink-dlq');
+      await target.run(
+        `CREATE TABLE ${target.quote(table)} (${target.quote('id')} INT PRIMARY KEY, ${target.quote('name')} VARCHAR(8) NOT NULL, ${target.quote('note')} VARCHAR(100))`,
+      );
+      const events: Event[] = [];
+      for (let id = 1; id <= 9; id += 1)
+        events.push({ op: 'c', id, ...(id === 4 ? { row: { name: 'much too long for eight' } } : {}) });
+      await produce(topic, events);
+      const started = await runSink(topic, events.length, {
+        ...format,
+        'batch.size': '2',
+        'schema.evolution': 'none',
+        'field.include.list': 'name,note',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': deadLetters,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      });
+      expect((await rows(table, ['id'])).map((row) => row.id)).toEqual([
+        '1',
+        '2',
+        '3',
+        '5',
+        '6',
+        '7',
+        '8',
+        '9',
+      ]);
+      const letters = await readTopic(deadLetters, 1);
+      expect(
+        letters.map((letter) =>
+          letter.headers.find((entry) => entry.key === '__connect.errors.offset')?.value?.toString(),
+        ),
+      ).toEqual(['3']);
+      await started.task.stop();
+    });
+
+    it('keeps writing after a column is retyped under the running sink', async () => {
+      const { topic, table, format } = fresh();
+      const name = unique('jdbc-retype');
+      await produce(topic, [
+        { op: 'c', id: 1 },
+        { op: 'c', id: 2 },
+      ]);
+      const first = await runSink(topic, 2, format, name);
+      // A type no value of the old one is assigned to implicitly: a statement typed by the column's
+      // old type fails, the batch is redone with plain statements, and the next one reads the types again.
+      await target.run(`DELETE FROM ${target.quote(table)}`);
+      await target.run(
+        target.name === 'postgres'
+          ? `ALTER TABLE ${target.quote(table)} ALTER COLUMN ${target.quote('note')} TYPE json USING ${target.quote('note')}::json`
+          : `ALTER TABLE ${target.quote(table)} MODIFY ${target.quote('note')} JSON NULL`,
+      );
+      const json = (id: number): Event => ({ op: 'c', id, row: { note: `{"n":${id}}` } });
+      await produce(topic, [json(3), json(4)]);
+      await waitFor('4 committed', async () => (await committed(name, topic)) === '4');
+      await produce(topic, [json(5), json(6)]);
+      await waitFor('6 committed', async () => (await committed(name, topic)) === '6');
+      const stored = await target.query(
+        `SELECT ${target.quote('id')} AS id, ${target.text(target.quote('note'))} AS note FROM ${target.quote(table)} ORDER BY ${target.quote('id')}`,
+      );
+      expect(stored.map((row) => [String(row.id), JSON.parse(String(row.note))])).toEqual([
+        ['3', { n: 3 }],
+        ['4', { n: 4 }],
+        ['5', { n: 5 }],
+        ['6', { n: 6 }],
+      ]);
+      expect(first.state).toBe('RUNNING');
+      await first.task.stop();
+    });
+
     it('fails the task on a rejected record with errors.tolerance=none, naming the record and the database message', async () => {
       const { topic, format } = fresh();
       await produce(topic, [{ op: 'c', id: 1 }]);

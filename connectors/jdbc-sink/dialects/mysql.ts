@@ -138,6 +138,8 @@ function connect(options: ConnectOptions): SqlPool {
         connection.release();
       }
     },
+    // innodb_flush_log_at_trx_commit is global: every commit is as durable as the server makes it.
+    async syncCommits() {},
     async select(sql, params) {
       const [rows] = await pool.query(sql, params as SqlValue[]);
       return rows as Array<Record<string, unknown>>;
@@ -147,8 +149,8 @@ function connect(options: ConnectOptions): SqlPool {
         'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
         [table.schema ?? null, table.name],
       );
-      const names = (rows as Array<{ name: string }>).map((row) => row.name);
-      return names.length > 0 ? names : undefined;
+      const columns = (rows as Array<{ name: string }>).map((row) => ({ name: row.name, bulk: false }));
+      return columns.length > 0 ? columns : undefined;
     },
     close: () => pool.end(),
   };
