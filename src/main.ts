@@ -1,8 +1,10 @@
 import { connectorPlugins } from '../connectors/index.ts';
+import { clusterRouting } from './api/cluster-forwarding.ts';
 import { createRestSecurity } from './api/rest-security.ts';
 import { buildServer } from './api/server.ts';
 import { planRestListener, type RestListenPlan } from './auth/rest-listener.ts';
 import { type HostConfig, HostConfigError, loadHostConfig } from './config/host-config.ts';
+import { type ClusterRuntime, openClusterRuntime } from './host/cluster-runtime.ts';
 import { isSecretSetting } from './host/connector-config.ts';
 import { connectorTelemetry } from './host/connector-telemetry.ts';
 import { ConnectorHost } from './host/host.ts';
@@ -26,6 +28,8 @@ import { ConverterFactory } from './schema/converter-factory.ts';
 import { openCatalogStore } from './stores/catalog-store.ts';
 import { openFileStores } from './stores/file-store.ts';
 import { loadSecretKey, SecretCodec, SecretKeyError } from './stores/secret-codec.ts';
+import type { ConfigStore, OffsetStore, StatusStore } from './stores/stores.ts';
+import type { TopicStore } from './stores/topic-store.ts';
 
 // Entry point: host config -> stores -> Kafka runtime -> connector host -> REST API. The REST API
 // listens before connectors resume, and nothing here waits for Kafka, so /health answers within
@@ -75,17 +79,42 @@ for (const provider of config.configProviders.values()) {
     );
   }
 }
-let stores: Awaited<ReturnType<typeof openFileStores>>;
+/** The herder's stores: the data dir's files (standalone) or Kafka Connect's internal topics (distributed). */
+interface HostStores {
+  configs: ConfigStore;
+  offsets: OffsetStore;
+  statuses: StatusStore;
+  topics: TopicStore;
+  close(): Promise<void>;
+}
+let stores: HostStores;
+let cluster: ClusterRuntime | undefined;
 let catalogStore: Awaited<ReturnType<typeof openCatalogStore>>;
+const storeSecrets = {
+  codec: secretKey && new SecretCodec(secretKey.key),
+  isSecret: (connectorConfig: Readonly<Record<string, string>>, key: string, value: string) =>
+    isSecretSetting(key, value, plugins.resolve(connectorConfig['connector.class'] ?? '')),
+};
 try {
-  stores = await openFileStores(config.dataDir, {
-    codec: secretKey && new SecretCodec(secretKey.key),
-    isSecret: (connectorConfig, key, value) =>
-      isSecretSetting(key, value, plugins.resolve(connectorConfig['connector.class'] ?? '')),
-  });
+  if (config.distributed) {
+    cluster = await openClusterRuntime({
+      distributed: config.distributed,
+      kafka: config.kafka,
+      secrets: storeSecrets,
+      log: levels.logger('onramp.cluster'),
+    });
+    const opened = cluster;
+    stores = { ...opened.stores, configs: opened.configs, close: () => opened.close() };
+  } else {
+    const files = await openFileStores(config.dataDir, storeSecrets);
+    stores = { ...files, close: () => files.flush() };
+  }
   catalogStore = await openCatalogStore(config.dataDir);
 } catch (error) {
-  log.fatal({ err: error }, `cannot open the data dir ${config.dataDir}: ${errorMessage(error)}`);
+  const where = config.distributed
+    ? `the cluster's topics (group.id ${config.distributed.groupId})`
+    : `the data dir ${config.dataDir}`;
+  log.fatal({ err: error }, `cannot open ${where}: ${errorMessage(error)}`);
   process.exit(2);
 }
 // The data-product catalog watches the host's connector and topic stores (src/mesh).
@@ -163,6 +192,7 @@ const host: ConnectorHost = new ConnectorHost({
   topicTracking: config.topicTracking,
   kafka: config.kafka,
   placeholders: { providers: config.configProviders },
+  ...(cluster && { assignment: cluster.assignment }),
 });
 const security = await createRestSecurity({
   auth: config.rest.auth,
@@ -182,7 +212,15 @@ const mesh = new MeshServices({
   freshness,
   samples: new ProductSamples({ tail: runtime.tail, registry, salt }),
 });
-const server = await buildServer({ host, levels, metrics, security, https: listen.https, mesh });
+const server = await buildServer({
+  host,
+  levels,
+  metrics,
+  security,
+  https: listen.https,
+  mesh,
+  ...(cluster && { cluster: clusterRouting(cluster, { workerId: config.workerId }) }),
+});
 
 try {
   await server.listen({ host: listen.host, port: listen.port });
@@ -216,8 +254,10 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await server.close();
     await host.close();
+    // A cluster worker leaves the group before its Kafka clients close: its work moves at once.
+    await cluster?.member.leave();
     await runtime.close();
-    await stores.flush();
+    await stores.close();
     await catalog.idle();
     log.info('stopped');
     process.exit(0);
@@ -231,4 +271,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 await catalog.start(stores.configs.list());
 await host.start();
+// Joins after the herder follows the assignment: what the leader gives this worker starts at once.
+cluster?.start();
 lineageFeed?.schedule();

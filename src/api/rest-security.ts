@@ -181,6 +181,8 @@ export function installRestSecurity(
   security: RestSecurity,
   storedDomain: StoredDomainLookup,
   productDomain?: ProductDomainLookup,
+  /** Cluster mode: a hop from another worker, authenticated by its signature instead (cluster-forwarding.ts). */
+  forwarded?: (request: FastifyRequest) => boolean,
 ): void {
   const { authenticator, audit, hostAllowList, sessions } = security;
   app.decorateRequest('principal', null);
@@ -200,7 +202,7 @@ export function installRestSecurity(
   }
 
   app.addHook('onRequest', async (request, reply) => {
-    if (isOpen(request)) return;
+    if (isOpen(request) || forwarded?.(request)) return;
     if (authenticator === undefined) {
       request.principal = ANONYMOUS;
       return;

@@ -17,6 +17,7 @@ import type { MeshServices } from '../mesh/mesh-services.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { type BuildInfo, buildInfo } from './build-info.ts';
+import { type ClusterRouting, installClusterForwarding, isForwardedRequest } from './cluster-forwarding.ts';
 import { connectorRoutes } from './connectors-routes.ts';
 import { frameworkErrorReply, installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
@@ -41,6 +42,8 @@ export interface ServerOptions {
   https?: HttpsOptions;
   /** The data-product catalog's routes (/domains, /products, /lineage) when given. */
   mesh?: MeshServices;
+  /** mode distributed: writes go to the leader (cluster-forwarding.ts). */
+  cluster?: ClusterRouting;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -65,7 +68,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       options.security,
       storedDomainOf(options.host),
       mesh && ((id) => mesh.catalog.domainOf(id)),
+      options.cluster && isForwardedRequest,
     );
+  if (options.cluster) installClusterForwarding(app, options.cluster);
   // Response schemas document the API; serializing with JSON.stringify keeps every field and skips
   // compiling a serializer per route and status at start-up.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

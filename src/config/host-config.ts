@@ -11,6 +11,11 @@ import {
   type RestSecurityConfig,
 } from '../auth/rest-settings.ts';
 import {
+  DISTRIBUTED_DEFAULTS,
+  type DistributedConfig,
+  parseDistributedConfig,
+} from '../cluster/distributed-config.ts';
+import {
   type ConfigProviders,
   configProviders,
   parseAllowedPaths,
@@ -63,6 +68,8 @@ export interface HostConfig {
   configProviders: ConfigProviders;
   /** File holding the key that encrypts secrets in the data dir (ONRAMP_SECRET_KEY wins). */
   secretsKeyFile: string | undefined;
+  /** mode distributed: the cluster settings (Kafka Connect's) and this worker's advertised REST URL. */
+  distributed?: DistributedConfig & { advertisedUrl: string };
 }
 
 export class HostConfigError extends Error {
@@ -157,6 +164,51 @@ interface HostSetting<T> {
   default?: string;
   env?: string;
   parse(raw: string): T;
+}
+
+/** Kafka Connect's distributed-worker settings (with mode: distributed), checked by parseDistributedConfig. */
+const DISTRIBUTED_DOCS = {
+  'group.id':
+    "mode distributed: the cluster's id; workers with the same one share connectors (required, no default).",
+  'config.storage.topic':
+    "mode distributed: the compacted topic of connector configs (Kafka Connect's format; required).",
+  'offset.storage.topic': 'mode distributed: the compacted topic of source offsets (required).',
+  'status.storage.topic': 'mode distributed: the compacted topic of connector and task statuses (required).',
+  'config.storage.replication.factor':
+    "mode distributed: replication factor of the config topic when Onramp creates it (-1: the broker's default).",
+  'offset.storage.replication.factor': 'mode distributed: replication factor of the offsets topic.',
+  'offset.storage.partitions': 'mode distributed: partitions of the offsets topic.',
+  'status.storage.replication.factor': 'mode distributed: replication factor of the status topic.',
+  'status.storage.partitions': 'mode distributed: partitions of the status topic.',
+  'session.timeout.ms':
+    'mode distributed: a worker silent for this long leaves the group and stops its work.',
+  'heartbeat.interval.ms': 'mode distributed: heartbeats to the group coordinator.',
+  'rebalance.timeout.ms': 'mode distributed: how long a rebalance waits for every worker to rejoin.',
+  'scheduled.rebalance.max.delay.ms':
+    "mode distributed: how long a departed worker's connectors and tasks wait for it before they move.",
+  'connect.protocol': 'mode distributed: eager, compatible or sessioned (signed requests between workers).',
+  'worker.sync.timeout.ms':
+    'mode distributed: how long a worker behind the config topic reads before it gives up its place.',
+  'worker.unsync.backoff.ms': 'mode distributed: how long it then waits before rejoining.',
+  'rest.advertised.host.name':
+    'mode distributed: the host name other workers reach this one at (default: rest.host).',
+  'rest.advertised.port': 'mode distributed: the port other workers reach this one at (default: rest.port).',
+  'rest.advertised.listener':
+    "mode distributed: http or https for the advertised URL (default: the listener's).",
+} as const;
+
+function distributedSettings(): Record<keyof typeof DISTRIBUTED_DOCS, HostSetting<string>> {
+  const defaults: Readonly<Record<string, string>> = DISTRIBUTED_DEFAULTS;
+  return Object.fromEntries(
+    Object.entries(DISTRIBUTED_DOCS).map(([key, doc]) => [
+      key,
+      {
+        doc,
+        ...(defaults[key] !== undefined && { default: defaults[key] }),
+        parse: (raw: string) => raw.trim(),
+      },
+    ]),
+  ) as Record<keyof typeof DISTRIBUTED_DOCS, HostSetting<string>>;
 }
 
 /** Every host setting, with the documentation the README's configuration reference is made from. */
@@ -325,7 +377,46 @@ export const HOST_SETTINGS = {
     doc: 'File holding the 32-byte key (base64 or hex) that encrypts secrets in the data dir with AES-256-GCM; ONRAMP_SECRET_KEY (the key itself) wins. Without a key secrets are stored in plaintext in 0600 files and the host warns at start.',
     parse: parseOptionalPath,
   },
+  mode: {
+    doc: "standalone (one process, connectors in the data dir) or distributed (workers with the same group.id share connectors through Kafka, in Kafka Connect's internal topics; see Cluster mode).",
+    default: 'standalone',
+    parse: parseMode,
+  },
+  ...distributedSettings(),
 } satisfies Record<string, HostSetting<unknown>>;
+
+function parseMode(raw: string): 'standalone' | 'distributed' {
+  const value = raw.trim().toLowerCase();
+  if (value !== 'standalone' && value !== 'distributed') throw new Error('must be standalone or distributed');
+  return value;
+}
+
+/** The cluster settings of a distributed worker, or undefined in standalone mode. */
+function distributedConfig(
+  mode: 'standalone' | 'distributed',
+  settings: ReadonlyMap<string, string>,
+  rest: { host: string; port: number; scheme: string },
+): HostConfig['distributed'] {
+  if (mode === 'standalone') return undefined;
+  const properties: Record<string, string> = {};
+  for (const key of Object.keys(DISTRIBUTED_DOCS)) {
+    const value = settings.get(key)?.trim();
+    if (value) properties[key] = value;
+  }
+  const { config, errors } = parseDistributedConfig(properties);
+  if (!config)
+    throw new HostConfigError(
+      `mode distributed: ${errors.map((error) => `${error.field}: ${error.message}`).join('; ')}`,
+    );
+  const advertisedHost = properties['rest.advertised.host.name'] || rest.host;
+  const givenPort = properties['rest.advertised.port'];
+  const advertisedPort = givenPort ? port(givenPort) : rest.port;
+  const scheme = properties['rest.advertised.listener'] || rest.scheme;
+  if (scheme !== 'http' && scheme !== 'https')
+    throw new HostConfigError(`invalid rest.advertised.listener "${scheme}": must be http or https`);
+  const shownHost = advertisedHost.includes(':') ? `[${advertisedHost}]` : advertisedHost;
+  return { ...config, advertisedUrl: `${scheme}://${shownHost}:${advertisedPort}/` };
+}
 
 function overridePolicy(raw: string): OverridePolicy {
   const value = OVERRIDE_POLICIES.find((policy) => policy.toLowerCase() === raw.trim().toLowerCase());
@@ -460,7 +551,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   const settings = new Map<string, string>();
   const sources = new Map<string, string>();
   for (const [key, setting] of Object.entries(HOST_SETTINGS)) {
-    if ('default' in setting) {
+    if ('default' in setting && setting.default !== undefined) {
       settings.set(key, setting.default);
       sources.set(key, 'default');
     }
@@ -504,11 +595,17 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   });
   const host = get('rest.host');
   const restPort = get('rest.port');
+  const listener = get('listeners');
+  const distributed = distributedConfig(get('mode'), settings, {
+    host: listener?.host ?? host,
+    port: listener?.port ?? restPort,
+    scheme: listener?.scheme ?? 'http',
+  });
   return {
     rest: {
       host,
       port: restPort,
-      listener: get('listeners'),
+      listener,
       tls: {
         certificate: get('listeners.https.ssl.certificate.location'),
         key: get('listeners.https.ssl.key.location'),
@@ -542,7 +639,9 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
       env,
       cwd,
     }),
-    workerId: get('worker.id') || `${host}:${restPort}`,
+    // In a cluster the worker id is how the others reach this worker: its advertised host:port.
+    workerId:
+      get('worker.id') || (distributed ? new URL(distributed.advertisedUrl).host : `${host}:${restPort}`),
     logLevel: get('log.level'),
     logFormat: get('log.format'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
@@ -558,6 +657,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
       dirAllowedPaths: get('config.providers.dir.param.allowed.paths'),
     }),
     secretsKeyFile: get('secrets.key.file'),
+    ...(distributed && { distributed }),
   };
 }
 

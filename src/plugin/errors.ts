@@ -72,6 +72,10 @@ export const HOST_ERRORS = {
   TASK_FAILED: { status: 500, retriable: false, title: 'Task failed' },
   // Cluster mode: a worker that may have lost its place in the group writes no offsets or statuses.
   TASK_FENCED: { status: 409, retriable: false, title: 'This worker no longer owns the task' },
+  // Cluster mode: a write while the group rebalances (Kafka Connect's RebalanceNeededException).
+  REBALANCE_NEEDED: { status: 409, retriable: true, title: 'A rebalance is expected' },
+  // Cluster mode: the leader or the worker running a task did not answer a forwarded request.
+  FORWARDING_FAILED: { status: 500, retriable: true, title: 'Forwarding to another worker failed' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type HostErrorCode = keyof typeof HOST_ERRORS;
