@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
+import { testAdmin } from '../support/runtime/kafka-reader.ts';
+import { services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+import {
+  ChangeLoad,
+  crashSeed,
+  type LoadTransaction,
+  loadStatements,
+  loadViolations,
+  missingTransactions,
+  op,
+  TopicCollector,
+} from './crash-harness.ts';
+
+// Cluster mode (issue 18): three Onramp worker processes with one group.id on the local Kafka share
+// three PostgreSQL sources (one under a steady load of small transactions). Writes are sent to
+// whichever worker, followers included (forwarded to the leader). The worker running the loaded
+// source's task is killed with -9: the task must be RUNNING on another worker within
+// scheduled.rebalance.max.delay.ms + 10 s, and every committed change must be in Kafka.
+
+const run = randomUUID().slice(0, 8);
+const MAX_DELAY_MS = 3_000;
+const SESSION_TIMEOUT_MS = 6_000;
+const groupId = `onramp-cluster-${run}`;
+const internalTopics = [`${groupId}-configs`, `${groupId}-offsets`, `${groupId}-status`];
+const names = ['loaded', 'quiet1', 'quiet2'].map((name) => `cl${run}${name}`);
+const [loaded = '', ...quiet] = names;
+const tableOf = (name: string) => `${name}_t`;
+const topicOf = (name: string) => `${name}.public.${tableOf(name)}`;
+const PREFILL = 2_000;
+const HOT_KEYS = 8;
+const seed = crashSeed('cluster-mode');
+
+const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-')), 'worker.yaml');
+writeFileSync(
+  configFile,
+  [
+    'mode: distributed',
+    `group.id: ${groupId}`,
+    `config.storage.topic: ${internalTopics[0]}`,
+    `offset.storage.topic: ${internalTopics[1]}`,
+    `status.storage.topic: ${internalTopics[2]}`,
+    'config.storage.replication.factor: 1',
+    'offset.storage.replication.factor: 1',
+    'offset.storage.partitions: 3',
+    'status.storage.replication.factor: 1',
+    'status.storage.partitions: 1',
+    `scheduled.rebalance.max.delay.ms: ${MAX_DELAY_MS}`,
+    `session.timeout.ms: ${SESSION_TIMEOUT_MS}`,
+    'heartbeat.interval.ms: 1000',
+    'rebalance.timeout.ms: 20000',
+    '',
+  ].join('\n'),
+);
+
+let db: pg.Client;
+let loadClient: pg.Client;
+const workers: HostProcess[] = [];
+let collector: TopicCollector;
+let load: ChangeLoad<number>;
+
+async function commitTransaction(tx: LoadTransaction): Promise<number> {
+  await loadClient.query(`BEGIN; ${loadStatements(`public.${tableOf(loaded)}`, tx).join('; ')}; COMMIT`);
+  return tx.txn;
+}
+
+function alive(): HostProcess[] {
+  return workers.filter((worker) => worker.pid !== 0);
+}
+
+/** A write retried while the cluster rebalances (409), as a client of Kafka Connect does. */
+async function write(worker: HostProcess, method: string, path: string, body?: unknown) {
+  return await waitFor(
+    `${method} ${path} on ${worker.base} past rebalances`,
+    async () => {
+      const response = await worker.call(method, path, body);
+      return response.status === 409 ? undefined : response;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
+async function taskStatus(via: HostProcess, name: string) {
+  const { status, body } = await via.call('GET', `/connectors/${name}/status`);
+  return status === 200 ? (body.tasks?.[0] as { state: string; worker_id: string } | undefined) : undefined;
+}
+
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: services().pgUrl });
+  await db.connect();
+  loadClient = new pg.Client({ connectionString: services().pgUrl });
+  await loadClient.connect();
+  for (const name of names) {
+    await db.query(
+      `CREATE TABLE public.${tableOf(name)} (id int PRIMARY KEY, txn int NOT NULL, seq int NOT NULL)`,
+    );
+    await db.query(
+      `INSERT INTO public.${tableOf(name)} SELECT i, 0, 0 FROM generate_series(1, ${PREFILL}) AS i`,
+    );
+  }
+  collector = new TopicCollector([topicOf(loaded)]);
+  await collector.start(1);
+  load = new ChangeLoad({ seed, firstId: PREFILL + 1, hotKeys: HOT_KEYS, commit: commitTransaction });
+  for (let i = 0; i < 3; i++) workers.push(await startHostProcess({ ONRAMP_CONFIG: configFile }));
+}, 120_000);
+
+afterAll(async () => {
+  await load?.stop().catch(() => undefined);
+  const survivor = alive()[0];
+  for (const name of names) await survivor?.call('DELETE', `/connectors/${name}`).catch(() => undefined);
+  for (const worker of workers) await worker.stop().catch(() => undefined);
+  await collector?.close(true);
+  const admin = testAdmin();
+  await admin.deleteTopics([...internalTopics, ...names.map(topicOf)]).catch(() => undefined);
+  await admin.close();
+  for (const name of names) {
+    await db
+      .query(
+        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+        [name],
+      )
+      .catch(() => undefined);
+    await db.query(`DROP PUBLICATION IF EXISTS ${name}`).catch(() => undefined);
+    await db.query(`DROP TABLE IF EXISTS public.${tableOf(name)}`).catch(() => undefined);
+  }
+  await loadClient?.end();
+  await db?.end();
+}, 120_000);
+
+describe('cluster mode: three workers', () => {
+  it('spreads connectors, applies writes sent to followers, and fails over after kill -9 without loss', async () => {
+    // One connector created through each worker: two of them are followers, their writes go to the leader.
+    for (const [i, name] of names.entries()) {
+      const worker = workers[i] as HostProcess;
+      const created = await write(worker, 'PUT', `/connectors/${name}/config`, {
+        ...postgresSourceConfig(name, `public.${tableOf(name)}`),
+        'slot.drop.on.stop': 'false',
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+    }
+    // Every worker lists all of them (reads are local: each worker's view of the config topic).
+    for (const worker of workers) {
+      await waitFor(`${worker.base} to list the connectors`, async () => {
+        const { body } = await worker.call('GET', '/connectors');
+        return names.every((name) => (body as string[]).includes(name));
+      });
+    }
+    const running = await waitFor(
+      'every task RUNNING',
+      async () => {
+        const states = await Promise.all(names.map((name) => taskStatus(workers[0] as HostProcess, name)));
+        return states.every((state) => state?.state === 'RUNNING') ? states : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const workerIds = new Set(workers.map((worker) => new URL(worker.base).host));
+    for (const state of running) expect(workerIds.has(state?.worker_id ?? '')).toBe(true);
+    // The incremental cooperative assignor spreads 3 connectors + 3 tasks over 3 workers.
+    expect(new Set(running.map((state) => state?.worker_id)).size).toBeGreaterThan(1);
+    const root = await workers[1]?.call('GET', '/');
+    expect(root?.body.kafka_cluster_id).toEqual(expect.any(String));
+
+    // The loaded source streams; then its worker dies.
+    await waitFor(
+      'the snapshot of the loaded table in Kafka',
+      async () => (await collector.written()) >= PREFILL,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    load.start();
+    await waitFor(
+      'streamed changes in Kafka',
+      () => collector.events.filter((event) => op(event) === 'c').length >= 200,
+      { timeoutMs: 60_000 },
+    );
+    const owner = (await taskStatus(workers[0] as HostProcess, loaded))?.worker_id;
+    const victim = workers.find((worker) => new URL(worker.base).host === owner);
+    expect(victim, `the worker running ${loaded} (${owner})`).toBeDefined();
+    const killedAt = performance.now();
+    await victim?.kill();
+    workers[workers.indexOf(victim as HostProcess)] = { ...(victim as HostProcess), pid: 0 };
+    const survivor = alive()[0] as HostProcess;
+    const moved = await waitFor(
+      `${loaded}'s task RUNNING on another worker`,
+      async () => {
+        const state = await taskStatus(survivor, loaded);
+        return state?.state === 'RUNNING' && state.worker_id !== owner ? state : undefined;
+      },
+      { timeoutMs: MAX_DELAY_MS + SESSION_TIMEOUT_MS + 30_000, intervalMs: 100 },
+    );
+    const failoverMs = Math.round(performance.now() - killedAt);
+    console.log(`cluster failover: ${loaded} RUNNING on ${moved.worker_id} ${failoverMs} ms after kill -9`);
+    expect(failoverMs).toBeLessThan(MAX_DELAY_MS + 10_000 + SESSION_TIMEOUT_MS);
+
+    // A write sent to a follower after the failover is applied.
+    const follower = alive().at(-1) as HostProcess;
+    const paused = await write(follower, 'PUT', `/connectors/${quiet[0]}/pause`);
+    expect(paused.status).toBe(202);
+    await waitFor(
+      `${quiet[0]} PAUSED`,
+      async () => (await taskStatus(survivor, quiet[0] ?? ''))?.state === 'PAUSED',
+    );
+
+    // Everything committed before and after the kill reaches Kafka.
+    const after = load.committed.length + 200;
+    await waitFor('more transactions after the failover', () => load.committed.length >= after, {
+      timeoutMs: 60_000,
+    });
+    await load.stop();
+    const tableNow = (
+      await db.query<{ id: number; seq: number }>(`SELECT id, seq FROM public.${tableOf(loaded)}`)
+    ).rows;
+    await waitFor(
+      'every committed change in Kafka',
+      async () => {
+        await collector.catchUp();
+        return loadViolations(collector.events, load.changes(), tableNow).missing.length === 0;
+      },
+      { timeoutMs: 60_000 },
+    ).catch(() => undefined);
+    const violations = loadViolations(collector.events, load.changes(), tableNow);
+    expect(violations.missing, missingTransactions(load.committed, collector.events)).toEqual([]);
+    expect(violations.outOfOrder).toEqual([]);
+  }, 400_000);
+});
