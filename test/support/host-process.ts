@@ -81,13 +81,15 @@ export async function startHostProcess(
   if (logFile !== undefined) closeSync(logFile);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const answering = options.ready === 'answering';
+  // A start takes well under a second on an idle machine; the deadline is for a CI machine at a
+  // load average of 20, where it was measured at 12-25 s.
   await waitFor(
     answering ? 'the host to answer /health' : 'the host to be healthy',
     async () => {
       const response = await fetch(`${base}/health`);
       return answering ? response.status === 200 || response.status === 503 : response.ok;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs: 45_000 },
   );
   return {
     base,
