@@ -1,6 +1,7 @@
 import { BenchArgs } from './lib/args.ts';
 import { scenarios } from './scenarios/index.ts';
 import { startupScenario } from './startup.ts';
+import { wideTransactionScenario } from './wide-transaction.ts';
 
 // `npm run bench -- <scenario> [--options]` (or `compare <scenario>`): benchmarks print figures and
 // write bench/results/; they never pass or fail. `startup` measures Onramp alone; the others
@@ -9,12 +10,13 @@ import { startupScenario } from './startup.ts';
 const args = new BenchArgs(process.argv.slice(2));
 const known = new Map<string, (args: BenchArgs) => Promise<void>>([
   ['startup', startupScenario],
+  ['wide-tx', wideTransactionScenario],
   ...scenarios.map((scenario) => [scenario.name, scenario.run] as const),
 ]);
 const wanted = args.names.filter((name) => name !== 'compare');
 if (wanted.length === 0 || args.flag('help')) {
   console.log(
-    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time, idle RSS and heap (compiled and TypeScript builds)',
+    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time, idle RSS and heap (compiled and TypeScript builds)\n  wide-tx: Onramp memory on one ~1 GB transaction of wide rows, by max.queue.size.in.bytes',
   );
   for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.describe}`);
   process.exit(wanted.length === 0 && !args.flag('help') ? 2 : 0);
