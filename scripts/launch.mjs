@@ -122,9 +122,9 @@ const env = {
 };
 ensurePackages(env);
 const startsHost = args.some((arg) => /(^|\/)(src\/main\.ts|dist\/main\.js|scripts\/demo\.ts)$/.test(arg));
-const runsCompiledHost = args.some((arg) =>
-  /(^|\/)(dist\/main\.js|scripts\/demo\.ts|bench\/run\.ts)$/.test(arg),
-);
+const runsCompiledHost =
+  command === 'node' &&
+  args.some((arg) => /(^|\/)(dist\/main\.js|scripts\/demo\.ts|bench\/run\.ts)$/.test(arg));
 try {
   if (command === 'vitest' || startsHost) ensureConsoleBuilt({ env, node: join(binDir, 'node'), say });
   if (runsCompiledHost) ensureHostBuilt({ env, node: join(binDir, 'node'), say });
