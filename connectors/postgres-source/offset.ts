@@ -19,6 +19,13 @@ import { type Lsn, lsnFromNumber, lsnToNumber } from './lsn.ts';
 // provide.transaction.metadata, a record inside a transaction also carries Debezium's
 // `transaction_id` and `transaction_data_collection_order_<schema.table>` (events per table so
 // far), so a restart continues the transaction's numbering and its END counts every event once.
+//
+// `snapshot: true` without `last_snapshot_record` says an initial snapshot is under way and that
+// every change before the offset's position is emitted: a snapshot record carries the LSN its
+// snapshot meets the stream at (no messageType), a change streamed to catch up after an
+// interrupted snapshot carries its own streaming position (with messageType) and the flag. A
+// restart streams the slot from there up to the next snapshot's LSN before that snapshot's rows, so
+// what was committed between two snapshot attempts (deletes included) is emitted, in commit order.
 
 export interface PgOffset {
   /** LSN of the last change emitted (the consistent point for snapshot records). */
@@ -115,6 +122,11 @@ export function snapshotCompleted(offset: PgOffset): boolean {
   return offset.snapshot !== true || offset.last_snapshot_record === true;
 }
 
+/** An initial snapshot was started and its completion is not stored. */
+export function snapshotInterrupted(offset: PgOffset): boolean {
+  return !snapshotCompleted(offset);
+}
+
 /** The LSN the slot may confirm once this offset is stored: the end of the last whole transaction. */
 export function confirmableLsn(offset: PgOffset): Lsn {
   return lsnFromNumber(offset.lsn_commit ?? offset.lsn);
@@ -136,7 +148,9 @@ export interface ResumePoint {
 
 export function resumePoint(offset: PgOffset): ResumePoint {
   const startLsn = confirmableLsn(offset);
-  const complete = offset.snapshot === true || offset.messageType === COMPLETE || offset.txId === undefined;
+  // A snapshot record's position is complete; a change caught up before a snapshot may not be.
+  const snapshotRecord = offset.snapshot === true && offset.messageType === undefined;
+  const complete = snapshotRecord || offset.messageType === COMPLETE || offset.txId === undefined;
   if (complete) return { startLsn };
   return {
     startLsn,

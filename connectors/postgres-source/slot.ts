@@ -76,6 +76,31 @@ export async function createSlotWithSnapshot(replication: pg.Client, name: strin
   }
 }
 
+/**
+ * A temporary slot exporting a snapshot, for a snapshot taken again while the connector's own slot
+ * keeps its position: the server drops it when `replication` closes (or the process dies). Like
+ * createSlotWithSnapshot, the snapshot stays importable only while `replication` is open and idle.
+ */
+export async function createTemporarySlotWithSnapshot(
+  replication: pg.Client,
+  slotName: string,
+): Promise<ExportedSlot & { name: string }> {
+  const suffix = `_snap_${Math.floor(Math.random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, '0')}`;
+  const name = `${slotName.slice(0, 63 - suffix.length)}${suffix}`;
+  try {
+    const result = await replication.query<{ consistent_point: string; snapshot_name: string }>(
+      `CREATE_REPLICATION_SLOT ${quoteIdent(name)} TEMPORARY LOGICAL pgoutput EXPORT_SNAPSHOT`,
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('CREATE_REPLICATION_SLOT returned no row');
+    return { name, consistentPoint: parseLsn(row.consistent_point), snapshotName: row.snapshot_name };
+  } catch (error) {
+    throw databaseError(error, `creating the temporary replication slot "${name}"`);
+  }
+}
+
 /** Creates the slot without a snapshot; returns the LSN streaming starts from. */
 export async function createSlot(client: pg.Client, name: string): Promise<Lsn> {
   try {

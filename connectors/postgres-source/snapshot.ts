@@ -18,6 +18,10 @@ import type { TableSchema } from './table-schema.ts';
 // to snapshot.max.threads connections in parallel. Rows become `r` events marked as Debezium marks
 // them: the very first `first`, each table's first and last `first_in_data_collection` /
 // `last_in_data_collection`, the very last `last` (whose offset also says the snapshot is done).
+//
+// After an interrupted snapshot, `catchUp` runs once every reader has imported the snapshot and
+// before any reads: it streams the connector's slot up to this snapshot's consistent point, so the
+// changes committed between the two attempts are emitted before the rows (per key: older first).
 
 export interface SnapshotTable {
   schema: TableSchema;
@@ -39,6 +43,8 @@ export interface SnapshotDeps {
   txId: number;
   /** Called once every reader has imported the snapshot: the exporting connection may close. */
   onImported(): void;
+  /** Emits the changes from an interrupted snapshot's position up to `lsn` (see above). */
+  catchUp?: () => Promise<void>;
 }
 
 export interface SnapshotResult {
@@ -77,17 +83,30 @@ export class SnapshotReader {
     context.log.info({ tables: tables.length, workers, lsn: this.deps.lsn.toString() }, 'snapshot started');
     this.report();
     let imported = 0;
+    let allImported!: () => void;
+    const importing = new Promise<void>((resolve) => {
+      allImported = resolve;
+    });
     const onImported = () => {
       imported += 1;
-      if (imported === workers) this.deps.onImported();
+      if (imported === workers) {
+        this.deps.onImported();
+        allImported();
+      }
     };
-    if (tables.length === 0) this.deps.onImported();
+    if (tables.length === 0) {
+      this.deps.onImported();
+      allImported();
+    }
+    // The readers hold the snapshot open while the catch-up streams, then read.
+    const ready = importing.then(() => this.deps.catchUp?.());
     try {
-      await Promise.all(
-        Array.from({ length: tables.length === 0 ? 0 : workers }, (_, index) =>
-          this.worker(index, onImported),
+      await Promise.all([
+        ready,
+        ...Array.from({ length: tables.length === 0 ? 0 : workers }, (_, index) =>
+          this.worker(index, onImported, ready),
         ),
-      );
+      ]);
     } catch (error) {
       await this.stop();
       throw error;
@@ -111,7 +130,7 @@ export class SnapshotReader {
     this.clients.clear();
   }
 
-  private async worker(index: number, onImported: () => void): Promise<void> {
+  private async worker(index: number, onImported: () => void, ready: Promise<void>): Promise<void> {
     const { config, snapshotName } = this.deps;
     const client = await connect(config, `snapshot ${index}`);
     this.clients.add(client);
@@ -119,6 +138,7 @@ export class SnapshotReader {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
       onImported();
+      await ready;
       for (let next = this.takeTable(); next !== undefined && !this.stopped; next = this.takeTable()) {
         await this.readTable(client, next);
       }

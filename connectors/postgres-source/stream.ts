@@ -77,6 +77,12 @@ export interface StreamDeps {
   knownSchemas: ReadonlyMap<number, TableSchema>;
   /** Logs, once per table, a topic name sanitized from its table's name. */
   renames: TopicRenames;
+  /**
+   * Catching up after an interrupted snapshot: emit only the transactions committing before this
+   * LSN (the next snapshot's consistent point), with `snapshot: true` in every offset since the
+   * snapshot is still unfinished; caughtUp() resolves once they all are.
+   */
+  until?: Lsn;
   onFailure(error: Error): void;
 }
 
@@ -93,6 +99,8 @@ interface TransactionState {
 }
 
 const LSN_LIKE = /^[0-9A-F]+\/[0-9A-F]+$/i;
+/** Catching up, how often the server is asked how far it has decoded (a keepalive reply). */
+const CATCH_UP_PING_MS = 100;
 
 export class WalStream {
   private readonly deps: StreamDeps;
@@ -117,6 +125,9 @@ export class WalStream {
   /** The retained-WAL warning in force, to log only its changes. */
   private walWarning: string | undefined;
   private starting: Promise<void> | undefined;
+  /** Catch-up: every transaction before `until` is emitted; nothing after it is. */
+  private reachedUntil = false;
+  private readonly caughtUpSignal = deferred();
 
   constructor(deps: StreamDeps) {
     this.deps = deps;
@@ -129,6 +140,13 @@ export class WalStream {
       acknowledge: { auto: false, timeoutSeconds: 0 },
       flowControl: { enabled: true },
     });
+    // Nobody waits on it outside catch-up; a failure must not count as unhandled.
+    this.caughtUpSignal.promise.catch(() => undefined);
+  }
+
+  /** Catch-up: resolves once every transaction before `until` is emitted; rejects if the stream fails. */
+  caughtUp(): Promise<void> {
+    return this.caughtUpSignal.promise;
   }
 
   /** Starts START_REPLICATION; resolves once the server streams, rejects if it refuses. */
@@ -191,10 +209,18 @@ export class WalStream {
     running = true;
     this.deps.metrics.connected(true);
     this.startTimers();
-    void this.watchSlot();
+    const until = this.deps.until;
+    if (until === undefined) void this.watchSlot();
     this.deps.context.log.info(
-      { slot, publication, from: formatLsn(this.deps.resume.startLsn) },
-      'streaming changes from the replication slot',
+      {
+        slot,
+        publication,
+        from: formatLsn(this.deps.resume.startLsn),
+        ...(until !== undefined && { until: formatLsn(until) }),
+      },
+      until === undefined
+        ? 'streaming changes from the replication slot'
+        : 'streaming the changes committed since the interrupted snapshot',
     );
   }
 
@@ -207,6 +233,7 @@ export class WalStream {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.caughtUpSignal.reject(new Error('the replication stream was stopped'));
     this.deps.metrics.connected(false);
     for (const timer of this.timers) clearInterval(timer);
     // Stopping the service while it connects would leave the connection it is opening running.
@@ -220,6 +247,12 @@ export class WalStream {
 
   private startTimers(): void {
     const { config } = this.deps;
+    if (this.deps.until !== undefined) {
+      // A keepalive answers each ping with how far the server has decoded: what tells an idle
+      // catch-up that nothing before `until` is left.
+      this.timers.push(setInterval(() => this.ping(), CATCH_UP_PING_MS));
+      return;
+    }
     this.timers.push(setInterval(() => this.keepalive(), config['status.update.interval.ms']));
     const heartbeatMs = config['heartbeat.interval.ms'];
     if (heartbeatMs > 0) this.timers.push(setInterval(() => this.heartbeat(), heartbeatMs));
@@ -234,6 +267,11 @@ export class WalStream {
     if (this.confirmed > 0n && !this.stopping) {
       this.service.acknowledge(formatLsn(this.confirmed - 1n)).catch(() => {});
     }
+  }
+
+  private ping(): void {
+    if (this.stopping || this.reachedUntil) return;
+    this.service.acknowledge(formatLsn(this.confirmed > 0n ? this.confirmed - 1n : 0n), true).catch(() => {});
   }
 
   private keepalive(): void {
@@ -293,6 +331,7 @@ export class WalStream {
   private fail(error: Error): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.caughtUpSignal.reject(error);
     this.deps.metrics.connected(false);
     for (const timer of this.timers) clearInterval(timer);
     this.deps.onFailure(error);
@@ -300,7 +339,7 @@ export class WalStream {
   }
 
   private async onData(lsnText: string, message: PgoutputMessage): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.reachedUntil) return;
     try {
       await this.handle(parseLsn(lsnText), message);
     } catch (error) {
@@ -326,6 +365,7 @@ export class WalStream {
    */
   private onKeepalive(lsn: Lsn): void {
     const idle = this.received === this.handled && !this.transaction && !this.pending && !this.partial;
+    if (idle && this.deps.until !== undefined && lsn >= this.deps.until) this.reachUntil();
     if (idle) this.deps.metrics.caughtUp();
     else {
       // The server has sent everything before this keepalive: once that is handled, none is left.
@@ -342,9 +382,22 @@ export class WalStream {
     };
   }
 
+  /** Catch-up: the next transaction (if any) belongs after the snapshot: stop emitting here. */
+  private reachUntil(): void {
+    if (this.reachedUntil) return;
+    this.reachedUntil = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.caughtUpSignal.resolve();
+  }
+
   private async handle(lsn: Lsn, message: PgoutputMessage): Promise<void> {
     switch (message.tag) {
       case 'begin':
+        // The exported snapshot holds every transaction whose commit record is before `until`.
+        if (this.deps.until !== undefined && message.finalLsn >= this.deps.until) {
+          this.reachUntil();
+          return;
+        }
         this.transaction = {
           xid: message.xid,
           commitTime: message.commitTime,
@@ -389,16 +442,18 @@ export class WalStream {
     // Resuming a transaction without stored numbering (the option was off): keep the stored
     // position, which says how much of the transaction is out already.
     const offset = transaction.skipping
-      ? { ...this.position, ...tracker.offsetFields() }
-      : changeOffset({
-          changeLsn: lsn,
-          lastCommitEnd: this.lastCommitEnd,
-          txId: transaction.xid,
-          commitTime: transaction.commitTime,
-          messageType: 'BEGIN',
-          events: 0,
-          transaction: tracker.offsetFields(),
-        });
+      ? this.marked({ ...this.position, ...tracker.offsetFields() })
+      : this.marked(
+          changeOffset({
+            changeLsn: lsn,
+            lastCommitEnd: this.lastCommitEnd,
+            txId: transaction.xid,
+            commitTime: transaction.commitTime,
+            messageType: 'BEGIN',
+            events: 0,
+            transaction: tracker.offsetFields(),
+          }),
+        );
     const id = `${transaction.xid}:${lsn}`;
     await this.emit(
       this.transactionRecord(id, transactionBeginValue(id, millis(transaction.commitTime)), offset),
@@ -579,7 +634,9 @@ export class WalStream {
       const last = index === records.length - 1;
       const events = last ? transaction.messages : transaction.messages - 1;
       const numbering = last ? numberedAfter : numberedBefore;
-      record.sourceOffset = changeOffset({ ...common, events, ...(numbering && { transaction: numbering }) });
+      record.sourceOffset = this.marked(
+        changeOffset({ ...common, events, ...(numbering && { transaction: numbering }) }),
+      );
       await this.emit(record);
     }
   }
@@ -594,12 +651,14 @@ export class WalStream {
     const transaction = this.transaction;
     this.transaction = undefined;
     if (transaction?.skipping) this.partial = undefined;
-    const complete = completeOffset({
-      lastChangeLsn: transaction?.lastChangeLsn ?? message.commitLsn,
-      endLsn: message.endLsn,
-      txId: transaction?.xid ?? 0,
-      commitTime: message.commitTime,
-    });
+    const complete = this.marked(
+      completeOffset({
+        lastChangeLsn: transaction?.lastChangeLsn ?? message.commitLsn,
+        endLsn: message.endLsn,
+        txId: transaction?.xid ?? 0,
+        commitTime: message.commitTime,
+      }),
+    );
     const tracker = this.tracker;
     if (tracker?.id !== undefined && transaction) {
       // The END record is the transaction's last: it carries the complete offset.
@@ -623,6 +682,11 @@ export class WalStream {
     this.deps.metrics.transactionCommitted();
   }
 
+  /** Catching up, offsets say the snapshot is still unfinished (see offset.ts). */
+  private marked(offset: SourceOffset): SourceOffset {
+    return this.deps.until === undefined ? offset : { ...offset, snapshot: true };
+  }
+
   private async push(record: SourceRecord): Promise<void> {
     await this.deps.queue.put(record);
     this.position = record.sourceOffset;
@@ -632,4 +696,14 @@ export class WalStream {
 /** µs since the epoch to ms. */
 function millis(micros: bigint): number {
   return Number(micros / 1000n);
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
 }

@@ -34,6 +34,7 @@ import {
   readStoredOffset,
   resumePoint,
   snapshotCompleted,
+  snapshotInterrupted,
   snapshotOffset,
   toSourceOffset,
 } from './offset.ts';
@@ -42,6 +43,7 @@ import { applyReplicaIdentities, parseAutosetValues } from './replica-identity.t
 import {
   createSlot,
   createSlotWithSnapshot,
+  createTemporarySlotWithSnapshot,
   dropSlot,
   releasedSlot,
   type SlotInfo,
@@ -56,6 +58,14 @@ import { CONNECTOR_VERSION } from './version.ts';
 // The PostgreSQL source task: decides from snapshot.mode, the stored offset and the slot whether to
 // snapshot, then snapshots (in the slot's exported snapshot) and/or streams. Records flow through
 // one bounded queue to poll(); commit() confirms to the slot only what the host has stored.
+//
+// An interrupted initial snapshot loses nothing: the slot it was taken with stays where it was
+// (nothing past what Kafka holds is ever confirmed), and the stored offset says how far the
+// changes are emitted. The snapshot taken again exports its snapshot from a temporary slot (at L2)
+// while the readers hold it open, the connector's slot is streamed from the stored position up to
+// L2 (the transactions committed before it), then the tables are read and the slot streams on from
+// L2: every change committed between the two attempts is emitted, deletes included, and before the
+// newer snapshot's rows.
 
 type SnapshotMode = PostgresSourceConfig['snapshot.mode'];
 
@@ -207,12 +217,19 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     if (streaming) await ensurePublication(metadata, config, tables);
 
     if (snapshot) {
-      const exported = streaming
-        ? await this.exportFromNewSlot(metadata, slot)
-        : await this.exportPlainSnapshot();
-      this.confirmed = exported.lsn;
-      this.background = this.snapshotThenStream(tables, exported, streaming).catch((error: unknown) =>
-        this.fail(error instanceof Error ? error : new Error(String(error))),
+      const catchUp = streaming ? this.catchUpStart(stored, slot) : undefined;
+      let exported: ExportedSnapshot;
+      if (catchUp) {
+        exported = await this.exportFromTemporarySlot();
+        this.confirmed = catchUp.confirmed;
+      } else {
+        exported = streaming
+          ? await this.exportFromNewSlot(metadata, slot)
+          : await this.exportPlainSnapshot();
+        this.confirmed = exported.lsn;
+      }
+      this.background = this.snapshotThenStream(tables, exported, streaming, catchUp).catch(
+        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
       );
       return;
     }
@@ -303,6 +320,64 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   }
 
   /**
+   * Where to catch up from before a snapshot taken again: the stored position of an interrupted
+   * snapshot (or, with nothing stored, the slot's own position: a first snapshot interrupted before
+   * any offset was stored), while the connector's slot still holds the changes since.
+   */
+  private catchUpStart(stored: PgOffset | undefined, slot: SlotInfo | undefined): CatchUp | undefined {
+    if (stored !== undefined && !snapshotInterrupted(stored)) return undefined;
+    if (slot === undefined) {
+      if (stored)
+        this.context.log.warn(
+          { slot: this.config['slot.name'] },
+          'the interrupted snapshot is taken again, but its replication slot is gone: changes committed in between (deletes in particular) are not emitted',
+        );
+      return undefined;
+    }
+    if (slot.plugin !== 'pgoutput' || slot.database !== this.config['database.dbname']) return undefined;
+    const slotLsn = slot.confirmedFlushLsn ?? 0n;
+    const resume = stored ? resumePoint(stored) : { startLsn: slotLsn };
+    if (slotLsn > resume.startLsn) {
+      this.context.log.warn(
+        { slot: formatLsn(slotLsn), offset: formatLsn(resume.startLsn) },
+        'the slot has confirmed more than the stored offset: changes in between cannot be read again',
+      );
+    }
+    return {
+      resume,
+      initialPosition: stored ? storedOffset(stored) : positionAt(slotLsn),
+      confirmed: slotLsn,
+    };
+  }
+
+  /** The snapshot taken again: exported from a temporary slot, the connector's slot stays put. */
+  private async exportFromTemporarySlot(): Promise<ExportedSnapshot> {
+    this.exporter = await connectReplication(this.config, (error) =>
+      this.fail(databaseError(error, 'snapshot export connection')),
+    );
+    const slot = await createTemporarySlotWithSnapshot(this.exporter, this.config['slot.name']);
+    const metadata = this.metadata as pg.Client;
+    return { name: slot.snapshotName, lsn: slot.consistentPoint, txId: await snapshotXmin(metadata) };
+  }
+
+  /** Streams the connector's slot up to `until` (the new snapshot's consistent point). */
+  private async catchUp(from: CatchUp, until: Lsn): Promise<void> {
+    const where = { from: formatLsn(from.resume.startLsn), until: formatLsn(until) };
+    if (this.stopping) return;
+    if (from.resume.startLsn >= until && !from.resume.partial) {
+      this.context.log.info(where, 'nothing committed since the interrupted snapshot');
+      return;
+    }
+    const stream = this.newStream(from.resume, from.initialPosition, until);
+    this.stream = stream;
+    await stream.start();
+    await stream.caughtUp();
+    this.stream = undefined;
+    await stream.stop();
+    this.context.log.info(where, 'caught up with the snapshot taken again');
+  }
+
+  /**
    * A snapshot must meet the stream exactly, which only a slot created with EXPORT_SNAPSHOT gives:
    * an existing slot (left by an interrupted snapshot, or re-snapshot on `always`) is dropped first.
    */
@@ -340,6 +415,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     tables: readonly CatalogTable[],
     exported: ExportedSnapshot,
     streaming: boolean,
+    catchUp: CatchUp | undefined,
   ): Promise<void> {
     const snapshotTables: SnapshotTable[] = tables.flatMap((table) => {
       const schema = this.schemas.get(table.oid);
@@ -356,6 +432,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       lsn: exported.lsn,
       txId: exported.txId,
       onImported: () => this.closeExporter(),
+      ...(catchUp && { catchUp: () => this.catchUp(catchUp, exported.lsn) }),
     });
     await this.snapshot.run();
     this.snapshot = undefined;
@@ -375,7 +452,12 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     if (this.stopping) return;
     // Before the first streamed record: each one's offset must carry a snapshot in progress.
     this.adHoc?.attach(this.queue, initialPosition);
-    this.stream = new WalStream({
+    this.stream = this.newStream(resume, initialPosition);
+    await this.stream.start();
+  }
+
+  private newStream(resume: ResumePoint, initialPosition: SourceOffset, until?: Lsn): WalStream {
+    return new WalStream({
       config: this.config,
       context: this.context,
       queue: this.queue,
@@ -390,9 +472,9 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       confirmed: this.confirmed,
       knownSchemas: this.schemas,
       renames: this.renames,
+      ...(until !== undefined && { until }),
       onFailure: (error) => this.fail(error),
     });
-    await this.stream.start();
   }
 
   private closeExporter(): void {
@@ -447,6 +529,14 @@ interface ExportedSnapshot {
   name: string;
   lsn: Lsn;
   txId: number;
+}
+
+/** Where the changes since an interrupted snapshot are streamed from. */
+interface CatchUp {
+  resume: ResumePoint;
+  initialPosition: SourceOffset;
+  /** What the slot has confirmed: nothing beyond it may be confirmed before Kafka holds it. */
+  confirmed: Lsn;
 }
 
 async function snapshotXmin(client: pg.Client): Promise<number> {

@@ -1,13 +1,15 @@
 // Restarts, acknowledgements and snapshot modes against a real PostgreSQL: a restarted task resumes
 // from the committed offset with no gap and no repeat beyond the uncommitted transactions (also in
 // the middle of a transaction whose changes share one LSN), the slot never confirms more than was
-// committed, heartbeats move the slot over filtered traffic, and a full queue pauses the stream.
+// committed, heartbeats move the slot over filtered traffic, a full queue pauses the stream, and an
+// interrupted snapshot taken again first emits what was committed since (deletes included).
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../src/plugin/index.ts';
 import {
   afterImage,
+  beforeImage,
   connectionSettings,
   createTestDatabase,
   databaseUrl,
@@ -40,6 +42,8 @@ describe('postgres source restarts and acknowledgements', () => {
       CREATE TABLE seeded (id int PRIMARY KEY);
       INSERT INTO seeded VALUES (1), (2);
       CREATE TABLE pressure (id int PRIMARY KEY, pad text);
+      CREATE TABLE again (id int PRIMARY KEY, v text NOT NULL);
+      INSERT INTO again SELECT i, 'v' || i FROM generate_series(1, 5) AS i;
     `);
   });
 
@@ -272,6 +276,68 @@ describe('postgres source restarts and acknowledgements', () => {
       ]);
     } finally {
       await rerun.stop();
+    }
+  });
+
+  it('an interrupted snapshot taken again first emits what was committed since, deletes included', async () => {
+    const cfg = config('again', { 'table.include.list': 'public.again' });
+    const summary = (records: readonly SourceRecord[]) =>
+      records.map((record) =>
+        op(record) === 'tombstone'
+          ? 'tombstone'
+          : `${op(record)}${(afterImage(record) ?? beforeImage(record))?.id}`,
+      );
+    // A kill in the middle of the snapshot: only its first row's offset was stored.
+    const first = new TaskDriver(cfg);
+    await first.start();
+    try {
+      await first.pollUntil(2);
+      await first.commitThrough(0);
+    } finally {
+      await first.stop();
+    }
+    expect(first.committed[0]?.offset).toMatchObject({ snapshot: true, last_snapshot_record: false });
+
+    await client.query('DELETE FROM again WHERE id = 1');
+    await client.query("UPDATE again SET v = 'two' WHERE id = 2");
+    await client.query("INSERT INTO again VALUES (6, 'six')");
+    await client.query('DELETE FROM again WHERE id = 6');
+    const second = new TaskDriver(cfg);
+    await second.start(first.committed);
+    const caughtUp = ['d1', 'tombstone', 'u2', 'c6', 'd6', 'tombstone'];
+    try {
+      const records = await second.pollFor('the snapshot taken again', (all) =>
+        all.some((record) => record.sourceOffset.last_snapshot_record === true),
+      );
+      expect(summary(records.slice(0, 6))).toEqual(caughtUp);
+      // The rows come after, in the table's physical order.
+      expect(summary(records.slice(6)).sort()).toEqual(['r2', 'r3', 'r4', 'r5']);
+      // The changes caught up say the snapshot is not done yet; the rows are read after them.
+      expect(records.slice(0, 6).every((record) => record.sourceOffset.snapshot === true)).toBe(true);
+      expect(source(records[2]).snapshot).toBe('false');
+      expect(records.slice(6).map(afterImage)).toContainEqual({ id: 2, v: 'two' });
+      // Killed again in the middle of the catch-up: stored through the update of row 2.
+      await second.commitThrough(2);
+    } finally {
+      await second.stop();
+    }
+
+    await client.query("INSERT INTO again VALUES (7, 'seven')");
+    const third = new TaskDriver(cfg);
+    await third.start(second.committed);
+    try {
+      const records = await third.pollFor('the snapshot taken a third time', (all) =>
+        all.some((record) => record.sourceOffset.last_snapshot_record === true),
+      );
+      expect(summary(records.slice(0, 4))).toEqual(['c6', 'd6', 'tombstone', 'c7']);
+      expect(summary(records.slice(4)).sort()).toEqual(['r2', 'r3', 'r4', 'r5', 'r7']);
+      const snapshotted = records.length;
+      await client.query('DELETE FROM again WHERE id = 3');
+      const streamed = await third.pollUntil(snapshotted + 2);
+      expect(summary(streamed.slice(snapshotted))).toEqual(['d3', 'tombstone']);
+      expect(streamed.at(-2)?.sourceOffset.snapshot).toBeUndefined();
+    } finally {
+      await third.stop();
     }
   });
 
