@@ -62,12 +62,24 @@ export function parseOffset(offset: SourceOffset): BinlogOffset {
   if (typeof file !== 'string' || file === '') throw invalid(offset, 'has no binlog file');
   if (typeof pos !== 'number' || !Number.isInteger(pos) || pos < 0)
     throw invalid(offset, 'has no binlog position');
-  const result: BinlogOffset = { file, pos, event: count(offset, 'event'), row: count(offset, 'row') };
+  // Onramp's offsets always carry the schema history. One without it was written by Debezium (an
+  // offset taken over from Kafka Connect), whose `event` counts every binlog event since the
+  // transaction began (its GTID or BEGIN event and table maps too), not row events: the transaction
+  // is read again from its start instead, so its rows come again rather than some being skipped.
+  const debezium = offset.schema_history === undefined || offset.schema_history === null;
+  const event = count(offset, 'event');
+  const row = count(offset, 'row');
+  const result: BinlogOffset = { file, pos, event: debezium ? 0 : event, row: debezium ? 0 : row };
   if (typeof offset.gtids === 'string' && offset.gtids !== '') result.gtids = offset.gtids;
   if (typeof offset.ts_sec === 'number') result.ts_sec = offset.ts_sec;
   if (typeof offset.server_id === 'number') result.server_id = offset.server_id;
-  if (offset.snapshot === true) result.snapshot = true;
-  if (offset.snapshot_completed === true) result.snapshot_completed = true;
+  // Debezium 2.5+ writes the snapshot kind ("INITIAL" while its initial snapshot runs; "true" or true
+  // before), and its binlog connectors no snapshot_completed: only the streaming offsets after the
+  // snapshot drop the key. Ad hoc snapshots ("BLOCKING", "INCREMENTAL") are not taken again.
+  if (offset.snapshot === true || offset.snapshot === 'true' || offset.snapshot === 'INITIAL')
+    result.snapshot = true;
+  if (offset.snapshot_completed === true || offset.snapshot_completed === 'true')
+    result.snapshot_completed = true;
   if (offset.schema_history !== undefined && offset.schema_history !== null)
     result.history = offset.schema_history;
   return result;

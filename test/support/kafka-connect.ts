@@ -32,7 +32,7 @@ import { services } from './services.ts';
 import { waitFor } from './wait-for.ts';
 
 // A real Apache Kafka Connect 3.9 distributed worker (ConnectDistributed) with the Debezium
-// PostgreSQL and MySQL connectors, for tests that check Onramp against Kafka Connect itself. The jars
+// PostgreSQL, MySQL and MariaDB connectors (Debezium 3 reads a MariaDB server only with the latter), for tests that check Onramp against Kafka Connect itself. The jars
 // are the benchmarks' install (bench/debezium/pom.xml from Maven Central, cached under
 // /var/tmp/onramp-bench); every worker gets its own group and internal topics, so tests never share
 // a cluster by accident.
@@ -40,13 +40,13 @@ import { waitFor } from './wait-for.ts';
 // Start-up is kept short on a busy machine by three things, each measured on 2 shared cores:
 // - plugin.discovery=service_load: Connect reads the plugins' ServiceLoader manifests instead of
 //   scanning every class (1-2 s instead of 15 s for the two Debezium plugins);
-// - plugin.path holds only the two plugins tests use (a folder of links into the install);
+// - plugin.path holds only the plugins tests use (a folder of links into the install);
 // - an application class-data-sharing archive (AppCDS), written by the first worker at its exit and
 //   mapped by every later one: REST ready in 4-7 s instead of 14-18 s. The JVM checks the archive
 //   against its class path and its own build and runs without it when they differ.
 
 const CONNECT_HOME = join(BENCH_HOME, 'kafka-connect');
-const PLUGINS: readonly ('postgres' | 'mysql')[] = ['postgres', 'mysql'];
+const PLUGINS: readonly ('postgres' | 'mysql' | 'mariadb')[] = ['postgres', 'mysql', 'mariadb'];
 
 /** JVM flags of every worker: a small heap and the C1 compiler only (tests need start-up, not peak speed). */
 const JVM_FLAGS = [
@@ -394,6 +394,38 @@ export function debeziumPostgresConfig(prefix: string, tables: string): Record<s
     'publication.name': prefix,
     'publication.autocreate.mode': 'filtered',
     'table.include.list': tables,
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'true',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'true',
+  };
+}
+
+/**
+ * Debezium's MariaDB connector for the test MariaDB, capturing `tables` of `database`: its schema
+ * history in a topic of its own (<prefix>.history), JSON with schemas in the connector config.
+ */
+export function debeziumMariadbConfig(
+  prefix: string,
+  database: string,
+  tables: string,
+  serverId: number,
+): Record<string, string> {
+  const url = new URL(services().mysqlUrl);
+  return {
+    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'tasks.max': '1',
+    'database.hostname': url.hostname,
+    'database.port': url.port || '3306',
+    'database.user': decodeURIComponent(url.username),
+    'database.password': decodeURIComponent(url.password),
+    'database.server.id': String(serverId),
+    'topic.prefix': prefix,
+    'database.include.list': database,
+    'table.include.list': tables,
+    'include.schema.changes': 'false',
+    'schema.history.internal.kafka.bootstrap.servers': services().kafkaBrokers.join(','),
+    'schema.history.internal.kafka.topic': `${prefix}.history`,
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'key.converter.schemas.enable': 'true',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
