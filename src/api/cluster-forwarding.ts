@@ -151,17 +151,19 @@ export function installClusterForwarding(app: FastifyInstance, routing: ClusterR
     if (!write) return;
     if (routing.rebalancing()) return stale(reply);
     let target: string | undefined;
-    if (write.restart && !routing.runsHere(write.connector, write.task)) {
-      // The leader knows who runs it; a follower asks the leader, which passes it on.
+    if (write.restart) {
+      // Restarted where it runs; elsewhere the leader knows who runs it (a follower asks the leader,
+      // which passes it on), and what nobody runs yet the leader answers from its own view.
+      if (routing.runsHere(write.connector, write.task)) return;
       target = routing.isLeader() ? routing.ownerUrl(write.connector, write.task) : routing.leaderUrl();
-      // Unassigned (nobody runs it yet): the leader answers from its own view.
       if (target === undefined && routing.isLeader()) return;
     } else if (!routing.isLeader()) {
       target = routing.leaderUrl();
     } else return;
-    // One hop only: a forwarded request reaching a worker that is not the target any more.
-    if (isForwardedRequest(request) || target === undefined || sameUrl(target, routing.url))
-      return stale(reply);
+    // One hop, or two for a restart (follower -> leader -> the worker running it): a forwarded
+    // request that reaches a worker that is not where it belongs any more gets a 409, never a loop.
+    const hopAllowed = !isForwardedRequest(request) || (write.restart && routing.isLeader());
+    if (!hopAllowed || target === undefined || sameUrl(target, routing.url)) return stale(reply);
     const key = routing.sessionKey();
     if (!key) return stale(reply);
     await forward(request, reply, target, key, routing);

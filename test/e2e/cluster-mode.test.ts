@@ -209,6 +209,28 @@ describe('cluster mode: three workers', () => {
       async () => (await taskStatus(survivor, quiet[0] ?? ''))?.state === 'PAUSED',
     );
 
+    // A restart of the loaded task sent to the worker that does not run it reaches the one that does.
+    const other = alive().find((worker) => new URL(worker.base).host !== moved.worker_id) as HostProcess;
+    const restarted = await write(other, 'POST', `/connectors/${loaded}/tasks/0/restart`);
+    expect(restarted.status, JSON.stringify(restarted.body)).toBe(204);
+    await waitFor(`${loaded}'s task RUNNING after the restart`, async () => {
+      const state = await taskStatus(survivor, loaded);
+      return state?.state === 'RUNNING' && state.worker_id === moved.worker_id;
+    });
+
+    // A hop claiming to come from another worker without the session key's signature is refused.
+    const forged = await fetch(`${survivor.base}/connectors/${quiet[1]}`, {
+      method: 'DELETE',
+      headers: {
+        'x-onramp-forwarded-by': 'intruder:1',
+        'x-onramp-forwarded-at': String(Date.now()),
+        'x-connect-authorization': Buffer.alloc(32).toString('base64'),
+        'x-connect-request-signature-algorithm': 'HmacSHA256',
+      },
+    });
+    expect(forged.status).toBe(401);
+    expect((await survivor.call('GET', `/connectors/${quiet[1]}`)).status).toBe(200);
+
     // Everything committed before and after the kill reaches Kafka.
     const after = load.committed.length + 200;
     await waitFor('more transactions after the failover', () => load.committed.length >= after, {
