@@ -90,7 +90,14 @@ function converterSection(): string {
   ];
   for (const [className, def] of Object.entries(CONVERTER_CONFIGS)) {
     const settings = Object.keys(def.fields).length > 0 ? fieldTable(def.fields) : 'No settings.';
-    parts.push('', `#### ${className.slice(className.lastIndexOf('.') + 1)}`, '', code(className), '', settings);
+    parts.push(
+      '',
+      `#### ${className.slice(className.lastIndexOf('.') + 1)}`,
+      '',
+      code(className),
+      '',
+      settings,
+    );
   }
   return parts.join('\n');
 }
