@@ -288,6 +288,16 @@ async function migrate(database: SourceDatabase, takeover: Takeover): Promise<vo
     () => collector.events.filter((event) => event.op === 'c').length >= 40,
     { timeoutMs: 120_000 },
   );
+  // Connect has committed a streaming position (not only its snapshot's) before it goes.
+  await waitFor(
+    'a streaming offset committed by Kafka Connect',
+    async () => {
+      const { body } = await connect.call('GET', `/connectors/${name}/offsets`);
+      const offset = body?.offsets?.[0]?.offset;
+      return offset !== undefined && offset.snapshot === undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   const takeoverStarted = performance.now();
   const host = await takeover.takeOver({ connect, cluster, database });
   cleanups.push(() => host.stop());
