@@ -67,8 +67,10 @@ const metrics = new Metrics();
 const plugins = new PluginRegistry(connectorPlugins);
 if (!secretKey) {
   log.warn(
-    { dataDir: config.dataDir },
-    'no secret key (ONRAMP_SECRET_KEY or secrets.key.file): connector secrets are stored unencrypted in the data dir (files readable by this user only)',
+    config.distributed ? { configTopic: config.distributed.configTopic.name } : { dataDir: config.dataDir },
+    config.distributed
+      ? 'no secret key (ONRAMP_SECRET_KEY or secrets.key.file): connector secrets are stored unencrypted in the config topic, as Kafka Connect stores them (restrict it with ACLs, or use config providers)'
+      : 'no secret key (ONRAMP_SECRET_KEY or secrets.key.file): connector secrets are stored unencrypted in the data dir (files readable by this user only)',
   );
 }
 for (const provider of config.configProviders.values()) {
