@@ -207,14 +207,16 @@ const topicCreationFields = {
   }),
 };
 
-export type HostSourceConfig = ConfigOf<
-  typeof commonFields & typeof errorFields & typeof productFields & typeof topicCreationFields
->;
-export type HostSinkConfig = ConfigOf<
-  typeof commonFields & typeof errorFields & typeof productFields & typeof sinkFields
->;
 export type ErrorHandlingConfig = ConfigOf<typeof errorFields>;
-export type SinkRuntimeConfig = ConfigOf<typeof errorFields & typeof sinkFields>;
+/**
+ * What the task runners read of the host's settings, typed (run-config.ts parses them once per task
+ * start); the connector's name is the task's, converters, transforms and client overrides are
+ * parsed on their own.
+ */
+export type SourceRuntimeConfig = ConfigOf<
+  typeof errorFields & typeof productFields & typeof topicCreationFields
+>;
+export type SinkRuntimeConfig = ConfigOf<typeof errorFields & typeof productFields & typeof sinkFields>;
 
 /** Transforms and predicates as the runners will build them: unsupported types and bad settings are config errors. */
 function checkTransforms(raw: Readonly<Record<string, string>> | undefined): FieldError[] {
@@ -276,9 +278,12 @@ export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<str
   );
 }
 
-/** The settings the task runners read (error handling; for sinks also topics and the DLQ). */
-export const errorHandlingDef = defineConfig(errorFields);
-export const sinkRuntimeDef = defineConfig({ ...errorFields, ...sinkFields }, { check: checkSink });
+/** The host's fields the task runners read: error handling, product, and topic creation or topics and the DLQ. */
+export const sourceRuntimeDef = defineConfig({ ...errorFields, ...productFields, ...topicCreationFields });
+export const sinkRuntimeDef = defineConfig(
+  { ...errorFields, ...productFields, ...sinkFields },
+  { check: checkSink },
+);
 
 /** Host settings read by the host itself (parsing a stored, validated config). */
 export function tasksMax(raw: Readonly<Record<string, string>>): number {

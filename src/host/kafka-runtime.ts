@@ -7,8 +7,8 @@ import { ConverterFactory, type RegistryAccess } from '../schema/converter-facto
 import type { OffsetStore } from '../stores/stores.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import { type SinkTransform, startSinkTask } from './sink-runner.ts';
-import { type SourceTransform, startSourceTask } from './source-runner.ts';
+import { startSinkTask } from './sink-runner.ts';
+import { type SourceRunnerDeps, startSourceTask } from './source-runner.ts';
 import type { RunningTask, TaskRunner, TaskSpec } from './task-runner.ts';
 import type { RunnerDeps } from './task-supervisor.ts';
 
@@ -29,11 +29,8 @@ export interface KafkaRuntimeOptions {
   workerId: string;
   /** How long stopping a task waits for its in-flight batch (default 10 s). */
   taskStopTimeoutMs?: number;
-  /** Transforms the host applies before a connector's own `transforms=...` (tests, embedding). */
-  sourceTransforms?: readonly SourceTransform[];
-  sinkTransforms?: readonly SinkTransform[];
   /** A per-task stage for source records (the data-product stage: headers, governance), run before the connector's own transforms. */
-  sourceStage?: (spec: TaskSpec) => SourceTransform | undefined;
+  sourceStage?: SourceRunnerDeps['stage'];
 }
 
 export interface KafkaRuntime {
@@ -65,18 +62,10 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
 
   const runner: TaskRunner = {
     start(spec: TaskSpec): RunningTask {
-      const stage = spec.plugin.kind === 'source' ? options.sourceStage?.(spec) : undefined;
-      const sourceTransforms = [...(options.sourceTransforms ?? []), ...(stage ? [stage] : [])];
       const task =
         spec.plugin.kind === 'source'
-          ? startSourceTask(spec, {
-              ...deps,
-              ...(sourceTransforms.length > 0 && { transforms: sourceTransforms }),
-            })
-          : startSinkTask(spec, {
-              ...deps,
-              ...(options.sinkTransforms && { transforms: options.sinkTransforms }),
-            });
+          ? startSourceTask(spec, { ...deps, ...(options.sourceStage && { stage: options.sourceStage }) })
+          : startSinkTask(spec, deps);
       running.add(task);
       return {
         get status() {

@@ -1,23 +1,14 @@
-import { taskGroupInstanceId } from '../kafka/group-instance-id.ts';
-import type {
-  BatchControl,
-  ConsumerSubscription,
-  IncomingBatch,
-  IncomingMessage,
-  RecordConsumer,
-} from '../kafka/types.ts';
+import type { BatchControl, IncomingBatch, IncomingMessage, RecordConsumer } from '../kafka/types.ts';
 import type { SchemaAndValue, SinkPlugin, SinkRecord, SinkTask, TaskMetrics } from '../plugin/index.ts';
 import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
-import { configuredTransforms } from '../transforms/index.ts';
-import { type SinkRuntimeConfig, sinkRuntimeDef } from './connector-config.ts';
 import { DeadLetterQueue } from './dead-letter.ts';
-import { ErrorPolicy, errorPolicyConfig, type FailureSite, ToleranceExceededError } from './error-policy.ts';
-import type { RootLogger } from './logger.ts';
+import { ErrorPolicy, type FailureSite, ToleranceExceededError } from './error-policy.ts';
+import { parseSinkRunConfig, type SinkRunConfig } from './run-config.ts';
 import type { RunningTask, TaskSpec } from './task-runner.ts';
 import {
   type AttemptContext,
-  prepareTask,
+  type AttemptScope,
   type RunnerDeps,
   superviseTask,
   taskContext,
@@ -30,42 +21,13 @@ import {
 /** A single message transform for sink records: the record to deliver, or null to drop it. */
 export type SinkTransform = ((record: SinkRecord) => SinkRecord | null) & { readonly className?: string };
 
-export interface SinkRunnerDeps extends RunnerDeps {
-  transforms?: readonly SinkTransform[];
-}
-
-export function startSinkTask(spec: TaskSpec, deps: SinkRunnerDeps): RunningTask {
-  return superviseTask(spec, deps, (attempt, log, metrics) =>
-    runSinkAttempt(spec, deps, attempt, log, metrics),
+export function startSinkTask(spec: TaskSpec, deps: RunnerDeps): RunningTask {
+  return superviseTask(
+    spec,
+    deps,
+    (log) => parseSinkRunConfig(spec, deps.converters, log),
+    (attempt, scope) => runSinkAttempt(spec, deps, attempt, scope),
   );
-}
-
-/**
- * The consumer group and topics of a sink task, as Kafka Connect derives them, and the task's
- * group.instance.id (static membership: a task restarted after a crash takes its partitions back at
- * once; see src/kafka/group-instance-id.ts).
- */
-export function sinkSubscription(
-  connector: string,
-  taskId: number,
-  config: SinkRuntimeConfig,
-  raw: Readonly<Record<string, string>>,
-): ConsumerSubscription {
-  const groupId = raw['consumer.override.group.id']?.trim() || `connect-${connector}`;
-  const groupInstanceId = taskGroupInstanceId(
-    connector,
-    taskId,
-    raw['consumer.override.group.instance.id']?.trim(),
-  );
-  // Only when the connector sets it: otherwise the host's consumer.session.timeout.ms (or 45 s).
-  const timeout =
-    raw['consumer.override.session.timeout.ms'] === undefined
-      ? {}
-      : { sessionTimeoutMs: config['consumer.override.session.timeout.ms'] };
-  const topicsRegex = config['topics.regex'];
-  return topicsRegex !== ''
-    ? { groupId, groupInstanceId, ...timeout, topicsRegex }
-    : { groupId, groupInstanceId, ...timeout, topics: config.topics };
 }
 
 /** Records decoded and handed to SinkTask.put at a time. */
@@ -77,24 +39,14 @@ function coordinates(topic: string, partition: number, offset: string): string {
 
 async function runSinkAttempt(
   spec: TaskSpec,
-  deps: SinkRunnerDeps,
+  deps: RunnerDeps,
   attempt: AttemptContext,
-  log: RootLogger,
-  metrics: TaskMetrics,
+  { log, metrics, config }: AttemptScope<SinkRunConfig>,
 ): Promise<void> {
   if (spec.plugin.kind !== 'sink')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a sink connector`);
   const plugin: SinkPlugin = spec.plugin;
-  // The connector's own `transforms=...` run after any the host was given.
-  let configured: SinkTransform[] = [];
-  const prepared = prepareTask(spec, deps.converters, sinkRuntimeDef, (errors) => {
-    const built = configuredTransforms(spec.config, log);
-    errors.push(...built.errors);
-    configured = built.transforms;
-  });
-  const pipelineDeps: SinkRunnerDeps = { ...deps, transforms: [...(deps.transforms ?? []), ...configured] };
-  const subscription = sinkSubscription(spec.connector, spec.taskId, prepared.runtime, spec.config);
-  const policyConfig = errorPolicyConfig(prepared.runtime);
+  const policyConfig = config.errorPolicy;
   const deadLetter = policyConfig.deadLetterTopic
     ? new DeadLetterQueue({
         topic: policyConfig.deadLetterTopic,
@@ -102,7 +54,7 @@ async function runSinkAttempt(
         contextHeaders: policyConfig.deadLetterContextHeaders,
         connector: spec.connector,
         taskId: spec.taskId,
-        producer: () => deps.ports.producer(`${spec.connector}-${spec.taskId}-dlq`, spec.config),
+        producer: () => deps.ports.producer(`${spec.connector}-${spec.taskId}-dlq`, config.clients),
       })
     : undefined;
   const policy = new ErrorPolicy(policyConfig, {
@@ -116,7 +68,11 @@ async function runSinkAttempt(
       },
     }),
   });
-  const consumer = deps.ports.consumer(subscription, `${spec.connector}-${spec.taskId}`, spec.config);
+  const consumer = deps.ports.consumer(
+    config.subscription,
+    `${spec.connector}-${spec.taskId}`,
+    config.clients,
+  );
   const task = plugin.createTask();
   const className = plugin.aliases[0] ?? plugin.name;
   const inFlight = new Map<string, IncomingMessage>();
@@ -135,16 +91,16 @@ async function runSinkAttempt(
         })(),
       }),
     );
-    await task.start(prepared.config, context);
+    await task.start(config.plugin, context);
     await consumer.connect();
     attempt.onPauseChange((paused) => (paused ? consumer.pause() : consumer.resume()));
     if (attempt.paused) consumer.pause();
     attempt.started();
     const pipeline = new SinkPipeline(
       spec,
-      pipelineDeps,
       policy,
-      prepared.converters,
+      config.converters,
+      config.transforms,
       consumer,
       task,
       metrics,
@@ -168,9 +124,9 @@ async function runSinkAttempt(
 
 class SinkPipeline {
   private readonly spec: TaskSpec;
-  private readonly deps: SinkRunnerDeps;
   private readonly policy: ErrorPolicy;
   private readonly converters: TaskConverters;
+  private readonly transforms: readonly SinkTransform[];
   private readonly consumer: RecordConsumer;
   private readonly task: SinkTask<unknown>;
   private readonly metrics: TaskMetrics;
@@ -181,9 +137,9 @@ class SinkPipeline {
 
   constructor(
     spec: TaskSpec,
-    deps: SinkRunnerDeps,
     policy: ErrorPolicy,
     converters: TaskConverters,
+    transforms: readonly SinkTransform[],
     consumer: RecordConsumer,
     task: SinkTask<unknown>,
     metrics: TaskMetrics,
@@ -192,9 +148,9 @@ class SinkPipeline {
     attempt: AttemptContext,
   ) {
     this.spec = spec;
-    this.deps = deps;
     this.policy = policy;
     this.converters = converters;
+    this.transforms = transforms;
     this.consumer = consumer;
     this.task = task;
     this.metrics = metrics;
@@ -314,7 +270,7 @@ class SinkPipeline {
       value,
       headers: message.headers,
     };
-    for (const transform of this.deps.transforms ?? []) {
+    for (const transform of this.transforms) {
       const current: SinkRecord = record;
       const site: FailureSite = {
         stage: 'TRANSFORMATION',

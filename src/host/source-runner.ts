@@ -9,14 +9,13 @@ import type {
 } from '../plugin/index.ts';
 import { errorMessage, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
-import { configuredTransforms } from '../transforms/index.ts';
-import { errorHandlingDef } from './connector-config.ts';
-import { ErrorPolicy, errorPolicyConfig, type FailureSite, type RecordOrigin } from './error-policy.ts';
-import type { RootLogger } from './logger.ts';
+import type { SourceRuntimeConfig } from './connector-config.ts';
+import { ErrorPolicy, type FailureSite, type RecordOrigin } from './error-policy.ts';
+import { parseSourceRunConfig, type SourceRunConfig } from './run-config.ts';
 import type { RunningTask, TaskSpec } from './task-runner.ts';
 import {
   type AttemptContext,
-  prepareTask,
+  type AttemptScope,
   type RunnerDeps,
   superviseTask,
   taskContext,
@@ -41,16 +40,24 @@ export type SourceTransform = ((record: SourceRecord) => SourceRecord | readonly
 };
 
 export interface SourceRunnerDeps extends RunnerDeps {
-  transforms?: readonly SourceTransform[];
+  /**
+   * The host's own stage for a task (the data-product stage: headers, governance), run before the
+   * connector's `transforms=...`: it sees the change events as the connector emitted them.
+   */
+  stage?: (spec: TaskSpec, settings: SourceRuntimeConfig) => SourceTransform | undefined;
 }
 
 export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): RunningTask {
   // The task of the attempt running now, for signals from the REST API (between attempts, none).
   let current: SourceTask<unknown> | undefined;
-  const supervised = superviseTask(spec, deps, (attempt, log, metrics) =>
-    runSourceAttempt(spec, deps, attempt, log, metrics, (task) => {
-      current = task;
-    }),
+  const supervised = superviseTask(
+    spec,
+    deps,
+    (log) => parseSourceRunConfig(spec, deps.converters, log, deps.stage),
+    (attempt, scope) =>
+      runSourceAttempt(spec, deps, attempt, scope, (task) => {
+        current = task;
+      }),
   );
   return {
     get status() {
@@ -68,16 +75,6 @@ export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): Running
     },
     snapshots: () => current?.snapshots?.(),
   };
-}
-
-/** Kafka Connect's topic.creation.default.* settings for topics the task creates on first use. */
-export function topicCreationSettings(config: Readonly<Record<string, string>>): TopicSettings {
-  const settings: TopicSettings = {};
-  const partitions = Number(config['topic.creation.default.partitions']);
-  const replication = Number(config['topic.creation.default.replication.factor']);
-  if (Number.isInteger(partitions) && partitions > 0) settings.partitions = partitions;
-  if (Number.isInteger(replication) && replication > 0) settings.replicationFactor = replication;
-  return settings;
 }
 
 function partitionKey(partition: SourceOffsetEntry['partition']): string {
@@ -134,26 +131,15 @@ async function runSourceAttempt(
   spec: TaskSpec,
   deps: SourceRunnerDeps,
   attempt: AttemptContext,
-  log: RootLogger,
-  metrics: TaskMetrics,
+  { log, metrics, config }: AttemptScope<SourceRunConfig>,
   expose: (task: SourceTask<unknown> | undefined) => void,
 ): Promise<void> {
   if (spec.plugin.kind !== 'source')
     throw new OnrampError('INTERNAL', `${spec.plugin.name} is not a source connector`);
   const plugin: SourcePlugin = spec.plugin;
-  // The connector's own `transforms=...` run after any the host was given (the data-product stage
-  // sees the connector's change events as emitted, before anything renames or reshapes them).
-  let configured: SourceTransform[] = [];
-  const prepared = prepareTask(spec, deps.converters, errorHandlingDef, (errors) => {
-    const built = configuredTransforms(spec.config, log);
-    errors.push(...built.errors);
-    configured = built.transforms;
-  });
-  const transforms = [...(deps.transforms ?? []), ...configured];
-  const pipelineDeps: SourceRunnerDeps = { ...deps, ...(transforms.length > 0 && { transforms }) };
-  const policy = new ErrorPolicy(errorPolicyConfig(prepared.runtime), { log, metrics });
+  const policy = new ErrorPolicy(config.errorPolicy, { log, metrics });
   const className = plugin.aliases[0] ?? plugin.name;
-  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, spec.config);
+  const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, config.clients);
   const task = plugin.createTask();
   try {
     await producer.connect();
@@ -166,20 +152,12 @@ async function runSourceAttempt(
           error,
         }),
       ),
-      readTopic: topicReader(deps.ports, `${spec.connector}-${spec.taskId}-signals`, spec.config),
+      readTopic: topicReader(deps.ports, `${spec.connector}-${spec.taskId}-signals`, config.clients),
     };
-    await task.start(prepared.config, context, deps.offsets.get(spec.connector));
+    await task.start(config.plugin, context, deps.offsets.get(spec.connector));
     expose(task);
     attempt.started();
-    const pipeline = new SourcePipeline(
-      spec,
-      pipelineDeps,
-      policy,
-      prepared.converters,
-      producer,
-      task,
-      metrics,
-    );
+    const pipeline = new SourcePipeline(spec, deps, config, policy, producer, task, metrics);
     await pipeline.run(attempt);
   } finally {
     expose(undefined);
@@ -195,6 +173,7 @@ class SourcePipeline {
   private readonly deps: SourceRunnerDeps;
   private readonly policy: ErrorPolicy;
   private readonly converters: TaskConverters;
+  private readonly transforms: readonly SourceTransform[];
   private readonly producer: RecordProducer;
   private readonly task: SourceTask<unknown>;
   private readonly metrics: TaskMetrics;
@@ -209,8 +188,8 @@ class SourcePipeline {
   constructor(
     spec: TaskSpec,
     deps: SourceRunnerDeps,
+    config: SourceRunConfig,
     policy: ErrorPolicy,
-    converters: TaskConverters,
     producer: RecordProducer,
     task: SourceTask<unknown>,
     metrics: TaskMetrics,
@@ -218,11 +197,12 @@ class SourcePipeline {
     this.spec = spec;
     this.deps = deps;
     this.policy = policy;
-    this.converters = converters;
+    this.converters = config.converters;
+    this.transforms = config.transforms;
     this.producer = producer;
     this.task = task;
     this.metrics = metrics;
-    this.topicSettings = topicCreationSettings(spec.config);
+    this.topicSettings = config.topicSettings;
   }
 
   async run(attempt: AttemptContext): Promise<void> {
@@ -258,7 +238,7 @@ class SourcePipeline {
     signal: AbortSignal,
   ): Promise<OutgoingMessage[]> {
     const messages: OutgoingMessage[] = [];
-    const transforms = this.deps.transforms !== undefined && this.deps.transforms.length > 0;
+    const transforms = this.transforms.length > 0;
     for (const record of records) {
       if (!transforms) {
         // The hot path without transforms allocates nothing per record beyond the message.
@@ -278,7 +258,7 @@ class SourcePipeline {
   private async transform(input: SourceRecord, signal: AbortSignal): Promise<SourceRecord[]> {
     let records: SourceRecord[] = [input];
     const origin = (): RecordOrigin => ({ topic: input.topic, key: renderKey(input.key) });
-    for (const transform of this.deps.transforms ?? []) {
+    for (const transform of this.transforms) {
       const site: FailureSite = {
         stage: 'TRANSFORMATION',
         className: transform.className ?? transform.name,

@@ -1,20 +1,10 @@
+import type { ClientOverrides } from '../kafka/client-properties.ts';
 import type { KafkaPorts } from '../kafka/types.ts';
-import type {
-  ConfigDef,
-  ConfigOf,
-  FieldError,
-  Fields,
-  Logger,
-  SinkRecord,
-  TaskContext,
-  TaskMetrics,
-  TaskProgress,
-} from '../plugin/index.ts';
-import { errorMessage, isRetriable, OnrampError, parseConfig } from '../plugin/index.ts';
-import type { ConverterFactory, TaskConverters } from '../schema/converter-factory.ts';
+import type { Logger, SinkRecord, TaskContext, TaskMetrics, TaskProgress } from '../plugin/index.ts';
+import { errorMessage, isRetriable, OnrampError } from '../plugin/index.ts';
+import type { ConverterFactory } from '../schema/converter-factory.ts';
 import type { OffsetStore } from '../stores/stores.ts';
-import { errorHandlingDef } from './connector-config.ts';
-import { Backoff, describeFailure, errorPolicyConfig, pause } from './error-policy.ts';
+import { Backoff, describeFailure, pause } from './error-policy.ts';
 import { taskLogger } from './log-levels.ts';
 import type { RootLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -54,6 +44,9 @@ export interface SupervisorOptions {
   /** Called once the task is stopped (its metrics' series go then). */
   onStopped?: () => void;
 }
+
+/** errors.retry.delay.max.ms's default, for a task whose config did not parse (it is not retried). */
+const DEFAULT_RETRY_DELAY_MAX_MS = 60_000;
 
 /** An attempt that lived this long before failing is not a crash loop: the backoff starts over. */
 const STABLE_MS = 60_000;
@@ -241,45 +234,6 @@ export interface RunnerDeps {
   stopTimeoutMs?: number;
 }
 
-export interface PreparedTask<R> {
-  /** The plugin's typed config (from its ConfigDef). */
-  config: ConfigOf<Fields>;
-  /** The framework settings the runner reads (errors.*, and for sinks topics and the DLQ). */
-  runtime: R;
-  converters: TaskConverters;
-}
-
-/**
- * Parses everything a task runs on: the plugin's own fields, the framework's errors.* settings and
- * the converters. Every problem is reported at once, naming its field; a bad config is not retriable.
- */
-export function prepareTask<R extends Fields>(
-  spec: TaskSpec,
-  factory: ConverterFactory,
-  runtimeDef: ConfigDef<R>,
-  more: (errors: FieldError[]) => void = () => {},
-): PreparedTask<ConfigOf<R>> {
-  const parsed = parseConfig(spec.plugin.config, spec.config);
-  const runtime = parseConfig(runtimeDef, spec.config);
-  const errors = [...parsed.errors, ...runtime.errors];
-  let converters: TaskConverters | undefined;
-  try {
-    converters = factory.forConfig(spec.config);
-  } catch (error) {
-    const field = /configuration ([\w.]+)/.exec(errorMessage(error))?.[1] ?? 'converter';
-    errors.push({ field, message: errorMessage(error) });
-  }
-  more(errors);
-  if (errors.length > 0 || !converters) {
-    const lines = errors.map(({ field, message }) => `  ${field}: ${message}`);
-    throw new OnrampError(
-      'INVALID_CONFIG',
-      `Connector configuration is invalid (${errors.length} error(s)):\n${lines.join('\n')}`,
-    );
-  }
-  return { config: parsed.values, runtime: runtime.values, converters };
-}
-
 export function taskContext(
   spec: TaskSpec,
   attempt: AttemptContext,
@@ -299,11 +253,24 @@ export function taskContext(
   };
 }
 
-/** A TaskSupervisor for `spec`, started; the attempt does the runner-specific work. */
-export function superviseTask(
+/** What an attempt runs with: the task's logger and metrics, and its config parsed once. */
+export interface AttemptScope<C> {
+  log: RootLogger;
+  metrics: TaskMetrics;
+  config: C;
+}
+
+/**
+ * A TaskSupervisor for `spec`, started. `parse` reads the task's config once, when the task starts
+ * (a bad config fails the task, not retried); every attempt then runs on the same parsed config.
+ */
+export function superviseTask<
+  C extends { errorPolicy: { retryDelayMaxMs: number }; clients: ClientOverrides },
+>(
   spec: TaskSpec,
   deps: RunnerDeps,
-  attempt: (context: AttemptContext, log: RootLogger, metrics: TaskMetrics) => Promise<void>,
+  parse: (log: RootLogger) => C,
+  attempt: (context: AttemptContext, scope: AttemptScope<C>) => Promise<void>,
 ): RunningTask {
   // The task's own logger (connector.<name>.task.<n>), which /admin/loggers can set on its own.
   const log = taskLogger(deps.log, spec.connector, spec.taskId).child({
@@ -312,13 +279,24 @@ export function superviseTask(
   });
   // Shared with the rest of this task's pipeline (the product stage): one handle, closed on stop.
   const metrics = deps.metrics.forTask(spec.connector, spec.taskId, spec.config, spec);
+  let parsed: { config: C } | { invalid: unknown };
+  try {
+    parsed = { config: parse(log) };
+  } catch (error) {
+    parsed = { invalid: error };
+  }
+  const config = 'config' in parsed ? parsed.config : undefined;
   return new TaskSupervisor(spec, {
     log,
     metrics,
-    retryDelayMaxMs: errorPolicyConfig(parseConfig(errorHandlingDef, spec.config).values).retryDelayMaxMs,
+    retryDelayMaxMs: config?.errorPolicy.retryDelayMaxMs ?? DEFAULT_RETRY_DELAY_MAX_MS,
     stopTimeoutMs: deps.stopTimeoutMs ?? 10_000,
-    attempt: (context) => attempt(context, log, metrics),
-    kafkaAnswers: (signal) => deps.ports.kafkaAnswers(spec.config, signal),
+    attempt: async (context) => {
+      // A config that does not parse fails the first attempt for good (INVALID_CONFIG is not retriable).
+      if ('invalid' in parsed) throw parsed.invalid;
+      await attempt(context, { log, metrics, config: parsed.config });
+    },
+    ...(config && { kafkaAnswers: (signal: AbortSignal) => deps.ports.kafkaAnswers(config.clients, signal) }),
     onStopped: () => metrics.close(),
   }).start();
 }

@@ -1,14 +1,11 @@
+import type { ClientOverrides } from '../kafka/client-properties.ts';
 import type { KafkaPorts } from '../kafka/types.ts';
 import type { TopicReader } from '../plugin/index.ts';
 
 // The TaskContext's readTopic (the Kafka signal channel's reader): one consumer in the given group,
 // with the host's consumer settings; a message's offset is committed once the task handled it.
 
-export function topicReader(
-  ports: KafkaPorts,
-  name: string,
-  connectorConfig: Readonly<Record<string, string>>,
-): TopicReader {
+export function topicReader(ports: KafkaPorts, name: string, overrides: ClientOverrides): TopicReader {
   return async (subscription, onMessage, signal) => {
     const consumer = ports.consumer(
       {
@@ -17,7 +14,7 @@ export function topicReader(
         ...(subscription.bootstrapServers && { expectedBrokers: subscription.bootstrapServers }),
       },
       name,
-      connectorConfig,
+      overrides,
     );
     const close = () => {
       consumer.close().catch(() => undefined);

@@ -2,6 +2,7 @@ import { OnrampError } from '../plugin/errors.ts';
 import type { FieldError } from '../plugin/index.ts';
 import {
   type ClientKind,
+  type ClientOverrides,
   type ConsumerTuning,
   clientProperties,
   consumerTuning,
@@ -33,28 +34,24 @@ export class ClientPool {
     this.config = config;
   }
 
-  /** The connection a client of this kind has for a connector (or for the host itself). */
-  connection(kind: ClientKind, connectorConfig?: Readonly<Record<string, string>>): KafkaConnection {
-    const properties = clientProperties(kind, this.config.layers, connectorConfig);
+  /** The connection a client of this kind has for a connector (or, without overrides, for the host itself). */
+  connection(kind: ClientKind, overrides?: ClientOverrides): KafkaConnection {
+    const properties = clientProperties(kind, this.config.layers, overrides);
     const { connection, errors } = parseConnection(properties, {
-      missingName: (key) => (connectorConfig ? `${kind}.override.${key}` : key),
+      missingName: (key) => (overrides ? `${kind}.override.${key}` : key),
     });
     if (!connection) throw invalid(errors);
     return connection;
   }
 
-  producerTuning(connectorConfig?: Readonly<Record<string, string>>): ProducerTuning {
-    const { tuning, errors } = producerTuning(
-      clientProperties('producer', this.config.layers, connectorConfig),
-    );
+  producerTuning(overrides?: ClientOverrides): ProducerTuning {
+    const { tuning, errors } = producerTuning(clientProperties('producer', this.config.layers, overrides));
     if (errors.length > 0) throw invalid(errors);
     return tuning;
   }
 
-  consumerTuning(connectorConfig?: Readonly<Record<string, string>>): ConsumerTuning {
-    const { tuning, errors } = consumerTuning(
-      clientProperties('consumer', this.config.layers, connectorConfig),
-    );
+  consumerTuning(overrides?: ClientOverrides): ConsumerTuning {
+    const { tuning, errors } = consumerTuning(clientProperties('consumer', this.config.layers, overrides));
     if (errors.length > 0) throw invalid(errors);
     return tuning;
   }

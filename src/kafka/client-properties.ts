@@ -638,16 +638,20 @@ export interface KafkaClientConfig {
 
 const OVERRIDE_KEY = /^(producer|consumer|admin)\.override\.(.+)$/;
 
-/** The `<kind>.override.*` entries of a connector config, without the prefix. */
-export function connectorOverrides(
-  config: Readonly<Record<string, string>>,
-  kind: ClientKind,
-): Record<string, string> {
-  const result: Record<string, string> = {};
-  const prefix = `${kind}.override.`;
-  for (const [key, value] of Object.entries(config))
-    if (key.startsWith(prefix)) result[key.slice(prefix.length)] = value;
-  return result;
+/**
+ * A connector's Kafka client settings by client kind, under Kafka's names:
+ * `producer.override.compression.type` is `producer['compression.type']`.
+ */
+export type ClientOverrides = Readonly<Record<ClientKind, Readonly<Record<string, string>>>>;
+
+/** The `<kind>.override.*` entries of a connector config, without the prefix, by client kind. */
+export function clientOverrides(config: Readonly<Record<string, string>>): ClientOverrides {
+  const overrides: Record<ClientKind, Record<string, string>> = { producer: {}, consumer: {}, admin: {} };
+  for (const [key, value] of Object.entries(config)) {
+    const match = OVERRIDE_KEY.exec(key);
+    if (match) overrides[match[1] as ClientKind][match[2] as string] = value;
+  }
+  return overrides;
 }
 
 /**
@@ -659,12 +663,12 @@ export function connectorOverrides(
 export function clientProperties(
   kind: ClientKind,
   host: ClientPropertyLayers,
-  connector: Readonly<Record<string, string>> = {},
+  overrides?: ClientOverrides,
 ): Map<string, Sourced> {
   return layerProperties([
     { prefix: '', properties: host.common },
     { prefix: `${kind}.`, properties: host[kind] },
-    { prefix: `${kind}.override.`, properties: connectorOverrides(connector, kind) },
+    { prefix: `${kind}.override.`, properties: overrides?.[kind] ?? {} },
   ]);
 }
 
@@ -717,7 +721,7 @@ export function checkClientOverrides(
     overridden.add(kind);
   }
   for (const kind of overridden) {
-    const properties = clientProperties(kind, host.layers, config);
+    const properties = clientProperties(kind, host.layers, clientOverrides(config));
     const context: ParseContext = {
       missingName: (key) => `${kind}.override.${key}`,
       ...(readFile && { readFile }),

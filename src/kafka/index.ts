@@ -50,14 +50,14 @@ export interface KafkaClients {
 export function createKafkaClients(kafka: KafkaClientConfig): KafkaClients {
   const pool = new ClientPool(kafka);
   const ports: KafkaPorts = {
-    producer: (_name, connectorConfig) => {
-      const connection = pool.connection('producer', connectorConfig);
+    producer: (_name, overrides) => {
+      const connection = pool.connection('producer', overrides);
       // Topics are created with the admin settings (the host's, or the connector's admin.override.*).
-      const admin = pool.admin(pool.connection('admin', connectorConfig));
-      return new KafkaRecordProducer(connection, admin, pool.producerTuning(connectorConfig));
+      const admin = pool.admin(pool.connection('admin', overrides));
+      return new KafkaRecordProducer(connection, admin, pool.producerTuning(overrides));
     },
-    kafkaAnswers: async (connectorConfig, signal) => {
-      const admin = pool.admin(pool.connection('admin', connectorConfig));
+    kafkaAnswers: async (overrides, signal) => {
+      const admin = pool.admin(pool.connection('admin', overrides));
       while (!signal.aborted) {
         if (
           await admin.clusterId().then(
@@ -69,14 +69,14 @@ export function createKafkaClients(kafka: KafkaClientConfig): KafkaClients {
         await delay(RECONNECT_PROBE_MS, undefined, { signal }).catch(() => undefined);
       }
     },
-    consumer: (subscription, _name, connectorConfig) => {
-      const connection = pool.connection('consumer', connectorConfig);
+    consumer: (subscription, _name, overrides) => {
+      const connection = pool.connection('consumer', overrides);
       if (subscription.expectedBrokers && !sameBrokers(subscription.expectedBrokers, connection.brokers))
         throw new OnrampError(
           'INVALID_CONFIG',
           `The brokers ${subscription.expectedBrokers.join(',')} are not the cluster this host's clients use (${connection.brokers.join(',')}): they would get the host's Kafka credentials`,
         );
-      return new KafkaRecordConsumer(connection, subscription, pool.consumerTuning(connectorConfig));
+      return new KafkaRecordConsumer(connection, subscription, pool.consumerTuning(overrides));
     },
   };
   const tail = new TopicTail(pool.connection('consumer'));

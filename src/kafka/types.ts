@@ -1,4 +1,5 @@
 import type { RecordHeader } from '../plugin/record.ts';
+import type { ClientOverrides } from './client-properties.ts';
 
 // What the runners need of Kafka, in our own types: the client library stays inside src/kafka.
 
@@ -116,23 +117,19 @@ export interface RecordConsumer {
 }
 
 /**
- * What the runners get from the Kafka runtime. `connectorConfig` (resolved) carries the connector's
+ * What the runners get from the Kafka runtime. `overrides` are the connector's
  * `producer.override.*`, `consumer.override.*` and `admin.override.*` settings: the runtime builds
  * the clients from the host's settings with those on top (throws INVALID_CONFIG when they do not
  * parse, which validation normally caught first).
  */
 export interface KafkaPorts {
-  producer(name: string, connectorConfig?: Readonly<Record<string, string>>): RecordProducer;
-  consumer(
-    subscription: ConsumerSubscription,
-    name: string,
-    connectorConfig?: Readonly<Record<string, string>>,
-  ): RecordConsumer;
+  producer(name: string, overrides?: ClientOverrides): RecordProducer;
+  consumer(subscription: ConsumerSubscription, name: string, overrides?: ClientOverrides): RecordConsumer;
   /**
    * Resolves once the Kafka cluster this connector's clients use answers again (asked every half
    * second), or when `signal` aborts: a task waiting out a backoff after an outage restarts at once.
    */
-  kafkaAnswers(connectorConfig: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
+  kafkaAnswers(overrides: ClientOverrides, signal: AbortSignal): Promise<void>;
 }
 
 // What connector management (the herder, KIP-875 sink offsets, /health) and the data-product

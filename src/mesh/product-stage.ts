@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SourceRuntimeConfig } from '../host/connector-config.ts';
 import type { Metrics } from '../host/metrics.ts';
 import type { SourceTransform } from '../host/source-runner.ts';
 import type { TaskSpec } from '../host/task-runner.ts';
@@ -48,13 +49,15 @@ interface Plan {
   guarded: { product: DataProduct; ports: Map<string, OutputPort> } | undefined;
 }
 
-export function productStage(options: ProductStageOptions): (spec: TaskSpec) => SourceTransform | undefined {
-  return (spec) => {
+export function productStage(
+  options: ProductStageOptions,
+): (spec: TaskSpec, settings: SourceRuntimeConfig) => SourceTransform | undefined {
+  return (spec, settings) => {
     if (spec.plugin.kind !== 'source') return undefined;
-    const domain = spec.config['product.domain']?.trim();
-    const name = spec.config['product.name']?.trim();
+    const domain = settings['product.domain']?.trim();
+    const name = settings['product.name']?.trim();
     if (!domain || !name) return undefined;
-    const headersOn = (spec.config['product.headers.enable'] ?? 'true').trim().toLowerCase() !== 'false';
+    const headersOn = settings['product.headers.enable'];
     let plan: Plan | undefined;
     const currentPlan = (): Plan => {
       if (plan?.revision === options.catalog.revision) return plan;

@@ -10,7 +10,7 @@ import {
   tasksMax,
   validateConnectorConfig,
 } from '../../../src/host/connector-config.ts';
-import { sinkSubscription } from '../../../src/host/sink-runner.ts';
+import { sinkSubscription } from '../../../src/host/run-config.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { defineConfig, field, parseConfig } from '../../../src/plugin/index.ts';
 
@@ -144,9 +144,7 @@ describe('host ConfigDef', () => {
       'consumer.override.session.timeout.ms': '6000',
     });
     expect(runtime.errors).toEqual([]);
-    expect(
-      sinkSubscription('a', 0, runtime.values, { 'consumer.override.session.timeout.ms': '6000' }),
-    ).toEqual({
+    expect(sinkSubscription('a', 0, runtime.values, { 'session.timeout.ms': '6000' })).toEqual({
       groupId: 'connect-a',
       groupInstanceId: 'a-0',
       sessionTimeoutMs: 6000,
@@ -159,12 +157,12 @@ describe('host ConfigDef', () => {
 
   it('gives every sink task a static group.instance.id: <connector>-<task>, or the configured one', () => {
     const values = parseConfig(sinkRuntimeDef, { topics: 't' }).values;
-    const instance = (connector: string, taskId: number, raw: Record<string, string> = {}) =>
-      sinkSubscription(connector, taskId, values, raw).groupInstanceId;
+    const instance = (connector: string, taskId: number, consumer: Record<string, string> = {}) =>
+      sinkSubscription(connector, taskId, values, consumer).groupInstanceId;
     expect(instance('orders-sink', 0)).toBe('orders-sink-0');
     expect(instance('orders-sink', 3)).toBe('orders-sink-3');
     // Task 0 keeps a configured id as it is (a connector moved from Kafka Connect keeps its member).
-    const configured = { 'consumer.override.group.instance.id': 'orders' };
+    const configured = { 'group.instance.id': 'orders' };
     expect([instance('x', 0, configured), instance('x', 2, configured)]).toEqual(['orders', 'orders-2']);
     // A name Kafka would refuse as an id: the legal characters, and a hash keeping names apart.
     const spaced = instance('orders sink/eu', 1) as string;

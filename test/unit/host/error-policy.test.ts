@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorHandlingDef, sinkRuntimeDef } from '../../../src/host/connector-config.ts';
+import { sinkRuntimeDef, sourceRuntimeDef } from '../../../src/host/connector-config.ts';
 import {
   ErrorPolicy,
   type ErrorPolicyConfig,
@@ -10,7 +10,7 @@ import {
 import { OnrampError, parseConfig } from '../../../src/plugin/index.ts';
 
 function parseErrorPolicy(raw: Record<string, string>) {
-  const parsed = parseConfig(errorHandlingDef, raw);
+  const parsed = parseConfig(sourceRuntimeDef, raw);
   return { policy: errorPolicyConfig(parsed.values), errors: parsed.errors };
 }
 

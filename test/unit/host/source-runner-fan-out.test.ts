@@ -54,7 +54,7 @@ describe('source runner fan-out', () => {
         offsets,
         log: pino({ level: 'silent' }),
         metrics: new Metrics(),
-        transforms: [fanOut],
+        stage: () => fanOut,
       },
     );
     await waitFor('all stored', () => offsets.get('fan')[0]?.offset.seq === 2);

@@ -1,15 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { sourceRuntimeDef } from '../../../src/host/connector-config.ts';
 import { Metrics } from '../../../src/host/metrics.ts';
-import {
-  latestOffsets,
-  mergeOffsets,
-  startSourceTask,
-  topicCreationSettings,
-} from '../../../src/host/source-runner.ts';
+import { topicCreationSettings } from '../../../src/host/run-config.ts';
+import { latestOffsets, mergeOffsets, startSourceTask } from '../../../src/host/source-runner.ts';
 import type { TaskStatus } from '../../../src/host/task-runner.ts';
 import type { KafkaPorts, OutgoingMessage } from '../../../src/kafka/types.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
+import { parseConfig } from '../../../src/plugin/index.ts';
 import { ConverterFactory } from '../../../src/schema/converter-factory.ts';
 import { MemoryOffsetStore } from '../../support/runtime/memory-offset-store.ts';
 import { countingSource } from '../../support/runtime/test-plugins.ts';
@@ -44,14 +42,16 @@ describe('mergeOffsets', () => {
 
 describe('topicCreationSettings', () => {
   it('reads Kafka Connect topic.creation.default.* settings', () => {
+    const settings = (raw: Record<string, string>) =>
+      topicCreationSettings(parseConfig(sourceRuntimeDef, raw).values);
+    expect(settings({ 'topic.creation.default.partitions': '6' })).toEqual({ partitions: 6 });
     expect(
-      topicCreationSettings({
-        'topic.creation.default.partitions': '6',
-        'topic.creation.default.replication.factor': '-1',
+      settings({
+        'topic.creation.default.partitions': '3',
+        'topic.creation.default.replication.factor': '2',
       }),
-    ).toEqual({
-      partitions: 6,
-    });
+    ).toEqual({ partitions: 3, replicationFactor: 2 });
+    expect(settings({})).toEqual({});
   });
 });
 

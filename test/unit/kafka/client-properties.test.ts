@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkClientOverrides,
+  clientOverrides,
   clientProperties,
   kafkaClientConfig,
   layerProperties,
@@ -184,10 +185,14 @@ describe('client layers and connector overrides', () => {
   });
 
   it('host settings, then the host kind prefix, then the connector override win', () => {
-    const properties = clientProperties('producer', host.layers, {
-      'producer.override.bootstrap.servers': '127.0.0.1:9093',
-      'consumer.override.group.id': 'ignored-for-producers',
-    });
+    const properties = clientProperties(
+      'producer',
+      host.layers,
+      clientOverrides({
+        'producer.override.bootstrap.servers': '127.0.0.1:9093',
+        'consumer.override.group.id': 'ignored-for-producers',
+      }),
+    );
     expect(properties.get('bootstrap.servers')).toEqual({
       value: '127.0.0.1:9093',
       from: 'producer.override.bootstrap.servers',
