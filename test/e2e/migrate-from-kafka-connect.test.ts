@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TopicAdmin } from '../../src/kafka/topic-admin.ts';
 import { type HostProcess, startHostProcess } from '../support/host-process.ts';
 import {
@@ -25,7 +25,9 @@ import {
   collectJsonEvents,
   debeziumMariadbConfig,
   debeziumPostgresConfig,
+  ensureKafkaConnect,
   type JsonChangeEvent,
+  KAFKA_CONNECT_INSTALL_TIMEOUT_MS,
   type KafkaConnectCluster,
   type KafkaConnectWorker,
   startKafkaConnect,
@@ -42,6 +44,8 @@ const WRITE_INTERVAL_MS = 40;
 const FIRST_WRITTEN_ID = 1000;
 
 const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(() => ensureKafkaConnect(), KAFKA_CONNECT_INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -195,8 +195,23 @@ function propertiesText(properties: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-export async function startKafkaConnect(options: KafkaConnectOptions): Promise<KafkaConnectWorker> {
+/**
+ * How long a first install may take: Maven resolves Kafka Connect and four Debezium plugins (~150 MB)
+ * from Maven Central on a fresh machine. Later runs find them cached and return at once.
+ */
+export const KAFKA_CONNECT_INSTALL_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * Installs Kafka Connect and the Debezium plugins when missing (Java and Maven from Debian too).
+ * Call it from beforeAll with KAFKA_CONNECT_INSTALL_TIMEOUT_MS, so that a first install is not
+ * counted against a test's own timeout.
+ */
+export async function ensureKafkaConnect(): Promise<void> {
   await ensureDebezium((line) => process.stderr.write(`${line}\n`));
+}
+
+export async function startKafkaConnect(options: KafkaConnectOptions): Promise<KafkaConnectWorker> {
+  await ensureKafkaConnect();
   const stamp = installedDebeziumStamp();
   if (stamp === undefined) throw new Error('the Kafka Connect install is missing after ensureDebezium');
   mkdirSync(CONNECT_HOME, { recursive: true });
