@@ -1,20 +1,8 @@
 import type mysql from 'mysql2/promise';
-import {
-  errorMessage,
-  OnrampError,
-  type SnapshotProgress,
-  type SourceOffsetEntry,
-  type SourceRecord,
-  type SourceTask,
-  type TaskContext,
-  type TaskSignal,
-} from '../../src/plugin/index.ts';
+import { OnrampError, type SourceOffsetEntry } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import type { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
 import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
-import { SourceMetrics } from '../shared/source-metrics.ts';
-import { sourceRecordQueue } from '../shared/source-queue.ts';
-import { TopicRenames } from '../shared/topic-renames.ts';
+import { SourceTaskShell } from '../shared/source-task-shell.ts';
 import { type CatalogTable, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import { effectiveSnapshotMode, type MysqlSourceConfig } from './config.ts';
 import { connect } from './connection.ts';
@@ -41,8 +29,9 @@ import { CONNECTOR_VERSION } from './version.ts';
 
 // The MySQL/MariaDB source task: decides from snapshot.mode, the stored offset and the binlogs on
 // the server whether to snapshot, then snapshots and/or streams the binlog from the position the
-// snapshot (or the stored offset) names. Records flow through one bounded queue to poll(). The
-// binlog needs no acknowledgement, so commit() has nothing to release. Resuming, the tables'
+// snapshot (or the stored offset) names, in the shared source task shell (queue, poll, stop,
+// phases: source-task-shell.ts). The binlog needs no acknowledgement, so commit() has nothing to
+// release. Resuming, the tables'
 // structures come from the stored offset's schema history, and the stream starts by GTID where the
 // offset has GTIDs and the server allows it (file/position otherwise).
 //
@@ -90,37 +79,22 @@ export function gtidMismatchMessage(stored: BinlogOffset, serverGtids: string): 
   return `The stored offset's GTID position (${stored.gtids}) is not in this server's binlog (gtid_binlog_pos / gtid_executed is ${serverGtids || 'empty'}): the server is not the one the offset came from, or it lost transactions in a failover. Point the connector at a server of the original replication topology, or delete the stored offsets (DELETE /connectors/{name}/offsets) to start over with a new snapshot.`;
 }
 
-export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
-  private config!: MysqlSourceConfig;
-  private context!: TaskContext;
-  private queue!: InterceptedQueue<SourceRecord>;
-  /** Incremental and blocking snapshots, signals (incremental-snapshot.ts). */
-  private adHoc: SourceSnapshots | undefined;
-  private metrics!: SourceMetrics;
+export class MysqlSourceTask extends SourceTaskShell<MysqlSourceConfig> {
+  protected readonly label = 'MySQL source';
   private server!: ServerInfo;
   private filters!: CaptureFilters;
   private settings!: ServerSettings;
   private metadata: mysql.Connection | undefined;
-  private snapshot: SnapshotReader | undefined;
-  private stream: BinlogStream | undefined;
-  private background: Promise<void> | undefined;
   private history!: SchemaHistory;
-  private renames!: TopicRenames;
-  private stopping = false;
 
-  async start(
-    config: MysqlSourceConfig,
-    context: TaskContext,
-    from: readonly SourceOffsetEntry[],
-  ): Promise<void> {
-    this.config = config;
-    this.context = context;
-    this.queue = sourceRecordQueue(config);
-    this.metrics = new SourceMetrics(context.metrics);
-    this.filters = new CaptureFilters(config);
+  protected override configure(): void {
+    this.filters = new CaptureFilters(this.config);
     this.history = new SchemaHistory(this.filters, this.schemaSettings());
-    this.renames = new TopicRenames(context.log);
-    this.adHoc = mysqlSnapshots({
+  }
+
+  protected override adHocSnapshots(from: readonly SourceOffsetEntry[]): SourceSnapshots {
+    const { config, context } = this;
+    return mysqlSnapshots({
       config,
       context,
       server: () => this.server,
@@ -131,44 +105,18 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       stored: from.find((entry) => entry.partition.server === config['topic.prefix'])?.offset,
       onFailure: (error) => this.fail(error),
     });
-    try {
-      await this.setUp(readStoredOffset(from, config['topic.prefix']));
-    } catch (error) {
-      await this.release();
-      throw databaseError(error, 'starting the MySQL source');
-    }
   }
 
-  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    const records = await this.queue.take(
-      this.config['max.batch.size'],
-      this.config['poll.interval.ms'],
-      signal,
-    );
-    this.metrics.flush();
-    this.metrics.queue(this.queue.size, this.queue.capacity);
-    return records;
+  protected startError(error: unknown): Error {
+    return databaseError(error, 'starting the MySQL source');
   }
 
-  /** Nothing to release: the server keeps binlogs by its own retention, not by our position. */
-  async commit(_offsets: readonly SourceOffsetEntry[]): Promise<void> {}
+  // commit() stays the shell's no-op: the server keeps binlogs by its own retention, not by our
+  // position.
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.queue?.close();
-    await this.release();
-  }
-
-  async signal(signal: TaskSignal): Promise<void> {
-    await this.adHoc?.signal(signal);
-  }
-
-  snapshots(): SnapshotProgress | undefined {
-    return this.adHoc?.progress();
-  }
-
-  private async setUp(stored: BinlogOffset | undefined): Promise<void> {
+  protected async setUp(offsets: readonly SourceOffsetEntry[]): Promise<void> {
     const { config, context } = this;
+    const stored = readStoredOffset(offsets, config['topic.prefix']);
     const metadata = await connect(config);
     this.metadata = metadata;
     metadata.on('error', (error: unknown) => this.fail(databaseError(error, 'metadata connection')));
@@ -217,9 +165,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     if (snapshot) {
       const catchUpFrom = streaming ? this.catchUpStart(stored, binlogs) : undefined;
       if (catchUpFrom) await this.restoreHistory(tables, stored, catchUpFrom);
-      this.background = this.snapshotThenStream(tables, streaming, catchUpFrom).catch((error: unknown) =>
-        this.fail(error instanceof Error ? error : new Error(String(error))),
-      );
+      this.startSnapshot(tables, streaming, catchUpFrom);
       return;
     }
     if (!streaming) {
@@ -228,7 +174,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     }
     const from = await this.streamStart(mode, stored, binlogs);
     await this.restoreHistory(tables, stored, from);
-    await this.startStream(from, plan?.byGtid ?? false);
+    await this.startBinlog(from, plan?.byGtid ?? false);
   }
 
   /**
@@ -275,7 +221,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
   }
 
   /** Streams the binlog from `from` up to `until` (the new snapshot's position), emitting the changes. */
-  private async catchUp(from: BinlogOffset, until: BinlogPosition): Promise<void> {
+  private async catchUpTo(from: BinlogOffset, until: BinlogPosition): Promise<void> {
     const where = { from: `${from.file}:${from.pos}`, until: `${until.file}:${until.pos}` };
     if (this.stopping) return;
     if (compareBinlogPositions(from, until) >= 0) {
@@ -283,12 +229,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       return;
     }
     this.context.log.info(where, 'interrupted snapshot: streaming the changes committed since');
-    const stream = this.newStream(from, false, until);
-    this.stream = stream;
-    await stream.start();
-    await stream.caughtUp();
-    this.stream = undefined;
-    await stream.stop();
+    await this.catchUp(this.newStream(from, false, until));
     this.context.log.info(where, 'caught up with the snapshot taken again');
   }
 
@@ -364,12 +305,12 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     };
   }
 
-  private async snapshotThenStream(
+  private startSnapshot(
     tables: readonly CatalogTable[],
     streaming: boolean,
     catchUpFrom: BinlogOffset | undefined,
-  ): Promise<void> {
-    this.snapshot = new SnapshotReader({
+  ): void {
+    const reader = new SnapshotReader({
       config: this.config,
       context: this.context,
       queue: this.queue,
@@ -379,29 +320,25 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
       tables: [...tables],
       history: this.history,
       renames: this.renames,
-      ...(catchUpFrom && { catchUp: (position: BinlogPosition) => this.catchUp(catchUpFrom, position) }),
+      ...(catchUpFrom && { catchUp: (position: BinlogPosition) => this.catchUpTo(catchUpFrom, position) }),
     });
-    const position: BinlogPosition | undefined = await this.snapshot.run();
-    this.snapshot = undefined;
-    if (this.stopping || !streaming || !position) return;
-    await this.startStream(
-      {
-        file: position.file,
-        pos: position.pos,
-        ...(position.gtids !== undefined && { gtids: position.gtids }),
-        event: 0,
-        row: 0,
-      },
-      false,
-    );
+    this.snapshotThenStream(reader, async (position) => {
+      if (!streaming || !position) return;
+      await this.startBinlog(
+        {
+          file: position.file,
+          pos: position.pos,
+          ...(position.gtids !== undefined && { gtids: position.gtids }),
+          event: 0,
+          row: 0,
+        },
+        false,
+      );
+    });
   }
 
-  private async startStream(from: BinlogOffset, byGtid: boolean): Promise<void> {
-    if (this.stopping) return;
-    this.stream = this.newStream(from, byGtid);
-    // Before the first streamed record: each one's offset must carry a snapshot in progress.
-    this.adHoc?.attach(this.queue, toSourceOffset(from));
-    await this.stream.start();
+  private async startBinlog(from: BinlogOffset, byGtid: boolean): Promise<void> {
+    await this.startStream(this.newStream(from, byGtid), toSourceOffset(from));
   }
 
   private newStream(from: BinlogOffset, byGtid: boolean, until?: BinlogPosition): BinlogStream {
@@ -423,18 +360,7 @@ export class MysqlSourceTask implements SourceTask<MysqlSourceConfig> {
     });
   }
 
-  private fail(error: Error): void {
-    if (this.stopping) return;
-    this.context.log.error({ error: errorMessage(error) }, 'MySQL source failed');
-    this.queue.fail(error);
-  }
-
-  private async release(): Promise<void> {
-    this.stopping = true;
-    await this.adHoc?.stop();
-    await this.snapshot?.stop();
-    await this.stream?.stop();
-    await this.background;
+  protected async releaseConnections(): Promise<void> {
     const metadata = this.metadata;
     this.metadata = undefined;
     await metadata?.end().catch(() => {});

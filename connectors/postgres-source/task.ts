@@ -2,20 +2,12 @@ import type pg from 'pg';
 import {
   errorMessage,
   OnrampError,
-  type SnapshotProgress,
   type SourceOffset,
   type SourceOffsetEntry,
-  type SourceRecord,
-  type SourceTask,
-  type TaskContext,
-  type TaskSignal,
 } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
-import type { InterceptedQueue } from '../shared/incremental-snapshot/intercepted-queue.ts';
 import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
-import { SourceMetrics } from '../shared/source-metrics.ts';
-import { sourceRecordQueue } from '../shared/source-queue.ts';
-import { TopicRenames } from '../shared/topic-renames.ts';
+import { SourceTaskShell } from '../shared/source-task-shell.ts';
 import { type CatalogTable, currentWalLsn, listCapturedTables, loadTableDefinitions } from './catalog.ts';
 import type { PostgresSourceConfig } from './config.ts';
 import { connect, connectReplication } from './connection.ts';
@@ -56,8 +48,9 @@ import { TypeCatalog } from './type-catalog.ts';
 import { CONNECTOR_VERSION } from './version.ts';
 
 // The PostgreSQL source task: decides from snapshot.mode, the stored offset and the slot whether to
-// snapshot, then snapshots (in the slot's exported snapshot) and/or streams. Records flow through
-// one bounded queue to poll(); commit() confirms to the slot only what the host has stored.
+// snapshot, then snapshots (in the slot's exported snapshot) and/or streams, in the shared source
+// task shell (queue, poll, stop, phases: source-task-shell.ts). commit() confirms to the slot only
+// what the host has stored.
 //
 // An interrupted initial snapshot loses nothing: the slot it was taken with stays where it was
 // (nothing past what Kafka holds is ever confirmed), and the stored offset says how far the
@@ -90,37 +83,21 @@ export function needsSnapshot(
   }
 }
 
-export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
-  private config!: PostgresSourceConfig;
-  private context!: TaskContext;
-  private queue!: InterceptedQueue<SourceRecord>;
-  /** Incremental and blocking snapshots, signals (incremental-snapshot.ts). */
-  private adHoc: SourceSnapshots | undefined;
-  private metrics!: SourceMetrics;
+export class PostgresSourceTask extends SourceTaskShell<PostgresSourceConfig> {
+  protected readonly label = 'PostgreSQL source';
   private server!: ServerInfo;
   private filters!: CaptureFilters;
   private readonly catalog = new TypeCatalog();
   private metadata: pg.Client | undefined;
   /** Holds the exported snapshot open until every snapshot reader has imported it. */
   private exporter: pg.Client | undefined;
-  private snapshot: SnapshotReader | undefined;
-  private stream: WalStream | undefined;
-  private background: Promise<void> | undefined;
+  /** The stream from the slot, which commit() confirms stored positions to. */
+  private wal: WalStream | undefined;
   private readonly schemas = new Map<number, TableSchema>();
-  private renames!: TopicRenames;
   private confirmed: Lsn = 0n;
-  private stopping = false;
 
-  async start(
-    config: PostgresSourceConfig,
-    context: TaskContext,
-    from: readonly SourceOffsetEntry[],
-  ): Promise<void> {
-    this.config = config;
-    this.context = context;
-    this.renames = new TopicRenames(context.log);
-    this.queue = sourceRecordQueue(config);
-    this.metrics = new SourceMetrics(context.metrics);
+  protected override configure(): void {
+    const { config } = this;
     this.filters = new CaptureFilters(config);
     this.server = {
       version: CONNECTOR_VERSION,
@@ -128,7 +105,11 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       db: config['database.dbname'],
       partition: partitionOf(config['topic.prefix']),
     };
-    this.adHoc = postgresSnapshots({
+  }
+
+  protected override adHocSnapshots(from: readonly SourceOffsetEntry[]): SourceSnapshots {
+    const { config, context } = this;
+    return postgresSnapshots({
       config,
       context,
       server: this.server,
@@ -139,51 +120,25 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       stored: from.find((entry) => entry.partition.server === config['topic.prefix'])?.offset,
       onFailure: (error) => this.fail(error),
     });
-    try {
-      await this.setUp(readStoredOffset(from, config['topic.prefix']));
-    } catch (error) {
-      await this.release();
-      throw databaseError(error, 'starting the PostgreSQL source');
-    }
   }
 
-  async poll(signal: AbortSignal): Promise<SourceRecord[]> {
-    const records = await this.queue.take(
-      this.config['max.batch.size'],
-      this.config['poll.interval.ms'],
-      signal,
-    );
-    this.metrics.flush();
-    this.metrics.queue(this.queue.size, this.queue.capacity);
-    return records;
+  protected startError(error: unknown): Error {
+    return databaseError(error, 'starting the PostgreSQL source');
   }
 
-  async commit(offsets: readonly SourceOffsetEntry[]): Promise<void> {
+  override async commit(offsets: readonly SourceOffsetEntry[]): Promise<void> {
     const entry = offsets.find((candidate) => candidate.partition.server === this.server.name);
     const offset = entry ? asPgOffset(entry.offset) : undefined;
     if (!offset) return;
     const lsn = confirmableLsn(offset);
     if (lsn <= this.confirmed) return;
     this.confirmed = lsn;
-    this.stream?.confirm(lsn);
+    this.wal?.confirm(lsn);
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.queue?.close();
-    await this.release();
-  }
-
-  async signal(signal: TaskSignal): Promise<void> {
-    await this.adHoc?.signal(signal);
-  }
-
-  snapshots(): SnapshotProgress | undefined {
-    return this.adHoc?.progress();
-  }
-
-  private async setUp(stored: PgOffset | undefined): Promise<void> {
+  protected async setUp(from: readonly SourceOffsetEntry[]): Promise<void> {
     const { config, context } = this;
+    const stored = readStoredOffset(from, config['topic.prefix']);
     const metadata = await connect(config, 'metadata', (error) =>
       this.fail(databaseError(error, 'metadata connection')),
     );
@@ -228,9 +183,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
           : await this.exportPlainSnapshot();
         this.confirmed = exported.lsn;
       }
-      this.background = this.snapshotThenStream(tables, exported, streaming, catchUp).catch(
-        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-      );
+      this.startSnapshot(tables, exported, streaming, catchUp);
       return;
     }
     if (!streaming) {
@@ -262,7 +215,7 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       }
       this.confirmed = maxLsn(resume.startLsn, slotLsn);
     }
-    await this.startStream(resume, initialPosition);
+    await this.startWal(resume, initialPosition);
   }
 
   private async checkWalLevel(client: pg.Client): Promise<void> {
@@ -361,19 +314,14 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
   }
 
   /** Streams the connector's slot up to `until` (the new snapshot's consistent point). */
-  private async catchUp(from: CatchUp, until: Lsn): Promise<void> {
+  private async catchUpTo(from: CatchUp, until: Lsn): Promise<void> {
     const where = { from: formatLsn(from.resume.startLsn), until: formatLsn(until) };
     if (this.stopping) return;
     if (from.resume.startLsn >= until && !from.resume.partial) {
       this.context.log.info(where, 'nothing committed since the interrupted snapshot');
       return;
     }
-    const stream = this.newStream(from.resume, from.initialPosition, until);
-    this.stream = stream;
-    await stream.start();
-    await stream.caughtUp();
-    this.stream = undefined;
-    await stream.stop();
+    await this.catchUp(this.newStream(from.resume, from.initialPosition, until));
     this.context.log.info(where, 'caught up with the snapshot taken again');
   }
 
@@ -411,17 +359,17 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     return { name, lsn, txId: await snapshotXmin(this.exporter) };
   }
 
-  private async snapshotThenStream(
+  private startSnapshot(
     tables: readonly CatalogTable[],
     exported: ExportedSnapshot,
     streaming: boolean,
     catchUp: CatchUp | undefined,
-  ): Promise<void> {
+  ): void {
     const snapshotTables: SnapshotTable[] = tables.flatMap((table) => {
       const schema = this.schemas.get(table.oid);
       return schema ? [{ schema, estimatedRows: table.estimatedRows }] : [];
     });
-    this.snapshot = new SnapshotReader({
+    const reader = new SnapshotReader({
       config: this.config,
       context: this.context,
       queue: this.queue,
@@ -432,28 +380,26 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
       lsn: exported.lsn,
       txId: exported.txId,
       onImported: () => this.closeExporter(),
-      ...(catchUp && { catchUp: () => this.catchUp(catchUp, exported.lsn) }),
+      ...(catchUp && { catchUp: () => this.catchUpTo(catchUp, exported.lsn) }),
     });
-    await this.snapshot.run();
-    this.snapshot = undefined;
-    if (this.stopping || !streaming) return;
-    await this.startStream(
-      { startLsn: exported.lsn },
-      snapshotOffset({
-        lsn: exported.lsn,
-        txId: exported.txId,
-        readTime: BigInt(Date.now()) * 1000n,
-        last: true,
-      }),
-    );
+    this.snapshotThenStream(reader, async () => {
+      if (!streaming) return;
+      await this.startWal(
+        { startLsn: exported.lsn },
+        snapshotOffset({
+          lsn: exported.lsn,
+          txId: exported.txId,
+          readTime: BigInt(Date.now()) * 1000n,
+          last: true,
+        }),
+      );
+    });
   }
 
-  private async startStream(resume: ResumePoint, initialPosition: SourceOffset): Promise<void> {
+  private async startWal(resume: ResumePoint, initialPosition: SourceOffset): Promise<void> {
     if (this.stopping) return;
-    // Before the first streamed record: each one's offset must carry a snapshot in progress.
-    this.adHoc?.attach(this.queue, initialPosition);
-    this.stream = this.newStream(resume, initialPosition);
-    await this.stream.start();
+    this.wal = this.newStream(resume, initialPosition);
+    await this.startStream(this.wal, initialPosition);
   }
 
   private newStream(resume: ResumePoint, initialPosition: SourceOffset, until?: Lsn): WalStream {
@@ -483,26 +429,15 @@ export class PostgresSourceTask implements SourceTask<PostgresSourceConfig> {
     exporter?.end().catch(() => {});
   }
 
-  private fail(error: Error): void {
-    if (this.stopping) return;
-    this.context.log.error({ error: errorMessage(error) }, 'PostgreSQL source failed');
-    this.queue.fail(error);
-  }
-
   /** Ends every connection (and drops the slot when slot.drop.on.stop is set). */
-  private async release(): Promise<void> {
-    this.stopping = true;
-    await this.adHoc?.stop();
-    await this.snapshot?.stop();
-    await this.stream?.stop();
-    await this.background;
+  protected async releaseConnections(): Promise<void> {
     this.closeExporter();
     const metadata = this.metadata;
     this.metadata = undefined;
     // Stopped means the slot is free again, so a restart (or a drop) can take it at once.
     if (
       metadata &&
-      this.stream &&
+      this.streamed &&
       (await releasedSlot(metadata, this.config['slot.name']).catch(() => undefined))?.active
     )
       this.context.log.warn(
