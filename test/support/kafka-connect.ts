@@ -294,10 +294,14 @@ export async function startKafkaConnect(options: KafkaConnectOptions): Promise<K
     }
   };
 
+  const removeWorkDir = () => {
+    if (!process.env.ONRAMP_KEEP_CONNECT_LOGS) rmSync(workDir, { recursive: true, force: true });
+  };
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     rmSync(archiveDraft, { force: true });
+    removeWorkDir();
   };
 
   try {
@@ -382,7 +386,7 @@ export async function startKafkaConnect(options: KafkaConnectOptions): Promise<K
         throw new Error(`Kafka Connect did not stop within ${timeoutMs} ms after SIGTERM:\n${tail}`);
       }
       promoteArchive();
-      if (!process.env.ONRAMP_KEEP_CONNECT_LOGS) rmSync(workDir, { recursive: true, force: true });
+      removeWorkDir();
     },
     kill,
   };
