@@ -57,6 +57,12 @@ const JVM_FLAGS = [
   '-Djava.awt.headless=true',
 ];
 
+/** Workers still running: killed when the test process exits, so that no JVM outlives its test run. */
+const liveWorkers = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveWorkers) child.kill('SIGKILL');
+});
+
 export interface KafkaConnectTopics {
   config: string;
   offset: string;
@@ -261,7 +267,13 @@ export async function startKafkaConnect(options: KafkaConnectOptions): Promise<K
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  liveWorkers.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      liveWorkers.delete(child);
+      resolve();
+    }),
+  );
   const started = performance.now();
 
   const logTail = (lines = 40): string => {
