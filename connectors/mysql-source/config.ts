@@ -140,7 +140,7 @@ export const mysqlSourceFields = {
     group: SNAPSHOT,
   }),
   'snapshot.max.threads': field.int({
-    doc: 'Tables snapshotted at once, each on its own connection. Above 1 the connections start their consistent snapshots under a brief FLUSH TABLES WITH READ LOCK (needs RELOAD; writes wait meanwhile) so they all see the same binlog position; 1 reads the tables one after another and takes no lock on MariaDB. With snapshot.locking.mode=none the snapshot uses one connection.',
+    doc: 'Connections snapshotting at once: tables side by side, and a table whose primary key is a single integer column and whose row estimate is at least 100000 in key ranges (of about 50000 rows or more) by several connections at once. Above 1 the connections start their consistent snapshots under a brief FLUSH TABLES WITH READ LOCK (needs RELOAD; writes wait meanwhile) so they all see the same binlog position; 1 reads the tables one after another and takes no lock on MariaDB. With snapshot.locking.mode=none the snapshot uses one connection.',
     default: 1,
     group: SNAPSHOT,
     min: 1,

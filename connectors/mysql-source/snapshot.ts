@@ -4,9 +4,9 @@ import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '..
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { TopicRenames } from '../shared/topic-renames.ts';
-import { type CatalogTable, loadTableDefinitions, type TableDefinition } from './catalog.ts';
+import { type CatalogTable, loadTableDefinitions, type TableDefinition, tableKey } from './catalog.ts';
 import type { MysqlSourceConfig } from './config.ts';
-import { connect, quoteTable } from './connection.ts';
+import { connect, quoteIdent, quoteTable } from './connection.ts';
 import { databaseError } from './errors.ts';
 import { changeRecord, type ServerInfo } from './events.ts';
 import { mariadbGtidsAt } from './gtid.ts';
@@ -58,6 +58,63 @@ interface HeldRow {
   row: Row;
   readTime: number;
   firstInTable: boolean;
+}
+
+/** A table being read, by one connection or by several (in primary key ranges). */
+interface TableRead {
+  table: CatalogTable;
+  /** Absent when the table was dropped since it was listed: nothing to read. */
+  schema: TableSchema | undefined;
+  /** One row of look-ahead for the whole table: a row's marker depends on whether another follows. */
+  held: HeldRow | undefined;
+  rows: number;
+  rangesLeft: number;
+  readTime: number | undefined;
+}
+
+/** An integer primary key range: from `from` (inclusive) below `to` (exclusive); open where absent. */
+export interface KeyRange {
+  from?: bigint;
+  to?: bigint;
+}
+
+/** What one connection reads at a time: a whole table, or a range of its integer primary key. */
+interface ReadUnit {
+  read: TableRead;
+  range?: { column: string } & KeyRange;
+}
+
+/** A table is split into key ranges of about this many rows at least (by its row estimate). */
+export const MIN_RANGE_ROWS = 50_000;
+
+const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+/** The table's primary key column when it is a single integer column (so it can be cut in ranges). */
+export function integerKey(definition: TableDefinition | undefined): string | undefined {
+  const [key, ...more] = definition?.primaryKey ?? [];
+  if (key === undefined || more.length > 0) return undefined;
+  const column = definition?.columns.find((candidate) => candidate.name === key);
+  return column && INTEGER_TYPES.has(column.dataType.toLowerCase()) ? key : undefined;
+}
+
+/** How many ranges a table of about `rows` rows is read in by up to `threads` connections. */
+export function rangeCount(rows: number, threads: number): number {
+  return Math.max(1, Math.min(threads, Math.floor(rows / MIN_RANGE_ROWS)));
+}
+
+/**
+ * Up to `count` key ranges of equal width covering min..max, the first open below and the last open
+ * above (rows outside min..max cannot be in the snapshot, but the ranges need no such promise).
+ */
+export function keyRanges(min: bigint, max: bigint, count: number): KeyRange[] {
+  const span = max - min + 1n;
+  const parts = span < BigInt(count) ? Number(span > 0n ? span : 1n) : count;
+  if (parts <= 1) return [{}];
+  const width = (span + BigInt(parts) - 1n) / BigInt(parts);
+  return Array.from({ length: parts }, (_, index) => ({
+    ...(index > 0 && { from: min + width * BigInt(index) }),
+    ...(index < parts - 1 && { to: min + width * BigInt(index + 1) }),
+  }));
 }
 
 /**
@@ -168,6 +225,8 @@ export class SnapshotReader {
   private lastProgress = 0;
   private readonly estimatedTotal: number;
   private position: BinlogPosition = { file: '', pos: 0 };
+  private units: ReadUnit[] = [];
+  private nextUnit = 0;
 
   constructor(deps: SnapshotDeps) {
     this.deps = deps;
@@ -175,10 +234,23 @@ export class SnapshotReader {
     this.estimatedTotal = deps.tables.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
   }
 
-  /** Connections reading tables at once (snapshot.max.threads, at most one per table). */
-  private threads(): number {
+  /**
+   * Connections reading at once: snapshot.max.threads, but no more than there are tables plus key
+   * ranges of the large ones (by their row estimates and single integer primary keys) to read.
+   */
+  private async threads(first: mysql.Connection): Promise<number> {
     const { config, tables, context } = this.deps;
-    const wanted = Math.min(config['snapshot.max.threads'], tables.length);
+    const max = config['snapshot.max.threads'];
+    let units = tables.length;
+    const large = max > 1 ? tables.filter((table) => rangeCount(table.estimatedRows, max) > 1) : [];
+    if (large.length > 0) {
+      const definitions = await loadTableDefinitions(first, large);
+      for (const table of large) {
+        if (integerKey(definitions.get(tableKey(table.database, table.name))) !== undefined)
+          units += rangeCount(table.estimatedRows, max) - 1;
+      }
+    }
+    const wanted = Math.min(max, units);
     if (wanted > 1 && config['snapshot.locking.mode'] === 'none') {
       context.log.warn(
         { 'snapshot.max.threads': config['snapshot.max.threads'] },
@@ -192,10 +264,12 @@ export class SnapshotReader {
   /** Reads every table; resolves with the binlog position the stream continues from. */
   async run(): Promise<BinlogPosition | undefined> {
     const { config, context, tables, mariadb } = this.deps;
-    const threads = this.threads();
     const connections = this.connections;
     try {
-      for (let index = 0; index < threads; index += 1) {
+      connections.push(await connect(config));
+      if (this.stopped) return undefined;
+      const threads = await this.threads(connections[0] as mysql.Connection);
+      for (let index = 1; index < threads; index += 1) {
         connections.push(await connect(config));
         if (this.stopped) return undefined;
       }
@@ -213,10 +287,12 @@ export class SnapshotReader {
       if (this.stopped) return undefined;
       this.recordSchemas(definitions, position);
       if (config['include.schema.changes']) await this.publishSchemas(lead, definitions);
+      this.units = await this.plan(lead, threads);
       context.log.info(
         {
           tables: tables.length,
           threads,
+          ranges: this.units.length,
           file: position.file,
           pos: position.pos,
           gtids: position.gtids ?? null,
@@ -224,8 +300,7 @@ export class SnapshotReader {
         'snapshot started',
       );
       this.report(true);
-      const pending = [...tables];
-      await Promise.all(connections.map((connection) => this.readTables(connection, pending)));
+      await Promise.all(connections.map((connection) => this.readUnits(connection)));
       if (this.stopped) return undefined;
       if (locked) await lead.query('UNLOCK TABLES');
       for (const connection of connections) await connection.query('COMMIT');
@@ -285,14 +360,46 @@ export class SnapshotReader {
     for (const connection of this.connections) connection.destroy();
   }
 
-  /** One connection's share: takes the next table until none is left. */
-  private async readTables(connection: mysql.Connection, pending: CatalogTable[]): Promise<void> {
-    for (let table = pending.shift(); table !== undefined && !this.stopped; table = pending.shift()) {
-      const schema = this.deps.history.get(table.database, table.name);
+  /**
+   * The read units, in table order: a table whose primary key is a single integer column and whose
+   * row estimate is large enough is cut in key ranges (between its smallest and largest key as this
+   * snapshot sees them) for several connections to read at once; any other table is one unit.
+   */
+  private async plan(connection: mysql.Connection, threads: number): Promise<ReadUnit[]> {
+    const { tables, history } = this.deps;
+    const units: ReadUnit[] = [];
+    for (const table of tables) {
+      const schema = history.get(table.database, table.name);
+      const read: TableRead = { table, schema, held: undefined, rows: 0, rangesLeft: 1, readTime: undefined };
+      const count = threads > 1 ? rangeCount(table.estimatedRows, threads) : 1;
+      const column = count > 1 ? integerKey(schema?.definition) : undefined;
+      const bounds =
+        column === undefined || !schema ? undefined : await keyBounds(connection, schema, column);
+      if (column === undefined || bounds === undefined) {
+        units.push({ read });
+        continue;
+      }
+      const ranges = keyRanges(bounds.min, bounds.max, count);
+      read.rangesLeft = ranges.length;
+      for (const range of ranges)
+        units.push({ read, ...(ranges.length > 1 && { range: { column, ...range } }) });
+    }
+    return units;
+  }
+
+  /** One connection's share: takes the next unit until none is left. */
+  private async readUnits(connection: mysql.Connection): Promise<void> {
+    for (let unit = this.takeUnit(); unit !== undefined && !this.stopped; unit = this.takeUnit()) {
       // A table dropped since it was listed has nothing to read.
-      if (schema) await this.readTable(connection, schema);
+      if (unit.read.schema) await this.readUnit(connection, unit, unit.read.schema);
       else this.tablesLeft -= 1;
     }
+  }
+
+  private takeUnit(): ReadUnit | undefined {
+    const unit = this.units[this.nextUnit];
+    if (unit) this.nextUnit += 1;
+    return unit;
   }
 
   /** Starts the schema history at the snapshot position with every captured table's structure. */
@@ -311,29 +418,35 @@ export class SnapshotReader {
     }
   }
 
-  private async readTable(connection: mysql.Connection, schema: TableSchema): Promise<void> {
+  private async readUnit(connection: mysql.Connection, unit: ReadUnit, schema: TableSchema): Promise<void> {
+    const { read, range } = unit;
     const select = `SELECT ${schema.selectList} FROM ${quoteTable(schema.database, schema.table)}`;
-    const readTime = Date.now() * 1000;
+    read.readTime ??= Date.now() * 1000;
+    const readTime = read.readTime;
     // The promise wrapper has no row streaming; its underlying connection has.
     const core = (connection as unknown as { connection: CallbackConnection }).connection;
     const stream = core
-      .query({ sql: select, rowsAsArray: false })
+      .query({ sql: `${select}${range === undefined ? '' : keyRangeCondition(range)}`, rowsAsArray: false })
       .stream({ highWaterMark: this.deps.config['snapshot.fetch.size'] });
-    // One row of look-ahead: a row's marker depends on whether another row follows it.
-    let held: HeldRow | undefined;
-    let rows = 0;
     for await (const row of stream) {
       if (this.stopped) {
         stream.destroy();
         return;
       }
-      if (held) await this.emit(held, this.marker(held.firstInTable, false), false);
-      held = { schema, row: row as Row, readTime, firstInTable: rows === 0 };
-      rows += 1;
+      // The table's look-ahead row is swapped before the await: connections reading other ranges
+      // of the same table interleave here.
+      const previous = read.held;
+      read.held = { schema, row: row as Row, readTime, firstInTable: read.rows === 0 };
+      read.rows += 1;
+      if (previous) await this.emit(previous, this.marker(previous.firstInTable, false), false);
     }
+    read.rangesLeft -= 1;
+    if (read.rangesLeft > 0) return;
     this.tablesLeft -= 1;
     // A table's last row waits until the next table with rows ends (or the snapshot does): only
     // then is it known whether it is the snapshot's very last record.
+    const held = read.held;
+    read.held = undefined;
     if (held) {
       const previous = this.lastRowOfTable;
       this.lastRowOfTable = held;
@@ -341,7 +454,7 @@ export class SnapshotReader {
     }
     this.report(true);
     this.deps.context.log.info(
-      { table: `${schema.database}.${schema.table}`, rows },
+      { table: `${schema.database}.${schema.table}`, rows: read.rows },
       'snapshot of table done',
     );
   }
@@ -405,4 +518,33 @@ export class SnapshotReader {
       rowsScanned: this.rowsRead,
     });
   }
+}
+
+/** The smallest and largest key the snapshot sees; undefined for an empty table. */
+async function keyBounds(
+  connection: mysql.Connection,
+  schema: TableSchema,
+  column: string,
+): Promise<{ min: bigint; max: bigint } | undefined> {
+  const key = quoteIdent(column);
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT CAST(MIN(${key}) AS CHAR) AS lo, CAST(MAX(${key}) AS CHAR) AS hi FROM ${quoteTable(schema.database, schema.table)}`,
+  );
+  const lo: unknown = rows[0]?.lo;
+  const hi: unknown = rows[0]?.hi;
+  if (lo === null || lo === undefined || hi === null || hi === undefined) return undefined;
+  return { min: BigInt(String(lo)), max: BigInt(String(hi)) };
+}
+
+/**
+ * The WHERE clause of a key range. The bounds are integers we computed, written as literals: bound
+ * as strings, MySQL would compare them to the column as doubles (wrong above 2^53).
+ */
+function keyRangeCondition(range: { column: string } & KeyRange): string {
+  const key = quoteIdent(range.column);
+  const parts = [
+    ...(range.from === undefined ? [] : [`${key} >= ${range.from.toString()}`]),
+    ...(range.to === undefined ? [] : [`${key} < ${range.to.toString()}`]),
+  ];
+  return parts.length === 0 ? '' : ` WHERE ${parts.join(' AND ')}`;
 }

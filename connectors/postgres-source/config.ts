@@ -163,7 +163,7 @@ export const postgresSourceFields = {
     group: SNAPSHOT,
   }),
   'snapshot.max.threads': field.int({
-    doc: 'Tables read in parallel during a snapshot, each on its own connection inside the same exported snapshot.',
+    doc: 'Connections reading the snapshot at once, all inside the same exported snapshot: tables side by side, and a table of at least 2048 pages (16 MiB at the default block size) in ranges of its pages (ctid ranges, PostgreSQL 14+), each of at least 1024 pages, by several connections at once.',
     default: 1,
     group: SNAPSHOT,
     min: 1,

@@ -15,8 +15,11 @@ import type { TableSchema } from './table-schema.ts';
 
 // The initial snapshot: every captured table read inside one exported snapshot (the slot's, so
 // the rows meet the stream at the slot's consistent point exactly), with COPY ... TO STDOUT, on up
-// to snapshot.max.threads connections in parallel. Rows become `r` events marked as Debezium marks
-// them: the very first `first`, each table's first and last `first_in_data_collection` /
+// to snapshot.max.threads connections in parallel: tables side by side, and a large table in
+// ranges of its pages (ctid ranges, read by TID range scans on PostgreSQL 14+) by several
+// connections at once. Every reader imports the same exported snapshot, so the ranges together are
+// exactly the table at the consistent point. Rows become `r` events marked as Debezium marks them:
+// the very first `first`, each table's first and last `first_in_data_collection` /
 // `last_in_data_collection`, the very last `last` (whose offset also says the snapshot is done).
 //
 // After an interrupted snapshot, `catchUp` runs once every reader has imported the snapshot and
@@ -59,11 +62,45 @@ interface HeldRow {
   firstInTable: boolean;
 }
 
+/** A table being read, by one reader or by several (in page ranges). */
+interface TableRead {
+  table: SnapshotTable;
+  /** One row of look-ahead for the whole table: a row's marker depends on whether another follows. */
+  held: HeldRow | undefined;
+  rows: number;
+  rangesLeft: number;
+  readTime: bigint | undefined;
+}
+
+/** What one reader reads at a time: a whole table, or its pages from `from` up to `to` (open: the end). */
+interface ReadUnit {
+  read: TableRead;
+  pages?: { from: number; to: number | undefined };
+}
+
+/** A table is split into page ranges of at least this many pages (8 MiB at the default block size). */
+export const MIN_RANGE_PAGES = 1024;
+
+/**
+ * How a table of `pages` pages is read by up to `threads` readers: page ranges of at least
+ * MIN_RANGE_PAGES each, the last one open-ended (the table may have grown since it was measured;
+ * the snapshot sees only what it sees). One range: the whole table.
+ */
+export function pageRanges(pages: number, threads: number): Array<{ from: number; to: number | undefined }> {
+  const count = Math.max(1, Math.min(threads, Math.floor(pages / MIN_RANGE_PAGES)));
+  const size = Math.ceil(pages / count);
+  return Array.from({ length: count }, (_, index) => ({
+    from: index * size,
+    to: index === count - 1 ? undefined : (index + 1) * size,
+  }));
+}
+
 export class SnapshotReader {
   private readonly deps: SnapshotDeps;
   private readonly clients = new Set<pg.Client>();
   private stopped = false;
-  private nextTable = 0;
+  private units: ReadUnit[] = [];
+  private nextUnit = 0;
   private tablesLeft: number;
   private firstEmitted = false;
   private lastRowOfTable: HeldRow | undefined;
@@ -79,8 +116,13 @@ export class SnapshotReader {
 
   async run(): Promise<SnapshotResult> {
     const { config, tables, context } = this.deps;
-    const workers = Math.max(1, Math.min(config['snapshot.max.threads'], tables.length));
-    context.log.info({ tables: tables.length, workers, lsn: this.deps.lsn.toString() }, 'snapshot started');
+    this.units = await this.plan();
+    if (this.stopped) return { rows: 0, tables: 0 };
+    const workers = Math.max(1, Math.min(config['snapshot.max.threads'], this.units.length));
+    context.log.info(
+      { tables: tables.length, workers, ranges: this.units.length, lsn: this.deps.lsn.toString() },
+      'snapshot started',
+    );
     this.report();
     let imported = 0;
     let allImported!: () => void;
@@ -139,8 +181,8 @@ export class SnapshotReader {
       await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
       onImported();
       await ready;
-      for (let next = this.takeTable(); next !== undefined && !this.stopped; next = this.takeTable()) {
-        await this.readTable(client, next);
+      for (let next = this.takeUnit(); next !== undefined && !this.stopped; next = this.takeUnit()) {
+        await this.readUnit(client, next);
       }
       await client.query('COMMIT');
     } catch (error) {
@@ -151,43 +193,88 @@ export class SnapshotReader {
     }
   }
 
-  private takeTable(): SnapshotTable | undefined {
-    const table = this.deps.tables[this.nextTable];
-    if (table) this.nextTable += 1;
-    return table;
+  /**
+   * The read units: one per table, and page ranges of the large ones when snapshot.max.threads
+   * allows more than one reader and the server has TID range scans (PostgreSQL 14+; before, each
+   * range would scan the whole table). Table sizes are measured on a connection of their own.
+   */
+  private async plan(): Promise<ReadUnit[]> {
+    const { config, tables } = this.deps;
+    const reads = tables.map(
+      (table): TableRead => ({ table, held: undefined, rows: 0, rangesLeft: 1, readTime: undefined }),
+    );
+    const threads = config['snapshot.max.threads'];
+    if (threads <= 1 || tables.length === 0) return reads.map((read) => ({ read }));
+    const client = await connect(config, 'snapshot plan');
+    this.clients.add(client);
+    let pages: Map<number, number>;
+    try {
+      pages = await tablePages(
+        client,
+        tables.map((table) => table.schema.spec.oid),
+      );
+    } finally {
+      this.clients.delete(client);
+      await client.end().catch(() => {});
+    }
+    return reads.flatMap((read): ReadUnit[] => {
+      const ranges = pageRanges(pages.get(read.table.schema.spec.oid) ?? 0, threads);
+      if (ranges.length === 1) return [{ read }];
+      read.rangesLeft = ranges.length;
+      return ranges.map((range) => ({ read, pages: range }));
+    });
   }
 
-  private async readTable(client: pg.Client, table: SnapshotTable): Promise<void> {
-    const { schema } = table;
-    const { spec } = schema;
+  private takeUnit(): ReadUnit | undefined {
+    const unit = this.units[this.nextUnit];
+    if (unit) this.nextUnit += 1;
+    return unit;
+  }
+
+  private async readUnit(client: pg.Client, unit: ReadUnit): Promise<void> {
+    const { read, pages } = unit;
+    const { table } = read;
+    const { spec } = table.schema;
     const columns = spec.columns.map((column) => quoteIdent(column.name)).join(', ');
-    const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(spec.schema, spec.name)}`;
-    const readTime = BigInt(Date.now()) * 1000n;
+    const range =
+      pages === undefined
+        ? ''
+        : ` WHERE ctid >= '(${pages.from},0)'::tid${pages.to === undefined ? '' : ` AND ctid < '(${pages.to},0)'::tid`}`;
+    const select = `SELECT ${columns || 'NULL'} FROM ${quoteTable(spec.schema, spec.name)}${range}`;
+    read.readTime ??= BigInt(Date.now()) * 1000n;
+    const readTime = read.readTime;
     const splitter = new CopyLineSplitter();
     const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
-    // One row of look-ahead: a row's marker depends on whether another row follows it.
-    let held: HeldRow | undefined;
-    let rows = 0;
+    // The table's look-ahead row is swapped before the await: readers of other ranges of the same
+    // table interleave here.
     const next = async (line: string) => {
-      if (held) await this.emit(held, this.marker(held.firstInTable, false), false);
-      held = { table, tuple: parseCopyLine(line), readTime, firstInTable: rows === 0 };
-      rows += 1;
+      const previous = read.held;
+      read.held = { table, tuple: parseCopyLine(line), readTime, firstInTable: read.rows === 0 };
+      read.rows += 1;
+      if (previous) await this.emit(previous, this.marker(previous.firstInTable, false), false);
     };
     for await (const chunk of stream) {
       if (this.stopped) return;
       for (const line of splitter.push(chunk as Buffer)) await next(line);
     }
     for (const line of splitter.end()) await next(line);
+    read.rangesLeft -= 1;
+    if (read.rangesLeft > 0) return;
     this.tablesLeft -= 1;
     // A table's last row waits until the next table with rows ends (or the snapshot does): only
     // then is it known whether it is the snapshot's very last record.
+    const held = read.held;
+    read.held = undefined;
     if (held) {
       const previous = this.lastRowOfTable;
       this.lastRowOfTable = held;
       if (previous) await this.emit(previous, this.marker(previous.firstInTable, true), false);
     }
     this.report(true);
-    this.deps.context.log.info({ table: `${spec.schema}.${spec.name}`, rows }, 'snapshot of table done');
+    this.deps.context.log.info(
+      { table: `${spec.schema}.${spec.name}`, rows: read.rows },
+      'snapshot of table done',
+    );
   }
 
   private marker(firstInTable: boolean, lastInTable: boolean, lastOverall = false): SnapshotMarker {
@@ -237,4 +324,21 @@ export class SnapshotReader {
       rowsScanned: this.rowsRead,
     });
   }
+}
+
+/**
+ * Each table's size in pages, where the server reads a ctid range without scanning the rest
+ * (PostgreSQL 14+): an empty map before, so no table is split.
+ */
+async function tablePages(client: pg.Client, oids: readonly number[]): Promise<Map<number, number>> {
+  const version = await client.query<{ version: string }>(
+    "SELECT current_setting('server_version_num') AS version",
+  );
+  if (Number(version.rows[0]?.version ?? 0) < 140000) return new Map();
+  const result = await client.query<{ oid: string; pages: string }>(
+    `SELECT c.oid::text AS oid, (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages
+       FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
+    [oids.map(String)],
+  );
+  return new Map(result.rows.map((row) => [Number(row.oid), Number(row.pages)]));
 }

@@ -1,6 +1,7 @@
 // snapshot.max.threads against the real MariaDB: several connections read the tables at once, all
 // at one binlog position, while a writer keeps inserting; every row arrives exactly once, either
-// in the snapshot or in the stream after it, and Debezium's snapshot markers stay right.
+// in the snapshot or in the stream after it, and Debezium's snapshot markers stay right. A large
+// table with an integer primary key is read in key ranges by several connections at once.
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +20,7 @@ import { services } from '../support/services.ts';
 const DATABASE = `onramp_mysrc_parallel_${process.pid}`;
 const TABLES = ['a', 'b', 'c', 'd'];
 const ROWS = 1500;
+const BIG_ROWS = 120_000;
 
 describe('mysql source parallel snapshot', () => {
   let client: mysql.Connection;
@@ -34,6 +36,9 @@ describe('mysql source parallel snapshot', () => {
       await client.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
       await client.query(`INSERT INTO ${table} VALUES ${values}`);
     }
+    await client.query('CREATE TABLE big (id BIGINT PRIMARY KEY, note VARCHAR(40) NOT NULL)');
+    await client.query(`INSERT INTO big SELECT seq, CONCAT('row ', seq) FROM seq_1_to_${BIG_ROWS}`);
+    await client.query('ANALYZE TABLE big');
   });
 
   afterAll(async () => {
@@ -46,7 +51,7 @@ describe('mysql source parallel snapshot', () => {
         ...settings,
         'database.server.id': serverId(21),
         'topic.prefix': 'par',
-        'database.include.list': DATABASE,
+        'table.include.list': TABLES.map((table) => `${DATABASE}\\.${table}`).join(','),
         'snapshot.max.threads': '3',
       }),
     );
@@ -100,6 +105,70 @@ describe('mysql source parallel snapshot', () => {
         expect(ids.length).toBe(Number(row?.n));
         expect(records.every((record) => ['r', 'c'].includes(String(op(record))))).toBe(true);
       }
+    } finally {
+      await driver.stop();
+    }
+  });
+
+  it('reads a large table in primary key ranges on several connections, while rows are written', async () => {
+    const driver = new TaskDriver(
+      sourceConfig({
+        ...settings,
+        'database.server.id': serverId(22),
+        'topic.prefix': 'ranges',
+        'table.include.list': `${DATABASE}\\.big`,
+        'include.schema.changes': 'false',
+        'snapshot.max.threads': '2',
+      }),
+    );
+    const snapshotDone = () =>
+      driver.records.some((record) => record.sourceOffset.snapshot_completed === true);
+    let writing = true;
+    let nextId = BIG_ROWS + 1;
+    const writer = (async () => {
+      while (writing) {
+        // New rows past the largest key, and old ones deleted in the middle of the ranges.
+        await client.query("INSERT INTO big VALUES (?, 'written meanwhile')", [nextId]);
+        await client.query('DELETE FROM big WHERE id = ?', [nextId - BIG_ROWS / 2]);
+        nextId += 1;
+      }
+    })();
+    try {
+      await driver.start();
+      await driver.pollFor('the snapshot', snapshotDone, 60_000);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    try {
+      const started = driver.context.logs.find((entry) => entry.message === 'snapshot started');
+      expect(started?.object).toMatchObject({ threads: 2, tables: 1, ranges: 2 });
+      const snapshot = driver.records.filter((record) => op(record) === 'r');
+      const markers = snapshot.map((record) => source(record).snapshot);
+      expect(markers[0]).toBe('first');
+      expect(markers.at(-1)).toBe('last');
+      expect(markers.filter((marker) => marker === 'first' || marker === 'last')).toHaveLength(2);
+      // The stream after the snapshot holds the changes the snapshot does not: replayed per key,
+      // everything ends as the table is now.
+      const [[row]] = await client.query<mysql.RowDataPacket[]>(
+        'SELECT COUNT(*) AS n, MAX(id) AS top FROM big',
+      );
+      const topic = `ranges.${DATABASE}.big`;
+      await driver.pollFor('the last insert streamed', (all) =>
+        onTopic(all, topic).some(
+          (record) => record.value !== null && Number(afterImage(record)?.id) === Number(row?.top),
+        ),
+      );
+      const rows = new Map<number, string>();
+      for (const record of onTopic(driver.records, topic)) {
+        if (record.value === null) continue;
+        const after = afterImage(record);
+        const id = Number(after?.id ?? (record.key?.value as { id?: number } | undefined)?.id);
+        if (after) rows.set(id, String(after.note));
+        else rows.delete(id);
+      }
+      expect(new Set(snapshot.map((record) => Number(afterImage(record)?.id))).size).toBe(snapshot.length);
+      expect(rows.size).toBe(Number(row?.n));
     } finally {
       await driver.stop();
     }

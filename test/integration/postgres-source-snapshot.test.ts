@@ -1,8 +1,10 @@
 // The initial snapshot against a real PostgreSQL: several tables read in parallel inside the slot's
 // exported snapshot, Debezium's first/last markers, progress reports, and the snapshot meeting the
-// stream exactly while rows are being written: every row arrives once, as `r` or as `c`.
+// stream exactly while rows are being written: every row arrives once, as `r` or as `c`. A large
+// table is read in ranges of its pages by several readers at once.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_RANGE_PAGES } from '../../connectors/postgres-source/snapshot.ts';
 import {
   afterImage,
   connectionSettings,
@@ -38,6 +40,9 @@ describe('postgres source snapshot', () => {
       ANALYZE inv.a;
       CREATE TABLE live (id int PRIMARY KEY, written_at timestamptz DEFAULT now());
       INSERT INTO live (id) SELECT generate_series(1, 2000);
+      -- A few rows per page: past two ranges' worth of pages with few rows.
+      CREATE TABLE big (id int PRIMARY KEY, pad text NOT NULL) WITH (fillfactor = 10);
+      INSERT INTO big SELECT i, repeat('x', 100) FROM generate_series(1, 16000) AS i;
     `);
   });
 
@@ -145,6 +150,41 @@ describe('postgres source snapshot', () => {
       expect(streamedIds).toEqual(
         Array.from({ length: last - snapshotIds.length }, (_, index) => snapshotIds.length + index + 1),
       );
+    } finally {
+      await driver.stop();
+    }
+  });
+
+  it('reads a large table in page ranges on several readers: every row once, markers right', async () => {
+    const { rows: size } = await client.query<{ pages: number }>(
+      "SELECT (pg_relation_size('big') / current_setting('block_size')::int)::int AS pages",
+    );
+    expect(size[0]?.pages).toBeGreaterThanOrEqual(2 * MIN_RANGE_PAGES);
+    const driver = new TaskDriver(
+      sourceConfig({
+        ...settings,
+        'topic.prefix': 'ranges',
+        'slot.name': slotName('ranges'),
+        'publication.name': 'onramp_pgsrc_ranges',
+        'table.include.list': 'public.big',
+        'snapshot.max.threads': '3',
+      }),
+    );
+    await driver.start();
+    try {
+      const records = await driver.pollFor('the snapshot', (all) =>
+        all.some((record) => record.sourceOffset.last_snapshot_record === true),
+      );
+      const started = driver.context.logs.find((entry) => entry.message === 'snapshot started');
+      const ranges = Math.min(3, Math.floor((size[0]?.pages ?? 0) / MIN_RANGE_PAGES));
+      expect(started?.object).toMatchObject({ tables: 1, workers: ranges, ranges });
+      const ids = records.map((record) => afterImage(record)?.id as number);
+      expect(ids).toHaveLength(16000);
+      expect(new Set(ids).size).toBe(16000);
+      const markers = records.map((record) => source(record).snapshot);
+      expect(markers[0]).toBe('first');
+      expect(markers.at(-1)).toBe('last');
+      expect(markers.filter((marker) => marker !== 'true')).toEqual(['first', 'last']);
     } finally {
       await driver.stop();
     }
