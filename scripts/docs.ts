@@ -114,8 +114,13 @@ function pluginSection(plugin: ConnectorPlugin, level: string): string {
 }
 
 export function configReference(): string {
-  const source = hostConfigDef('source').fields;
-  const sink = hostConfigDef('sink').fields;
+  // `<client>.override.<key>` fields are the Kafka client table's "Per connector" column.
+  const withoutOverrides = (fields: Fields) =>
+    Object.fromEntries(
+      Object.entries(fields).filter(([name]) => !/^(producer|consumer|admin)\.override\./.test(name)),
+    );
+  const source = withoutOverrides(hostConfigDef('source').fields);
+  const sink = withoutOverrides(hostConfigDef('sink').fields);
   const sinkOnly = Object.fromEntries(Object.entries(sink).filter(([name]) => !(name in source)));
   const parts = [
     '### Host (`config/host.example.yaml`, `ONRAMP_CONFIG` names another file; environment variables win)',

@@ -1,5 +1,8 @@
 import {
+  CLIENT_PROPERTIES,
   checkClientOverrides,
+  clientKindsOf,
+  isClientProperty,
   isSecretClientProperty,
   type KafkaClientConfig,
 } from '../kafka/client-properties.ts';
@@ -30,6 +33,7 @@ import { commonValueErrors } from './value-checks.ts';
 // cross-field check(), then its connectivity probe(), every error reported at once.
 
 const errorHandling = 'Error Handling';
+const CLIENT_OVERRIDES = 'Client Overrides';
 const product = 'Data Product';
 
 const commonFields = {
@@ -184,11 +188,6 @@ const sinkFields = {
     group: errorHandling,
     displayName: 'Enable Error Context Headers',
   }),
-  'consumer.override.session.timeout.ms': field.int({
-    doc: 'How long Kafka waits for a silent consumer-group member (e.g. a crashed host) before giving its partitions to another, in ms. A host restarted after a crash does not wait for it: its sink tasks rejoin with their group.instance.id and take the dead members’ places at once. Between the broker’s group.min.session.timeout.ms and group.max.session.timeout.ms (6000 and 1800000 by default).',
-    default: 45_000,
-    displayName: 'Consumer session timeout (ms)',
-  }),
 };
 
 /** Kafka Connect's topic creation (KIP-158) for sources: the default group's partitions and replication. */
@@ -235,13 +234,6 @@ function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
     const message = 'Must configure one of topics or topics.regex';
     errors.push({ field: 'topics', message }, { field: 'topics.regex', message });
   }
-  const sessionTimeout = config['consumer.override.session.timeout.ms'];
-  if (sessionTimeout < 6_000 || sessionTimeout > 1_800_000) {
-    errors.push({
-      field: 'consumer.override.session.timeout.ms',
-      message: `Invalid value ${sessionTimeout} for configuration consumer.override.session.timeout.ms: must be between 6000 and 1800000 (the broker's default group session timeout bounds)`,
-    });
-  }
   if (regex !== '') {
     try {
       new RegExp(regex);
@@ -262,18 +254,46 @@ function checkSink(config: ConfigOf<typeof sinkFields>): FieldError[] {
   return errors;
 }
 
+/**
+ * The Kafka client settings a connector may override (`<client>.override.<key>`): one field per key
+ * its clients honour, declared from src/kafka's CLIENT_PROPERTIES with the same value rules the
+ * clients apply, so a bad value (producer.override.compression.type=snappy) is an error on its key
+ * at validation. What depends on the host's Kafka settings (the override policy, keys no client
+ * honours, a security protocol without its credentials) is checkClientOverrides'.
+ */
+function clientOverrideFields(kind: 'source' | 'sink'): Fields {
+  const fields: Fields = {};
+  for (const client of clientKindsOf(kind)) {
+    for (const [key, spec] of Object.entries(CLIENT_PROPERTIES)) {
+      if (!isClientProperty(key, client)) continue;
+      const options = {
+        doc: spec.doc,
+        group: CLIENT_OVERRIDES,
+        importance: 'LOW' as const,
+        ...(spec.problem && { validate: spec.problem }),
+      };
+      fields[`${client}.override.${key}`] = spec.secret ? field.password(options) : field.string(options);
+    }
+  }
+  return fields;
+}
+
+const sourceOverrideFields = clientOverrideFields('source');
+const sinkOverrideFields = clientOverrideFields('sink');
+
 /** The host's own ConfigDef for a connector kind; `raw` lets check() see transform sub-keys. */
 export function hostConfigDef(kind: 'source' | 'sink', raw?: Readonly<Record<string, string>>): ConfigDef {
   if (kind === 'source') {
     return defineConfig(
-      { ...commonFields, ...errorFields, ...productFields, ...topicCreationFields },
+      { ...commonFields, ...errorFields, ...productFields, ...topicCreationFields, ...sourceOverrideFields },
       { check: () => checkTransforms(raw) },
     );
   }
+  const sink = { ...commonFields, ...errorFields, ...productFields, ...sinkFields };
   return defineConfig(
-    { ...commonFields, ...errorFields, ...productFields, ...sinkFields },
+    { ...sink, ...sinkOverrideFields },
     {
-      check: (config) => [...checkTransforms(raw), ...checkSink(config)],
+      check: (config) => [...checkTransforms(raw), ...checkSink(config as ConfigOf<typeof sink>)],
     },
   );
 }
@@ -302,7 +322,7 @@ const PREFIX_GROUPS: ReadonlyArray<[RegExp, string, string]> = [
   ],
   [
     /^(producer|consumer|admin)\.override\./,
-    'Client Overrides',
+    CLIENT_OVERRIDES,
     'Kafka client setting overridden for this connector.',
   ],
 ];

@@ -70,15 +70,11 @@ export function sinkSubscription(
 ): ConsumerSubscription {
   const groupId = consumer['group.id']?.trim() || `connect-${connector}`;
   const groupInstanceId = taskGroupInstanceId(connector, taskId, consumer['group.instance.id']?.trim());
-  // Only when the connector sets it: otherwise the host's consumer.session.timeout.ms (or 45 s).
-  const timeout =
-    consumer['session.timeout.ms'] === undefined
-      ? {}
-      : { sessionTimeoutMs: settings['consumer.override.session.timeout.ms'] };
+  // The session timeout is the consumer's own setting (the host's, or consumer.override.session.timeout.ms).
   const topicsRegex = settings['topics.regex'];
   return topicsRegex !== ''
-    ? { groupId, groupInstanceId, ...timeout, topicsRegex }
-    : { groupId, groupInstanceId, ...timeout, topics: settings.topics };
+    ? { groupId, groupInstanceId, topicsRegex }
+    : { groupId, groupInstanceId, topics: settings.topics };
 }
 
 function parseBase(

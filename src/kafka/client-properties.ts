@@ -72,7 +72,37 @@ interface PropertySpec {
   kinds?: readonly ClientKind[];
   /** Only a connector may set it (`<kind>.override.*`): one value for every task of the host makes no sense. */
   connectorOnly?: boolean;
+  /**
+   * What is wrong with a value on its own, or undefined: the one rule connector validation (the
+   * host's ConfigDef for `<kind>.override.<key>`) and the clients apply. Rules that depend on other
+   * settings (security.protocol and its ssl./sasl. keys) are parseConnection's.
+   */
+  problem?: (value: string) => string | undefined;
 }
+
+/** Kafka's compression.type values (CompressionType); Onramp's client writes none and gzip. */
+const KAFKA_COMPRESSION_TYPES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+function compressionProblem(value: string): string | undefined {
+  const name = value.trim().toLowerCase();
+  if (name === '' || name === 'none' || name === 'gzip') return undefined;
+  return KAFKA_COMPRESSION_TYPES.includes(name)
+    ? `only none and gzip are available (Onramp's Kafka client has no ${name} codec)`
+    : `must be one of ${KAFKA_COMPRESSION_TYPES.join(', ')}; only none and gzip are available`;
+}
+
+/** A whole number within [min, max], or the problem. */
+function wholeNumberIn(min: number, max: number, unit = '') {
+  return (value: string): string | undefined => {
+    const text = value.trim();
+    const number = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    return number >= min && number <= max ? undefined : `must be between ${min} and ${max}${unit}`;
+  };
+}
+
+const sessionTimeoutProblem = (value: string) =>
+  wholeNumberIn(6_000, 1_800_000)(value) &&
+  "must be between 6000 and 1800000 (the broker's default group session timeout bounds)";
 
 /** Every Kafka client property Onramp honours, with the documentation the README is made from. */
 export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
@@ -120,29 +150,44 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   'compression.type': {
     doc: 'Producer compression: none or gzip (Onramp’s client offers no snappy, lz4 or zstd).',
     kinds: ['producer'],
+    problem: compressionProblem,
   },
   acks: {
     doc: 'Only all (-1): Onramp never acknowledges upstream before Kafka has every replica’s ack.',
     kinds: ['producer'],
+    problem: (value) =>
+      value.trim() === 'all' || value.trim() === '-1'
+        ? undefined
+        : 'Onramp always produces with acks=all (nothing is acknowledged upstream before every in-sync replica has it)',
   },
-  'enable.idempotence': { doc: 'Only true: producers are always idempotent.', kinds: ['producer'] },
+  'enable.idempotence': {
+    doc: 'Only true: producers are always idempotent.',
+    kinds: ['producer'],
+    problem: (value) =>
+      value.trim().toLowerCase() === 'true' ? undefined : 'producers are always idempotent',
+  },
   'group.id': { doc: 'Sink consumer group (default connect-<connector>).', kinds: ['consumer'] },
   'group.instance.id': {
+    problem: (value) => groupInstanceIdProblem(value, MAX_CONFIGURED_LENGTH),
     doc: `Static group membership (KIP-345) of the sink's consumers, so that a task restarted after a crash takes its partitions back at once instead of after the session timeout: task 0 joins with this id, task n with <id>-<n>. Default: <connector>-<task> (sink consumers are always static members; a stopped task still leaves the group). Kafka's rules: ASCII letters, digits, '.', '_' and '-', at most ${MAX_CONFIGURED_LENGTH} characters here. A consumer whose id another one took (the task started elsewhere) stops: the task fails with TASK_FENCED instead of taking it back.`,
     kinds: ['consumer'],
     connectorOnly: true,
   },
   'session.timeout.ms': {
-    doc: 'Sink consumer group session timeout in ms (6000..1800000, default 45000).',
+    doc: 'How long Kafka waits for a silent sink consumer (e.g. of a crashed host) before giving its partitions to another, in ms (6000..1800000, the broker’s default group.min/max.session.timeout.ms; default 45000). A host restarted after a crash does not wait for it: its sink tasks rejoin with their group.instance.id and take the dead members’ places at once.',
     kinds: ['consumer'],
+    problem: sessionTimeoutProblem,
   },
   'auto.offset.reset': {
     doc: 'Where a sink starts without a committed offset: earliest (default, as Kafka Connect) or latest.',
     kinds: ['consumer'],
+    problem: (value) =>
+      ['earliest', 'latest'].includes(value.trim().toLowerCase()) ? undefined : 'must be earliest or latest',
   },
   'metadata.max.age.ms': {
     doc: 'How often, in ms, a sink looks again for its topics: ones that did not exist yet and, with topics.regex, new matches (default 300000, as Kafka’s metadata refresh; at least 100).',
     kinds: ['consumer'],
+    problem: wholeNumberIn(100, 2_147_483_647, ' ms'),
   },
 };
 
@@ -544,32 +589,29 @@ function parseOAuth(
   };
 }
 
+/** `properties`' values of these keys that break their key's rule, each naming the key it came from. */
+function ruleErrors(properties: ReadonlyMap<string, Sourced>, keys: readonly string[]): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const key of keys) {
+    const entry = properties.get(key);
+    const problem = entry && CLIENT_PROPERTIES[key]?.problem?.(entry.value);
+    if (entry && problem)
+      errors.push({
+        field: entry.from,
+        message: `Invalid value ${entry.value} for configuration ${entry.from}: ${problem}`,
+      });
+  }
+  return errors;
+}
+
 /** Compression as the producer honours it. */
 export function producerTuning(properties: ReadonlyMap<string, Sourced>): {
   tuning: ProducerTuning;
   errors: FieldError[];
 } {
-  const errors: FieldError[] = [];
-  const compression = properties.get('compression.type');
-  const name = compression?.value.trim().toLowerCase() ?? 'none';
-  if (name !== 'none' && name !== 'gzip' && name !== '')
-    errors.push({
-      field: compression?.from ?? 'compression.type',
-      message: `Invalid value ${compression?.value} for configuration ${compression?.from}: only none and gzip are available`,
-    });
-  const acks = properties.get('acks');
-  if (acks && acks.value.trim() !== 'all' && acks.value.trim() !== '-1')
-    errors.push({
-      field: acks.from,
-      message: `Invalid value ${acks.value} for configuration ${acks.from}: Onramp always produces with acks=all (nothing is acknowledged upstream before every in-sync replica has it)`,
-    });
-  const idempotence = properties.get('enable.idempotence');
-  if (idempotence && idempotence.value.trim().toLowerCase() !== 'true')
-    errors.push({
-      field: idempotence.from,
-      message: `Invalid value ${idempotence.value} for configuration ${idempotence.from}: producers are always idempotent`,
-    });
-  return { tuning: { compression: name === 'gzip' ? 'gzip' : 'none' }, errors };
+  const errors = ruleErrors(properties, ['compression.type', 'acks', 'enable.idempotence']);
+  const compression = properties.get('compression.type')?.value.trim().toLowerCase();
+  return { tuning: { compression: compression === 'gzip' ? 'gzip' : 'none' }, errors };
 }
 
 export interface ConsumerTuning {
@@ -587,45 +629,20 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
   tuning: ConsumerTuning;
   errors: FieldError[];
 } {
-  const errors: FieldError[] = [];
-  const tuning: ConsumerTuning = { autoOffsetReset: 'earliest' };
-  const timeout = properties.get('session.timeout.ms');
-  if (timeout) {
-    const value = /^\d+$/.test(timeout.value.trim()) ? Number(timeout.value.trim()) : Number.NaN;
-    if (!(value >= 6_000 && value <= 1_800_000))
-      errors.push({
-        field: timeout.from,
-        message: `Invalid value ${timeout.value} for configuration ${timeout.from}: must be between 6000 and 1800000 (the broker's default group session timeout bounds)`,
-      });
-    else tuning.sessionTimeoutMs = value;
-  }
-  const maxAge = properties.get('metadata.max.age.ms');
-  if (maxAge) {
-    const value = /^\d+$/.test(maxAge.value.trim()) ? Number(maxAge.value.trim()) : Number.NaN;
-    if (!(value >= 100 && value <= 2_147_483_647))
-      errors.push({
-        field: maxAge.from,
-        message: `Invalid value ${maxAge.value} for configuration ${maxAge.from}: must be between 100 and 2147483647 ms`,
-      });
-    else tuning.metadataMaxAgeMs = value;
-  }
-  const instance = properties.get('group.instance.id');
-  const instanceProblem = instance && groupInstanceIdProblem(instance.value, MAX_CONFIGURED_LENGTH);
-  if (instance && instanceProblem)
-    errors.push({
-      field: instance.from,
-      message: `Invalid value ${instance.value} for configuration ${instance.from}: ${instanceProblem}`,
-    });
-  const reset = properties.get('auto.offset.reset');
-  if (reset) {
-    const value = reset.value.trim().toLowerCase();
-    if (value === 'earliest' || value === 'latest') tuning.autoOffsetReset = value;
-    else
-      errors.push({
-        field: reset.from,
-        message: `Invalid value ${reset.value} for configuration ${reset.from}: must be earliest or latest`,
-      });
-  }
+  const errors = ruleErrors(properties, [
+    'session.timeout.ms',
+    'metadata.max.age.ms',
+    'group.instance.id',
+    'auto.offset.reset',
+  ]);
+  const value = (key: string) => properties.get(key)?.value.trim();
+  const reset = value('auto.offset.reset')?.toLowerCase();
+  const tuning: ConsumerTuning = { autoOffsetReset: reset === 'latest' ? 'latest' : 'earliest' };
+  if (errors.length > 0) return { tuning, errors };
+  const timeout = value('session.timeout.ms');
+  if (timeout !== undefined) tuning.sessionTimeoutMs = Number(timeout);
+  const maxAge = value('metadata.max.age.ms');
+  if (maxAge !== undefined) tuning.metadataMaxAgeMs = Number(maxAge);
   return { tuning, errors };
 }
 

@@ -138,8 +138,8 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.fallback =
       tuning.autoOffsetReset === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST;
     this.metadataMaxAgeMs = tuning.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS;
-    // The connector's own setting wins over the host's consumer.session.timeout.ms.
-    const sessionTimeout = subscription.sessionTimeoutMs ?? tuning.sessionTimeoutMs ?? 45_000;
+    // The connector's consumer.override.session.timeout.ms, else the host's consumer.session.timeout.ms.
+    const sessionTimeout = tuning.sessionTimeoutMs ?? 45_000;
     this.consumer = new Consumer({
       ...platformaticOptions(connection),
       groupId: subscription.groupId,

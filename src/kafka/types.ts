@@ -72,8 +72,6 @@ export type StartOffsets = (
 
 export interface ConsumerSubscription {
   groupId: string;
-  /** How long the group waits for a silent member before reassigning its partitions (default 45 s). */
-  sessionTimeoutMs?: number;
   /**
    * Static membership (KIP-345): a consumer joining with the group.instance.id of a dead one takes
    * its place at once. Another consumer joining with this id fences this one: run() then rejects with

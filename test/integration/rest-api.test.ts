@@ -900,6 +900,23 @@ describe('connector plugins and validation', () => {
     expect((await call('GET', `/connectors/${name}`)).status).toBe(404);
   });
 
+  it('refuses a Kafka client override its clients would refuse, naming the key, at validation and create', async () => {
+    const config = sourceConfig({ name: 'over', 'producer.override.compression.type': 'lz4' });
+    const infos = json(await call('PUT', '/connector-plugins/TestSourceConnector/config/validate', config));
+    expect(infos.error_count).toBe(1);
+    const compression = infos.configs.find(
+      (entry: Json) => entry.value.name === 'producer.override.compression.type',
+    );
+    expect(compression.definition).toMatchObject({ group: 'Client Overrides', type: 'STRING' });
+    expect(compression.value.errors).toEqual([
+      "Invalid value lz4 for configuration producer.override.compression.type: only none and gzip are available (Onramp's Kafka client has no lz4 codec)",
+    ]);
+    const name = `over-${Date.now()}`;
+    const refused = await call('POST', '/connectors', { name, config: { ...config, name } });
+    expect(refused.status).toBe(400);
+    expect(json(refused).message).toContain('producer.override.compression.type');
+  });
+
   it('create and update answer with warnings for kept keys without effect, and refuse unimplemented ones', async () => {
     const name = `warned-${Date.now()}`;
     const created = await call('POST', '/connectors', {

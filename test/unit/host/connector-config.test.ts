@@ -11,6 +11,12 @@ import {
   validateConnectorConfig,
 } from '../../../src/host/connector-config.ts';
 import { sinkSubscription } from '../../../src/host/run-config.ts';
+import {
+  clientOverrides,
+  clientProperties,
+  consumerTuning,
+  kafkaClientConfig,
+} from '../../../src/kafka/client-properties.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { defineConfig, field, parseConfig } from '../../../src/plugin/index.ts';
 
@@ -133,26 +139,48 @@ describe('host ConfigDef', () => {
     expect(errors({ 'topics.regex': 'shop\\..*' })).toEqual([]);
   });
 
-  it('bounds the sink consumer session timeout as the broker does, and hands it to the subscription', () => {
-    const parsed = (raw: Record<string, string>) =>
-      parseConfig(hostConfigDef('sink'), { name: 'a', 'connector.class': 'X', topics: 't', ...raw });
-    expect(parsed({ 'consumer.override.session.timeout.ms': '1000' }).errors.map((e) => e.field)).toEqual([
-      'consumer.override.session.timeout.ms',
+  it("checks client overrides by the clients' own rules, naming the key, whatever the host's Kafka settings", () => {
+    const sink = (raw: Record<string, string>) =>
+      parseConfig(hostConfigDef('sink'), { name: 'a', 'connector.class': 'X', topics: 't', ...raw }).errors;
+    expect(sink({ 'consumer.override.session.timeout.ms': '1000' })).toEqual([
+      {
+        field: 'consumer.override.session.timeout.ms',
+        message:
+          "Invalid value 1000 for configuration consumer.override.session.timeout.ms: must be between 6000 and 1800000 (the broker's default group session timeout bounds)",
+      },
     ]);
-    const runtime = parseConfig(sinkRuntimeDef, {
-      topics: 't',
-      'consumer.override.session.timeout.ms': '6000',
-    });
-    expect(runtime.errors).toEqual([]);
-    expect(sinkSubscription('a', 0, runtime.values, { 'session.timeout.ms': '6000' })).toEqual({
+    const source = (raw: Record<string, string>) =>
+      parseConfig(hostConfigDef('source'), { name: 'a', 'connector.class': 'X', ...raw }).errors;
+    expect(source({ 'producer.override.compression.type': 'snappy', 'producer.override.acks': '1' })).toEqual(
+      [
+        {
+          field: 'producer.override.compression.type',
+          message:
+            "Invalid value snappy for configuration producer.override.compression.type: only none and gzip are available (Onramp's Kafka client has no snappy codec)",
+        },
+        {
+          field: 'producer.override.acks',
+          message:
+            'Invalid value 1 for configuration producer.override.acks: Onramp always produces with acks=all (nothing is acknowledged upstream before every in-sync replica has it)',
+        },
+      ],
+    );
+    expect(source({ 'producer.override.compression.type': 'gzip' })).toEqual([]);
+    // A source has no consumer: its consumer.override.* keys are not declared (checkClientOverrides refuses them).
+    expect(Object.keys(hostConfigDef('source').fields)).not.toContain('consumer.override.session.timeout.ms');
+    // The clients apply the same rule, with the same message (validation shows it once).
+    const host = kafkaClientConfig({ brokers: ['127.0.0.1:9092'] });
+    const tuning = (raw: Record<string, string>) =>
+      consumerTuning(clientProperties('consumer', host.layers, clientOverrides(raw)));
+    expect(tuning({ 'consumer.override.session.timeout.ms': '6000' }).tuning.sessionTimeoutMs).toBe(6000);
+    expect(tuning({ 'consumer.override.session.timeout.ms': '1000' }).errors).toEqual(
+      sink({ 'consumer.override.session.timeout.ms': '1000' }),
+    );
+    expect(sinkSubscription('a', 0, parseConfig(sinkRuntimeDef, { topics: 't' }).values, {})).toEqual({
       groupId: 'connect-a',
       groupInstanceId: 'a-0',
-      sessionTimeoutMs: 6000,
       topics: ['t'],
     });
-    const defaults = parseConfig(sinkRuntimeDef, { topics: 't' });
-    // Not set by the connector: the host's consumer.session.timeout.ms (or 45 s) applies.
-    expect(sinkSubscription('a', 0, defaults.values, {}).sessionTimeoutMs).toBeUndefined();
   });
 
   it('gives every sink task a static group.instance.id: <connector>-<task>, or the configured one', () => {
