@@ -236,20 +236,36 @@ describe('cluster mode: three workers', () => {
     await waitFor('more transactions after the failover', () => load.committed.length >= after, {
       timeoutMs: 60_000,
     });
-    await load.stop();
-    const tableNow = (
-      await db.query<{ id: number; seq: number }>(`SELECT id, seq FROM public.${tableOf(loaded)}`)
-    ).rows;
-    await waitFor(
-      'every committed change in Kafka',
-      async () => {
-        await collector.catchUp();
-        return loadViolations(collector.events, load.changes(), tableNow).missing.length === 0;
-      },
-      { timeoutMs: 60_000 },
-    ).catch(() => undefined);
-    const violations = loadViolations(collector.events, load.changes(), tableNow);
-    expect(violations.missing, missingTransactions(load.committed, collector.events)).toEqual([]);
-    expect(violations.outOfOrder).toEqual([]);
+    await checkEverythingInKafka();
   }, 400_000);
+
+  // Tried and left as todos (issue 18), with what a first version of the test found:
+  // - A worker SIGSTOPped beyond session.timeout.ms and resumed: its task moved to the other worker
+  //   once PostgreSQL let the paused walsender go (wal_sender_timeout, 60 s), the slot was not taken
+  //   back by the stale task, but 35 duplicates reached Kafka after SIGCONT: the membership stops the
+  //   stale task and refuses its offset commits at once, yet records it had handed to its producer
+  //   before the pause still go out. The source runner should check the membership fence before each
+  //   send (and a batch already on the wire needs Kafka's transactional fencing, KIP-618).
+  // - "The task stays where it moved" is not an invariant: the resumed worker rejoins and the
+  //   incremental cooperative assignor may legitimately hand the task back for balance.
+  it.todo('a worker paused (SIGSTOP) beyond its session timeout and resumed sends no duplicates');
+  it.todo('a rolling restart of all workers under load loses nothing');
 });
+
+async function checkEverythingInKafka(): Promise<void> {
+  await load.stop();
+  const tableNow = (
+    await db.query<{ id: number; seq: number }>(`SELECT id, seq FROM public.${tableOf(loaded)}`)
+  ).rows;
+  await waitFor(
+    'every committed change in Kafka',
+    async () => {
+      await collector.catchUp();
+      return loadViolations(collector.events, load.changes(), tableNow).missing.length === 0;
+    },
+    { timeoutMs: 60_000 },
+  ).catch(() => undefined);
+  const violations = loadViolations(collector.events, load.changes(), tableNow);
+  expect(violations.missing, missingTransactions(load.committed, collector.events)).toEqual([]);
+  expect(violations.outOfOrder).toEqual([]);
+}
