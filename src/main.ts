@@ -152,7 +152,6 @@ const runtime = createKafkaRuntime({
   log: root,
   metrics,
   offsets: stores.offsets,
-  workerId: config.workerId,
   sourceStage: productStage({ catalog, metrics, freshness, salt, guard }),
 });
 

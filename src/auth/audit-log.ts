@@ -36,10 +36,6 @@ export class AuditLog {
     mkdirSync(dirname(options.file), { recursive: true });
   }
 
-  get file(): string {
-    return this.options.file;
-  }
-
   /** Appends one entry; appends are serialized so lines keep the order requests finished in. */
   append(entry: AuditEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;

@@ -57,10 +57,6 @@ export class DeadLetterQueue {
     this.options = options;
   }
 
-  get topic(): string {
-    return this.options.topic;
-  }
-
   /** Resolves once Kafka acknowledged the dead letter: only then may the record's offset be committed. */
   async send(failure: FailedRecord): Promise<void> {
     const message: IncomingMessage | undefined = failure.message;

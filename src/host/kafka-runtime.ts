@@ -26,7 +26,6 @@ export interface KafkaRuntimeOptions {
   log: RootLogger;
   metrics: Metrics;
   offsets: OffsetStore;
-  workerId: string;
   /** How long stopping a task waits for its in-flight batch (default 10 s). */
   taskStopTimeoutMs?: number;
   /** A per-task stage for source records (the data-product stage: headers, governance), run before the connector's own transforms. */

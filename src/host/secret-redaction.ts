@@ -158,10 +158,6 @@ export class Redactor {
     return this;
   }
 
-  get size(): number {
-    return this.replacements.size;
-  }
-
   /** Whether the text holds a known secret value (URL passwords aside). */
   holdsSecret(text: string): boolean {
     this.compile();

@@ -60,10 +60,6 @@ export function schemaOf(field: ConnectField): ConnectSchema {
   return schema;
 }
 
-export function asField(name: string, schema: ConnectSchema): ConnectField {
-  return { ...schema, field: name };
-}
-
 /** Derived schemas are few and live as long as the source schema: computed once per schema. */
 export class SchemaCache {
   private readonly cache = new WeakMap<ConnectSchema, ConnectSchema>();

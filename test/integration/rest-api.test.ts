@@ -1065,7 +1065,6 @@ describe('with the real Kafka runtime', () => {
         log: pino({ level: 'silent' }),
         metrics,
         offsets: stores.offsets,
-        workerId: 'test-worker:8083',
       }),
     );
     const previous = server;

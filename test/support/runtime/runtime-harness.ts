@@ -38,7 +38,6 @@ export function createHarness(
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     offsets,
-    workerId: 'test-worker',
   });
   return { runtime, offsets, metrics, close: () => runtime.close() };
 }
