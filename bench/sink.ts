@@ -28,7 +28,11 @@ interface SinkRun {
   records: number;
   seconds: number;
   recordsPerSec: number;
+  /** Onramp: p99 of the table batches' apply time (a histogram bucket's bound). */
   p99ApplyMs: number | null;
+  /** Onramp: mean apply time of a table batch, and how many there were. */
+  meanApplyMs: number | null;
+  tableBatches: number | null;
   peakRssMb: number;
   /** Onramp's highest sampled V8 heap in use; null for Debezium. */
   peakHeapUsedMb: number | null;
@@ -122,26 +126,36 @@ function postgresTarget(): TargetDb {
 }
 
 /**
- * Onramp's p99 apply time of a table's batches, ms: the sink_apply_latency_p99_ms gauge where the
- * host has it, else the upper bound of the sink_apply_duration_seconds histogram bucket holding
- * the 99th percentile.
+ * Onramp's apply times of a table's batches, ms: the p99 (the sink_apply_latency_p99_ms gauge where
+ * the host has it, else the upper bound of the sink_apply_duration_seconds histogram bucket holding
+ * the 99th percentile), the mean and the number of table batches.
  */
-async function p99ApplyMs(restUrl: string, table: string): Promise<number | null> {
+async function applyTimes(
+  restUrl: string,
+  table: string,
+): Promise<{ p99: number | null; mean: number | null; batches: number | null }> {
   const text = await (await fetch(`${restUrl}/metrics`)).text();
   const buckets: Array<{ le: number; count: number }> = [];
+  let sum: number | undefined;
   for (const line of text.split('\n')) {
     if (!line.includes(`table="${table}"`)) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (line.startsWith('onramp_sink_apply_latency_p99_ms{')) return value;
-    const le = /^onramp_sink_apply_duration_seconds_bucket\{.*le="([^"]+)"/.exec(line)?.[1];
+    if (line.startsWith('onramp_sink_apply_latency_p99_ms{'))
+      return { p99: value, mean: null, batches: null };
+    if (line.startsWith('onramp_sink_apply_duration_seconds_sum{')) sum = value;
+    const le = /^onramp_sink_apply_duration_seconds_bucket\{(?:[^}]*,)?le="([^"]+)"/.exec(line)?.[1];
     if (le !== undefined)
       buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: value });
   }
   buckets.sort((a, b) => a.le - b.le);
   const total = buckets[buckets.length - 1]?.count ?? 0;
-  if (total === 0) return null;
+  if (total === 0) return { p99: null, mean: null, batches: null };
   const bucket = buckets.find((candidate) => candidate.count >= 0.99 * total);
-  return bucket && Number.isFinite(bucket.le) ? bucket.le * 1000 : null;
+  return {
+    p99: bucket && Number.isFinite(bucket.le) ? bucket.le * 1000 : null,
+    mean: sum === undefined ? null : round((sum / total) * 1000, 1),
+    batches: total,
+  };
 }
 
 async function runOnce(
@@ -195,7 +209,8 @@ async function runOnce(
     }
     const seconds = (performance.now() - started) / 1000;
     const usage = system.usage();
-    const p99 = kind === 'onramp' ? await p99ApplyMs(system.restUrl, table) : null;
+    const apply =
+      kind === 'onramp' ? await applyTimes(system.restUrl, table) : { p99: null, mean: null, batches: null };
     const stored = await db.rows(table);
     let wrongRows = Math.abs(stored.size - workload.expected.size);
     for (const [id, want] of workload.expected) {
@@ -208,7 +223,9 @@ async function runOnce(
       records: workload.records,
       seconds: round(seconds, 2),
       recordsPerSec: Math.round(workload.records / seconds),
-      p99ApplyMs: p99,
+      p99ApplyMs: apply.p99,
+      meanApplyMs: apply.mean,
+      tableBatches: apply.batches,
       peakRssMb: round(usage.peakRssMb, 1),
       peakHeapUsedMb: peakHeapUsedMb === undefined ? null : round(peakHeapUsedMb, 1),
       cpuSeconds: round(cpuSeconds, 2),
@@ -256,6 +273,7 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
           recordsPerSec: (run) => run.recordsPerSec,
           seconds: (run) => run.seconds,
           p99ApplyMs: (run) => run.p99ApplyMs ?? Number.NaN,
+          meanApplyMs: (run) => run.meanApplyMs ?? Number.NaN,
           cpuSeconds: (run) => run.cpuSeconds,
           cpuPerMillion: (run) => run.cpuPerMillion,
           peakRssMb: (run) => run.peakRssMb,
@@ -289,7 +307,8 @@ async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
         rows: [
           row('records/s', 'recordsPerSec', 0),
           row('time to the final table state, s', 'seconds', 2),
-          row('p99 apply (one table batch), ms', 'p99ApplyMs'),
+          row('apply of one table batch (transaction), mean ms', 'meanApplyMs'),
+          row('apply of one table batch, p99 ms (histogram bucket bound)', 'p99ApplyMs'),
           row('CPU s per M records: connector process', 'cpuPerMillion'),
           row('peak RSS, MB', 'peakRssMb'),
           row('peak V8 heap in use, MB (sampled each second)', 'peakHeapUsedMb'),
