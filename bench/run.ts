@@ -1,4 +1,5 @@
 import { BenchArgs } from './lib/args.ts';
+import { setResultLabel } from './lib/results.ts';
 import { scenarios } from './scenarios/index.ts';
 import { startupScenario } from './startup.ts';
 import { wideTransactionScenario } from './wide-transaction.ts';
@@ -8,6 +9,7 @@ import { wideTransactionScenario } from './wide-transaction.ts';
 // compare Onramp with Debezium side by side (bench/scenarios/).
 
 const args = new BenchArgs(process.argv.slice(2));
+setResultLabel(args.string('label', ''));
 const known = new Map<string, (args: BenchArgs) => Promise<void>>([
   ['startup', startupScenario],
   ['wide-tx', wideTransactionScenario],

@@ -89,9 +89,20 @@ export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
+let resultLabel = '';
+
+/**
+ * `--label <suffix>`: this invocation's result files are <date>-<scenario>-<suffix>.json, so a run
+ * with other settings (or by someone else the same day) does not replace the scenario's file.
+ */
+export function setResultLabel(label: string): void {
+  resultLabel = label.replace(/[^\w.-]/g, '_');
+}
+
 export function writeResult(result: ScenarioResult): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${result.date}-${result.scenario}.json`);
+  const suffix = resultLabel === '' ? '' : `-${resultLabel}`;
+  const file = join(RESULTS_DIR, `${result.date}-${result.scenario}${suffix}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   writeReadme();
   return file;

@@ -81,7 +81,6 @@ async function run(args: BenchArgs): Promise<void> {
   const wanted = listArg(args.string('clients', CLIENT_NAMES.join(',')), CLIENT_NAMES, 'clients');
   const rdkafkaDir = args.string('rdkafka-dir', join(import.meta.dirname, '..', '..'));
   const brokers = benchEnv().kafkaBrokers;
-  const label = args.string('label', '');
   const notes: string[] = [];
   const rdkafka = rdkafkaAvailable(rdkafkaDir);
   const clients = wanted.filter((client) => client !== 'rdkafka' || rdkafka.ok);
@@ -189,7 +188,8 @@ async function run(args: BenchArgs): Promise<void> {
     entries.flatMap((entry) => (entry.result ? [[entry.client, entry.result.method]] : [])),
   );
   const file = writeResult({
-    scenario: label ? `kafka-clients-${label}` : 'kafka-clients',
+    // --label names the file (bench/run.ts): <date>-kafka-clients-<label>.json.
+    scenario: 'kafka-clients',
     date: today(),
     machine: {
       ...machine(),
