@@ -166,7 +166,11 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     problem: (value) =>
       value.trim().toLowerCase() === 'true' ? undefined : 'producers are always idempotent',
   },
-  'group.id': { doc: 'Sink consumer group (default connect-<connector>).', kinds: ['consumer'] },
+  'group.id': {
+    doc: "Sink consumer group (default connect-<connector>). A connector's own setting: one group for every sink of the host would make them share (and split) each other's partitions.",
+    kinds: ['consumer'],
+    connectorOnly: true,
+  },
   'group.instance.id': {
     problem: (value) => groupInstanceIdProblem(value, MAX_CONFIGURED_LENGTH),
     doc: `Static group membership (KIP-345) of the sink's consumers, so that a task restarted after a crash takes its partitions back at once instead of after the session timeout: task 0 joins with this id, task n with <id>-<n>. Default: <connector>-<task> (sink consumers are always static members; a stopped task still leaves the group). Kafka's rules: ASCII letters, digits, '.', '_' and '-', at most ${MAX_CONFIGURED_LENGTH} characters here. A consumer whose id another one took (the task started elsewhere) stops: the task fails with TASK_FENCED instead of taking it back.`,

@@ -19,7 +19,8 @@ import type { TopicStore } from './topic-store.ts';
 
 // The embedded stores: one JSON file per connector in each of data/connectors, data/offsets,
 // data/status and data/topics. Everything is loaded at open and served from memory; every change is
-// written through (atomically, see atomic-file.ts) before its promise resolves.
+// written through (atomically, see atomic-file.ts) before its promise resolves. Offsets are served
+// only once durable (see FileOffsetStore).
 
 export interface FileStores {
   configs: ConfigStore;
@@ -262,48 +263,78 @@ function partitionKey(partition: SourcePartition): string {
   return JSON.stringify(Object.entries(partition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/**
+ * Offsets are read only once durable: get() returns what a finished write put on disk, never an
+ * offset still waiting for (or in the middle of) its write. Otherwise GET /connectors/{n}/offsets or
+ * a task restart could see an offset that a crash then loses, and a restart would begin behind
+ * what was shown. Puts build on every put before them (durable or not), so none is lost.
+ */
 class FileOffsetStore implements OffsetStore {
   private readonly dir: JsonDirectory;
-  private readonly offsets: Map<string, Map<string, SourceOffsetEntry>>;
+  /** Every put so far, durable or not: what the next write starts from. */
+  private readonly latest: Map<string, Map<string, SourceOffsetEntry>>;
+  /** What get() returns: the newest content a finished write holds, per connector. */
+  private readonly durable: Map<string, SourceOffsetEntry[]>;
+  /** The sequence number of the put whose content `durable` holds, per connector. */
+  private readonly durableSeq = new Map<string, number>();
+  private seq = 0;
 
   constructor(dir: JsonDirectory, loaded: Map<string, SourceOffsetEntry[]>) {
     this.dir = dir;
-    this.offsets = new Map(
+    this.latest = new Map(
       [...loaded].map(([name, entries]) => [
         name,
         new Map(entries.map((entry) => [partitionKey(entry.partition), entry])),
       ]),
     );
+    this.durable = new Map([...this.latest].map(([name, entries]) => [name, [...entries.values()]]));
   }
 
   get(connector: string): SourceOffsetEntry[] {
-    return structuredClone([...(this.offsets.get(connector)?.values() ?? [])]);
+    return structuredClone(this.durable.get(connector) ?? []);
   }
 
   put(
     connector: string,
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffsetEntry['offset'] | null }>,
   ): Promise<void> {
-    let current = this.offsets.get(connector);
+    let current = this.latest.get(connector);
     if (!current) {
       current = new Map();
-      this.offsets.set(connector, current);
+      this.latest.set(connector, current);
     }
     for (const { partition, offset } of entries) {
       const key = partitionKey(partition);
       if (offset === null) current.delete(key);
       else current.set(key, structuredClone({ partition, offset }));
     }
-    if (current.size === 0) {
-      this.offsets.delete(connector);
-      return this.dir.remove(connector);
-    }
-    return this.dir.save(connector, { connector, offsets: [...current.values()] });
+    if (current.size === 0) return this.reset(connector);
+    // Entries are never mutated once in the map (a put replaces them), so the array is a snapshot.
+    const content = [...current.values()];
+    return this.written(connector, content, this.dir.save(connector, { connector, offsets: content }));
   }
 
   reset(connector: string): Promise<void> {
-    this.offsets.delete(connector);
-    return this.dir.remove(connector);
+    this.latest.delete(connector);
+    return this.written(connector, [], this.dir.remove(connector));
+  }
+
+  /**
+   * Makes `content` visible once `write` is durable. The writer coalesces queued writes and resolves
+   * their promises in order once the newest is on disk, so the last one to settle is what the file
+   * holds; an older put settling late never hides a newer durable one.
+   */
+  private async written(
+    connector: string,
+    content: SourceOffsetEntry[],
+    write: Promise<void>,
+  ): Promise<void> {
+    const seq = ++this.seq;
+    await write;
+    if ((this.durableSeq.get(connector) ?? 0) > seq) return;
+    this.durableSeq.set(connector, seq);
+    if (content.length === 0) this.durable.delete(connector);
+    else this.durable.set(connector, content);
   }
 }
 

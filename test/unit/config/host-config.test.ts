@@ -114,6 +114,11 @@ describe('loadHostConfig', () => {
     expect(() => loadHostConfig({ env: {}, file: instance })).toThrow(
       /unknown setting consumer.group.instance.id \(a connector's own setting, consumer.override.group.instance.id/,
     );
+    // Nor one consumer group for every sink (Onramp would keep connect-<connector> and ignore it).
+    const group = file('group.yaml', 'consumer.group.id: shared\n');
+    expect(() => loadHostConfig({ env: {}, file: group })).toThrow(
+      /unknown setting consumer.group.id \(a connector's own setting, consumer.override.group.id/,
+    );
     const missing = file('sasl-missing.yaml', 'security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\n');
     expect(() => loadHostConfig({ env: {}, file: missing })).toThrow(/sasl.jaas.config/);
     const badJaas = file(
