@@ -38,7 +38,7 @@ export class AuditLog {
 
   /** Appends one entry; appends are serialized so lines keep the order requests finished in. */
   append(entry: AuditEntry): Promise<void> {
-    const line = `${JSON.stringify(entry)}\n`;
+    const line = `${JSON.stringify(clipped(entry))}\n`;
     this.tail = this.tail
       .then(() => appendFile(this.options.file, line, { mode: 0o600 }))
       .catch((error: unknown) => this.options.onError(error));
@@ -59,6 +59,29 @@ export class AuditLog {
     }
     return entries;
   }
+}
+
+/**
+ * The longest text kept per field. Names, paths and principals come from the request (a refused
+ * POST's body name may be megabytes long): each line stays small, so a client cannot grow the log
+ * by the size of its bodies.
+ */
+export const AUDIT_FIELD_MAX = 512;
+
+function clip(value: string): string {
+  if (value.length <= AUDIT_FIELD_MAX) return value;
+  return `${value.slice(0, AUDIT_FIELD_MAX)}...(${value.length - AUDIT_FIELD_MAX} more characters)`;
+}
+
+function clipped(entry: AuditEntry): AuditEntry {
+  return {
+    ...entry,
+    ...(entry.principal !== null && { principal: clip(entry.principal) }),
+    route: clip(entry.route),
+    path: clip(entry.path),
+    ...(entry.connector !== undefined && { connector: clip(entry.connector) }),
+    ...(entry.product !== undefined && { product: clip(entry.product) }),
+  };
 }
 
 const CHUNK = 64 * 1024;

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AuditEntry, AuditLog } from '../../../src/auth/audit-log.ts';
+import { AUDIT_FIELD_MAX, type AuditEntry, AuditLog } from '../../../src/auth/audit-log.ts';
 
 function entry(index: number): AuditEntry {
   return {
@@ -46,5 +46,18 @@ describe('AuditLog', () => {
       expect(recent[0]?.connector).toBe('c4999');
       expect(recent.at(-1)?.connector).toBe(`c${5_000 - Math.min(limit, 5_000)}`);
     }
+  });
+
+  it('keeps each line small when a request names a huge connector or path', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'onramp-audit-')), 'audit.log');
+    const audit = new AuditLog({ file, onError: (error) => expect.fail(String(error)) });
+    const huge = 'n'.repeat(3_000_000);
+    await audit.append({ ...entry(1), connector: huge, product: huge, path: `/connectors/${huge}` });
+    expect(readFileSync(file, 'utf8').length).toBeLessThan(4 * AUDIT_FIELD_MAX);
+    const [found] = await audit.recent(1);
+    expect(found?.connector).toBe(
+      `${'n'.repeat(AUDIT_FIELD_MAX)}...(${huge.length - AUDIT_FIELD_MAX} more characters)`,
+    );
+    expect(found?.status).toBe(200);
   });
 });
