@@ -69,8 +69,8 @@ function kafkaClientTable(): string {
             ? spec.kinds.map((kind) => code(`${kind}.${key}`)).join(', ')
             : `${code(key)}, ${code(`<kind>.${key}`)}`;
     const env =
-      key === 'bootstrap.servers'
-        ? code('ONRAMP_KAFKA_BOOTSTRAP_SERVERS')
+      key === 'bootstrap.servers' || key === 'client.id'
+        ? code(`ONRAMP_KAFKA_${key === 'client.id' ? 'CLIENT_ID' : 'BOOTSTRAP_SERVERS'}`)
         : code(envOverrideOf(spec.kinds ? `${spec.kinds[0]}.${key}` : key));
     const overrides = (spec.kinds ?? ['producer', 'consumer', 'admin'])
       .map((kind) => code(`${kind}.override.${key}`))
@@ -133,7 +133,8 @@ export function configReference(): string {
     'every client (unlike Kafka Connect, task clients inherit them), `producer.`/`consumer.`/`admin.` ones to one',
     'kind (`<kind>` below), and a connector overrides them with `producer.override.`, `consumer.override.`,',
     '`admin.override.` as `connector.client.config.override.policy` allows. Values may be `${env:NAME}` placeholders.',
-    'Any other Kafka client key is refused (at start or at validation), never accepted and ignored.',
+    'Any other Kafka client key is refused (at start or at validation), never accepted and ignored; so is an',
+    '`ONRAMP_KAFKA_*` environment variable that names none of the keys below.',
     '',
     kafkaClientTable(),
     '',

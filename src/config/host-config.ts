@@ -91,6 +91,7 @@ const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   ONRAMP_REST_AUTH_ALLOW_NONE: 'rest.auth.allow.none',
   ONRAMP_DATA_DIR: 'data.dir',
   KAFKA_BROKERS: 'kafka.brokers',
+  ONRAMP_KAFKA_CLIENT_ID: 'kafka.client.id',
   SCHEMA_REGISTRY_URL: 'schema.registry.url',
   ONRAMP_WORKER_ID: 'worker.id',
   ONRAMP_LOG_LEVEL: 'log.level',
@@ -489,6 +490,23 @@ export function envOverrideOf(key: string): string | undefined {
   return Object.entries(ENV_OVERRIDES).find(([, setting]) => setting === key)?.[0];
 }
 
+/**
+ * An ONRAMP_KAFKA_* variable that names no setting the host reads (ONRAMP_KAFKA_PRODUCER_LINGER_MS,
+ * a typo) would be ignored, so it is refused, as the same key in the YAML file is.
+ */
+function refuseUnknownKafkaVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  known: ReadonlySet<string>,
+): void {
+  const unknown = Object.keys(env)
+    .filter((name) => name.startsWith('ONRAMP_KAFKA_') && !known.has(name) && (env[name] ?? '') !== '')
+    .sort();
+  if (unknown.length > 0)
+    throw new HostConfigError(
+      `unknown environment variable ${unknown.join(', ')}: not a Kafka client setting Onramp honours (ONRAMP_KAFKA_<KEY> names a key of the configuration reference's Kafka clients table, e.g. ONRAMP_KAFKA_SECURITY_PROTOCOL)`,
+    );
+}
+
 /** Flattens nested YAML maps into dotted keys; lists become comma-separated values. */
 function flatten(value: unknown, prefix: string, out: Map<string, string>, file: string): void {
   if (value === null || value === undefined) return;
@@ -565,17 +583,19 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
       sources.set(key, file);
     }
   }
-  for (const [variable, key] of [
+  const overrides: Array<readonly [string, string]> = [
     ...Object.entries(ENV_OVERRIDES),
     ['ONRAMP_KAFKA_BOOTSTRAP_SERVERS', 'kafka.brokers'] as const,
     ...kafkaClientKeys().map((key) => [kafkaEnvName(key), key] as const),
-  ]) {
+  ];
+  for (const [variable, key] of overrides) {
     const value = env[variable];
     if (value !== undefined && value !== '') {
       settings.set(key, value);
       sources.set(key, `environment variable ${variable}`);
     }
   }
+  refuseUnknownKafkaVariables(env, new Set(overrides.map(([variable]) => variable)));
 
   function get<K extends SettingName>(key: K): ReturnType<(typeof HOST_SETTINGS)[K]['parse']> {
     const raw = settings.get(key) ?? '';

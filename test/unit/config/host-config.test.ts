@@ -119,6 +119,17 @@ describe('loadHostConfig', () => {
     expect(() => loadHostConfig({ env: {}, file: group })).toThrow(
       /unknown setting consumer.group.id \(a connector's own setting, consumer.override.group.id/,
     );
+    // The same through the environment: a variable no setting reads is refused, not ignored.
+    expect(() => loadHostConfig({ env: { ONRAMP_KAFKA_PRODUCER_LINGER_MS: '5' }, file: null })).toThrow(
+      /unknown environment variable ONRAMP_KAFKA_PRODUCER_LINGER_MS/,
+    );
+    expect(() => loadHostConfig({ env: { ONRAMP_KAFKA_CONSUMER_GROUP_ID: 'shared' }, file: null })).toThrow(
+      /unknown environment variable ONRAMP_KAFKA_CONSUMER_GROUP_ID/,
+    );
+    expect(
+      loadHostConfig({ env: { ONRAMP_KAFKA_CLIENT_ID: 'etl-7', ONRAMP_KAFKA_LINGER_MS: '' }, file: null })
+        .kafka.layers.common['client.id'],
+    ).toBe('etl-7');
     const missing = file('sasl-missing.yaml', 'security.protocol: SASL_SSL\nsasl.mechanism: PLAIN\n');
     expect(() => loadHostConfig({ env: {}, file: missing })).toThrow(/sasl.jaas.config/);
     const badJaas = file(
