@@ -153,6 +153,7 @@ const runtime = createKafkaRuntime({
   metrics,
   offsets: stores.offsets,
   sourceStage: productStage({ catalog, metrics, freshness, salt, guard }),
+  ...(cluster && { ownership: cluster.member.fence }),
 });
 
 // OpenLineage export (lineage.openlineage.url): the mesh's lineage after each connector change.

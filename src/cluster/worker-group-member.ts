@@ -204,6 +204,8 @@ export class WorkerGroupMember {
   /** The lease watchdog's last run (monotonic ms). */
   private lastTick = Number.NEGATIVE_INFINITY;
   private fenced = true;
+  /** Waiting for the lease watchdog's next run (fence.confirm right after a pause or stall). */
+  private tickWaiters: Array<() => void> = [];
 
   private wakeLoop: (() => void) | undefined;
   private wakeHeartbeats: (() => void) | undefined;
@@ -232,6 +234,10 @@ export class WorkerGroupMember {
             'TASK_FENCED',
             `${action}: ${connector} does not run on this worker (generation ${this.generationValue})`,
           );
+      },
+      confirm: async (connector, action) => {
+        if (!this.isStopped() && this.now() - this.lastTick > this.margin) await this.nextTick();
+        this.fence.checkConnector(connector, action);
       },
     };
   }
@@ -348,6 +354,7 @@ export class WorkerGroupMember {
       new OnrampError('INTERNAL', 'the worker left the group before its first assignment'),
     );
     this.firstAssignment = undefined;
+    this.wakeTickWaiters();
     await this.stopAll('leaving the group');
     await this.options.coordinator.leave({
       groupId: this.settings.groupId,
@@ -743,6 +750,7 @@ export class WorkerGroupMember {
       () => {
         if (this.isStopped()) {
           clearInterval(timer);
+          this.wakeTickWaiters();
           return;
         }
         const now = this.now();
@@ -756,10 +764,23 @@ export class WorkerGroupMember {
           this.lost = `no heartbeat was answered for ${this.settings.sessionTimeoutMs - this.margin} ms: the session may have expired`;
           this.wakeLoop?.();
         }
+        this.wakeTickWaiters();
       },
       Math.min(500, this.margin),
     );
     timer.unref();
+  }
+
+  /** Resolves after the lease watchdog's next run (at once once the worker left the group). */
+  private nextTick(): Promise<void> {
+    if (this.isStopped()) return Promise.resolve();
+    return new Promise((resolve) => this.tickWaiters.push(resolve));
+  }
+
+  private wakeTickWaiters(): void {
+    const waiters = this.tickWaiters;
+    this.tickWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private renewLease(from: number): void {

@@ -58,6 +58,7 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
   const fence = {
     checkMember: (action: string) => member?.fence.checkMember(action),
     checkConnector: (connector: string, action: string) => member?.fence.checkConnector(connector, action),
+    confirm: async (connector: string, action: string) => member?.fence.confirm(connector, action),
   };
   const stores = await openClusterStores({
     config: distributed,

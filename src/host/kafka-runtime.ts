@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.ts';
 import { startSinkTask } from './sink-runner.ts';
 import { type SourceRunnerDeps, startSourceTask } from './source-runner.ts';
 import type { RunningTask, TaskRunner, TaskSpec } from './task-runner.ts';
-import type { RunnerDeps } from './task-supervisor.ts';
+import type { RunnerDeps, TaskOwnership } from './task-supervisor.ts';
 
 // The worker's Kafka side, composed here from src/kafka's ports: the task runner (source and sink
 // runners over producers, consumers, converters and the offset store), the Kafka cluster seam, and
@@ -30,6 +30,8 @@ export interface KafkaRuntimeOptions {
   taskStopTimeoutMs?: number;
   /** A per-task stage for source records (the data-product stage: headers, governance), run before the connector's own transforms. */
   sourceStage?: SourceRunnerDeps['stage'];
+  /** In a cluster: whether this worker still owns a connector's tasks (its membership's fence). */
+  ownership?: TaskOwnership;
 }
 
 export interface KafkaRuntime {
@@ -56,6 +58,7 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
     log: options.log,
     metrics: options.metrics,
     ...(options.taskStopTimeoutMs !== undefined && { stopTimeoutMs: options.taskStopTimeoutMs }),
+    ...(options.ownership && { ownership: options.ownership }),
   };
   const running = new Set<RunningTask>();
 

@@ -1,4 +1,4 @@
-import type { OutgoingMessage, RecordProducer, TopicSettings } from '../kafka/types.ts';
+import type { OutgoingMessage, RecordProducer, SendOptions, TopicSettings } from '../kafka/types.ts';
 import type {
   SchemaAndValue,
   SourceOffsetEntry,
@@ -30,6 +30,12 @@ import { topicReader } from './topic-reading.ts';
 // stored (fsync) and then committed to the task by one writer that always takes the latest: the
 // store's latency is paid once per write, not once per batch, as Kafka Connect's periodic offset
 // flush does, but nothing is stored, or committed upstream, before Kafka acknowledged it.
+//
+// In a cluster, `deps.ownership` is asked before the task starts, before each produce request and
+// before each offset commit (to the store, then to the task: the database's slot or binlog
+// position). Once refused (the worker's lease ran out: a pause, a partition), the batch under way
+// fails with TASK_FENCED, so does every batch queued behind it, and nothing of them is sent or
+// committed: the task's new worker sends them from the last committed offsets instead.
 
 /**
  * A single message transform for source records: the record to send, or null to drop it. The
@@ -142,6 +148,8 @@ async function runSourceAttempt(
   const producer = deps.ports.producer(`${spec.connector}-${spec.taskId}`, config.clients);
   const task = plugin.createTask();
   try {
+    // A worker that lost the task (a retry after a pause, say) must not take its slot back.
+    await deps.ownership?.confirm(spec.connector, 'starting the task');
     await producer.connect();
     const context = {
       ...taskContext(spec, attempt, log, metrics, (record, error) =>
@@ -184,6 +192,7 @@ class SourcePipeline {
   private acknowledged: SourceOffsetEntry[] = [];
   private storing: Promise<void> | undefined;
   private storeFailure: unknown;
+  private readonly sendOptions: SendOptions;
 
   constructor(
     spec: TaskSpec,
@@ -203,6 +212,10 @@ class SourcePipeline {
     this.task = task;
     this.metrics = metrics;
     this.topicSettings = config.topicSettings;
+    const ownership = deps.ownership;
+    this.sendOptions = ownership
+      ? { beforeRequest: () => ownership.confirm(spec.connector, 'producing source records') }
+      : {};
   }
 
   async run(attempt: AttemptContext): Promise<void> {
@@ -288,7 +301,7 @@ class SourcePipeline {
     try {
       await before;
       const sent = performance.now();
-      await this.producer.send(messages, this.topicSettings);
+      await this.producer.send(messages, this.topicSettings, this.sendOptions);
       this.metrics.observe('source_send_duration_seconds', {}, (performance.now() - sent) / 1000);
       for (const message of messages) {
         if (this.topicsSeen.has(message.topic)) continue;
@@ -311,7 +324,9 @@ class SourcePipeline {
       while (this.acknowledged.length > 0) {
         const offsets = this.acknowledged;
         this.acknowledged = [];
+        await this.deps.ownership?.confirm(this.spec.connector, 'storing source offsets');
         await this.deps.offsets.put(this.spec.connector, offsets);
+        await this.deps.ownership?.confirm(this.spec.connector, 'committing source offsets');
         await this.task.commit(offsets);
       }
     } catch (error) {

@@ -232,6 +232,17 @@ export interface RunnerDeps {
   metrics: Metrics;
   /** stop() waits this long for the in-flight batch (default 10 s). */
   stopTimeoutMs?: number;
+  /**
+   * In a cluster: whether this worker still owns a connector's tasks (WorkerGroupMember.fence).
+   * A source task asks before it starts, before each produce request and before each offset commit,
+   * and drops its records when refused (TASK_FENCED). Standalone: none.
+   */
+  ownership?: TaskOwnership;
+}
+
+export interface TaskOwnership {
+  /** Rejects with TASK_FENCED once this worker may have lost the connector's tasks to another worker. */
+  confirm(connector: string, action: string): Promise<void>;
 }
 
 export function taskContext(

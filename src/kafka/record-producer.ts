@@ -5,7 +5,7 @@ import { kafkaError } from './kafka-errors.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import { platformaticOptions } from './platformatic-options.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import type { OutgoingMessage, RecordProducer, TopicSettings } from './types.ts';
+import type { OutgoingMessage, RecordProducer, SendOptions, TopicSettings } from './types.ts';
 
 /**
  * Bytes per produce request. Kafka rejects a record batch above message.max.bytes (1 MiB by default)
@@ -83,8 +83,8 @@ export class KafkaRecordProducer implements RecordProducer {
     });
   }
 
-  send(messages: readonly OutgoingMessage[], topics?: TopicSettings): Promise<void> {
-    const run = this.queue.then(() => this.sendNow(messages, topics));
+  send(messages: readonly OutgoingMessage[], topics?: TopicSettings, options?: SendOptions): Promise<void> {
+    const run = this.queue.then(() => this.sendNow(messages, topics, options?.beforeRequest));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -101,7 +101,11 @@ export class KafkaRecordProducer implements RecordProducer {
     return this.connected;
   }
 
-  private async sendNow(messages: readonly OutgoingMessage[], topics?: TopicSettings): Promise<void> {
+  private async sendNow(
+    messages: readonly OutgoingMessage[],
+    topics?: TopicSettings,
+    beforeRequest?: () => Promise<void>,
+  ): Promise<void> {
     if (messages.length === 0) return;
     await this.admin.ensureTopics(new Set(messages.map((message) => message.topic)), topics);
     await this.connect();
@@ -110,7 +114,7 @@ export class KafkaRecordProducer implements RecordProducer {
     for (const message of messages) {
       const size = sizeOf(message);
       if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-        await this.sendChunk(chunk);
+        await this.sendChunk(chunk, beforeRequest);
         chunk = [];
         bytes = 0;
       }
@@ -125,10 +129,12 @@ export class KafkaRecordProducer implements RecordProducer {
       });
       bytes += size;
     }
-    await this.sendChunk(chunk);
+    await this.sendChunk(chunk, beforeRequest);
   }
 
-  private async sendChunk(messages: Message[]): Promise<void> {
+  private async sendChunk(messages: Message[], beforeRequest?: () => Promise<void>): Promise<void> {
+    // Right before the client's send (which may still look up cached metadata before it writes).
+    if (beforeRequest) await beforeRequest();
     try {
       await this.producer.send({ messages });
     } catch (error) {

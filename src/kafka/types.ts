@@ -28,8 +28,17 @@ export interface RecordProducer {
    * Sends the messages in order and resolves once Kafka acknowledged every one of them (acks=all).
    * Topics are created on first use. Rejects with an OnrampError (KAFKA_UNAVAILABLE is retriable).
    */
-  send(messages: readonly OutgoingMessage[], topics?: TopicSettings): Promise<void>;
+  send(messages: readonly OutgoingMessage[], topics?: TopicSettings, options?: SendOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SendOptions {
+  /**
+   * Awaited right before each produce request of the send; rejecting stops the send there (what
+   * was not handed to the client yet is not sent). A cluster worker's source task confirms here
+   * that it still owns the task, so a worker resumed after a pause sends nothing it had queued.
+   */
+  beforeRequest?: () => Promise<void>;
 }
 
 export interface IncomingMessage {

@@ -225,6 +225,9 @@ describe('KafkaOffsetStore', () => {
       checkConnector: (connector) => {
         throw new OnrampError('TASK_FAILED', `fenced: ${connector}`);
       },
+      confirm: async (connector) => {
+        throw new OnrampError('TASK_FAILED', `fenced: ${connector}`);
+      },
     };
     const store = new KafkaOffsetStore({ log: topic.open(), fence });
     await store.start();

@@ -185,4 +185,32 @@ describe('WorkerGroupMember', () => {
     expect(() => member.fence.checkMember('committing offsets')).toThrow(/lost its place/);
     vi.mocked(performance.now).mockRestore();
   });
+
+  it('confirms ownership once its watchdog looked: after a stall within the lease, not after a pause beyond it', async () => {
+    const start = performance.now();
+    // A stall of 2.5 s (the event loop was busy): the synchronous check refuses, confirm waits for the watchdog.
+    vi.spyOn(performance, 'now').mockReturnValue(start + 2_500);
+    expect(() => member.fence.checkConnector('orders', 'producing')).toThrow(/lost its place/);
+    let stalled: 'pending' | 'confirmed' | 'refused' = 'pending';
+    member.fence.confirm('orders', 'producing').then(
+      () => (stalled = 'confirmed'),
+      () => (stalled = 'refused'),
+    );
+    await Promise.resolve();
+    expect(stalled).toBe('pending');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(stalled).toBe('confirmed');
+    await expect(member.fence.confirm('other', 'producing')).rejects.toThrow(/does not run on this worker/);
+
+    // A SIGSTOP of 30 s, beyond the session timeout (the coordinator no longer answers this member's
+    // heartbeats, as it forgot it): refused, and the work stops.
+    coordinator.heartbeatAnswer = 'hang';
+    vi.mocked(performance.now).mockReturnValue(start + 30_000);
+    const paused = member.fence.confirm('orders', 'producing');
+    paused.catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(paused).rejects.toMatchObject({ code: 'TASK_FENCED' });
+    await vi.waitFor(() => expect(running.size).toBe(0));
+    vi.mocked(performance.now).mockRestore();
+  });
 });
