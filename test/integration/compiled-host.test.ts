@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostNodeArgs } from '../../src/host-command.ts';
+import { hasExited, killGroup, spawnGroup } from '../support/child-processes.ts';
 import { freePort } from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(join(tmpdir(), 'onramp-compiled-'));
   const { kafkaBrokers, schemaRegistryUrl } = services();
-  child = spawn(process.execPath, hostNodeArgs(root, 'compiled'), {
+  child = spawnGroup(process.execPath, hostNodeArgs(root, 'compiled'), {
     cwd: tmpdir(),
     env: {
       ...process.env,
@@ -52,10 +53,17 @@ beforeAll(async () => {
   });
   const running = child;
   exited = new Promise((resolve) => running.once('exit', () => resolve()));
-  await waitFor('the compiled host to answer', async () => {
-    if (running.exitCode !== null) throw new Error(`the host exited with ${running.exitCode}`);
-    return (await get('/health').catch(() => undefined)) !== undefined;
-  });
+  try {
+    const answered = await waitFor('the compiled host to answer', async () => {
+      if (hasExited(running)) return 'exited';
+      return (await get('/health').catch(() => undefined)) !== undefined && 'answered';
+    });
+    if (answered === 'exited')
+      throw new Error(`the host exited with ${running.exitCode ?? running.signalCode}`);
+  } catch (error) {
+    await killGroup(running);
+    throw error;
+  }
 }, 180_000);
 
 afterAll(async () => {

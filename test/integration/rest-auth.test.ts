@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostNodeArgs } from '../../src/host-command.ts';
+import { hasExited, killGroup, spawnGroup } from '../support/child-processes.ts';
 import { freePort } from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -27,7 +28,7 @@ interface Host {
 /** Starts `node src/main.ts`; ready once /health answers at all (503 while Kafka is away is fine). */
 async function startHost(env: Record<string, string>, ready: () => Promise<boolean>): Promise<Host> {
   const { kafkaBrokers, schemaRegistryUrl } = services();
-  const child: ChildProcess = spawn(process.execPath, hostNodeArgs(root), {
+  const child: ChildProcess = spawnGroup(process.execPath, hostNodeArgs(root), {
     cwd: root,
     env: {
       ...process.env,
@@ -39,10 +40,16 @@ async function startHost(env: Record<string, string>, ready: () => Promise<boole
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor('the host to answer', async () => {
-    if (child.exitCode !== null) throw new Error(`the host exited with ${child.exitCode}`);
-    return await ready().catch(() => false);
-  });
+  try {
+    const answered = await waitFor('the host to answer', async () => {
+      if (hasExited(child)) return 'exited';
+      return (await ready().catch(() => false)) && 'answered';
+    });
+    if (answered === 'exited') throw new Error(`the host exited with ${child.exitCode ?? child.signalCode}`);
+  } catch (error) {
+    await killGroup(child);
+    throw error;
+  }
   return {
     port: Number(env.ONRAMP_REST_PORT ?? 0),
     async stop() {

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFileStores } from '../../src/stores/file-store.ts';
+import { killGroup, spawnGroup } from '../support/child-processes.ts';
 
 // kill -9 a process that is writing configs and offsets as fast as it can; after each kill every
 // value the process had acknowledged (printed after its put resolved) must be there, and every
@@ -15,13 +16,19 @@ const ROUNDS = 10;
 const writer = join(import.meta.dirname, '../support/store-writer.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'onramp-durability-'));
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+let current: ChildProcess | undefined;
+afterAll(async () => {
+  // A round that never reached its acks (a test timeout) leaves its writer running: not past here.
+  if (current) await killGroup(current);
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** Starts the writer and resolves with the last acknowledged sequence number once `acks` arrived. */
 function runUntilAcks(firstSeq: number, acks: number): Promise<{ child: ChildProcess; acked: number[] }> {
-  const child = spawn(process.execPath, [writer, dataDir, String(firstSeq)], {
+  const child = spawnGroup(process.execPath, [writer, dataDir, String(firstSeq)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  current = child;
   const acked: number[] = [];
   let stderr = '';
   let buffer = '';

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hostNodeArgs } from '../../src/host-command.ts';
+import { hasExited, killGroup, signalGroup, spawnGroup } from './child-processes.ts';
 import { services } from './services.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -44,6 +45,10 @@ export interface HostProcessOptions {
   ready?: 'healthy' | 'answering';
   /** Collect the host's stdout (its log) here, a line per entry. */
   output?: string[];
+  /** How long to wait for readiness before the host is killed and the start fails (default 45 s). */
+  readyTimeoutMs?: number;
+  /** Told the child's process id as soon as it is spawned (before it is ready). */
+  onSpawn?: (pid: number) => void;
 }
 
 export async function startHostProcess(
@@ -57,7 +62,8 @@ export async function startHostProcess(
   // ONRAMP_E2E_HOST_LOG=<file>: every host's log (info level) appended there, for a failure's story.
   const logPath = process.env.ONRAMP_E2E_HOST_LOG;
   const logFile = logPath ? openSync(logPath, 'a') : undefined;
-  const child: ChildProcess = spawn(process.execPath, hostNodeArgs(root), {
+  // Its own process group: a start that fails, and the test process exiting, kill all of it.
+  const child: ChildProcess = spawnGroup(process.execPath, hostNodeArgs(root), {
     cwd: root,
     env: {
       ...process.env,
@@ -81,16 +87,26 @@ export async function startHostProcess(
   if (logFile !== undefined) closeSync(logFile);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const answering = options.ready === 'answering';
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   // A start takes well under a second on an idle machine; the deadline is for a CI machine at a
   // load average of 20, where it was measured at 12-25 s.
-  await waitFor(
-    answering ? 'the host to answer /health' : 'the host to be healthy',
-    async () => {
-      const response = await fetch(`${base}/health`);
-      return answering ? response.status === 200 || response.status === 503 : response.ok;
-    },
-    { timeoutMs: 45_000 },
-  );
+  try {
+    const ready = await waitFor(
+      answering ? 'the host to answer /health' : 'the host to be healthy',
+      async () => {
+        if (hasExited(child)) return 'exited';
+        const response = await fetch(`${base}/health`);
+        return (answering ? response.status === 200 || response.status === 503 : response.ok) && 'ready';
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 45_000 },
+    );
+    if (ready === 'exited')
+      throw new Error(`the host exited before it was ready (${child.exitCode ?? child.signalCode})`);
+  } catch (error) {
+    // Not left running: an orphaned host would load the machine for the rest of the suite.
+    await killGroup(child);
+    throw error;
+  }
   return {
     base,
     dataDir,
@@ -107,11 +123,11 @@ export async function startHostProcess(
       return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
     },
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (!hasExited(child)) signalGroup(child, 'SIGTERM');
       await exited;
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await killGroup(child);
       await exited;
     },
   };
