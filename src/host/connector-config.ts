@@ -193,14 +193,20 @@ const sinkFields = {
 /** Kafka Connect's topic creation (KIP-158) for sources: the default group's partitions and replication. */
 const topicCreationFields = {
   'topic.creation.default.partitions': field.int({
-    doc: 'Partitions of the topics the connector creates on first use (default 1). Other topic.creation.* settings are not implemented and are refused.',
-    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    doc: "Partitions of the topics the connector creates on first use (default 1); -1 takes the broker's num.partitions, as in Kafka Connect. Other topic.creation.* settings are not implemented and are refused.",
+    validate: (value) =>
+      value < 1 && value !== -1
+        ? "Number of partitions must be positive, or -1 to use the broker's default"
+        : undefined,
     group: 'Topic Creation',
     importance: 'LOW',
   }),
   'topic.creation.default.replication.factor': field.int({
-    doc: 'Replication factor of the topics the connector creates on first use (default: 3, or the number of brokers when fewer).',
-    validate: (value) => (value < 1 ? 'Value must be at least 1' : undefined),
+    doc: "Replication factor of the topics the connector creates on first use (default: 3, or the number of brokers when fewer); -1 takes the broker's default.replication.factor, as in Kafka Connect.",
+    validate: (value) =>
+      (value < 1 && value !== -1) || value > 32_767
+        ? "Replication factor must be positive (at most 32767), or -1 to use the broker's default"
+        : undefined,
     group: 'Topic Creation',
     importance: 'LOW',
   }),

@@ -101,8 +101,11 @@ export class TopicAdmin {
   }
 
   private async create(topic: string, settings: TopicSettings): Promise<void> {
-    const brokers = await this.brokerCount();
-    const replicas = Math.max(1, Math.min(settings.replicationFactor ?? 3, brokers));
+    // -1 (Kafka Connect's "the broker's default", KIP-464) goes to the broker as it is.
+    const replicas =
+      settings.replicationFactor === -1
+        ? -1
+        : Math.max(1, Math.min(settings.replicationFactor ?? 3, await this.brokerCount()));
     try {
       await this.client().createTopics({ topics: [topic], partitions: settings.partitions ?? 1, replicas });
     } catch (error) {

@@ -127,6 +127,22 @@ describe('source runner', () => {
     await started.task.stop();
   });
 
+  it("creates its topic with the broker's defaults for topic.creation.default.* = -1 (as Kafka Connect)", async () => {
+    const connector = unique('src-broker-defaults');
+    const topic = unique('runtime-defaults');
+    const source = countingSource({ until: 5, batch: 5 });
+    const started = startTask(harness, connector, source.plugin as ConnectorPlugin, {
+      topic,
+      'topic.creation.default.partitions': '-1',
+      'topic.creation.default.replication.factor': '-1',
+    });
+    await waitFor('offsets stored', () => storedSeq(connector) === 4);
+    // The stack's brokers have num.partitions=1 and one replica.
+    expect([...(await endOffsets(admin, topic))]).toEqual([[0, 5n]]);
+    expect(await readTopic(topic, 5)).toHaveLength(5);
+    await started.task.stop();
+  });
+
   it('fails the task on a record that cannot be converted (errors.tolerance=none), naming its topic and key', async () => {
     const connector = unique('src-bad');
     const topic = unique('runtime-bad');

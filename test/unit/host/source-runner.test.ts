@@ -52,6 +52,22 @@ describe('topicCreationSettings', () => {
       }),
     ).toEqual({ partitions: 3, replicationFactor: 2 });
     expect(settings({})).toEqual({});
+    // -1: the broker's default, as Kafka Connect allows; 0 and below -1 are refused.
+    expect(
+      settings({
+        'topic.creation.default.partitions': '-1',
+        'topic.creation.default.replication.factor': '-1',
+      }),
+    ).toEqual({ partitions: -1, replicationFactor: -1 });
+    const errors = parseConfig(sourceRuntimeDef, {
+      'topic.creation.default.partitions': '0',
+      'topic.creation.default.replication.factor': '-2',
+    }).errors;
+    expect(errors.map((error) => error.field).sort()).toEqual([
+      'topic.creation.default.partitions',
+      'topic.creation.default.replication.factor',
+    ]);
+    expect(errors[0]?.message).toMatch(/or -1 to use the broker's default/);
   });
 });
 
