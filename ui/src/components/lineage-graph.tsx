@@ -16,7 +16,11 @@ export interface LineageEdge {
   kind: string;
 }
 
-const NODE_W = 176;
+// Nodes as wide as the longest name needs (12px monospace, ~7.3px a character), within bounds;
+// a longer name is shortened in the middle and given whole in the node's tooltip and the list.
+const MIN_W = 176;
+const MAX_W = 300;
+const CHAR_W = 7.3;
 const NODE_H = 44;
 const GAP_X = 46;
 const GAP_Y = 16;
@@ -51,6 +55,14 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
   const ids = new Set(shown.map((node) => node.id));
   const flows = edges.filter((edge) => ids.has(edge.from) && ids.has(edge.to));
   if (shown.length === 0) return <p class="muted">No lineage recorded yet.</p>;
+  const longest = Math.max(...shown.map((node) => node.name.length));
+  const nodeW = Math.round(Math.min(MAX_W, Math.max(MIN_W, longest * CHAR_W + 20)));
+  const fits = Math.floor((nodeW - 20) / CHAR_W);
+  const short = (text: string) => {
+    if (text.length <= fits) return text;
+    const tail = Math.floor((fits - 1) / 2);
+    return `${text.slice(0, fits - 1 - tail)}…${text.slice(-tail)}`;
+  };
   const layer = layers(shown, flows);
   const columns: LineageNode[][] = [];
   for (const node of shown) {
@@ -64,12 +76,12 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
     const offset = (height - (column?.length ?? 0) * (NODE_H + GAP_Y)) / 2;
     (column ?? []).forEach((node, row) => {
       position.set(node.id, {
-        x: index * (NODE_W + GAP_X) + 8,
+        x: index * (nodeW + GAP_X) + 8,
         y: offset + row * (NODE_H + GAP_Y) + GAP_Y / 2,
       });
     });
   });
-  const width = columns.length * (NODE_W + GAP_X) - GAP_X + 16;
+  const width = columns.length * (nodeW + GAP_X) - GAP_X + 16;
   const name = (id: string) => {
     const node = shown.find((entry) => entry.id === id);
     return node ? `${KIND_LABEL[node.kind] ?? node.kind} ${node.name}` : id;
@@ -101,7 +113,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
             const from = position.get(edge.from);
             const to = position.get(edge.to);
             if (!from || !to) return null;
-            const x1 = from.x + NODE_W;
+            const x1 = from.x + nodeW;
             const y1 = from.y + NODE_H / 2;
             const x2 = to.x;
             const y2 = to.y + NODE_H / 2;
@@ -121,12 +133,12 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
             return (
               <g key={node.id} transform={`translate(${at.x},${at.y})`} class={`node node-${node.kind}`}>
                 <title>{`${KIND_LABEL[node.kind] ?? node.kind}: ${node.name}`}</title>
-                <rect width={NODE_W} height={NODE_H} rx="6" />
+                <rect width={nodeW} height={NODE_H} rx="6" />
                 <text x="10" y="16" class="node-kind">
                   {KIND_LABEL[node.kind] ?? node.kind}
                 </text>
                 <text x="10" y="34" class="node-name">
-                  {node.name.length > 24 ? `${node.name.slice(0, 10)}…${node.name.slice(-12)}` : node.name}
+                  {short(node.name)}
                 </text>
               </g>
             );

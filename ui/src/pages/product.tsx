@@ -243,7 +243,7 @@ export function ProductPage({ id, principal }: { id: string; principal: Principa
           </button>
         }
       >
-        <SamplesView answer={samples.data} error={samples.error} loading={samples.loading} />
+        <SamplesView answer={samples.data} error={samples.error} loading={samples.loading} product={data} />
       </Section>
     </>
   );
@@ -441,14 +441,26 @@ function rowOf(value: Json): { op?: string; row: Record<string, Json> } {
 
 const OPS: Record<string, string> = { c: 'insert', u: 'update', d: 'delete', r: 'snapshot', t: 'truncate' };
 
+const TREATED: Record<string, string> = { hash: 'hashed', mask: 'masked', drop: 'dropped' };
+
+/** Column name -> its database type, for the table a topic carries. */
+function typesOf(product: Product, topic: string): Map<string, string> {
+  const table = Object.values(product.captured)
+    .flatMap((source) => source.tables)
+    .find((entry) => entry.topic === topic);
+  return new Map((table?.columns ?? []).map((column) => [column.name, column.physicalType]));
+}
+
 function SamplesView({
   answer,
   error,
   loading,
+  product,
 }: {
   answer: SamplesAnswer | undefined;
   error: string | undefined;
   loading: boolean;
+  product: Product;
 }) {
   if (!answer) return <Status error={error} loading={loading} />;
   if (answer.ports.length === 0) return <p class="muted">{answer.error ?? 'No output topics yet.'}</p>;
@@ -466,6 +478,7 @@ function SamplesView({
       {answer.ports.map((port) => {
         const rows = port.events.map((event) => ({ event, ...rowOf(event.value) }));
         const columns = [...new Set(rows.flatMap((entry) => Object.keys(entry.row)))];
+        const types = typesOf(product, port.topic);
         return (
           <div key={port.topic} class="samples">
             <h3>
@@ -490,7 +503,10 @@ function SamplesView({
                         <th scope="col" key={column}>
                           {column}
                           {maskedColumns.has(column) ? (
-                            <span class="masked-tag"> {maskedColumns.get(column)}ed</span>
+                            <span class="masked-tag">
+                              {' '}
+                              {TREATED[maskedColumns.get(column) ?? ''] ?? maskedColumns.get(column)}
+                            </span>
                           ) : null}
                         </th>
                       ))}
@@ -510,7 +526,7 @@ function SamplesView({
                             class={maskedColumns.has(column) ? 'masked' : undefined}
                             data-column={column}
                           >
-                            {show(row[column])}
+                            {show(row[column], types.get(column))}
                           </td>
                         ))}
                       </tr>
@@ -526,10 +542,35 @@ function SamplesView({
   );
 }
 
-function show(value: Json | undefined): string {
+const DATE = /^date$/i;
+const TIMESTAMP = /^(timestamp|datetime)(\(\d\))?( without time zone)?$/i;
+
+/**
+ * A value as a person reads it. Debezium sends a DATE as days since 1970 and a TIMESTAMP without
+ * zone as milli-, micro- or nanoseconds since 1970 (told apart by size, as the precision mode may
+ * be any); those are shown as dates. Zoned timestamps come as ISO strings already.
+ */
+function show(value: Json | undefined, type?: string): string {
   if (value === undefined) return '';
   if (value === null) return 'null';
+  if (typeof value === 'number' && type !== undefined) {
+    if (DATE.test(type)) return isoOf(value * 86_400_000)?.slice(0, 10) ?? String(value);
+    if (TIMESTAMP.test(type)) {
+      const abs = Math.abs(value);
+      const ms = abs > 1e17 ? value / 1e6 : abs > 1e14 ? value / 1e3 : value;
+      return (
+        isoOf(ms)
+          ?.replace('T', ' ')
+          .replace(/(\.000)?Z$/, '') ?? String(value)
+      );
+    }
+  }
   if (typeof value === 'object') return JSON.stringify(value);
   const text = String(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+function isoOf(ms: number): string | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
