@@ -159,6 +159,8 @@ describe('web console', () => {
   it('signs in, finds a product by search and filters', async () => {
     admin = await signedIn('admin');
     const { page } = admin;
+    // Every card's health and freshness have loaded before the screenshot.
+    await expect.poll(() => page.locator('.card .facts dd', { hasText: 'loading…' }).count()).toBe(0);
     await checkPage(page, '01-products');
     await page.getByLabel('Search').fill('garden shop');
     await expect.poll(() => page.locator('.cards > li').count()).toBe(1);

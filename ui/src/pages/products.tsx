@@ -161,14 +161,20 @@ function ProductCard({ product }: { product: Product }) {
         </div>
         <div>
           <dt>Health</dt>
-          <dd>{health.data ? <Badge value={health.data.status} /> : '—'}</dd>
+          <dd>
+            {health.data ? <Badge value={health.data.status} /> : health.error ? 'unknown' : 'loading…'}
+          </dd>
         </div>
         <div>
           <dt>Freshness</dt>
           <dd>
-            {freshest
-              ? `lag ${formatMs(freshest.lagMs)}, last event ${formatAgo(freshest.lastEventTime)}`
-              : 'no events since start'}
+            {!health.data
+              ? health.error
+                ? 'unknown'
+                : 'loading…'
+              : freshest
+                ? `lag ${formatMs(freshest.lagMs)}, last event ${formatAgo(freshest.lastEventTime)}`
+                : 'no events since start'}
           </dd>
         </div>
       </dl>
