@@ -295,6 +295,7 @@ describe('web console', () => {
       .poll(async () => Number(await row.locator('td.num').first().textContent()), { timeout: 15_000 })
       .toBeGreaterThan(0);
     await page.locator(`tr[data-connector="${formConnector}"]`).waitFor();
+    await expect(page.getByRole('list', { name: 'Summary' }).textContent()).resolves.toMatch(/2 running/);
     await checkPage(page, '06-connectors');
     await page.getByRole('link', { name: 'Domains' }).click();
     await page.getByRole('heading', { level: 2, name: domain }).waitFor();

@@ -191,13 +191,29 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
           {(offsets.data?.offsets ?? []).length === 0 && offsets.data ? (
             <p class="muted">No offsets stored yet.</p>
           ) : null}
-          <ul class="plain">
-            {(offsets.data?.offsets ?? []).map((entry) => (
-              <li key={JSON.stringify(entry.partition)}>
-                <code>{JSON.stringify(entry.partition)}</code> → <code>{JSON.stringify(entry.offset)}</code>
-              </li>
-            ))}
-          </ul>
+          {(offsets.data?.offsets ?? []).length > 0 ? (
+            <table class="offsets">
+              <caption class="visually-hidden">Stored offsets of {name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Partition</th>
+                  <th scope="col">Offset</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(offsets.data?.offsets ?? []).map((entry) => (
+                  <tr key={JSON.stringify(entry.partition)}>
+                    <td>
+                      <Pairs value={entry.partition} />
+                    </td>
+                    <td>
+                      <Pairs value={entry.offset} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
         </Section>
       </div>
 
@@ -227,5 +243,19 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
         </table>
       </Section>
     </>
+  );
+}
+
+/** An offset's or partition's fields one a line (`lsn 36003304`), rather than one long JSON string. */
+function Pairs({ value }: { value: Record<string, unknown> }) {
+  return (
+    <ul class="pairs">
+      {Object.entries(value).map(([key, entry]) => (
+        <li key={key}>
+          <span class="pair-key">{key}</span>{' '}
+          <code>{typeof entry === 'string' ? entry : JSON.stringify(entry)}</code>
+        </li>
+      ))}
+    </ul>
   );
 }

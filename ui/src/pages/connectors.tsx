@@ -82,7 +82,13 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
         </div>
       ) : null}
       <Status error={rows.error} loading={rows.loading && !rows.data} />
-      {rows.data?.length === 0 ? <p>No connectors yet.</p> : null}
+      {rows.data && rows.data.length > 0 ? <Tally rows={rows.data} /> : null}
+      {rows.data?.length === 0 ? (
+        <p>
+          No connectors yet.{' '}
+          {canCreate(principal) ? <a href={href('/connectors/new')}>Create the first one</a> : null}
+        </p>
+      ) : null}
       {rows.data && rows.data.length > 0 ? (
         <ScrollBox label="Connectors">
           <table class="connectors">
@@ -117,9 +123,7 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
                   <td>
                     {row.tasksRunning}/{row.tasks}
                   </td>
-                  <td class="num">
-                    {row.rate === undefined ? '—' : row.rate.toFixed(row.rate < 10 ? 1 : 0)}
-                  </td>
+                  <td class="num">{formatRate(row.rate)}</td>
                   <td class="num">{formatMs(row.lagMs)}</td>
                   <td class="error-cell">{row.error ?? ''}</td>
                 </tr>
@@ -129,5 +133,35 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
         </ScrollBox>
       ) : null}
     </>
+  );
+}
+
+function formatRate(rate: number | undefined): string {
+  if (rate === undefined) return '—';
+  if (rate === 0) return '0';
+  return rate.toFixed(rate < 10 ? 1 : 0);
+}
+
+/** The mesh at a glance: how many connectors are in each state, and the events per second of all. */
+function Tally({ rows }: { rows: ConnectorRow[] }) {
+  const count = (state: string) => rows.filter((row) => row.state === state).length;
+  const failed = rows.filter((row) => row.state === 'FAILED' || row.error !== undefined).length;
+  const rates = rows.map((row) => row.rate).filter((rate): rate is number => rate !== undefined);
+  const total = rates.reduce((sum, rate) => sum + rate, 0);
+  const entries: Array<{ label: string; value: string; tone: string }> = [
+    { label: rows.length === 1 ? 'connector' : 'connectors', value: String(rows.length), tone: 'plain' },
+    { label: 'running', value: String(count('RUNNING')), tone: 'good' },
+    { label: 'paused or stopped', value: String(count('PAUSED') + count('STOPPED')), tone: 'warn' },
+    { label: 'failing', value: String(failed), tone: failed > 0 ? 'bad' : 'plain' },
+    { label: 'events/s in all', value: rates.length > 0 ? formatRate(total) : '—', tone: 'plain' },
+  ];
+  return (
+    <ul class="tally" aria-label="Summary">
+      {entries.map((entry) => (
+        <li key={entry.label} class={`tally-item tally-${entry.tone}`}>
+          <strong>{entry.value}</strong> {entry.label}
+        </li>
+      ))}
+    </ul>
   );
 }
