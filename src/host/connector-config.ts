@@ -404,9 +404,36 @@ export function secretRedactions(
 }
 
 /**
+ * Keys that say where a connector connects (database.hostname, database.port, connection.url,
+ * *.bootstrap.servers, *.schema.registry.url, ...). A "[hidden]" sent back keeps the stored secret
+ * only while none of them changed: otherwise whoever may update a connector could point it at a
+ * server of their own and receive the stored password in its login.
+ */
+const ADDRESS_KEY = /(?:^|[._-])(?:hostname|host|hosts|port|url|urls|uri|servers|address|addresses)$/i;
+
+/** An address value compared without its URL passwords (they are what "[hidden]" stands for). */
+function addressOf(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : hideUrlPasswords(value.trim());
+}
+
+/** The address keys whose value differs between the stored config and the one given. */
+export function changedAddressKeys(
+  given: Readonly<Record<string, string>>,
+  stored: Readonly<Record<string, string>>,
+): string[] {
+  const keys = new Set(
+    [...Object.keys(given), ...Object.keys(stored)].filter((key) => ADDRESS_KEY.test(key)),
+  );
+  const value = (config: Readonly<Record<string, string>>, key: string) =>
+    Object.hasOwn(config, key) ? config[key] : undefined;
+  return [...keys].filter((key) => addressOf(value(given, key)) !== addressOf(value(stored, key))).sort();
+}
+
+/**
  * GET shows secrets as "[hidden]"; a PUT or PATCH that sends "[hidden]" back (as a secret key's
  * whole value, or as a URL's password) keeps the stored secret, so GET-then-PUT round trips work.
- * A "[hidden]" with no stored secret to keep is an error on that key.
+ * A "[hidden]" with no stored secret to keep is an error on that key, and so is one sent with a
+ * changed address (see ADDRESS_KEY): a new server gets the secret only from whoever knows it.
  */
 export function restoreHiddenSecrets(
   given: Readonly<Record<string, string>>,
@@ -416,6 +443,16 @@ export function restoreHiddenSecrets(
   const errors: FieldError[] = [];
   // Keys come from requests: no prototype, so a "__proto__" key is kept like any other.
   const config: Record<string, string> = Object.create(null);
+  let moved: string[] | undefined;
+  const movedAddresses = () => {
+    moved ??= stored === undefined ? [] : changedAddressKeys(given, stored);
+    return moved;
+  };
+  const refuseMoved = (key: string) =>
+    errors.push({
+      field: key,
+      message: `Invalid value for configuration ${key}: ${HIDDEN} keeps the stored secret only while the connector's address is unchanged, but ${movedAddresses().join(', ')} changed: send the secret itself`,
+    });
   for (const [key, value] of Object.entries(given)) {
     const previous = stored && Object.hasOwn(stored, key) ? stored[key] : undefined;
     if (value === HIDDEN && isSecretKey(key, plugin)) {
@@ -424,6 +461,7 @@ export function restoreHiddenSecrets(
           field: key,
           message: `Invalid value ${HIDDEN} for configuration ${key}: ${HIDDEN} keeps the stored secret, but none is stored for this key`,
         });
+      else if (movedAddresses().length > 0) refuseMoved(key);
       config[key] = previous ?? value;
     } else if (hasHiddenUrlPassword(value)) {
       const restored = previous === undefined ? undefined : restoreUrlPasswords(value, previous);
@@ -432,6 +470,7 @@ export function restoreHiddenSecrets(
           field: key,
           message: `Invalid value for configuration ${key}: its password is ${HIDDEN}, which keeps the stored password, but the stored value has none there`,
         });
+      else if (movedAddresses().length > 0) refuseMoved(key);
       config[key] = restored ?? value;
     } else {
       config[key] = value;

@@ -196,6 +196,14 @@ describe('secrets through the host process', () => {
     const put = await plain.call('PUT', `/connectors/${name}/config`, { ...shown, 'batch.size': '100' });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     bodies.push(put.body);
+    // ...but not to another server: [hidden] with a changed address is a 400, nothing is sent there.
+    const moved = await plain.call('PUT', `/connectors/${name}/config`, {
+      ...shown,
+      'connection.url': sinkUrl('[hidden]', '1'),
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(400);
+    expect(moved.body.message).toContain('connection.url changed');
+    bodies.push(moved.body);
 
     // 400s that quote the URL: a server that does not answer, a URL the parser refuses.
     const refused = [

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { configProviders } from '../../../src/host/config-placeholders.ts';
 import {
+  changedAddressKeys,
   hideSecrets,
   invalidConfigMessage,
   isSecretSetting,
@@ -92,6 +93,41 @@ describe('secrets in connector configs', () => {
     expect(JSON.stringify(fresh.errors)).not.toContain('s3cret');
     // A non-secret key holding "[hidden]" is just a value.
     expect(restoreHiddenSecrets({ 'topic.prefix': '[hidden]' }, {}, plugin).errors).toEqual([]);
+  });
+
+  it('refuses [hidden] once an address changed, so a stored secret cannot be sent to another server', () => {
+    const stored = {
+      'connection.url': 'jdbc:postgresql://db:5432/app?user=u&password=s3cret&sslmode=require',
+      'connection.password': 'pw-stored',
+      'database.hostname': 'db',
+      'producer.override.bootstrap.servers': 'k1:9092',
+    };
+    const shown = hideSecrets(stored, plugin);
+    // The same addresses, another setting changed (or the URL's password given outright): kept.
+    expect(restoreHiddenSecrets({ ...shown, 'batch.size': '10' }, stored, plugin).errors).toEqual([]);
+    const newPassword = {
+      ...shown,
+      'connection.url': 'jdbc:postgresql://db:5432/app?user=u&password=new&sslmode=require',
+    };
+    expect(restoreHiddenSecrets(newPassword, stored, plugin).errors).toEqual([]);
+    for (const [key, value] of [
+      ['connection.url', 'jdbc:postgresql://evil:5432/app?user=u&password=[hidden]&sslmode=require'],
+      ['database.hostname', 'evil'],
+      ['database.port', '15432'],
+      ['producer.override.bootstrap.servers', 'evil:9092'],
+    ] as const) {
+      const moved = restoreHiddenSecrets({ ...shown, [key]: value }, stored, plugin);
+      expect(moved.errors.map((error) => error.field).sort(), key).toEqual([
+        'connection.password',
+        'connection.url',
+      ]);
+      expect(moved.errors[0]?.message).toContain(`${key} changed`);
+      expect(JSON.stringify(moved.errors)).not.toContain('s3cret');
+    }
+    // A new address with the secrets given outright is fine.
+    const outright = { ...stored, 'database.hostname': 'db2' };
+    expect(restoreHiddenSecrets(outright, stored, plugin).errors).toEqual([]);
+    expect(changedAddressKeys({ 'a.url': ' x ', port: '1' }, { 'a.url': 'x' })).toEqual(['port']);
   });
 
   it('shows no resolved value and no secret in any validation message or value', async () => {
