@@ -27,6 +27,7 @@ export interface TlsSettings {
   /** ssl.endpoint.identification.algorithm=https (the default) checks the broker's host name. */
   verifyHostname: boolean;
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 export type OAuthSettings =
@@ -145,8 +146,10 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   'ssl.endpoint.identification.algorithm': {
     doc: 'https (default) checks that the broker certificate names the host connected to; empty turns the check off.',
   },
-  'ssl.protocol': { doc: 'Lowest TLS version: TLSv1.2 (default) or TLSv1.3.' },
-  'ssl.enabled.protocols': { doc: 'TLS versions allowed: TLSv1.2 and/or TLSv1.3.' },
+  'ssl.protocol': {
+    doc: 'As in Kafka’s clients, the TLS context: TLSv1.3 (default) or TLS allow every version ssl.enabled.protocols lists; TLSv1.2 never uses TLSv1.3.',
+  },
+  'ssl.enabled.protocols': { doc: 'TLS versions allowed: TLSv1.2 and/or TLSv1.3 (default both).' },
   'compression.type': {
     doc: 'Producer compression: none or gzip (Onramp’s client offers no snappy, lz4 or zstd).',
     kinds: ['producer'],
@@ -448,18 +451,57 @@ function parseTls(
     tls.verifyHostname = false;
   }
 
-  const versions = [get('ssl.protocol'), get('ssl.enabled.protocols')].filter((entry) => entry !== undefined);
-  for (const entry of versions) {
-    const listed = entry.value.split(',').map((item) => item.trim());
-    const unknown = listed.filter((item) => item !== 'TLSv1.2' && item !== 'TLSv1.3' && item !== 'TLS');
-    if (unknown.length > 0)
-      fail(
-        entry.from,
-        `Invalid value ${entry.value} for configuration ${entry.from}: only TLSv1.2 and TLSv1.3 are available`,
-      );
-    else if (listed.every((item) => item === 'TLSv1.3')) tls.minVersion = 'TLSv1.3';
-  }
+  const versions = tlsVersions(get('ssl.protocol'), get('ssl.enabled.protocols'), fail);
+  if (versions?.min === 'TLSv1.3') tls.minVersion = 'TLSv1.3';
+  if (versions?.max === 'TLSv1.2') tls.maxVersion = 'TLSv1.2';
   return tls;
+}
+
+type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * The TLS versions a client may use, as Kafka's Java clients read the two settings:
+ * ssl.enabled.protocols lists them (default TLSv1.2,TLSv1.3), and ssl.protocol names the SSLContext,
+ * which caps them (TLSv1.2 never offers TLSv1.3; TLSv1.3, Kafka's default, and TLS cap nothing).
+ */
+function tlsVersions(
+  protocol: Sourced | undefined,
+  enabled: Sourced | undefined,
+  fail: Fail,
+): { min: TlsVersion; max: TlsVersion } | undefined {
+  if (protocol && !['TLS', 'TLSv1.2', 'TLSv1.3'].includes(protocol.value)) {
+    fail(
+      protocol.from,
+      `Invalid value ${protocol.value} for configuration ${protocol.from}: must be TLSv1.3, TLSv1.2 or TLS (only TLSv1.2 and TLSv1.3 are available)`,
+    );
+    return undefined;
+  }
+  let allowed: TlsVersion[] = ['TLSv1.2', 'TLSv1.3'];
+  if (enabled) {
+    const listed = enabled.value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    if (listed.length === 0 || listed.some((item) => item !== 'TLSv1.2' && item !== 'TLSv1.3')) {
+      fail(
+        enabled.from,
+        `Invalid value ${enabled.value} for configuration ${enabled.from}: only TLSv1.2 and TLSv1.3 are available`,
+      );
+      return undefined;
+    }
+    allowed = allowed.filter((version) => listed.includes(version));
+  }
+  if (protocol?.value === 'TLSv1.2') allowed = allowed.filter((version) => version === 'TLSv1.2');
+  const [min] = allowed;
+  const max = allowed.at(-1);
+  if (!min || !max) {
+    fail(
+      protocol?.from ?? 'ssl.protocol',
+      `${protocol?.from} TLSv1.2 leaves none of ${enabled?.from} (${enabled?.value}) to use: a TLSv1.2 context never offers TLSv1.3`,
+    );
+    return undefined;
+  }
+  return { min, max };
 }
 
 function parseSasl(get: Getter, context: ParseContext, fail: Fail): SaslSettings | undefined {

@@ -31,6 +31,7 @@ function tlsOptions(tls: TlsSettings): TlsOptions {
     ...(tls.key && { key: tls.key }),
     ...(tls.keyPassword !== undefined && { passphrase: tls.keyPassword }),
     ...(tls.minVersion && { minVersion: tls.minVersion }),
+    ...(tls.maxVersion && { maxVersion: tls.maxVersion }),
     // The chain is still verified; only the host-name match is skipped (Kafka's empty
     // ssl.endpoint.identification.algorithm).
     ...(!tls.verifyHostname && { checkServerIdentity: () => undefined }),

@@ -89,6 +89,31 @@ describe('parseConnection', () => {
     expect(connection?.tls).toEqual({ ca: [CA], key: KEY, cert: CA, verifyHostname: false });
   });
 
+  it('TLS versions as Kafka reads ssl.protocol and ssl.enabled.protocols', () => {
+    const tls = (settings: Record<string, string>) => {
+      const { connection, errors } = parse({
+        'bootstrap.servers': 'b:9093',
+        'security.protocol': 'SSL',
+        ...settings,
+      });
+      return errors.length > 0
+        ? errors.map((error) => error.field)
+        : { min: connection?.tls?.minVersion, max: connection?.tls?.maxVersion };
+    };
+    const any = { min: undefined, max: undefined };
+    expect(tls({})).toEqual(any);
+    // Kafka's default ssl.protocol (TLSv1.3) still allows TLSv1.2 from the default enabled list.
+    expect(tls({ 'ssl.protocol': 'TLSv1.3' })).toEqual(any);
+    expect(tls({ 'ssl.protocol': 'TLS' })).toEqual(any);
+    expect(tls({ 'ssl.protocol': 'TLSv1.2' })).toEqual({ min: undefined, max: 'TLSv1.2' });
+    expect(tls({ 'ssl.enabled.protocols': 'TLSv1.2' })).toEqual({ min: undefined, max: 'TLSv1.2' });
+    expect(tls({ 'ssl.enabled.protocols': 'TLSv1.3' })).toEqual({ min: 'TLSv1.3', max: undefined });
+    expect(tls({ 'ssl.enabled.protocols': 'TLSv1.3, TLSv1.2', 'ssl.protocol': 'TLSv1.3' })).toEqual(any);
+    expect(tls({ 'ssl.enabled.protocols': 'TLSv1.3', 'ssl.protocol': 'TLSv1.2' })).toEqual(['ssl.protocol']);
+    expect(tls({ 'ssl.enabled.protocols': 'TLSv1.1' })).toEqual(['ssl.enabled.protocols']);
+    expect(tls({ 'ssl.protocol': 'SSLv3' })).toEqual(['ssl.protocol']);
+  });
+
   it('OAUTHBEARER: client credentials from the JAAS options, or the unsecured login', () => {
     const oauth = parse({
       'bootstrap.servers': 'b:9093',
