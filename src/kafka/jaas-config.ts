@@ -1,6 +1,7 @@
 // Kafka's sasl.jaas.config value, parsed as Kafka's JaasConfig does (java.io.StreamTokenizer):
 //   <LoginModuleClass> <required|requisite|sufficient|optional> key=value ... ;
-// Values are words or double-quoted strings with backslash escapes. A client takes exactly one
+// Values are words or strings quoted with " or ' (StreamTokenizer's two quote characters; Confluent
+// Cloud's generated client configs use '...') with backslash escapes. A client takes exactly one
 // login module. Messages never repeat a value (they are passwords).
 
 export interface JaasLogin {
@@ -10,7 +11,7 @@ export interface JaasLogin {
 }
 
 const CONTROL_FLAGS = new Set(['required', 'requisite', 'sufficient', 'optional']);
-const WORD = /[^\s=;"]/;
+const WORD = /[^\s=;"']/;
 
 type Token = { kind: 'word' | 'quoted'; text: string } | { kind: '=' | ';' };
 
@@ -24,13 +25,13 @@ function tokenize(text: string): Token[] | string {
     } else if (char === '=' || char === ';') {
       tokens.push({ kind: char });
       i++;
-    } else if (char === '"') {
+    } else if (char === '"' || char === "'") {
       let value = '';
       i++;
       for (;;) {
-        if (i >= text.length) return 'a quoted value is not closed (missing ")';
+        if (i >= text.length) return `a quoted value is not closed (missing ${char})`;
         const next = text[i] as string;
-        if (next === '"') break;
+        if (next === char) break;
         if (next === '\\' && i + 1 < text.length) {
           const escaped = text[i + 1] as string;
           value += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped === 'r' ? '\r' : escaped;

@@ -35,11 +35,22 @@ describe('parseJaasConfig', () => {
     expect(parseJaasConfig('a.B required x=1 y="two words";')).toMatchObject({
       options: { x: '1', y: 'two words' },
     });
+    // Single quotes, as Confluent Cloud's generated Java client config writes them.
+    expect(
+      parseJaasConfig(
+        `org.apache.kafka.common.security.plain.PlainLoginModule required username='ABCKEY' password='p"w\\'d';`,
+      ),
+    ).toEqual({
+      loginModule: 'org.apache.kafka.common.security.plain.PlainLoginModule',
+      controlFlag: 'required',
+      options: { username: 'ABCKEY', password: `p"w'd` },
+    });
   });
 
   it('refuses broken text without repeating it', () => {
     for (const text of [
       'a.B required password="secret',
+      "a.B required password='secret",
       'a.B maybe x=1;',
       'a.B required x=1',
       'a.B required; c.D required;',
