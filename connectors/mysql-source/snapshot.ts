@@ -1,6 +1,12 @@
 import type { Connection as CallbackConnection } from 'mysql2';
 import type mysql from 'mysql2/promise';
-import { OP, type SnapshotMarker, type SourceRecord, type TaskContext } from '../../src/plugin/index.ts';
+import {
+  OP,
+  type SnapshotMarker,
+  type SourceOffset,
+  type SourceRecord,
+  type TaskContext,
+} from '../../src/plugin/index.ts';
 import type { RecordQueue } from '../shared/record-queue.ts';
 import type { SourceMetrics } from '../shared/source-metrics.ts';
 import type { TopicRenames } from '../shared/topic-renames.ts';
@@ -51,6 +57,11 @@ export interface SnapshotDeps {
   renames: TopicRenames;
   /** Emits the changes from an interrupted snapshot's position up to this one's (see above). */
   catchUp?: (position: BinlogPosition) => Promise<void>;
+  /**
+   * Makes the snapshot's offset (its position, the structures as of it) durable before its first
+   * record is put (see task.ts). Not with `catchUp`: the stored offset names where that began.
+   */
+  atStart?: (offset: SourceOffset) => Promise<void>;
 }
 
 interface HeldRow {
@@ -286,6 +297,8 @@ export class SnapshotReader {
       await this.deps.catchUp?.(position);
       if (this.stopped) return undefined;
       this.recordSchemas(definitions, position);
+      await this.deps.atStart?.(this.snapshotOffset(Date.now() * 1000, false));
+      if (this.stopped) return undefined;
       if (config['include.schema.changes']) await this.publishSchemas(lead, definitions);
       this.units = await this.plan(lead, threads);
       context.log.info(
@@ -333,23 +346,13 @@ export class SnapshotReader {
     definitions: ReadonlyMap<string, TableDefinition>,
   ): Promise<void> {
     const { server, queue, tables } = this.deps;
-    const { file, pos, gtids } = this.position;
+    const { file, pos } = this.position;
     const time = Date.now() * 1000;
     const records = snapshotSchemaChangeRecords(
       server,
       await snapshotDdl(connection, tables, definitions),
       { time, snapshot: 'true', file, pos, row: 0, gtid: null, thread: null, query: null },
-      toSourceOffset({
-        file,
-        pos,
-        ...(gtids !== undefined && { gtids }),
-        event: 0,
-        row: 0,
-        ts_sec: Math.floor(time / 1_000_000),
-        server_id: server.serverId,
-        snapshot: true,
-        history: this.deps.history.toJson(),
-      }),
+      this.snapshotOffset(time, false),
     );
     for (const record of records) await queue.put(record);
   }
@@ -470,28 +473,34 @@ export class SnapshotReader {
     return 'true';
   }
 
+  /** The offset of the snapshot's records: its position, with the structures as of it. */
+  private snapshotOffset(time: number, last: boolean): SourceOffset {
+    const { file, pos, gtids } = this.position;
+    return toSourceOffset({
+      file,
+      pos,
+      ...(gtids !== undefined && { gtids }),
+      event: 0,
+      row: 0,
+      ts_sec: Math.floor(time / 1_000_000),
+      server_id: this.deps.server.serverId,
+      snapshot: true,
+      snapshot_completed: last,
+      history: this.deps.history.toJson(),
+    });
+  }
+
   private async emit(held: HeldRow, marker: SnapshotMarker, last: boolean): Promise<void> {
     const { server, queue, metrics } = this.deps;
     const { schema } = held;
-    const { file, pos, gtids } = this.position;
+    const { file, pos } = this.position;
     const record = changeRecord(
       server,
       schema,
       OP.read,
       { before: null, after: schema.valueOf(held.row), key: schema.keyOf(held.row) },
       { time: held.readTime, snapshot: marker, file, pos, row: 0, gtid: null, thread: null, query: null },
-      toSourceOffset({
-        file,
-        pos,
-        ...(gtids !== undefined && { gtids }),
-        event: 0,
-        row: 0,
-        ts_sec: Math.floor(held.readTime / 1_000_000),
-        server_id: server.serverId,
-        snapshot: true,
-        snapshot_completed: last,
-        history: this.deps.history.toJson(),
-      }),
+      this.snapshotOffset(held.readTime, last),
     );
     await queue.put(record);
     metrics.event(`${schema.database}.${schema.table}`, OP.read);

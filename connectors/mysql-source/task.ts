@@ -1,5 +1,5 @@
 import type mysql from 'mysql2/promise';
-import { OnrampError, type SourceOffsetEntry } from '../../src/plugin/index.ts';
+import { OnrampError, type SourceOffset, type SourceOffsetEntry } from '../../src/plugin/index.ts';
 import { ColumnMappers } from '../shared/column-mappers.ts';
 import type { SourceSnapshots } from '../shared/incremental-snapshot/source-snapshots.ts';
 import { SourceTaskShell } from '../shared/source-task-shell.ts';
@@ -320,7 +320,9 @@ export class MysqlSourceTask extends SourceTaskShell<MysqlSourceConfig> {
       tables: [...tables],
       history: this.history,
       renames: this.renames,
-      ...(catchUpFrom && { catchUp: (position: BinlogPosition) => this.catchUpTo(catchUpFrom, position) }),
+      ...(catchUpFrom
+        ? { catchUp: (position: BinlogPosition) => this.catchUpTo(catchUpFrom, position) }
+        : { atStart: (offset: SourceOffset) => this.storeSnapshotStart(offset) }),
     });
     this.snapshotThenStream(reader, async (position) => {
       if (!streaming || !position) return;
@@ -335,6 +337,20 @@ export class MysqlSourceTask extends SourceTaskShell<MysqlSourceConfig> {
         false,
       );
     });
+  }
+
+  /**
+   * Stores where a snapshot (without an interrupted one before it) begins, before its first record:
+   * records reach Kafka before their offset is stored, so a kill in between would otherwise leave
+   * no trace of this attempt, and the next one, taken at a later position, would never emit what
+   * was committed in between (a row of this attempt deleted since would stay downstream). With it,
+   * the next attempt catches up from here (catchUpTo). PostgreSQL gets the same from its slot.
+   */
+  private async storeSnapshotStart(offset: SourceOffset): Promise<void> {
+    if (!this.context.storeOffsets) return;
+    await this.context.storeOffsets([{ partition: this.server.partition, offset }]);
+    const { file, pos, gtids } = offset;
+    this.context.log.info({ file, pos, gtids: gtids ?? null }, 'snapshot position stored');
   }
 
   private async startBinlog(from: BinlogOffset, byGtid: boolean): Promise<void> {

@@ -161,6 +161,7 @@ async function runSourceAttempt(
         }),
       ),
       readTopic: topicReader(deps.ports, `${spec.connector}-${spec.taskId}-signals`, config.clients),
+      storeOffsets: (entries: readonly SourceOffsetEntry[]) => deps.offsets.put(spec.connector, entries),
     };
     await task.start(config.plugin, context, deps.offsets.get(spec.connector));
     expose(task);

@@ -1,5 +1,5 @@
 import type { CounterName, GaugeName, HistogramName } from './metric-catalog.ts';
-import type { SinkRecord } from './record.ts';
+import type { SinkRecord, SourceOffsetEntry } from './record.ts';
 import type { TopicReader } from './topic-reader.ts';
 
 /** The structured logger tasks write to (pino-compatible subset). */
@@ -65,4 +65,12 @@ export interface TaskContext {
   reportBadRecord(record: SinkRecord, error: unknown): Promise<void>;
   /** Source tasks: reads a Kafka topic (the Kafka signal channel); absent where the host has no Kafka. */
   readonly readTopic?: TopicReader;
+  /**
+   * Source tasks: stores offsets now, without a record carrying them; resolves once they are
+   * durable. For a position that must survive a crash before any record reaches Kafka (where an
+   * initial snapshot began: records sent before their offset is stored leave no trace otherwise).
+   * Call it only before putting any record with a later offset up for polling: the offsets of
+   * records acknowledged afterwards replace these. Absent where the host stores no offsets.
+   */
+  storeOffsets?(entries: readonly SourceOffsetEntry[]): Promise<void>;
 }

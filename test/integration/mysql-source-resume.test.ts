@@ -227,6 +227,58 @@ describe('mysql source resume and DDL', () => {
     }
   });
 
+  it('a kill before the first snapshot record was stored still leaves where that snapshot began', async () => {
+    await client.query('CREATE TABLE first_try (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL)');
+    await client.query("INSERT INTO first_try VALUES (1, 'v1'), (2, 'v2'), (3, 'v3')");
+    const cfg = config(10, {
+      'table.include.list': `${DATABASE}\\.first_try`,
+      'include.schema.changes': 'false',
+    });
+    const firstTopic = `inv.${DATABASE}.first_try`;
+    const summary = (records: readonly SourceRecord[]) =>
+      onTopic(records, firstTopic).map((record) =>
+        op(record) === 'tombstone'
+          ? 'tombstone'
+          : `${op(record)}${(afterImage(record) ?? beforeImage(record))?.id}`,
+      );
+    // The first batch reached Kafka, and the host was killed before it stored any record's offset:
+    // only what the task stored itself is left.
+    const first = new TaskDriver(cfg);
+    await first.start();
+    try {
+      await first.pollUntil(2);
+    } finally {
+      await first.stop();
+    }
+    expect(first.storedByTask).toHaveLength(1);
+    // Stored before any record could be polled, at the position the snapshot's records carry.
+    expect(first.storedByTask[0]?.polled).toBe(0);
+    const startOffset = first.storedByTask[0]?.entries[0]?.offset;
+    expect(startOffset).toMatchObject({ snapshot: true, event: 0, row: 0 });
+    expect(startOffset?.snapshot_completed).toBeUndefined();
+    expect(startOffset?.schema_history).toBeDefined();
+    const { ts_sec: _at, ...position } = startOffset ?? {};
+    const { ts_sec: _firstAt, ...firstRecordPosition } = first.records[0]?.sourceOffset ?? {};
+    expect(firstRecordPosition).toEqual(position);
+    expect(first.committed).toEqual(first.storedByTask[0]?.entries);
+
+    // Row 1 went downstream with the first attempt: its delete must follow it.
+    await client.query('DELETE FROM first_try WHERE id = 1');
+    await client.query("UPDATE first_try SET v = 'two' WHERE id = 2");
+    const second = new TaskDriver(cfg);
+    await second.start(first.committed);
+    try {
+      const records = await second.pollFor('the snapshot taken again', (all) =>
+        all.some((record) => record.sourceOffset.snapshot_completed === true),
+      );
+      expect(summary(records)).toEqual(['d1', 'tombstone', 'u2', 'r2', 'r3']);
+      // A snapshot after a catch-up stores nothing itself: the stored offset names where to resume.
+      expect(second.storedByTask).toHaveLength(0);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('pauses the binlog while the queue is full and loses nothing', async () => {
     await client.query('CREATE TABLE bulk (id INT PRIMARY KEY)');
     const driver = new TaskDriver(
