@@ -13,6 +13,8 @@ import { LogLevels } from './host/log-levels.ts';
 import { createLogger } from './host/logger.ts';
 import { Metrics } from './host/metrics.ts';
 import { PluginRegistry } from './host/plugin-registry.ts';
+import { ClientPool } from './kafka/client-pool.ts';
+import { KafkaTopicLog } from './kafka/kafka-topic-log.ts';
 import { ProductCatalog } from './mesh/catalog.ts';
 import { type ConnectorListener, fanOut, observeConfigs, observeTopics } from './mesh/connector-observer.ts';
 import { ConnectorView } from './mesh/connector-view.ts';
@@ -25,8 +27,9 @@ import { hashSalt, productStage } from './mesh/product-stage.ts';
 import { SchemaGuard } from './mesh/schema-guard.ts';
 import { errorMessage } from './plugin/errors.ts';
 import { ConverterFactory } from './schema/converter-factory.ts';
-import { openCatalogStore } from './stores/catalog-store.ts';
+import { type CatalogStore, openCatalogStore } from './stores/catalog-store.ts';
 import { openFileStores } from './stores/file-store.ts';
+import { catalogTopicSpec, KafkaCatalogStore } from './stores/kafka-catalog-store.ts';
 import { loadSecretKey, SecretCodec, SecretKeyError } from './stores/secret-codec.ts';
 import type { ConfigStore, OffsetStore, StatusStore } from './stores/stores.ts';
 import type { TopicStore } from './stores/topic-store.ts';
@@ -91,7 +94,9 @@ interface HostStores {
 }
 let stores: HostStores;
 let cluster: ClusterRuntime | undefined;
-let catalogStore: Awaited<ReturnType<typeof openCatalogStore>>;
+let catalogStore: CatalogStore;
+/** Closes the catalog's own Kafka clients (cluster mode). */
+let closeCatalogStore = async () => {};
 const storeSecrets = {
   codec: secretKey && new SecretCodec(secretKey.key),
   isSecret: (connectorConfig: Readonly<Record<string, string>>, key: string, value: string) =>
@@ -107,11 +112,31 @@ try {
     });
     const opened = cluster;
     stores = { ...opened.stores, configs: opened.configs, close: () => opened.close() };
+    // The product catalog beside the config topic, so every worker sees every product.
+    const pool = new ClientPool(config.kafka);
+    const connection = pool.connection('admin');
+    const spec = catalogTopicSpec(config.distributed.configTopic);
+    const kafkaCatalog = new KafkaCatalogStore({
+      log: new KafkaTopicLog({
+        connection,
+        admin: pool.admin(connection),
+        spec,
+        onError: (error) => log.warn({ err: error, topic: spec.name }, 'reading the product topic fails'),
+      }),
+      onSkipped: (key, reason) => log.warn({ key, topic: spec.name }, `product record skipped: ${reason}`),
+    });
+    await kafkaCatalog.start();
+    catalogStore = kafkaCatalog;
+    closeCatalogStore = async () => {
+      await kafkaCatalog.flush();
+      await kafkaCatalog.stop();
+      await pool.close();
+    };
   } else {
     const files = await openFileStores(config.dataDir, storeSecrets);
     stores = { ...files, close: () => files.flush() };
+    catalogStore = await openCatalogStore(config.dataDir);
   }
-  catalogStore = await openCatalogStore(config.dataDir);
 } catch (error) {
   const where = config.distributed
     ? `the cluster's topics (group.id ${config.distributed.groupId})`
@@ -145,6 +170,10 @@ const catalog: ProductCatalog = new ProductCatalog({
 const guard: SchemaGuard = new SchemaGuard({ store: catalog, log: levels.logger('onramp.mesh') });
 const freshness = new FreshnessTracker();
 const salt = hashSalt(config.dataDir);
+if (config.distributed && !process.env.ONRAMP_PRODUCT_HASH_SALT)
+  log.warn(
+    'no ONRAMP_PRODUCT_HASH_SALT: this worker hashes personal data with its own salt (<data.dir>/product-hash.salt), so hashes differ between workers and change when a task moves; give every worker the same one',
+  );
 const runtime = createKafkaRuntime({
   kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
@@ -261,6 +290,7 @@ async function shutdown(signal: string): Promise<void> {
     await runtime.close();
     await stores.close();
     await catalog.idle();
+    await closeCatalogStore();
     log.info('stopped');
     process.exit(0);
   } catch (error) {

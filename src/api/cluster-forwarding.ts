@@ -6,7 +6,7 @@ import { errorMessage, OnrampError } from '../plugin/errors.ts';
 import { errorBody } from './http-errors.ts';
 
 // REST in cluster mode, as Kafka Connect's HerderRequestHandler: reads are served by any worker from
-// its own view; writes go to the leader (which alone writes config records), a restart of one task
+// its own view; writes (connectors and data products) go to the leader (which alone writes config records), a restart of one task
 // or connector instance to the worker running it; during a rebalance writes get a 409.
 //
 // The forwarded hop does not carry the caller's credentials: the worker that took the request
@@ -67,12 +67,17 @@ export function isForwardedRequest(request: FastifyRequest): boolean {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Writes a worker does not answer itself: connector config, target state, restarts, offsets. */
+/**
+ * Writes a worker does not answer itself: connector config, target state, restarts, offsets, and
+ * data products (REST changes to products are made on one worker, one at a time, and publishing
+ * may reconfigure the product's source connectors, which only the leader writes).
+ */
 function forwardedWrite(
   request: FastifyRequest,
 ): { connector: string; task?: number; restart: boolean } | undefined {
   if (READS.has(request.method)) return undefined;
   const route = request.routeOptions.url ?? '';
+  if (route === '/products' || route.startsWith('/products/')) return { connector: '', restart: false };
   if (!route.startsWith('/connectors')) return undefined;
   // Served where they arrive: the active-topics reset (status topic) and snapshot signals.
   if (route.endsWith('/topics/reset') || route.includes('/snapshots')) return undefined;

@@ -83,7 +83,7 @@ export class ProductCatalog {
 
   /** Grows with every change to the catalog (the product stage rebuilds its plans on change). */
   get revision(): number {
-    return this.changes;
+    return this.changes + (this.store.revision?.() ?? 0);
   }
 
   // --- the seam: what the host's stores report

@@ -7,8 +7,8 @@ import { AtomicFileWriter } from './atomic-file.ts';
 // The data-product catalog's store. The embedded one is one JSON document, <data.dir>/catalog.json,
 // loaded at open and served from memory; every change rewrites it crash-safely (temp file, fsync,
 // rename, fsync of the directory: see atomic-file.ts) before its promise resolves. A catalog holds
-// hundreds of products, not millions, so one document keeps it simple; a Kafka-topic store for
-// cluster mode can follow behind the same interface.
+// hundreds of products, not millions, so one document keeps it simple. In cluster mode the catalog
+// is kept in a Kafka topic instead (kafka-catalog-store.ts).
 
 export interface CatalogStore {
   list(): DataProduct[];
@@ -17,6 +17,8 @@ export interface CatalogStore {
   put(product: DataProduct): Promise<void>;
   delete(id: string): Promise<void>;
   flush(): Promise<void>;
+  /** Grows when products change by other writers too (cluster mode: other workers' records). */
+  revision?(): number;
 }
 
 const FILE = 'catalog.json';

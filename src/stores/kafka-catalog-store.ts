@@ -1,0 +1,119 @@
+import type { LogRecord, LogTopicSpec, TopicLog } from '../cluster/topic-log.ts';
+import type { DataProduct } from '../mesh/product-model.ts';
+import type { CatalogStore } from './catalog-store.ts';
+
+// The data-product catalog's store in cluster mode: one compacted topic beside Kafka Connect's
+// config topic (`<config.storage.topic>-products`, same replication and topic settings), one record
+// per product keyed by its id, a tombstone when it is deleted. Every worker reads it from its
+// beginning at start and follows it, so a product written through any worker (publish, owner
+// decisions, onboarding) is in every worker's catalog, and a worker's source tasks apply a product
+// published elsewhere (the catalog's revision follows this store's).
+//
+// Writes are applied to this worker's view at once (read your own writes) and resolve once Kafka
+// acknowledged them; records from the topic then apply in log order, so every worker ends with the
+// log's last record per product. REST writes to products go to the leader (cluster-forwarding.ts);
+// the catalog's own updates (onboarding, table descriptions) are made by every worker from the same
+// connector configs, so they agree but for their timestamps.
+
+const FORMAT = 1;
+
+export function catalogTopicSpec(configTopic: LogTopicSpec): LogTopicSpec {
+  return { ...configTopic, name: `${configTopic.name}-products`, partitions: 1 };
+}
+
+export interface KafkaCatalogStoreOptions {
+  log: TopicLog;
+  /** A record that is not a product document (another writer's format): skipped, and said why. */
+  onSkipped?: (key: string, reason: string) => void;
+}
+
+export class KafkaCatalogStore implements CatalogStore {
+  private readonly log: TopicLog;
+  private readonly onSkipped: KafkaCatalogStoreOptions['onSkipped'];
+  private readonly products = new Map<string, DataProduct>();
+  private sends = new Set<Promise<void>>();
+  private changes = 0;
+
+  constructor(options: KafkaCatalogStoreOptions) {
+    this.log = options.log;
+    this.onSkipped = options.onSkipped;
+  }
+
+  /** Creates the topic when missing and reads it to its end. */
+  async start(): Promise<void> {
+    await this.log.start((record) => this.apply(record));
+  }
+
+  /** Resolves once every record in the topic now is in this view (tests). */
+  readToEnd(timeoutMs?: number): Promise<void> {
+    return this.log.readToEnd(timeoutMs);
+  }
+
+  revision(): number {
+    return this.changes;
+  }
+
+  list(): DataProduct[] {
+    return [...this.products.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get(id: string): DataProduct | undefined {
+    return this.products.get(id);
+  }
+
+  put(product: DataProduct): Promise<void> {
+    const copy = structuredClone(product);
+    this.products.set(copy.id, copy);
+    this.changes++;
+    return this.send(copy.id, Buffer.from(JSON.stringify({ format: FORMAT, product: copy })));
+  }
+
+  delete(id: string): Promise<void> {
+    if (this.products.delete(id)) this.changes++;
+    return this.send(id, null);
+  }
+
+  async flush(): Promise<void> {
+    while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
+  }
+
+  stop(): Promise<void> {
+    return this.log.stop();
+  }
+
+  private send(id: string, value: Buffer | null): Promise<void> {
+    const sent = this.log.send([{ key: Buffer.from(id, 'utf8'), value }]);
+    this.sends.add(sent);
+    void sent.then(
+      () => this.sends.delete(sent),
+      () => this.sends.delete(sent),
+    );
+    return sent;
+  }
+
+  private apply(record: LogRecord): void {
+    const id = record.key?.toString('utf8') ?? '';
+    const problem = this.applyProblem(id, record.value);
+    if (problem !== undefined) this.onSkipped?.(id, problem);
+  }
+
+  /** Applies one record to the view; why it cannot, when it cannot. */
+  private applyProblem(id: string, value: Buffer | null): string | undefined {
+    if (id === '') return 'a record without a key';
+    if (value === null) {
+      if (this.products.delete(id)) this.changes++;
+      return undefined;
+    }
+    let doc: { format?: unknown; product?: DataProduct };
+    try {
+      doc = JSON.parse(value.toString('utf8')) as typeof doc;
+    } catch {
+      return 'not JSON';
+    }
+    if (doc.format !== FORMAT || doc.product?.id !== id)
+      return `unexpected shape (format ${String(doc.format)})`;
+    this.products.set(id, doc.product);
+    this.changes++;
+    return undefined;
+  }
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AvroConverter } from '../../src/schema/avro-converter.ts';
+import { SchemaRegistry } from '../../src/schema/registry.ts';
+import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
+import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
+import { services } from '../support/services.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// Data products in cluster mode (issue 13 on issue 18's workers): the catalog is kept in the topic
+// <config.storage.topic>-products, so a product onboarded through one worker is found through every
+// worker, and product writes sent to any worker (followers included) are forwarded to the leader
+// instead of being refused. The owner's decisions and the publication, sent to both workers, are
+// then what every worker shows, and the worker running the source task applies them: the e-mail of
+// a row written after publication is hashed in Kafka.
+
+const run = randomUUID().slice(0, 8);
+const groupId = `onramp-products-${run}`;
+const configTopic = `${groupId}-configs`;
+const internalTopics = [configTopic, `${groupId}-offsets`, `${groupId}-status`, `${configTopic}-products`];
+const schema = `cp_${run}`;
+const prefix = `cp${run}`;
+const topic = `${prefix}.${schema}.customers`;
+const sourceName = `cp-customers-${run}`;
+const productId = `shop${run}.customers`;
+
+const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-products-')), 'worker.yaml');
+writeFileSync(
+  configFile,
+  [
+    'mode: distributed',
+    `group.id: ${groupId}`,
+    `config.storage.topic: ${internalTopics[0]}`,
+    `offset.storage.topic: ${internalTopics[1]}`,
+    `status.storage.topic: ${internalTopics[2]}`,
+    'config.storage.replication.factor: 1',
+    'offset.storage.replication.factor: 1',
+    'offset.storage.partitions: 1',
+    'status.storage.replication.factor: 1',
+    'status.storage.partitions: 1',
+    'scheduled.rebalance.max.delay.ms: 2000',
+    'session.timeout.ms: 6000',
+    'heartbeat.interval.ms: 1000',
+    'rebalance.timeout.ms: 20000',
+    '',
+  ].join('\n'),
+);
+
+let db: pg.Client;
+const workers: HostProcess[] = [];
+
+/** A write retried while the cluster rebalances (409), as a client of Kafka Connect does. */
+async function write(worker: HostProcess, method: string, path: string, body?: unknown) {
+  return await waitFor(
+    `${method} ${path} on ${worker.base} past rebalances`,
+    async () => {
+      const response = await worker.call(method, path, body);
+      return response.status === 409 && String(response.body?.message).includes('stale configuration')
+        ? undefined
+        : response;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: services().pgUrl });
+  await db.connect();
+  await db.query(`CREATE SCHEMA ${schema}`);
+  await db.query(`CREATE TABLE ${schema}.customers (id int PRIMARY KEY, email text NOT NULL)`);
+  await db.query(`INSERT INTO ${schema}.customers VALUES (1, 'one@example.com')`);
+  const salt = `salt-${run}`;
+  for (let i = 0; i < 2; i++)
+    workers.push(await startHostProcess({ ONRAMP_CONFIG: configFile, ONRAMP_PRODUCT_HASH_SALT: salt }));
+}, 120_000);
+
+afterAll(async () => {
+  await workers[0]?.call('DELETE', `/connectors/${sourceName}`).catch(() => undefined);
+  for (const worker of workers) await worker.stop().catch(() => undefined);
+  const admin = testAdmin();
+  await admin.deleteTopics([...internalTopics, topic]).catch(() => undefined);
+  await admin.close();
+  await db
+    .query(
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+      [prefix],
+    )
+    .catch(() => undefined);
+  await db.query(`DROP PUBLICATION IF EXISTS ${prefix}`).catch(() => undefined);
+  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+  await db?.end();
+}, 120_000);
+
+describe('data products in cluster mode', () => {
+  it('shares the catalog between workers and takes product writes through any of them', async () => {
+    const [first, second] = workers as [HostProcess, HostProcess];
+    const created = await write(first, 'PUT', `/connectors/${sourceName}/config`, {
+      ...postgresSourceConfig(prefix, `${schema}.customers`),
+      // Publishing restarts the source (include.schema.comments): its slot must outlive the stop.
+      'slot.drop.on.stop': 'false',
+      'product.domain': `shop${run}`,
+      'product.name': 'customers',
+      'product.owner': 'shop-data-team',
+      'product.description': 'Customers of the shop',
+    });
+    expect(created.status).toBe(201);
+    // Found through both workers, with the port and the suggestion the onboarding found.
+    for (const worker of workers)
+      await waitFor(`the product with its port and suggestion on ${worker.base}`, async () => {
+        const answer = await worker.call('GET', `/products/${productId}`);
+        return answer.status === 200 &&
+          answer.body.outputPorts.length === 1 &&
+          answer.body.classifications.length === 1
+          ? answer.body
+          : undefined;
+      });
+    await readTopic(topic, 1, 60_000);
+
+    // Writes through each worker: one of the two is a follower, whose writes go to the leader.
+    const decided = await write(first, 'PATCH', `/products/${productId}`, {
+      classifications: [{ column: `${schema}.customers.email`, state: 'confirmed', treatment: 'hash' }],
+      tags: ['cluster'],
+    });
+    expect(decided.status).toBe(200);
+    const tagged = await write(second, 'PATCH', `/products/${productId}`, { slaTier: 'tier-2' });
+    expect(tagged.status).toBe(200);
+    expect(tagged.body).toMatchObject({ tags: ['cluster'], slaTier: 'tier-2' });
+    const published = await write(second, 'POST', `/products/${productId}/publish`);
+    expect(published.status).toBe(200);
+    for (const worker of workers)
+      await waitFor(`the published product on ${worker.base}`, async () => {
+        const answer = await worker.call('GET', `/products/${productId}`);
+        return answer.body?.status === 'published' && answer.body.slaTier === 'tier-2';
+      });
+
+    // The worker running the source task applies the publication: a new row's e-mail is hashed.
+    await waitFor('the source task running again after publishing', async () => {
+      const status = await first.call('GET', `/connectors/${sourceName}/status`);
+      return status.body?.tasks?.[0]?.state === 'RUNNING';
+    });
+    await db.query(`INSERT INTO ${schema}.customers VALUES (2, 'two@example.com')`);
+    const avro = new AvroConverter(new SchemaRegistry({ url: services().schemaRegistryUrl }));
+    const row = await waitFor(
+      'the second row in Kafka',
+      async () => {
+        const messages = await readTopic(topic, 2, 60_000);
+        for (const message of messages) {
+          const decoded = await avro.toConnect(topic, false, message.value ?? null);
+          const after = (decoded?.value as { after?: { id: number; email: string } } | null)?.after;
+          if (after?.id === 2) return after;
+        }
+        return undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    expect(row.email).toMatch(/^[0-9a-f]{64}$/);
+  }, 240_000);
+});
