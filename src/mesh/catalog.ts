@@ -13,6 +13,7 @@ import {
   type ProductInput,
   type ProductPatch,
   publishProblems,
+  treatmentProblems,
 } from './product-edits.ts';
 import { linkProducts } from './product-links.ts';
 import {
@@ -225,7 +226,11 @@ export class ProductCatalog {
   async update(id: string, patch: ProductPatch): Promise<DataProduct> {
     return this.exclusive(async () => {
       const product = this.get(id);
-      await this.save(product, applyPatch(product, patch));
+      const next = applyPatch(product, patch);
+      const problems = next.status === 'published' ? treatmentProblems(next) : [];
+      if (problems.length > 0)
+        throw new OnrampError('PRODUCT_INVALID', `Data product ${id}: ${problems.join('; ')}`);
+      await this.save(product, next);
       await this.relink();
       return this.get(id);
     });

@@ -139,5 +139,28 @@ export function publishProblems(product: DataProduct): string[] {
     problems.push(
       `personal-data suggestions are not confirmed or rejected: ${open.map((entry) => `${entry.column} (${entry.category})`).join(', ')}`,
     );
+  problems.push(...treatmentProblems(product));
   return problems;
+}
+
+/**
+ * Confirmed personal-data columns whose treatment cannot protect them: hash and mask rewrite text,
+ * so a column the database does not hold as text (a birth date, a numeric id) would reach Kafka
+ * unchanged; it must be dropped instead. Checked on publish and on every change of a published product.
+ */
+export function treatmentProblems(product: DataProduct): string[] {
+  const types = new Map<string, string>();
+  for (const source of Object.values(product.captured))
+    for (const table of source.tables)
+      for (const column of table.columns)
+        types.set(`${table.namespace}.${table.name}.${column.name}`, column.logicalType);
+  return product.classifications.flatMap((entry) => {
+    const treatment = entry.treatment ?? product.policy.personalData;
+    const type = types.get(entry.column);
+    if (entry.state !== 'confirmed' || treatment === 'drop' || type === undefined || type === 'string')
+      return [];
+    return [
+      `${entry.column} is ${type}, not text: ${treatment} would leave it unchanged, set its treatment to drop`,
+    ];
+  });
 }
