@@ -50,6 +50,9 @@ export interface KafkaConnection {
   brokers: string[];
   clientId: string;
   securityProtocol: SecurityProtocol;
+  /** request.timeout.ms and retry.backoff.ms, when set. */
+  requestTimeoutMs?: number;
+  retryBackoffMs?: number;
   tls?: TlsSettings;
   sasl?: SaslSettings;
 }
@@ -109,6 +112,21 @@ const sessionTimeoutProblem = (value: string) =>
 export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   'bootstrap.servers': { doc: 'Kafka bootstrap servers, host:port, comma-separated.' },
   'client.id': { doc: 'Client id prefix the brokers see (quotas, request logs).' },
+  'client.dns.lookup': {
+    doc: 'use_all_dns_ips (Kafka’s default, and what Onramp’s clients do: every address a name resolves to is tried); resolve_canonical_bootstrap_servers_only is not available.',
+    problem: (value) =>
+      value.trim() === 'use_all_dns_ips'
+        ? undefined
+        : 'only use_all_dns_ips is available (every address a broker name resolves to is tried)',
+  },
+  'request.timeout.ms': {
+    doc: 'How long, in ms, a client waits for a broker’s answer to one request (default 30000; at least 1000).',
+    problem: wholeNumberIn(1_000, 2_147_483_647, ' ms'),
+  },
+  'retry.backoff.ms': {
+    doc: 'Pause, in ms, before a client retries a failed request (default 250; a client retries 3 times, then the task backs off).',
+    problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
+  },
   'security.protocol': {
     doc: `Protocol to talk to the brokers: ${SECURITY_PROTOCOLS.join(', ')}.`,
   },
@@ -334,6 +352,12 @@ export function parseConnection(
   const usesSasl = securityProtocol === 'SASL_PLAINTEXT' || securityProtocol === 'SASL_SSL';
 
   const connection: KafkaConnection = { brokers, clientId, securityProtocol };
+  for (const entry of ruleErrors(properties, ['client.dns.lookup', 'request.timeout.ms', 'retry.backoff.ms']))
+    fail(entry.field, entry.message);
+  const requestTimeout = get('request.timeout.ms');
+  if (requestTimeout) connection.requestTimeoutMs = Number(requestTimeout.value);
+  const retryBackoff = get('retry.backoff.ms');
+  if (retryBackoff) connection.retryBackoffMs = Number(retryBackoff.value);
   /** Settings of a family (ssl., sasl.) that the chosen protocol would not use: refused, not ignored. */
   const refuseUnused = (prefix: string, family: string, protocols: string) => {
     for (const [key, entry] of properties)

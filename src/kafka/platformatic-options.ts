@@ -16,8 +16,9 @@ export function platformaticOptions(connection: KafkaConnection): BaseOptions {
     bootstrapBrokers: connection.brokers,
     connectTimeout: 3_000,
     timeout: 30_000,
+    requestTimeout: connection.requestTimeoutMs ?? 30_000,
     retries: RETRIES,
-    retryDelay: RETRY_DELAY_MS,
+    retryDelay: connection.retryBackoffMs ?? RETRY_DELAY_MS,
     ...(connection.tls && { tls: tlsOptions(connection.tls) }),
     ...(connection.sasl && { sasl: saslOptions(connection.sasl) }),
   };

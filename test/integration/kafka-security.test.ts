@@ -97,16 +97,21 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
   it('streams PostgreSQL -> Kafka (SASL_SSL, SCRAM-SHA-512) -> MariaDB', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onramp-sasl-host-'));
     const config = join(dir, 'host.yaml');
-    // Dotted keys exactly as in a worker.properties; the password comes from the environment.
+    // Dotted keys exactly as in a worker.properties (with Confluent Cloud's single-quoted JAAS values
+    // and its client tuning); the password comes from the environment.
     writeFileSync(
       config,
       [
         `bootstrap.servers: ${secure().secureBrokers.join(',')}`,
         'security.protocol: SASL_SSL',
         'sasl.mechanism: SCRAM-SHA-512',
-        `sasl.jaas.config: 'org.apache.kafka.common.security.scram.ScramLoginModule required username="${secure().saslUsername}" password="\${env:TEST_KAFKA_PASSWORD}";'`,
+        `sasl.jaas.config: "org.apache.kafka.common.security.scram.ScramLoginModule required username='${secure().saslUsername}' password='\${env:TEST_KAFKA_PASSWORD}';"`,
         'ssl.truststore.type: PEM',
         `ssl.truststore.location: ${secure().caFile}`,
+        'ssl.endpoint.identification.algorithm: https',
+        'client.dns.lookup: use_all_dns_ips',
+        'request.timeout.ms: 20000',
+        'retry.backoff.ms: 500',
         '',
       ].join('\n'),
     );

@@ -3,11 +3,14 @@ import {
   checkClientOverrides,
   clientOverrides,
   clientProperties,
+  type KafkaConnection,
   kafkaClientConfig,
   layerProperties,
   parseConnection,
+  plaintextConnection,
 } from '../../../src/kafka/client-properties.ts';
 import { parseJaasConfig } from '../../../src/kafka/jaas-config.ts';
+import { platformaticOptions } from '../../../src/kafka/platformatic-options.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----';
@@ -98,6 +101,36 @@ describe('parseConnection', () => {
     );
     expect(errors).toEqual([]);
     expect(connection?.tls).toEqual({ ca: [CA], key: KEY, cert: CA, verifyHostname: false });
+  });
+
+  it("takes the connection tuning of Confluent Cloud's worker.properties: DNS lookup, request timeout, retry backoff", () => {
+    const { connection, errors } = parse({
+      'bootstrap.servers': 'b:9092',
+      'client.dns.lookup': 'use_all_dns_ips',
+      'request.timeout.ms': '20000',
+      'retry.backoff.ms': '500',
+    });
+    expect(errors).toEqual([]);
+    expect(connection).toMatchObject({ requestTimeoutMs: 20_000, retryBackoffMs: 500 });
+    expect(platformaticOptions(connection as KafkaConnection)).toMatchObject({
+      requestTimeout: 20_000,
+      retryDelay: 500,
+    });
+    expect(platformaticOptions(plaintextConnection(['b:9092']))).toMatchObject({
+      requestTimeout: 30_000,
+      retryDelay: 250,
+    });
+    const refused = parse({
+      'bootstrap.servers': 'b:9092',
+      'client.dns.lookup': 'resolve_canonical_bootstrap_servers_only',
+      'request.timeout.ms': '10',
+      'retry.backoff.ms': 'soon',
+    }).errors;
+    expect(refused.map((error) => error.field)).toEqual([
+      'client.dns.lookup',
+      'request.timeout.ms',
+      'retry.backoff.ms',
+    ]);
   });
 
   it('TLS versions as Kafka reads ssl.protocol and ssl.enabled.protocols', () => {
