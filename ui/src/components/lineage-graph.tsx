@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ScrollBox } from './common.tsx';
 
 // Lineage drawn left to right: every node sits one column right of the furthest node feeding it,
@@ -16,8 +17,10 @@ export interface LineageEdge {
   kind: string;
 }
 
-// Nodes as wide as the longest name needs (12px monospace, ~7.3px a character), within bounds;
-// a longer name is shortened in the middle and given whole in the node's tooltip and the list.
+// Nodes as wide as the longest name needs (12px monospace, ~7.3px a character), within bounds and
+// as long as every column still fits the panel's width (measured); a longer name is shortened in the
+// middle and given whole in the node's tooltip and the list.
+const FLOOR_W = 120;
 const MIN_W = 176;
 const MAX_W = 300;
 const CHAR_W = 7.3;
@@ -54,16 +57,35 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
   const shown = nodes.filter((node) => node.kind !== 'product');
   const ids = new Set(shown.map((node) => node.id));
   const flows = edges.filter((edge) => ids.has(edge.from) && ids.has(edge.to));
-  if (shown.length === 0) return <p class="muted">No lineage recorded yet.</p>;
+  const box = useRef<HTMLDivElement>(null);
+  const [room, setRoom] = useState(1100);
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setRoom(element.clientWidth);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  if (shown.length === 0)
+    return (
+      <div class="lineage" ref={box}>
+        <p class="muted">No lineage recorded yet.</p>
+      </div>
+    );
+  const layer = layers(shown, flows);
+  const count = Math.max(...shown.map((node) => layer.get(node.id) ?? 0)) + 1;
   const longest = Math.max(...shown.map((node) => node.name.length));
-  const nodeW = Math.round(Math.min(MAX_W, Math.max(MIN_W, longest * CHAR_W + 20)));
+  const needed = Math.min(MAX_W, Math.max(MIN_W, longest * CHAR_W + 20));
+  const fitting = Math.max(FLOOR_W, (room - 20 - (count - 1) * GAP_X) / count);
+  const nodeW = Math.floor(Math.min(needed, fitting));
   const fits = Math.floor((nodeW - 20) / CHAR_W);
   const short = (text: string) => {
     if (text.length <= fits) return text;
     const tail = Math.floor((fits - 1) / 2);
     return `${text.slice(0, fits - 1 - tail)}…${text.slice(-tail)}`;
   };
-  const layer = layers(shown, flows);
   const columns: LineageNode[][] = [];
   for (const node of shown) {
     const index = layer.get(node.id) ?? 0;
@@ -87,7 +109,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
     return node ? `${KIND_LABEL[node.kind] ?? node.kind} ${node.name}` : id;
   };
   return (
-    <div class="lineage">
+    <div class="lineage" ref={box}>
       <ScrollBox class="lineage-scroll" label="Lineage graph (scrolls sideways)">
         <svg
           viewBox={`0 0 ${width} ${height}`}
