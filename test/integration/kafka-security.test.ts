@@ -185,7 +185,12 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
 describe('per-connector client overrides on a plaintext host', () => {
   let host: HostProcess;
   beforeAll(async () => {
-    host = await start();
+    // The env config provider, so a connector may take its Kafka password from the host's environment.
+    host = await start({
+      ONRAMP_CONFIG_PROVIDERS: 'env',
+      ONRAMP_CONFIG_PROVIDERS_ENV_ALLOWLIST_PATTERN: 'TEST_KAFKA_.*',
+      TEST_KAFKA_OVERRIDE_PASSWORD: secure().saslPassword,
+    });
   });
 
   it('reaches the SASL_SSL listener through producer.override.*, and hides the JAAS password', async () => {
@@ -196,6 +201,16 @@ describe('per-connector client overrides on a plaintext host', () => {
     expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
     const shown = await host.call('GET', `/connectors/${prefix}/config`);
     expect(shown.body['producer.override.sasl.jaas.config']).toBe('[hidden]');
+    expect(JSON.stringify(shown.body)).not.toContain(secure().saslPassword);
+  });
+
+  it('resolves the JAAS password of an override from a config provider', async () => {
+    const prefix = `secprov${suffix}`;
+    const config = pgSource(prefix, saslOverrides('${env:TEST_KAFKA_OVERRIDE_PASSWORD}'));
+    expect((await create(host, prefix, config)).status).toBe(201);
+    await waitRunning(host, prefix);
+    expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
+    const shown = await host.call('GET', `/connectors/${prefix}/config`);
     expect(JSON.stringify(shown.body)).not.toContain(secure().saslPassword);
   });
 
