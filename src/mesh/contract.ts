@@ -3,7 +3,7 @@ import type { CapturedColumn, CapturedTable } from '../plugin/index.ts';
 import type { Classification, DataProduct, OutputPort } from './product-model.ts';
 
 // A product's data contract in the Open Data Contract Standard (ODCS v3.0.2, validated against its
-// JSON Schema in test/integration/product-contract.test.ts), derived from what the source database
+// JSON Schema in test/e2e/data-products.test.ts), derived from what the source database
 // says: every captured table with its columns, logical and physical types, primary key positions,
 // nullability, defaults, enum values, comments as descriptions and foreign keys as relationships
 // (v3.0 has no `relationships` field yet, so they travel as a custom property in v3.1's shape);

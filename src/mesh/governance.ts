@@ -4,7 +4,8 @@ import type { DataProduct } from './product-model.ts';
 
 // Governance that happens when a product is published: its output subjects get the product's
 // registry compatibility level (FULL_TRANSITIVE unless the product's policy says otherwise), so the
-// registry itself refuses a schema that would break the product's consumers. A major version that a
+// registry itself refuses a schema that would break the product's consumers, and the product's
+// metadata (owner, domain, product, personal-data tags) where the registry keeps schema metadata. A major version that a
 // breaking change starts later (`<topic>.v2`) gets the same level on its own subjects.
 
 export async function applyCompatibility(
@@ -23,8 +24,41 @@ export async function applyCompatibility(
   for (const port of ports) {
     if (port.format !== 'avro') continue;
     for (const subject of [port.keySubject, port.valueSubject])
-      await registry.setCompatibility(subject, product.policy.compatibility);
+      await registry.setCompatibilityAndMetadata(
+        subject,
+        product.policy.compatibility,
+        subjectMetadata(product, port.table, subject === port.valueSubject),
+      );
   }
+}
+
+/**
+ * What a published product tells the registry about its subjects (Confluent's schema metadata):
+ * owner, domain and product as properties, and the confirmed personal-data columns of the table a
+ * value subject carries as field tags (`PII`, and `PII_<CATEGORY>`), on any record's field of that name.
+ */
+export function subjectMetadata(
+  product: DataProduct,
+  table: string | undefined,
+  value: boolean,
+): { properties: Record<string, string>; tags?: Record<string, string[]> } {
+  const properties: Record<string, string> = {
+    'onramp.product': product.id,
+    'onramp.domain': product.domain,
+    'onramp.slaTier': product.slaTier,
+    'onramp.quality': product.quality,
+    ...(product.owner !== undefined && { 'onramp.owner': product.owner }),
+  };
+  const tags: Record<string, string[]> = {};
+  if (value && table !== undefined) {
+    for (const entry of product.classifications) {
+      if (entry.state !== 'confirmed' || !entry.column.startsWith(`${table}.`)) continue;
+      const column = entry.column.slice(table.length + 1);
+      const category = entry.category.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+      tags[`**.${column}`] = ['PII', `PII_${category}`];
+    }
+  }
+  return Object.keys(tags).length > 0 ? { properties, tags } : { properties };
 }
 
 /** The connector configs publishing may adjust (the host's PATCH /connectors/{name}/config). */

@@ -144,6 +144,38 @@ export class SchemaRegistry {
     await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level }, subject);
   }
 
+  /**
+   * PUT /config/{subject} with the level and Confluent's schema metadata (`defaultMetadata`:
+   * properties and field tags that every later version of the subject carries, Confluent Schema
+   * Registry 7.4+ and registries following it). A registry that refuses the metadata (an older one)
+   * gets the level alone; false then says the metadata was not kept.
+   */
+  async setCompatibilityAndMetadata(
+    subject: string,
+    level: string,
+    metadata: { properties: Record<string, string>; tags?: Record<string, string[]> },
+  ): Promise<boolean> {
+    const path = `/config/${encodeURIComponent(subject)}`;
+    try {
+      const answer = (await this.request(
+        'PUT',
+        path,
+        { compatibility: level, defaultMetadata: metadata },
+        subject,
+      )) as { defaultMetadata?: unknown } | undefined;
+      if (answer?.defaultMetadata !== undefined) return true;
+      // Accepted but not echoed: read back whether the registry kept it.
+      const config = (await this.request('GET', path, undefined, subject, true)) as
+        | { defaultMetadata?: unknown }
+        | undefined;
+      return config?.defaultMetadata !== undefined;
+    } catch (error) {
+      if (!(error instanceof OnrampError) || error.code !== 'SCHEMA_REJECTED') throw error;
+      await this.setCompatibility(subject, level);
+      return false;
+    }
+  }
+
   private async request(
     method: 'GET' | 'POST' | 'PUT',
     path: string,

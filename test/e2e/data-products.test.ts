@@ -25,7 +25,8 @@ import { waitFor } from '../support/wait-for.ts';
 // domain:sales token; a domain:marketing token cannot change it but finds it, reads its ODCS contract
 // (valid against the ODCS v3.0.2 JSON Schema), and creates a sink into MariaDB; lineage shows the
 // table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
-// personal-data classification and publishes; the registry then reports FULL_TRANSITIVE; events carry
+// personal-data classification and publishes; the registry then reports FULL_TRANSITIVE (and keeps the
+// product's owner, domain and personal-data tags as the subjects' metadata); events carry
 // the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on (and the
 // column comments are the Avro fields' doc, since publishing turned include.schema.comments on), and
 // freshness shows in /health and /metrics. A breaking ALTER (a renamed column) then fails the source
@@ -312,6 +313,19 @@ describe('data products end to end', () => {
     for (const subject of [`${topic}-key`, `${topic}-value`]) {
       expect(await registry(`/config/${subject}`)).toMatchObject({ compatibilityLevel: 'FULL_TRANSITIVE' });
     }
+    // The product's metadata on its subjects, the confirmed e-mail tagged as personal data.
+    const productProperties = {
+      'onramp.product': 'sales.customers',
+      'onramp.domain': 'sales',
+      'onramp.owner': 'sales-data-team',
+      'onramp.slaTier': 'tier-2',
+    };
+    expect(await registry(`/config/${topic}-value`)).toMatchObject({
+      defaultMetadata: { properties: productProperties, tags: { '**.email': ['PII', 'PII_EMAIL'] } },
+    });
+    expect(await registry(`/config/${topic}-key`)).toMatchObject({
+      defaultMetadata: { properties: productProperties },
+    });
     const schemas = await api(marketing, 'GET', '/products/sales.customers/schema');
     expect(schemas.body.ports[0]).toMatchObject({
       topic,
