@@ -38,6 +38,8 @@ export interface ChangeEvent {
   topic: string;
   partition: number;
   offset: bigint;
+  /** The record's Kafka timestamp (CreateTime: when the producer built its batch), ms since the epoch. */
+  timestamp: number;
   key: ConnectStruct;
   /** null for a tombstone */
   value: ConnectStruct | null;
@@ -90,6 +92,7 @@ export class TopicCollector {
       topic,
       partition,
       offset: BigInt(message.offset),
+      timestamp: message.timestamp,
       key: key?.value as ConnectStruct,
       value: (value?.value ?? null) as ConnectStruct | null,
     });
@@ -226,7 +229,9 @@ export class ChangeLoad<Mark> {
     for (let id = options.hotKeys + 1; id < options.firstId; id++) this.deletable.push(id);
   }
 
+  /** Starts (again, after stop(): the transactions go on where they stopped). */
   start(): void {
+    this.stopping = false;
     this.running = this.loop();
   }
 
