@@ -374,4 +374,24 @@ describe('web console', () => {
     });
     expect(noCsrf.status).toBe(403);
   });
+
+  it('deprecates the product and deletes the connector made from the form, each after a confirmation', async () => {
+    const { page } = admin;
+    await page.goto(`${host.base}/ui/products/${productId}`);
+    await page.getByRole('heading', { level: 1, name: productId }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Deprecate' }).click();
+    await page.locator('.page-heading .badge', { hasText: 'deprecated' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Deprecate' }).count()).toBe(0);
+    expect((await api(tokens.admin, 'GET', `/products/${productId}`)).body.status).toBe('deprecated');
+
+    await page.goto(`${host.base}/ui/connectors/${formConnector}`);
+    await page.getByRole('heading', { level: 1, name: formConnector }).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Connectors' }).waitFor();
+    await page.locator(`tr[data-connector="${sourceName}"]`).waitFor();
+    expect(await page.locator(`tr[data-connector="${formConnector}"]`).count()).toBe(0);
+    expect((await api(tokens.admin, 'GET', `/connectors/${formConnector}`)).status).toBe(404);
+  });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { canWrite, enc, get, type Principal, request } from '../api.ts';
 import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
@@ -15,14 +15,14 @@ interface Offsets {
 
 export function ConnectorPage({ name, principal }: { name: string; principal: Principal }) {
   usePageTitle(name);
-  const status = useLoad(() => get<ConnectorStatus>(`/connectors/${enc(name)}/status`), [name], 2_000);
-  const info = useLoad(() => get<ConnectorInfo>(`/connectors/${enc(name)}`), [name], 10_000);
-  const topics = useLoad(
-    () => get<Record<string, { topics: string[] }>>(`/connectors/${enc(name)}/topics`),
-    [name],
-    10_000,
-  );
-  const offsets = useLoad(() => get<Offsets>(`/connectors/${enc(name)}/offsets`), [name], 10_000);
+  // While the connector is being deleted the page stops polling it (each poll would end in a 404).
+  const leaving = useRef(false);
+  const poll = <T,>(path: string) =>
+    leaving.current ? new Promise<T>(() => undefined) : get<T>(`/connectors/${enc(name)}${path}`);
+  const status = useLoad(() => poll<ConnectorStatus>('/status'), [name], 2_000);
+  const info = useLoad(() => poll<ConnectorInfo>(''), [name], 10_000);
+  const topics = useLoad(() => poll<Record<string, { topics: string[] }>>('/topics'), [name], 10_000);
+  const offsets = useLoad(() => poll<Offsets>('/offsets'), [name], 10_000);
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
@@ -37,11 +37,14 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
     setError(undefined);
     setDone(undefined);
     try {
+      if (method === 'DELETE') leaving.current = true;
       await request(method, path);
+      // After a delete there is nothing left to reload (it would answer 404): leave instead.
+      if (after) return after();
       setDone(`${label}: done.`);
       status.reload();
-      after?.();
     } catch (failure) {
+      leaving.current = false;
       setError(failure instanceof Error ? failure.message : String(failure));
     } finally {
       setBusy(undefined);
