@@ -4,13 +4,15 @@ import { formatRole, type Principal } from './roles.ts';
 // whole role x route matrix is unit-testable.
 //
 //   admin          everything
-//   viewer         every read (GET/HEAD), config validation
+//   viewer         every read (GET/HEAD)
 //   domain:<d>     every read except /admin/*, config validation, and writes to /connectors/* only
 //                  where the connector is (and stays) in domain <d>, and to /products/* only where
 //                  the data product is (or will be) in domain <d>
 //
-// Validation changes nothing, but still needs a token: it runs the connectivity probe against
-// whatever address the body names.
+// Validation changes nothing, but it resolves the body's config placeholders and runs the
+// connectivity probe against whatever address the body names: a viewer could send
+// ${env:DB_PASSWORD} to a server of its own (or scan the network). So it takes a token that may
+// create connectors (admin, domain), which could do the same by creating one.
 
 export interface AccessRequest {
   method: string;
@@ -81,8 +83,8 @@ export function decide(principal: Principal, request: AccessRequest): Decision {
   if (isRead(method)) return ALLOW;
   // Unknown routes answer 404 (or 405) whoever asks; there is nothing to protect.
   if (route === undefined) return ALLOW;
-  if (method === 'PUT' && route === VALIDATE_ROUTE) return ALLOW;
   if (role.kind === 'viewer') return deny(principal, `${method} ${route} (viewer tokens only read)`);
+  if (method === 'PUT' && route === VALIDATE_ROUTE) return ALLOW;
   if (isProductRoute(route)) {
     return request.product
       ? decideProductWrite(principal, role.domain, request.product)

@@ -200,18 +200,24 @@ describe('REST API with rest.auth=token', () => {
     expect(wrong.body).toEqual({ error_code: 401, message: 'The token is not valid (unknown or revoked).' });
   });
 
-  it('lets a viewer read and validate, and nothing else', async () => {
+  it('lets a viewer read, and nothing else (not even validate)', async () => {
     const { port } = host;
     const viewer = { token: tokens.viewer };
     expect((await send(port, 'GET', '/connectors', viewer)).status).toBe(200);
     expect((await send(port, 'GET', '/connector-plugins', viewer)).status).toBe(200);
     expect((await send(port, 'GET', '/admin/loggers', viewer)).status).toBe(200);
+    // Validate resolves placeholders and connects where the body says: a viewer could send an
+    // environment variable's value to a server of its own.
     const validate = await send(port, 'PUT', '/connector-plugins/JdbcSinkConnector/config/validate', {
       ...viewer,
       body: { name: `validated-${suffix}`, ...sinkConfig('sales') },
     });
-    expect(validate.status).toBe(200);
-    expect(validate.body.error_count).toBe(0);
+    expect(validate.status).toBe(403);
+    expect(validate.body).toEqual({
+      error_code: 403,
+      message:
+        'Token viewer (role viewer) may not PUT /connector-plugins/:plugin/config/validate (viewer tokens only read).',
+    });
     const create = await send(port, 'POST', '/connectors', {
       ...viewer,
       body: { name: `viewer-${suffix}`, config: sinkConfig('sales'), initial_state: 'STOPPED' },

@@ -25,14 +25,15 @@ describe('decide', () => {
     ).toBe(true);
   });
 
-  it('lets viewer read everything but the audit log, validate, and write nothing', () => {
+  it('lets viewer read everything but the audit log, and write (or validate) nothing', () => {
     for (const route of ['/connectors', '/connectors/:name/config', '/admin/loggers', '/metrics', '/']) {
       expect(allowed(viewer, read(route))).toBe(true);
       expect(allowed(viewer, { method: 'HEAD', route })).toBe(true);
     }
     expect(allowed(viewer, read('/admin/audit'))).toBe(false);
+    // Validate resolves placeholders and connects where the body says: not for read-only tokens.
     expect(allowed(viewer, { method: 'PUT', route: '/connector-plugins/:plugin/config/validate' })).toBe(
-      true,
+      false,
     );
     const write = decide(viewer, {
       method: 'POST',
