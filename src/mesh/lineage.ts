@@ -1,13 +1,15 @@
 import type { ProductCatalog } from './catalog.ts';
+import { type ColumnMapping, columnMappings } from './column-mappings.ts';
 import type { ConnectorView } from './connector-view.ts';
 import type { ConsumerGroupReading } from './consumer-groups.ts';
-import type { DataProduct } from './product-model.ts';
+import type { DataProduct, PersonalDataTreatment } from './product-model.ts';
 
 // Lineage as the data actually flows, from what the connectors are configured and were seen to do
 // (not drawn by hand): database table -> source connector -> topic (with its registry subjects) ->
 // sink connector -> target table, and every consumer group reading a product's topics (a sink's own
 // group is shown as the group it consumes with). Served as JSON nodes and edges, per product and
-// for the whole mesh.
+// for the whole mesh. The connector -> topic and sink -> table edges carry column mappings where
+// the connector renames, drops, masks or hashes columns (column-mappings.ts).
 
 export type LineageNodeKind = 'table' | 'connector' | 'topic' | 'consumer-group' | 'product';
 
@@ -24,6 +26,8 @@ export interface LineageEdge {
   to: string;
   /** reads, writes, consumes, owns */
   kind: string;
+  /** What happens to columns on this step, where anything does (renamed, dropped, masked, hashed). */
+  columns?: ColumnMapping[];
 }
 
 export interface LineageGraph {
@@ -66,9 +70,17 @@ export class LineageBuilder {
       }
     }
     const sourceTables = new Map<string, { namespace: string; table: string }>();
+    const tableColumns = new Map<string, string[]>();
     for (const captured of Object.values(product.captured))
-      for (const table of captured.tables)
+      for (const table of captured.tables) {
         sourceTables.set(table.topic, { namespace: table.namespace, table: table.name });
+        tableColumns.set(
+          `${table.namespace}.${table.name}`,
+          table.columns.map((column) => column.name),
+        );
+      }
+    /** Topic -> the fields its events carry, where the source table is known (for the sinks' mappings). */
+    const topicFields = new Map<string, string[]>();
     for (const port of product.outputPorts) {
       const topic = this.node({
         id: `topic:${port.topic}`,
@@ -77,7 +89,22 @@ export class LineageBuilder {
         attributes: { keySubject: port.keySubject, valueSubject: port.valueSubject, format: port.format },
       });
       this.edge(productNode, topic, 'owns');
-      if (port.connector) this.edge(this.connector(port.connector, 'source'), topic, 'writes');
+      if (!port.connector) continue;
+      const columns = port.table === undefined ? undefined : tableColumns.get(port.table);
+      const config = this.catalog.connectorConfig(port.connector);
+      let mappings: ColumnMapping[] = [];
+      if (columns && config && port.table !== undefined) {
+        mappings = columnMappings(config, columns, { treatments: treatments(product, port.table) });
+        const changed = new Map(mappings.map((mapping) => [mapping.from, mapping.to]));
+        topicFields.set(
+          port.topic,
+          columns.flatMap((column) => {
+            const to = changed.has(column) ? changed.get(column) : column;
+            return to === null || to === undefined ? [] : [to];
+          }),
+        );
+      }
+      this.edge(this.connector(port.connector, 'source'), topic, 'writes', mappings);
     }
     for (const consumer of product.consumers) {
       const sink = this.connector(consumer.connector, 'sink');
@@ -104,7 +131,8 @@ export class LineageBuilder {
               ...(target.host !== undefined && { host: target.host, port: target.port }),
             },
           });
-          this.edge(sink, table, 'writes');
+          const fields = topicFields.get(topic);
+          this.edge(sink, table, 'writes', fields && config ? columnMappings(config, fields, { topic }) : []);
         }
       }
       const group = this.group(consumer.group);
@@ -148,7 +176,21 @@ export class LineageBuilder {
     return node.id;
   }
 
-  private edge(from: string, to: string, kind: string): void {
-    this.edges.set(`${from}\u0000${to}\u0000${kind}`, { from, to, kind });
+  private edge(from: string, to: string, kind: string, columns: ColumnMapping[] = []): void {
+    const key = `${from}\u0000${to}\u0000${kind}`;
+    const known = this.edges.get(key)?.columns ?? [];
+    const seen = new Set(known.map((mapping) => JSON.stringify(mapping)));
+    const all = [...known, ...columns.filter((mapping) => !seen.has(JSON.stringify(mapping)))];
+    this.edges.set(key, { from, to, kind, ...(all.length > 0 && { columns: all }) });
   }
+}
+
+/** A published product's personal-data decisions for one table's columns (applied before Kafka). */
+function treatments(product: DataProduct, table: string): Map<string, PersonalDataTreatment> {
+  const result = new Map<string, PersonalDataTreatment>();
+  if (product.status !== 'published') return result;
+  for (const entry of product.classifications)
+    if (entry.state === 'confirmed' && entry.column.startsWith(`${table}.`))
+      result.set(entry.column.slice(table.length + 1), entry.treatment ?? product.policy.personalData);
+  return result;
 }

@@ -24,7 +24,8 @@ import { waitFor } from '../support/wait-for.ts';
 // comments, an enum, a foreign key and an email column is onboarded as sales.customers by a
 // domain:sales token; a domain:marketing token cannot change it but finds it, reads its ODCS contract
 // (valid against the ODCS v3.0.2 JSON Schema), and creates a sink into MariaDB; lineage shows the
-// table, the topic, the MariaDB table and the sink's consumer group; the owner confirms the
+// table, the topic, the MariaDB table and the sink's consumer group (and the column the sink leaves
+// out, and after publication the hashed e-mail, as column mappings); the owner confirms the
 // personal-data classification and publishes; the registry then reports FULL_TRANSITIVE (and keeps the
 // product's owner, domain and personal-data tags as the subjects' metadata); events carry
 // the onramp.product/onramp.domain headers, the email column is hashed in Kafka from then on (and the
@@ -243,7 +244,11 @@ describe('data products end to end', () => {
     const sink = await api(marketing, 'POST', '/connectors', {
       name: sinkName,
       config: {
-        ...mariadbSinkConfig(topic, { 'collection.name.format': targetTable }),
+        ...mariadbSinkConfig(topic, {
+          'collection.name.format': targetTable,
+          // Marketing has no use for the credit limit: the lineage shows it dropped on the way.
+          'field.exclude.list': 'credit',
+        }),
         'product.domain': 'marketing',
         'product.name': 'crm',
       },
@@ -281,6 +286,12 @@ describe('data products end to end', () => {
     edge(`topic:${topic}`, `connector:${sinkName}`);
     edge(`connector:${sinkName}`, targetNode.id);
     edge(`connector:${sinkName}`, `group:connect-${sinkName}`);
+    expect(
+      lineage.edges.find(
+        (entry: { from: string; to: string }) =>
+          entry.from === `connector:${sinkName}` && entry.to === targetNode.id,
+      ).columns,
+    ).toEqual([{ from: 'credit', to: null, steps: [{ change: 'dropped', by: 'field.exclude.list' }] }]);
     const mesh = await api(marketing, 'GET', '/lineage');
     expect(mesh.body.nodes.length).toBeGreaterThanOrEqual(lineage.nodes.length);
     const consumers = await api(marketing, 'GET', '/products/sales.customers/consumers');
@@ -331,6 +342,15 @@ describe('data products end to end', () => {
       topic,
       value: { subject: `${topic}-value`, compatibility: 'FULL_TRANSITIVE', versions: [1] },
     });
+
+    // The lineage says so too: the source connector hashes the email on its way to the topic.
+    const publishedLineage = await api(marketing, 'GET', '/products/sales.customers/lineage');
+    expect(
+      publishedLineage.body.edges.find(
+        (entry: { from: string; to: string }) =>
+          entry.from === `connector:${sourceName}` && entry.to === `topic:${topic}`,
+      ).columns,
+    ).toEqual([{ from: 'email', to: 'email', steps: [{ change: 'hashed', by: 'product policy' }] }]);
 
     // 7. Events carry the product headers; from publication on, the email is hashed in Kafka.
     await source.query(`INSERT INTO ${schema}.customers VALUES (6, 'six@example.com', 'business', 'FR', 6)`);
