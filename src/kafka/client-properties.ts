@@ -43,7 +43,12 @@ export type OAuthSettings =
 
 export type SaslSettings =
   | { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }
-  | { mechanism: 'OAUTHBEARER'; oauth: OAuthSettings };
+  | {
+      mechanism: 'OAUTHBEARER';
+      oauth: OAuthSettings;
+      /** SASL extensions (KIP-342), e.g. Confluent Cloud's logicalCluster and identityPoolId. */
+      extensions?: Record<string, string>;
+    };
 
 /** Where and how a client connects; everything else about a client is its kind's tuning. */
 export interface KafkaConnection {
@@ -134,7 +139,7 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     doc: `SASL mechanism: ${SASL_MECHANISMS.join(', ')} (GSSAPI/Kerberos is not supported).`,
   },
   'sasl.jaas.config': {
-    doc: 'JAAS login for SASL, as Kafka parses it: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule required username="..." password="..."; or org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="..." clientSecret="..." [scope="..."];',
+    doc: 'JAAS login for SASL, as Kafka parses it: org.apache.kafka.common.security.plain.PlainLoginModule or org.apache.kafka.common.security.scram.ScramLoginModule required username="..." password="..."; or org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="..." clientSecret="..." [scope="..."] [extension_<name>="..." (SASL extensions, e.g. Confluent Cloud’s extension_logicalCluster)]; values in double or single quotes. Options the login would not use are refused.',
     secret: true,
   },
   'sasl.login.callback.handler.class': {
@@ -573,6 +578,8 @@ function parseSasl(get: Getter, context: ParseContext, fail: Fail): SaslSettings
     );
     return undefined;
   }
+  if (!onlyKnownOptions(options, (name) => name === 'username' || name === 'password', jaasName, expected, fail))
+    return undefined;
   const { username, password } = options;
   if (username === undefined || password === undefined) {
     fail(
@@ -621,9 +628,16 @@ function parseOAuth(
       );
       return undefined;
     }
+    const extensions = oauthExtensions(options, 'unsecuredLoginExtension_', jaasName, fail);
+    const known = (name: string) =>
+      name === 'unsecuredLoginStringClaim_sub' ||
+      name === 'scope' ||
+      name.startsWith('unsecuredLoginExtension_');
+    if (!extensions || !onlyKnownOptions(options, known, jaasName, module, fail)) return undefined;
     return {
       mechanism: 'OAUTHBEARER',
       oauth: { kind: 'unsecured', subject, ...(scope !== undefined && { scope }) },
+      ...(Object.keys(extensions).length > 0 && { extensions }),
     };
   }
   let url: URL | undefined;
@@ -647,6 +661,10 @@ function parseOAuth(
     );
     return undefined;
   }
+  const extensions = oauthExtensions(options, 'extension_', jaasName, fail);
+  const known = (name: string) =>
+    ['clientId', 'clientSecret', 'scope'].includes(name) || name.startsWith('extension_');
+  if (!extensions || !onlyKnownOptions(options, known, jaasName, module, fail)) return undefined;
   return {
     mechanism: 'OAUTHBEARER',
     oauth: {
@@ -656,7 +674,54 @@ function parseOAuth(
       clientSecret,
       ...(scope !== undefined && { scope }),
     },
+    ...(Object.keys(extensions).length > 0 && { extensions }),
   };
+}
+
+/**
+ * False (and an error naming each option, never its value) when the JAAS config has options the
+ * login would not use: Kafka ignores unknown ones, but an option ignored is a setting lost.
+ */
+function onlyKnownOptions(
+  options: Readonly<Record<string, string>>,
+  known: (name: string) => boolean,
+  jaasName: string,
+  module: string,
+  fail: Fail,
+): boolean {
+  const unknown = Object.keys(options).filter((name) => !known(name));
+  for (const name of unknown)
+    fail(
+      jaasName,
+      `Invalid value for configuration ${jaasName}: ${module} option ${name} is not one Onramp's client uses (it would be ignored, so it is refused)`,
+    );
+  return unknown.length === 0;
+}
+
+/**
+ * SASL extensions from JAAS options with this prefix (extension_<name> for the login callback
+ * handler, unsecuredLoginExtension_<name> for the unsecured one), checked by Kafka's rules.
+ */
+function oauthExtensions(
+  options: Readonly<Record<string, string>>,
+  prefix: string,
+  jaasName: string,
+  fail: Fail,
+): Record<string, string> | undefined {
+  const extensions: Record<string, string> = {};
+  let valid = true;
+  for (const [option, value] of Object.entries(options)) {
+    if (!option.startsWith(prefix)) continue;
+    const name = option.slice(prefix.length);
+    if (!/^[A-Za-z]+$/.test(name) || name === 'auth' || !/^[\x21-\x7E \t\r\n]+$/.test(value)) {
+      fail(
+        jaasName,
+        `Invalid value for configuration ${jaasName}: SASL extension ${option} needs a name of letters (not auth) and a value of printable ASCII`,
+      );
+      valid = false;
+    } else extensions[name] = value;
+  }
+  return valid ? extensions : undefined;
 }
 
 /** `properties`' values of these keys that break their key's rule, each naming the key it came from. */

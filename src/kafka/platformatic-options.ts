@@ -41,6 +41,10 @@ function tlsOptions(tls: TlsSettings): TlsOptions {
 
 function saslOptions(sasl: SaslSettings): SASLOptions {
   if (sasl.mechanism === 'OAUTHBEARER')
-    return { mechanism: 'OAUTHBEARER', token: oauthTokenProvider(sasl.oauth) };
+    return {
+      mechanism: 'OAUTHBEARER',
+      token: oauthTokenProvider(sasl.oauth),
+      ...(sasl.extensions && { oauthBearerExtensions: sasl.extensions }),
+    };
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
 }

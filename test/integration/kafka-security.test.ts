@@ -268,11 +268,16 @@ describe('per-connector client overrides on a plaintext host', () => {
           await create(
             host,
             credentials,
-            oauth(credentials, `${module} clientId="onramp-app" clientSecret="s3cret-oauth";`, {
-              'producer.override.sasl.oauthbearer.token.endpoint.url': tokenUrl,
-              'producer.override.sasl.login.callback.handler.class':
-                'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
-            }),
+            // With a SASL extension, as Confluent Cloud's logicalCluster (the stack's broker accepts any).
+            oauth(
+              credentials,
+              `${module} clientId="onramp-app" clientSecret="s3cret-oauth" extension_logicalCluster="lkc-onramp";`,
+              {
+                'producer.override.sasl.oauthbearer.token.endpoint.url': tokenUrl,
+                'producer.override.sasl.login.callback.handler.class':
+                  'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+              },
+            ),
           )
         ).status,
       ).toBe(201);

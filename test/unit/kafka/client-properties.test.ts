@@ -193,6 +193,54 @@ describe('parseConnection', () => {
     });
   });
 
+  it("OAUTHBEARER SASL extensions (Confluent Cloud's extension_logicalCluster), and no JAAS option ignored", () => {
+    const jaas = (options: string) => ({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.oauthbearer.token.endpoint.url': 'https://idp.example/token',
+      'sasl.jaas.config': `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId='app' clientSecret='x' ${options};`,
+    });
+    const cloud = parse(jaas("extension_logicalCluster='lkc-abc12' extension_identityPoolId='pool-Xy9'"));
+    expect(cloud.errors).toEqual([]);
+    expect(cloud.connection?.sasl).toMatchObject({
+      extensions: { logicalCluster: 'lkc-abc12', identityPoolId: 'pool-Xy9' },
+    });
+    expect(platformaticOptions(cloud.connection as KafkaConnection).sasl).toMatchObject({
+      mechanism: 'OAUTHBEARER',
+      oauthBearerExtensions: { logicalCluster: 'lkc-abc12', identityPoolId: 'pool-Xy9' },
+    });
+    const unsecured = parse({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'OAUTHBEARER',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice" unsecuredLoginExtension_traceId="t1";',
+    });
+    expect(unsecured.connection?.sasl).toMatchObject({ extensions: { traceId: 't1' } });
+    // Options no login here uses, and extensions Kafka would refuse, are refused by name.
+    for (const options of [
+      'extension_auth="x"',
+      'extension_log-cluster="x"',
+      'unsecuredLoginLifetimeSeconds="60"',
+    ]) {
+      const { errors } = parse(jaas(options));
+      expect(errors.map((error) => error.field)).toEqual(['sasl.jaas.config']);
+      expect(errors[0]?.message).toMatch(
+        /extension_auth|extension_log-cluster|unsecuredLoginLifetimeSeconds/,
+      );
+    }
+    const scram = parse({
+      'bootstrap.servers': 'b:9093',
+      'security.protocol': 'SASL_SSL',
+      'sasl.mechanism': 'SCRAM-SHA-512',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="hunter2" tokenauth="true";',
+    });
+    expect(scram.errors.map((error) => error.message).join()).toMatch(/option tokenauth is not one/);
+    expect(JSON.stringify(scram.errors)).not.toContain('hunter2');
+  });
+
   it('names every bad key and never repeats a secret or file content', () => {
     const { connection, errors } = parse(
       {
