@@ -578,7 +578,9 @@ function parseSasl(get: Getter, context: ParseContext, fail: Fail): SaslSettings
     );
     return undefined;
   }
-  if (!onlyKnownOptions(options, (name) => name === 'username' || name === 'password', jaasName, expected, fail))
+  if (
+    !onlyKnownOptions(options, (name) => name === 'username' || name === 'password', jaasName, expected, fail)
+  )
     return undefined;
   const { username, password } = options;
   if (username === undefined || password === undefined) {
