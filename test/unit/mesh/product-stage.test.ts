@@ -46,7 +46,7 @@ const envelope: ConnectSchema = {
   ],
 };
 
-function record(): SourceRecord {
+function record(committedAt = Date.now()): SourceRecord {
   return {
     topic,
     key: null,
@@ -55,7 +55,7 @@ function record(): SourceRecord {
       value: {
         before: null,
         after: { id: 1, email: 'ada@example.com', name: 'Ada Lovelace', phone: '+44 20 7946 0000' },
-        source: { schema: 'public', table: 'customers', ts_ms: Date.now() },
+        source: { schema: 'public', table: 'customers', ts_ms: committedAt },
         op: 'c',
       },
     },
@@ -137,12 +137,14 @@ async function setup(settings: Record<string, unknown>) {
     view: new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() }),
     log: quiet,
   });
-  const stage = productStage({ catalog, metrics: new Metrics(), freshness: new FreshnessTracker(), salt });
+  const metrics = new Metrics();
+  const freshness = new FreshnessTracker();
+  const stage = productStage({ catalog, metrics, freshness, salt });
   const spec = {
     connector: 'src',
     taskId: 0,
     plugin: { kind: 'source' },
-    config: {},
+    config: { 'product.domain': 'sales', 'product.name': 'customers' },
   } as unknown as TaskSpec;
   const transform = stage(spec, {
     'product.domain': 'sales',
@@ -158,7 +160,12 @@ async function setup(settings: Record<string, unknown>) {
     await elsewhere.put(next);
     await store.readToEnd();
   };
-  return { transform: (r: SourceRecord) => transform(r) as SourceRecord, publishElsewhere };
+  return {
+    transform: (r: SourceRecord) => transform(r) as SourceRecord,
+    publishElsewhere,
+    metrics,
+    freshness,
+  };
 }
 
 describe('product stage', () => {
@@ -184,6 +191,23 @@ describe('product stage', () => {
     });
     const fields = published.value?.schema?.fields?.find((field) => field.field === 'after')?.fields;
     expect(fields?.map((field) => field.field)).toEqual(['id', 'email', 'name']);
+  });
+
+  it('counts freshness SLO violations and shows them in the freshness reading', async () => {
+    const { transform, publishElsewhere, metrics, freshness } = await setup({});
+    await publishElsewhere(product({ policy: { ...DEFAULT_POLICY, maxLagMs: 5_000 } }));
+    transform(record(Date.now() - 1_000));
+    expect(freshness.reading(topic, 5_000)).toMatchObject({ sloMs: 5_000, sloViolated: false });
+    transform(record(Date.now() - 60_000));
+    expect(freshness.reading(topic, 5_000)).toMatchObject({ sloMs: 5_000, sloViolated: true });
+    const text = await metrics.registry.metrics();
+    const violations = text
+      .split('\n')
+      .filter((line) => line.startsWith('onramp_product_freshness_slo_violations_total{'));
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toContain('product="sales.customers"');
+    expect(violations[0]).toContain(`topic="${topic}"`);
+    expect(violations[0]?.endsWith(' 1')).toBe(true);
   });
 
   it('leaves the headers off with product.headers.enable=false', async () => {
