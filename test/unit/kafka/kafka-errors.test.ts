@@ -49,6 +49,19 @@ describe('kafkaError', () => {
     expect(login.retriable).toBe(false);
     expect(login.message).toContain('b:9093 (SASL_SSL, SCRAM-SHA-512, user app)');
     expect(login.message).not.toContain('secret');
+    // A mechanism the listener does not enable: the client's handshake failure, as it throws it.
+    const mechanism = kafkaError(
+      new AuthenticationError('Cannot find a suitable SASL mechanism.', {
+        cause: new ProtocolError('UNSUPPORTED_SASL_MECHANISM'),
+      }),
+      'connecting',
+      connection,
+    );
+    expect(mechanism.code).toBe('KAFKA_AUTHENTICATION_FAILED');
+    expect(mechanism.retriable).toBe(false);
+    expect(mechanism.message).toMatch(
+      /suitable SASL mechanism.*b:9093 \(SASL_SSL, SCRAM-SHA-512, user app\)|b:9093 \(SASL_SSL, SCRAM-SHA-512, user app\).*suitable SASL mechanism/s,
+    );
     const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), {
       code: 'SELF_SIGNED_CERT_IN_CHAIN',
     });
