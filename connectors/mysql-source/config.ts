@@ -152,6 +152,11 @@ export const mysqlSourceFields = {
     min: 1,
   }),
   ...signalFields('database'),
+  'incremental.snapshot.allow.schema.changes': field.boolean({
+    doc: "An incremental snapshot chunk whose table's structure changed while it was read (a DDL between its open and close watermark rows, or a column its query named dropped or renamed) is read again in a new window with the structure the stream knows by then, so no read event goes out in a structure older than the stream's. Needs the signal table's watermark rows (not read.only). Off: a chunk is read with the structure the stream knew when it began (a DDL streamed since applies from the next chunk), and a chunk query failing on a dropped column skips the rest of the table. Changes to the primary key during the snapshot are not supported either way, as in Debezium.",
+    default: false,
+    group: SNAPSHOT,
+  }),
   'heartbeat.interval.ms': field.int({
     doc: 'Emit a heartbeat record this often (0 = never), carrying the latest binlog position so the stored offset keeps up while the captured tables are quiet.',
     default: 0,

@@ -51,6 +51,26 @@ export interface MysqlSnapshotDeps {
 interface MysqlChunkTable extends ChunkTable {
   schema: TableSchema;
   key: ChunkKeyColumn[];
+  surrogateKey: string | undefined;
+}
+
+/** A table to snapshot with `schema`'s structure; a reason (text) when its chunk key is missing. */
+function chunkTable(
+  id: string,
+  schema: TableSchema,
+  surrogateKey: string | undefined,
+  estimatedRows: number,
+): MysqlChunkTable | string {
+  const keyNames = surrogateKey ? [surrogateKey] : schema.definition.primaryKey;
+  if (keyNames.length === 0)
+    return 'it has no primary key (name a unique column as the execute-snapshot signal\'s "surrogate-key")';
+  const key: ChunkKeyColumn[] = [];
+  for (const name of keyNames) {
+    const column = schema.definition.columns.find((candidate) => candidate.name === name);
+    if (!column) return `it has no column "${name}" (the surrogate-key)`;
+    key.push({ ...column, name });
+  }
+  return { id, topic: schema.names.topic, keyColumns: keyNames, estimatedRows, schema, key, surrogateKey };
 }
 
 type Visibility = SnapshotPosition | undefined;
@@ -109,24 +129,24 @@ class MysqlIncrementalSource implements IncrementalSource<Visibility> {
       );
       const schema = table && this.deps.history.get(table.database, table.name);
       if (!table || !schema) return 'it is not a table this connector captures';
-      const keyNames = surrogateKey ? [surrogateKey] : schema.definition.primaryKey;
-      if (keyNames.length === 0)
-        return 'it has no primary key (name a unique column as the execute-snapshot signal\'s "surrogate-key")';
-      const key: ChunkKeyColumn[] = [];
-      for (const name of keyNames) {
-        const column = schema.definition.columns.find((candidate) => candidate.name === name);
-        if (!column) return `it has no column "${name}" (the surrogate-key)`;
-        key.push({ ...column, name });
-      }
-      return {
-        id,
-        topic: schema.names.topic,
-        keyColumns: keyNames,
-        estimatedRows: Math.max(0, table.estimatedRows),
-        schema,
-        key,
-      };
+      return chunkTable(id, schema, surrogateKey, Math.max(0, table.estimatedRows));
     });
+  }
+
+  /** The table as the stream's schema history has it now, when that is not the structure it has. */
+  refresh(table: ChunkTable): ChunkTable | undefined {
+    const { schema, surrogateKey, estimatedRows, id } = table as MysqlChunkTable;
+    const current = this.deps.history.get(schema.database, schema.table);
+    if (!current || current === schema) return undefined;
+    const fresh = chunkTable(id, current, surrogateKey, estimatedRows);
+    // A key column gone: the chunk query fails and the table is skipped, as before.
+    return typeof fresh === 'string' ? undefined : fresh;
+  }
+
+  structureChanged(error: unknown): boolean {
+    const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+    // ER_BAD_FIELD_ERROR: a column the chunk's SELECT names is gone (dropped or renamed).
+    return typeof cause === 'object' && cause !== null && (cause as { errno?: unknown }).errno === 1054;
   }
 
   maximumKey(chunkTable: ChunkTable, condition: string | undefined): Promise<JavaValue[] | undefined> {

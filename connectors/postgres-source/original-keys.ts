@@ -42,6 +42,8 @@ export const postgresOriginalKeys: OriginalKeys = {
   },
   noEffect: {
     ...SOURCE_NO_EFFECT,
+    'incremental.snapshot.allow.schema.changes':
+      'implemented for MySQL/MariaDB only (as in Debezium): here every chunk of a table is read with the structure read from the catalog when its snapshot began, whatever DDL comes meanwhile',
     'slot.max.retries':
       'a slot in use fails the attempt, which is retried with errors.retry.delay.max.ms backoff',
     'slot.retry.delay.ms':

@@ -60,8 +60,6 @@ export const SOURCE_BEHAVES_AS: Readonly<Record<string, string>> = {
 
 /** Debezium keys that only tune its own runtime; accepted without effect. */
 export const SOURCE_NO_EFFECT: Readonly<Record<string, string>> = {
-  'incremental.snapshot.allow.schema.changes':
-    'a chunk is read with the table structure the stream knows; a table changed during its snapshot keeps being read',
   'signal.poll.interval.ms': 'signals are acted on as they arrive (the Kafka topic is consumed continuously)',
   'signal.kafka.poll.timeout.ms': 'the signal topic is consumed continuously',
   'signal.emit.failure.':

@@ -22,6 +22,7 @@ import {
 import type { InterceptedQueue, PutInterceptor } from './intercepted-queue.ts';
 import type { JavaValue } from './java-serialization.ts';
 import {
+  type Chunk,
   type ChunkRow,
   type ChunkTable,
   describeKey,
@@ -77,6 +78,12 @@ export interface EngineOptions<V> {
   count(table: string): void;
   /** A failure the task must restart from (the database went away). */
   onFailure(error: Error): void;
+  /**
+   * incremental.snapshot.allow.schema.changes: a chunk whose table changed structure while its
+   * window was open (or whose query failed on a changed structure) is read again in a new window,
+   * with the structure the stream knows by then (needs watermark rows: see schemaChanged()).
+   */
+  allowSchemaChanges?: boolean;
 }
 
 interface Window {
@@ -85,6 +92,10 @@ interface Window {
   rows: Map<string, ChunkRow>;
   /** The chunk was the table's last (fewer rows than the chunk size). */
   last: boolean;
+  /** Where the chunk began: it is read again from there if the table's structure changed. */
+  after: JavaValue[] | undefined;
+  /** Its query failed on a changed structure: it is read again once the window closes. */
+  reread: boolean;
   /** Resolves once the rows are sent (or the window is abandoned). */
   done: () => void;
 }
@@ -320,7 +331,9 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
       this.table = table;
       progress.estimatedRows = table.estimatedRows;
     }
-    const table = this.table;
+    // Each chunk is read with the structure the stream knows now (a DDL streamed since the last).
+    const table = source.refresh?.(this.table) ?? this.table;
+    this.table = table;
     if (this.state.maximumKey === undefined) {
       const maximum = await source.maximumKey(table, collection.additionalCondition);
       if (this.state.current !== collection) return;
@@ -358,12 +371,24 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
     let handedOver = false;
     try {
       if (writeWatermarks) await source.insertSignal(`${chunkId}-open`, OPEN_WINDOW, metadata());
-      const chunk = await source.readChunk(table, {
-        after: this.state.chunkEnd,
+      const after = this.state.chunkEnd;
+      const bounds = {
+        after,
         upTo: this.state.maximumKey as JavaValue[],
         limit: chunkSize,
         condition: collection.additionalCondition,
-      });
+      };
+      let reread = false;
+      let chunk: Chunk<V>;
+      try {
+        chunk = await source.readChunk(table, bounds);
+      } catch (error) {
+        // A column dropped or renamed before the stream got to its DDL: once the window closes,
+        // the stream has, and the chunk is read again.
+        if (!(this.rereads() && source.structureChanged?.(error))) throw error;
+        reread = true;
+        chunk = { rows: [], visibility: undefined as V };
+      }
       if (this.state.current !== collection || this.stopped) return;
       const rows = new Map<string, ChunkRow>();
       for (const row of chunk.rows) rows.set(keyText(row.eventKey), row);
@@ -372,14 +397,14 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
       const lastRow = chunk.rows.at(-1);
       if (lastRow) this.state.chunkEnd = lastRow.key;
       progress.chunk.to = describeKey(this.state.chunkEnd);
-      const last = chunk.rows.length < chunkSize;
+      const last = !reread && chunk.rows.length < chunkSize;
       if (!writeWatermarks) {
         await this.send(rows, table, progress, 'incremental');
         if (last) this.finishTable(collection, 'done');
         return;
       }
       const sent = deferred();
-      this.window = { chunkId, table, rows, last, done: sent.resolve };
+      this.window = { chunkId, table, rows, last, after, reread, done: sent.resolve };
       if (this.options.watermarkStrategy === 'insert_delete') await source.deleteSignal(`${chunkId}-open`);
       else await source.insertSignal(`${chunkId}-close`, CLOSE_WINDOW, metadata(new Date().toISOString()));
       this.openGate();
@@ -411,12 +436,39 @@ export class IncrementalSnapshotEngine<V> implements PutInterceptor<SourceRecord
     try {
       const collection = this.state.current;
       if (collection?.id !== window.table.id) return;
+      if (this.schemaChanged(window)) return;
       const progress = this.track(collection, 'incremental', 'running');
       await this.send(window.rows, window.table, progress, 'incremental');
       if (window.last) this.finishTable(collection, 'done');
     } finally {
       window.done();
     }
+  }
+
+  /** Whether chunks are read again when their table's structure changes (it takes watermark rows). */
+  private rereads(): boolean {
+    return this.options.allowSchemaChanges === true && this.options.writeWatermarks;
+  }
+
+  /**
+   * At the close row (incremental.snapshot.allow.schema.changes): the stream has applied every DDL
+   * committed before it. If the table's structure is not the one the chunk was read with (a DDL
+   * while the window was open), or the chunk's query failed on it, the rows are dropped and the
+   * chunk is read again, from where it began, with the structure the stream knows now. Otherwise
+   * rows read before an ALTER would go out after the stream's events with the new structure, in the
+   * old one (Debezium re-selects the chunk the same way).
+   */
+  private schemaChanged(window: Window): boolean {
+    if (!this.rereads()) return false;
+    const fresh = this.options.source.refresh?.(window.table);
+    if (!fresh && !window.reread) return false;
+    this.options.log.info(
+      { table: window.table.id, chunk: window.chunkId, from: describeKey(window.after) },
+      "the table's structure changed while its chunk was read: the chunk is read again",
+    );
+    if (fresh) this.table = fresh;
+    this.state.chunkEnd = window.after;
+    return true;
   }
 
   /** Sends rows as `read` events, each offset naming its key as the last one sent. */

@@ -64,6 +64,14 @@ export interface IncrementalSource<V = unknown> {
   deleteSignal(id: string): Promise<void>;
   /** Ends the engine's database connection. */
   close(): Promise<void>;
+  /**
+   * The table with the structure the stream knows now, when that is not the one `table` has (a
+   * DDL streamed since); undefined when unchanged. Without it a table keeps the structure it had
+   * when its snapshot began.
+   */
+  refresh?(table: ChunkTable): ChunkTable | undefined;
+  /** Whether a chunk query failed because the table's structure changed (a column dropped or renamed). */
+  structureChanged?(error: unknown): boolean;
 }
 
 /** A key struct as text, to match a chunk row with streamed changes of the same key. */

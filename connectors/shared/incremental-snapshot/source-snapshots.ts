@@ -23,6 +23,8 @@ export interface SourceSnapshotsOptions<V> {
   settings: SignalSettings & {
     'topic.prefix': string;
     'incremental.snapshot.watermarking.strategy': 'insert_insert' | 'insert_delete';
+    /** MySQL/MariaDB only (PostgreSQL's stream has no DDL to wait for). */
+    'incremental.snapshot.allow.schema.changes'?: boolean;
   };
   context: TaskContext;
   source: IncrementalSource<V>;
@@ -46,6 +48,7 @@ export class SourceSnapshots<V = unknown> {
       signalTable,
       writeWatermarks: signalTable !== undefined && !settings['read.only'],
       watermarkStrategy: settings['incremental.snapshot.watermarking.strategy'],
+      allowSchemaChanges: settings['incremental.snapshot.allow.schema.changes'] === true,
       sourceChannel: channelEnabled(settings, 'source'),
       stored: options.stored,
       count: options.count,
