@@ -129,8 +129,13 @@ describe('data products in cluster mode', () => {
     const tagged = await write(second, 'PATCH', `/products/${productId}`, { slaTier: 'tier-2' });
     expect(tagged.status).toBe(200);
     expect(tagged.body).toMatchObject({ tags: ['cluster'], slaTier: 'tier-2' });
-    const published = await write(second, 'POST', `/products/${productId}/publish`);
-    expect(published.status).toBe(200);
+    // Published through each worker (the second time changes nothing): one of them is a follower,
+    // which used to answer 409 (publishing reconfigures the source, which only the leader writes).
+    for (const worker of workers) {
+      const published = await write(worker, 'POST', `/products/${productId}/publish`);
+      expect(published.status).toBe(200);
+      expect(published.body.status).toBe('published');
+    }
     for (const worker of workers)
       await waitFor(`the published product on ${worker.base}`, async () => {
         const answer = await worker.call('GET', `/products/${productId}`);
