@@ -62,7 +62,7 @@ function kafkaClientTable(): string {
   const rows = Object.entries(CLIENT_PROPERTIES).map(([key, spec]) => {
     const where =
       key === 'bootstrap.servers' || key === 'client.id'
-        ? `host: ${code(key === 'bootstrap.servers' ? 'kafka.brokers' : 'kafka.client.id')} (or ${code(key)})`
+        ? `host: ${code(key === 'bootstrap.servers' ? 'kafka.brokers' : 'kafka.client.id')} (or ${code(key)}${key === 'bootstrap.servers' ? `; ${code('<kind>.bootstrap.servers')} only with the same brokers` : ''})`
         : spec.connectorOnly
           ? 'none (per connector only)'
           : spec.kinds

@@ -451,7 +451,6 @@ export function kafkaClientKey(
   if (
     dot > 0 &&
     CLIENT_KINDS.includes(kind) &&
-    property !== 'bootstrap.servers' &&
     isClientProperty(property, kind) &&
     !isConnectorOnlyProperty(property)
   )
@@ -727,6 +726,23 @@ function kafkaSettings(
     }
   }
   return { brokers, layers, overridePolicy: options.overridePolicy };
+  // Kafka Connect's worker.properties templates repeat bootstrap.servers as producer./consumer./
+  // admin.bootstrap.servers: taken when they name the same brokers. Other brokers for one kind of
+  // client would split the host (its offsets, products and health on one cluster, tasks on another),
+  // so they are refused; a connector writes elsewhere with <kind>.override.bootstrap.servers.
+  for (const kind of CLIENT_KINDS) {
+    const servers = layers[kind]['bootstrap.servers'];
+    if (servers === undefined) continue;
+    const given = servers
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter((broker) => broker !== '');
+    if (given.join(',') !== brokers.join(','))
+      throw new HostConfigError(
+        `invalid ${kind}.bootstrap.servers (from ${sources.get(`${kind}.bootstrap.servers`)}): it must name the same brokers as bootstrap.servers (kafka.brokers), ${brokers.join(',')}; a connector reaches other brokers with ${kind}.override.bootstrap.servers`,
+      );
+    delete layers[kind]['bootstrap.servers'];
+  }
 }
 
 function registrySettings(

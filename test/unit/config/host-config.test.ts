@@ -106,6 +106,23 @@ describe('loadHostConfig', () => {
     expect(config.kafka.layers.consumer).toEqual({ 'session.timeout.ms': '30000' });
   });
 
+  it("takes a worker.properties template's <kind>.bootstrap.servers when it names the host's brokers", () => {
+    const same = file(
+      'kind-brokers.yaml',
+      'bootstrap.servers: b1:9093,b2:9093\nproducer.bootstrap.servers: b1:9093, b2:9093\nconsumer.bootstrap.servers: b1:9093,b2:9093\n',
+    );
+    const config = loadHostConfig({ env: {}, file: same });
+    expect(config.kafka.brokers).toEqual(['b1:9093', 'b2:9093']);
+    expect(config.kafka.layers.producer).toEqual({});
+    const other = file(
+      'other-brokers.yaml',
+      'bootstrap.servers: b1:9093\nproducer.bootstrap.servers: elsewhere:9093\n',
+    );
+    expect(() => loadHostConfig({ env: {}, file: other })).toThrow(
+      /invalid producer.bootstrap.servers .*same brokers as bootstrap.servers .*producer.override.bootstrap.servers/,
+    );
+  });
+
   it('refuses Kafka client settings it would not honour, naming them without their values', () => {
     const linger = file('linger.yaml', 'producer.linger.ms: 5\n');
     expect(() => loadHostConfig({ env: {}, file: linger })).toThrow(/unknown setting producer.linger.ms/);
