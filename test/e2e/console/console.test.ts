@@ -375,6 +375,30 @@ describe('web console', () => {
     expect(noCsrf.status).toBe(403);
   });
 
+  it('shows a failing connector at a glance: state, tally and its last error, in the list and its page', async () => {
+    const { page } = admin;
+    // A breaking change of the published product's table fails its source task with a named reason.
+    await db.query(`ALTER TABLE ${schema}.customers RENAME COLUMN segment TO segment_code`);
+    await db.query(`INSERT INTO ${schema}.customers VALUES (41, 'c41@example.com', 'retail', 41)`);
+    await page.goto(`${host.base}/ui/connectors`);
+    const row = page.locator(`tr[data-connector="${sourceName}"]`);
+    await expect
+      .poll(() => row.locator('td.error-cell').textContent(), { timeout: 30_000 })
+      .toContain('breaks its published contract');
+    // Kafka Connect keeps the connector RUNNING when its task fails: the row says both.
+    await expect(row.locator('.badge').allTextContents()).resolves.toEqual(['RUNNING', 'task FAILED']);
+    await expect(page.getByRole('list', { name: 'Summary' }).textContent()).resolves.toMatch(
+      /1 running.*1 failing/,
+    );
+    await checkPage(page, '10-connectors-failing');
+    await page.getByRole('link', { name: sourceName }).click();
+    await page.getByRole('heading', { level: 1, name: sourceName }).waitFor();
+    await page.locator('.error', { hasText: 'Last error' }).waitFor();
+    await page.locator('.page-heading .badge', { hasText: 'task FAILED' }).waitFor();
+    await expect(page.locator('td .badge', { hasText: 'FAILED' }).count()).resolves.toBe(1);
+    await checkPage(page, '11-connector-failed');
+  });
+
   it('deprecates the product and deletes the connector made from the form, each after a confirmation', async () => {
     const { page } = admin;
     await page.goto(`${host.base}/ui/products/${productId}`);

@@ -4,7 +4,7 @@ import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href, navigate } from '../router.ts';
 import type { ConnectorInfo, ConnectorStatus } from '../types.ts';
-import { lastError } from './connectors.tsx';
+import { FailedTasks, lastError } from './connectors.tsx';
 
 // One connector: its state and tasks (live), config (secrets come back from the host as
 // [hidden]), topics and offsets, and the lifecycle actions its token may take.
@@ -61,7 +61,11 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
       <PageHeading
         sub={
           <>
-            {state ? <Badge value={state} label="State" /> : null} <span class="muted">{info.data.type}</span>
+            {state ? <Badge value={state} label="State" /> : null}
+            <FailedTasks
+              count={(status.data?.tasks ?? []).filter((task) => task.state === 'FAILED').length}
+            />{' '}
+            <span class="muted">{info.data.type}</span>
             {product ? (
               <>
                 {' '}

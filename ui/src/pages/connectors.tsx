@@ -20,6 +20,7 @@ export interface ConnectorRow {
   state: string;
   domain: string | undefined;
   tasksRunning: number;
+  tasksFailed: number;
   tasks: number;
   rate: number | undefined;
   lagMs: number | undefined;
@@ -28,7 +29,8 @@ export interface ConnectorRow {
 
 export function lastError(status: ConnectorStatus): string | undefined {
   const trace = status.connector.trace ?? status.tasks.find((task) => task.trace)?.trace;
-  return trace?.split('\n')[0];
+  // "OnrampError " says nothing the code after it does not; the row has three lines for the reason.
+  return trace?.split('\n')[0]?.replace(/^OnrampError (?=\[)/, '');
 }
 
 export function ConnectorsPage({ principal }: { principal: Principal }) {
@@ -60,6 +62,7 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
           state: status.connector.state,
           domain: info.config['product.domain'],
           tasksRunning: status.tasks.filter((task) => task.state === 'RUNNING').length,
+          tasksFailed: status.tasks.filter((task) => task.state === 'FAILED').length,
           tasks: status.tasks.length,
           rate: rates.current[name],
           lagMs: figures.connectors[name]?.lagMs,
@@ -117,15 +120,19 @@ export function ConnectorsPage({ principal }: { principal: Principal }) {
                   </th>
                   <td>{row.type}</td>
                   <td>{row.domain ?? '—'}</td>
-                  <td>
+                  <td class="state">
                     <Badge value={row.state} />
+                    <FailedTasks count={row.tasksFailed} />
                   </td>
                   <td>
                     {row.tasksRunning}/{row.tasks}
                   </td>
                   <td class="num">{formatRate(row.rate)}</td>
                   <td class="num">{formatMs(row.lagMs)}</td>
-                  <td class="error-cell">{row.error ?? ''}</td>
+                  <td class="error-cell">
+                    {/* three lines at most here; the whole trace is on the connector's page */}
+                    {row.error ? <span title={row.error}>{row.error}</span> : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -145,12 +152,17 @@ function formatRate(rate: number | undefined): string {
 /** The mesh at a glance: how many connectors are in each state, and the events per second of all. */
 function Tally({ rows }: { rows: ConnectorRow[] }) {
   const count = (state: string) => rows.filter((row) => row.state === state).length;
-  const failed = rows.filter((row) => row.state === 'FAILED' || row.error !== undefined).length;
+  const failing = (row: ConnectorRow) => row.state === 'FAILED' || row.tasksFailed > 0;
+  const failed = rows.filter(failing).length;
   const rates = rows.map((row) => row.rate).filter((rate): rate is number => rate !== undefined);
   const total = rates.reduce((sum, rate) => sum + rate, 0);
   const entries: Array<{ label: string; value: string; tone: string }> = [
     { label: rows.length === 1 ? 'connector' : 'connectors', value: String(rows.length), tone: 'plain' },
-    { label: 'running', value: String(count('RUNNING')), tone: 'good' },
+    {
+      label: 'running',
+      value: String(rows.filter((row) => row.state === 'RUNNING' && !failing(row)).length),
+      tone: 'good',
+    },
     { label: 'paused or stopped', value: String(count('PAUSED') + count('STOPPED')), tone: 'warn' },
     { label: 'failing', value: String(failed), tone: failed > 0 ? 'bad' : 'plain' },
     { label: 'events/s in all', value: rates.length > 0 ? formatRate(total) : '—', tone: 'plain' },
@@ -163,5 +175,16 @@ function Tally({ rows }: { rows: ConnectorRow[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A connector can run while a task of it has failed (Kafka Connect's states): that is said beside it. */
+export function FailedTasks({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <>
+      {' '}
+      <span class="badge badge-bad">{count === 1 ? 'task FAILED' : `${count} tasks FAILED`}</span>
+    </>
   );
 }
