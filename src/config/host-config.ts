@@ -419,6 +419,26 @@ function distributedConfig(
   return { ...config, advertisedUrl: `${scheme}://${shownHost}:${advertisedPort}/` };
 }
 
+/**
+ * Cluster settings given to a standalone host would be ignored, so they are refused (Kafka Connect's
+ * standalone worker only warns). rest.advertised.* are left out: Kafka Connect reads them in both modes.
+ */
+function refuseDistributedOnly(sources: ReadonlyMap<string, string>): void {
+  const given = Object.keys(DISTRIBUTED_DOCS).filter(
+    (key) => !key.startsWith('rest.advertised.') && (sources.get(key) ?? 'default') !== 'default',
+  );
+  const first = given[0];
+  if (first === undefined) return;
+  const hints = [
+    given.includes('group.id') && "a sink's consumer group is consumer.override.group.id",
+    given.includes('session.timeout.ms') &&
+      "a sink consumer's session timeout is consumer.session.timeout.ms",
+  ].filter((hint) => hint !== false);
+  throw new HostConfigError(
+    `${given.join(', ')} (from ${sources.get(first)}): settings of mode distributed, which a standalone host would ignore; set mode: distributed or remove them${hints.length > 0 ? ` (${hints.join('; ')})` : ''}`,
+  );
+}
+
 function overridePolicy(raw: string): OverridePolicy {
   const value = OVERRIDE_POLICIES.find((policy) => policy.toLowerCase() === raw.trim().toLowerCase());
   if (!value) throw new Error(`must be one of ${OVERRIDE_POLICIES.join(', ')}`);
@@ -615,6 +635,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   const host = get('rest.host');
   const restPort = get('rest.port');
   const listener = get('listeners');
+  if (get('mode') === 'standalone') refuseDistributedOnly(sources);
   const distributed = distributedConfig(get('mode'), settings, {
     host: listener?.host ?? host,
     port: listener?.port ?? restPort,
@@ -709,23 +730,6 @@ function kafkaSettings(
     }
     layers[target.layer][target.property] = value;
   }
-  for (const kind of CLIENT_KINDS) {
-    const properties = clientProperties(kind, layers);
-    const errors = [
-      ...parseConnection(properties, {
-        missingName: (key) => key,
-        readFile: (path) => readFileSync(resolve(options.cwd, path), 'utf8'),
-      }).errors,
-      ...(kind === 'producer' ? producerTuning(properties).errors : []),
-      ...(kind === 'consumer' ? consumerTuning(properties).errors : []),
-    ];
-    const first = errors[0];
-    if (first) {
-      const from = sources.get(first.field) ?? sources.get(`${kind}.${first.field}`);
-      throw new HostConfigError(`${first.message}${from ? ` (from ${from})` : ''}`);
-    }
-  }
-  return { brokers, layers, overridePolicy: options.overridePolicy };
   // Kafka Connect's worker.properties templates repeat bootstrap.servers as producer./consumer./
   // admin.bootstrap.servers: taken when they name the same brokers. Other brokers for one kind of
   // client would split the host (its offsets, products and health on one cluster, tasks on another),
@@ -743,6 +747,23 @@ function kafkaSettings(
       );
     delete layers[kind]['bootstrap.servers'];
   }
+  for (const kind of CLIENT_KINDS) {
+    const properties = clientProperties(kind, layers);
+    const errors = [
+      ...parseConnection(properties, {
+        missingName: (key) => key,
+        readFile: (path) => readFileSync(resolve(options.cwd, path), 'utf8'),
+      }).errors,
+      ...(kind === 'producer' ? producerTuning(properties).errors : []),
+      ...(kind === 'consumer' ? consumerTuning(properties).errors : []),
+    ];
+    const first = errors[0];
+    if (first) {
+      const from = sources.get(first.field) ?? sources.get(`${kind}.${first.field}`);
+      throw new HostConfigError(`${first.message}${from ? ` (from ${from})` : ''}`);
+    }
+  }
+  return { brokers, layers, overridePolicy: options.overridePolicy };
 }
 
 function registrySettings(

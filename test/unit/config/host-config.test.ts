@@ -123,6 +123,15 @@ describe('loadHostConfig', () => {
     );
   });
 
+  it('refuses cluster settings on a standalone host instead of ignoring them', () => {
+    const path = file('standalone-group.yaml', 'group.id: connect-cluster\nsession.timeout.ms: 45000\n');
+    expect(() => loadHostConfig({ env: {}, file: path })).toThrow(
+      /group.id, session.timeout.ms \(from .*\): settings of mode distributed.*consumer.override.group.id.*consumer.session.timeout.ms/,
+    );
+    const advertised = file('standalone-advertised.yaml', 'rest.advertised.host.name: worker-1\n');
+    expect(loadHostConfig({ env: {}, file: advertised }).distributed).toBeUndefined();
+  });
+
   it('refuses Kafka client settings it would not honour, naming them without their values', () => {
     const linger = file('linger.yaml', 'producer.linger.ms: 5\n');
     expect(() => loadHostConfig({ env: {}, file: linger })).toThrow(/unknown setting producer.linger.ms/);
