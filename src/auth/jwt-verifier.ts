@@ -1,16 +1,24 @@
 import { constants, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { RemoteJwks, type RemoteJwksOptions } from './remote-jwks.ts';
 import { type Principal, parseRole } from './roles.ts';
 import type { AuthLog } from './token-store.ts';
-import { WatchedFile } from './watched-file.ts';
+import { type FileState, WatchedFile } from './watched-file.ts';
 
 // JWT bearer tokens from an identity provider, verified with node:crypto against the public keys of
-// a JWKS file (rest.auth.jwt.jwks.file, re-read when it changes). Only asymmetric algorithms are
+// a JWKS file (rest.auth.jwt.jwks.file, re-read when it changes) or a JWKS URL
+// (rest.auth.jwt.jwks.url, fetched again every few minutes and when a token names a key id it does
+// not hold; see remote-jwks.ts). Only asymmetric algorithms are
 // accepted, each only with a key of its own type: "none" and HS256 (whose secret would be the
 // public key) are the classic forgeries. The role comes from a configurable claim holding
 // admin, viewer or domain:<name>; the principal's name from another (sub by default).
 
 export interface JwtSettings {
-  jwksFile: string;
+  /** The JWKS file; exactly one of jwksFile and jwksUrl is set. */
+  jwksFile?: string | undefined;
+  /** The JWKS URL (https://, or http:// to a loopback address). */
+  jwksUrl?: string | undefined;
+  /** Fetch timings for jwksUrl (tests shorten them). */
+  jwksFetch?: Partial<RemoteJwksOptions> | undefined;
   /** When set, the iss claim must equal it. */
   issuer: string | undefined;
   /** When set, the aud claim must be or contain it. */
@@ -121,18 +129,28 @@ function decodeJson(text: string): Claims | undefined {
 
 export class JwtVerifier {
   private keys: readonly VerificationKey[] = [];
-  private readonly watched: WatchedFile;
+  private readonly watched: WatchedFile | undefined;
+  private readonly remote: RemoteJwks | undefined;
+  private readonly source: string;
   private readonly settings: JwtSettings;
   private readonly log: AuthLog;
 
   constructor(settings: JwtSettings, log: AuthLog) {
     this.settings = settings;
     this.log = log;
-    this.watched = new WatchedFile(settings.jwksFile);
+    if (settings.jwksUrl !== undefined) {
+      this.remote = new RemoteJwks(settings.jwksUrl, settings.jwksFetch);
+      this.source = settings.jwksUrl;
+    } else if (settings.jwksFile !== undefined) {
+      this.watched = new WatchedFile(settings.jwksFile);
+      this.source = settings.jwksFile;
+    } else {
+      throw new Error('JWT settings need rest.auth.jwt.jwks.file or rest.auth.jwt.jwks.url');
+    }
   }
 
   async verify(token: string, nowMs: number = Date.now()): Promise<Authentication> {
-    await this.refresh();
+    await this.refresh(false);
     const [headerPart = '', payloadPart = '', signaturePart = ''] = token.split('.');
     const header = decodePart(headerPart);
     const claims = decodePart(payloadPart);
@@ -140,7 +158,10 @@ export class JwtVerifier {
     const algorithmName = text(header.alg) ?? '';
     const algorithm = ALGORITHMS[algorithmName];
     if (!algorithm) return refused(`JWT algorithm ${algorithmName || '(none)'} is not accepted`);
-    const key = this.keyFor(text(header.kid), algorithmName, algorithm);
+    let key = this.keyFor(text(header.kid), algorithmName, algorithm);
+    // A provider that rotated its keys: fetch its JWKS again (rate-limited) before refusing.
+    if (typeof key === 'string' && this.remote && (await this.refresh(true)))
+      key = this.keyFor(text(header.kid), algorithmName, algorithm);
     if (typeof key === 'string') return refused(key);
     const data = Buffer.from(`${headerPart}.${payloadPart}`);
     const signature = Buffer.from(signaturePart, 'base64url');
@@ -201,17 +222,30 @@ export class JwtVerifier {
     }
   }
 
-  private async refresh(): Promise<void> {
-    const state = await this.watched.read();
-    if (state.kind === 'unchanged') return;
+  /** Reads the JWKS again if it changed; true when the keys did. */
+  private async refresh(unknownKey: boolean): Promise<boolean> {
+    const state: FileState = this.remote
+      ? await this.remote.read(unknownKey)
+      : await (this.watched as WatchedFile).read();
+    if (state.kind === 'unchanged') return false;
     try {
       if (state.kind === 'unreadable') throw state.error;
-      this.keys = parseJwks(state.text, this.settings.jwksFile, this.log);
-      this.log.info({ file: this.settings.jwksFile, keys: this.keys.length }, 'JWKS loaded');
+      this.keys = parseJwks(state.text, this.source, this.log);
+      this.log.info({ file: this.source, keys: this.keys.length }, 'JWKS loaded');
     } catch (error) {
-      this.keys = [];
-      this.log.error({ file: this.settings.jwksFile, err: error }, 'JWKS unreadable: no JWT is accepted');
+      // A provider that cannot be reached keeps the keys it served last (an outage of the
+      // identity provider must not lock everyone out); a file that broke, or a URL that answers
+      // something that is no JWKS, leaves no key.
+      const outage = this.remote !== undefined && state.kind === 'unreadable';
+      if (!outage) this.keys = [];
+      this.log.error(
+        { file: this.source, err: error },
+        outage && this.keys.length > 0
+          ? 'JWKS unreachable: the keys fetched before stay in use'
+          : 'JWKS unreadable: no JWT is accepted',
+      );
     }
+    return true;
   }
 }
 

@@ -84,7 +84,7 @@ export function planRestListener(rest: RestConfig): RestListenPlan {
   }
   if (rest.auth.jwt && rest.auth.mode !== 'token') {
     throw new HostConfigError(
-      'rest.auth.jwt.jwks.file is set but rest.auth is not token: set rest.auth=token',
+      `${rest.auth.jwt.jwksUrl === undefined ? 'rest.auth.jwt.jwks.file' : 'rest.auth.jwt.jwks.url'} is set but rest.auth is not token: set rest.auth=token`,
     );
   }
   return {

@@ -1,3 +1,4 @@
+import { isLoopbackAddress } from './host-allow-list.ts';
 import type { JwtSettings } from './jwt-verifier.ts';
 
 // Parsers for the host settings that secure the REST API (listeners, TLS, rest.auth,
@@ -78,10 +79,34 @@ export function parseHostList(raw: string): string[] {
   return hosts;
 }
 
-/** The JWT settings, or undefined when no JWKS file enables them (paths resolved by the caller). */
+/** rest.auth.jwt.jwks.url: https://, or http:// only to this machine (the keys decide who gets in). */
+export function parseJwksUrl(raw: string): string | undefined {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('must be an https:// URL');
+  }
+  if (url.protocol === 'https:') return url.toString();
+  if (url.protocol === 'http:' && isLoopbackAddress(url.hostname)) return url.toString();
+  throw new Error(
+    'must be an https:// URL (http:// only to a loopback address): its keys decide who gets in',
+  );
+}
+
+/**
+ * The JWT settings, or undefined when no JWKS file or URL enables them (paths resolved by the
+ * caller). Throws when both are set.
+ */
 export function jwtSettings(
-  jwksFile: string | undefined,
-  rest: Omit<JwtSettings, 'jwksFile'>,
+  jwks: { file: string | undefined; url: string | undefined },
+  rest: Omit<JwtSettings, 'jwksFile' | 'jwksUrl' | 'jwksFetch'>,
 ): JwtSettings | undefined {
-  return jwksFile === undefined ? undefined : { jwksFile, ...rest };
+  if (jwks.file !== undefined && jwks.url !== undefined)
+    throw new Error('set rest.auth.jwt.jwks.file or rest.auth.jwt.jwks.url, not both');
+  if (jwks.file !== undefined) return { jwksFile: jwks.file, ...rest };
+  if (jwks.url !== undefined) return { jwksUrl: jwks.url, ...rest };
+  return undefined;
 }

@@ -6,6 +6,7 @@ import {
   parseAuthMode,
   parseClientAuth,
   parseHostList,
+  parseJwksUrl,
   parseListener,
   parseOptionalPath,
   type RestSecurityConfig,
@@ -76,6 +77,15 @@ export class HostConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'HostConfigError';
+  }
+}
+
+/** jwtSettings with its refusal (both a JWKS file and a URL) as a HostConfigError. */
+function jwtSettingsOrFail(...args: Parameters<typeof jwtSettings>): ReturnType<typeof jwtSettings> {
+  try {
+    return jwtSettings(...args);
+  } catch (error) {
+    throw new HostConfigError((error as Error).message);
   }
 }
 
@@ -260,8 +270,12 @@ export const HOST_SETTINGS = {
     parse: parseHostList,
   },
   'rest.auth.jwt.jwks.file': {
-    doc: 'JWKS file whose public keys verify JWT bearer tokens (RS*, PS*, ES*, EdDSA); unset: no JWTs. Needs rest.auth=token.',
+    doc: 'JWKS file whose public keys verify JWT bearer tokens (RS*, PS*, ES*, EdDSA), re-read when it changes; unset: no JWTs (unless rest.auth.jwt.jwks.url). Needs rest.auth=token.',
     parse: parseOptionalPath,
+  },
+  'rest.auth.jwt.jwks.url': {
+    doc: "An identity provider's JWKS URL (https://, or http:// to a loopback address) instead of a file: fetched on first use, again after 5 minutes, and at most every 30 s when a token names an unknown key id; the last keys fetched stay in use while it is unreachable. Needs rest.auth=token.",
+    parse: parseJwksUrl,
   },
   'rest.auth.jwt.issuer': { doc: 'When set, a JWT iss claim must equal it.', parse: parseOptionalPath },
   'rest.auth.jwt.audience': {
@@ -656,12 +670,15 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
         mode: get('rest.auth'),
         allowNone: get('rest.auth.allow.none'),
         tokensFile: resolve(cwd, get('rest.auth.tokens.file') ?? join(get('data.dir'), 'tokens.yaml')),
-        jwt: jwtSettings(get('rest.auth.jwt.jwks.file'), {
-          issuer: get('rest.auth.jwt.issuer'),
-          audience: get('rest.auth.jwt.audience'),
-          roleClaim: get('rest.auth.jwt.role.claim'),
-          nameClaim: get('rest.auth.jwt.name.claim'),
-        }),
+        jwt: jwtSettingsOrFail(
+          { file: get('rest.auth.jwt.jwks.file'), url: get('rest.auth.jwt.jwks.url') },
+          {
+            issuer: get('rest.auth.jwt.issuer'),
+            audience: get('rest.auth.jwt.audience'),
+            roleClaim: get('rest.auth.jwt.role.claim'),
+            nameClaim: get('rest.auth.jwt.name.claim'),
+          },
+        ),
       },
       allowedHosts: get('rest.allowed.hosts'),
     },

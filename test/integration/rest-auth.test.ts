@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,13 @@ async function startHost(env: Record<string, string>, ready: () => Promise<boole
       await exited;
     },
   };
+}
+
+/** A host config file in `dir` with these lines. */
+function writeConfig(dir: string, lines: string[]): string {
+  const file = join(dir, 'host.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }
 
 /** Runs scripts/token.ts as `npm run token` does; returns stdout. */
@@ -418,6 +426,65 @@ describe('REST API with rest.auth=token', () => {
     expect(tokenCli(env, 'revoke', '--name', 'finance')).toContain('Revoked token finance');
     expect((await send(host.port, 'GET', '/connectors', { token: tokens.finance })).status).toBe(401);
     expect(tokenCli(env, 'list')).not.toContain('finance');
+  });
+});
+
+describe('JWTs verified against a JWKS URL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onramp-rest-jwks-url-'));
+  const idp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  function idpToken(kid: string, key: KeyObject, claims: Record<string, unknown>): string {
+    const data = `${b64({ alg: 'ES256', kid })}.${b64(claims)}`;
+    const signature = sign('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' });
+    return `${data}.${signature.toString('base64url')}`;
+  }
+  // The identity provider's JWKS endpoint: a real HTTP server.
+  const keys: object[] = [{ ...idp.publicKey.export({ format: 'jwk' }), kid: 'idp-1' }];
+  let fetches = 0;
+  const jwksServer = createHttpServer((_request, response) => {
+    fetches++;
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+  });
+  let host: Host;
+
+  beforeAll(async () => {
+    await new Promise<void>((listening) => jwksServer.listen(0, '127.0.0.1', listening));
+    const jwksPort = (jwksServer.address() as AddressInfo).port;
+    const port = await freePort();
+    host = await startHost(
+      {
+        ONRAMP_CONFIG: writeConfig(dir, [
+          'rest.auth: token',
+          `rest.auth.jwt.jwks.url: http://127.0.0.1:${jwksPort}/.well-known/jwks.json`,
+        ]),
+        ONRAMP_DATA_DIR: join(dir, 'data'),
+        ONRAMP_REST_PORT: String(port),
+      },
+      async () => (await send(port, 'GET', '/health')).status > 0,
+    );
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await new Promise((closed) => jwksServer.close(closed));
+  });
+
+  it('takes a JWT signed by a key the URL serves, fetched once, and refuses others', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const token = idpToken('idp-1', idp.privateKey, { sub: 'ops@idp', role: 'viewer', exp });
+    for (let request = 0; request < 3; request++)
+      expect((await send(host.port, 'GET', '/connectors', { token })).status).toBe(200);
+    expect(fetches).toBe(1);
+    const write = await send(host.port, 'DELETE', '/connectors/any', { token });
+    expect(write.body.message).toContain('Token ops@idp (role viewer)');
+    // Signed by a key the provider does not serve (key rotation is unit-tested: a new kid is
+    // fetched at most every 30 s, too long to wait for here).
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const forged = idpToken('idp-1', other.privateKey, { sub: 'ops@idp', role: 'admin', exp });
+    expect((await send(host.port, 'GET', '/connectors', { token: forged })).body).toEqual({
+      error_code: 401,
+      message: 'The token is not valid: the JWT signature does not verify.',
+    });
   });
 });
 

@@ -1,8 +1,10 @@
 import { constants, createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type JwtSettings, JwtVerifier } from '../../../src/auth/jwt-verifier.ts';
 import { RestAuthenticator } from '../../../src/auth/rest-authenticator.ts';
 import { createToken } from '../../../src/auth/token-admin.ts';
@@ -195,5 +197,88 @@ describe('RestAuthenticator', () => {
     });
     const withoutJwt = new RestAuthenticator(new TokenStore(file, log), undefined);
     expect(await withoutJwt.authenticate({ scheme: 'bearer', token: signed })).toMatchObject({ ok: false });
+  });
+});
+
+describe('JwtVerifier with a JWKS URL', () => {
+  // A real HTTP server standing in for the identity provider's JWKS endpoint.
+  let body = jwks([[rsa.publicKey, 'rsa-1']]);
+  let status = 200;
+  let requests = 0;
+  const servers: Server[] = [];
+  afterAll(() => Promise.all(servers.map((server) => new Promise((done) => server.close(done)))));
+
+  async function provider(): Promise<string> {
+    const server = createServer((request, response) => {
+      requests++;
+      if (request.url === '/moved') {
+        response.writeHead(302, { location: '/jwks' }).end();
+        return;
+      }
+      response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+    servers.push(server);
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  function remote(url: string, minIntervalMs: number): JwtVerifier {
+    return new JwtVerifier(
+      {
+        jwksUrl: url,
+        jwksFetch: { minIntervalMs, maxAgeMs: 60_000, timeoutMs: 2_000 },
+        issuer: undefined,
+        audience: undefined,
+        roleClaim: 'role',
+        nameClaim: 'sub',
+      },
+      log,
+    );
+  }
+
+  it('fetches the keys once, again for an unknown key id (rate-limited), and keeps them through an outage', async () => {
+    const base = await provider();
+    body = jwks([[rsa.publicKey, 'rsa-1']]);
+    status = 200;
+    requests = 0;
+    const check = remote(`${base}/jwks`, 0);
+    const rs = jwt('RS256', rsa.privateKey, claims(), { kid: 'rsa-1' });
+    expect(await check.verify(rs)).toMatchObject({ ok: true, principal: { name: 'alice' } });
+    expect(await check.verify(rs)).toMatchObject({ ok: true });
+    expect(requests).toBe(1);
+    // The provider rotates in a new key: a token naming it makes the host fetch again.
+    body = jwks([
+      [rsa.publicKey, 'rsa-1'],
+      [ec.publicKey, 'ec-2'],
+    ]);
+    const es = jwt('ES256', ec.privateKey, claims(), { kid: 'ec-2' });
+    expect(await check.verify(es)).toMatchObject({ ok: true });
+    expect(requests).toBe(2);
+    // The provider fails: the keys it served stay in use.
+    status = 503;
+    const forged = jwt('ES256', ec.privateKey, claims(), { kid: 'nope' });
+    expect(await check.verify(forged)).toMatchObject({ ok: false });
+    expect(await check.verify(es)).toMatchObject({ ok: true });
+    // It answers something that is no JWKS: no key is left.
+    status = 200;
+    body = '<html>maintenance</html>';
+    expect(await check.verify(forged)).toMatchObject({ ok: false });
+    expect(await check.verify(es)).toMatchObject({ ok: false });
+  });
+
+  it('asks at most once per interval for unknown key ids, and follows no redirect', async () => {
+    const base = await provider();
+    body = jwks([[rsa.publicKey, 'rsa-1']]);
+    status = 200;
+    requests = 0;
+    const check = remote(`${base}/jwks`, 60_000);
+    const unknown = jwt('RS256', rsa.privateKey, claims(), { kid: 'made-up' });
+    for (let attempt = 0; attempt < 20; attempt++)
+      expect(await check.verify(unknown)).toMatchObject({ ok: false });
+    expect(requests).toBe(1);
+    const moved = remote(`${base}/moved`, 0);
+    expect(await moved.verify(jwt('RS256', rsa.privateKey, claims(), { kid: 'rsa-1' }))).toMatchObject({
+      ok: false,
+    });
   });
 });

@@ -68,6 +68,28 @@ describe('REST security settings', () => {
     );
   });
 
+  it('takes a JWKS URL instead of a file: https, or http to this machine only, never both', () => {
+    const url = 'rest.auth.jwt.jwks.url: https://idp.example/.well-known/jwks.json\n';
+    expect(config(`rest.auth: token\n${url}`).rest.auth.jwt).toEqual({
+      jwksUrl: 'https://idp.example/.well-known/jwks.json',
+      issuer: undefined,
+      audience: undefined,
+      roleClaim: 'role',
+      nameClaim: 'sub',
+    });
+    expect(config('rest.auth.jwt.jwks.url: http://127.0.0.1:8080/jwks\n').rest.auth.jwt?.jwksUrl).toBe(
+      'http://127.0.0.1:8080/jwks',
+    );
+    expect(() => config('rest.auth.jwt.jwks.url: http://idp.example/jwks\n')).toThrow(
+      /invalid rest.auth.jwt.jwks.url .*must be an https:\/\/ URL/,
+    );
+    expect(() => config('rest.auth.jwt.jwks.url: file:///etc/passwd\n')).toThrow(/https/);
+    expect(() => config(`${url}rest.auth.jwt.jwks.file: /etc/onramp/jwks.json\n`)).toThrow(/not both/);
+    expect(() => planRestListener(config(url).rest)).toThrow(
+      /rest.auth.jwt.jwks.url is set but rest.auth is not token/,
+    );
+  });
+
   it('parses Kafka Connect listener URLs', () => {
     expect(parseListener('')).toBeUndefined();
     expect(parseListener('HTTPS://0.0.0.0:8443')).toEqual({ scheme: 'https', host: '0.0.0.0', port: 8443 });
