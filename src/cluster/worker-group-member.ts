@@ -293,10 +293,16 @@ export class WorkerGroupMember {
       current: (): Assignment => {
         const running = this.running;
         const generation = this.generationValue;
+        const leader = this.leaderStateValue;
+        const memberId = this.memberIdValue;
         return {
           generation,
           ownsConnector: (connector) => running.connectors.has(connector),
           ownsTask: (connector, task) => running.tasks.has(taskKey({ connector, task })),
+          taskElsewhere: (connector, task) => {
+            const owner = leader?.taskOwners.get(taskKey({ connector, task }));
+            return owner !== undefined && owner !== memberId;
+          },
         };
       },
       subscribe: (listener: AssignmentListener) =>

@@ -16,6 +16,13 @@ export interface Assignment {
   ownsConnector(connector: string): boolean;
   /** Whether this worker runs task `task` of the connector. */
   ownsTask(connector: string, task: number): boolean;
+  /**
+   * Whether, as far as this worker knows, another worker runs task `task` of the connector (the
+   * group leader knows; others and a standalone worker say false). The leader deletes a connector
+   * but leaves its onDeleted hook (a slot drop, say) to the worker running its task 0, which runs it
+   * once that task stopped.
+   */
+  taskElsewhere?(connector: string, task: number): boolean;
 }
 
 /**

@@ -324,10 +324,13 @@ export class ConnectorHost {
   async deleteConnector(name: string): Promise<void> {
     await this.lifecycle.exclusive(name, async () => {
       const managed = this.lifecycle.require(name);
+      // In a cluster the worker running task 0 runs the hook once that task stopped (reconcile);
+      // here only if none does: the slot the hook drops must not be in use by a task elsewhere.
+      const hookElsewhere = this.assignment.current().taskElsewhere?.(name, 0) === true;
       this.lifecycle.forget(name);
       await this.worker.stopTasks(managed);
       // Tasks stop before the hook runs, so e.g. the slot it drops is no longer in use here.
-      await this.writer.runDeletedHook(managed);
+      if (!hookElsewhere) await this.writer.runDeletedHook(managed);
       await Promise.all([
         this.options.configs.delete(name),
         this.options.statuses.delete(name),

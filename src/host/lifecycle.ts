@@ -119,10 +119,14 @@ export class ConnectorLifecycle {
     const managed = this.connectors.get(name);
     if (!stored) {
       if (!managed) return;
-      // Deleted by another worker (which ran the onDeleted hook and removed the statuses).
+      // Deleted through another worker (the leader), which removed the statuses. The worker that
+      // ran task 0 runs the onDeleted hook (a slot drop, say) once that task stopped; the leader
+      // did not (see ConnectorHost.deleteConnector).
+      const ranTaskZero = managed.tasks.has(0);
       this.connectors.delete(name);
       await this.options.worker.stopTasks(managed);
       this.options.topics.forget(name);
+      if (ranTaskZero) await this.options.writer.runDeletedHook(managed);
       return;
     }
     if (!managed) {

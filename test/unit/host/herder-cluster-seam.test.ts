@@ -40,6 +40,21 @@ const plugin = {
   },
 } as unknown as ConnectorPlugin;
 
+/** The same, with an onDeleted hook (a PostgreSQL source drops its slot there): what runs when it does. */
+const hookCalls: Array<{ tasksRunning: string[]; stored: boolean }> = [];
+let observeHook: () => { tasksRunning: string[]; stored: boolean } = () => ({
+  tasksRunning: [],
+  stored: false,
+});
+const hookPlugin = {
+  ...plugin,
+  name: 'hook-source',
+  aliases: ['org.onramp.test.HookSourceConnector'],
+  onDeleted: async () => {
+    hookCalls.push(observeHook());
+  },
+} as unknown as ConnectorPlugin;
+
 /** A config store shared by workers: notifications arrive later, for every listener, as a Kafka store's would. */
 class SharedConfigStore implements ConfigStore {
   private readonly connectors = new Map<string, StoredConnector>();
@@ -141,6 +156,8 @@ class Leader {
   generation = 1;
   instance = 'A';
   tasks = ['A', 'B'];
+  /** The worker that leads the group: only it knows where the others' tasks run. */
+  leads = 'B';
   private readonly listeners = new Map<string, AssignmentListener>();
 
   forWorker(worker: string): WorkAssignment {
@@ -149,6 +166,8 @@ class Leader {
         generation: this.generation,
         ownsConnector: () => this.instance === worker,
         ownsTask: (_connector, task) => this.tasks[task] === worker,
+        taskElsewhere: (_connector, task) =>
+          worker === this.leads && this.tasks[task] !== undefined && this.tasks[task] !== worker,
       }),
       subscribe: (listener) => {
         this.listeners.set(worker, listener);
@@ -197,7 +216,7 @@ class RunnerDouble implements TaskRunner {
 function worker(id: string, leader: Leader, configs: ConfigStore, statuses: StatusStore) {
   const runner = new RunnerDouble();
   const host = new ConnectorHost({
-    plugins: new PluginRegistry([plugin]),
+    plugins: new PluginRegistry([plugin, hookPlugin]),
     configs,
     offsets: noOffsets,
     statuses,
@@ -324,6 +343,46 @@ describe('one herder for standalone and cluster mode', () => {
     await b.host.deleteConnector('split');
     await waitFor('A stopped', () => a.runner.running.size === 0);
     expect(a.host.connectorNames()).toEqual([]);
+
+    await Promise.all([a.host.close(), b.host.close()]);
+  });
+
+  it('runs the onDeleted hook where task 0 ran, once it stopped, not on the leader that deleted', async () => {
+    const leader = new Leader();
+    const configs = new SharedConfigStore();
+    const statuses = new SharedStatusStore();
+    const a = worker('A', leader, configs, statuses);
+    const b = worker('B', leader, configs, statuses);
+    observeHook = () => ({
+      tasksRunning: [...a.runner.running.keys(), ...b.runner.running.keys()],
+      stored: configs.get('hooked') !== undefined,
+    });
+    hookCalls.length = 0;
+    await Promise.all([a.host.start(), b.host.start()]);
+    await b.host.createConnector('hooked', { 'connector.class': 'HookSource', 'tasks.max': '2' });
+    await waitFor(
+      'A runs task 0',
+      () => a.runner.running.has('hooked-0') && b.runner.running.has('hooked-1'),
+    );
+
+    // Deleted through B, the leader, while A runs task 0: A runs the hook after stopping it.
+    await b.host.deleteConnector('hooked');
+    await waitFor('the hook ran', () => hookCalls.length === 1);
+    expect(hookCalls[0]).toEqual({ tasksRunning: [], stored: false });
+
+    // Task 0 on the leader itself: the leader runs it, after stopping task 0, before the delete.
+    leader.tasks = ['B', 'A'];
+    await a.host.createConnector('hooked', { 'connector.class': 'HookSource', 'tasks.max': '2' });
+    await waitFor(
+      'B runs task 0',
+      () => b.runner.running.has('hooked-0') && a.runner.running.has('hooked-1'),
+    );
+    await b.host.deleteConnector('hooked');
+    await waitFor('the hook ran again', () => hookCalls.length === 2);
+    expect(hookCalls[1]).toMatchObject({ stored: true });
+    expect(hookCalls[1]?.tasksRunning).not.toContain('hooked-0');
+    await waitFor('A stopped task 1', () => a.runner.running.size === 0);
+    expect(hookCalls).toHaveLength(2);
 
     await Promise.all([a.host.close(), b.host.close()]);
   });
