@@ -16,7 +16,13 @@ import { PluginRegistry } from './host/plugin-registry.ts';
 import { ClientPool } from './kafka/client-pool.ts';
 import { KafkaTopicLog } from './kafka/kafka-topic-log.ts';
 import { ProductCatalog } from './mesh/catalog.ts';
-import { type ConnectorListener, fanOut, observeConfigs, observeTopics } from './mesh/connector-observer.ts';
+import {
+  type ConnectorListener,
+  fanOut,
+  followConfigTopic,
+  observeConfigs,
+  observeTopics,
+} from './mesh/connector-observer.ts';
 import { ConnectorView } from './mesh/connector-view.ts';
 import { FreshnessTracker } from './mesh/freshness.ts';
 import { applyCompatibility, enableSchemaComments } from './mesh/governance.ts';
@@ -208,6 +214,9 @@ const connectorListener: ConnectorListener = fanOut([
   ...(lineageFeed ? [lineageFeed] : []),
   telemetry,
 ]);
+// In a cluster the leader writes connector configs: this worker hears of them from the config
+// topic (its own writes too, again: the listeners take a repeat as no change).
+if (cluster) followConfigTopic(stores.configs, connectorListener);
 
 const host: ConnectorHost = new ConnectorHost({
   plugins,

@@ -29,6 +29,26 @@ export function observeConfigs(store: ConfigStore, listener: ConnectorListener):
   };
 }
 
+/**
+ * Cluster mode: connector configs are written by the leader (and task configs by the worker running
+ * the connector), so a worker's own writes are not all there is: every change read from the config
+ * topic is told to `listener` too. A change this worker wrote is then told twice; the listeners
+ * (catalog, telemetry, lineage feed) take a repeat as no change.
+ */
+export function followConfigTopic(store: ConfigStore, listener: ConnectorListener): () => void {
+  const stored = (name: string) => {
+    const connector = store.get(name);
+    if (connector) notify(() => listener.connectorStored(connector));
+  };
+  return store.subscribe({
+    onConnectorConfigUpdate: stored,
+    onConnectorConfigRemove: (name) => notify(() => listener.connectorDeleted(name)),
+    onTaskConfigUpdate: () => undefined,
+    onTargetStateChange: stored,
+    onRestartRequest: () => undefined,
+  });
+}
+
 export function observeTopics(store: TopicStore, listener: ConnectorListener): TopicStore {
   return {
     get: (connector) => store.get(connector),

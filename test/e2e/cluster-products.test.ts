@@ -16,7 +16,8 @@ import { waitFor } from '../support/wait-for.ts';
 // worker, and product writes sent to any worker (followers included) are forwarded to the leader
 // instead of being refused. The owner's decisions and the publication, sent to both workers, are
 // then what every worker shows, and the worker running the source task applies them: the e-mail of
-// a row written after publication is hashed in Kafka.
+// a row written after publication is hashed in Kafka. Every worker knows the product's connectors
+// (domains, lineage), also those the leader wrote.
 
 const run = randomUUID().slice(0, 8);
 const groupId = `onramp-products-${run}`;
@@ -119,6 +120,21 @@ describe('data products in cluster mode', () => {
           : undefined;
       });
     await readTopic(topic, 1, 60_000);
+    // Every worker knows the connector behind it (the leader wrote its config; the others read it
+    // from the config topic): the domain lists it and the lineage starts at the table.
+    for (const worker of workers) {
+      const domains = await worker.call('GET', '/domains');
+      expect(domains.body).toContainEqual(
+        expect.objectContaining({ name: `shop${run}`, connectors: [sourceName] }),
+      );
+      const lineage = await worker.call('GET', `/products/${productId}/lineage`);
+      expect(lineage.body.edges).toContainEqual(
+        expect.objectContaining({ from: `connector:${sourceName}`, to: `topic:${topic}`, kind: 'writes' }),
+      );
+      expect(lineage.body.nodes).toContainEqual(
+        expect.objectContaining({ kind: 'table', name: `${schema}.customers` }),
+      );
+    }
 
     // Writes through each worker: one of the two is a follower, whose writes go to the leader.
     const decided = await write(first, 'PATCH', `/products/${productId}`, {
