@@ -1,7 +1,7 @@
 // Source runner against real Kafka and the schema registry: records land in order, decodable; offsets
 // are stored only once Kafka acknowledged the records; task.commit follows; restarts resume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectorPlugin } from '../../src/plugin/index.ts';
+import { type ConnectorPlugin, OnrampError } from '../../src/plugin/index.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { JsonConverter } from '../../src/schema/json-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
@@ -141,6 +141,58 @@ describe('source runner', () => {
     expect([...(await endOffsets(admin, topic))]).toEqual([[0, 5n]]);
     expect(await readTopic(topic, 5)).toHaveLength(5);
     await started.task.stop();
+  });
+
+  it('sends, stores and commits nothing more once its worker no longer owns the task, and does not start again', async () => {
+    const connector = unique('src-fenced');
+    const topic = unique('runtime-fenced');
+    let owned = true;
+    let refusedAt: bigint | undefined;
+    const actions = new Set<string>();
+    const fenced = createHarness({
+      ownership: {
+        confirm: async (name, action) => {
+          actions.add(action);
+          if (owned || name !== connector) return;
+          // Every send before this one was acknowledged (sends are serialized): Kafka's end now is final.
+          refusedAt ??= (await endOffsets(admin, topic)).get(0) ?? 0n;
+          throw new OnrampError('TASK_FENCED', `${action}: ${name} moved to another worker`);
+        },
+      },
+    });
+    try {
+      const source = countingSource({ until: 1_000_000, batch: 5 });
+      const started = startTask(fenced, connector, source.plugin as ConnectorPlugin, { topic });
+      await waitFor('some offsets stored', () => Number(fenced.offsets.get(connector)[0]?.offset.seq) >= 50);
+      owned = false;
+      const failed = await waitFor('task FAILED', () =>
+        started.statuses.find((status) => status.state === 'FAILED'),
+      );
+      expect(failed.trace).toContain('TASK_FENCED');
+      expect(refusedAt).toBeDefined();
+      const end = (await endOffsets(admin, topic)).get(0) ?? 0n;
+      expect(end).toBe(refusedAt);
+      // Polled records beyond what Kafka has were dropped; nothing past Kafka's end was stored or committed.
+      expect(source.state.emitted.length).toBeGreaterThanOrEqual(Number(end));
+      const stored = Number(fenced.offsets.get(connector)[0]?.offset.seq);
+      expect(stored).toBeLessThan(Number(end));
+      expect(Math.max(...source.state.commits.map((commit) => Number(commit[0]?.offset.seq)))).toBe(stored);
+      expect([...actions].sort()).toEqual([
+        'committing source offsets',
+        'producing source records',
+        'starting the task',
+        'storing source offsets',
+      ]);
+      await started.task.stop();
+
+      // Started again on this worker while it does not own the task: the source task never starts.
+      const again = startTask(fenced, connector, source.plugin as ConnectorPlugin, { topic });
+      await waitFor('FAILED again', () => again.state === 'FAILED');
+      expect(source.state.starts).toHaveLength(1);
+      await again.task.stop();
+    } finally {
+      await fenced.close();
+    }
   });
 
   it('fails the task on a record that cannot be converted (errors.tolerance=none), naming its topic and key', async () => {

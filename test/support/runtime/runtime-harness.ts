@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { createKafkaRuntime, type KafkaRuntime } from '../../../src/host/kafka-runtime.ts';
 import { Metrics } from '../../../src/host/metrics.ts';
 import type { RunningTask, TaskStatus } from '../../../src/host/task-runner.ts';
+import type { TaskOwnership } from '../../../src/host/task-supervisor.ts';
 import { type KafkaClientConfig, kafkaClientConfig } from '../../../src/kafka/index.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
 import { services } from '../services.ts';
@@ -23,7 +24,13 @@ export interface Harness {
 }
 
 export function createHarness(
-  overrides: { brokers?: string[]; schemaRegistryUrl?: string; kafka?: KafkaClientConfig } = {},
+  overrides: {
+    brokers?: string[];
+    schemaRegistryUrl?: string;
+    kafka?: KafkaClientConfig;
+    /** A cluster worker's ownership check (its membership's fence). */
+    ownership?: TaskOwnership;
+  } = {},
 ): Harness {
   const offsets = new MemoryOffsetStore();
   const metrics = new Metrics();
@@ -38,6 +45,7 @@ export function createHarness(
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     offsets,
+    ...(overrides.ownership && { ownership: overrides.ownership }),
   });
   return { runtime, offsets, metrics, close: () => runtime.close() };
 }
