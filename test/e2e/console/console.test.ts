@@ -195,7 +195,11 @@ describe('web console', () => {
     await page.getByRole('heading', { level: 1, name: productId }).waitFor();
     const emailCells = page.locator('td.masked[data-column="email"]');
     await expect.poll(() => emailCells.count(), { timeout: 20_000 }).toBe(5);
-    for (const cell of await emailCells.allTextContents()) expect(cell).toMatch(/^[0-9a-f]{64}$/);
+    for (const cell of await emailCells.all()) {
+      // shown as its first 16 hex digits, the whole HMAC in the tooltip
+      await expect(cell.textContent()).resolves.toMatch(/^[0-9a-f]{16}…$/);
+      await expect(cell.getAttribute('title')).resolves.toMatch(/^[0-9a-f]{64}$/);
+    }
     await expect(page.locator('.samples-table').textContent()).resolves.not.toContain('@example.com');
     // A reload keeps the page: the host answers the console for any /ui path (this one has a dot).
     await page.reload();
@@ -203,6 +207,10 @@ describe('web console', () => {
     await expect.poll(() => emailCells.count(), { timeout: 20_000 }).toBe(5);
     await page.locator('.lineage svg').waitFor();
     await expect(page.locator('.lineage .node-topic').count()).resolves.toBeGreaterThan(0);
+    // with room to spare, a node shows its whole name
+    await expect(page.locator('.lineage .node-topic .node-name').textContent()).resolves.toBe(
+      `${prefix}.${schema}.customers`,
+    );
     await expect(page.getByRole('cell', { name: 'Login and receipts address' }).count()).resolves.toBe(1);
 
     const [download] = await Promise.all([

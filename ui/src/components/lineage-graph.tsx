@@ -77,7 +77,7 @@ export function LineageGraph({ nodes, edges }: { nodes: LineageNode[]; edges: Li
   const layer = layers(shown, flows);
   const count = Math.max(...shown.map((node) => layer.get(node.id) ?? 0)) + 1;
   const longest = Math.max(...shown.map((node) => node.name.length));
-  const needed = Math.min(MAX_W, Math.max(MIN_W, longest * CHAR_W + 20));
+  const needed = Math.min(MAX_W, Math.max(MIN_W, Math.ceil(longest * CHAR_W) + 22));
   const fitting = Math.max(FLOOR_W, (room - 20 - (count - 1) * GAP_X) / count);
   const nodeW = Math.floor(Math.min(needed, fitting));
   const fits = Math.floor((nodeW - 20) / CHAR_W);

@@ -441,6 +441,7 @@ function rowOf(value: Json): { op?: string; row: Record<string, Json> } {
 
 const OPS: Record<string, string> = { c: 'insert', u: 'update', d: 'delete', r: 'snapshot', t: 'truncate' };
 
+const HASH = /^[0-9a-f]{64}$/;
 const TREATED: Record<string, string> = { hash: 'hashed', mask: 'masked', drop: 'dropped' };
 
 /** Column name -> its database type, for the table a topic carries. */
@@ -520,15 +521,22 @@ function SamplesView({
                         </td>
                         <td>{new Date(event.timestamp).toLocaleTimeString()}</td>
                         <td>{op ? (OPS[op] ?? op) : 'tombstone'}</td>
-                        {columns.map((column) => (
-                          <td
-                            key={column}
-                            class={maskedColumns.has(column) ? 'masked' : undefined}
-                            data-column={column}
-                          >
-                            {show(row[column], types.get(column))}
-                          </td>
-                        ))}
+                        {columns.map((column) => {
+                          const text = show(row[column], types.get(column));
+                          // A hash says only "a stable token": its first 16 digits show that, the
+                          // whole value is in the tooltip (and in the data-value for copying).
+                          const hashed = maskedColumns.has(column) && HASH.test(text);
+                          return (
+                            <td
+                              key={column}
+                              class={maskedColumns.has(column) ? 'masked' : undefined}
+                              data-column={column}
+                              {...(hashed && { title: text, 'data-value': text })}
+                            >
+                              {hashed ? `${text.slice(0, 16)}…` : text}
+                            </td>
+                          );
+                        })}
                       </tr>
                     ))}
                   </tbody>
