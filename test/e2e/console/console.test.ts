@@ -235,11 +235,16 @@ describe('web console', () => {
     await page.getByRole('alert').filter({ hasText: 'email' }).waitFor();
     await page.getByLabel('Confirm: personal data').check();
     await page.getByLabel('SLA tier').selectOption('tier-2');
+    await page.getByLabel('Tags').fill('garden, customers');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: productId }).waitFor();
     await page.locator('.page-heading .badge', { hasText: 'published' }).waitFor();
     const product = await api(tokens.admin, 'GET', `/products/${productId}`);
-    expect(product.body).toMatchObject({ status: 'published', slaTier: 'tier-2' });
+    expect(product.body).toMatchObject({
+      status: 'published',
+      slaTier: 'tier-2',
+      tags: ['garden', 'customers'],
+    });
     expect(product.body.classifications).toEqual([
       expect.objectContaining({ column: `${schema}.customers.email`, state: 'confirmed' }),
     ]);
@@ -304,6 +309,14 @@ describe('web console', () => {
     expect((await api(tokens.admin, 'GET', `/connectors/${formConnector}/status`)).body.connector.state).toBe(
       'RUNNING',
     );
+    // Stop, resume from stopped, and restart with its tasks.
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('.page-heading .badge', { hasText: 'STOPPED' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.page-heading .badge', { hasText: 'RUNNING' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await page.getByText('Restart: done.').waitFor({ timeout: 20_000 });
+    await page.locator('td .badge', { hasText: 'RUNNING' }).waitFor({ timeout: 20_000 });
 
     await page.getByRole('link', { name: 'Connectors', exact: true }).click();
     const row = page.locator(`tr[data-connector="${sourceName}"]`);
@@ -327,6 +340,10 @@ describe('web console', () => {
   it('offers a viewer no write action', async () => {
     const viewer = await signedIn('viewer');
     const { page } = viewer;
+    // The tag set at publishing filters the products.
+    await page.getByLabel('Tag', { exact: true }).selectOption('garden');
+    await expect.poll(() => page.locator('.cards > li').count()).toBe(1);
+    await page.getByRole('list', { name: 'Tags' }).filter({ hasText: 'customers' }).waitFor();
     await page.getByRole('link', { name: productId }).click();
     await page.getByRole('heading', { level: 1, name: productId }).waitFor();
     await page.getByRole('link', { name: /Download contract/ }).waitFor();
