@@ -191,7 +191,9 @@ const runtime = createKafkaRuntime({
   ...(cluster && { ownership: cluster.member.fence }),
 });
 
-// OpenLineage export (lineage.openlineage.url): the mesh's lineage after each connector change.
+// OpenLineage export (lineage.openlineage.url): the mesh's lineage after each connector change. In a
+// cluster only the leader exports (one run per connector, not one per worker); a worker that stops
+// leading exports an empty mesh, which completes its runs, and the new leader starts its own.
 const lineageFeed = config.lineage.openlineageUrl
   ? new LineageFeed({
       exporter: new OpenLineageExporter({
@@ -201,6 +203,7 @@ const lineageFeed = config.lineage.openlineageUrl
         log: levels.logger('onramp.mesh'),
       }),
       graph: async () => {
+        if (cluster && !cluster.member.isLeader) return { nodes: [], edges: [] };
         await catalog.idle();
         return mesh.lineage(catalog.list());
       },
@@ -315,3 +318,5 @@ await host.start();
 // Joins after the herder follows the assignment: what the leader gives this worker starts at once.
 cluster?.start();
 lineageFeed?.schedule();
+// Leadership may move with any assignment: the new leader exports, the old one completes its runs.
+if (lineageFeed) cluster?.member.onAssignment(() => lineageFeed.schedule());

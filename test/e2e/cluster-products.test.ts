@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../src/mesh/openlineage.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
@@ -17,7 +20,7 @@ import { waitFor } from '../support/wait-for.ts';
 // instead of being refused. The owner's decisions and the publication, sent to both workers, are
 // then what every worker shows, and the worker running the source task applies them: the e-mail of
 // a row written after publication is hashed in Kafka. Every worker knows the product's connectors
-// (domains, lineage), also those the leader wrote.
+// (domains, lineage), also those the leader wrote; OpenLineage hears of them from the leader alone.
 
 const run = randomUUID().slice(0, 8);
 const groupId = `onramp-products-${run}`;
@@ -30,26 +33,9 @@ const sourceName = `cp-customers-${run}`;
 const productId = `shop${run}.customers`;
 
 const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-products-')), 'worker.yaml');
-writeFileSync(
-  configFile,
-  [
-    'mode: distributed',
-    `group.id: ${groupId}`,
-    `config.storage.topic: ${internalTopics[0]}`,
-    `offset.storage.topic: ${internalTopics[1]}`,
-    `status.storage.topic: ${internalTopics[2]}`,
-    'config.storage.replication.factor: 1',
-    'offset.storage.replication.factor: 1',
-    'offset.storage.partitions: 1',
-    'status.storage.replication.factor: 1',
-    'status.storage.partitions: 1',
-    'scheduled.rebalance.max.delay.ms: 2000',
-    'session.timeout.ms: 6000',
-    'heartbeat.interval.ms: 1000',
-    'rebalance.timeout.ms: 20000',
-    '',
-  ].join('\n'),
-);
+/** OpenLineage events the workers sent (a local endpoint standing in for Marquez). */
+const lineageEvents: RunEvent[] = [];
+let receiver: Server;
 
 let db: pg.Client;
 const workers: HostProcess[] = [];
@@ -69,6 +55,36 @@ async function write(worker: HostProcess, method: string, path: string, body?: u
 }
 
 beforeAll(async () => {
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      lineageEvents.push(JSON.parse(Buffer.concat(chunks).toString()) as RunEvent);
+      response.writeHead(201).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  writeFileSync(
+    configFile,
+    [
+      'mode: distributed',
+      `group.id: ${groupId}`,
+      `config.storage.topic: ${internalTopics[0]}`,
+      `offset.storage.topic: ${internalTopics[1]}`,
+      `status.storage.topic: ${internalTopics[2]}`,
+      'config.storage.replication.factor: 1',
+      'offset.storage.replication.factor: 1',
+      'offset.storage.partitions: 1',
+      'status.storage.replication.factor: 1',
+      'status.storage.partitions: 1',
+      'scheduled.rebalance.max.delay.ms: 2000',
+      'session.timeout.ms: 6000',
+      'heartbeat.interval.ms: 1000',
+      'rebalance.timeout.ms: 20000',
+      `lineage.openlineage.url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      '',
+    ].join('\n'),
+  );
   db = new pg.Client({ connectionString: services().pgUrl });
   await db.connect();
   await db.query(`CREATE SCHEMA ${schema}`);
@@ -94,6 +110,7 @@ afterAll(async () => {
   await db.query(`DROP PUBLICATION IF EXISTS ${prefix}`).catch(() => undefined);
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await db?.end();
+  await new Promise<void>((resolve) => receiver?.close(() => resolve()));
 }, 120_000);
 
 describe('data products in cluster mode', () => {
@@ -179,5 +196,15 @@ describe('data products in cluster mode', () => {
       { timeoutMs: 90_000 },
     );
     expect(row.email).toMatch(/^[0-9a-f]{64}$/);
+
+    // Lineage reached OpenLineage from the leader alone: one run of the source's job, not one per worker.
+    const runs = () =>
+      new Set(lineageEvents.filter((event) => event.job.name === sourceName).map((event) => event.run.runId));
+    await waitFor('the source job in OpenLineage', () => runs().size > 0);
+    expect(lineageEvents.filter((event) => event.job.name === sourceName)[0]).toMatchObject({
+      eventType: 'START',
+      outputs: [{ name: topic }],
+    });
+    expect(runs().size).toBe(1);
   }, 240_000);
 });
