@@ -19,10 +19,15 @@ import {
 import {
   type ConfigProviders,
   configProviders,
+  isBuiltInProvider,
+  PROVIDER_ALIAS_KEY,
+  type ProviderKind,
+  type ProviderParams,
   parseAllowedPaths,
   parseAllowlistPattern,
   parseProviderNames,
   providerClassParser,
+  providerKindOfClass,
   resolvePlaceholders,
 } from '../host/config-placeholders.ts';
 import { LOG_FORMATS, type LogFormat } from '../host/log-format.ts';
@@ -360,7 +365,7 @@ export const HOST_SETTINGS = {
   },
   // Config providers (Kafka Connect's config.providers, KIP-297/887/993) and secrets at rest.
   'config.providers': {
-    doc: `Config providers connector configs may use as \${provider:...} placeholders, comma-separated: env, file, dir. None by default: a placeholder of a provider not listed is refused at validation, naming its key.`,
+    doc: `Config providers connector configs may use as \${provider:...} placeholders, comma-separated: env, file, dir, or other names given a config.providers.<name>.class (with their own param.allowed.paths / param.allowlist.pattern; host config file only). None by default: a placeholder of a provider not listed is refused at validation, naming its key.`,
     default: '',
     parse: parseProviderNames,
   },
@@ -576,7 +581,7 @@ function readFileSettings(file: string): Map<string, string> {
   const settings = new Map<string, string>();
   for (const [given, value] of flat) {
     const key = KEY_ALIASES[given] ?? given;
-    if (!KNOWN_KEYS.has(key) && !kafkaClientKey(key)) {
+    if (!KNOWN_KEYS.has(key) && !kafkaClientKey(key) && !PROVIDER_ALIAS_KEY.test(key)) {
       const kafkaHint =
         connectorOnlyHint(key) ??
         (/^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
@@ -587,6 +592,67 @@ function readFileSettings(file: string): Map<string, string> {
     settings.set(key, value);
   }
   return settings;
+}
+
+/**
+ * The providers config.providers enables, with the settings of those not named env, file or dir
+ * (aliases, e.g. `config.providers: secrets` and `config.providers.secrets.class:
+ * org.apache.kafka.common.config.provider.DirectoryConfigProvider`), checked here: an alias needs
+ * its class, takes only its kind's params, and settings of names not enabled are refused.
+ */
+function hostConfigProviders(
+  enabled: string[],
+  settings: ReadonlyMap<string, string>,
+  sources: ReadonlyMap<string, string>,
+  builtIn: Omit<Parameters<typeof configProviders>[0], 'enabled' | 'aliasParams'>,
+): ConfigProviders {
+  const classes: Partial<Record<string, ProviderKind | undefined>> = { ...builtIn.classes };
+  const aliasParams: Record<string, ProviderParams> = {};
+  const invalid = (key: string, message: string) =>
+    new HostConfigError(`invalid ${key} "${settings.get(key) ?? ''}" (from ${sources.get(key)}): ${message}`);
+  const aliasKeys = [...settings.keys()].flatMap((key) => {
+    const match = PROVIDER_ALIAS_KEY.exec(key);
+    return match?.[1] !== undefined && !isBuiltInProvider(match[1])
+      ? [{ key, name: match[1], setting: match[2] }]
+      : [];
+  });
+  for (const { key, name } of aliasKeys) {
+    if (!enabled.includes(name))
+      throw invalid(key, `${name} is not one of config.providers (${enabled.join(', ') || 'none'})`);
+  }
+  for (const name of enabled.filter((each) => !isBuiltInProvider(each))) {
+    const classKey = `config.providers.${name}.class`;
+    const className = settings.get(classKey);
+    if (className === undefined || className.trim() === '')
+      throw new HostConfigError(
+        `config.providers lists ${name}, which needs ${classKey} (org.apache.kafka.common.config.provider.EnvVarConfigProvider, FileConfigProvider or DirectoryConfigProvider)`,
+      );
+    let kind: ProviderKind;
+    try {
+      kind = providerKindOfClass(className);
+    } catch (error) {
+      throw invalid(classKey, (error as Error).message);
+    }
+    classes[name] = kind;
+    const params: ProviderParams = {};
+    for (const { key, setting } of aliasKeys.filter((each) => each.name === name)) {
+      const raw = settings.get(key) ?? '';
+      try {
+        if (setting === 'param.allowlist.pattern') {
+          if (kind !== 'env')
+            throw new Error(`only an env provider takes allowlist.pattern (${name} is ${kind})`);
+          params.allowlist = parseAllowlistPattern(raw);
+        } else if (setting === 'param.allowed.paths') {
+          if (kind === 'env') throw new Error(`an env provider takes allowlist.pattern, not allowed.paths`);
+          params.allowedPaths = parseAllowedPaths(raw);
+        }
+      } catch (error) {
+        throw invalid(key, (error as Error).message);
+      }
+    }
+    aliasParams[name] = params;
+  }
+  return configProviders({ ...builtIn, enabled, classes, aliasParams });
 }
 
 export interface LoadOptions {
@@ -702,8 +768,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     logLevel: get('log.level'),
     logFormat: get('log.format'),
     topicTracking: { enable: get('topic.tracking.enable'), allowReset: get('topic.tracking.allow.reset') },
-    configProviders: configProviders({
-      enabled: get('config.providers'),
+    configProviders: hostConfigProviders(get('config.providers'), settings, sources, {
       classes: {
         env: get('config.providers.env.class'),
         file: get('config.providers.file.class'),

@@ -45,17 +45,45 @@ export const PROVIDER_CLASSES: Readonly<Record<ProviderKind, readonly string[]>>
 };
 export const PROVIDER_KINDS: readonly ProviderKind[] = ['env', 'file', 'dir'];
 
-/** config.providers: a comma-separated list of env, file and dir (empty: none). */
-export function parseProviderNames(raw: string): ProviderKind[] {
+/**
+ * config.providers: a comma-separated list of provider names (empty: none). env, file and dir are
+ * the built-in ones; any other name is an alias whose config.providers.<name>.class says which
+ * of them it is (Kafka Connect's worker.properties style, e.g. `config.providers=secrets`).
+ */
+export function parseProviderNames(raw: string): string[] {
   const names = raw
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
   for (const name of names) {
-    if (!(PROVIDER_KINDS as readonly string[]).includes(name))
-      throw new Error(`unknown config provider ${name} (available: ${PROVIDER_KINDS.join(', ')})`);
+    if (!PROVIDER_NAME.test(name))
+      throw new Error(
+        `${JSON.stringify(name)} is not a config provider name (letters, digits, _ and -; built in: ${PROVIDER_KINDS.join(', ')})`,
+      );
   }
-  return [...new Set(names)] as ProviderKind[];
+  return [...new Set(names)];
+}
+
+/** What a provider alias may be called: what ${<name>:...} can name and a dotted key can hold. */
+const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The host settings of a provider alias: config.providers.<name>.class and its params. */
+export const PROVIDER_ALIAS_KEY =
+  /^config\.providers\.([A-Za-z0-9_-]{1,64})\.(class|param\.allowed\.paths|param\.allowlist\.pattern)$/;
+
+export function isBuiltInProvider(name: string): name is ProviderKind {
+  return (PROVIDER_KINDS as readonly string[]).includes(name);
+}
+
+/** config.providers.<alias>.class: any of Kafka's three class names (or simple names), or a kind. */
+export function providerKindOfClass(raw: string): ProviderKind {
+  const value = raw.trim();
+  for (const kind of PROVIDER_KINDS) {
+    if (value === kind || PROVIDER_CLASSES[kind].includes(value)) return kind;
+  }
+  throw new Error(
+    `must be one of ${PROVIDER_KINDS.map((kind) => PROVIDER_CLASSES[kind][0]).join(', ')} (or their simple names)`,
+  );
 }
 
 /** config.providers.<kind>.class: Kafka's class name, its simple name or the kind itself. */
@@ -91,22 +119,39 @@ export function parseAllowlistPattern(raw: string): RegExp | undefined {
   }
 }
 
+/** The limits of one provider: allowlist.pattern for env, allowed.paths for file and dir. */
+export interface ProviderParams {
+  allowlist?: RegExp | undefined;
+  allowedPaths?: readonly string[] | undefined;
+}
+
 /** The enabled providers from the host settings (each setting already parsed). */
 export function configProviders(settings: {
-  enabled: readonly ProviderKind[];
+  enabled: readonly string[];
   /** config.providers.<name>.class, parsed: the kind of provider each name is. */
-  classes?: Partial<Record<ProviderKind, ProviderKind | undefined>>;
+  classes?: Partial<Record<string, ProviderKind | undefined>>;
   envAllowlist?: RegExp | undefined;
   fileAllowedPaths?: readonly string[] | undefined;
   dirAllowedPaths?: readonly string[] | undefined;
+  /** The params of providers not named env, file or dir. */
+  aliasParams?: Readonly<Record<string, ProviderParams>>;
 }): ConfigProviders {
+  const builtIn: Record<ProviderKind, ProviderParams> = {
+    env: { allowlist: settings.envAllowlist },
+    file: { allowedPaths: settings.fileAllowedPaths },
+    dir: { allowedPaths: settings.dirAllowedPaths },
+  };
   const providers = new Map<string, ConfigProvider>();
   for (const name of settings.enabled) {
-    const kind = settings.classes?.[name] ?? name;
+    const kind = settings.classes?.[name] ?? (isBuiltInProvider(name) ? name : undefined);
+    if (kind === undefined)
+      throw new Error(
+        `config provider ${name} needs config.providers.${name}.class (${PROVIDER_KINDS.map((each) => PROVIDER_CLASSES[each][0]).join(', ')})`,
+      );
+    const params = isBuiltInProvider(name) ? builtIn[name] : (settings.aliasParams?.[name] ?? {});
     const provider: ConfigProvider = { name, kind };
-    if (kind === 'env' && settings.envAllowlist) provider.allowlist = settings.envAllowlist;
-    if (kind === 'file' && settings.fileAllowedPaths) provider.allowedPaths = settings.fileAllowedPaths;
-    if (kind === 'dir' && settings.dirAllowedPaths) provider.allowedPaths = settings.dirAllowedPaths;
+    if (kind === 'env' && params.allowlist) provider.allowlist = params.allowlist;
+    if (kind !== 'env' && params.allowedPaths) provider.allowedPaths = params.allowedPaths;
     providers.set(name, provider);
   }
   return providers;

@@ -375,6 +375,41 @@ describe('config providers against hostile placeholders', () => {
     expect((await target.call('DELETE', `/connectors/${name}`)).status).toBe(204);
   });
 
+  it('takes a provider alias as Kafka Connect workers declare it, held to its own allowed.paths', async () => {
+    writeFileSync(join(secretsDir, 'pg-password'), PASSWORD);
+    const configFile = join(secretsDir, 'host-aliases.yaml');
+    writeFileSync(
+      configFile,
+      [
+        'config.providers: secrets',
+        'config.providers.secrets.class: org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+        `config.providers.secrets.param.allowed.paths: ${secretsDir}`,
+        '',
+      ].join('\n'),
+    );
+    const target = await host({ ONRAMP_CONFIG: configFile });
+    const name = unique('pg-alias');
+    const config = sourceConfig(name, { 'database.password': `\${secrets:${secretsDir}:pg-password}` });
+    const created = await target.call('POST', '/connectors', { name, config, initial_state: 'STOPPED' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.config['database.password']).toBe(`\${secrets:${secretsDir}:pg-password}`);
+    expect((await target.call('DELETE', `/connectors/${name}`)).status).toBe(204);
+    for (const [placeholder, reason] of [
+      ['${secrets:/etc:passwd}', 'allowed.paths'],
+      [`\${dir:${secretsDir}:pg-password}`, 'not enabled'],
+    ] as const) {
+      const refused = await target.call('POST', '/connectors', {
+        name,
+        config: sourceConfig(name, { 'database.password': placeholder }),
+        initial_state: 'STOPPED',
+      });
+      expect(refused.status, placeholder).toBe(400);
+      expect(refused.body.message).toContain('database.password');
+      expect(refused.body.message).toContain(reason);
+      expectNoneOf(JSON.stringify(refused.body), revealed(), 'a response');
+    }
+  });
+
   it('a resolved value in any string setting of the three connectors shows in no response', async () => {
     // Every STRING, PASSWORD, LIST and CLASS setting the plugins declare, one at a time, holding a
     // placeholder that resolves: validate, and create (STOPPED) then read back where it was accepted.

@@ -199,4 +199,47 @@ describe('loadHostConfig', () => {
       /cannot read host config/,
     );
   });
+
+  it('takes config provider aliases with Kafka class names, each with its own limits', () => {
+    const load = (yaml: string, env: Record<string, string> = {}) =>
+      loadHostConfig({ env, file: file('providers.yaml', yaml), cwd: '/srv/onramp' }).configProviders;
+    const providers = load(
+      [
+        'config.providers: secrets,vars,file',
+        'config.providers.secrets.class: org.apache.kafka.common.config.provider.DirectoryConfigProvider',
+        'config.providers.secrets.param.allowed.paths: /run/secrets',
+        'config.providers.vars.class: EnvVarConfigProvider',
+        'config.providers.vars.param.allowlist.pattern: DB_.*',
+        'config.providers.file.param.allowed.paths: /etc/onramp',
+      ].join('\n'),
+    );
+    expect(providers.get('secrets')).toEqual({
+      name: 'secrets',
+      kind: 'dir',
+      allowedPaths: ['/run/secrets'],
+    });
+    expect(providers.get('vars')).toMatchObject({ name: 'vars', kind: 'env' });
+    expect(providers.get('vars')?.allowlist?.test('DB_PASSWORD')).toBe(true);
+    expect(providers.get('vars')?.allowlist?.test('HOME')).toBe(false);
+    expect(providers.get('file')).toEqual({ name: 'file', kind: 'file', allowedPaths: ['/etc/onramp'] });
+    expect([...providers.keys()].sort()).toEqual(['file', 'secrets', 'vars']);
+
+    expect(() => load('config.providers: vault\n')).toThrow(
+      /vault, which needs config.providers.vault.class/,
+    );
+    expect(() =>
+      load('config.providers: vault\nconfig.providers.vault.class: io.example.VaultConfigProvider\n'),
+    ).toThrow(/invalid config.providers.vault.class .*must be one of/);
+    expect(() => load('config.providers: env\nconfig.providers.other.class: FileConfigProvider\n')).toThrow(
+      /other is not one of config.providers \(env\)/,
+    );
+    expect(() =>
+      load(
+        'config.providers: v\nconfig.providers.v.class: EnvVarConfigProvider\nconfig.providers.v.param.allowed.paths: /x\n',
+      ),
+    ).toThrow(/env provider takes allowlist.pattern/);
+    expect(() => load('config.providers: a:b\n')).toThrow(/not a config provider name/);
+    // An alias named in the environment needs its class in the file all the same.
+    expect(() => load('log.level: info\n', { ONRAMP_CONFIG_PROVIDERS: 'secrets' })).toThrow(/needs/);
+  });
 });

@@ -236,7 +236,9 @@ describe('config providers (config.providers, allowed.paths, allowlist.pattern)'
 
   it('parses the host settings', () => {
     expect(parseProviderNames(' env , dir ')).toEqual(['env', 'dir']);
-    expect(() => parseProviderNames('env,vault')).toThrow('unknown config provider vault');
+    expect(parseProviderNames('env,vault')).toEqual(['env', 'vault']);
+    expect(() => parseProviderNames('env,${x}')).toThrow('is not a config provider name');
+    expect(() => configProviders({ enabled: ['vault'] })).toThrow('needs config.providers.vault.class');
     expect(providerClassParser('file')('org.apache.kafka.common.config.provider.FileConfigProvider')).toBe(
       'file',
     );
