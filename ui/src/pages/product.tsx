@@ -255,7 +255,11 @@ function HealthView({ health, error }: { health: Health | undefined; error: stri
     <>
       <p>
         <Badge value={health.status} label="Health" />{' '}
-        {health.problems.length === 0 ? 'Every connector runs and the product keeps its SLO.' : null}
+        {health.problems.length === 0
+          ? health.maxLagMs === undefined
+            ? 'Every connector runs (no freshness SLO is set).'
+            : 'Every connector runs and the product keeps its freshness SLO.'
+          : null}
       </p>
       {health.problems.length > 0 ? (
         <ul class="problems">
