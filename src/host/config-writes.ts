@@ -1,4 +1,4 @@
-import type { KafkaClientConfig } from '../kafka/client-properties.ts';
+import { clientOverrides, type KafkaClientConfig } from '../kafka/client-properties.ts';
 import type { Cluster } from '../kafka/types.ts';
 import type { ConfigOf, ConnectorPlugin, Fields, TaskConfig } from '../plugin/index.ts';
 import { OnrampError, parseConfig } from '../plugin/index.ts';
@@ -223,7 +223,7 @@ export class ConfigWriter {
     try {
       // The config write does not wait on Kafka for long: without offsets, nothing is said.
       const committed = await Promise.race([
-        this.options.cluster.groupOffsets(groupId),
+        this.options.cluster.groupOffsets(groupId, clientOverrides(resolved)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('timed out')), 2_000);
         }),

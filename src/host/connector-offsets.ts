@@ -1,3 +1,4 @@
+import { type ClientOverrides, clientOverrides } from '../kafka/client-properties.ts';
 import type { Cluster, SinkOffset } from '../kafka/types.ts';
 import type { ConnectorPlugin, SourceOffset, SourcePartition } from '../plugin/index.ts';
 import { OnrampError, topicNameProblem } from '../plugin/index.ts';
@@ -19,11 +20,22 @@ export interface OffsetOwner {
   name: string;
   kind: ConnectorPlugin['kind'] | undefined;
   config: Readonly<Record<string, string>>;
+  /** The config with its placeholders resolved (an admin.override.* secret may come from a provider). */
+  resolve?: () => Readonly<Record<string, string>>;
+}
+
+/**
+ * The connector's client settings a sink's group offsets are read and changed with: as in Kafka
+ * Connect, the connector's admin client (the host's admin settings with its admin.override.* on top).
+ */
+function sinkClients(owner: OffsetOwner): ClientOverrides {
+  return clientOverrides(owner.resolve?.() ?? owner.config);
 }
 
 export async function readOffsets(homes: OffsetHomes, owner: OffsetOwner): Promise<ConnectorOffsets> {
   if (owner.kind === 'sink') {
-    return sinkOffsetsBody(await homes.cluster.groupOffsets(sinkGroupId(owner.name, owner.config)));
+    const groupId = sinkGroupId(owner.name, owner.config);
+    return sinkOffsetsBody(await homes.cluster.groupOffsets(groupId, sinkClients(owner)));
   }
   return { offsets: homes.offsets.get(owner.name) };
 }
@@ -40,14 +52,15 @@ export async function alterOffsets(
       const problem = topicNameProblem(topic);
       if (problem !== undefined) throw new OnrampError('INVALID_OFFSETS', problem);
     }
-    await homes.cluster.alterGroupOffsets(sinkGroupId(owner.name, owner.config), offsets);
+    await homes.cluster.alterGroupOffsets(sinkGroupId(owner.name, owner.config), offsets, sinkClients(owner));
   } else {
     await homes.offsets.put(owner.name, parseSourceOffsets(entries));
   }
 }
 
 export async function resetOffsets(homes: OffsetHomes, owner: OffsetOwner): Promise<void> {
-  if (owner.kind === 'sink') await homes.cluster.resetGroupOffsets(sinkGroupId(owner.name, owner.config));
+  if (owner.kind === 'sink')
+    await homes.cluster.resetGroupOffsets(sinkGroupId(owner.name, owner.config), sinkClients(owner));
   else await homes.offsets.reset(owner.name);
 }
 

@@ -540,7 +540,8 @@ export class ConnectorHost {
   }
 
   private offsetOwner(managed: Managed) {
-    return { name: managed.stored.name, kind: managed.plugin?.kind, config: managed.stored.config };
+    const { name, config } = managed.stored;
+    return { name, kind: managed.plugin?.kind, config, resolve: () => this.writer.resolve(managed, config) };
   }
 
   private requireStopped(name: string): Managed {

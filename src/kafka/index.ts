@@ -82,7 +82,10 @@ export function createKafkaClients(kafka: KafkaClientConfig): KafkaClients {
   const tail = new TopicTail(pool.connection('consumer'));
   return {
     ports,
-    cluster: new KafkaCluster(pool.admin(pool.connection('admin'))),
+    // A sink connector's KIP-875 offsets go through its own admin client settings (admin.override.*).
+    cluster: new KafkaCluster(pool.admin(pool.connection('admin')), (overrides) =>
+      pool.admin(pool.connection('admin', overrides)),
+    ),
     tail,
     close: async () => {
       await tail.close();

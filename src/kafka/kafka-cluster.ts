@@ -1,4 +1,5 @@
 import { OnrampError } from '../plugin/errors.ts';
+import type { ClientOverrides } from './client-properties.ts';
 import { hasApiError, kafkaError } from './kafka-errors.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import type { Cluster, ConsumerGroupReading, SinkOffset } from './types.ts';
@@ -7,9 +8,19 @@ import type { Cluster, ConsumerGroupReading, SinkOffset } from './types.ts';
 // data-product catalog, every consumer group with the topics it reads and its lag.
 export class KafkaCluster implements Cluster {
   private readonly admin: TopicAdmin;
+  private readonly adminFor: (overrides: ClientOverrides) => TopicAdmin;
 
-  constructor(admin: TopicAdmin) {
+  /**
+   * `admin`: the host's admin client; `adminFor`: the admin client of a connector's settings (its
+   * admin.override.* on top of the host's), for the group offsets of a sink connector.
+   */
+  constructor(admin: TopicAdmin, adminFor: (overrides: ClientOverrides) => TopicAdmin = () => admin) {
     this.admin = admin;
+    this.adminFor = adminFor;
+  }
+
+  private adminOf(overrides: ClientOverrides | undefined): TopicAdmin {
+    return overrides ? this.adminFor(overrides) : this.admin;
   }
 
   /** Asks Kafka every time: /health relies on this call to notice a broker that went away. */
@@ -17,9 +28,10 @@ export class KafkaCluster implements Cluster {
     return this.admin.clusterId();
   }
 
-  async groupOffsets(groupId: string): Promise<SinkOffset[]> {
+  async groupOffsets(groupId: string, overrides?: ClientOverrides): Promise<SinkOffset[]> {
+    const admin = this.adminOf(overrides);
     try {
-      const [group] = await this.admin.client().listConsumerGroupOffsets({ groups: [groupId] });
+      const [group] = await admin.client().listConsumerGroupOffsets({ groups: [groupId] });
       return (group?.topics ?? []).flatMap(({ name, partitions }) =>
         partitions
           .filter(({ committedOffset }) => committedOffset >= 0n)
@@ -30,7 +42,7 @@ export class KafkaCluster implements Cluster {
           })),
       );
     } catch (error) {
-      throw kafkaError(error, `fetching offsets of group ${groupId}`, this.admin.connection);
+      throw kafkaError(error, `fetching offsets of group ${groupId}`, admin.connection);
     }
   }
 
@@ -81,6 +93,7 @@ export class KafkaCluster implements Cluster {
   async alterGroupOffsets(
     groupId: string,
     offsets: ReadonlyArray<Omit<SinkOffset, 'offset'> & { offset: string | null }>,
+    overrides?: ClientOverrides,
   ): Promise<void> {
     const set = new Map<string, Array<{ partition: number; offset: bigint }>>();
     const removed = new Map<string, number[]>();
@@ -88,7 +101,8 @@ export class KafkaCluster implements Cluster {
       if (offset === null) removed.set(topic, [...(removed.get(topic) ?? []), partition]);
       else set.set(topic, [...(set.get(topic) ?? []), { partition, offset: BigInt(offset) }]);
     }
-    const client = this.admin.client();
+    const admin = this.adminOf(overrides);
+    const client = admin.client();
     try {
       if (set.size > 0)
         await client.alterConsumerGroupOffsets({
@@ -110,17 +124,18 @@ export class KafkaCluster implements Cluster {
           { cause: error },
         );
       }
-      throw groupError(error, groupId, 'altering offsets of', this.admin);
+      throw groupError(error, groupId, 'altering offsets of', admin);
     }
   }
 
   /** Deletes the group, and with it every committed offset (what Kafka Connect does for sinks). */
-  async resetGroupOffsets(groupId: string): Promise<void> {
+  async resetGroupOffsets(groupId: string, overrides?: ClientOverrides): Promise<void> {
+    const admin = this.adminOf(overrides);
     try {
-      await this.admin.client().deleteGroups({ groups: [groupId] });
+      await admin.client().deleteGroups({ groups: [groupId] });
     } catch (error) {
       if (hasApiError(error, 'GROUP_ID_NOT_FOUND')) return;
-      throw groupError(error, groupId, 'deleting', this.admin);
+      throw groupError(error, groupId, 'deleting', admin);
     }
   }
 

@@ -153,15 +153,20 @@ export interface SinkOffset {
 export interface Cluster {
   /** The Kafka cluster id; rejects with an OnrampError KAFKA_UNAVAILABLE when Kafka cannot be reached. */
   clusterId(): Promise<string>;
-  /** Committed offsets of a consumer group (sink connectors use `connect-<name>`). */
-  groupOffsets(groupId: string): Promise<SinkOffset[]>;
+  /**
+   * Committed offsets of a consumer group (sink connectors use `connect-<name>`). `overrides`: a
+   * connector's client settings, whose `admin.override.*` the admin client asking takes (as Kafka
+   * Connect's KIP-875 endpoints use the connector's admin client); unset: the host's admin client.
+   */
+  groupOffsets(groupId: string, overrides?: ClientOverrides): Promise<SinkOffset[]>;
   /** Sets (offset string) or removes (null) committed offsets; the group must have no active members. */
   alterGroupOffsets(
     groupId: string,
     offsets: ReadonlyArray<Omit<SinkOffset, 'offset'> & { offset: string | null }>,
+    overrides?: ClientOverrides,
   ): Promise<void>;
   /** Deletes every committed offset of the group. */
-  resetGroupOffsets(groupId: string): Promise<void>;
+  resetGroupOffsets(groupId: string, overrides?: ClientOverrides): Promise<void>;
   close(): Promise<void>;
 }
 

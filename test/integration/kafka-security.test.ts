@@ -15,7 +15,7 @@ import {
   postgresSourceConfig,
   startHostProcess,
 } from '../support/host-process.ts';
-import { readTopic } from '../support/runtime/kafka-reader.ts';
+import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { secureKafka, services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -329,6 +329,52 @@ describe('per-connector client overrides on a plaintext host', () => {
       expect(trace).not.toContain('not-the-password-5678');
     }
     await expectHostServes(host);
+  });
+
+  it("reads, alters and resets a stopped sink's offsets with the sink's admin.override.* client", async () => {
+    const topic = `sec_offsets_${suffix}`;
+    const admin = testAdmin();
+    try {
+      await admin.ensureTopics([topic], { partitions: 1 });
+    } finally {
+      await admin.close();
+    }
+    const adminOverrides = (password: string) => ({
+      'admin.override.bootstrap.servers': secure().secureBrokers.join(','),
+      'admin.override.security.protocol': 'SASL_SSL',
+      'admin.override.sasl.mechanism': 'SCRAM-SHA-512',
+      'admin.override.sasl.jaas.config': scram(password),
+      'admin.override.ssl.truststore.location': secure().caFile,
+    });
+    const stoppedSink = async (name: string, overrides: Record<string, string>) => {
+      const reply = await host.call('POST', '/connectors', {
+        name,
+        config: mariadbSinkConfig(topic, overrides),
+        initial_state: 'STOPPED',
+      });
+      connectors.push([host, name]);
+      expect(reply.status).toBe(201);
+    };
+    const name = `secoffs${suffix}`;
+    await stoppedSink(name, adminOverrides('${env:TEST_KAFKA_OVERRIDE_PASSWORD}'));
+    const patched = await host.call('PATCH', `/connectors/${name}/offsets`, {
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 0 } }],
+    });
+    expect(patched.status).toBe(200);
+    const read = await host.call('GET', `/connectors/${name}/offsets`);
+    expect(read.body.offsets).toEqual([
+      { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 0 } },
+    ]);
+    expect((await host.call('DELETE', `/connectors/${name}/offsets`)).status).toBe(200);
+    expect((await host.call('GET', `/connectors/${name}/offsets`)).body.offsets).toEqual([]);
+
+    // The connector's admin client, not the host's plaintext one: its wrong password is what fails.
+    const refused = `secoffsbad${suffix}`;
+    await stoppedSink(refused, adminOverrides('not-the-password-9012'));
+    const reply = await host.call('GET', `/connectors/${refused}/offsets`);
+    expect(reply.status).toBeGreaterThanOrEqual(500);
+    expect(reply.body.message).toMatch(/SCRAM-SHA-512/);
+    expect(JSON.stringify(reply.body)).not.toContain('not-the-password-9012');
   });
 
   it('refuses at validation any client key it would not honour, naming it', async () => {
