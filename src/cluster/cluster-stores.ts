@@ -27,7 +27,7 @@ export interface ClusterStoresOptions {
   /** Asked before offset and status writes (the group membership's fence). */
   fence?: WriteFence;
   /** Asked before config writes (e.g. only the leader writes, as in Kafka Connect). */
-  configGuard?: (action: string) => void;
+  configGuard?: (action: string) => void | Promise<void>;
   secrets?: StoreSecrets;
   onSkippedConfig?: (key: string, reason: string) => void;
 }

@@ -19,7 +19,7 @@ export interface KafkaConfigStoreOptions {
   /** Secret values sealed at rest when a key is configured (a Kafka Connect worker cannot read those). */
   secrets?: StoreSecrets;
   /** Throws (e.g. NOT_LEADER) when this worker may not write configs now. */
-  guard?: (action: string) => void;
+  guard?: (action: string) => void | Promise<void>;
   /** Reports records skipped because Kafka Connect would skip them too (unknown keys, bad values). */
   onSkipped?: (key: string, reason: string) => void;
   /** Read-to-end timeout for writes (Kafka Connect: 30 s). */
@@ -117,7 +117,7 @@ export class KafkaConfigStore implements ConfigStore {
    */
   put(connector: StoredConnector): Promise<void> {
     return this.serialize(async () => {
-      this.options.guard?.(`writing the config of ${connector.name}`);
+      await this.options.guard?.(`writing the config of ${connector.name}`);
       await this.refresh();
       const before = this.stored(connector.name);
       const name = connector.name;
@@ -160,7 +160,7 @@ export class KafkaConfigStore implements ConfigStore {
   /** Tombstones for the connector config and its target state (task configs stay, as in Connect). */
   delete(name: string): Promise<void> {
     return this.serialize(async () => {
-      this.options.guard?.(`deleting ${name}`);
+      await this.options.guard?.(`deleting ${name}`);
       await this.send([
         { kind: 'connector', connector: name, properties: null },
         { kind: 'target-state', connector: name, state: null },
@@ -171,7 +171,7 @@ export class KafkaConfigStore implements ConfigStore {
 
   putRestartRequest(request: RestartRequest): Promise<void> {
     return this.serialize(async () => {
-      this.options.guard?.(`restarting ${request.connector}`);
+      await this.options.guard?.(`restarting ${request.connector}`);
       await this.send([
         {
           kind: 'restart',
@@ -187,7 +187,7 @@ export class KafkaConfigStore implements ConfigStore {
   /** The leader's session key for signed requests between workers (Kafka Connect's KIP-507). */
   putSessionKey(key: SessionKey): Promise<void> {
     return this.serialize(async () => {
-      this.options.guard?.('distributing a session key');
+      await this.options.guard?.('distributing a session key');
       await this.send([{ kind: 'session-key', ...key }]);
       await this.refresh();
     });

@@ -74,7 +74,7 @@ export class KafkaOffsetStore implements OffsetStore {
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
   ): Promise<void> {
     if (entries.length === 0) return;
-    this.options.fence?.checkConnector(connector, `committing offsets of ${connector}`);
+    await this.options.fence?.confirm(connector, `committing offsets of ${connector}`);
     await this.options.log.send(
       entries.map(({ partition, offset }) => ({
         key: this.keys.get(partitionIdentity(connector, partition)) ?? encodeOffsetKey(connector, partition),

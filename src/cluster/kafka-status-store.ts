@@ -89,7 +89,7 @@ export class KafkaStatusStore implements StatusStore {
   async putConnector(name: string, status: StoredStatus): Promise<void> {
     const next = this.toConnect(status);
     if (!this.canWrite(this.connectors.get(name), status, next)) return;
-    this.options.fence?.checkMember(`writing the status of ${name}`);
+    await this.options.fence?.confirmMember(`writing the status of ${name}`);
     await this.write({ kind: 'connector', connector: name, status: next });
     this.connectors.set(name, next);
   }
@@ -97,13 +97,13 @@ export class KafkaStatusStore implements StatusStore {
   async putTask(name: string, taskId: number, status: StoredStatus): Promise<void> {
     const next = this.toConnect(status);
     if (!this.canWrite(this.tasks.get(name)?.get(taskId), status, next)) return;
-    this.options.fence?.checkMember(`writing the status of ${name} task ${taskId}`);
+    await this.options.fence?.confirmMember(`writing the status of ${name} task ${taskId}`);
     await this.write({ kind: 'task', connector: name, task: taskId, status: next });
     this.taskMap(name).set(taskId, next);
   }
 
   async delete(name: string): Promise<void> {
-    this.options.fence?.checkMember(`deleting the status of ${name}`);
+    await this.options.fence?.confirmMember(`deleting the status of ${name}`);
     const tasks = [...(this.tasks.get(name)?.keys() ?? [])];
     await this.options.log.send(
       [
@@ -131,7 +131,7 @@ export class KafkaStatusStore implements StatusStore {
     for (const topic of current.keys())
       if (!wanted.has(topic)) records.push({ kind: 'topic', topic, connector, status: null });
     if (records.length === 0) return;
-    this.options.fence?.checkMember(`writing the active topics of ${connector}`);
+    await this.options.fence?.confirmMember(`writing the active topics of ${connector}`);
     await this.options.log.send(records.map((record) => encodeStatusRecord(record)));
     for (const record of records)
       if (record.kind === 'topic') this.applyTopic(record.connector, record.topic, record.status);

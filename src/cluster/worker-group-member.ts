@@ -235,6 +235,10 @@ export class WorkerGroupMember {
             `${action}: ${connector} does not run on this worker (generation ${this.generationValue})`,
           );
       },
+      confirmMember: async (action) => {
+        if (!this.isStopped() && this.now() - this.lastTick > this.margin) await this.nextTick();
+        this.checkMember(action);
+      },
       confirm: async (connector, action) => {
         if (!this.isStopped() && this.now() - this.lastTick > this.margin) await this.nextTick();
         this.fence.checkConnector(connector, action);

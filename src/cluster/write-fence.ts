@@ -14,6 +14,11 @@ export interface WriteFence {
    */
   checkConnector(connector: string, action: string): void;
   /**
+   * checkMember, after the lease watchdog had a look if it has not run for a while (see confirm).
+   * Rejects with TASK_FENCED.
+   */
+  confirmMember(action: string): Promise<void>;
+  /**
    * checkConnector, after the lease watchdog had a look if it has not run for a while: right after
    * a pause the synchronous check refuses everything (the lease is unknown); this waits for the
    * watchdog's next run, so a mere stall of the event loop within the lease passes and a pause

@@ -59,6 +59,7 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
     checkMember: (action: string) => member?.fence.checkMember(action),
     checkConnector: (connector: string, action: string) => member?.fence.checkConnector(connector, action),
     confirm: async (connector: string, action: string) => member?.fence.confirm(connector, action),
+    confirmMember: async (action: string) => member?.fence.confirmMember(action),
   };
   const stores = await openClusterStores({
     config: distributed,
@@ -71,7 +72,7 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
       }),
     fence,
     // A worker writes config records only while it is in a live generation (see LeaderConfigStore).
-    configGuard: (action) => member?.fence.checkMember(action),
+    configGuard: (action) => member?.fence.confirmMember(action),
     ...(options.secrets && { secrets: options.secrets }),
     onSkippedConfig: (key, reason) => log.warn({ key }, `config record skipped: ${reason}`),
   });

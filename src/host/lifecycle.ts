@@ -1,10 +1,11 @@
 import type { TaskConfig } from '../plugin/index.ts';
-import { OnrampError } from '../plugin/index.ts';
+import { errorMessage, OnrampError } from '../plugin/index.ts';
 import type { ConfigStore, StatusStore, StoredConnector, TargetState } from '../stores/stores.ts';
 import type { ActiveTopics } from './active-topics.ts';
 import type { WorkAssignment } from './assignment.ts';
 import { type ConfigWriter, sameConfig, secretOwner, unknownPluginError } from './config-writes.ts';
 import { secretRedactions } from './connector-config.ts';
+import { Backoff } from './error-policy.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import type { RootLogger } from './logger.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
@@ -31,10 +32,15 @@ export interface LifecycleOptions {
   active(): boolean;
 }
 
+/** The longest wait between two attempts to store a connector's task configs. */
+const PLAN_RETRY_MAX_MS = 60_000;
+
 export class ConnectorLifecycle {
   private readonly options: LifecycleOptions;
   private readonly connectors = new Map<string, Managed>();
   private readonly locks = new KeyedLock();
+  /** Connectors whose task configs could not be stored: planned again after a backoff. */
+  private readonly planRetries = new Map<string, { backoff: Backoff; timer?: NodeJS.Timeout }>();
 
   constructor(options: LifecycleOptions) {
     this.options = options;
@@ -246,8 +252,9 @@ export class ConnectorLifecycle {
   private async writeTasks(managed: Managed, tasks: TaskConfig[]): Promise<void> {
     const current = this.options.configs.get(managed.stored.name) ?? managed.stored;
     if (!sameConfig(current.config, managed.stored.config)) return;
-    managed.stored = { ...managed.stored, tasks };
     await this.options.configs.put({ ...current, tasks });
+    // Only once stored: a failed write leaves the connector without tasks here too, to plan again.
+    managed.stored = { ...managed.stored, tasks };
   }
 
   /** Plans tasks from the stored config and stores them; on failure the connector is FAILED. */
@@ -260,8 +267,55 @@ export class ConnectorLifecycle {
       this.options.worker.failConnector(managed, error);
       return false;
     }
-    await this.writeTasks(managed, tasks);
+    const name = managed.stored.name;
+    try {
+      await this.writeTasks(managed, tasks);
+    } catch (error) {
+      // In a cluster the write can be refused for a moment (a rebalance, this worker's lease not
+      // confirmed yet): plan again after a backoff, as Kafka Connect's herder retries a task
+      // reconfiguration, for as long as the instance runs here.
+      const retry = this.planRetries.get(name) ?? { backoff: new Backoff(PLAN_RETRY_MAX_MS, 250) };
+      this.planRetries.set(name, retry);
+      const delay = retry.backoff.next();
+      this.options.log.warn(
+        { connector: name, err: error, delayMs: delay },
+        `storing the task configs failed; planning again in ${delay} ms: ${errorMessage(error)}`,
+      );
+      clearTimeout(retry.timer);
+      retry.timer = setTimeout(() => {
+        this.exclusive(name, () => this.planAgain(name)).catch((failure: unknown) =>
+          this.options.log.error({ connector: name, err: failure }, 'planning the tasks again failed'),
+        );
+      }, delay);
+      retry.timer.unref();
+      return false;
+    }
+    const retry = this.planRetries.get(name);
+    if (retry) {
+      clearTimeout(retry.timer);
+      this.planRetries.delete(name);
+    }
     return true;
+  }
+
+  /** A retry of replanAndStore: only while the instance still runs here and still has no tasks. */
+  private async planAgain(name: string): Promise<void> {
+    const managed = this.connectors.get(name);
+    const stored = this.options.configs.get(name);
+    if (
+      !this.isActive() ||
+      !managed ||
+      !stored ||
+      !this.options.assignment.current().ownsConnector(name) ||
+      stored.tasks.length > 0 ||
+      stored.targetState === 'STOPPED'
+    ) {
+      const retry = this.planRetries.get(name);
+      clearTimeout(retry?.timer);
+      this.planRetries.delete(name);
+      return;
+    }
+    await this.converge(managed, { restate: true, replan: true });
   }
 
   /** Resolves the plugin of the stored config and registers its secrets for redaction. */

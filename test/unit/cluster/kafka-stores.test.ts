@@ -228,6 +228,7 @@ describe('KafkaOffsetStore', () => {
       confirm: async (connector) => {
         throw new OnrampError('TASK_FAILED', `fenced: ${connector}`);
       },
+      confirmMember: async () => undefined,
     };
     const store = new KafkaOffsetStore({ log: topic.open(), fence });
     await store.start();

@@ -7,7 +7,7 @@ import { PluginRegistry } from '../../../src/host/plugin-registry.ts';
 import type { RunningTask, TaskRunner, TaskSpec, TaskStatus } from '../../../src/host/task-runner.ts';
 import type { Cluster } from '../../../src/kafka/types.ts';
 import type { ConnectorPlugin, SourceOffsetEntry } from '../../../src/plugin/index.ts';
-import { defineConfig, field } from '../../../src/plugin/index.ts';
+import { defineConfig, field, OnrampError } from '../../../src/plugin/index.ts';
 import type {
   ConfigListener,
   ConfigStore,
@@ -69,8 +69,15 @@ class SharedConfigStore implements ConfigStore {
     return connector && structuredClone(connector);
   }
 
+  /** Task-config writes to refuse, as a leader-only store refuses one during a rebalance. */
+  refuseTaskWrites = 0;
+
   async put(connector: StoredConnector): Promise<void> {
     const before = this.connectors.get(connector.name);
+    if (connector.tasks.length > 0 && this.refuseTaskWrites > 0) {
+      this.refuseTaskWrites--;
+      throw new OnrampError('REBALANCE_NEEDED', 'Cannot complete request momentarily');
+    }
     const name = connector.name;
     if (
       before &&
@@ -344,6 +351,30 @@ describe('one herder for standalone and cluster mode', () => {
     await waitFor('A stopped', () => a.runner.running.size === 0);
     expect(a.host.connectorNames()).toEqual([]);
 
+    await Promise.all([a.host.close(), b.host.close()]);
+  });
+
+  it('plans the tasks again when storing them was refused for a moment', async () => {
+    const leader = new Leader();
+    const configs = new SharedConfigStore();
+    const statuses = new SharedStatusStore();
+    const a = worker('A', leader, configs, statuses);
+    const b = worker('B', leader, configs, statuses);
+    await Promise.all([a.host.start(), b.host.start()]);
+    await b.host.createConnector('retried', { 'connector.class': 'SplitSource', 'tasks.max': '2' });
+    await b.host.stopConnector('retried');
+    await waitFor('stopped', () => a.runner.running.size === 0 && b.runner.running.size === 0);
+    // Resumed through B: A, which runs the instance, plans the tasks; its first two writes are refused.
+    configs.refuseTaskWrites = 2;
+    await b.host.resumeConnector('retried');
+    await waitFor(
+      'both tasks running after the retries',
+      () => a.runner.running.has('retried-0') && b.runner.running.has('retried-1'),
+      { timeoutMs: 10_000 },
+    );
+    expect(configs.refuseTaskWrites).toBe(0);
+    expect(configs.get('retried')?.tasks).toHaveLength(2);
+    await waitFor('RUNNING', () => a.host.connectorStatus('retried').connector.state === 'RUNNING');
     await Promise.all([a.host.close(), b.host.close()]);
   });
 
