@@ -10,7 +10,7 @@ import type {
 import { errorMessage, OnrampError } from '../plugin/index.ts';
 import type { TaskConverters } from '../schema/converter-factory.ts';
 import type { SourceRuntimeConfig } from './connector-config.ts';
-import { ErrorPolicy, type FailureSite, type RecordOrigin } from './error-policy.ts';
+import { Backoff, ErrorPolicy, type FailureSite, pause, type RecordOrigin } from './error-policy.ts';
 import { parseSourceRunConfig, type SourceRunConfig } from './run-config.ts';
 import type { RunningTask, TaskSpec } from './task-runner.ts';
 import {
@@ -30,6 +30,14 @@ import { topicReader } from './topic-reading.ts';
 // stored (fsync) and then committed to the task by one writer that always takes the latest: the
 // store's latency is paid once per write, not once per batch, as Kafka Connect's periodic offset
 // flush does, but nothing is stored, or committed upstream, before Kafka acknowledged it.
+//
+// Kafka going away mid-stream does not end the attempt: the batch being sent waits for Kafka to
+// answer again (a metadata probe every 500 ms, not a busy loop) and is sent again, on the same
+// producer (which starts over with a new producer id after a failure), while the batches behind it
+// wait and the source's own backpressure holds the rest in the database. The task stays RUNNING
+// and streams again on the first successful reconnect, without restarting the source's connection
+// or its stream. This rides an outage of up to KAFKA_OUTAGE_RIDE_MS (Kafka Connect's
+// delivery.timeout.ms default); a longer one fails the attempt, which the supervisor retries.
 //
 // In a cluster, `deps.ownership` is asked before the task starts, before each produce request and
 // before each offset commit (to the store, then to the task: the database's slot or binlog
@@ -82,6 +90,12 @@ export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): Running
     snapshots: () => current?.snapshots?.(),
   };
 }
+
+/** How long a batch waits for Kafka to come back before the attempt fails (restarts). */
+export const KAFKA_OUTAGE_RIDE_MS = 120_000;
+
+/** The cap of the pause between two sends that fail although Kafka answers the probe. */
+const RESEND_BACKOFF_MAX_MS = 2_000;
 
 function partitionKey(partition: SourceOffsetEntry['partition']): string {
   return JSON.stringify(Object.entries(partition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -166,7 +180,7 @@ async function runSourceAttempt(
     await task.start(config.plugin, context, deps.offsets.get(spec.connector));
     expose(task);
     attempt.started();
-    const pipeline = new SourcePipeline(spec, deps, config, policy, producer, task, metrics);
+    const pipeline = new SourcePipeline(spec, deps, config, policy, producer, task, metrics, log);
     await pipeline.run(attempt);
   } finally {
     expose(undefined);
@@ -187,6 +201,8 @@ class SourcePipeline {
   private readonly task: SourceTask<unknown>;
   private readonly metrics: TaskMetrics;
   private readonly topicSettings: TopicSettings;
+  private readonly clients: SourceRunConfig['clients'];
+  private readonly log: AttemptScope<SourceRunConfig>['log'];
   private readonly topicsSeen = new Set<string>();
   private inFlight = 0;
   /** Acknowledged by Kafka, not yet stored: the latest offset per source partition. */
@@ -203,8 +219,11 @@ class SourcePipeline {
     producer: RecordProducer,
     task: SourceTask<unknown>,
     metrics: TaskMetrics,
+    log: AttemptScope<SourceRunConfig>['log'],
   ) {
     this.spec = spec;
+    this.log = log;
+    this.clients = config.clients;
     this.deps = deps;
     this.policy = policy;
     this.converters = config.converters;
@@ -234,7 +253,7 @@ class SourcePipeline {
         if (records.length === 0) continue;
         // Once polled, a batch is finished even while stopping: produced, stored and committed.
         const messages = await this.convertAll(records, signal);
-        const delivered = this.deliver(records, messages, previous);
+        const delivered = this.deliver(records, messages, previous, signal);
         // Awaited below or on the next turn; until then a failure must not count as unhandled.
         delivered.catch(() => undefined);
         await previous;
@@ -296,13 +315,14 @@ class SourcePipeline {
     records: readonly SourceRecord[],
     messages: OutgoingMessage[],
     before: Promise<void>,
+    signal: AbortSignal,
   ): Promise<void> {
     this.inFlight += records.length;
     this.metrics.set('source_in_flight_records', {}, this.inFlight);
     try {
       await before;
       const sent = performance.now();
-      await this.producer.send(messages, this.topicSettings, this.sendOptions);
+      await this.send(messages, signal);
       this.metrics.observe('source_send_duration_seconds', {}, (performance.now() - sent) / 1000);
       for (const message of messages) {
         if (this.topicsSeen.has(message.topic)) continue;
@@ -316,6 +336,57 @@ class SourcePipeline {
     } finally {
       this.inFlight -= records.length;
       this.metrics.set('source_in_flight_records', {}, this.inFlight);
+    }
+  }
+
+  /**
+   * Sends a batch; while Kafka is unavailable, waits until it answers again and sends the batch
+   * again (at least once: a send that failed may have been written). Gives up, failing the attempt,
+   * after KAFKA_OUTAGE_RIDE_MS, when the task stops, or on any other error.
+   */
+  private async send(messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> {
+    let giveUpAt: number | undefined;
+    let backoff: Backoff | undefined;
+    for (;;) {
+      try {
+        await this.producer.send(messages, this.topicSettings, this.sendOptions);
+        if (giveUpAt !== undefined) this.log.info('Kafka answers again: streaming again');
+        return;
+      } catch (error) {
+        if (!(error instanceof OnrampError) || error.code !== 'KAFKA_UNAVAILABLE' || signal.aborted)
+          throw error;
+        const now = Date.now();
+        if (giveUpAt === undefined) {
+          giveUpAt = now + KAFKA_OUTAGE_RIDE_MS;
+          this.log.warn(
+            { err: error },
+            `Kafka is unavailable; the batch waits for it (up to ${KAFKA_OUTAGE_RIDE_MS} ms) and is sent again: ${errorMessage(error)}`,
+          );
+        } else if (now >= giveUpAt) throw error;
+        this.metrics.inc('source_send_retries_total');
+        // The first retry waits only for Kafka to answer; one that fails again although Kafka
+        // answered (leaders still moving, a stale connection) pauses a little longer each time.
+        if (backoff) await pause(backoff.next(), signal);
+        backoff ??= new Backoff(RESEND_BACKOFF_MAX_MS);
+        await this.waitForKafka(giveUpAt - Date.now(), signal);
+        if (signal.aborted) throw error;
+      }
+    }
+  }
+
+  /** Resolves when Kafka answers a metadata request, after `limitMs`, or when `signal` aborts. */
+  private async waitForKafka(limitMs: number, signal: AbortSignal): Promise<void> {
+    const waiting = new AbortController();
+    const stop = () => waiting.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([
+        pause(Math.max(0, limitMs), waiting.signal),
+        this.deps.ports.kafkaAnswers(this.clients, waiting.signal),
+      ]);
+    } finally {
+      waiting.abort();
+      signal.removeEventListener('abort', stop);
     }
   }
 

@@ -101,6 +101,10 @@ export const TASK_METRICS = {
     'Records the task sent to Kafka and Kafka acknowledged (after transforms; heartbeats, tombstones and schema changes included).',
   ),
   source_batches_total: counter('sources', 'Batches the task sent to Kafka and Kafka acknowledged.'),
+  source_send_retries_total: counter(
+    'sources',
+    'Times a batch was sent again after Kafka was unavailable (the task waits for Kafka instead of restarting).',
+  ),
   source_in_flight_records: gauge('sources', 'Records sent to Kafka and not yet acknowledged.'),
   source_send_duration_seconds: histogram(
     'sources',

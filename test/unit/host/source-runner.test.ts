@@ -7,7 +7,7 @@ import { latestOffsets, mergeOffsets, startSourceTask } from '../../../src/host/
 import type { TaskStatus } from '../../../src/host/task-runner.ts';
 import type { KafkaPorts, OutgoingMessage } from '../../../src/kafka/types.ts';
 import type { ConnectorPlugin } from '../../../src/plugin/index.ts';
-import { parseConfig } from '../../../src/plugin/index.ts';
+import { OnrampError, parseConfig } from '../../../src/plugin/index.ts';
 import { ConverterFactory } from '../../../src/schema/converter-factory.ts';
 import { MemoryOffsetStore } from '../../support/runtime/memory-offset-store.ts';
 import { countingSource } from '../../support/runtime/test-plugins.ts';
@@ -182,5 +182,83 @@ describe('source runner backpressure', () => {
     expect(offsets.puts.map((put) => put.entries[0]?.offset?.seq)).toEqual([2, 11]);
     expect(source.state.commits.map((commit) => commit[0]?.offset.seq)).toEqual([2, 11]);
     await task.stop();
+  });
+});
+
+describe('source runner while Kafka is away', () => {
+  it('keeps the task RUNNING and its source open, sends the failed batch again once Kafka answers, in order, and stores offsets only after', async () => {
+    // A double of our own producer seam: sends fail as the client reports a broker that is gone,
+    // until the test brings "Kafka" back; the probe (kafkaAnswers) resolves only then.
+    let kafkaUp = false;
+    let probes = 0;
+    const answerWaiters: Array<() => void> = [];
+    const sent: number[][] = [];
+    let failures = 0;
+    const ports: KafkaPorts = {
+      producer: () => ({
+        connect: async () => {},
+        send: async (messages) => {
+          if (!kafkaUp) {
+            failures++;
+            throw new OnrampError('KAFKA_UNAVAILABLE', 'Kafka is unavailable: connect ECONNREFUSED');
+          }
+          sent.push(
+            messages.map((message) => Number(message.headers?.find((header) => header.key === 'seq')?.value)),
+          );
+        },
+        close: async () => {},
+      }),
+      consumer: () => {
+        throw new Error('not used');
+      },
+      kafkaAnswers: (_overrides, signal) => {
+        probes++;
+        if (kafkaUp) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          answerWaiters.push(resolve);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      },
+    };
+    const offsets = new MemoryOffsetStore();
+    const source = countingSource({ until: 9, batch: 3 });
+    const statuses: TaskStatus[] = [];
+    const task = startSourceTask(
+      {
+        connector: 'away',
+        taskId: 0,
+        plugin: source.plugin as ConnectorPlugin,
+        config: {
+          topic: 't',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        },
+        taskConfig: {},
+        onStatus: (status) => statuses.push(status),
+      },
+      {
+        ports,
+        converters: new ConverterFactory({}),
+        offsets,
+        log: pino({ level: 'silent' }),
+        metrics: new Metrics(),
+      },
+    );
+    await waitFor('the first send failed and the batch waits for Kafka', () => answerWaiters.length === 1);
+    expect(failures).toBe(1);
+    expect(offsets.puts).toEqual([]);
+    expect(source.state.commits).toEqual([]);
+    kafkaUp = true;
+    for (const wake of answerWaiters) wake();
+    await waitFor('every record stored', () => offsets.get('away')[0]?.offset.seq === 8);
+    await task.stop();
+    expect(sent).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
+    expect(probes).toBe(1);
+    expect(source.state.starts).toHaveLength(1);
+    expect(statuses.map((status) => status.state)).toEqual(['RUNNING']);
   });
 });
