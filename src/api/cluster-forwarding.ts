@@ -69,7 +69,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Writes a worker does not answer itself: connector config, target state, restarts, offsets, and
- * data products (REST changes to products are made on one worker, one at a time, and publishing
+ * data products and domains (REST changes to products are made on one worker, one at a time, and publishing
  * may reconfigure the product's source connectors, which only the leader writes).
  */
 function forwardedWrite(
@@ -77,7 +77,8 @@ function forwardedWrite(
 ): { connector: string; task?: number; restart: boolean } | undefined {
   if (READS.has(request.method)) return undefined;
   const route = request.routeOptions.url ?? '';
-  if (route === '/products' || route.startsWith('/products/')) return { connector: '', restart: false };
+  if (route === '/products' || route.startsWith('/products/') || route.startsWith('/domains/'))
+    return { connector: '', restart: false };
   if (!route.startsWith('/connectors')) return undefined;
   // Served where they arrive: the active-topics reset (status topic) and snapshot signals.
   if (route.endsWith('/topics/reset') || route.includes('/snapshots')) return undefined;

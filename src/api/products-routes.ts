@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ProductFilter, ProductInput, ProductPatch } from '../mesh/catalog.ts';
+import type { DomainPatch, ProductFilter, ProductInput, ProductPatch } from '../mesh/catalog.ts';
 import { contractYaml, productContract } from '../mesh/contract.ts';
 import type { ConnectorStates, MeshServices } from '../mesh/mesh-services.ts';
 import {
@@ -101,6 +101,55 @@ export function productRoutes(app: FastifyInstance, mesh: MeshServices, states: 
       },
     },
     async () => catalog.domains(),
+  );
+
+  const domainParams = {
+    type: 'object',
+    properties: { name: { type: 'string', description: 'The domain, as in domain:<name> tokens' } },
+    required: ['name'],
+  } as const;
+
+  app.get<{ Params: { name: string } }>(
+    '/domains/:name',
+    {
+      schema: {
+        tags,
+        summary: 'One domain: its description, contact, owners, products and connectors',
+        params: domainParams,
+        response: withErrors({ 200: open }, 401, 404),
+      },
+    },
+    async (request) => catalog.domain(request.params.name),
+  );
+
+  app.patch<{ Params: { name: string }; Body: DomainPatch }>(
+    '/domains/:name',
+    {
+      schema: {
+        tags,
+        summary: "Set a domain's description, contact and owners (its own domain's token, or admin)",
+        params: domainParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            description: { type: 'string', maxLength: 10_000, description: 'An empty string clears it' },
+            contact: {
+              type: 'string',
+              maxLength: 500,
+              description: 'E-mail, chat channel or URL of the team; an empty string clears it',
+            },
+            owners: {
+              type: 'array',
+              items: { type: 'string', minLength: 1, maxLength: 200 },
+              maxItems: 100,
+            },
+          },
+        },
+        response: withErrors({ 200: open }, 400, 401, 403),
+      },
+    },
+    async (request) => catalog.updateDomain(request.params.name, request.body),
   );
 
   app.get<{ Querystring: ProductFilter }>(

@@ -252,6 +252,10 @@ export function installRestSecurity(
       if (connector) access.connector = connector;
       const product = productAccess(writeRequest(request), productDomain);
       if (product) access.product = product;
+      if (route?.startsWith('/domains/:name')) {
+        const name = (request.params as Record<string, unknown> | undefined)?.name;
+        if (typeof name === 'string') access.domain = name;
+      }
     }
     const decision = decide(principal, access);
     if (!decision.allowed) return refuse(reply, new OnrampError('FORBIDDEN', decision.reason));

@@ -6,8 +6,8 @@ import { formatRole, type Principal } from './roles.ts';
 //   admin          everything
 //   viewer         every read (GET/HEAD)
 //   domain:<d>     every read except /admin/*, config validation, and writes to /connectors/* only
-//                  where the connector is (and stays) in domain <d>, and to /products/* only where
-//                  the data product is (or will be) in domain <d>
+//                  where the connector is (and stays) in domain <d>, to /products/* only where
+//                  the data product is (or will be) in domain <d>, and to /domains/<d> itself
 //
 // Validation changes nothing, but it resolves the body's config placeholders and runs the
 // connectivity probe against whatever address the body names: a viewer could send
@@ -28,6 +28,8 @@ export interface AccessRequest {
     /** True when the request sets a config (create, PUT or PATCH of /config). */
     setsConfig: boolean;
   };
+  /** The domain a write to /domains/{name} changes. */
+  domain?: string;
   /** The data product a write to /products/* touches. */
   product?: {
     /** The product's id when the request names an existing one. */
@@ -85,6 +87,11 @@ export function decide(principal: Principal, request: AccessRequest): Decision {
   if (route === undefined) return ALLOW;
   if (role.kind === 'viewer') return deny(principal, `${method} ${route} (viewer tokens only read)`);
   if (method === 'PUT' && route === VALIDATE_ROUTE) return ALLOW;
+  if (route?.startsWith('/domains/')) {
+    return request.domain !== undefined && request.domain === role.domain
+      ? ALLOW
+      : deny(principal, `change domain ${request.domain ?? ''}: only domain ${role.domain}'s own`);
+  }
   if (isProductRoute(route)) {
     return request.product
       ? decideProductWrite(principal, role.domain, request.product)

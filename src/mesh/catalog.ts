@@ -21,6 +21,7 @@ import {
   type DataProduct,
   DEFAULT_POLICY,
   type Domain,
+  type DomainInfo,
   domainNameProblem,
   majorOf,
   productId,
@@ -29,6 +30,13 @@ import {
 } from './product-model.ts';
 
 export type { ProductFilter, ProductInput, ProductPatch } from './product-edits.ts';
+
+/** PATCH /domains/{name}: an empty string clears a text. */
+export interface DomainPatch {
+  description?: string;
+  contact?: string;
+  owners?: string[];
+}
 
 // The data-product catalog. Onboarding feeds it: a source connector with product.domain and
 // product.name makes (or joins) that product as a draft, and once its plugin described the captured
@@ -184,6 +192,12 @@ export class ProductCatalog {
       }
       return entry;
     };
+    for (const info of this.store.domains()) {
+      const entry = domain(info.name);
+      if (info.description !== undefined) entry.description = info.description;
+      if (info.contact !== undefined) entry.contact = info.contact;
+      entry.owners.push(...info.owners);
+    }
     for (const product of this.store.list()) {
       const entry = domain(product.domain);
       entry.products.push(product.id);
@@ -208,7 +222,35 @@ export class ProductCatalog {
     return this.store.list().find((product) => product.sources.includes(connector));
   }
 
+  /** One domain, as GET /domains lists it. */
+  domain(name: string): Domain {
+    const found = this.domains().find((entry) => entry.name === name);
+    if (!found) throw new OnrampError('DOMAIN_NOT_FOUND', `Domain ${name} not found`);
+    return found;
+  }
+
   // --- writes (REST)
+
+  /** PATCH /domains/{name}: what the domain's team says about itself (a domain may have no product yet). */
+  async updateDomain(name: string, patch: DomainPatch): Promise<Domain> {
+    const problem = domainNameProblem(name);
+    if (problem) throw new OnrampError('PRODUCT_INVALID', problem);
+    return this.exclusive(async () => {
+      const stored = this.store.domains().find((entry) => entry.name === name);
+      const next: DomainInfo = {
+        name,
+        owners: patch.owners !== undefined ? [...new Set(patch.owners)] : (stored?.owners ?? []),
+        updated: this.now().toISOString(),
+      };
+      const description = patch.description ?? stored?.description;
+      const contact = patch.contact ?? stored?.contact;
+      if (description !== undefined && description !== '') next.description = description;
+      if (contact !== undefined && contact !== '') next.contact = contact;
+      await this.store.putDomain(next);
+      this.changes++;
+      return this.domain(name);
+    });
+  }
 
   async create(input: ProductInput): Promise<DataProduct> {
     checkName(input.domain, input.name);

@@ -143,9 +143,23 @@ export interface CapturedSource extends Omit<SourceDescription, 'tables'> {
   error?: string;
 }
 
+/** What a domain's team says about itself (PATCH /domains/{name}); kept in the catalog store. */
+export interface DomainInfo {
+  name: string;
+  description?: string;
+  /** How to reach the team: an e-mail address, a chat channel, a URL. */
+  contact?: string;
+  /** The teams or people accountable for the domain. */
+  owners: string[];
+  updated: string;
+}
+
 export interface Domain {
   name: string;
+  description?: string;
+  contact?: string;
   products: string[];
+  /** The domain's own owners, then its products' owners. */
   owners: string[];
   /** Connectors whose product.domain names it. */
   connectors: string[];

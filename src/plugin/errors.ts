@@ -44,6 +44,7 @@ export const HOST_ERRORS = {
   INTERNAL: { status: 500, retriable: false, title: 'Internal error' },
   // Data products (src/mesh)
   PRODUCT_NOT_FOUND: { status: 404, retriable: false, title: 'Data product not found' },
+  DOMAIN_NOT_FOUND: { status: 404, retriable: false, title: 'Domain not found' },
   PRODUCT_EXISTS: { status: 409, retriable: false, title: 'Data product already exists' },
   PRODUCT_INVALID: { status: 400, retriable: false, title: 'Data product is invalid' },
   PRODUCT_NOT_READY: { status: 409, retriable: false, title: 'Data product cannot make this change now' },

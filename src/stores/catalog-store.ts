@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataProduct } from '../mesh/product-model.ts';
+import type { DataProduct, DomainInfo } from '../mesh/product-model.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import { AtomicFileWriter } from './atomic-file.ts';
 
@@ -16,6 +16,10 @@ export interface CatalogStore {
   /** Durable when the promise resolves. */
   put(product: DataProduct): Promise<void>;
   delete(id: string): Promise<void>;
+  /** What domains' teams said about themselves, by name. */
+  domains(): DomainInfo[];
+  /** Durable when the promise resolves. */
+  putDomain(domain: DomainInfo): Promise<void>;
   flush(): Promise<void>;
   /** Grows when products change by other writers too (cluster mode: other workers' records). */
   revision?(): number;
@@ -28,17 +32,20 @@ export async function openCatalogStore(dataDir: string): Promise<CatalogStore> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, FILE);
   const products = new Map<string, DataProduct>();
-  for (const product of await load(path)) products.set(product.id, product);
-  return new FileCatalogStore(path, products);
+  const domains = new Map<string, DomainInfo>();
+  const loaded = await load(path);
+  for (const product of loaded.products) products.set(product.id, product);
+  for (const domain of loaded.domains) domains.set(domain.name, domain);
+  return new FileCatalogStore(path, products, domains);
 }
 
-async function load(path: string): Promise<DataProduct[]> {
+async function load(path: string): Promise<{ products: DataProduct[]; domains: DomainInfo[] }> {
   let text: string;
   try {
     if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { products: [], domains: [] };
     throw error;
   }
   let doc: unknown;
@@ -47,23 +54,38 @@ async function load(path: string): Promise<DataProduct[]> {
   } catch (error) {
     throw new OnrampError('INTERNAL', `Store file ${path} cannot be read: ${(error as Error).message}`);
   }
-  const { format, products } = (doc ?? {}) as { format?: unknown; products?: unknown };
-  if (format !== FORMAT || !Array.isArray(products))
+  const { format, products, domains } = (doc ?? {}) as {
+    format?: unknown;
+    products?: unknown;
+    domains?: unknown;
+  };
+  if (format !== FORMAT || !Array.isArray(products) || (domains !== undefined && !Array.isArray(domains)))
     throw new OnrampError(
       'INTERNAL',
       `Store file ${path} has an unexpected shape (format ${String(format)})`,
     );
-  return products as DataProduct[];
+  return { products: products as DataProduct[], domains: (domains ?? []) as DomainInfo[] };
 }
 
 class FileCatalogStore implements CatalogStore {
   private readonly writer = new AtomicFileWriter();
   private readonly path: string;
   private readonly products: Map<string, DataProduct>;
+  private readonly domainInfos: Map<string, DomainInfo>;
 
-  constructor(path: string, products: Map<string, DataProduct>) {
+  constructor(path: string, products: Map<string, DataProduct>, domains: Map<string, DomainInfo>) {
     this.path = path;
     this.products = products;
+    this.domainInfos = domains;
+  }
+
+  domains(): DomainInfo[] {
+    return [...this.domainInfos.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  putDomain(domain: DomainInfo): Promise<void> {
+    this.domainInfos.set(domain.name, structuredClone(domain));
+    return this.save();
   }
 
   list(): DataProduct[] {
@@ -89,8 +111,12 @@ class FileCatalogStore implements CatalogStore {
   }
 
   private save(): Promise<void> {
-    if (this.products.size === 0) return this.writer.write(this.path, null);
-    const doc = { format: FORMAT, products: this.list() };
+    if (this.products.size === 0 && this.domainInfos.size === 0) return this.writer.write(this.path, null);
+    const doc = {
+      format: FORMAT,
+      products: this.list(),
+      ...(this.domainInfos.size > 0 && { domains: this.domains() }),
+    };
     return this.writer.write(this.path, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

@@ -1,10 +1,11 @@
 import type { LogRecord, LogTopicSpec, TopicLog } from '../cluster/topic-log.ts';
-import type { DataProduct } from '../mesh/product-model.ts';
+import type { DataProduct, DomainInfo } from '../mesh/product-model.ts';
 import type { CatalogStore } from './catalog-store.ts';
 
 // The data-product catalog's store in cluster mode: one compacted topic beside Kafka Connect's
 // config topic (`<config.storage.topic>-products`, same replication and topic settings), one record
-// per product keyed by its id, a tombstone when it is deleted. Every worker reads it from its
+// per product keyed by its id, a tombstone when it is deleted, and one per domain that said something
+// about itself keyed `domain:<name>` (product ids have no ':'). Every worker reads it from its
 // beginning at start and follows it, so a product written through any worker (publish, owner
 // decisions, onboarding) is in every worker's catalog, and a worker's source tasks apply a product
 // published elsewhere (the catalog's revision follows this store's).
@@ -16,6 +17,7 @@ import type { CatalogStore } from './catalog-store.ts';
 // connector configs, so they agree but for their timestamps.
 
 const FORMAT = 1;
+const DOMAIN_KEY = 'domain:';
 
 export function catalogTopicSpec(configTopic: LogTopicSpec): LogTopicSpec {
   return { ...configTopic, name: `${configTopic.name}-products`, partitions: 1 };
@@ -31,6 +33,7 @@ export class KafkaCatalogStore implements CatalogStore {
   private readonly log: TopicLog;
   private readonly onSkipped: KafkaCatalogStoreOptions['onSkipped'];
   private readonly products = new Map<string, DataProduct>();
+  private readonly domainInfos = new Map<string, DomainInfo>();
   private sends = new Set<Promise<void>>();
   private changes = 0;
 
@@ -68,6 +71,18 @@ export class KafkaCatalogStore implements CatalogStore {
     return this.send(copy.id, Buffer.from(JSON.stringify({ format: FORMAT, product: copy })));
   }
 
+  domains(): DomainInfo[] {
+    return [...this.domainInfos.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  putDomain(domain: DomainInfo): Promise<void> {
+    const copy = structuredClone(domain);
+    this.domainInfos.set(copy.name, copy);
+    this.changes++;
+    const key = `${DOMAIN_KEY}${copy.name}`;
+    return this.send(key, Buffer.from(JSON.stringify({ format: FORMAT, domain: copy })));
+  }
+
   delete(id: string): Promise<void> {
     if (this.products.delete(id)) this.changes++;
     return this.send(id, null);
@@ -100,6 +115,7 @@ export class KafkaCatalogStore implements CatalogStore {
   /** Applies one record to the view; why it cannot, when it cannot. */
   private applyProblem(id: string, value: Buffer | null): string | undefined {
     if (id === '') return 'a record without a key';
+    if (id.startsWith(DOMAIN_KEY)) return this.applyDomain(id.slice(DOMAIN_KEY.length), value);
     if (value === null) {
       if (this.products.delete(id)) this.changes++;
       return undefined;
@@ -113,6 +129,24 @@ export class KafkaCatalogStore implements CatalogStore {
     if (doc.format !== FORMAT || doc.product?.id !== id)
       return `unexpected shape (format ${String(doc.format)})`;
     this.products.set(id, doc.product);
+    this.changes++;
+    return undefined;
+  }
+
+  private applyDomain(name: string, value: Buffer | null): string | undefined {
+    if (value === null) {
+      if (this.domainInfos.delete(name)) this.changes++;
+      return undefined;
+    }
+    let doc: { format?: unknown; domain?: DomainInfo };
+    try {
+      doc = JSON.parse(value.toString('utf8')) as typeof doc;
+    } catch {
+      return 'not JSON';
+    }
+    if (doc.format !== FORMAT || doc.domain?.name !== name)
+      return `unexpected shape (format ${String(doc.format)})`;
+    this.domainInfos.set(name, doc.domain);
     this.changes++;
     return undefined;
   }

@@ -182,6 +182,20 @@ describe('data products end to end', () => {
     const found = await api(marketing, 'GET', '/products?q=web%20shop&status=draft');
     expect(found.body.map((entry: { id: string }) => entry.id)).toEqual(['sales.customers']);
     expect((await api(marketing, 'GET', '/products?domain=marketing')).body).toEqual([]);
+    // The sales team says who it is and how to reach it; marketing reads it but cannot change it.
+    const described = await api(sales, 'PATCH', '/domains/sales', {
+      description: 'Sales of the web shop',
+      contact: 'sales-data@example.com',
+    });
+    expect(described.status).toBe(200);
+    expect((await api(marketing, 'PATCH', '/domains/sales', { contact: 'us' })).status).toBe(403);
+    expect((await api(marketing, 'GET', '/domains/sales')).body).toMatchObject({
+      description: 'Sales of the web shop',
+      contact: 'sales-data@example.com',
+      owners: ['sales-data-team'],
+      products: ['sales.customers'],
+      connectors: [sourceName],
+    });
     const domains = await api(marketing, 'GET', '/domains');
     expect(domains.body).toContainEqual(
       expect.objectContaining({ name: 'sales', products: ['sales.customers'] }),

@@ -123,6 +123,18 @@ describe('decide', () => {
     expect(allowed(sales, { method: 'PUT', route: '/admin/loggers/:logger' })).toBe(false);
   });
 
+  it('lets a domain token describe only its own domain; admin any, viewer none', () => {
+    const write = (domain: string) => ({ method: 'PATCH', route: '/domains/:name', domain });
+    expect(allowed(sales, write('sales'))).toBe(true);
+    expect(decide(sales, write('finance'))).toEqual({
+      allowed: false,
+      reason: "Token ci (role domain:sales) may not change domain finance: only domain sales's own.",
+    });
+    expect(allowed(admin, write('finance'))).toBe(true);
+    expect(allowed(viewer, write('sales'))).toBe(false);
+    expect(allowed(viewer, { method: 'GET', route: '/domains/:name' })).toBe(true);
+  });
+
   it("lets a domain token change only its own domain's data products; every role reads them", () => {
     const own = { id: 'sales.customers', stored: { domain: 'sales' } };
     const other = { id: 'finance.ledger', stored: { domain: 'finance' } };

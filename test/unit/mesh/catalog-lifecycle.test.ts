@@ -1,9 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectorPlugins } from '../../../connectors/index.ts';
 import { PluginRegistry } from '../../../src/host/plugin-registry.ts';
 import { ProductCatalog } from '../../../src/mesh/catalog.ts';
 import { ConnectorView } from '../../../src/mesh/connector-view.ts';
 import type { Logger } from '../../../src/plugin/index.ts';
+import { type CatalogStore, openCatalogStore } from '../../../src/stores/catalog-store.ts';
 import { KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
 import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
@@ -13,9 +17,13 @@ import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function catalog(): Promise<ProductCatalog> {
-  const store = new KafkaCatalogStore({ log: new MemoryTopic('products', 1).open() });
-  await store.start();
+async function catalog(given?: CatalogStore): Promise<ProductCatalog> {
+  let store = given;
+  if (!store) {
+    const kafka = new KafkaCatalogStore({ log: new MemoryTopic('products', 1).open() });
+    await kafka.start();
+    store = kafka;
+  }
   return new ProductCatalog({
     store,
     view: new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() }),
@@ -77,5 +85,48 @@ describe('product lifecycle', () => {
     await products.idle();
     await products.remove('marketing.crm');
     expect(products.list()).toEqual([]);
+  });
+
+  it("keeps what a domain's team says about itself, with its products' owners, in either store", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onramp-domains-'));
+    const topic = new MemoryTopic('products', 1);
+    const kafkaStore = async () => {
+      const store = new KafkaCatalogStore({ log: topic.open() });
+      await store.start();
+      await store.readToEnd();
+      return store;
+    };
+    for (const open of [() => openCatalogStore(dir), kafkaStore]) {
+      const products = await catalog(await open());
+      await products.create({ domain: 'sales', name: 'customers', owner: 'sales-data-team' });
+      expect(
+        await products.updateDomain('sales', {
+          description: 'Everything we sell',
+          contact: '#sales-data',
+          owners: ['head-of-sales', 'head-of-sales'],
+        }),
+      ).toEqual({
+        name: 'sales',
+        description: 'Everything we sell',
+        contact: '#sales-data',
+        products: ['sales.customers'],
+        owners: ['head-of-sales', 'sales-data-team'],
+        connectors: [],
+      });
+      // A domain with no product yet; an empty text clears it.
+      await products.updateDomain('finance', { contact: 'finance@example.com' });
+      await products.updateDomain('sales', { contact: '' });
+      await products.idle();
+      // Read again from the store (the file reopened, the topic replayed).
+      const again = await catalog(await open());
+      expect(again.domains().map((entry) => [entry.name, entry.description, entry.contact])).toEqual([
+        ['finance', undefined, 'finance@example.com'],
+        ['sales', 'Everything we sell', undefined],
+      ]);
+      expect(() => again.domain('nowhere')).toThrow('Domain nowhere not found');
+      await expect(again.updateDomain('bad name', {})).rejects.toMatchObject({ code: 'PRODUCT_INVALID' });
+      await again.remove('sales.customers');
+      await again.idle();
+    }
   });
 });
