@@ -82,6 +82,7 @@ if (!secretKey) {
       : 'no secret key (ONRAMP_SECRET_KEY or secrets.key.file): connector secrets are stored unencrypted in the data dir (files readable by this user only)',
   );
 }
+for (const warning of config.warnings) log.warn(warning);
 for (const provider of config.configProviders.values()) {
   if (provider.kind !== 'env' && !provider.allowedPaths) {
     log.warn(
@@ -157,7 +158,7 @@ const registry = config.schemaRegistryUrl
       schemaRegistry: config.schemaRegistry,
     }).registry({ ...config.schemaRegistry, url: config.schemaRegistry?.url ?? config.schemaRegistryUrl })
   : undefined;
-const view = new ConnectorView(plugins, { providers: config.configProviders });
+const view = new ConnectorView(plugins, { providers: config.configProviders }, config.converters);
 const catalog: ProductCatalog = new ProductCatalog({
   store: catalogStore,
   view,
@@ -184,6 +185,7 @@ const runtime = createKafkaRuntime({
   kafka: config.kafka,
   schemaRegistryUrl: config.schemaRegistryUrl,
   schemaRegistry: config.schemaRegistry,
+  workerConverters: config.converters,
   log: root,
   metrics,
   offsets: stores.offsets,
@@ -234,6 +236,7 @@ const host: ConnectorHost = new ConnectorHost({
   workerId: config.workerId,
   topicTracking: config.topicTracking,
   kafka: config.kafka,
+  workerConverters: config.converters,
   placeholders: { providers: config.configProviders },
   ...(cluster && { assignment: cluster.assignment }),
 });

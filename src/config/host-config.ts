@@ -47,6 +47,7 @@ import {
   producerTuning,
 } from '../kafka/client-properties.ts';
 import { errorMessage } from '../plugin/errors.ts';
+import { converterClass, parseConverter } from '../schema/converter-config.ts';
 import type { RegistryAccess } from '../schema/converter-factory.ts';
 
 // The host's own configuration: a YAML file (ONRAMP_CONFIG, else config/host.example.yaml) with
@@ -76,6 +77,13 @@ export interface HostConfig {
   secretsKeyFile: string | undefined;
   /** mode distributed: the cluster settings (Kafka Connect's) and this worker's advertised REST URL. */
   distributed?: DistributedConfig & { advertisedUrl: string };
+  /**
+   * The worker's converters, as a worker.properties gives them: key.converter, value.converter and
+   * their `<slot>.<setting>` keys (placeholders resolved), for every connector that names none.
+   */
+  converters: Readonly<Record<string, string>>;
+  /** Settings taken but without effect here (plugin.path), to be logged once at start. */
+  warnings: string[];
 }
 
 export class HostConfigError extends Error {
@@ -167,6 +175,23 @@ function logFormat(raw: string): LogFormat {
   const format = LOG_FORMATS.find((candidate) => candidate === value);
   if (!format) throw new Error(`must be one of ${LOG_FORMATS.join(', ')}`);
   return format;
+}
+
+/** A converter class name ('' when unset: Onramp's default, Avro). */
+function converterClassName(raw: string): string {
+  const value = raw.trim();
+  if (value !== '' && !converterClass(value))
+    throw new Error(
+      'must be one of io.confluent.connect.avro.AvroConverter, org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.storage.StringConverter, org.apache.kafka.connect.converters.ByteArrayConverter',
+    );
+  return value;
+}
+
+function milliseconds(raw: string): number {
+  const text = raw.trim();
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 0 && value <= 2_147_483_647)) throw new Error('must be a whole number of ms');
+  return value;
 }
 
 function flag(raw: string): boolean {
@@ -330,6 +355,23 @@ export const HOST_SETTINGS = {
     doc: 'Static bearer token for the host registry (bearer.auth.credentials.source=STATIC_TOKEN).',
     parse: (raw: string) => raw.trim(),
   },
+  'key.converter': {
+    doc: "The worker's key converter, as in a Kafka Connect worker.properties: the converter of every connector that sets no key.converter (Onramp's default without it: io.confluent.connect.avro.AvroConverter). Its settings are key.converter.<setting>, those the connector-level converter takes (e.g. key.converter.schemas.enable, key.converter.schema.registry.url); one it does not have is refused. A connector's own key.converter.<setting> keys win.",
+    parse: converterClassName,
+  },
+  'value.converter': {
+    doc: "The worker's value converter, as key.converter: the converter of every connector that sets no value.converter, with its value.converter.<setting> keys (e.g. value.converter.schema.registry.url, value.converter.basic.auth.user.info).",
+    parse: converterClassName,
+  },
+  'offset.flush.interval.ms': {
+    doc: "Kafka Connect's interval between source offset commits. Onramp stores a source task's offsets as soon as Kafka acknowledged its records (one writer, always the latest) and commits them to the database then, so every offset is stored within any interval given; the value is checked and the bound always holds.",
+    default: '60000',
+    parse: milliseconds,
+  },
+  'plugin.path': {
+    doc: "Kafka Connect's plugin folders. Onramp's connectors, converters and transforms are built in, so nothing is loaded from it: taken (so a worker.properties can be used as it is) with a warning at start naming it.",
+    parse: (raw: string) => raw.trim(),
+  },
   'lineage.openlineage.url': {
     doc: "OpenLineage HTTP endpoint (e.g. Marquez at http://marquez:5000): run events with each connector's input and output datasets are POSTed to <url>/api/v1/lineage when they change. Unset: no export.",
     parse: (raw: string) => (raw.trim() === '' ? '' : httpUrl(raw)),
@@ -467,6 +509,17 @@ function overridePolicy(raw: string): OverridePolicy {
 type SettingName = keyof typeof HOST_SETTINGS;
 const KNOWN_KEYS = new Set<string>(Object.keys(HOST_SETTINGS));
 
+/** A worker converter's settings: key.converter.schemas.enable, value.converter.schema.registry.url, ... */
+const CONVERTER_SETTING_KEY = /^(key|value)\.converter\.[^.].*$/;
+
+/** worker.properties keys Onramp has no use for, refused with what to do instead. */
+const REFUSED_WORKER_KEYS: Readonly<Record<string, string>> = {
+  'offset.storage.file.filename':
+    "a standalone worker's offsets file: Onramp keeps source offsets (with connector configs and statuses) in data.dir, in its own format, so set data.dir to the folder to keep them in (Kafka Connect's file cannot be read; a connector's Debezium offsets move over through PATCH /connectors/{name}/offsets)",
+  'header.converter':
+    "Onramp writes and reads headers as Kafka Connect's default SimpleHeaderConverter does; a connector may name its own header.converter",
+};
+
 /** Kafka Connect's names for kafka.brokers and kafka.client.id. */
 const KEY_ALIASES: Readonly<Record<string, string>> = {
   'bootstrap.servers': 'kafka.brokers',
@@ -581,7 +634,14 @@ function readFileSettings(file: string): Map<string, string> {
   const settings = new Map<string, string>();
   for (const [given, value] of flat) {
     const key = KEY_ALIASES[given] ?? given;
-    if (!KNOWN_KEYS.has(key) && !kafkaClientKey(key) && !PROVIDER_ALIAS_KEY.test(key)) {
+    const refused = Object.hasOwn(REFUSED_WORKER_KEYS, key) ? REFUSED_WORKER_KEYS[key] : undefined;
+    if (refused) throw new HostConfigError(`${file}: ${given} is not taken: ${refused}`);
+    if (
+      !KNOWN_KEYS.has(key) &&
+      !kafkaClientKey(key) &&
+      !PROVIDER_ALIAS_KEY.test(key) &&
+      !CONVERTER_SETTING_KEY.test(key)
+    ) {
       const kafkaHint =
         connectorOnlyHint(key) ??
         (/^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
@@ -716,6 +776,8 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
   const restPort = get('rest.port');
   const listener = get('listeners');
   if (get('mode') === 'standalone') refuseDistributedOnly(sources);
+  // Checked only: source offsets are stored as soon as Kafka acknowledged them, within any interval.
+  get('offset.flush.interval.ms');
   const distributed = distributedConfig(get('mode'), settings, {
     host: listener?.host ?? host,
     port: listener?.port ?? restPort,
@@ -780,7 +842,60 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     }),
     secretsKeyFile: get('secrets.key.file'),
     ...(distributed && { distributed }),
+    converters: workerConverters(settings, sources, {
+      key: get('key.converter'),
+      value: get('value.converter'),
+      env,
+      cwd,
+    }),
+    warnings: [
+      ...((sources.get('plugin.path') ?? 'default') !== 'default'
+        ? [
+            `plugin.path (from ${sources.get('plugin.path')}) has no effect: Onramp's connectors, converters and transforms are built in, nothing is loaded from ${get('plugin.path')}`,
+          ]
+        : []),
+    ],
   };
+}
+
+/**
+ * The worker's converter keys (key.converter, value.converter and their settings), placeholders
+ * resolved, checked as a connector's converter is; a setting the converter does not have is refused
+ * here (for a connector it is a warning: the host's file has no one to show a warning to).
+ */
+function workerConverters(
+  settings: ReadonlyMap<string, string>,
+  sources: ReadonlyMap<string, string>,
+  options: { key: string; value: string; env: Readonly<Record<string, string | undefined>>; cwd: string },
+): Readonly<Record<string, string>> {
+  const converters: Record<string, string> = {};
+  for (const [key, raw] of settings) {
+    if (!CONVERTER_SETTING_KEY.test(key)) continue;
+    try {
+      converters[key] = resolvePlaceholders({ [key]: raw }, { env: options.env })[key] ?? raw;
+    } catch (error) {
+      throw new HostConfigError(`invalid ${key} (from ${sources.get(key)}): ${errorMessage(error)}`);
+    }
+  }
+  if (options.key) converters['key.converter'] = options.key;
+  if (options.value) converters['value.converter'] = options.value;
+  for (const slot of ['key.converter', 'value.converter'] as const) {
+    const parsed = parseConverter(slot, converters, (path) =>
+      readFileSync(resolve(options.cwd, path), 'utf8'),
+    );
+    const first = [...parsed.errors, ...parsed.warnings][0];
+    if (first)
+      throw new HostConfigError(
+        `${first.message}${sources.get(first.field) ? ` (from ${sources.get(first.field)})` : ''}`,
+      );
+  }
+  // A relative trust store is the host file's, wherever the task runs.
+  for (const slot of ['key.converter', 'value.converter']) {
+    const location = `${slot}.schema.registry.ssl.truststore.location`;
+    const path = converters[location]?.trim();
+    if (path) converters[location] = resolve(options.cwd, path);
+  }
+  return converters;
 }
 
 /**

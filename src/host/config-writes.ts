@@ -31,6 +31,8 @@ export interface ConfigWriterOptions {
   probeTimeoutMs?: number;
   /** The host's Kafka client settings, against which connectors' `*.override.*` keys are validated. */
   kafka?: KafkaClientConfig;
+  /** The worker's converters (host config key.converter / value.converter keys). */
+  workerConverters?: Readonly<Record<string, string>>;
 }
 
 /** A validated write, ready to be stored. */
@@ -205,6 +207,7 @@ export class ConfigWriter {
       placeholders: this.options.placeholders,
       ...(this.options.probeTimeoutMs !== undefined && { probeTimeoutMs: this.options.probeTimeoutMs }),
       ...(this.options.kafka !== undefined && { kafka: this.options.kafka }),
+      ...(this.options.workerConverters !== undefined && { workerConverters: this.options.workerConverters }),
     });
   }
 

@@ -8,7 +8,7 @@ import {
 } from '../kafka/client-properties.ts';
 import type { ConfigDef, ConfigOf, ConnectorPlugin, FieldError, FieldSpec, Fields } from '../plugin/index.ts';
 import { defineConfig, errorMessage, familyFieldOf, field, parseConfig } from '../plugin/index.ts';
-import { converterFieldOf, parseConverter } from '../schema/converter-config.ts';
+import { converterFieldOf, parseConverter, withWorkerConverters } from '../schema/converter-config.ts';
 import { configuredTransforms } from '../transforms/index.ts';
 import {
   isOnlyPlaceholder,
@@ -560,6 +560,8 @@ export interface ValidationRequest {
   probeTimeoutMs?: number;
   /** The host's Kafka client settings: `*.override.*` keys are checked against them and the policy. */
   kafka?: KafkaClientConfig;
+  /** The worker's converters (host config key.converter / value.converter keys), for slots the connector leaves unset. */
+  workerConverters?: Readonly<Record<string, string>>;
 }
 
 export interface ValidationOutcome {
@@ -625,8 +627,9 @@ export async function validateConnectorConfig(request: ValidationRequest): Promi
   parseConfig(hostDef, resolved).errors.forEach(addError);
   // The converters as the task will build them: a class or setting it cannot use is an error here.
   const converterWarnings: FieldError[] = [];
+  const converterConfig = withWorkerConverters(resolved, request.workerConverters);
   for (const slot of ['key.converter', 'value.converter'] as const) {
-    const converter = parseConverter(slot, resolved);
+    const converter = parseConverter(slot, converterConfig);
     converter.errors.forEach(addError);
     converterWarnings.push(...converter.warnings);
   }

@@ -73,6 +73,8 @@ export interface ConnectorHostOptions {
   probeTimeoutMs?: number;
   /** The host's Kafka client settings, against which connectors' `*.override.*` keys are validated. */
   kafka?: KafkaClientConfig;
+  /** The worker's converters (host config key.converter / value.converter keys), for connectors naming none. */
+  workerConverters?: Readonly<Record<string, string>>;
 }
 
 export type HostPhase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -109,6 +111,7 @@ export class ConnectorHost {
       log: options.log,
       ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
       ...(options.kafka !== undefined && { kafka: options.kafka }),
+      ...(options.workerConverters !== undefined && { workerConverters: options.workerConverters }),
     });
     this.writer = writer;
     const worker = new Worker({

@@ -23,6 +23,8 @@ export interface KafkaRuntimeOptions {
   schemaRegistryUrl: string;
   /** Its TLS trust and credentials, when it needs them. */
   schemaRegistry?: RegistryAccess;
+  /** The worker's converters (host config key.converter / value.converter keys), for connectors naming none. */
+  workerConverters?: Readonly<Record<string, string>>;
   log: RootLogger;
   metrics: Metrics;
   offsets: OffsetStore;
@@ -53,6 +55,7 @@ export function createKafkaRuntime(options: KafkaRuntimeOptions): KafkaRuntime {
     converters: new ConverterFactory({
       schemaRegistryUrl: options.schemaRegistryUrl,
       ...(options.schemaRegistry && { schemaRegistry: options.schemaRegistry }),
+      ...(options.workerConverters && { workerConverters: options.workerConverters }),
     }),
     offsets: options.offsets,
     log: options.log,

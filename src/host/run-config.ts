@@ -84,8 +84,10 @@ function parseBase(
 ): Omit<RunConfigBase, 'errorPolicy'> | undefined {
   const plugin = parseConfig(spec.plugin.config, spec.config);
   errors.push(...plugin.errors);
-  const key = parseConverter('key.converter', spec.config);
-  const value = parseConverter('value.converter', spec.config);
+  // A slot the connector names no converter for takes the worker's (the host config's).
+  const converterConfig = factory.withWorkerDefaults(spec.config);
+  const key = parseConverter('key.converter', converterConfig);
+  const value = parseConverter('value.converter', converterConfig);
   errors.push(...key.errors, ...value.errors);
   if (!key.settings || !value.settings) return undefined;
   try {

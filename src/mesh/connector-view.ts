@@ -4,6 +4,7 @@ import type { PluginRegistry } from '../host/plugin-registry.ts';
 import { secretRegistry } from '../host/secret-redaction.ts';
 import type { SinkTarget, SinkTopic, SourceDescription } from '../plugin/index.ts';
 import { errorMessage, OnrampError, parseConfig } from '../plugin/index.ts';
+import { withWorkerConverters } from '../schema/converter-config.ts';
 
 // What the catalog needs to know about a connector, read from its stored config: whose product it
 // is (product.*), its kind, the topics a sink reads, and, through the plugin's optional describe()
@@ -29,9 +30,17 @@ export class ConnectorView {
   private readonly plugins: PluginRegistry;
   private readonly placeholders: PlaceholderSources;
 
-  constructor(plugins: PluginRegistry, placeholders: PlaceholderSources) {
+  private readonly workerConverters: Readonly<Record<string, string>> | undefined;
+
+  /** `workerConverters`: the host config's key.converter / value.converter keys (a connector naming none takes them). */
+  constructor(
+    plugins: PluginRegistry,
+    placeholders: PlaceholderSources,
+    workerConverters?: Readonly<Record<string, string>>,
+  ) {
     this.plugins = plugins;
     this.placeholders = placeholders;
+    this.workerConverters = workerConverters;
   }
 
   facts(name: string, config: Readonly<Record<string, string>>): ConnectorFacts {
@@ -54,7 +63,9 @@ export class ConnectorView {
       product: text('product.name'),
       owner: text('product.owner'),
       description: text('product.description'),
-      format: /json/i.test(config['value.converter'] ?? '') ? 'json' : 'avro',
+      format: /json/i.test(withWorkerConverters(config, this.workerConverters)['value.converter'] ?? '')
+        ? 'json'
+        : 'avro',
       topics:
         kind === 'sink'
           ? (config.topics ?? '')

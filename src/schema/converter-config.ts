@@ -243,6 +243,27 @@ function readCa(
   return { ca };
 }
 
+/**
+ * A connector config with the worker's converters (the host config's `key.converter`,
+ * `value.converter` and their `<slot>.<setting>` keys) for each slot the connector does not name a
+ * class for, as Kafka Connect takes the worker's converter for a connector that sets none. The
+ * connector's own `<slot>.<setting>` keys still win over the worker's (Kafka Connect would drop them
+ * without a class; Onramp has always passed them to the default converter).
+ */
+export function withWorkerConverters(
+  config: Readonly<Record<string, string>>,
+  worker: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> {
+  if (!worker || Object.keys(worker).length === 0) return config;
+  const merged: Record<string, string> = { ...config };
+  for (const slot of ['key.converter', 'value.converter'] as const) {
+    if (config[slot]?.trim()) continue;
+    for (const [key, value] of Object.entries(worker))
+      if ((key === slot || key.startsWith(`${slot}.`)) && merged[key] === undefined) merged[key] = value;
+  }
+  return merged;
+}
+
 /** The declared field a connector key `<slot>.<setting>` sets, for the converter `raw` selects there. */
 export function converterFieldOf(
   raw: Readonly<Record<string, string>>,

@@ -7,6 +7,7 @@ import {
   type ConverterSettings,
   type ConverterSlot,
   parseConverter,
+  withWorkerConverters,
 } from './converter-config.ts';
 import { JSON_CONVERTER, JsonConverter } from './json-converter.ts';
 import { type RegistryOptions, SchemaRegistry } from './registry.ts';
@@ -75,18 +76,34 @@ export function registryAccess(
  */
 export class ConverterFactory {
   private readonly defaultRegistry: RegistryAccess | undefined;
+  private readonly workerConverters: Readonly<Record<string, string>> | undefined;
   private readonly registries = new Map<string, SchemaRegistry>();
 
-  /** `schemaRegistry`: the host's registry, used by converters that name none of their own. */
-  constructor(options: { schemaRegistryUrl?: string; schemaRegistry?: RegistryAccess }) {
+  /**
+   * `schemaRegistry`: the host's registry, used by converters that name none of their own;
+   * `workerConverters`: the host config's key.converter / value.converter keys, the converters of a
+   * connector that names none (Kafka Connect's worker defaults).
+   */
+  constructor(options: {
+    schemaRegistryUrl?: string;
+    schemaRegistry?: RegistryAccess;
+    workerConverters?: Readonly<Record<string, string>>;
+  }) {
     const url = options.schemaRegistry?.url ?? options.schemaRegistryUrl;
     this.defaultRegistry = url ? { ...options.schemaRegistry, url } : undefined;
+    this.workerConverters = options.workerConverters;
+  }
+
+  /** A connector config with the worker's converters for the slots it names no class for. */
+  withWorkerDefaults(config: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    return withWorkerConverters(config, this.workerConverters);
   }
 
   /** The converters of a connector config (a convenience over parseConverter and forSettings). */
   forConfig(config: Readonly<Record<string, string>>): TaskConverters {
+    const effective = this.withWorkerDefaults(config);
     const [key, value] = (['key.converter', 'value.converter'] as const).map((slot) => {
-      const parsed = parseConverter(slot, config);
+      const parsed = parseConverter(slot, effective);
       const first = parsed.errors[0];
       if (!parsed.settings || first)
         throw new OnrampError('INVALID_CONFIG', first?.message ?? `Invalid ${slot}`);

@@ -97,8 +97,9 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
   it('streams PostgreSQL -> Kafka (SASL_SSL, SCRAM-SHA-512) -> MariaDB', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onramp-sasl-host-'));
     const config = join(dir, 'host.yaml');
-    // Dotted keys exactly as in a worker.properties (with Confluent Cloud's single-quoted JAAS values
-    // and its client tuning); the password comes from the environment.
+    // Dotted keys exactly as in a worker.properties (with Confluent Cloud's single-quoted JAAS values,
+    // its client tuning and producer./consumer. repeats, and connect-standalone.properties' converters,
+    // offset flush interval and plugin.path); the password comes from the environment.
     writeFileSync(
       config,
       [
@@ -112,6 +113,17 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
         'client.dns.lookup: use_all_dns_ips',
         'request.timeout.ms: 20000',
         'retry.backoff.ms: 500',
+        `producer.bootstrap.servers: ${secure().secureBrokers.join(',')}`,
+        'producer.security.protocol: SASL_SSL',
+        'producer.sasl.mechanism: SCRAM-SHA-512',
+        'consumer.security.protocol: SASL_SSL',
+        'consumer.sasl.mechanism: SCRAM-SHA-512',
+        'key.converter: org.apache.kafka.connect.json.JsonConverter',
+        'value.converter: org.apache.kafka.connect.json.JsonConverter',
+        'key.converter.schemas.enable: true',
+        'value.converter.schemas.enable: true',
+        'offset.flush.interval.ms: 10000',
+        'plugin.path: /usr/share/java',
         '',
       ].join('\n'),
     );
@@ -123,17 +135,15 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
     expect((await host.call('GET', '/health')).body.status).toBe('healthy');
     expect((await host.call('GET', '/')).body.kafka_cluster_id).toEqual(expect.any(String));
 
+    // Neither connector names a converter: both take the worker's JsonConverter.
     const prefix = `secsasl${suffix}`;
-    expect((await create(host, prefix, pgSource(prefix))).status).toBe(201);
+    const sourceConfig = postgresSourceConfig(prefix, `public.${table}`);
+    expect((await create(host, prefix, sourceConfig)).status).toBe(201);
     const sinkTable = `sec_sink_${suffix}`;
     const sink = await create(
       host,
       `${prefix}-sink`,
-      mariadbSinkConfig(`${prefix}.public.${table}`, {
-        'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'collection.name.format': sinkTable,
-      }),
+      mariadbSinkConfig(`${prefix}.public.${table}`, { 'collection.name.format': sinkTable }),
     );
     expect(sink.status).toBe(201);
     await waitRunning(host, prefix);
@@ -156,6 +166,10 @@ describe('a host configured for SASL_SSL as a Kafka Connect worker', () => {
         { timeoutMs: 60_000 },
       );
       expect(count).toBe(21);
+      const [first] = await snapshotEvents(prefix);
+      expect(JSON.parse(first?.value?.toString() ?? '{}')).toEqual(
+        expect.objectContaining({ schema: expect.any(Object), payload: expect.any(Object) }),
+      );
     } finally {
       await db.query(`DROP TABLE IF EXISTS \`${sinkTable}\``).catch(() => undefined);
       await db.end();

@@ -38,6 +38,8 @@ describe('loadHostConfig', () => {
       topicTracking: { enable: true, allowReset: true },
       configProviders: new Map(),
       secretsKeyFile: undefined,
+      converters: {},
+      warnings: [],
     });
   });
 
