@@ -84,7 +84,12 @@ interface Answer {
 }
 
 function parse(text: string): unknown {
-  return text === '' ? undefined : JSON.parse(text);
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // /metrics, the console's HTML
+  }
 }
 
 /** One request over node:http, which (unlike fetch) lets a test choose the Host header. */
@@ -206,6 +211,72 @@ describe('REST API with rest.auth=token', () => {
     }
     const wrong = await send(host.port, 'GET', '/connectors', { token: `${tokens.admin}x` });
     expect(wrong.body).toEqual({ error_code: 401, message: 'The token is not valid (unknown or revoked).' });
+  });
+
+  it('answers every route of /openapi.json by role: 401 without a token, 403 where the role stops, never 5xx', async () => {
+    // Every route the host documents x {no token, viewer, domain:sales, admin}. Writes name a
+    // connector and a data product that do not exist, with empty bodies, so that what passes the
+    // role check ends in a 4xx of the route itself (or a 2xx) and changes nothing.
+    type Outcome = 401 | 403 | 'passes';
+    const ghost = `ghost-${suffix}`;
+    const spec = await send(host.port, 'GET', '/openapi.json', { token: tokens.admin });
+    const routes = Object.entries(spec.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([pattern, operations]) =>
+        Object.keys(operations).map((method) => ({ method: method.toUpperCase(), pattern })),
+    );
+    expect(routes.length).toBeGreaterThan(35);
+    function expected(
+      role: 'anonymous' | 'viewer' | 'sales' | 'admin',
+      method: string,
+      pattern: string,
+    ): Outcome {
+      if (role === 'anonymous') return pattern === '/health' ? 'passes' : 401;
+      if (role === 'admin') return 'passes';
+      if (pattern === '/admin/audit') return 403;
+      const read = method === 'GET';
+      if (role === 'viewer') return read ? 'passes' : 403;
+      if (pattern.startsWith('/admin')) return 403;
+      if (read || pattern === '/connector-plugins/{plugin}/config/validate') return 'passes';
+      // An empty body names no product.domain: a domain token may not create or configure with it,
+      // nor create a data product; other writes to a connector that does not exist pass to a 404.
+      if (pattern === '/connectors' || pattern === '/connectors/{name}/config') return 403;
+      if (pattern.startsWith('/products')) return 403;
+      return pattern.startsWith('/connectors/{name}') ? 'passes' : 403;
+    }
+    // Bodies the routes' schemas take (a body they refuse is a 400 before any role check); admin's
+    // POST /products body stays invalid so that nothing is created.
+    function bodyFor(role: string, pattern: string): unknown {
+      if (pattern === '/connectors') return { name: ghost, config: {} };
+      if (pattern === '/products' && role !== 'admin') return { domain: 'finance', name: ghost };
+      return {};
+    }
+    const failures: string[] = [];
+    for (const { method, pattern } of routes) {
+      if (pattern.startsWith('/ui/session')) continue; // the console's sign-in, open by design
+      const path = pattern
+        .replace('{name}', ghost)
+        .replace('{task}', '0')
+        .replace('{plugin}', 'JdbcSinkConnector')
+        .replace('{logger}', 'onramp.api')
+        .replace('{id}', `sales.${ghost}`);
+      for (const role of ['anonymous', 'viewer', 'sales', 'admin'] as const) {
+        const token = role === 'anonymous' ? undefined : tokens[role];
+        const answer = await send(host.port, method, path, {
+          ...(token && { token }),
+          ...(method !== 'GET' && method !== 'DELETE' && { body: bodyFor(role, pattern) }),
+        });
+        const want = expected(role, method, pattern);
+        const got = answer.status;
+        const ok =
+          got < 500 &&
+          (want === 'passes' ? got !== 401 && got !== 403 : got === want && answer.body?.error_code === got);
+        if (!ok)
+          failures.push(
+            `${role} ${method} ${path}: ${got} (expected ${want}) ${JSON.stringify(answer.body)?.slice(0, 200)}`,
+          );
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it('lets a viewer read, and nothing else (not even validate)', async () => {
