@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { appendFile, open } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
+import { appendFile, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 // <data.dir>/audit.log: one JSON line per write request (every method but GET/HEAD/OPTIONS), whether
 // it was allowed or not. Only who, what and the outcome are kept, never a request body (it holds
-// connector configs and their passwords) nor a header.
+// connector configs and their passwords) nor a header. Refused requests are audited too, so anyone
+// who reaches the port adds lines: once the file passes maxBytes it becomes audit.log.1 (replacing
+// the one before), which bounds the log at twice maxBytes instead of letting it fill the disk.
 
 export interface AuditEntry {
   time: string;
@@ -25,30 +27,47 @@ export interface AuditEntry {
 export interface AuditLogOptions {
   file: string;
   onError(error: unknown): void;
+  /** Size at which the file is rotated to <file>.1 (default 64 MiB). */
+  maxBytes?: number;
 }
+
+export const AUDIT_MAX_BYTES = 64 * 1024 * 1024;
 
 export class AuditLog {
   private tail: Promise<void> = Promise.resolve();
   private readonly options: AuditLogOptions;
+  private readonly maxBytes: number;
+  private size: number;
 
   constructor(options: AuditLogOptions) {
     this.options = options;
+    this.maxBytes = options.maxBytes ?? AUDIT_MAX_BYTES;
     mkdirSync(dirname(options.file), { recursive: true });
+    this.size = sizeOf(options.file);
   }
 
   /** Appends one entry; appends are serialized so lines keep the order requests finished in. */
   append(entry: AuditEntry): Promise<void> {
     const line = `${JSON.stringify(clipped(entry))}\n`;
     this.tail = this.tail
-      .then(() => appendFile(this.options.file, line, { mode: 0o600 }))
+      .then(async () => {
+        if (this.size > 0 && this.size + line.length > this.maxBytes) {
+          await rename(this.options.file, `${this.options.file}.1`);
+          this.size = 0;
+        }
+        await appendFile(this.options.file, line, { mode: 0o600 });
+        this.size += Buffer.byteLength(line);
+      })
       .catch((error: unknown) => this.options.onError(error));
     return this.tail;
   }
 
-  /** The newest `limit` entries, newest first (reads the file from its end). */
+  /** The newest `limit` entries, newest first (reads the file from its end, then the rotated one). */
   async recent(limit: number): Promise<AuditEntry[]> {
     await this.tail;
-    const lines = await lastLines(this.options.file, limit);
+    let lines = await lastLines(this.options.file, limit);
+    if (lines.length < limit)
+      lines = [...(await lastLines(`${this.options.file}.1`, limit - lines.length)), ...lines];
     const entries: AuditEntry[] = [];
     for (const line of lines.reverse()) {
       try {
@@ -82,6 +101,14 @@ function clipped(entry: AuditEntry): AuditEntry {
     ...(entry.connector !== undefined && { connector: clip(entry.connector) }),
     ...(entry.product !== undefined && { product: clip(entry.product) }),
   };
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 const CHUNK = 64 * 1024;

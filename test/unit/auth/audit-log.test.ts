@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,5 +59,33 @@ describe('AuditLog', () => {
       `${'n'.repeat(AUDIT_FIELD_MAX)}...(${huge.length - AUDIT_FIELD_MAX} more characters)`,
     );
     expect(found?.status).toBe(200);
+  });
+
+  it('rotates to audit.log.1 past maxBytes, so refused requests cannot fill the disk, and reads across both', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'onramp-audit-')), 'audit.log');
+    const lineBytes = `${JSON.stringify(entry(100))}\n`.length;
+    const audit = new AuditLog({
+      file,
+      onError: (error) => expect.fail(String(error)),
+      maxBytes: lineBytes * 10,
+    });
+    for (let index = 100; index < 135; index++) await audit.append(entry(index));
+    // 35 lines, 10 per file: the newest 5 in audit.log, 10 before them in audit.log.1, the rest gone.
+    expect(statSync(file).size).toBe(5 * lineBytes);
+    expect(statSync(`${file}.1`).size).toBe(10 * lineBytes);
+    const recent = await audit.recent(100);
+    expect(recent.map((found) => found.connector)).toEqual(
+      Array.from({ length: 15 }, (_, offset) => `c${134 - offset}`),
+    );
+    expect((await audit.recent(7)).at(-1)?.connector).toBe('c128');
+    // A host started on an existing log counts its size.
+    const again = new AuditLog({
+      file,
+      onError: (error) => expect.fail(String(error)),
+      maxBytes: lineBytes * 10,
+    });
+    for (let index = 135; index < 141; index++) await again.append(entry(index));
+    expect(statSync(file).size).toBe(1 * lineBytes);
+    expect((await again.recent(1))[0]?.connector).toBe('c140');
   });
 });
