@@ -153,14 +153,21 @@ export class MeshServices {
         problems.push(
           `${reading.topic} lags ${reading.lagMs} ms behind its database (SLO ${reading.sloMs} ms)`,
         );
-    const describeErrors = Object.entries(product.captured).flatMap(([name, source]) =>
+    const warnings = Object.entries(product.captured).flatMap(([name, source]) =>
       source.error ? [`cannot describe the tables of ${name}: ${source.error}`] : [],
     );
-    const status = problems.length > 0 ? 'red' : describeErrors.length > 0 ? 'amber' : 'green';
+    // A column added after publication may look like personal data: until its owner decides, it
+    // reaches Kafka as the database has it.
+    const undecided = product.classifications.filter((entry) => entry.state === 'suggested');
+    if (product.status === 'published' && undecided.length > 0)
+      warnings.push(
+        `personal-data suggestions not decided, sent unprotected until confirmed: ${undecided.map((entry) => `${entry.column} (${entry.category})`).join(', ')}`,
+      );
+    const status = problems.length > 0 ? 'red' : warnings.length > 0 ? 'amber' : 'green';
     return {
       product: product.id,
       status,
-      problems: [...problems, ...describeErrors],
+      problems: [...problems, ...warnings],
       connectors,
       freshness,
       freshnessHistory: product.outputPorts.map((port) => ({

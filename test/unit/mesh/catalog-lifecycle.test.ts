@@ -6,6 +6,7 @@ import { connectorPlugins } from '../../../connectors/index.ts';
 import { PluginRegistry } from '../../../src/host/plugin-registry.ts';
 import { ProductCatalog } from '../../../src/mesh/catalog.ts';
 import { ConnectorView } from '../../../src/mesh/connector-view.ts';
+import { MeshServices } from '../../../src/mesh/mesh-services.ts';
 import type { Logger } from '../../../src/plugin/index.ts';
 import { type CatalogStore, openCatalogStore } from '../../../src/stores/catalog-store.ts';
 import { KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
@@ -128,5 +129,40 @@ describe('product lifecycle', () => {
       await again.remove('sales.customers');
       await again.idle();
     }
+  });
+});
+
+describe('product health', () => {
+  it('turns amber while a published product has undecided personal-data suggestions', async () => {
+    const products = await catalog();
+    await products.create({
+      domain: 'finance',
+      name: 'ledger',
+      owner: 'finance-team',
+      description: 'Booked invoices',
+      outputPorts: [{ topic: 'erp.ledger' }],
+    });
+    const mesh = new MeshServices({
+      catalog: products,
+      view: new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() }),
+      registry: undefined,
+      groups: undefined,
+      contract: { kafkaBootstrap: 'localhost:9092', schemaRegistryUrl: undefined },
+    });
+    const states = { state: () => undefined };
+    const suggestion = {
+      column: 'erp.ledger.payer_email',
+      category: 'email',
+      reason: 'column name "payer_email"',
+      state: 'suggested' as const,
+    };
+    const draft = { ...products.get('finance.ledger'), classifications: [suggestion] };
+    expect(await mesh.health(draft, states)).toMatchObject({ status: 'green', problems: [] });
+    expect(await mesh.health({ ...draft, status: 'published' }, states)).toMatchObject({
+      status: 'amber',
+      problems: [
+        'personal-data suggestions not decided, sent unprotected until confirmed: erp.ledger.payer_email (email)',
+      ],
+    });
   });
 });
