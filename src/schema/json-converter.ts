@@ -21,12 +21,52 @@ export interface JsonConverterOptions {
   decimalFormat?: DecimalFormat;
 }
 
+const NULL_SCHEMA_PREFIX = Buffer.from('{"schema":null,"payload":');
+
+/**
+ * Messages are written into shared slabs, as Node's Buffer pool does for buffers under 4 KiB: a
+ * JSON message with its schema is ~4 KiB (pg-stream's), so each one got an ArrayBuffer of its own,
+ * and the schema text (~3.5 KiB of it) was joined to the payload and encoded again every time.
+ * Now the schema part is encoded once per schema and copied. A slab lives as long as a message
+ * written into it (until its batch is sent).
+ */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
+/** `prefix`, then `payload` in UTF-8, then `}` when there is a prefix. */
+function messageBytes(prefix: Buffer | undefined, payload: string): Buffer {
+  const prefixBytes = prefix?.length ?? 0;
+  const most = prefixBytes + payload.length * 3 + 1; // at most 3 UTF-8 bytes per UTF-16 unit
+  if (most > SLAB_BYTES / 4) {
+    if (prefix === undefined) return Buffer.from(payload);
+    const bytes = Buffer.allocUnsafe(prefixBytes + Buffer.byteLength(payload) + 1);
+    prefix.copy(bytes, 0);
+    bytes.write(payload, prefixBytes);
+    bytes[bytes.length - 1] = 0x7d;
+    return bytes;
+  }
+  if (slabUsed + most > slab.length) {
+    slab = Buffer.allocUnsafe(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  let end = start;
+  if (prefix !== undefined) end += prefix.copy(slab, end);
+  end += slab.write(payload, end);
+  if (prefix !== undefined) slab[end++] = 0x7d;
+  slabUsed = (end + 7) & ~7;
+  return slab.subarray(start, end);
+}
+
 export class JsonConverter implements Converter {
   readonly className = JSON_CONVERTER;
   private readonly schemasEnable: boolean;
   private readonly decimals: DecimalFormat;
   /** Serialized schema text per schema object: the envelope's schema part is built once. */
   private readonly schemaText = new WeakMap<ConnectSchema, string>();
+  /** The message's bytes up to its payload per schema object (schemas.enable). */
+  private readonly schemaPrefix = new WeakMap<ConnectSchema, Buffer>();
   /** Parsed schemas per schema text, so sinks do not rebuild the same schema per record. */
   private readonly parsedSchemas = new Map<string, ConnectSchema>();
   /** Per topic and key/value: the last message's text up to its payload, and its schema. */
@@ -43,10 +83,8 @@ export class JsonConverter implements Converter {
     const payload = JSON.stringify(
       schema === null ? schemalessToJson(value) : connectValueToJson(schema, value, this.decimals),
     );
-    if (!this.schemasEnable) return Buffer.from(payload);
-    return Buffer.from(
-      `{"schema":${schema === null ? 'null' : this.schemaTextOf(schema)},"payload":${payload}}`,
-    );
+    if (!this.schemasEnable) return messageBytes(undefined, payload);
+    return messageBytes(schema === null ? NULL_SCHEMA_PREFIX : this.prefixOf(schema), payload);
   }
 
   async toConnect(topic: string, isKey: boolean, bytes: Buffer | null): Promise<SchemaAndValue | null> {
@@ -116,6 +154,16 @@ export class JsonConverter implements Converter {
     if (end < 0 || !text.startsWith(',"payload":', end)) return;
     const prefix = Buffer.from(text.slice(0, end + ',"payload":'.length));
     this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema });
+  }
+
+  /** `{"schema":<schema>,"payload":` as bytes, per schema object: encoded once, not per message. */
+  private prefixOf(schema: ConnectSchema): Buffer {
+    let prefix = this.schemaPrefix.get(schema);
+    if (prefix === undefined) {
+      prefix = Buffer.from(`{"schema":${this.schemaTextOf(schema)},"payload":`);
+      this.schemaPrefix.set(schema, prefix);
+    }
+    return prefix;
   }
 
   private schemaTextOf(schema: ConnectSchema): string {
