@@ -950,6 +950,7 @@ function kafkaSettings(
       ...parseConnection(properties, {
         missingName: (key) => key,
         readFile: (path) => readFileSync(resolve(options.cwd, path), 'utf8'),
+        readBytes: (path) => readFileSync(resolve(options.cwd, path)),
       }).errors,
       ...(kind === 'producer' ? producerTuning(properties).errors : []),
       ...(kind === 'consumer' ? consumerTuning(properties).errors : []),

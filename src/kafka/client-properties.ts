@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { FieldError } from '../plugin/index.ts';
 import { groupInstanceIdProblem, MAX_CONFIGURED_LENGTH } from './group-instance-id.ts';
 import { parseJaasConfig } from './jaas-config.ts';
+import { jksCertificates, jksKeyPair, KeyStoreError, pkcs12Certificates } from './key-stores.ts';
 
 // Kafka's own client property names, as a Kafka Connect worker.properties or a connector's
 // `producer.override.*` carries them, parsed into what Onramp's clients need. Every key a user can
@@ -23,6 +25,8 @@ export interface TlsSettings {
   /** Client certificate chain (PEM) and its key, for mTLS. */
   cert?: string;
   key?: string;
+  /** Or both in a PKCS12 key store (base64 of the file), opened with keyPassword. */
+  pfx?: string;
   keyPassword?: string;
   /** ssl.endpoint.identification.algorithm=https (the default) checks the broker's host name. */
   verifyHostname: boolean;
@@ -156,16 +160,33 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     secret: true,
   },
   'sasl.oauthbearer.scope': { doc: 'OAUTHBEARER: scope to request (the JAAS option scope also works).' },
-  'ssl.truststore.type': { doc: 'PEM (the only trust store type; JKS and PKCS12 files must be converted).' },
-  'ssl.truststore.location': { doc: 'PEM file of the CA certificates that sign the brokers’ certificates.' },
+  'ssl.truststore.type': {
+    doc: 'PEM (default), PKCS12 or JKS: the format of ssl.truststore.location (its certificates are read at start; PKCS12 encrypted with PBES2/AES or 3DES, as keytool and OpenSSL 3 write it).',
+  },
+  'ssl.truststore.location': {
+    doc: 'File of the CA certificates that sign the brokers’ certificates, in ssl.truststore.type’s format.',
+  },
   'ssl.truststore.certificates': { doc: 'The CA certificates themselves, PEM text.' },
-  'ssl.keystore.type': { doc: 'PEM (the only key store type), for mTLS client certificates.' },
+  'ssl.truststore.password': {
+    doc: 'Password of a PKCS12 or JKS trust store (checked against its integrity MAC; a JKS store opens without it, unchecked).',
+    secret: true,
+  },
+  'ssl.keystore.type': {
+    doc: 'PEM (default), PKCS12 or JKS: the format of ssl.keystore.location, for mTLS client certificates (one private key with its chain).',
+  },
   'ssl.keystore.location': {
-    doc: 'PEM file with the client’s private key (PKCS#8) and certificate chain, for mTLS.',
+    doc: 'File with the client’s private key and certificate chain, for mTLS: PEM (PKCS#8 key and chain), or a PKCS12 or JKS key store.',
+  },
+  'ssl.keystore.password': {
+    doc: 'Password of a PKCS12 or JKS key store (a PKCS12 store’s key takes the same one, as keytool writes it).',
+    secret: true,
   },
   'ssl.keystore.certificate.chain': { doc: 'The client certificate chain itself, PEM text, for mTLS.' },
   'ssl.keystore.key': { doc: 'The client private key itself, PEM text (PKCS#8), for mTLS.', secret: true },
-  'ssl.key.password': { doc: 'Password of an encrypted client private key.', secret: true },
+  'ssl.key.password': {
+    doc: 'Password of an encrypted client private key (PEM), or of the key entry of a JKS key store (default: ssl.keystore.password).',
+    secret: true,
+  },
   'ssl.endpoint.identification.algorithm': {
     doc: 'https (default) checks that the broker certificate names the host connected to; empty turns the check off.',
   },
@@ -281,6 +302,8 @@ export interface ParseContext {
   /** The key to name when a required property is missing (e.g. `producer.override.sasl.jaas.config`). */
   missingName(key: string): string;
   readFile?: (path: string) => string;
+  /** Reads a PKCS12 or JKS store. */
+  readBytes?: (path: string) => Buffer;
 }
 
 function brokerList(raw: string): string[] | string {
@@ -315,6 +338,19 @@ export function parseConnection(
       : { ...entry, value: entry.value.trim() };
   };
   const readFile = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readBytes = context.readBytes ?? ((path: string) => readFileSync(path));
+  const readStore = (entry: Sourced): Buffer | undefined => {
+    try {
+      return readBytes(entry.value);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      fail(
+        entry.from,
+        `Invalid value for configuration ${entry.from}: cannot read the file ${entry.value} (${code})`,
+      );
+      return undefined;
+    }
+  };
   const readPem = (entry: Sourced): string | undefined => {
     try {
       return readFile(entry.value);
@@ -375,7 +411,7 @@ export function parseConnection(
   if (usesTls) {
     const identification = properties.get('ssl.endpoint.identification.algorithm');
     const turnedOff = identification !== undefined && identification.value.trim() === '';
-    connection.tls = parseTls(get, turnedOff, readPem, fail);
+    connection.tls = parseTls(get, turnedOff, { readPem, readStore }, fail);
   } else refuseUnused('ssl.', 'TLS', 'SSL or SASL_SSL');
   if (usesSasl) {
     const sasl = parseSasl(get, context, fail);
@@ -387,57 +423,142 @@ export function parseConnection(
 type Getter = (key: string) => Sourced | undefined;
 type Fail = (from: string, message: string) => void;
 
+const STORE_TYPES = ['PEM', 'PKCS12', 'JKS'] as const;
+type StoreType = (typeof STORE_TYPES)[number];
+
+interface StoreReaders {
+  readPem: (entry: Sourced) => string | undefined;
+  readStore: (entry: Sourced) => Buffer | undefined;
+}
+
 /** `turnedOff`: ssl.endpoint.identification.algorithm set to "" (unlike not set, which means https). */
-function parseTls(
-  get: Getter,
-  turnedOff: boolean,
-  readPem: (entry: Sourced) => string | undefined,
-  fail: Fail,
-): TlsSettings {
+function parseTls(get: Getter, turnedOff: boolean, readers: StoreReaders, fail: Fail): TlsSettings {
   const tls: TlsSettings = { verifyHostname: true };
-  for (const key of ['ssl.truststore.type', 'ssl.keystore.type']) {
-    const type = get(key);
-    if (type && type.value.toUpperCase() !== 'PEM')
-      fail(
-        type.from,
-        `Invalid value ${type.value} for configuration ${type.from}: only PEM is supported (convert a JKS or PKCS12 store with keytool -exportcert / openssl pkcs12)`,
-      );
-  }
-  for (const key of ['ssl.truststore.password', 'ssl.keystore.password']) {
+  const storeType = (key: string): StoreType | undefined => {
     const entry = get(key);
-    if (entry)
+    const type = STORE_TYPES.find((name) => name === (entry?.value.toUpperCase() ?? 'PEM'));
+    if (!type && entry)
       fail(
         entry.from,
-        `${entry.from} does not apply to PEM stores (a PEM trust store has no password; an encrypted PEM key takes ssl.key.password)`,
+        `Invalid value ${entry.value} for configuration ${entry.from}: must be PEM, PKCS12 or JKS (a JCEKS or BCFKS store converts with keytool -importkeystore -deststoretype PKCS12)`,
+      );
+    return type;
+  };
+  const trustType = storeType('ssl.truststore.type');
+  const keyType = storeType('ssl.keystore.type');
+  const storeError = (entry: Sourced, type: StoreType, error: unknown) => {
+    if (!(error instanceof KeyStoreError)) throw error;
+    fail(
+      entry.from,
+      `Invalid value for configuration ${entry.from}: the ${type} store ${entry.value} cannot be read: ${error.message}`,
+    );
+  };
+  for (const [key, type, kind] of [
+    ['ssl.truststore.password', trustType, 'trust'],
+    ['ssl.keystore.password', keyType, 'key'],
+  ] as const) {
+    const entry = get(key);
+    if (entry && type === 'PEM')
+      fail(
+        entry.from,
+        `${entry.from} does not apply to PEM stores (a PEM ${kind} store has no password; an encrypted PEM key takes ssl.key.password)`,
       );
   }
+
   const trustFile = get('ssl.truststore.location');
   const trustText = get('ssl.truststore.certificates');
   if (trustFile && trustText) fail(trustText.from, `Set only one of ${trustFile.from} and ${trustText.from}`);
-  const trustSource = trustText ?? trustFile;
-  if (trustSource) {
-    const pem = trustText ? trustText.value : readPem(trustSource);
-    if (pem !== undefined) {
-      const certificates = pem.match(PEM_CERT);
-      if (!certificates)
-        fail(
-          trustSource.from,
-          `Invalid value for configuration ${trustSource.from}: no PEM certificate (-----BEGIN CERTIFICATE-----) found`,
-        );
-      else tls.ca = certificates;
+  if (trustType === 'PKCS12' || trustType === 'JKS') {
+    if (trustText)
+      fail(
+        trustText.from,
+        `${trustText.from} is PEM text; a ${trustType} trust store is given with ssl.truststore.location`,
+      );
+    else if (!trustFile)
+      fail(
+        get('ssl.truststore.type')?.from ?? 'ssl.truststore.type',
+        `ssl.truststore.type ${trustType} needs ssl.truststore.location`,
+      );
+    else {
+      const bytes = readers.readStore(trustFile);
+      const password = get('ssl.truststore.password')?.value;
+      if (bytes) {
+        try {
+          const certificates =
+            trustType === 'PKCS12' ? pkcs12Certificates(bytes, password) : jksCertificates(bytes, password);
+          if (certificates.length === 0) throw new KeyStoreError('it holds no certificate');
+          tls.ca = certificates;
+        } catch (error) {
+          storeError(trustFile, trustType, error);
+        }
+      }
+    }
+  } else {
+    const trustSource = trustText ?? trustFile;
+    if (trustSource) {
+      const pem = trustText ? trustText.value : readers.readPem(trustSource);
+      if (pem !== undefined) {
+        const certificates = pem.match(PEM_CERT);
+        if (!certificates)
+          fail(
+            trustSource.from,
+            `Invalid value for configuration ${trustSource.from}: no PEM certificate (-----BEGIN CERTIFICATE-----) found`,
+          );
+        else tls.ca = certificates;
+      }
     }
   }
 
   const keyFile = get('ssl.keystore.location');
   const chainText = get('ssl.keystore.certificate.chain');
   const keyText = get('ssl.keystore.key');
+  const keyPassword = get('ssl.key.password');
+  const storePassword = get('ssl.keystore.password');
   if (keyFile && (chainText || keyText))
     fail(
       keyFile.from,
       `Set either ${keyFile.from} or ssl.keystore.certificate.chain with ssl.keystore.key, not both`,
     );
-  else if (keyFile) {
-    const pem = readPem(keyFile);
+  else if (keyFile && keyType === 'PKCS12') {
+    // Node's TLS opens PKCS12 with one password, as keytool writes the store (key and store alike).
+    const passphrase = storePassword?.value ?? keyPassword?.value;
+    if (storePassword && keyPassword && storePassword.value !== keyPassword.value)
+      fail(
+        keyPassword.from,
+        `${keyPassword.from} differs from ${storePassword.from}: a PKCS12 key store is opened with one password (keytool uses the store password for its keys; re-export it with openssl pkcs12 if they differ)`,
+      );
+    const bytes = readers.readStore(keyFile);
+    if (bytes) {
+      try {
+        createSecureContext({ pfx: bytes, ...(passphrase !== undefined && { passphrase }) });
+        tls.pfx = bytes.toString('base64');
+        if (passphrase !== undefined) tls.keyPassword = passphrase;
+      } catch (error) {
+        const reason = /mac verify|bad decrypt|password/i.test((error as Error).message)
+          ? 'the password does not open it'
+          : `not a key store Node's TLS reads (${(error as Error).message})`;
+        fail(
+          keyFile.from,
+          `Invalid value for configuration ${keyFile.from}: the PKCS12 store ${keyFile.value} cannot be read: ${reason}`,
+        );
+      }
+    }
+  } else if (keyFile && keyType === 'JKS') {
+    const bytes = readers.readStore(keyFile);
+    const password = keyPassword?.value ?? storePassword?.value;
+    if (bytes && password === undefined)
+      fail(keyFile.from, `A JKS key store needs ssl.keystore.password (or ssl.key.password) to open its key`);
+    else if (bytes && password !== undefined) {
+      try {
+        const pair = jksKeyPair(bytes, storePassword?.value, password);
+        tls.key = pair.key;
+        tls.cert = pair.cert;
+      } catch (error) {
+        storeError(keyFile, 'JKS', error);
+      }
+    }
+  } else if (keyFile) {
+    const pem = readers.readPem(keyFile);
     if (pem !== undefined) {
       const key = PEM_KEY.exec(pem)?.[0];
       const chain = pem.match(PEM_CERT);
@@ -451,8 +572,14 @@ function parseTls(
         tls.cert = chain.join('\n');
       }
     }
+    if (keyPassword) tls.keyPassword = keyPassword.value;
   } else if (chainText || keyText) {
-    if (!chainText)
+    if (keyType !== undefined && keyType !== 'PEM')
+      fail(
+        (chainText ?? keyText)?.from ?? 'ssl.keystore.key',
+        `ssl.keystore.certificate.chain and ssl.keystore.key are PEM text; a ${keyType} key store is given with ssl.keystore.location`,
+      );
+    else if (!chainText)
       fail(keyText?.from ?? 'ssl.keystore.key', 'ssl.keystore.key needs ssl.keystore.certificate.chain');
     else if (!keyText) fail(chainText.from, 'ssl.keystore.certificate.chain needs ssl.keystore.key');
     else {
@@ -465,9 +592,13 @@ function parseTls(
         fail(chainText.from, `Invalid value for configuration ${chainText.from}: no PEM certificate found`);
       else tls.cert = chain.join('\n');
     }
-  }
-  const keyPassword = get('ssl.key.password');
-  if (keyPassword) tls.keyPassword = keyPassword.value;
+    if (keyPassword) tls.keyPassword = keyPassword.value;
+  } else if (keyType !== 'PEM' && keyType !== undefined) {
+    fail(
+      get('ssl.keystore.type')?.from ?? 'ssl.keystore.type',
+      `ssl.keystore.type ${keyType} needs ssl.keystore.location`,
+    );
+  } else if (keyPassword) tls.keyPassword = keyPassword.value;
 
   const identification = get('ssl.endpoint.identification.algorithm');
   if (identification) {

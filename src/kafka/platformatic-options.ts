@@ -30,6 +30,7 @@ function tlsOptions(tls: TlsSettings): TlsOptions {
     ...(tls.ca && { ca: tls.ca }),
     ...(tls.cert && { cert: tls.cert }),
     ...(tls.key && { key: tls.key }),
+    ...(tls.pfx && { pfx: Buffer.from(tls.pfx, 'base64') }),
     ...(tls.keyPassword !== undefined && { passphrase: tls.keyPassword }),
     ...(tls.minVersion && { minVersion: tls.minVersion }),
     ...(tls.maxVersion && { maxVersion: tls.maxVersion }),

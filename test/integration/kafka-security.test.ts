@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${source.table} is the sink's own placeholder
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -243,6 +244,87 @@ describe('per-connector client overrides on a plaintext host', () => {
     expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
     const shown = await host.call('GET', `/connectors/${prefix}/config`);
     expect(shown.body['producer.override.ssl.keystore.key']).toBe('[hidden]');
+  });
+
+  it('takes PKCS12 and JKS trust and key stores made by keytool and openssl (mTLS and SASL_SSL)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onramp-kafka-stores-'));
+    const store = (name: string) => join(dir, name);
+    const password = 'store-pass-4321';
+    const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: 'pipe' });
+    const keytool = (args: string[]) => run('keytool', [...args, '-noprompt', '-storepass', password]);
+    keytool(['-importcert', '-alias', 'ca', '-file', secure().caFile, '-keystore', store('trust.p12')]);
+    keytool(
+      ['-importcert', '-alias', 'ca', '-file', secure().caFile, '-keystore', store('trust.jks')].concat([
+        '-storetype',
+        'JKS',
+      ]),
+    );
+    run(
+      'openssl',
+      ['pkcs12', '-export', '-in', secure().clientCertFile, '-inkey', secure().clientKeyFile].concat([
+        '-name',
+        'client',
+        '-out',
+        store('client.p12'),
+        '-passout',
+        `pass:${password}`,
+      ]),
+    );
+    keytool(
+      [
+        '-importkeystore',
+        '-srckeystore',
+        store('client.p12'),
+        '-srcstoretype',
+        'PKCS12',
+        '-srcstorepass',
+        password,
+      ].concat(['-destkeystore', store('client.jks'), '-deststoretype', 'JKS', '-deststorepass', password]),
+    );
+
+    const mtls = (type: 'PKCS12' | 'JKS', extension: string) => ({
+      'producer.override.bootstrap.servers': secure().mtlsBrokers.join(','),
+      'producer.override.security.protocol': 'SSL',
+      'producer.override.ssl.truststore.type': type,
+      'producer.override.ssl.truststore.location': store(`trust.${extension}`),
+      'producer.override.ssl.truststore.password': password,
+      'producer.override.ssl.keystore.type': type,
+      'producer.override.ssl.keystore.location': store(`client.${extension}`),
+      'producer.override.ssl.keystore.password': password,
+    });
+    const cases: Array<[string, Record<string, string>]> = [
+      [`secp12${suffix}`, mtls('PKCS12', 'p12')],
+      [`secjks${suffix}`, mtls('JKS', 'jks')],
+      [
+        `secsaslp12${suffix}`,
+        {
+          ...saslOverrides(secure().saslPassword),
+          'producer.override.ssl.truststore.type': 'PKCS12',
+          'producer.override.ssl.truststore.location': store('trust.p12'),
+          'producer.override.ssl.truststore.password': password,
+        },
+      ],
+    ];
+    for (const [prefix, overrides] of cases)
+      expect((await create(host, prefix, pgSource(prefix, overrides))).status).toBe(201);
+    for (const [prefix] of cases) {
+      await waitRunning(host, prefix);
+      expect((await snapshotEvents(prefix)).length).toBeGreaterThanOrEqual(20);
+      const shown = await host.call('GET', `/connectors/${prefix}/config`);
+      expect(JSON.stringify(shown.body)).not.toContain(password);
+    }
+
+    // A wrong store password is refused at validation, naming the key and not the password.
+    const errors = await validationErrors(
+      host,
+      'PostgresConnector',
+      pgSource(`secp12bad${suffix}`, {
+        ...mtls('PKCS12', 'p12'),
+        'producer.override.ssl.keystore.password': 'not-the-store-pass',
+      }),
+    );
+    expect(Object.keys(errors)).toEqual(['producer.override.ssl.keystore.location']);
+    expect(JSON.stringify(errors)).not.toContain('not-the-store-pass');
   });
 
   it('logs in with OAUTHBEARER: the unsecured login, and client credentials from a token endpoint', async () => {

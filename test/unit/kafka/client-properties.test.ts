@@ -247,7 +247,7 @@ describe('parseConnection', () => {
         'bootstrap.servers': 'b:70000',
         'security.protocol': 'SASL_SSL',
         'sasl.mechanism': 'GSSAPI',
-        'ssl.truststore.type': 'JKS',
+        'ssl.truststore.type': 'JCEKS',
         'ssl.truststore.location': '/secret-file',
         'ssl.keystore.key': KEY,
       },
