@@ -196,11 +196,26 @@ const host = spawn(process.execPath, hostNodeArgs(root, 'compiled'), {
     ONRAMP_PRODUCT_HASH_SALT: hashSalt,
   },
   stdio: ['ignore', 'inherit', 'inherit'],
+  // Its own process group: Ctrl-C in the terminal reaches the demo only, which deletes the connectors
+  // (dropping the replication slot) before it stops the host. Sharing the group, the host died first,
+  // the deletes failed and the slot stayed in PostgreSQL holding WAL.
+  detached: true,
+});
+// Whatever ends the demo, the host does not outlive it.
+process.on('exit', () => {
+  if (host.exitCode === null) host.kill('SIGTERM');
 });
 const hostExited = new Promise<number>((resolve) => host.once('exit', (code) => resolve(code ?? 1)));
 let comparer: Comparer | undefined;
 
-async function shutdown(code: number): Promise<never> {
+let stopping: Promise<never> | undefined;
+/** Once, however many signals arrive (Ctrl-C reaches the launcher too, which passes it on). */
+function shutdown(code: number): Promise<never> {
+  stopping ??= stopDemo(code);
+  return stopping;
+}
+
+async function stopDemo(code: number): Promise<never> {
   say('Deleting the demo connectors (the replication slot is dropped) and stopping the host...');
   await rest('DELETE', `/connectors/${SINK}`).catch(() => undefined);
   await rest('DELETE', `/connectors/${SOURCE}`).catch(() => undefined);
