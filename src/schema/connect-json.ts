@@ -79,7 +79,18 @@ export function connectSchemaToJson(
 /** Java's Double/Float.toString, so floats read the way Kafka Connect writes them (1.0, 1.5E7). */
 export function javaFloatText(value: number, single: boolean): unknown {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  if (value === 0) return rawJson(Object.is(value, -0) ? '-0.0' : '0.0');
+  return rawJson(javaFiniteFloatText(value, single));
+}
+
+/** javaFloatText's JSON text (non-finite values are strings). */
+function javaFloatJson(value: number, single: boolean): string {
+  if (!Number.isFinite(value))
+    return Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"';
+  return javaFiniteFloatText(value, single);
+}
+
+function javaFiniteFloatText(value: number, single: boolean): string {
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
   let digits = String(value);
   if (single) {
     for (let precision = 1; precision <= 9; precision += 1) {
@@ -90,10 +101,11 @@ export function javaFloatText(value: number, single: boolean): unknown {
       }
     }
   }
-  const magnitude = Math.abs(Number(digits));
-  if (magnitude >= 1e-3 && magnitude < 1e7) return rawJson(/[.e]/.test(digits) ? digits : `${digits}.0`);
+  const magnitude = Math.abs(single ? Number(digits) : value);
+  if (magnitude >= 1e-3 && magnitude < 1e7)
+    return digits.includes('.') || digits.includes('e') ? digits : `${digits}.0`;
   const [mantissa = digits, exponent = '0'] = Number(digits).toExponential().split('e');
-  return rawJson(`${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`);
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
 }
 
 /** A value ready for JSON.stringify (big numbers as raw JSON), following `schema`. */
@@ -155,6 +167,77 @@ export function connectValueToJson(
     default:
       return typeof value === 'bigint' ? Number(value) : value;
   }
+}
+
+/** A schema's value as Connect JSON text: JSON.stringify(connectValueToJson(schema, value)). */
+export type JsonWriter = (value: ConnectValue | undefined) => string;
+
+/**
+ * JSON.stringify(connectValueToJson(schema, value, decimals)) as one function per schema, built
+ * once: structs and scalars are written straight to text, with no object tree or raw JSON values
+ * in between (a streaming source's largest serialization cost); the text is the same byte for
+ * byte. Decimals, bytes, arrays, maps and unusual structs (field names JSON.stringify would
+ * reorder or drop) take the generic path.
+ */
+export function connectJsonWriter(schema: ConnectSchema, decimals: DecimalFormat): JsonWriter {
+  const generic: JsonWriter = (value) => JSON.stringify(connectValueToJson(schema, value, decimals));
+  if (isDecimal(schema)) return generic;
+  const nullText = schema.optional && (schema.default === undefined || schema.default === null);
+  const orNull = (write: (value: ConnectValue) => string): JsonWriter =>
+    nullText
+      ? (value) => (value === null || value === undefined ? 'null' : write(value))
+      : (value) => (value === null || value === undefined ? generic(value) : write(value));
+  switch (schema.type) {
+    case 'int64':
+      return orNull((value) => (typeof value === 'bigint' ? value.toString() : plainJson(value)));
+    case 'float32':
+    case 'float64': {
+      const single = schema.type === 'float32';
+      return orNull((value) => (typeof value === 'number' ? javaFloatJson(value, single) : plainJson(value)));
+    }
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'boolean':
+    case 'string':
+      return orNull((value) => plainJson(typeof value === 'bigint' ? Number(value) : value));
+    case 'struct': {
+      const fields = schema.fields ?? [];
+      if (fields.length === 0 || !keepsFieldOrder(fields)) return generic;
+      const names = fields.map((field) => field.field);
+      const writers = fields.map((field) => connectJsonWriter(field, decimals));
+      const labels = names.map((name, index) => `${index === 0 ? '{' : ','}${JSON.stringify(name)}:`);
+      const count = fields.length;
+      return orNull((value) => {
+        const struct = asObject(value, 'struct');
+        let text = '';
+        for (let index = 0; index < count; index++)
+          text += (labels[index] as string) + (writers[index] as JsonWriter)(struct[names[index] as string]);
+        return `${text}}`;
+      });
+    }
+    default:
+      return generic;
+  }
+}
+
+/** JSON.stringify of a scalar, with the common types spelled out. */
+function plainJson(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return JSON.stringify(value);
+}
+
+/** Whether an object with these keys, assigned in order, stringifies them in that order, all of them. */
+function keepsFieldOrder(fields: readonly ConnectField[]): boolean {
+  const seen = new Set<string>();
+  for (const { field } of fields) {
+    // Array-index keys come first in a JavaScript object; __proto__ is not an own key.
+    if (seen.has(field) || field === '__proto__' || /^(?:0|[1-9]\d*)$/.test(field)) return false;
+    seen.add(field);
+  }
+  return true;
 }
 
 function keyFromText(schema: ConnectSchema, key: string): ConnectValue {

@@ -1,9 +1,10 @@
 import { errorMessage, OnrampError } from '../plugin/errors.ts';
 import type { ConnectSchema, SchemaAndValue } from '../plugin/record.ts';
 import {
+  connectJsonWriter,
   connectSchemaToJson,
-  connectValueToJson,
   type DecimalFormat,
+  type JsonWriter,
   jsonToConnectSchema,
   jsonToConnectValue,
   jsonToSchemaless,
@@ -67,6 +68,7 @@ export class JsonConverter implements Converter {
   private readonly schemaText = new WeakMap<ConnectSchema, string>();
   /** The message's bytes up to its payload per schema object (schemas.enable). */
   private readonly schemaPrefix = new WeakMap<ConnectSchema, Buffer>();
+  private readonly writers = new WeakMap<ConnectSchema, JsonWriter>();
   /** Parsed schemas per schema text, so sinks do not rebuild the same schema per record. */
   private readonly parsedSchemas = new Map<string, ConnectSchema>();
   /** Per topic and key/value: the last message's text up to its payload, and its schema. */
@@ -80,9 +82,7 @@ export class JsonConverter implements Converter {
   async fromConnect(_topic: string, _isKey: boolean, data: SchemaAndValue | null): Promise<Buffer | null> {
     if (data === null || (data.schema === null && data.value === null)) return null;
     const { schema, value } = data;
-    const payload = JSON.stringify(
-      schema === null ? schemalessToJson(value) : connectValueToJson(schema, value, this.decimals),
-    );
+    const payload = schema === null ? JSON.stringify(schemalessToJson(value)) : this.writerOf(schema)(value);
     if (!this.schemasEnable) return messageBytes(undefined, payload);
     return messageBytes(schema === null ? NULL_SCHEMA_PREFIX : this.prefixOf(schema), payload);
   }
@@ -154,6 +154,16 @@ export class JsonConverter implements Converter {
     if (end < 0 || !text.startsWith(',"payload":', end)) return;
     const prefix = Buffer.from(text.slice(0, end + ',"payload":'.length));
     this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema });
+  }
+
+  /** The payload's JSON text per schema object, written by a function built once per schema. */
+  private writerOf(schema: ConnectSchema): JsonWriter {
+    let writer = this.writers.get(schema);
+    if (writer === undefined) {
+      writer = connectJsonWriter(schema, this.decimals);
+      this.writers.set(schema, writer);
+    }
+    return writer;
   }
 
   /** `{"schema":<schema>,"payload":` as bytes, per schema object: encoded once, not per message. */

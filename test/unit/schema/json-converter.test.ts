@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectSchema } from '../../../src/plugin/index.ts';
-import { NumberText, parseJsonExact } from '../../../src/schema/connect-json.ts';
+import type { ConnectSchema, ConnectStruct } from '../../../src/plugin/index.ts';
+import {
+  connectJsonWriter,
+  connectValueToJson,
+  NumberText,
+  parseJsonExact,
+} from '../../../src/schema/connect-json.ts';
 import { JsonConverter } from '../../../src/schema/json-converter.ts';
 import {
   envelopeSchema,
@@ -170,5 +175,98 @@ describe('JsonConverter', () => {
     await expect(new JsonConverter().toConnect('t', false, Buffer.from('{"a":1}'))).rejects.toThrow(
       /schemas.enable=false/,
     );
+  });
+
+  it('writes the same text as JSON.stringify of connectValueToJson, for every kind of schema and value', () => {
+    const row: ConnectSchema = {
+      type: 'struct',
+      name: 'row',
+      optional: true,
+      fields: [
+        { field: 'i64', type: 'int64' },
+        { field: 'i32', type: 'int32', optional: true },
+        { field: 'f64', type: 'float64', optional: true },
+        { field: 'f32', type: 'float32', optional: true },
+        { field: 'flag', type: 'boolean', optional: true },
+        { field: 'text', type: 'string', optional: true },
+        { field: 'dflt', type: 'string', optional: true, default: 'fallback' },
+        {
+          field: 'price',
+          type: 'bytes',
+          optional: true,
+          name: 'org.apache.kafka.connect.data.Decimal',
+          parameters: { scale: '2' },
+        },
+        { field: 'raw', type: 'bytes', optional: true },
+        { field: 'list', type: 'array', optional: true, items: { type: 'float64' } },
+        { field: 'tags', type: 'map', optional: true, keys: { type: 'string' }, values: { type: 'int64' } },
+        { field: 'inner', type: 'struct', optional: true, fields: [{ field: 'x', type: 'int16' }] },
+      ],
+    };
+    // Field names JSON.stringify would reorder or drop keep the generic path, and its output.
+    const odd: ConnectSchema = {
+      type: 'struct',
+      fields: [
+        { field: 'b', type: 'int32' },
+        { field: '10', type: 'int32' },
+        { field: '2', type: 'string', optional: true },
+      ],
+    };
+    const values: ConnectStruct[] = [
+      {
+        i64: 9007199254740993n,
+        i32: -7,
+        f64: 1e21,
+        f32: 0.1,
+        flag: true,
+        text: 'quote " backslash \\ line\n tab\t \u0001 é 😀 \ud800',
+        dflt: null,
+        price: '-12.30',
+        raw: new Uint8Array([0, 255, 7]),
+        list: [1, 1.5, -0, Number.NaN],
+        tags: { a: 1n, b: 2 },
+        inner: { x: 3 },
+      },
+      {
+        i64: 0,
+        i32: null,
+        f64: Number.NEGATIVE_INFINITY,
+        f32: 16777216,
+        flag: false,
+        text: '',
+        price: null,
+        raw: null,
+        list: null,
+        tags: null,
+        inner: null,
+      },
+      { i64: -1, f64: 0.001, f32: 1.5e-7, i32: 2147483647, text: 'x', dflt: 'given' },
+    ];
+    for (const decimals of ['BASE64', 'NUMERIC'] as const) {
+      const write = connectJsonWriter(row, decimals);
+      for (const value of [...values, null])
+        expect(write(value)).toBe(JSON.stringify(connectValueToJson(row, value, decimals)));
+      const writeOdd = connectJsonWriter(odd, decimals);
+      const oddValue = { b: 1, '10': 2, '2': 'two' };
+      expect(writeOdd(oddValue)).toBe(JSON.stringify(connectValueToJson(odd, oddValue, decimals)));
+    }
+    // A required field without a value still fails as before.
+    expect(() => connectJsonWriter(row, 'BASE64')({ i64: null })).toThrow(/required and has no default/);
+  });
+
+  it('writes many messages, small and large, each intact (shared slabs)', async () => {
+    const converter = new JsonConverter();
+    const schema: ConnectSchema = { type: 'struct', fields: [{ field: 'text', type: 'string' }] };
+    const written: { text: string; bytes: Buffer }[] = [];
+    for (let index = 0; index < 2000; index++) {
+      const text = (index % 3 === 0 ? 'é' : 'a').repeat(index % 7 === 0 ? 70_000 : index);
+      const bytes = await converter.fromConnect('t', false, { schema, value: { text } });
+      written.push({ text, bytes: bytes as Buffer });
+    }
+    for (const { text, bytes } of written) {
+      expect(bytes.toString()).toBe(
+        `{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"text"}],"optional":false},"payload":${JSON.stringify({ text })}}`,
+      );
+    }
   });
 });
