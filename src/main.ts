@@ -186,6 +186,7 @@ const runtime = createKafkaRuntime({
   schemaRegistryUrl: config.schemaRegistryUrl,
   schemaRegistry: config.schemaRegistry,
   workerConverters: config.converters,
+  taskStopTimeoutMs: config.taskShutdownTimeoutMs,
   log: root,
   metrics,
   offsets: stores.offsets,
@@ -237,6 +238,7 @@ const host: ConnectorHost = new ConnectorHost({
   topicTracking: config.topicTracking,
   kafka: config.kafka,
   workerConverters: config.converters,
+  taskStopTimeoutMs: config.taskShutdownTimeoutMs,
   placeholders: { providers: config.configProviders },
   ...(cluster && { assignment: cluster.assignment }),
 });

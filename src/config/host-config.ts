@@ -84,6 +84,8 @@ export interface HostConfig {
   converters: Readonly<Record<string, string>>;
   /** Settings taken but without effect here (plugin.path), to be logged once at start. */
   warnings: string[];
+  /** task.shutdown.graceful.timeout.ms: how long a stopping task may take before the host moves on. */
+  taskShutdownTimeoutMs: number;
 }
 
 export class HostConfigError extends Error {
@@ -366,6 +368,11 @@ export const HOST_SETTINGS = {
   'offset.flush.interval.ms': {
     doc: "Kafka Connect's interval between source offset commits. Onramp stores a source task's offsets as soon as Kafka acknowledged its records (one writer, always the latest) and commits them to the database then, so every offset is stored within any interval given; the value is checked and the bound always holds.",
     default: '60000',
+    parse: milliseconds,
+  },
+  'task.shutdown.graceful.timeout.ms': {
+    doc: "Kafka Connect's name: how long, in ms, a stopping task (a restart, a stop, a deleted connector, the host shutting down) may take to stop before the host moves on and reports it (Onramp's default 10000; Kafka Connect's 5000).",
+    default: '10000',
     parse: milliseconds,
   },
   'plugin.path': {
@@ -842,6 +849,7 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     }),
     secretsKeyFile: get('secrets.key.file'),
     ...(distributed && { distributed }),
+    taskShutdownTimeoutMs: get('task.shutdown.graceful.timeout.ms'),
     converters: workerConverters(settings, sources, {
       key: get('key.converter'),
       value: get('value.converter'),

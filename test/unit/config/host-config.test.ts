@@ -40,6 +40,7 @@ describe('loadHostConfig', () => {
       secretsKeyFile: undefined,
       converters: {},
       warnings: [],
+      taskShutdownTimeoutMs: 10_000,
     });
   });
 

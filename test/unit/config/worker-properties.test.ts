@@ -27,6 +27,7 @@ const WORKER_PROPERTIES = [
   'value.converter.basic.auth.credentials.source: USER_INFO',
   'value.converter.schema.registry.basic.auth.user.info: ${env:TEST_SR_USER_INFO}',
   'offset.flush.interval.ms: 10000',
+  'task.shutdown.graceful.timeout.ms: 5000',
   'plugin.path: /usr/share/java,/usr/share/confluent-hub-components',
   'ssl.endpoint.identification.algorithm: https',
   'security.protocol: SASL_SSL',
@@ -54,6 +55,7 @@ describe('a worker.properties in the host config', () => {
     });
     expect(config.warnings).toEqual([expect.stringMatching(/^plugin\.path \(from .*\) has no effect/)]);
     expect(config.kafka.layers.common['security.protocol']).toBe('SASL_SSL');
+    expect(config.taskShutdownTimeoutMs).toBe(5000);
   });
 
   it('refuses a converter setting the worker converter does not have, naming it', () => {
