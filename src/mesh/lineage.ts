@@ -1,3 +1,4 @@
+import type { CapturedColumn } from '../plugin/index.ts';
 import type { ProductCatalog } from './catalog.ts';
 import { type ColumnMapping, columnMappings } from './column-mappings.ts';
 import type { ConnectorView } from './connector-view.ts';
@@ -64,47 +65,65 @@ export class LineageBuilder {
             database: captured?.database,
             host: captured?.host,
             port: captured?.port,
+            columns: table.columns.map((column) => ({
+              name: column.name,
+              type: column.physicalType,
+              ...(column.comment !== undefined && { description: column.comment }),
+            })),
           },
         });
         this.edge(tableId, connector, 'reads');
       }
     }
     const sourceTables = new Map<string, { namespace: string; table: string }>();
-    const tableColumns = new Map<string, string[]>();
+    const tableColumns = new Map<string, CapturedColumn[]>();
     for (const captured of Object.values(product.captured))
       for (const table of captured.tables) {
         sourceTables.set(table.topic, { namespace: table.namespace, table: table.name });
-        tableColumns.set(
-          `${table.namespace}.${table.name}`,
-          table.columns.map((column) => column.name),
-        );
+        tableColumns.set(`${table.namespace}.${table.name}`, table.columns);
       }
     /** Topic -> the fields its events carry, where the source table is known (for the sinks' mappings). */
     const topicFields = new Map<string, string[]>();
     for (const port of product.outputPorts) {
+      const columns = port.table === undefined ? undefined : tableColumns.get(port.table);
+      const config = port.connector ? this.catalog.connectorConfig(port.connector) : undefined;
+      let mappings: ColumnMapping[] = [];
+      /** The row fields of the topic's events: the table's columns after the connector's mappings. */
+      let fields: Array<{ name: string; type: string; description?: string }> | undefined;
+      if (columns && config && port.table !== undefined) {
+        const names = columns.map((column) => column.name);
+        mappings = columnMappings(config, names, { treatments: treatments(product, port.table) });
+        const changed = new Map(mappings.map((mapping) => [mapping.from, mapping.to]));
+        fields = columns.flatMap((column) => {
+          const to = changed.has(column.name) ? changed.get(column.name) : column.name;
+          return to === null || to === undefined
+            ? []
+            : [
+                {
+                  name: to,
+                  type: column.logicalType,
+                  ...(column.comment !== undefined && { description: column.comment }),
+                },
+              ];
+        });
+        topicFields.set(
+          port.topic,
+          fields.map((field) => field.name),
+        );
+      }
       const topic = this.node({
         id: `topic:${port.topic}`,
         kind: 'topic',
         name: port.topic,
-        attributes: { keySubject: port.keySubject, valueSubject: port.valueSubject, format: port.format },
+        attributes: {
+          keySubject: port.keySubject,
+          valueSubject: port.valueSubject,
+          format: port.format,
+          ...(fields && { fields }),
+        },
       });
       this.edge(productNode, topic, 'owns');
-      if (!port.connector) continue;
-      const columns = port.table === undefined ? undefined : tableColumns.get(port.table);
-      const config = this.catalog.connectorConfig(port.connector);
-      let mappings: ColumnMapping[] = [];
-      if (columns && config && port.table !== undefined) {
-        mappings = columnMappings(config, columns, { treatments: treatments(product, port.table) });
-        const changed = new Map(mappings.map((mapping) => [mapping.from, mapping.to]));
-        topicFields.set(
-          port.topic,
-          columns.flatMap((column) => {
-            const to = changed.has(column) ? changed.get(column) : column;
-            return to === null || to === undefined ? [] : [to];
-          }),
-        );
-      }
-      this.edge(this.connector(port.connector, 'source'), topic, 'writes', mappings);
+      if (port.connector) this.edge(this.connector(port.connector, 'source'), topic, 'writes', mappings);
     }
     for (const consumer of product.consumers) {
       const sink = this.connector(consumer.connector, 'sink');

@@ -9,11 +9,16 @@ import type { LineageGraph, LineageNode } from './lineage.ts';
 // datasets the lineage graph records — database tables (`postgres://host:port` + `db.schema.table`,
 // `mysql://host:port` + `db.table`, the OpenLineage naming spec) and Kafka topics
 // (`kafka://<bootstrap server>` + topic). An event is sent when a connector's datasets change
-// (START the first time, RUNNING after) and COMPLETE when it is deleted. Sending never blocks or
-// fails the host; a refused or unreachable endpoint is logged.
+// (START the first time, RUNNING after) and COMPLETE when it is deleted. Each table and topic whose
+// columns are known is also sent as a DatasetEvent with its schema facet (columns, types, comments
+// as descriptions; a topic's fields after the connector's column mappings) when it changes. Sending
+// never blocks or fails the host; a refused or unreachable endpoint is logged.
 
 const PRODUCER = 'https://github.com/onramp/onramp';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
+const DATASET_EVENT_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent';
+const SCHEMA_FACET_URL =
+  'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet';
 const SEND_TIMEOUT_MS = 10_000;
 
 export interface OpenLineageOptions {
@@ -41,6 +46,24 @@ export interface RunEvent {
   outputs: Dataset[];
 }
 
+/** A dataset's schema (OpenLineage's static lineage): a table's columns or a topic's row fields. */
+export interface DatasetEvent {
+  eventTime: string;
+  producer: string;
+  schemaURL: string;
+  dataset: Dataset & {
+    facets: {
+      schema: {
+        _producer: string;
+        _schemaURL: string;
+        fields: Array<{ name: string; type: string; description?: string }>;
+      };
+    };
+  };
+}
+
+export type LineageEvent = RunEvent | DatasetEvent;
+
 /** The OpenLineage dataset a lineage node is, or undefined (connectors, groups, products). */
 export function datasetOf(node: LineageNode, kafkaServer: string): Dataset | undefined {
   if (node.kind === 'topic') return { namespace: `kafka://${kafkaServer}`, name: node.name };
@@ -62,6 +85,8 @@ export function datasetOf(node: LineageNode, kafkaServer: string): Dataset | und
 export class OpenLineageExporter {
   private readonly options: OpenLineageOptions;
   private readonly runs = new Map<string, { runId: string; signature: string }>();
+  /** The schema last sent for each dataset (`<namespace>/<name>`). */
+  private readonly schemas = new Map<string, string>();
   private sending: Promise<void> = Promise.resolve();
 
   constructor(options: OpenLineageOptions) {
@@ -69,9 +94,9 @@ export class OpenLineageExporter {
   }
 
   /** The events that bring the receiver up to date with `graph` (and remembers them as sent). */
-  eventsFor(graph: LineageGraph, now = new Date()): RunEvent[] {
+  eventsFor(graph: LineageGraph, now = new Date()): LineageEvent[] {
     const nodes = new Map(graph.nodes.map((node) => [node.id, node]));
-    const events: RunEvent[] = [];
+    const events: LineageEvent[] = this.datasetEvents(graph, now);
     const seen = new Set<string>();
     for (const connector of graph.nodes.filter((node) => node.kind === 'connector')) {
       seen.add(connector.name);
@@ -100,6 +125,36 @@ export class OpenLineageExporter {
       if (seen.has(name)) continue;
       this.runs.delete(name);
       events.push(this.event('COMPLETE', name, run.runId, [], [], now));
+    }
+    return events;
+  }
+
+  /** A DatasetEvent with its schema for each table and topic whose columns are known and changed. */
+  private datasetEvents(graph: LineageGraph, now: Date): DatasetEvent[] {
+    const events: DatasetEvent[] = [];
+    for (const node of graph.nodes) {
+      const list = node.attributes?.[node.kind === 'table' ? 'columns' : 'fields'];
+      if (!Array.isArray(list) || list.length === 0) continue;
+      const dataset = datasetOf(node, this.options.kafkaServer);
+      if (!dataset) continue;
+      const fields = (list as Array<{ name: string; type: string; description?: string }>).map((field) => ({
+        name: field.name,
+        type: field.type,
+        ...(field.description !== undefined && { description: field.description }),
+      }));
+      const key = `${dataset.namespace}/${dataset.name}`;
+      const signature = JSON.stringify(fields);
+      if (this.schemas.get(key) === signature) continue;
+      this.schemas.set(key, signature);
+      events.push({
+        eventTime: now.toISOString(),
+        producer: PRODUCER,
+        schemaURL: DATASET_EVENT_URL,
+        dataset: {
+          ...dataset,
+          facets: { schema: { _producer: PRODUCER, _schemaURL: SCHEMA_FACET_URL, fields } },
+        },
+      });
     }
     return events;
   }
@@ -133,7 +188,11 @@ export class OpenLineageExporter {
     };
   }
 
-  private async post(event: RunEvent): Promise<void> {
+  private async post(event: LineageEvent): Promise<void> {
+    const what =
+      'job' in event
+        ? `the ${event.eventType} event of ${event.job.name}`
+        : `the schema of ${event.dataset.name}`;
     const url = `${this.options.url.replace(/\/+$/, '')}/api/v1/lineage`;
     try {
       const response = await fetch(url, {
@@ -144,14 +203,11 @@ export class OpenLineageExporter {
       });
       if (!response.ok)
         this.options.log.warn(
-          { status: response.status, job: event.job.name },
-          `OpenLineage endpoint refused the ${event.eventType} event of ${event.job.name}: HTTP ${response.status}`,
+          { status: response.status },
+          `OpenLineage endpoint refused ${what}: HTTP ${response.status}`,
         );
     } catch (error) {
-      this.options.log.warn(
-        { job: event.job.name },
-        `OpenLineage event of ${event.job.name} not sent: ${errorMessage(error)}`,
-      );
+      this.options.log.warn({}, `OpenLineage: ${what} not sent: ${errorMessage(error)}`);
     }
   }
 }

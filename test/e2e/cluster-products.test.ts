@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/mesh/openlineage.ts';
+import type { LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
@@ -33,7 +33,7 @@ const sourceName = `cp-customers-${run}`;
 const productId = `shop${run}.customers`;
 
 const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-products-')), 'worker.yaml');
-/** OpenLineage events the workers sent (a local endpoint standing in for Marquez). */
+/** OpenLineage run events the workers sent (a local endpoint standing in for Marquez). */
 const lineageEvents: RunEvent[] = [];
 let receiver: Server;
 
@@ -59,7 +59,8 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      lineageEvents.push(JSON.parse(Buffer.concat(chunks).toString()) as RunEvent);
+      const event = JSON.parse(Buffer.concat(chunks).toString()) as LineageEvent;
+      if ('job' in event) lineageEvents.push(event);
       response.writeHead(201).end();
     });
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/mesh/openlineage.ts';
+import type { DatasetEvent, LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -14,11 +14,13 @@ import { waitFor } from '../support/wait-for.ts';
 // Lineage exported as OpenLineage run events to `lineage.openlineage.url`, received here by a local
 // HTTP endpoint standing in for Marquez: a product's source connector is a job whose input is the
 // PostgreSQL table and whose output is its Kafka topic, and deleting the connector completes the run.
+// The table and the topic are also sent as DatasetEvents with their schemas.
 
 const suffix = randomUUID().slice(0, 8);
 const table = `ol_items_${suffix}`;
 const prefix = `ol${suffix}`;
 const received: Array<{ path: string; event: RunEvent }> = [];
+const datasets: DatasetEvent[] = [];
 let receiver: Server;
 let host: HostProcess;
 let source: pg.Client;
@@ -28,10 +30,9 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({
-        path: request.url ?? '',
-        event: JSON.parse(Buffer.concat(chunks).toString()) as RunEvent,
-      });
+      const event = JSON.parse(Buffer.concat(chunks).toString()) as LineageEvent;
+      if ('job' in event) received.push({ path: request.url ?? '', event });
+      else datasets.push(event);
       response.writeHead(201).end();
     });
   });
@@ -93,6 +94,25 @@ describe('OpenLineage export', () => {
       outputs: [{ namespace: `kafka://${services().kafkaBrokers[0]}`, name: `${prefix}.public.${table}` }],
     });
     expect(eventsOf('START')).toHaveLength(1);
+    // The table's and the topic's schemas as DatasetEvents: columns with their types.
+    const schemaOf = (name: string) =>
+      waitFor(`the schema of ${name}`, () => datasets.find((event) => event.dataset.name === name));
+    expect((await schemaOf(`${url.pathname.slice(1)}.public.${table}`)).dataset.facets.schema).toMatchObject({
+      _schemaURL: expect.stringContaining('SchemaDatasetFacet'),
+      fields: [
+        { name: 'id', type: 'integer' },
+        { name: 'name', type: 'text' },
+      ],
+    });
+    const topicSchema = await schemaOf(`${prefix}.public.${table}`);
+    expect(topicSchema).toMatchObject({
+      schemaURL: expect.stringContaining('DatasetEvent'),
+      dataset: { namespace: `kafka://${services().kafkaBrokers[0]}` },
+    });
+    expect(topicSchema.dataset.facets.schema.fields).toEqual([
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'string' },
+    ]);
     const runId = withTopic.event.run.runId;
     expect(
       received
