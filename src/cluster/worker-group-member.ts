@@ -160,6 +160,15 @@ class WorkSet {
   }
 }
 
+/** For a log line: the connectors and tasks, or "nothing". */
+function describeWork(work: ConnectorsAndTasks): string {
+  const items = [...work.connectors, ...work.tasks.map((task) => `${task.connector}-${task.task}`)];
+  if (items.length === 0) return 'nothing';
+  return items.length <= 10
+    ? items.join(', ')
+    : `${items.slice(0, 10).join(', ')} and ${items.length - 10} more`;
+}
+
 const isEmptyWork = (work: ConnectorsAndTasks) => work.connectors.length === 0 && work.tasks.length === 0;
 
 function sameView(a: ClusterConfigView | undefined, b: ClusterConfigView): boolean {
@@ -554,6 +563,11 @@ export class WorkerGroupMember {
     }
     const revoked = { connectors: assignment.revokedConnectors, tasks: assignment.revokedTasks };
     const added = { connectors: assignment.connectors, tasks: assignment.tasks };
+    // As Kafka Connect's "Joined group at generation ... and got assignment" line.
+    this.options.log?.(
+      'info',
+      `group ${this.settings.groupId}: generation ${this.generationValue}${this.isLeader ? ' (leader)' : ''}, config offset ${assignment.configOffset}, assigned ${describeWork(added)}, revoked ${describeWork(revoked)}${assignment.delay > 0 ? `, rebalance in ${assignment.delay} ms` : ''}`,
+    );
     this.claimed.remove(revoked).add(added);
     this.scheduledRebalanceAt = assignment.delay > 0 ? this.now() + assignment.delay : undefined;
     this.assignedView =

@@ -299,7 +299,8 @@ describe('cluster mode: three workers', () => {
     } finally {
       if (!resumed) process.kill(victim.pid, 'SIGCONT');
     }
-    const running = await loadedRunning(90_000);
+    // As the other workers see it (the resumed one's own view still shows what it ran before).
+    const running = await loadedRunning(90_000, [survivor]);
     console.log(
       `SIGCONT: ${loaded} RUNNING on ${running.worker_id} ${Date.now() - continuedAt} ms after the resume`,
     );
@@ -321,7 +322,9 @@ describe('cluster mode: three workers', () => {
       const key = `${row.id}:${row.seq}`;
       copies.set(key, [...(copies.get(key) ?? []), event.timestamp]);
     }
-    const resent = [...copies.values()].filter((times) => times.length > 1);
+    const resent = [...copies.values()].filter(
+      (times) => times.some((time) => time < stoppedAt) && times.some((time) => time >= afterPause),
+    );
     const zombie = [...copies.entries()].filter(
       ([, times]) => times.filter((time) => time >= afterPause).length > 1,
     );
@@ -367,6 +370,20 @@ describe('cluster mode: three workers', () => {
     }
     await checkEverythingInKafka();
   }, 600_000);
+
+  it("drops a deleted connector's slot once its task stopped, wherever the delete was sent", async () => {
+    const owner = (await loadedRunning()).worker_id;
+    const elsewhere = alive().find((worker) => new URL(worker.base).host !== owner) as HostProcess;
+    expect((await slotState(loaded))?.activePid).toEqual(expect.any(Number));
+    // Sent to a worker that does not run the task: the leader deletes it, the worker that ran the
+    // task stops it and drops the slot (slot.drop.on.delete), no longer in use by then.
+    const deleted = await write(elsewhere, 'DELETE', `/connectors/${loaded}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    await waitFor(`the slot ${loaded} dropped`, async () => (await slotState(loaded)) === undefined, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+  }, 120_000);
 });
 
 async function replaceDeadWorkers(): Promise<void> {
@@ -376,11 +393,14 @@ async function replaceDeadWorkers(): Promise<void> {
 }
 
 /** The loaded source's task RUNNING on some worker (as a live worker's status view says). */
-async function loadedRunning(timeoutMs = 60_000): Promise<{ state: string; worker_id: string }> {
+async function loadedRunning(
+  timeoutMs = 60_000,
+  via: (() => HostProcess[]) | HostProcess[] = alive,
+): Promise<{ state: string; worker_id: string }> {
   return await waitFor(
     `${loaded}'s task RUNNING`,
     async () => {
-      for (const worker of alive()) {
+      for (const worker of typeof via === 'function' ? via() : via) {
         const state = await taskStatus(worker, loaded).catch(() => undefined);
         if (state?.state === 'RUNNING') return state;
       }
