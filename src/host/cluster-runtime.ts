@@ -19,6 +19,9 @@ import type { RootLogger } from './logger.ts';
 // store and standaloneAssignment. Config records are written by the leader (Kafka Connect's rule: the
 // REST layer forwards writes to it), except the task configs a connector's own worker plans.
 
+/** How soon a leader that could not write the session key (rebalancing, write failed) tries again. */
+const KEY_RETRY_MS = 1000;
+
 /** Kafka Connect's answer to a write during a rebalance (its RebalanceNeededException, as its REST API shows it). */
 export const REBALANCE_MESSAGE =
   'Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)';
@@ -94,15 +97,27 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
   const keyTtlMs = options.keyTtlMs ?? DEFAULT_KEY_TTL_MS;
   let keyTimer: NodeJS.Timeout | undefined;
 
+  let keyRetry: NodeJS.Timeout | undefined;
+  /** Followers refuse forwarded writes until a key exists, so a leader that could not write it tries again soon. */
+  const retryKeySoon = () => {
+    if (keyRetry) return;
+    keyRetry = setTimeout(() => {
+      keyRetry = undefined;
+      void rotateKey();
+    }, KEY_RETRY_MS);
+    keyRetry.unref();
+  };
   /** The leader writes a new session key when there is none or it expired (KIP-507). */
-  const rotateKey = async () => {
-    if (!joined.isLeader || joined.rebalancing) return;
+  const rotateKey = async (): Promise<void> => {
+    if (!joined.isLeader) return;
     if (!sessionKeyExpired(stores.configs.sessionKey(), keyTtlMs)) return;
+    if (joined.rebalancing) return retryKeySoon();
     try {
       await stores.configs.putSessionKey(newSessionKey());
       log.info({ groupId: distributed.groupId }, 'session key distributed');
     } catch (error) {
       log.warn({ err: error }, `writing the session key failed: ${errorMessage(error)}`);
+      retryKeySoon();
     }
   };
   joined.onAssignment(() => {
@@ -129,6 +144,7 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
     },
     async close() {
       if (keyTimer) clearInterval(keyTimer);
+      if (keyRetry) clearTimeout(keyRetry);
       await joined.leave().catch((error: unknown) => log.warn({ err: error }, 'leaving the group failed'));
       await stores.stop();
       await pool.close();
