@@ -235,6 +235,36 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     problem: (value) =>
       ['earliest', 'latest'].includes(value.trim().toLowerCase()) ? undefined : 'must be earliest or latest',
   },
+  'fetch.min.bytes': {
+    doc: 'How much data, in bytes, a sink consumer’s fetch waits for (up to fetch.max.wait.ms) before the broker answers (default 1).',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' bytes'),
+  },
+  'fetch.max.wait.ms': {
+    doc: 'How long, in ms, the broker may hold a sink consumer’s fetch waiting for fetch.min.bytes (default 500, as Kafka’s).',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
+  },
+  'fetch.max.bytes': {
+    doc: 'Most data, in bytes, one fetch of a sink consumer asks a broker for (default 67108864 here; a first record larger than it still comes, as in Kafka).',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' bytes'),
+  },
+  'max.partition.fetch.bytes': {
+    doc: 'Most data, in bytes, one fetch asks for per partition (default 4194304 here, bigger than Kafka’s 1 MiB: per-batch costs dominate sinks; a first record larger than it still comes).',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' bytes'),
+  },
+  'heartbeat.interval.ms': {
+    doc: 'How often, in ms, a sink consumer heartbeats to its group coordinator (default: a third of session.timeout.ms, at most 3000); below session.timeout.ms.',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' ms'),
+  },
+  'max.poll.interval.ms': {
+    doc: 'The rebalance timeout a sink consumer joins its group with (what Kafka’s consumer sends for it): how long a rebalance waits for the group’s members to rejoin (default 60000 here, at least session.timeout.ms).',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' ms'),
+  },
   'metadata.max.age.ms': {
     doc: 'How often, in ms, a sink looks again for its topics: ones that did not exist yet and, with topics.regex, new matches (default 300000, as Kafka’s metadata refresh; at least 100).',
     kinds: ['consumer'],
@@ -887,6 +917,14 @@ export interface ConsumerTuning {
   autoOffsetReset: 'earliest' | 'latest';
   /** How often topics are listed again (missing topics, topics.regex); Kafka's metadata.max.age.ms. */
   metadataMaxAgeMs?: number;
+  /** fetch.min.bytes, fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes. */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
+  fetchMaxBytes?: number;
+  maxPartitionFetchBytes?: number;
+  /** heartbeat.interval.ms, and max.poll.interval.ms as the rebalance timeout. */
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
 }
 
 /**
@@ -902,6 +940,12 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
     'metadata.max.age.ms',
     'group.instance.id',
     'auto.offset.reset',
+    'fetch.min.bytes',
+    'fetch.max.wait.ms',
+    'fetch.max.bytes',
+    'max.partition.fetch.bytes',
+    'heartbeat.interval.ms',
+    'max.poll.interval.ms',
   ]);
   const value = (key: string) => properties.get(key)?.value.trim();
   const reset = value('auto.offset.reset')?.toLowerCase();
@@ -911,6 +955,36 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
   if (timeout !== undefined) tuning.sessionTimeoutMs = Number(timeout);
   const maxAge = value('metadata.max.age.ms');
   if (maxAge !== undefined) tuning.metadataMaxAgeMs = Number(maxAge);
+  const number = (key: string) => {
+    const text = value(key);
+    return text === undefined ? undefined : Number(text);
+  };
+  const fields = [
+    ['fetch.min.bytes', 'fetchMinBytes'],
+    ['fetch.max.wait.ms', 'fetchMaxWaitMs'],
+    ['fetch.max.bytes', 'fetchMaxBytes'],
+    ['max.partition.fetch.bytes', 'maxPartitionFetchBytes'],
+    ['heartbeat.interval.ms', 'heartbeatIntervalMs'],
+    ['max.poll.interval.ms', 'rebalanceTimeoutMs'],
+  ] as const;
+  for (const [key, field] of fields) {
+    const given = number(key);
+    if (given !== undefined) tuning[field] = given;
+  }
+  // The group coordinator's rules: heartbeats within the session, a rebalance no shorter than it.
+  const session = tuning.sessionTimeoutMs ?? 45_000;
+  const heartbeat = properties.get('heartbeat.interval.ms');
+  if (heartbeat && (tuning.heartbeatIntervalMs ?? 0) >= session)
+    errors.push({
+      field: heartbeat.from,
+      message: `Invalid value ${heartbeat.value} for configuration ${heartbeat.from}: must be below session.timeout.ms (${session})`,
+    });
+  const poll = properties.get('max.poll.interval.ms');
+  if (poll && (tuning.rebalanceTimeoutMs ?? 0) < session)
+    errors.push({
+      field: poll.from,
+      message: `Invalid value ${poll.value} for configuration ${poll.from}: must be at least session.timeout.ms (${session}); it is the rebalance timeout the consumer joins with`,
+    });
   return { tuning, errors };
 }
 

@@ -61,6 +61,8 @@ const IS_CONTROL = 1 << 5;
 /** Bigger fetches for sinks: per-batch costs (transaction, offset commit, round trip) dominate at 1 MB. */
 const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 const MAX_WAIT_MS = 500;
+/** The most one fetch asks a broker for (fetch.max.bytes). */
+const MAX_BYTES = 64 * 1024 * 1024;
 /** How long an idle loop (paused, nothing assigned) waits before looking again. */
 const IDLE_MS = 250;
 /** Kafka's metadata.max.age.ms default: how often the subscribed topics are listed again. */
@@ -106,6 +108,13 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private readonly connection: KafkaConnection;
   private readonly fallback: bigint;
   private readonly metadataMaxAgeMs: number;
+  /** fetch.min.bytes, fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes. */
+  private readonly fetchSizes: {
+    minBytes: number;
+    maxWaitMs: number;
+    maxBytes: number;
+    partitionMaxBytes: number;
+  };
   /** The subscribed topics that exist (and so are tracked by the group membership). */
   private topics: string[] = [];
   /** Whether the consumer is a member of the group (it joins once a subscribed topic exists). */
@@ -140,17 +149,24 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.metadataMaxAgeMs = tuning.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS;
     // The connector's consumer.override.session.timeout.ms, else the host's consumer.session.timeout.ms.
     const sessionTimeout = tuning.sessionTimeoutMs ?? 45_000;
+    this.fetchSizes = {
+      minBytes: tuning.fetchMinBytes ?? 1,
+      maxWaitMs: tuning.fetchMaxWaitMs ?? MAX_WAIT_MS,
+      maxBytes: tuning.fetchMaxBytes ?? MAX_BYTES,
+      partitionMaxBytes: tuning.maxPartitionFetchBytes ?? MAX_BYTES_PER_PARTITION,
+    };
     this.consumer = new Consumer({
       ...platformaticOptions(connection),
       groupId: subscription.groupId,
       ...(subscription.groupInstanceId !== undefined && { groupInstanceId: subscription.groupInstanceId }),
       sessionTimeout,
-      rebalanceTimeout: 60_000,
+      // max.poll.interval.ms is the rebalance timeout Kafka's consumer joins with; never below the session.
+      rebalanceTimeout: tuning.rebalanceTimeoutMs ?? Math.max(60_000, sessionTimeout),
       // Kafka's advice: at most a third of the session timeout.
-      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+      heartbeatInterval: tuning.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
       autocommit: false,
-      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
-      maxWaitTime: MAX_WAIT_MS,
+      maxBytesPerPartition: this.fetchSizes.partitionMaxBytes,
+      maxWaitTime: this.fetchSizes.maxWaitMs,
     });
     this.consumer.on('consumer:group:join', () => {
       this.generation++;
@@ -399,7 +415,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
           {
             partition,
             fetchOffset,
-            partitionMaxBytes: MAX_BYTES_PER_PARTITION,
+            partitionMaxBytes: this.fetchSizes.partitionMaxBytes,
             currentLeaderEpoch: -1,
             lastFetchedEpoch: -1,
           },
@@ -414,7 +430,13 @@ export class KafkaRecordConsumer implements RecordConsumer {
     const responses = await Promise.all(
       [...requests].map(([node, topics]) =>
         this.consumer
-          .fetch({ node, topics, maxWaitTime: MAX_WAIT_MS, minBytes: 1, maxBytes: 64 * 1024 * 1024 })
+          .fetch({
+            node,
+            topics,
+            maxWaitTime: this.fetchSizes.maxWaitMs,
+            minBytes: this.fetchSizes.minBytes,
+            maxBytes: this.fetchSizes.maxBytes,
+          })
           .catch(async (error: unknown): Promise<FetchResponse | undefined> => {
             if (this.stopped) return undefined;
             if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) {

@@ -65,6 +65,39 @@ describe('Cluster', () => {
   });
 });
 
+describe('sink consumer fetch settings', () => {
+  it('honours consumer.override.max.partition.fetch.bytes: one record batch per fetch', async () => {
+    const writer = harness();
+    const topic = unique('runtime-fetch');
+    // Four produce requests, so four record batches in the partition, all there before the sinks start.
+    const source = countingSource({ until: 4, batch: 1 });
+    const produced = startTask(writer, unique('fetch-src'), source.plugin as ConnectorPlugin, { topic });
+    await waitFor('the source stored its last offset', () => source.state.commits.length >= 4);
+    await produced.task.stop();
+
+    const flushesFor = async (overrides: Record<string, string>) => {
+      const sink = collectingSink();
+      const consuming = startTask(writer, unique('fetch-sink'), sink.plugin as ConnectorPlugin, {
+        topics: topic,
+        ...overrides,
+      });
+      await waitFor('4 records flushed', () => sink.state.flushed.length === 4);
+      await consuming.task.stop();
+      return sink.state.flushCalls;
+    };
+    // The broker returns at least one batch per partition, and only one once the limit is reached.
+    expect(
+      await flushesFor({
+        'consumer.override.max.partition.fetch.bytes': '1',
+        'consumer.override.fetch.max.wait.ms': '100',
+        'consumer.override.heartbeat.interval.ms': '1000',
+        'consumer.override.max.poll.interval.ms': '60000',
+      }),
+    ).toBe(4);
+    expect(await flushesFor({})).toBeLessThan(4);
+  });
+});
+
 describe('while Kafka is down', () => {
   it('starts without connecting, rejects clusterId with KAFKA_UNAVAILABLE and shows tasks retrying with the reason', async () => {
     const down = harness({ brokers: ['127.0.0.1:1'] });

@@ -41,6 +41,10 @@ const WORKER_PROPERTIES = [
   `producer.sasl.jaas.config: "org.apache.kafka.common.security.plain.PlainLoginModule required username='KEY' password='SECRET';"`,
   'consumer.security.protocol: SASL_SSL',
   'consumer.sasl.mechanism: PLAIN',
+  // MSK Connect and Aiven worker tuning.
+  'consumer.max.partition.fetch.bytes: 1048576',
+  'consumer.fetch.max.wait.ms: 500',
+  'consumer.max.poll.interval.ms: 300000',
 ];
 
 describe('a worker.properties in the host config', () => {
@@ -56,6 +60,11 @@ describe('a worker.properties in the host config', () => {
     expect(config.warnings).toEqual([expect.stringMatching(/^plugin\.path \(from .*\) has no effect/)]);
     expect(config.kafka.layers.common['security.protocol']).toBe('SASL_SSL');
     expect(config.taskShutdownTimeoutMs).toBe(5000);
+    expect(config.kafka.layers.consumer).toMatchObject({
+      'max.partition.fetch.bytes': '1048576',
+      'fetch.max.wait.ms': '500',
+      'max.poll.interval.ms': '300000',
+    });
   });
 
   it('refuses a converter setting the worker converter does not have, naming it', () => {

@@ -3,6 +3,7 @@ import {
   checkClientOverrides,
   clientOverrides,
   clientProperties,
+  consumerTuning,
   type KafkaConnection,
   kafkaClientConfig,
   layerProperties,
@@ -354,5 +355,47 @@ describe('client layers and connector overrides', () => {
     expect(
       checkClientOverrides('sink', { 'admin.override.security.protocol': 'SSL' }, none)[0]?.message,
     ).toMatch(/policy is None/);
+  });
+});
+
+describe('consumerTuning', () => {
+  const tune = (properties: Record<string, string>) =>
+    consumerTuning(layerProperties([{ prefix: 'consumer.override.', properties }]));
+
+  it('takes the fetch and group settings of MSK and Aiven worker configs', () => {
+    const { tuning, errors } = tune({
+      'fetch.min.bytes': '1024',
+      'fetch.max.wait.ms': '200',
+      'fetch.max.bytes': '1048576',
+      'max.partition.fetch.bytes': '262144',
+      'session.timeout.ms': '30000',
+      'heartbeat.interval.ms': '5000',
+      'max.poll.interval.ms': '300000',
+    });
+    expect(errors).toEqual([]);
+    expect(tuning).toMatchObject({
+      fetchMinBytes: 1024,
+      fetchMaxWaitMs: 200,
+      fetchMaxBytes: 1_048_576,
+      maxPartitionFetchBytes: 262_144,
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 5_000,
+      rebalanceTimeoutMs: 300_000,
+    });
+  });
+
+  it('refuses values the group coordinator or a fetch would not take, naming the key', () => {
+    const { errors } = tune({
+      'fetch.max.bytes': '0',
+      'heartbeat.interval.ms': '50000',
+      'max.poll.interval.ms': '10000',
+    });
+    expect(errors.map((error) => error.field).sort()).toEqual(['consumer.override.fetch.max.bytes']);
+    const group = tune({ 'heartbeat.interval.ms': '50000', 'max.poll.interval.ms': '10000' });
+    expect(group.errors.map((error) => error.field).sort()).toEqual([
+      'consumer.override.heartbeat.interval.ms',
+      'consumer.override.max.poll.interval.ms',
+    ]);
+    expect(group.errors.map((error) => error.message).join('\n')).toMatch(/session\.timeout\.ms \(45000\)/);
   });
 });
