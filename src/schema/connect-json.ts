@@ -199,8 +199,22 @@ export function connectJsonWriter(schema: ConnectSchema, decimals: DecimalFormat
     case 'int16':
     case 'int32':
     case 'boolean':
-    case 'string':
       return orNull((value) => plainJson(typeof value === 'bigint' ? Number(value) : value));
+    case 'string': {
+      // Many string fields repeat from one message to the next (the source block's version,
+      // connector, name, db, schema and table; an op; a status column): a short one's text is kept.
+      let last = '';
+      let lastText = '""';
+      return orNull((value) => {
+        if (typeof value !== 'string') return plainJson(typeof value === 'bigint' ? Number(value) : value);
+        if (value.length > 64) return JSON.stringify(value);
+        if (value !== last) {
+          lastText = JSON.stringify(value);
+          last = value;
+        }
+        return lastText;
+      });
+    }
     case 'struct': {
       const fields = schema.fields ?? [];
       if (fields.length === 0 || !keepsFieldOrder(fields)) return generic;
