@@ -1,5 +1,6 @@
 import {
   type ConnectStruct,
+  type EventTime,
   envelopeValue,
   eventTimeFromMicros,
   type Op,
@@ -33,8 +34,16 @@ export interface ChangePosition {
   lastCommitLsn: Lsn | null;
 }
 
+/** The last commit time's split (every change of a transaction has the same). */
+let lastTime: { micros: bigint; time: EventTime } | undefined;
+
+function eventTimeOf(micros: bigint): EventTime {
+  if (lastTime?.micros !== micros) lastTime = { micros, time: eventTimeFromMicros(micros) };
+  return lastTime.time;
+}
+
 export function sourceBlock(server: ServerInfo, table: TableSchema, position: ChangePosition): ConnectStruct {
-  const time = eventTimeFromMicros(position.time);
+  const time = eventTimeOf(position.time);
   return {
     version: server.version,
     connector: 'postgresql',
@@ -42,11 +51,8 @@ export function sourceBlock(server: ServerInfo, table: TableSchema, position: Ch
     ts_ms: time.ts_ms,
     snapshot: position.snapshot,
     db: server.db,
-    // Debezium's ordering aid: ["<last commit LSN>", "<this LSN>"] as strings.
-    sequence: JSON.stringify([
-      position.lastCommitLsn === null ? null : position.lastCommitLsn.toString(),
-      position.lsn === null ? null : position.lsn.toString(),
-    ]),
+    // Debezium's ordering aid: ["<last commit LSN>", "<this LSN>"] as strings (JSON of decimal digits).
+    sequence: `[${position.lastCommitLsn === null ? 'null' : `"${position.lastCommitLsn}"`},${position.lsn === null ? 'null' : `"${position.lsn}"`}]`,
     ts_us: time.ts_us,
     ts_ns: time.ts_ns,
     schema: table.spec.schema,

@@ -36,7 +36,7 @@ export function rowChangeRecords(
   const add = (op: Op, rows: Rows, headers?: RecordHeader[]) => {
     const record = changeRecord(settings.server, table, op, rows, position, {}, headers);
     records.push(record);
-    settings.count(`${table.spec.schema}.${table.spec.name}`, op);
+    settings.count(table.qualifiedName, op);
     if (op === OP.delete && settings.tombstones) records.push(tombstoneOf(record));
   };
   if (message.tag === 'insert') {
@@ -80,7 +80,7 @@ export function truncateRecords(
 ): SourceRecord[] {
   if (settings.filters.skips('t')) return [];
   return tables.map((table) => {
-    settings.count(`${table.spec.schema}.${table.spec.name}`, OP.truncate);
+    settings.count(table.qualifiedName, OP.truncate);
     return changeRecord(
       settings.server,
       table,

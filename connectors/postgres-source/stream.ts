@@ -576,7 +576,7 @@ export class WalStream {
       this.changePosition(transaction, lsn),
       this.eventSettings(),
     );
-    await this.emitAll(records, transaction, lsn, message.tag.toUpperCase());
+    await this.emitAll(records, transaction, lsn, MESSAGE_TYPES[message.tag]);
   }
 
   private async onTruncate(lsn: Lsn, message: TruncateMessage): Promise<void> {
@@ -590,14 +590,19 @@ export class WalStream {
     await this.emitAll(records, transaction, lsn, 'TRUNCATE');
   }
 
+  private settings: EventSettings | undefined;
+
+  /** Built once (the deps do not change), not per change. */
   private eventSettings(): EventSettings {
+    if (this.settings) return this.settings;
     const { filters, config, server, metrics } = this.deps;
-    return {
+    this.settings = {
       filters,
       server,
       tombstones: config['tombstones.on.delete'],
       count: (table, op) => metrics.event(table, op),
     };
+    return this.settings;
   }
 
   /**
@@ -692,6 +697,9 @@ export class WalStream {
     this.position = record.sourceOffset;
   }
 }
+
+/** The offset's messageType of a row change. */
+const MESSAGE_TYPES = { insert: 'INSERT', update: 'UPDATE', delete: 'DELETE' } as const;
 
 /** µs since the epoch to ms. */
 function millis(micros: bigint): number {

@@ -77,6 +77,8 @@ export class TableSchema {
   readonly keySchema: ConnectSchema | null;
   readonly valueSchema: ConnectSchema;
   readonly envelopeSchema: ConnectSchema;
+  /** `schema.table`, as metrics name it. */
+  readonly qualifiedName: string;
   /** Columns left out because their type has no mapping (include.unknown.datatypes=false). */
   readonly skippedColumns: string[];
   private readonly valueColumns: ColumnPlan[];
@@ -153,6 +155,7 @@ export class TableSchema {
     };
     this.envelopeSchema = envelopeSchema(this.names.envelope, this.valueSchema, postgresSourceSchema);
     this.fingerprint = JSON.stringify([this.keySchema, this.valueSchema]);
+    this.qualifiedName = `${spec.schema}.${spec.name}`;
   }
 
   /** The value struct of a row. Unchanged TOAST values come from `old` when it has them (REPLICA IDENTITY FULL). */

@@ -28,7 +28,7 @@ type StreamState = 'unknown' | 'caught-up' | 'behind';
 export class SourceMetrics {
   private readonly metrics: TaskMetrics;
   private readonly now: () => number;
-  private readonly counts = new Map<string, { table: string; op: string; count: number }>();
+  private readonly counts = new Map<string, Map<string, { table: string; op: string; count: number }>>();
   private lastEventAt = 0;
   private lastCommit: number | undefined;
   private readAt = 0;
@@ -48,20 +48,27 @@ export class SourceMetrics {
   }
 
   event(table: string, op: string, by = 1): void {
-    const key = `${op} ${table}`;
-    const entry = this.counts.get(key);
+    // By table, then op: no key string built per event.
+    let ops = this.counts.get(table);
+    if (!ops) {
+      ops = new Map();
+      this.counts.set(table, ops);
+    }
+    const entry = ops.get(op);
     if (entry) entry.count += by;
-    else this.counts.set(key, { table, op, count: by });
+    else ops.set(op, { table, op, count: by });
   }
 
   flush(): void {
     let any = false;
-    for (const entry of this.counts.values()) {
-      if (entry.count > 0) {
-        this.metrics.inc('source_events_total', { table: entry.table, op: entry.op }, entry.count);
-        any = true;
+    for (const ops of this.counts.values()) {
+      for (const entry of ops.values()) {
+        if (entry.count > 0) {
+          this.metrics.inc('source_events_total', { table: entry.table, op: entry.op }, entry.count);
+          any = true;
+        }
+        entry.count = 0;
       }
-      entry.count = 0;
     }
     // Counted per poll: "the last event" is as fresh as the last poll that had events.
     if (any) this.lastEventAt = this.now();

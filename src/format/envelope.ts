@@ -1,5 +1,5 @@
 import type { ConnectSchema, ConnectStruct, ConnectValue } from '../plugin/record.ts';
-import { type EventTime, eventTimeFromMicros, nowMicros } from './source-block.ts';
+import { currentEventTime, type EventTime } from './source-block.ts';
 import { sanitizeTopicName } from './topic-name.ts';
 
 // The one definition of Debezium's change-event envelope, shared by every source connector so that
@@ -102,7 +102,7 @@ export interface EnvelopeParts {
 
 /** The envelope value: `ts_*` is when the connector processed the change, `source.ts_*` when it happened. */
 export function envelopeValue(parts: EnvelopeParts): ConnectStruct {
-  const time = parts.time ?? eventTimeFromMicros(nowMicros());
+  const time = parts.time ?? currentEventTime();
   const transaction: ConnectValue = parts.transaction ? { ...parts.transaction } : null;
   return {
     before: parts.before,

@@ -59,10 +59,14 @@ export function eventTimeFromMicros(micros: bigint): EventTime {
 }
 
 /**
- * The current time with microsecond resolution: the wall clock's milliseconds (Date.now()) and the
- * monotonic clock's sub-millisecond part. performance.timeOrigin + performance.now() alone drifts from
- * the wall clock over a process's life (it ignores clock adjustments), so ts_ms could fall behind.
+ * The current time as an event time, with microsecond resolution: the wall clock's milliseconds
+ * (Date.now()) and the monotonic clock's sub-millisecond part. performance.timeOrigin +
+ * performance.now() alone drifts from the wall clock over a process's life (it ignores clock
+ * adjustments), so ts_ms could fall behind. Numbers, not bigints, up to ts_ns (taken for every
+ * event): microseconds since the epoch stay below 2^53 until the year 2255.
  */
-export function nowMicros(): bigint {
-  return BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+export function currentEventTime(): EventTime {
+  const ms = Date.now();
+  const micros = ms * 1000 + Math.floor((performance.now() % 1) * 1000);
+  return { ts_ms: ms, ts_us: micros, ts_ns: BigInt(micros) * 1000n };
 }

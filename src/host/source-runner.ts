@@ -105,14 +105,18 @@ function partitionKey(partition: SourceOffsetEntry['partition']): string {
 export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEntry[] {
   const latest = new Map<string, SourceOffsetEntry>();
   let lastPartition: SourceRecord['sourcePartition'] | undefined;
-  let lastKey = '';
+  let last: SourceOffsetEntry | undefined;
   for (const record of records) {
-    if (record.sourcePartition !== lastPartition) {
-      lastPartition = record.sourcePartition;
-      lastKey = partitionKey(record.sourcePartition);
+    if (last !== undefined && record.sourcePartition === lastPartition) {
+      // The same partition as the record before (the usual case): its entry is already the latest.
+      last.offset = record.sourceOffset;
+      continue;
     }
-    latest.delete(lastKey);
-    latest.set(lastKey, { partition: record.sourcePartition, offset: record.sourceOffset });
+    lastPartition = record.sourcePartition;
+    const key = partitionKey(record.sourcePartition);
+    last = { partition: record.sourcePartition, offset: record.sourceOffset };
+    latest.delete(key);
+    latest.set(key, last);
   }
   return [...latest.values()];
 }
