@@ -888,8 +888,11 @@ function workerConverters(
   if (options.key) converters['key.converter'] = options.key;
   if (options.value) converters['value.converter'] = options.value;
   for (const slot of ['key.converter', 'value.converter'] as const) {
-    const parsed = parseConverter(slot, converters, (path) =>
-      readFileSync(resolve(options.cwd, path), 'utf8'),
+    const parsed = parseConverter(
+      slot,
+      converters,
+      (path) => readFileSync(resolve(options.cwd, path), 'utf8'),
+      (path) => readFileSync(resolve(options.cwd, path)),
     );
     const first = [...parsed.errors, ...parsed.warnings][0];
     if (first)

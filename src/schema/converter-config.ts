@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jksCertificates, KeyStoreError, pkcs12Certificates } from '../kafka/key-stores.ts';
 import {
   type ConfigDef,
   type ConfigOf,
@@ -71,16 +72,24 @@ const avroFields = {
     group,
   }),
   'schema.registry.ssl.truststore.location': field.string({
-    doc: 'PEM file of the CA certificates an https:// registry URL must chain to.',
+    doc: 'File of the CA certificates an https:// registry URL must chain to, in schema.registry.ssl.truststore.type’s format.',
     group,
   }),
   'schema.registry.ssl.truststore.type': field.string({
-    doc: 'PEM (the only trust store type; convert a JKS or PKCS12 store).',
+    doc: 'PEM (default), PKCS12 or JKS: the format of schema.registry.ssl.truststore.location.',
     validate: (value) =>
-      value.trim().toUpperCase() === 'PEM' ? undefined : `${value}: only PEM trust stores are supported`,
+      TRUST_STORE_TYPES.includes(value.trim().toUpperCase())
+        ? undefined
+        : `${value}: must be PEM, PKCS12 or JKS`,
+    group,
+  }),
+  'schema.registry.ssl.truststore.password': field.password({
+    doc: 'Password of a PKCS12 or JKS schema.registry.ssl.truststore.location (checked against its integrity MAC).',
     group,
   }),
 };
+
+const TRUST_STORE_TYPES = ['PEM', 'PKCS12', 'JKS'];
 
 /** Kafka's JsonConverter settings that Onramp honours (org.apache.kafka.connect.json.JsonConverterConfig). */
 const jsonFields = {
@@ -172,6 +181,7 @@ export function parseConverter(
   slot: ConverterSlot,
   raw: Readonly<Record<string, string>>,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  readBytes: (path: string) => Buffer = (path) => readFileSync(path),
 ): ParsedConverter {
   const name = raw[slot]?.trim() || AVRO_CONVERTER;
   const className = converterClass(name);
@@ -200,9 +210,14 @@ export function parseConverter(
   if (className === AVRO_CONVERTER) {
     const config = parsed.values as AvroConverterConfig;
     const location = config['schema.registry.ssl.truststore.location']?.trim();
-    const trust = location
-      ? readCa(`${prefix}schema.registry.ssl.truststore.location`, location, readFile)
-      : {};
+    const type = config['schema.registry.ssl.truststore.type']?.trim().toUpperCase() ?? 'PEM';
+    const key = `${prefix}schema.registry.ssl.truststore.location`;
+    const password = config['schema.registry.ssl.truststore.password'];
+    const trust = !location
+      ? {}
+      : type === 'PKCS12' || type === 'JKS'
+        ? readTrustStore(key, location, type, password, readBytes)
+        : readCa(key, location, readFile);
     if (trust.error) errors.push(trust.error);
     settings = { className, config, ...(trust.ca && { ca: trust.ca }) };
   } else if (className === JSON_CONVERTER) {
@@ -262,6 +277,41 @@ export function withWorkerConverters(
       if ((key === slot || key.startsWith(`${slot}.`)) && merged[key] === undefined) merged[key] = value;
   }
   return merged;
+}
+
+/** The certificates of a PKCS12 or JKS trust store; errors name the key and the file, never the password. */
+function readTrustStore(
+  key: string,
+  path: string,
+  type: 'PKCS12' | 'JKS',
+  password: string | undefined,
+  readBytes: (path: string) => Buffer,
+): { ca?: string[]; error?: FieldError } {
+  let bytes: Buffer;
+  try {
+    bytes = readBytes(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return {
+      error: {
+        field: key,
+        message: `Invalid value for configuration ${key}: cannot read the file ${path} (${code})`,
+      },
+    };
+  }
+  try {
+    const ca = type === 'PKCS12' ? pkcs12Certificates(bytes, password) : jksCertificates(bytes, password);
+    if (ca.length === 0) throw new KeyStoreError('it holds no certificate');
+    return { ca };
+  } catch (error) {
+    if (!(error instanceof KeyStoreError)) throw error;
+    return {
+      error: {
+        field: key,
+        message: `Invalid value for configuration ${key}: the ${type} store ${path} cannot be read: ${error.message}`,
+      },
+    };
+  }
 }
 
 /** The declared field a connector key `<slot>.<setting>` sets, for the converter `raw` selects there. */

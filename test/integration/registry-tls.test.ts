@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -95,6 +96,40 @@ describe('schema registry over TLS with a bearer token', () => {
     expect(id).toBeGreaterThan(0);
   });
 
+  it('takes PKCS12 and JKS trust stores made by keytool, and names a wrong password', async () => {
+    const password = 'registry-store-1234';
+    for (const type of ['PKCS12', 'JKS']) {
+      const store = join(certs.dir, `registry-trust-${randomUUID()}.${type.toLowerCase()}`);
+      execFileSync(
+        'keytool',
+        ['-importcert', '-noprompt', '-alias', 'ca', '-file', caFile, '-keystore', store].concat([
+          '-storetype',
+          type,
+          '-storepass',
+          password,
+        ]),
+        { stdio: 'pipe' },
+      );
+      const factory = new ConverterFactory({});
+      const registry = access({
+        'value.converter.schema.registry.ssl.truststore.type': type,
+        'value.converter.schema.registry.ssl.truststore.location': store,
+        'value.converter.schema.registry.ssl.truststore.password': password,
+        'value.converter.bearer.auth.credentials.source': 'STATIC_TOKEN',
+        'value.converter.bearer.auth.token': TOKEN,
+      });
+      expect(await factory.registry(registry).idFor(`tls-${randomUUID()}-value`, codec)).toBeGreaterThan(0);
+      const wrong = problem({
+        'value.converter.schema.registry.ssl.truststore.type': type,
+        'value.converter.schema.registry.ssl.truststore.location': store,
+        'value.converter.schema.registry.ssl.truststore.password': 'not-the-pass-77',
+      });
+      expect(wrong?.field).toBe('value.converter.schema.registry.ssl.truststore.location');
+      expect(wrong?.message).toMatch(/password does not open it/);
+      expect(wrong?.message).not.toContain('not-the-pass-77');
+    }
+  });
+
   it('fails for good on an untrusted certificate, and says so', async () => {
     const factory = new ConverterFactory({});
     const registry = access({
@@ -131,8 +166,8 @@ describe('schema registry over TLS with a bearer token', () => {
       message:
         'Invalid value OAUTHBEARER for configuration value.converter.bearer.auth.credentials.source: only STATIC_TOKEN is supported',
     });
-    expect(problem({ 'value.converter.schema.registry.ssl.truststore.type': 'JKS' })?.message).toMatch(
-      /value.converter.schema.registry.ssl.truststore.type: JKS: only PEM/,
+    expect(problem({ 'value.converter.schema.registry.ssl.truststore.type': 'JCEKS' })?.message).toMatch(
+      /value.converter.schema.registry.ssl.truststore.type: JCEKS: must be PEM, PKCS12 or JKS/,
     );
     expect(
       problem({ 'value.converter.schema.registry.ssl.truststore.location': '/nonexistent.pem' }),
