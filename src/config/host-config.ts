@@ -46,6 +46,7 @@ import {
   parseConnection,
   producerTuning,
 } from '../kafka/client-properties.ts';
+import { jksCertificates, KeyStoreError, pkcs12Certificates } from '../kafka/key-stores.ts';
 import { errorMessage } from '../plugin/errors.ts';
 import { converterClass, parseConverter } from '../schema/converter-config.ts';
 import type { RegistryAccess } from '../schema/converter-factory.ts';
@@ -347,6 +348,19 @@ export const HOST_SETTINGS = {
   },
   'schema.registry.ssl.truststore.location': {
     doc: 'PEM CA certificates an https:// schema.registry.url must chain to (Confluent converter name).',
+    parse: (raw: string) => raw.trim(),
+  },
+  'schema.registry.ssl.truststore.type': {
+    doc: 'PEM (default), PKCS12 or JKS: the format of schema.registry.ssl.truststore.location (a PKCS12 or JKS store is read at start).',
+    parse: (raw: string) => {
+      const value = raw.trim().toUpperCase();
+      if (value !== '' && !['PEM', 'PKCS12', 'JKS'].includes(value))
+        throw new Error('must be PEM, PKCS12 or JKS');
+      return value || 'PEM';
+    },
+  },
+  'schema.registry.ssl.truststore.password': {
+    doc: `Password of a PKCS12 or JKS schema.registry.ssl.truststore.location (may be an \${env:NAME} placeholder).`,
     parse: (raw: string) => raw.trim(),
   },
   'schema.registry.basic.auth.user.info': {
@@ -826,6 +840,8 @@ export function loadHostConfig(options: LoadOptions = {}): HostConfig {
     },
     schemaRegistry: registrySettings(get('schema.registry.url'), {
       truststoreLocation: get('schema.registry.ssl.truststore.location'),
+      truststoreType: get('schema.registry.ssl.truststore.type'),
+      truststorePassword: get('schema.registry.ssl.truststore.password'),
       userInfo: get('schema.registry.basic.auth.user.info'),
       bearerToken: get('schema.registry.bearer.auth.token'),
       env,
@@ -979,6 +995,8 @@ function registrySettings(
   url: string,
   options: {
     truststoreLocation: string;
+    truststoreType: string;
+    truststorePassword: string;
     userInfo: string;
     bearerToken: string;
     env: Readonly<Record<string, string | undefined>>;
@@ -992,11 +1010,35 @@ function registrySettings(
       throw new HostConfigError(`invalid ${key}: ${errorMessage(error)}`);
     }
   };
+  const location = options.truststoreLocation && resolve(options.cwd, options.truststoreLocation);
+  const storeType = options.truststoreType;
+  let ca: string[] | undefined;
+  if (storeType === 'PKCS12' || storeType === 'JKS') {
+    const key = 'schema.registry.ssl.truststore.location';
+    if (!location) throw new HostConfigError(`schema.registry.ssl.truststore.type ${storeType} needs ${key}`);
+    const password = options.truststorePassword
+      ? secret('schema.registry.ssl.truststore.password', options.truststorePassword)
+      : undefined;
+    try {
+      const bytes = readFileSync(location);
+      ca = storeType === 'PKCS12' ? pkcs12Certificates(bytes, password) : jksCertificates(bytes, password);
+      if (ca.length === 0) throw new KeyStoreError('it holds no certificate');
+    } catch (error) {
+      const reason =
+        error instanceof KeyStoreError
+          ? error.message
+          : `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+      throw new HostConfigError(
+        `invalid ${key} "${location}": the ${storeType} store cannot be read: ${reason}`,
+      );
+    }
+  } else if (options.truststorePassword)
+    throw new HostConfigError(
+      'schema.registry.ssl.truststore.password does not apply to a PEM trust store (set schema.registry.ssl.truststore.type to PKCS12 or JKS)',
+    );
   return {
     url,
-    ...(options.truststoreLocation && {
-      truststoreLocation: resolve(options.cwd, options.truststoreLocation),
-    }),
+    ...(ca ? { ca } : location && { truststoreLocation: location }),
     ...(options.userInfo && { userInfo: secret('schema.registry.basic.auth.user.info', options.userInfo) }),
     ...(options.bearerToken && {
       bearerToken: secret('schema.registry.bearer.auth.token', options.bearerToken),

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${env:...} placeholders are the point
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,5 +112,58 @@ describe('a worker.properties in the host config', () => {
       'key.converter.schemas.enable': 'true',
       'value.converter': 'io.confluent.connect.avro.AvroConverter',
     });
+  });
+});
+
+describe("the host registry's trust store", () => {
+  it('reads a PKCS12 or JKS store at start (password from the environment) and names a wrong password', () => {
+    const ca = join(dir, 'registry-ca.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
+        '-keyout',
+        join(dir, 'registry-ca.key'),
+        '-out',
+        ca,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=registry-ca',
+      ]),
+      {
+        stdio: 'pipe',
+      },
+    );
+    for (const type of ['PKCS12', 'JKS']) {
+      const store = join(dir, `registry-trust.${type.toLowerCase()}`);
+      execFileSync(
+        'keytool',
+        ['-importcert', '-noprompt', '-alias', 'ca', '-file', ca, '-keystore', store].concat([
+          '-storetype',
+          type,
+          '-storepass',
+          'registry-pass-1',
+        ]),
+        { stdio: 'pipe' },
+      );
+      const lines = [
+        'schema.registry.url: https://registry.example.com',
+        `schema.registry.ssl.truststore.type: ${type}`,
+        `schema.registry.ssl.truststore.location: ${store}`,
+        'schema.registry.ssl.truststore.password: ${env:TEST_REGISTRY_STORE_PASSWORD}',
+      ];
+      const config = load(lines, { TEST_REGISTRY_STORE_PASSWORD: 'registry-pass-1' });
+      expect(config.schemaRegistry.ca?.map((cert) => cert.trim())).toEqual([readFileSync(ca, 'utf8').trim()]);
+      expect(config.schemaRegistry.truststoreLocation).toBeUndefined();
+      let message = '';
+      try {
+        load(lines, { TEST_REGISTRY_STORE_PASSWORD: 'wrong-pass-22' });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/schema\.registry\.ssl\.truststore\.location .*password does not open it/);
+      expect(message).not.toContain('wrong-pass-22');
+    }
+    expect(() => load(['schema.registry.ssl.truststore.password: x'])).toThrow(/does not apply to a PEM/);
   });
 });
