@@ -255,6 +255,11 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     kinds: ['consumer'],
     problem: wholeNumberIn(1, 2_147_483_647, ' bytes'),
   },
+  'max.poll.records': {
+    doc: 'Most records a sink task is handed at once (one put() and flush per partition batch; default: what one fetch returns). The rest of a fetched batch is read again next.',
+    kinds: ['consumer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ''),
+  },
   'heartbeat.interval.ms': {
     doc: 'How often, in ms, a sink consumer heartbeats to its group coordinator (default: a third of session.timeout.ms, at most 3000); below session.timeout.ms.',
     kinds: ['consumer'],
@@ -922,6 +927,8 @@ export interface ConsumerTuning {
   fetchMaxWaitMs?: number;
   fetchMaxBytes?: number;
   maxPartitionFetchBytes?: number;
+  /** max.poll.records: the most records of one batch handed to the sink. */
+  maxPollRecords?: number;
   /** heartbeat.interval.ms, and max.poll.interval.ms as the rebalance timeout. */
   heartbeatIntervalMs?: number;
   rebalanceTimeoutMs?: number;
@@ -944,6 +951,7 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
     'fetch.max.wait.ms',
     'fetch.max.bytes',
     'max.partition.fetch.bytes',
+    'max.poll.records',
     'heartbeat.interval.ms',
     'max.poll.interval.ms',
   ]);
@@ -964,6 +972,7 @@ export function consumerTuning(properties: ReadonlyMap<string, Sourced>): {
     ['fetch.max.wait.ms', 'fetchMaxWaitMs'],
     ['fetch.max.bytes', 'fetchMaxBytes'],
     ['max.partition.fetch.bytes', 'maxPartitionFetchBytes'],
+    ['max.poll.records', 'maxPollRecords'],
     ['heartbeat.interval.ms', 'heartbeatIntervalMs'],
     ['max.poll.interval.ms', 'rebalanceTimeoutMs'],
   ] as const;

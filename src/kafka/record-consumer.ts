@@ -109,6 +109,8 @@ export class KafkaRecordConsumer implements RecordConsumer {
   private readonly fallback: bigint;
   private readonly metadataMaxAgeMs: number;
   /** fetch.min.bytes, fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes. */
+  /** max.poll.records: the most records of one batch handed on (undefined: the whole fetch). */
+  private readonly maxPollRecords: number | undefined;
   private readonly fetchSizes: {
     minBytes: number;
     maxWaitMs: number;
@@ -149,6 +151,7 @@ export class KafkaRecordConsumer implements RecordConsumer {
     this.metadataMaxAgeMs = tuning.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS;
     // The connector's consumer.override.session.timeout.ms, else the host's consumer.session.timeout.ms.
     const sessionTimeout = tuning.sessionTimeoutMs ?? 45_000;
+    this.maxPollRecords = tuning.maxPollRecords;
     this.fetchSizes = {
       minBytes: tuning.fetchMinBytes ?? 1,
       maxWaitMs: tuning.fetchMaxWaitMs ?? MAX_WAIT_MS,
@@ -475,6 +478,12 @@ export class KafkaRecordConsumer implements RecordConsumer {
             }
           }
           if (next <= from) continue;
+          // max.poll.records: the rest of the batch is fetched again from after the last one handed on.
+          const cap = this.maxPollRecords;
+          if (cap !== undefined && messages.length > cap) {
+            messages.length = cap;
+            next = BigInt(messages[cap - 1]?.offset ?? from) + 1n;
+          }
           batches.push({
             batch: {
               topic,

@@ -96,6 +96,25 @@ describe('sink consumer fetch settings', () => {
     ).toBe(4);
     expect(await flushesFor({})).toBeLessThan(4);
   });
+
+  it('honours consumer.override.max.poll.records: at most that many records handed on at once', async () => {
+    const writer = harness();
+    const topic = unique('runtime-poll');
+    // One produce request: the six records are one record batch, returned by one fetch.
+    const source = countingSource({ until: 6, batch: 6 });
+    const produced = startTask(writer, unique('poll-src'), source.plugin as ConnectorPlugin, { topic });
+    await waitFor('the source stored its offsets', () => source.state.commits.length > 0);
+    await produced.task.stop();
+    const sink = collectingSink();
+    const consuming = startTask(writer, unique('poll-sink'), sink.plugin as ConnectorPlugin, {
+      topics: topic,
+      'consumer.override.max.poll.records': '2',
+    });
+    await waitFor('6 records flushed', () => sink.state.flushed.length === 6);
+    await consuming.task.stop();
+    expect(sink.state.flushCalls).toBe(3);
+    expect(sink.state.flushed.map((record) => record.kafkaOffset)).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
 });
 
 describe('while Kafka is down', () => {

@@ -46,6 +46,7 @@ const WORKER_PROPERTIES = [
   'consumer.max.partition.fetch.bytes: 1048576',
   'consumer.fetch.max.wait.ms: 500',
   'consumer.max.poll.interval.ms: 300000',
+  'consumer.max.poll.records: 500',
 ];
 
 describe('a worker.properties in the host config', () => {
