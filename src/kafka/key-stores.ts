@@ -201,7 +201,7 @@ function decrypt(algorithm: Der, encrypted: Buffer, password: string | undefined
     throw new KeyStoreError('its certificates cannot be decrypted: wrong password?');
   }
   throw new KeyStoreError(
-    `its certificates are encrypted with ${id}, which Onramp does not read (RC2 and RC4 are obsolete); re-export it with keytool or openssl pkcs12 -certpbe AES-256-CBC`,
+    `its certificates are encrypted with ${id} (RC2 or RC4, OpenSSL 1.x's and old keytools' default), which Onramp does not read; re-export it with AES: openssl pkcs12 -legacy -in old.p12 -nokeys -out ca.pem && openssl pkcs12 -export -nokeys -in ca.pem -out new.p12, or keytool -importkeystore with a current JDK`,
   );
 }
 

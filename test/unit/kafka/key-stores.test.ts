@@ -51,6 +51,16 @@ beforeAll(() => {
     ]),
   );
   const keytool = (args: string[]) => run('keytool', [...args, '-noprompt', '-storepass', PASSWORD]);
+  // OpenSSL 1.x's default encryption (RC2), as old stores have it.
+  run(
+    'openssl',
+    ['pkcs12', '-export', '-legacy', '-in', path('client.pem'), '-inkey', path('client.key')].concat([
+      '-out',
+      path('legacy.p12'),
+      '-passout',
+      `pass:${PASSWORD}`,
+    ]),
+  );
   keytool([
     '-importcert',
     '-alias',
@@ -148,6 +158,31 @@ describe('trust stores', () => {
     );
     expect(() => jksCertificates(readFileSync(path('trust.p12')), PASSWORD)).toThrow(/not a JKS store/);
     expect(() => pkcs12Certificates(readFileSync(path('trust.jks')), PASSWORD)).toThrow(/not a PKCS12 store/);
+  });
+});
+
+describe('legacy PKCS12 (RC2)', () => {
+  it('is refused with the commands that re-export it, as a trust store and as a key store', () => {
+    expect(() => pkcs12Certificates(readFileSync(path('legacy.p12')), PASSWORD)).toThrow(
+      /RC2 or RC4.*openssl pkcs12 -legacy/,
+    );
+    const { errors } = parseConnection(
+      layerProperties([
+        {
+          prefix: '',
+          properties: {
+            'bootstrap.servers': 'b:9093',
+            'security.protocol': 'SSL',
+            'ssl.keystore.type': 'PKCS12',
+            'ssl.keystore.location': path('legacy.p12'),
+            'ssl.keystore.password': PASSWORD,
+          },
+        },
+      ]),
+      { missingName: (key) => key },
+    );
+    expect(errors.map((error) => error.field)).toEqual(['ssl.keystore.location']);
+    expect(errors[0]?.message).toMatch(/legacy way .*openssl pkcs12 -legacy/);
   });
 });
 
