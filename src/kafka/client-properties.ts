@@ -459,6 +459,10 @@ type Getter = (key: string) => Sourced | undefined;
 type Fail = (from: string, message: string) => void;
 
 const STORE_TYPES = ['PEM', 'PKCS12', 'JKS'] as const;
+
+/** How a PKCS12 file made with RC2 (OpenSSL 1.x, old keytool) becomes one Node opens. */
+const LEGACY_PKCS12_FIX =
+  'openssl pkcs12 -legacy -in old.p12 -nodes -out all.pem && openssl pkcs12 -export -in all.pem -out new.p12 (or keytool -importkeystore -srckeystore old.p12 -destkeystore new.p12 with a current JDK)';
 type StoreType = (typeof STORE_TYPES)[number];
 
 interface StoreReaders {
@@ -569,9 +573,12 @@ function parseTls(get: Getter, turnedOff: boolean, readers: StoreReaders, fail: 
         tls.pfx = bytes.toString('base64');
         if (passphrase !== undefined) tls.keyPassword = passphrase;
       } catch (error) {
-        const reason = /mac verify|bad decrypt|password/i.test((error as Error).message)
+        const message = (error as Error).message;
+        const reason = /mac verify|bad decrypt|password/i.test(message)
           ? 'the password does not open it'
-          : `not a key store Node's TLS reads (${(error as Error).message})`;
+          : /unsupported pkcs12/i.test(message)
+            ? `it is encrypted the legacy way (RC2, OpenSSL 1.x's default), which Node's TLS does not open; re-export it with AES: ${LEGACY_PKCS12_FIX}`
+            : `not a key store Node's TLS reads (${message})`;
         fail(
           keyFile.from,
           `Invalid value for configuration ${keyFile.from}: the PKCS12 store ${keyFile.value} cannot be read: ${reason}`,
