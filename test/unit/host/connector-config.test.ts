@@ -336,6 +336,29 @@ describe('validateConnectorConfig', () => {
     ]);
   });
 
+  it("checks a connector's converter settings against the worker's converter when it names none", async () => {
+    const raw = {
+      name: 'a',
+      'connector.class': 'Demo',
+      'database.hostname': 'db',
+      'value.converter.schemas.enable': 'maybe',
+    };
+    const workerConverters = { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter' };
+    const outcome = await validateConnectorConfig({
+      plugin: plugin('source'),
+      className: 'Demo',
+      raw,
+      workerConverters,
+    });
+    // JsonConverter (the worker's) has schemas.enable, so a bad value is an error, not "no such setting".
+    expect(byName(outcome.infos).get('value.converter.schemas.enable')?.value.errors[0]).toMatch(
+      /value\.converter\.schemas\.enable/,
+    );
+    const avro = await validateConnectorConfig({ plugin: plugin('source'), className: 'Demo', raw });
+    expect(avro.infos.error_count).toBe(0);
+    expect(avro.warnings.map((warning) => warning.name)).toContain('value.converter.schemas.enable');
+  });
+
   it("formats Kafka Connect's create-time message, naming each field", async () => {
     const { infos } = await validateConnectorConfig({
       plugin: plugin('source'),
