@@ -135,14 +135,14 @@ export function parseCopyLine(line: string): (string | null)[] {
  */
 export class CopyLineSplitter {
   private rest: Buffer = Buffer.alloc(0);
-  private readonly decoder = new TextDecoder();
 
   push(chunk: Buffer): string[] {
     const data = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
     const lines: string[] = [];
     let start = 0;
     for (let newline = data.indexOf(0x0a, start); newline >= 0; newline = data.indexOf(0x0a, start)) {
-      lines.push(this.decoder.decode(data.subarray(start, newline)));
+      // Decoded in place (no Buffer view per row); a leading U+FEFF is kept, as in the stream.
+      lines.push(data.toString('utf8', start, newline));
       start = newline + 1;
     }
     this.rest = Buffer.from(data.subarray(start));
@@ -151,7 +151,7 @@ export class CopyLineSplitter {
 
   /** Whatever is left at the end (COPY always ends its last row with a newline, so normally nothing). */
   end(): string[] {
-    const rest = this.rest.length > 0 ? [this.decoder.decode(this.rest)] : [];
+    const rest = this.rest.length > 0 ? [this.rest.toString('utf8')] : [];
     this.rest = Buffer.alloc(0);
     return rest;
   }

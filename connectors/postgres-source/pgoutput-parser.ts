@@ -106,8 +106,6 @@ const REPLICA_IDENTITY: Record<string, RelationMessage['replicaIdentity']> = {
   i: 'index',
 };
 
-const decoder = new TextDecoder();
-
 class Reader {
   private position = 0;
   private readonly buffer: Buffer;
@@ -155,8 +153,22 @@ class Reader {
   string(): string {
     const end = this.buffer.indexOf(0, this.position);
     if (end < 0) throw new Error('pgoutput: unterminated string');
-    const value = decoder.decode(this.buffer.subarray(this.position, end));
+    const value = this.buffer.toString('utf8', this.position, end);
     this.position = end + 1;
+    return value;
+  }
+
+  /**
+   * `length` bytes of UTF-8 as a string, decoded in place: no Buffer view per column (half the cost
+   * of TextDecoder.decode(subarray) per row), and a leading U+FEFF is kept as PostgreSQL stored it
+   * (TextDecoder drops it as a byte order mark; Debezium keeps it). Invalid bytes become U+FFFD as
+   * with TextDecoder.
+   */
+  text(length: number): string {
+    if (length < 0 || this.position + length > this.buffer.length)
+      throw new Error('pgoutput: message too short');
+    const value = this.buffer.toString('utf8', this.position, this.position + length);
+    this.position += length;
     return value;
   }
 
@@ -180,7 +192,7 @@ class Reader {
           values[index] = UNCHANGED_TOAST;
           break;
         case 0x74: // 't'
-          values[index] = decoder.decode(this.bytes(this.int32()));
+          values[index] = this.text(this.int32());
           break;
         default:
           throw new Error(

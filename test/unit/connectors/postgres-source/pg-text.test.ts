@@ -67,5 +67,7 @@ describe('COPY text rows', () => {
     ];
     expect(lines).toEqual(['1\tüñí', '2\tx']);
     expect(splitter.end()).toEqual(['3\t']);
+    // A row whose first column starts with U+FEFF keeps it (TextDecoder would drop it as a BOM).
+    expect(new CopyLineSplitter().push(Buffer.from('\ufeffa\tb\n'))).toEqual(['\ufeffa\tb']);
   });
 });

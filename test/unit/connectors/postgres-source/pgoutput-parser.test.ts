@@ -142,6 +142,35 @@ describe('pgoutput parser', () => {
     expect(parsePgoutput(keyUpdate)).toMatchObject({ keyTuple: ['1'], oldTuple: null, newTuple: ['2'] });
   });
 
+  it('decodes text values as stored: a leading U+FEFF kept (as Debezium does), invalid UTF-8 as U+FFFD', () => {
+    const insert = new Writer()
+      .byte('I')
+      .int32(16385)
+      .byte('N')
+      .int16(3)
+      .text('\ufeffwith a BOM')
+      .byte('t')
+      .int32(4)
+      .raw(Buffer.from([0x61, 0xff, 0xe2, 0x82]))
+      .text('😀 ok')
+      .build();
+    expect(parsePgoutput(insert)).toEqual({
+      tag: 'insert',
+      relationOid: 16385,
+      newTuple: ['\ufeffwith a BOM', 'a\ufffd\ufffd', '😀 ok'],
+    });
+    const truncated = new Writer()
+      .byte('I')
+      .int32(1)
+      .byte('N')
+      .int16(1)
+      .byte('t')
+      .int32(10)
+      .raw(Buffer.from('abc'))
+      .build();
+    expect(() => parsePgoutput(truncated)).toThrow(/too short/);
+  });
+
   it('reads DELETE by key or by old row, and TRUNCATE options', () => {
     const byKey = new Writer().byte('D').int32(9).byte('K').int16(2).text('5').byte('n').build();
     expect(parsePgoutput(byKey)).toEqual({
