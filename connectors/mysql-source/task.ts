@@ -23,7 +23,7 @@ import {
 import { decodeHistory, historyPosition, SchemaHistory } from './schema-history.ts';
 import { readServerSettings, type ServerSettings, serverProblems } from './server-settings.ts';
 import { type BinlogPosition, currentBinlogPosition, SnapshotReader } from './snapshot.ts';
-import { BinlogStream } from './stream.ts';
+import { BinlogStream, loadBinlogReader } from './stream.ts';
 import type { SchemaSettings } from './table-schema.ts';
 import { CONNECTOR_VERSION } from './version.ts';
 
@@ -117,6 +117,7 @@ export class MysqlSourceTask extends SourceTaskShell<MysqlSourceConfig> {
   protected async setUp(offsets: readonly SourceOffsetEntry[]): Promise<void> {
     const { config, context } = this;
     const stored = readStoredOffset(offsets, config['topic.prefix']);
+    await loadBinlogReader();
     const metadata = await connect(config);
     this.metadata = metadata;
     metadata.on('error', (error: unknown) => this.fail(databaseError(error, 'metadata connection')));
