@@ -2,6 +2,7 @@ import { brokerReturnScenario } from './broker-return.ts';
 import { clusterScaleScenario } from './cluster-scale.ts';
 import { BenchArgs } from './lib/args.ts';
 import { setResultLabel } from './lib/results.ts';
+import { memoryScenario } from './memory.ts';
 import { scenarios } from './scenarios/index.ts';
 import { startupScenario } from './startup.ts';
 import { wideTransactionScenario } from './wide-transaction.ts';
@@ -17,12 +18,13 @@ const known = new Map<string, (args: BenchArgs) => Promise<void>>([
   ['wide-tx', wideTransactionScenario],
   ['cluster-scale', clusterScaleScenario],
   ['broker-return', brokerReturnScenario],
+  ['memory', memoryScenario],
   ...scenarios.map((scenario) => [scenario.name, scenario.run] as const),
 ]);
 const wanted = args.names.filter((name) => name !== 'compare');
 if (wanted.length === 0 || args.flag('help')) {
   console.log(
-    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time, idle RSS and heap (compiled and TypeScript builds)\n  wide-tx: Onramp memory on one ~1 GB transaction of wide rows, by max.queue.size.in.bytes\n  cluster-scale: Onramp alone, mode: distributed: 200 connectors of a test source over 3 workers, rebalance time after a worker joins or leaves, RSS per worker\n  broker-return: Onramp alone: a killed broker restarts -> the first new event in Kafka (ms), nothing lost',
+    'usage: npm run bench -- [compare] <scenario> [--options]\n  startup: Onramp start-up time, idle RSS and heap (compiled and TypeScript builds)\n  wide-tx: Onramp memory on one ~1 GB transaction of wide rows, by max.queue.size.in.bytes\n  cluster-scale: Onramp alone, mode: distributed: 200 connectors of a test source over 3 workers, rebalance time after a worker joins or leaves, RSS per worker\n  broker-return: Onramp alone: a killed broker restarts -> the first new event in Kafka (ms), nothing lost\n  memory: Onramp alone: RSS, V8 heap and Buffers while draining a pg-stream backlog or a snapshot, by process settings (--variants)',
   );
   for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.describe}`);
   process.exit(wanted.length === 0 && !args.flag('help') ? 2 : 0);

@@ -166,9 +166,11 @@ function spawnOnramp(restPort: number, workDir: string, level: string): ChildPro
   const { kafkaBrokers, schemaRegistryUrl } = benchEnv();
   const log = createWriteStream(join(workDir, 'onramp.log'));
   // ONRAMP_BENCH_NODE_FLAGS adds Node flags to the host for one bench run, e.g. a CPU profile:
-  // ONRAMP_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (never in HOST_NODE_FLAGS).
+  // ONRAMP_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (never in HOST_NODE_FLAGS). They
+  // come after the host's own flags, so they can override one (V8 takes a flag's last value).
   const extra = (process.env.ONRAMP_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...extra, ...hostNodeArgs(REPO_ROOT, 'compiled')], {
+  const host = hostNodeArgs(REPO_ROOT, 'compiled');
+  const child = spawn(process.execPath, [...host.slice(0, -1), ...extra, ...host.slice(-1)], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
