@@ -172,6 +172,8 @@ const catalog: ProductCatalog = new ProductCatalog({
   },
   firstSchemaVersions: (product) => guard.firstVersions(product),
   onNewMajorVersion: (product, topic) => applyCompatibility(registry, product, [topic]),
+  // In a cluster only the leader makes the catalog's automatic updates (followers read them).
+  ...(cluster && { automatic: () => cluster?.member.isLeader === true }),
 });
 // Breaking database changes of published products are caught here, before the registry sees them.
 const guard: SchemaGuard = new SchemaGuard({ store: catalog, log: levels.logger('onramp.mesh') });
@@ -325,3 +327,11 @@ cluster?.start();
 lineageFeed?.schedule();
 // Leadership may move with any assignment: the new leader exports, the old one completes its runs.
 if (lineageFeed) cluster?.member.onAssignment(() => lineageFeed.schedule());
+// A worker that becomes the leader takes over the catalog's automatic updates.
+let leading = false;
+cluster?.member.onAssignment(() => {
+  const now = cluster?.member.isLeader === true;
+  if (now && !leading)
+    void catalog.lead().catch((error: unknown) => log.error({ err: error }, 'catalog catch-up failed'));
+  leading = now;
+});

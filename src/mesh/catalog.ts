@@ -61,6 +61,12 @@ export interface CatalogOptions {
   firstSchemaVersions?: (product: DataProduct) => Record<string, SchemaVersion[]>;
   /** Governance of a new major version's topic (its subjects' compatibility), once it is recorded. */
   onNewMajorVersion?: (product: DataProduct, topic: string) => Promise<void>;
+  /**
+   * Cluster mode: whether this worker makes the catalog's automatic updates (onboarding, table
+   * descriptions, ports and consumers), true on the leader only; a follower reads the catalog others
+   * write. Without it (one host) this catalog makes them.
+   */
+  automatic?: () => boolean;
 }
 
 const CATALOG_LOCK = 'catalog';
@@ -73,6 +79,8 @@ export class ProductCatalog {
   private readonly beforePublish: CatalogOptions['beforePublish'];
   private readonly firstSchemaVersions: CatalogOptions['firstSchemaVersions'];
   private readonly onNewMajorVersion: CatalogOptions['onNewMajorVersion'];
+  private readonly automatic: () => boolean;
+  private started = false;
   private readonly connectors = new Map<string, { config: Record<string, string>; facts: ConnectorFacts }>();
   private readonly lock = new KeyedLock();
   private readonly describing = new Map<string, Promise<void>>();
@@ -88,6 +96,7 @@ export class ProductCatalog {
     this.beforePublish = options.beforePublish;
     this.firstSchemaVersions = options.firstSchemaVersions;
     this.onNewMajorVersion = options.onNewMajorVersion;
+    this.automatic = options.automatic ?? (() => true);
   }
 
   /** Grows with every change to the catalog (the product stage rebuilds its plans on change). */
@@ -100,6 +109,28 @@ export class ProductCatalog {
   /** Loads every stored connector: products of connectors that are gone lose them, the rest are described again. */
   async start(stored: readonly StoredConnector[]): Promise<void> {
     for (const connector of stored) this.remember(connector);
+    this.started = true;
+    await this.reconcile();
+  }
+
+  /**
+   * Cluster mode: this worker became the leader, so it makes the automatic updates from now on: once
+   * its view of the catalog topic is complete, it onboards and describes every connector again (what
+   * changed while the previous leader was leaving is caught up).
+   */
+  async lead(): Promise<void> {
+    if (!this.started || !this.automatic()) return;
+    await this.store.catchUp?.();
+    await this.reconcile();
+  }
+
+  // Cluster mode: only the leader writes automatic updates. Were every worker to make them, one
+  // landing moments after a REST change (made on the leader) would carry the product as that worker
+  // saw it before the change, and the log's last record, the change undone, is what every worker keeps.
+
+  private async reconcile(): Promise<void> {
+    if (!this.automatic()) return;
+    const stored = [...this.connectors.keys()];
     await this.exclusive(async () => {
       for (const product of this.store.list()) {
         const kept = product.sources.filter((name) => this.connectors.has(name));
@@ -108,10 +139,10 @@ export class ProductCatalog {
           await this.save(product, next);
         }
       }
-      for (const connector of stored) await this.onboard(connector.name);
+      for (const name of stored) await this.onboard(name);
       await this.relink();
     });
-    for (const connector of stored) this.scheduleDescribe(connector.name);
+    for (const name of stored) this.scheduleDescribe(name);
   }
 
   /** A connector config was stored (created, reconfigured, or its target state changed). */
@@ -119,6 +150,7 @@ export class ProductCatalog {
     const before = this.connectors.get(connector.name);
     this.remember(connector);
     if (before && sameConfig(before.config, connector.config)) return;
+    if (!this.automatic()) return;
     this.track(
       this.exclusive(async () => {
         await this.onboard(connector.name);
@@ -129,6 +161,7 @@ export class ProductCatalog {
 
   connectorDeleted(name: string): void {
     this.connectors.delete(name);
+    if (!this.automatic()) return;
     this.track(
       this.exclusive(async () => {
         for (const product of this.store.list()) {
@@ -426,7 +459,7 @@ export class ProductCatalog {
   }
 
   private scheduleDescribe(name: string): void {
-    if (this.connectors.get(name)?.facts.kind !== 'source') return;
+    if (this.connectors.get(name)?.facts.kind !== 'source' || !this.automatic()) return;
     if (this.describing.has(name)) {
       this.redescribe.add(name);
       return;
@@ -453,7 +486,7 @@ export class ProductCatalog {
 
   private async describeOnce(name: string): Promise<void> {
     const entry = this.connectors.get(name);
-    if (!entry || !this.productOfSource(name)) return;
+    if (!entry || !this.productOfSource(name) || !this.automatic()) return;
     let captured: CapturedSource;
     const describedAt = this.now().toISOString();
     try {
@@ -476,7 +509,7 @@ export class ProductCatalog {
           };
     }
     await this.exclusive(async () => {
-      if (this.connectors.get(name) !== entry) return; // reconfigured or deleted meanwhile
+      if (this.connectors.get(name) !== entry || !this.automatic()) return; // reconfigured, deleted or no longer leading
       const product = this.productOfSource(name);
       if (!product) return;
       const classifications = mergeClassifications(

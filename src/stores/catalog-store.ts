@@ -23,6 +23,8 @@ export interface CatalogStore {
   flush(): Promise<void>;
   /** Grows when products change by other writers too (cluster mode: other workers' records). */
   revision?(): number;
+  /** Resolves once what other writers wrote so far is in this view (cluster mode: a new leader). */
+  catchUp?(): Promise<void>;
 }
 
 const FILE = 'catalog.json';

@@ -12,9 +12,11 @@ import type { CatalogStore } from './catalog-store.ts';
 //
 // Writes are applied to this worker's view at once (read your own writes) and resolve once Kafka
 // acknowledged them; records from the topic then apply in log order, so every worker ends with the
-// log's last record per product. REST writes to products go to the leader (cluster-forwarding.ts);
-// the catalog's own updates (onboarding, table descriptions) are made by every worker from the same
-// connector configs, so they agree but for their timestamps.
+// log's last record per product. REST writes to products go to the leader (cluster-forwarding.ts),
+// and so do the catalog's automatic updates (onboarding, table descriptions, ports and consumers:
+// only the leader's catalog makes them, see ProductCatalog.lead), so those never carry a product
+// as a worker saw it before a person's change. Schema versions are still recorded by the worker
+// whose source task met the change (SchemaGuard).
 
 const FORMAT = 1;
 const DOMAIN_KEY = 'domain:';
@@ -50,6 +52,10 @@ export class KafkaCatalogStore implements CatalogStore {
   /** Resolves once every record in the topic now is in this view (tests). */
   readToEnd(timeoutMs?: number): Promise<void> {
     return this.log.readToEnd(timeoutMs);
+  }
+
+  catchUp(): Promise<void> {
+    return this.log.readToEnd();
   }
 
   revision(): number {

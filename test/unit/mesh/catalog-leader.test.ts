@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { connectorPlugins } from '../../../connectors/index.ts';
+import { PluginRegistry } from '../../../src/host/plugin-registry.ts';
+import { ProductCatalog } from '../../../src/mesh/catalog.ts';
+import { ConnectorView } from '../../../src/mesh/connector-view.ts';
+import type { Logger } from '../../../src/plugin/index.ts';
+import { KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
+import type { StoredConnector } from '../../../src/stores/stores.ts';
+import { MemoryTopic } from '../cluster/memory-topic-log.ts';
+
+// Cluster mode (issue 13): two workers' catalogs on one product topic. Only the leader makes the
+// automatic updates (onboarding, ports, consumers), so a follower that hears of a connector change
+// moments after a person's PATCH on the leader never writes the product as it saw it before that
+// PATCH; a worker that becomes the leader catches up on what it only read until then.
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function worker(topic: MemoryTopic, leading: () => boolean) {
+  const store = new KafkaCatalogStore({ log: topic.open() });
+  await store.start();
+  const catalog = new ProductCatalog({
+    store,
+    view: new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() }),
+    log: quiet,
+    automatic: leading,
+  });
+  await catalog.start([]);
+  return { store, catalog };
+}
+
+function sink(name: string, product: string, topics: string): StoredConnector {
+  return {
+    name,
+    config: {
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      topics,
+      'product.domain': 'marketing',
+      'product.name': product,
+    },
+    targetState: 'STARTED',
+    tasks: [],
+  };
+}
+
+describe('catalog in a cluster', () => {
+  it("makes automatic updates on the leader only, so a follower never undoes a person's change", async () => {
+    const topic = new MemoryTopic('configs-products', 1);
+    let leader: 'a' | 'b' = 'a';
+    const a = await worker(topic, () => leader === 'a');
+    const b = await worker(topic, () => leader === 'b');
+
+    // Both workers read the connector from the config topic; only the leader onboards it.
+    const created = sink('crm-sink', 'crm', 'shop.public.customers');
+    b.catalog.connectorStored(created);
+    await b.catalog.idle();
+    expect(topic.records()).toHaveLength(0);
+    a.catalog.connectorStored(created);
+    await a.catalog.idle();
+    expect(a.catalog.get('marketing.crm').status).toBe('draft');
+
+    // A person's change on the leader, then a reconfiguration both workers hear of at once: the
+    // follower, whose view may not have the PATCH yet, writes nothing.
+    await a.catalog.update('marketing.crm', {
+      owner: 'crm-team',
+      description: 'Customer master',
+      tags: ['crm'],
+    });
+    const written = topic.records().length;
+    const reconfigured = sink('crm-sink', 'crm', 'shop.public.customers,shop.public.orders');
+    b.catalog.connectorStored(reconfigured);
+    await b.catalog.idle();
+    expect(topic.records()).toHaveLength(written);
+    a.catalog.connectorStored(reconfigured);
+    await a.catalog.idle();
+    await Promise.all([a.store.readToEnd(), b.store.readToEnd()]);
+    for (const { catalog } of [a, b]) {
+      expect(catalog.get('marketing.crm')).toMatchObject({
+        owner: 'crm-team',
+        description: 'Customer master',
+        tags: ['crm'],
+      });
+    }
+
+    // A connector stored while b only followed: once b leads, it onboards it.
+    const other = sink('ads-sink', 'ads', 'shop.public.orders');
+    b.catalog.connectorStored(other);
+    await b.catalog.idle();
+    expect(b.store.get('marketing.ads')).toBeUndefined();
+    leader = 'b';
+    await b.catalog.lead();
+    await b.catalog.idle();
+    await a.store.readToEnd();
+    expect(a.catalog.get('marketing.ads').status).toBe('draft');
+    expect(b.catalog.get('marketing.crm').owner).toBe('crm-team');
+    // The former leader, now a follower, writes nothing on a change it hears of.
+    const before = topic.records().length;
+    a.catalog.connectorDeleted('crm-sink');
+    await a.catalog.idle();
+    expect(topic.records()).toHaveLength(before);
+  });
+});
