@@ -9,7 +9,10 @@ import type { LineageGraph, LineageNode } from './lineage.ts';
 // datasets the lineage graph records — database tables (`postgres://host:port` + `db.schema.table`,
 // `mysql://host:port` + `db.table`, the OpenLineage naming spec) and Kafka topics
 // (`kafka://<bootstrap server>` + topic). An event is sent when a connector's datasets change
-// (START the first time, RUNNING after) and COMPLETE when it is deleted. Each table and topic whose
+// (START the first time, RUNNING after) and COMPLETE when it is deleted; before the run event, a
+// JobEvent (static lineage, spec 2-0-2) states the job's definition as it now is: its inputs and
+// outputs and a jobType facet (STREAMING, integration ONRAMP, SOURCE or SINK), so a receiver knows the
+// job as created or reconfigured without inferring it from runs. Each table and topic whose
 // columns are known is also sent as a DatasetEvent with its schema facet (columns, types, comments
 // as descriptions; a topic's fields after the connector's column mappings) when it changes. Sending
 // never blocks or fails the host; a refused or unreachable endpoint is logged.
@@ -17,6 +20,9 @@ import type { LineageGraph, LineageNode } from './lineage.ts';
 const PRODUCER = 'https://github.com/onramp/onramp';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const DATASET_EVENT_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent';
+const JOB_EVENT_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent';
+const JOB_TYPE_FACET_URL =
+  'https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet';
 const SCHEMA_FACET_URL =
   'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet';
 const SEND_TIMEOUT_MS = 10_000;
@@ -62,7 +68,29 @@ export interface DatasetEvent {
   };
 }
 
-export type LineageEvent = RunEvent | DatasetEvent;
+/** A job's definition (OpenLineage's static lineage): what it reads and writes, with no run. */
+export interface JobEvent {
+  eventTime: string;
+  producer: string;
+  schemaURL: string;
+  job: {
+    namespace: string;
+    name: string;
+    facets: {
+      jobType: {
+        _producer: string;
+        _schemaURL: string;
+        processingType: 'STREAMING';
+        integration: 'ONRAMP';
+        jobType: 'SOURCE' | 'SINK';
+      };
+    };
+  };
+  inputs: Dataset[];
+  outputs: Dataset[];
+}
+
+export type LineageEvent = RunEvent | DatasetEvent | JobEvent;
 
 /** The OpenLineage dataset a lineage node is, or undefined (connectors, groups, products). */
 export function datasetOf(node: LineageNode, kafkaServer: string): Dataset | undefined {
@@ -119,6 +147,8 @@ export class OpenLineageExporter {
       if (known?.signature === signature) continue;
       const runId = known?.runId ?? randomUUID();
       this.runs.set(connector.name, { runId, signature });
+      const type = connector.attributes?.type === 'sink' ? 'SINK' : 'SOURCE';
+      events.push(this.jobEvent(connector.name, type, inputs, outputs, now));
       events.push(this.event(known ? 'RUNNING' : 'START', connector.name, runId, inputs, outputs, now));
     }
     for (const [name, run] of this.runs) {
@@ -168,6 +198,35 @@ export class OpenLineageExporter {
     return this.sending;
   }
 
+  private jobEvent(
+    job: string,
+    jobType: 'SOURCE' | 'SINK',
+    inputs: Dataset[],
+    outputs: Dataset[],
+    now: Date,
+  ): JobEvent {
+    return {
+      eventTime: now.toISOString(),
+      producer: PRODUCER,
+      schemaURL: JOB_EVENT_URL,
+      job: {
+        namespace: this.options.namespace,
+        name: job,
+        facets: {
+          jobType: {
+            _producer: PRODUCER,
+            _schemaURL: JOB_TYPE_FACET_URL,
+            processingType: 'STREAMING',
+            integration: 'ONRAMP',
+            jobType,
+          },
+        },
+      },
+      inputs,
+      outputs,
+    };
+  }
+
   private event(
     eventType: RunEvent['eventType'],
     job: string,
@@ -190,9 +249,11 @@ export class OpenLineageExporter {
 
   private async post(event: LineageEvent): Promise<void> {
     const what =
-      'job' in event
+      'run' in event
         ? `the ${event.eventType} event of ${event.job.name}`
-        : `the schema of ${event.dataset.name}`;
+        : 'job' in event
+          ? `the definition of ${event.job.name}`
+          : `the schema of ${event.dataset.name}`;
     const url = `${this.options.url.replace(/\/+$/, '')}/api/v1/lineage`;
     try {
       const response = await fetch(url, {

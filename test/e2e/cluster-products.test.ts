@@ -60,7 +60,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const event = JSON.parse(Buffer.concat(chunks).toString()) as LineageEvent;
-      if ('job' in event) lineageEvents.push(event);
+      if ('run' in event) lineageEvents.push(event);
       response.writeHead(201).end();
     });
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetEvent, LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
+import type { DatasetEvent, JobEvent, LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { services } from '../support/services.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -14,13 +14,15 @@ import { waitFor } from '../support/wait-for.ts';
 // Lineage exported as OpenLineage run events to `lineage.openlineage.url`, received here by a local
 // HTTP endpoint standing in for Marquez: a product's source connector is a job whose input is the
 // PostgreSQL table and whose output is its Kafka topic, and deleting the connector completes the run.
-// The table and the topic are also sent as DatasetEvents with their schemas.
+// The table and the topic are also sent as DatasetEvents with their schemas, and the job's definition
+// as a JobEvent (test/unit/mesh/openlineage-events.test.ts validates all three against the spec).
 
 const suffix = randomUUID().slice(0, 8);
 const table = `ol_items_${suffix}`;
 const prefix = `ol${suffix}`;
 const received: Array<{ path: string; event: RunEvent }> = [];
 const datasets: DatasetEvent[] = [];
+const jobs: JobEvent[] = [];
 let receiver: Server;
 let host: HostProcess;
 let source: pg.Client;
@@ -31,7 +33,8 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const event = JSON.parse(Buffer.concat(chunks).toString()) as LineageEvent;
-      if ('job' in event) received.push({ path: request.url ?? '', event });
+      if ('run' in event) received.push({ path: request.url ?? '', event });
+      else if ('job' in event) jobs.push(event);
       else datasets.push(event);
       response.writeHead(201).end();
     });
@@ -94,6 +97,24 @@ describe('OpenLineage export', () => {
       outputs: [{ namespace: `kafka://${services().kafkaBrokers[0]}`, name: `${prefix}.public.${table}` }],
     });
     expect(eventsOf('START')).toHaveLength(1);
+    // Its definition, as created: a JobEvent with the same datasets and no run.
+    const definition = await waitFor('the JobEvent with the topic out', () =>
+      jobs.find(
+        (event) =>
+          event.job.name === prefix &&
+          event.outputs.some((output) => output.name === `${prefix}.public.${table}`),
+      ),
+    );
+    expect(definition).toMatchObject({
+      schemaURL: expect.stringContaining('#/$defs/JobEvent'),
+      job: {
+        namespace: 'test-mesh',
+        facets: { jobType: { processingType: 'STREAMING', jobType: 'SOURCE' } },
+      },
+      inputs: withTopic.event.inputs,
+      outputs: withTopic.event.outputs,
+    });
+    expect(definition).not.toHaveProperty('run');
     // The table's and the topic's schemas as DatasetEvents: columns with their types.
     const schemaOf = (name: string) =>
       waitFor(`the schema of ${name}`, () => datasets.find((event) => event.dataset.name === name));
