@@ -30,6 +30,12 @@ export interface SampleEvent {
   key: JsonValue;
   value: JsonValue;
   headers: Record<string, string | null>;
+  /**
+   * A delete whose `before` holds only the key: the columns PostgreSQL did not log (REPLICA IDENTITY
+   * DEFAULT keeps only the key of a deleted row) and Debezium filled with null or their type's zero
+   * value (0, '', 1970-01-01). They are left out of `before` here, so no one reads them as values.
+   */
+  absent?: { columns: string[]; reason: string };
 }
 
 export interface PortSamples {
@@ -70,13 +76,17 @@ export class ProductSamples {
       const records = await this.options.tail.latest(port.topic, count);
       const events: SampleEvent[] = [];
       for (const record of records) {
-        const value = await this.decode(record.value);
+        const key = await this.decode(record.key);
+        const decoded = await this.decode(record.value);
+        const classified = classifiedColumns(decoded, port.table, masked);
+        const { value, absent } = keyOnlyDelete(decoded, key, classified, this.options.salt);
         events.push({
           partition: record.partition,
           offset: record.offset,
           timestamp: new Date(record.timestamp).toISOString(),
-          key: await this.decode(record.key),
+          key,
           value: protect(value, port.table, masked, this.options.salt),
+          ...(absent && { absent: { columns: absent, reason: KEY_ONLY } }),
           headers: Object.fromEntries(
             record.headers.map((header) => [
               header.key,
@@ -110,6 +120,57 @@ export class ProductSamples {
   }
 }
 
+const KEY_ONLY = 'not in the delete event (replica identity keeps only the key)';
+
+/**
+ * A delete event's `before` cut down to its key columns when it carries nothing else: with REPLICA
+ * IDENTITY DEFAULT PostgreSQL logs only a deleted row's key, and Debezium (so Onramp's source) fills
+ * every other column with null, or with its type's zero value when the column is NOT NULL. Such an
+ * image is told apart from a whole old row (REPLICA IDENTITY FULL, MySQL's full row image) by every
+ * non-key column being null or a zero value; a real row that is all zeros beyond its key reads the
+ * same, and is shown without those columns too.
+ */
+function keyOnlyDelete(
+  value: JsonValue,
+  key: JsonValue,
+  classified: Map<string, PersonalDataTreatment> | undefined,
+  salt: Buffer,
+): { value: JsonValue; absent?: string[] } {
+  if (!isObject(value) || value.op !== 'd' || !isObject(value.before) || !isObject(key)) return { value };
+  const before = value.before;
+  const keyColumns = new Set(Object.keys(key));
+  const others = Object.keys(before).filter((column) => !keyColumns.has(column));
+  if (others.length === 0 || !Object.keys(key).every((column) => column in before)) return { value };
+  // The product stage hashed or masked the '' of a NOT NULL text column it treats.
+  const treatedEmpty = (column: string) => {
+    const treatment = classified?.get(column);
+    return treatment === 'hash' || treatment === 'mask' ? treat('', treatment, salt) : undefined;
+  };
+  const zero = (column: string) => {
+    const cell = before[column] ?? null;
+    return zeroValue(cell) || (cell !== null && cell === treatedEmpty(column));
+  };
+  if (!others.every(zero)) return { value };
+  const kept: { [key: string]: JsonValue } = {};
+  for (const column of Object.keys(before)) if (keyColumns.has(column)) kept[column] = before[column] ?? null;
+  return {
+    value: { ...value, before: kept },
+    // a column the policy drops is not named as missing: it is not published at all
+    absent: others.filter((column) => classified?.get(column) !== 'drop'),
+  };
+}
+
+/** Null, or a zero value Debezium gives a NOT NULL column missing from the old-key tuple (as JSON). */
+function zeroValue(value: JsonValue): boolean {
+  if (value === null || value === 0 || value === false || value === '') return true;
+  if (typeof value === 'string')
+    // a decimal's 0 (as text, or its one zero byte as base64), the zoned timestamp's and interval's zero
+    return /^0(\.0+)?$|^AA==$|^1970-01-01T00:00:00(\.0+)?Z$|^P0Y0M0DT0H0M0S$/.test(value);
+  if (Array.isArray(value)) return value.length === 0;
+  if (isObject(value)) return Object.values(value).every((entry) => zeroValue(entry ?? null));
+  return false;
+}
+
 function isObject(value: unknown): value is { [key: string]: JsonValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -128,6 +189,22 @@ function treatments(product: DataProduct): Map<string, Map<string, PersonalDataT
   return result;
 }
 
+/** The classified columns of the table an event (or, without a source block, its port) is of. */
+function classifiedColumns(
+  value: JsonValue,
+  portTable: string | undefined,
+  masked: Map<string, Map<string, PersonalDataTreatment>>,
+): Map<string, PersonalDataTreatment> | undefined {
+  if (!isObject(value) || masked.size === 0) return undefined;
+  const source = isObject(value.source) ? value.source : undefined;
+  const namespace = source?.schema ?? source?.db;
+  const table =
+    source && typeof namespace === 'string' && typeof source.table === 'string'
+      ? `${namespace}.${source.table}`
+      : portTable;
+  return table === undefined ? undefined : masked.get(table);
+}
+
 /** The envelope with its `before`/`after` rows treated (also a flat row, for unwrapped topics). */
 function protect(
   value: JsonValue,
@@ -135,14 +212,8 @@ function protect(
   masked: Map<string, Map<string, PersonalDataTreatment>>,
   salt: Buffer,
 ): JsonValue {
-  if (!isObject(value) || masked.size === 0) return value;
-  const source = isObject(value.source) ? value.source : undefined;
-  const namespace = source?.schema ?? source?.db;
-  const table =
-    source && typeof namespace === 'string' && typeof source.table === 'string'
-      ? `${namespace}.${source.table}`
-      : portTable;
-  const columns = table === undefined ? undefined : masked.get(table);
+  if (!isObject(value)) return value;
+  const columns = classifiedColumns(value, portTable, masked);
   if (!columns) return value;
   const row = (cells: { [key: string]: JsonValue }) => {
     const treated: { [key: string]: JsonValue } = {};

@@ -376,6 +376,38 @@ describe('web console', () => {
     await viewer.context.close();
   });
 
+  it('shows of a delete only the key its event carries', async () => {
+    const { page } = admin;
+    // REPLICA IDENTITY DEFAULT: PostgreSQL logs only the deleted row's key; the event fills email and
+    // segment (NOT NULL) with '' (email then hashed by the product stage) and credit with null.
+    await db.query(`DELETE FROM ${schema}.customers WHERE id = 40`);
+    const deleteOf = (body: { ports?: Array<{ events: Array<{ value: { op?: string } | null }> }> }) =>
+      body?.ports?.[0]?.events.find((event) => event.value?.op === 'd');
+    await waitFor(
+      'the delete among the sample events',
+      async () => deleteOf((await api(tokens.admin, 'GET', `/products/${productId}/samples?limit=5`)).body),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    const deleted = deleteOf((await api(tokens.admin, 'GET', `/products/${productId}/samples?limit=5`)).body);
+    expect(deleted).toMatchObject({
+      value: { op: 'd', before: { id: 40 } },
+      absent: { columns: ['email', 'segment', 'credit'] },
+    });
+    expect(Object.keys((deleted?.value as { before: object }).before)).toEqual(['id']);
+    await page.goto(`${host.base}/ui/products/${productId}`);
+    await page.getByRole('heading', { level: 1, name: productId }).waitFor();
+    const absent = page.locator('td.absent');
+    await expect.poll(() => absent.count(), { timeout: 20_000 }).toBe(3);
+    for (const cell of await absent.all()) {
+      await expect(cell.locator('[aria-hidden="true"]').textContent()).resolves.toBe('—');
+      await expect(cell.getAttribute('title')).resolves.toBe(
+        'not in the delete event (replica identity keeps only the key)',
+      );
+    }
+    await page.locator('.absent-note').waitFor();
+    await checkPage(page, '09b-product-delete');
+  });
+
   it('keeps the session token out of reach of scripts and refuses cross-site writes', async () => {
     const { page, context } = admin;
     const cookies = await context.cookies();

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TailRecord } from '../../../src/kafka/topic-tail.ts';
 import { FreshnessTracker } from '../../../src/mesh/freshness.ts';
@@ -117,6 +118,51 @@ describe('product samples', () => {
     expect((await broken.samples(product(), 5)).ports).toEqual([
       { topic, format: 'json', events: [], error: 'Kafka is down' },
     ]);
+  });
+
+  it('shows of a key-only delete only its key, naming the columns the event does not carry', async () => {
+    const source = { schema: 'public', table: 'customers' };
+    // REPLICA IDENTITY DEFAULT: Debezium's zero values for NOT NULL columns, null for the others; the
+    // product stage hashed (email) and masked (name) the '' of the classified ones
+    const keyOnly = {
+      before: {
+        id: 3,
+        email: createHmac('sha256', 'salt').update('').digest('hex'),
+        name: '**',
+        phone: null,
+        city: null,
+        visits: 0,
+        since: 0,
+        balance: 'AA==',
+      },
+      after: null,
+      op: 'd',
+      source,
+    };
+    // REPLICA IDENTITY FULL: the whole old row
+    const full = {
+      before: { id: 4, email: '', name: 'Bo', phone: null, city: null, visits: 0, since: 0, balance: 'AA==' },
+      after: null,
+      op: 'd',
+      source,
+    };
+    const samples = new ProductSamples({
+      tail: { latest: async () => [record(3, keyOnly), record(4, full)] },
+      registry: undefined,
+      salt: Buffer.from('salt'),
+    });
+    const [deleted, whole] = (await samples.samples(product(), 5)).ports[0]?.events ?? [];
+    expect((deleted?.value as { before: unknown }).before).toEqual({ id: 3 });
+    expect(deleted?.absent).toEqual({
+      columns: ['email', 'name', 'city', 'visits', 'since', 'balance'], // phone is dropped
+      reason: 'not in the delete event (replica identity keeps only the key)',
+    });
+    expect(whole?.absent).toBeUndefined();
+    expect((whole?.value as { before: Record<string, unknown> }).before).toMatchObject({
+      id: 4,
+      visits: 0,
+      since: 0,
+    });
   });
 });
 

@@ -48,7 +48,15 @@ interface SamplesAnswer {
     topic: string;
     format: string;
     error?: string;
-    events: Array<{ partition: number; offset: string; timestamp: string; key: Json; value: Json }>;
+    events: Array<{
+      partition: number;
+      offset: string;
+      timestamp: string;
+      key: Json;
+      value: Json;
+      /** A key-only delete: the columns it does not carry, and why. */
+      absent?: { columns: string[]; reason: string };
+    }>;
   }>;
   error?: string;
 }
@@ -482,7 +490,12 @@ function SamplesView({
       ) : null}
       {answer.ports.map((port) => {
         const rows = port.events.map((event) => ({ event, ...rowOf(event.value) }));
-        const columns = [...new Set(rows.flatMap((entry) => Object.keys(entry.row)))];
+        const columns = [
+          ...new Set(
+            rows.flatMap((entry) => [...Object.keys(entry.row), ...(entry.event.absent?.columns ?? [])]),
+          ),
+        ];
+        const absentReason = port.events.find((event) => event.absent)?.absent?.reason;
         const types = typesOf(product, port.topic);
         return (
           <div key={port.topic} class="samples">
@@ -526,6 +539,18 @@ function SamplesView({
                         <td>{new Date(event.timestamp).toLocaleTimeString()}</td>
                         <td>{op ? (OPS[op] ?? op) : 'tombstone'}</td>
                         {columns.map((column) => {
+                          if (event.absent?.columns.includes(column))
+                            return (
+                              <td
+                                key={column}
+                                class="absent"
+                                data-column={column}
+                                title={event.absent.reason}
+                              >
+                                <span aria-hidden="true">—</span>
+                                <span class="visually-hidden">{event.absent.reason}</span>
+                              </td>
+                            );
                           const text = show(row[column], types.get(column));
                           // A hash says only "a stable token": its first 16 digits show that, the
                           // whole value is in the tooltip (and in the data-value for copying).
@@ -546,6 +571,13 @@ function SamplesView({
                   </tbody>
                 </table>
               </ScrollBox>
+            ) : null}
+            {absentReason ? (
+              <p class="note absent-note">
+                <span aria-hidden="true">—</span> {absentReason}: PostgreSQL logs only a deleted row's key
+                under REPLICA IDENTITY DEFAULT, and the event fills the other columns with null or zero
+                values, which are not shown.
+              </p>
             ) : null}
           </div>
         );
