@@ -45,6 +45,7 @@ import {
   type OverridePolicy,
   parseConnection,
   producerTuning,
+  refusedClientReason,
 } from '../kafka/client-properties.ts';
 import { jksCertificates, KeyStoreError, pkcs12Certificates } from '../kafka/key-stores.ts';
 import { errorMessage } from '../plugin/errors.ts';
@@ -663,8 +664,12 @@ function readFileSettings(file: string): Map<string, string> {
       !PROVIDER_ALIAS_KEY.test(key) &&
       !CONVERTER_SETTING_KEY.test(key)
     ) {
+      const refusedClient = refusedClientReason(key.replace(/^(producer|consumer|admin)\./, ''));
       const kafkaHint =
         connectorOnlyHint(key) ??
+        (refusedClient && /^(producer|consumer|admin)\./.test(key)
+          ? ` (a Kafka client setting Onramp cannot honour: ${refusedClient})`
+          : undefined) ??
         (/^(producer|consumer|admin)\.|^(ssl|sasl|security)\./.test(key)
           ? ' (not a Kafka client setting Onramp honours; see the configuration reference)'
           : ` (known: ${[...KNOWN_KEYS].sort().join(', ')}, and Kafka client settings such as security.protocol)`);

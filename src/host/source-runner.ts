@@ -1,4 +1,15 @@
-import type { OutgoingMessage, RecordProducer, SendOptions, TopicSettings } from '../kafka/types.ts';
+import {
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  type ProducerTuning,
+  requestBytes,
+} from '../kafka/client-properties.ts';
+import {
+  messageSize,
+  type OutgoingMessage,
+  type RecordProducer,
+  type SendOptions,
+  type TopicSettings,
+} from '../kafka/types.ts';
 import type {
   SchemaAndValue,
   SourceOffsetEntry,
@@ -36,8 +47,13 @@ import { topicReader } from './topic-reading.ts';
 // producer (which starts over with a new producer id after a failure), while the batches behind it
 // wait and the source's own backpressure holds the rest in the database. The task stays RUNNING
 // and streams again on the first successful reconnect, without restarting the source's connection
-// or its stream. This rides an outage of up to KAFKA_OUTAGE_RIDE_MS (Kafka Connect's
-// delivery.timeout.ms default); a longer one fails the attempt, which the supervisor retries.
+// or its stream. This rides an outage of up to the producer's delivery.timeout.ms (default
+// 120 s, Kafka Connect's); a longer one fails the attempt, which the supervisor retries.
+//
+// The producer's linger.ms (default 0: off) and batch.size shape requests as Kafka's producer
+// does: a polled batch whose records come to less than batch.size waits up to linger.ms for more
+// (polling again, with a signal that aborts when the wait is over), and goes as one send. A
+// record larger than max.request.size fails the attempt (RECORD_TOO_LARGE) naming it.
 //
 // In a cluster, `deps.ownership` is asked before the task starts, before each produce request and
 // before each offset commit (to the store, then to the task: the database's slot or binlog
@@ -91,8 +107,14 @@ export function startSourceTask(spec: TaskSpec, deps: SourceRunnerDeps): Running
   };
 }
 
-/** How long a batch waits for Kafka to come back before the attempt fails (restarts). */
-export const KAFKA_OUTAGE_RIDE_MS = 120_000;
+/** How long a batch waits for Kafka to come back by default (delivery.timeout.ms unset). */
+export const KAFKA_OUTAGE_RIDE_MS = DEFAULT_DELIVERY_TIMEOUT_MS;
+
+const DEFAULT_TUNING: ProducerTuning = {
+  compression: 'none',
+  lingerMs: 0,
+  deliveryTimeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS,
+};
 
 /** The cap of the pause between two sends that fail although Kafka answers the probe. */
 const RESEND_BACKOFF_MAX_MS = 2_000;
@@ -214,6 +236,9 @@ class SourcePipeline {
   private storing: Promise<void> | undefined;
   private storeFailure: unknown;
   private readonly sendOptions: SendOptions;
+  private readonly tuning: ProducerTuning;
+  /** batch.size (bounded by max.request.size): how full a batch must be to go without lingering. */
+  private readonly batchBytes: number;
 
   constructor(
     spec: TaskSpec,
@@ -236,6 +261,8 @@ class SourcePipeline {
     this.task = task;
     this.metrics = metrics;
     this.topicSettings = config.topicSettings;
+    this.tuning = producer.tuning ?? DEFAULT_TUNING;
+    this.batchBytes = requestBytes(this.tuning);
     const ownership = deps.ownership;
     this.sendOptions = ownership
       ? { beforeRequest: () => ownership.confirm(spec.connector, 'producing source records') }
@@ -253,10 +280,11 @@ class SourcePipeline {
           await attempt.whenRunnable();
           continue;
         }
-        const records = await this.task.poll(signal);
+        let records = await this.task.poll(signal);
         if (records.length === 0) continue;
         // Once polled, a batch is finished even while stopping: produced, stored and committed.
-        const messages = await this.convertAll(records, signal);
+        let messages = await this.convertAll(records, signal);
+        if (this.tuning.lingerMs > 0) ({ records, messages } = await this.linger(records, messages, signal));
         const delivered = this.deliver(records, messages, previous, signal);
         // Awaited below or on the next turn; until then a failure must not count as unhandled.
         delivered.catch(() => undefined);
@@ -268,6 +296,32 @@ class SourcePipeline {
       await previous.finally(() => this.storing);
     }
     this.throwIfStoreFailed();
+  }
+
+  /**
+   * linger.ms: while the batch's records come to less than batch.size, polls for more until
+   * linger.ms after the first poll returned; the records polled meanwhile join the batch.
+   */
+  private async linger(
+    records: SourceRecord[],
+    messages: OutgoingMessage[],
+    signal: AbortSignal,
+  ): Promise<{ records: SourceRecord[]; messages: OutgoingMessage[] }> {
+    let bytes = 0;
+    for (const message of messages) bytes += messageSize(message);
+    const until = performance.now() + this.tuning.lingerMs;
+    while (bytes < this.batchBytes && !signal.aborted) {
+      const left = Math.ceil(until - performance.now());
+      if (left <= 0) break;
+      const more = await this.task.poll(AbortSignal.any([signal, AbortSignal.timeout(left)]));
+      if (more.length === 0) continue;
+      records = records.concat(more);
+      for (const message of await this.convertAll(more, signal)) {
+        messages.push(message);
+        bytes += messageSize(message);
+      }
+    }
+    return { records, messages };
   }
 
   private async convertAll(
@@ -346,7 +400,7 @@ class SourcePipeline {
   /**
    * Sends a batch; while Kafka is unavailable, waits until it answers again and sends the batch
    * again (at least once: a send that failed may have been written). Gives up, failing the attempt,
-   * after KAFKA_OUTAGE_RIDE_MS, when the task stops, or on any other error.
+   * after delivery.timeout.ms, when the task stops, or on any other error.
    */
   private async send(messages: readonly OutgoingMessage[], signal: AbortSignal): Promise<void> {
     let giveUpAt: number | undefined;
@@ -361,10 +415,10 @@ class SourcePipeline {
           throw error;
         const now = Date.now();
         if (giveUpAt === undefined) {
-          giveUpAt = now + KAFKA_OUTAGE_RIDE_MS;
+          giveUpAt = now + this.tuning.deliveryTimeoutMs;
           this.log.warn(
             { err: error },
-            `Kafka is unavailable; the batch waits for it (up to ${KAFKA_OUTAGE_RIDE_MS} ms) and is sent again: ${errorMessage(error)}`,
+            `Kafka is unavailable; the batch waits for it (up to delivery.timeout.ms, ${this.tuning.deliveryTimeoutMs} ms) and is sent again: ${errorMessage(error)}`,
           );
         } else if (now >= giveUpAt) throw error;
         this.metrics.inc('source_send_retries_total');
@@ -450,7 +504,7 @@ class SourcePipeline {
       );
       if (value === undefined) return undefined;
     }
-    return {
+    const message: OutgoingMessage = {
       topic: converted.topic,
       key,
       value,
@@ -458,5 +512,15 @@ class SourcePipeline {
       ...(converted.headers !== undefined && { headers: converted.headers }),
       ...(converted.timestamp !== undefined && { timestamp: converted.timestamp }),
     };
+    const maxBytes = this.tuning.maxRequestBytes;
+    if (maxBytes !== undefined) {
+      const size = messageSize(message);
+      if (size > maxBytes)
+        throw new OnrampError(
+          'RECORD_TOO_LARGE',
+          `The record for topic ${converted.topic} with key ${renderKey(converted.key)} (source offset ${JSON.stringify(input.sourceOffset)}) is ${size} bytes once converted, more than max.request.size (${maxBytes}); raise producer.override.max.request.size (and the topic's max.message.bytes) or make the record smaller`,
+        );
+    }
+    return message;
   }
 }

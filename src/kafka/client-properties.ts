@@ -68,7 +68,26 @@ export interface KafkaConnection {
 
 export interface ProducerTuning {
   compression: 'none' | 'gzip';
+  /** max.request.size: the most bytes of one produce request, and of one record; unset: no client-side bound. */
+  maxRequestBytes?: number;
+  /** batch.size: the most bytes of records one produce request carries; unset: DEFAULT_REQUEST_BYTES. */
+  batchBytes?: number;
+  /** linger.ms: how long a source task waits for more records to fill a small request (0: none). */
+  lingerMs: number;
+  /** delivery.timeout.ms: how long a source task's batch waits for Kafka to come back. */
+  deliveryTimeoutMs: number;
 }
+
+/**
+ * Bytes of records per produce request when neither batch.size nor max.request.size says less:
+ * Kafka rejects a record batch above message.max.bytes (1 MiB by default) and the client puts each
+ * partition's share of a request into one batch, so requests are split below that.
+ */
+export const DEFAULT_REQUEST_BYTES = 768 * 1024;
+/** Kafka's delivery.timeout.ms default (Kafka Connect's too): how long a batch waits for Kafka. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+/** Kafka's request.timeout.ms default, for the delivery.timeout.ms rule. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Property maps by client kind, with Kafka's names (no prefix); `common` applies to every kind. */
 export interface ClientPropertyLayers {
@@ -133,7 +152,7 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     problem: wholeNumberIn(1_000, 2_147_483_647, ' ms'),
   },
   'retry.backoff.ms': {
-    doc: 'Pause, in ms, before a client retries a failed request (default 250; a client retries 3 times; then the batch of a source task waits for Kafka to answer and is sent again, up to 120 s, and other tasks back off).',
+    doc: 'Pause, in ms, before a client retries a failed request (default 250; a client retries 3 times; then the batch of a source task waits for Kafka to answer and is sent again, up to delivery.timeout.ms, and other tasks back off).',
     problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
   },
   'security.protocol': {
@@ -207,6 +226,33 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
         ? undefined
         : 'Onramp always produces with acks=all (nothing is acknowledged upstream before every in-sync replica has it)',
   },
+  'max.request.size': {
+    doc: 'The most bytes of one produce request and of one record (Kafka’s RecordTooLargeException): a record larger than it fails the task (RECORD_TOO_LARGE, naming the record’s topic, key and size); requests are split below it. Default: no client-side bound on a record (the topic’s max.message.bytes decides), requests split at 786432 bytes.',
+    kinds: ['producer'],
+    problem: wholeNumberIn(1, 2_147_483_647, ' bytes'),
+  },
+  'batch.size': {
+    doc: 'The most bytes of records one produce request carries (Onramp writes one record batch per partition per request, so it also bounds each batch; a single larger record goes alone), and with linger.ms how full a request must be to go without waiting. Default 786432 here (Kafka’s 16384 is per partition; small values make many small requests, sent one after another). 0 sends one record per request, as Kafka’s 0 turns batching off.',
+    kinds: ['producer'],
+    problem: wholeNumberIn(0, 2_147_483_647, ' bytes'),
+  },
+  'linger.ms': {
+    doc: 'How long, in ms, a source task waits for more records when a polled batch is smaller than batch.size before sending it (default 0 here: a batch goes as soon as it is polled; Kafka 4’s default is 5). The wait ends early once batch.size is reached.',
+    kinds: ['producer'],
+    problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
+  },
+  'delivery.timeout.ms': {
+    doc: 'How long, in ms, a source task’s batch waits for an unavailable Kafka and is sent again before the task fails (and is restarted); default 120000, as Kafka’s. At least linger.ms + request.timeout.ms, as Kafka requires.',
+    kinds: ['producer'],
+    problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
+  },
+  'max.in.flight.requests.per.connection': {
+    doc: 'At most 5, as Kafka requires of an idempotent producer (Onramp’s are always idempotent). Any value from 1 to 5 is honoured: a task’s producer has one produce request in flight at a time (order is kept by sending a request only once the one before is acknowledged).',
+    kinds: ['producer'],
+    problem: (value) =>
+      wholeNumberIn(1, 5)(value) &&
+      'must be between 1 and 5: producers are always idempotent, and Kafka requires max.in.flight.requests.per.connection to be at most 5 for an idempotent producer',
+  },
   'enable.idempotence': {
     doc: 'Only true: producers are always idempotent.',
     kinds: ['producer'],
@@ -277,6 +323,28 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   },
 };
 
+/**
+ * Kafka client keys users commonly paste that Onramp cannot honour, with the reason (the message
+ * names the key instead of calling it unknown).
+ */
+export const REFUSED_CLIENT_PROPERTIES: Readonly<Record<string, string>> = {
+  'buffer.memory':
+    'Onramp’s producer keeps no buffer of its own: records wait in the source task’s queue, bounded by the connector’s max.queue.size and max.queue.size.in.bytes; set those instead',
+  'max.block.ms':
+    'a source task never blocks on the producer’s buffer or metadata alone: it waits for Kafka up to delivery.timeout.ms; set that instead',
+  'partitioner.class':
+    'Onramp always partitions as Kafka’s default partitioner does (murmur2 of the key), so records keep the partitions Kafka Connect would give them',
+  'key.serializer': 'the connector’s key.converter serializes keys',
+  'value.serializer': 'the connector’s value.converter serializes values',
+  'transactional.id':
+    'Onramp’s source tasks do not produce in transactions (exactly.once.source.support is not available)',
+};
+
+/** Why a commonly set Kafka client key is refused, or undefined. */
+export function refusedClientReason(key: string): string | undefined {
+  return Object.hasOwn(REFUSED_CLIENT_PROPERTIES, key) ? REFUSED_CLIENT_PROPERTIES[key] : undefined;
+}
+
 /** Keys Kafka Connect's Principal override policy lets a connector set. */
 export const PRINCIPAL_KEYS: ReadonlySet<string> = new Set([
   'sasl.jaas.config',
@@ -306,6 +374,8 @@ export function unsupportedReason(key: string, kind: ClientKind): string | null 
   if (isClientProperty(key, kind)) return null;
   if (Object.hasOwn(CLIENT_PROPERTIES, key))
     return `${key} is a ${CLIENT_PROPERTIES[key]?.kinds?.join('/')} setting; a ${kind} client has no use for it`;
+  const refused = refusedClientReason(key);
+  if (refused) return `${key} is not available: ${refused}`;
   return `${key} is not a Kafka client setting Onramp honours (it would be ignored, so it is refused); see the configuration reference for the ones it does`;
 }
 
@@ -914,14 +984,57 @@ function ruleErrors(properties: ReadonlyMap<string, Sourced>, keys: readonly str
   return errors;
 }
 
-/** Compression as the producer honours it. */
+/** Compression, request sizes, linger and the delivery timeout as the producer honours them. */
 export function producerTuning(properties: ReadonlyMap<string, Sourced>): {
   tuning: ProducerTuning;
   errors: FieldError[];
 } {
-  const errors = ruleErrors(properties, ['compression.type', 'acks', 'enable.idempotence']);
+  const errors = ruleErrors(properties, [
+    'compression.type',
+    'acks',
+    'enable.idempotence',
+    'max.request.size',
+    'batch.size',
+    'linger.ms',
+    'delivery.timeout.ms',
+    'max.in.flight.requests.per.connection',
+  ]);
   const compression = properties.get('compression.type')?.value.trim().toLowerCase();
-  return { tuning: { compression: compression === 'gzip' ? 'gzip' : 'none' }, errors };
+  const tuning: ProducerTuning = {
+    compression: compression === 'gzip' ? 'gzip' : 'none',
+    lingerMs: 0,
+    deliveryTimeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS,
+  };
+  if (errors.length > 0) return { tuning, errors };
+  const number = (key: string) => {
+    const text = properties.get(key)?.value.trim();
+    return text === undefined || text === '' ? undefined : Number(text);
+  };
+  const maxRequest = number('max.request.size');
+  if (maxRequest !== undefined) tuning.maxRequestBytes = maxRequest;
+  const batch = number('batch.size');
+  if (batch !== undefined) tuning.batchBytes = batch;
+  tuning.lingerMs = number('linger.ms') ?? 0;
+  // Kafka's rule: a record must be able to linger and then wait for one request. Kafka raises an
+  // unset delivery.timeout.ms to that sum and refuses a set one below it; so does Onramp.
+  const delivery = properties.get('delivery.timeout.ms');
+  const requestTimeout = number('request.timeout.ms') ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  tuning.deliveryTimeoutMs =
+    number('delivery.timeout.ms') ?? Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, tuning.lingerMs + requestTimeout);
+  if (delivery && tuning.deliveryTimeoutMs < tuning.lingerMs + requestTimeout)
+    errors.push({
+      field: delivery.from,
+      message: `Invalid value ${delivery.value} for configuration ${delivery.from}: must be at least linger.ms + request.timeout.ms (${tuning.lingerMs} + ${requestTimeout}), as Kafka requires`,
+    });
+  return { tuning, errors };
+}
+
+/** The bytes of records one produce request carries at most. */
+export function requestBytes(tuning: ProducerTuning): number {
+  return Math.min(
+    tuning.batchBytes ?? DEFAULT_REQUEST_BYTES,
+    tuning.maxRequestBytes ?? Number.POSITIVE_INFINITY,
+  );
 }
 
 export interface ConsumerTuning {

@@ -1,17 +1,23 @@
 import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { OnrampError } from '../plugin/errors.ts';
 import type { RecordHeader } from '../plugin/record.ts';
-import type { KafkaConnection, ProducerTuning } from './client-properties.ts';
+import {
+  DEFAULT_DELIVERY_TIMEOUT_MS,
+  type KafkaConnection,
+  type ProducerTuning,
+  requestBytes,
+} from './client-properties.ts';
 import { kafkaError } from './kafka-errors.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import { platformaticOptions } from './platformatic-options.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import type { OutgoingMessage, RecordProducer, SendOptions, TopicSettings } from './types.ts';
-
-/**
- * Bytes per produce request. Kafka rejects a record batch above message.max.bytes (1 MiB by default)
- * and the client puts each partition's share of a send into one batch, so sends are split below that.
- */
-const MAX_REQUEST_BYTES = 768 * 1024;
+import {
+  messageSize,
+  type OutgoingMessage,
+  type RecordProducer,
+  type SendOptions,
+  type TopicSettings,
+} from './types.ts';
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -48,12 +54,6 @@ export function toKafkaHeaders(
   return result;
 }
 
-function sizeOf(message: OutgoingMessage): number {
-  let size = 64 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  for (const header of message.headers ?? []) size += header.key.length + (header.value?.length ?? 0) + 8;
-  return size;
-}
-
 /**
  * An idempotent producer (acks=all, Java-compatible murmur2 partitioner) for one task, on
  * @platformatic/kafka. Sends are serialized: a batch is sent only once the one before it is
@@ -63,16 +63,24 @@ export class KafkaRecordProducer implements RecordProducer {
   private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   private readonly admin: TopicAdmin;
   private readonly connection: KafkaConnection;
+  readonly tuning: ProducerTuning;
+  private readonly requestBytes: number;
   private connected: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     connection: KafkaConnection,
     admin: TopicAdmin,
-    tuning: ProducerTuning = { compression: 'none' },
+    tuning: ProducerTuning = {
+      compression: 'none',
+      lingerMs: 0,
+      deliveryTimeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS,
+    },
   ) {
     this.admin = admin;
     this.connection = connection;
+    this.tuning = tuning;
+    this.requestBytes = requestBytes(tuning);
     this.producer = new Producer({
       ...platformaticOptions(connection),
       idempotent: true,
@@ -111,9 +119,19 @@ export class KafkaRecordProducer implements RecordProducer {
     await this.connect();
     let chunk: Message[] = [];
     let bytes = 0;
+    const maxRecord = this.tuning.maxRequestBytes;
+    if (maxRecord !== undefined)
+      for (const message of messages) {
+        const size = messageSize(message);
+        if (size > maxRecord)
+          throw new OnrampError(
+            'RECORD_TOO_LARGE',
+            `A record for ${message.topic} is ${size} bytes, more than max.request.size (${maxRecord}); nothing of this send was written`,
+          );
+      }
     for (const message of messages) {
-      const size = sizeOf(message);
-      if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      const size = messageSize(message);
+      if (chunk.length > 0 && bytes + size > this.requestBytes) {
         await this.sendChunk(chunk, beforeRequest);
         chunk = [];
         bytes = 0;

@@ -1,5 +1,5 @@
 import type { RecordHeader } from '../plugin/record.ts';
-import type { ClientOverrides } from './client-properties.ts';
+import type { ClientOverrides, ProducerTuning } from './client-properties.ts';
 
 // What the runners need of Kafka, in our own types: the client library stays inside src/kafka.
 
@@ -12,6 +12,13 @@ export interface OutgoingMessage {
   headers?: readonly RecordHeader[];
   /** Milliseconds since the epoch; defaults to the send time. */
   timestamp?: number;
+}
+
+/** A message's size in a produce request, estimated from above (Kafka's record overhead included). */
+export function messageSize(message: OutgoingMessage): number {
+  let size = 64 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const header of message.headers ?? []) size += header.key.length + (header.value?.length ?? 0) + 8;
+  return size;
 }
 
 export interface TopicSettings {
@@ -30,6 +37,11 @@ export interface RecordProducer {
    */
   send(messages: readonly OutgoingMessage[], topics?: TopicSettings, options?: SendOptions): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The producer settings the task's sends honour (max.request.size, batch.size, linger.ms,
+   * delivery.timeout.ms); unset: the defaults.
+   */
+  readonly tuning?: ProducerTuning;
 }
 
 export interface SendOptions {

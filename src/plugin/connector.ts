@@ -85,7 +85,9 @@ export interface SourceTask<C> {
   start(config: C, context: TaskContext, from: readonly SourceOffsetEntry[]): Promise<void>;
   /**
    * Returns the next records, in order. Resolves with [] when nothing arrived within a short wait
-   * (about a second) so the host can check for pause/stop; never busy-loops.
+   * (about a second) so the host can check for pause/stop; never busy-loops. When `signal`
+   * aborts (the task stops, or the producer's linger.ms wait for more records is over) it resolves
+   * soon with what it has, possibly []; records it took must be returned, never dropped.
    */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   /**

@@ -67,6 +67,7 @@ export const HOST_ERRORS = {
   CONVERSION_FAILED: { status: 500, retriable: false, title: 'Record could not be converted' },
   TRANSFORM_FAILED: { status: 500, retriable: false, title: 'Transform failed on a record' },
   RECORD_FAILED: { status: 500, retriable: false, title: 'Record could not be applied' },
+  RECORD_TOO_LARGE: { status: 500, retriable: false, title: 'Record larger than max.request.size' },
   // Databases (source and sink)
   DATABASE_UNAVAILABLE: { status: 503, retriable: true, title: 'Database is unreachable' },
   DATABASE_ERROR: { status: 500, retriable: false, title: 'Database error' },

@@ -479,7 +479,7 @@ describe('per-connector client overrides on a plaintext host', () => {
       host,
       'PostgresConnector',
       pgSource(prefix, {
-        'producer.override.linger.ms': '10',
+        'producer.override.buffer.memory': '33554432',
         'producer.override.compression.type': 'zstd',
         'consumer.override.max.poll.records': '5',
         'producer.override.security.protocol': 'SASL_SSL',
@@ -490,7 +490,7 @@ describe('per-connector client overrides on a plaintext host', () => {
       [
         'consumer.override.max.poll.records',
         'producer.override.compression.type',
-        'producer.override.linger.ms',
+        'producer.override.buffer.memory',
         'producer.override.sasl.jaas.config',
       ].sort(),
     );

@@ -136,8 +136,30 @@ describe('loadHostConfig', () => {
   });
 
   it('refuses Kafka client settings it would not honour, naming them without their values', () => {
-    const linger = file('linger.yaml', 'producer.linger.ms: 5\n');
-    expect(() => loadHostConfig({ env: {}, file: linger })).toThrow(/unknown setting producer.linger.ms/);
+    const buffer = file('buffer.yaml', 'producer.buffer.memory: 33554432\n');
+    expect(() => loadHostConfig({ env: {}, file: buffer })).toThrow(
+      /unknown setting producer.buffer.memory \(a Kafka client setting Onramp cannot honour: .*max.queue.size.in.bytes/,
+    );
+    const send = file('send-buffer.yaml', 'producer.send.buffer.bytes: 131072\n');
+    expect(() => loadHostConfig({ env: {}, file: send })).toThrow(
+      /unknown setting producer.send.buffer.bytes/,
+    );
+    // The producer tuning Debezium users paste is honoured at host level too.
+    const tuned = file(
+      'tuned.yaml',
+      'producer.linger.ms: 5\nproducer.batch.size: 1048576\nproducer.max.request.size: 2097152\nproducer.delivery.timeout.ms: 180000\nproducer.max.in.flight.requests.per.connection: 5\n',
+    );
+    expect(loadHostConfig({ env: {}, file: tuned }).kafka.layers.producer).toEqual({
+      'linger.ms': '5',
+      'batch.size': '1048576',
+      'max.request.size': '2097152',
+      'delivery.timeout.ms': '180000',
+      'max.in.flight.requests.per.connection': '5',
+    });
+    const inflight = file('inflight.yaml', 'producer.max.in.flight.requests.per.connection: 10\n');
+    expect(() => loadHostConfig({ env: {}, file: inflight })).toThrow(
+      /Invalid value 10 for configuration producer.max.in.flight.requests.per.connection: .*idempotent/,
+    );
     // One group.instance.id for every sink task of the host would make them fence each other.
     const instance = file('instance.yaml', 'consumer.group.instance.id: host-a\n');
     expect(() => loadHostConfig({ env: {}, file: instance })).toThrow(
@@ -149,9 +171,12 @@ describe('loadHostConfig', () => {
       /unknown setting consumer.group.id \(a connector's own setting, consumer.override.group.id/,
     );
     // The same through the environment: a variable no setting reads is refused, not ignored.
-    expect(() => loadHostConfig({ env: { ONRAMP_KAFKA_PRODUCER_LINGER_MS: '5' }, file: null })).toThrow(
-      /unknown environment variable ONRAMP_KAFKA_PRODUCER_LINGER_MS/,
+    expect(() => loadHostConfig({ env: { ONRAMP_KAFKA_PRODUCER_BUFFER_MEMORY: '5' }, file: null })).toThrow(
+      /unknown environment variable ONRAMP_KAFKA_PRODUCER_BUFFER_MEMORY/,
     );
+    expect(
+      loadHostConfig({ env: { ONRAMP_KAFKA_PRODUCER_LINGER_MS: '5' }, file: null }).kafka.layers.producer,
+    ).toEqual({ 'linger.ms': '5' });
     expect(() => loadHostConfig({ env: { ONRAMP_KAFKA_CONSUMER_GROUP_ID: 'shared' }, file: null })).toThrow(
       /unknown environment variable ONRAMP_KAFKA_CONSUMER_GROUP_ID/,
     );

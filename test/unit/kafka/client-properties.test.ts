@@ -4,11 +4,14 @@ import {
   clientOverrides,
   clientProperties,
   consumerTuning,
+  DEFAULT_REQUEST_BYTES,
   type KafkaConnection,
   kafkaClientConfig,
   layerProperties,
   parseConnection,
   plaintextConnection,
+  producerTuning,
+  requestBytes,
 } from '../../../src/kafka/client-properties.ts';
 import { parseJaasConfig } from '../../../src/kafka/jaas-config.ts';
 import { platformaticOptions } from '../../../src/kafka/platformatic-options.ts';
@@ -323,7 +326,8 @@ describe('client layers and connector overrides', () => {
     const errors = checkClientOverrides(
       'source',
       {
-        'producer.override.linger.ms': '5',
+        'producer.override.buffer.memory': '33554432',
+        'producer.override.send.buffer.bytes': '131072',
         'consumer.override.group.id': 'x',
         'producer.override.compression.type': 'zstd',
         'producer.override.security.protocol': 'SASL_SSL',
@@ -331,7 +335,12 @@ describe('client layers and connector overrides', () => {
       host,
     );
     expect(Object.fromEntries(errors.map((error) => [error.field, error.message]))).toEqual({
-      'producer.override.linger.ms': expect.stringMatching(/not a Kafka client setting Onramp honours/),
+      'producer.override.buffer.memory': expect.stringMatching(
+        /buffer.memory is not available: .*max.queue.size.in.bytes/,
+      ),
+      'producer.override.send.buffer.bytes': expect.stringMatching(
+        /not a Kafka client setting Onramp honours/,
+      ),
       'consumer.override.group.id': expect.stringMatching(/source connector has no consumer client/),
       'producer.override.compression.type': expect.stringMatching(/only none and gzip/),
       'producer.override.sasl.mechanism': expect.stringMatching(/GSSAPI/),
@@ -399,5 +408,102 @@ describe('consumerTuning', () => {
       'consumer.override.max.poll.interval.ms',
     ]);
     expect(group.errors.map((error) => error.message).join('\n')).toMatch(/session\.timeout\.ms \(45000\)/);
+  });
+});
+
+describe('producerTuning', () => {
+  const tune = (properties: Record<string, string>) =>
+    producerTuning(layerProperties([{ prefix: 'producer.override.', properties }]));
+
+  it("keeps today's behaviour by default: no linger, requests of 768 KiB, no record bound, 120 s outage window", () => {
+    const { tuning, errors } = tune({});
+    expect(errors).toEqual([]);
+    expect(tuning).toEqual({ compression: 'none', lingerMs: 0, deliveryTimeoutMs: 120_000 });
+    expect(requestBytes(tuning)).toBe(DEFAULT_REQUEST_BYTES);
+  });
+
+  it("takes Debezium's usual producer tuning and Kafka's idempotent-safe settings", () => {
+    const { tuning, errors } = tune({
+      'linger.ms': '10',
+      'batch.size': '1048576',
+      'max.request.size': '524288',
+      'delivery.timeout.ms': '300000',
+      acks: 'all',
+      'enable.idempotence': 'true',
+      'max.in.flight.requests.per.connection': '5',
+      'compression.type': 'gzip',
+    });
+    expect(errors).toEqual([]);
+    expect(tuning).toEqual({
+      compression: 'gzip',
+      lingerMs: 10,
+      batchBytes: 1_048_576,
+      maxRequestBytes: 524_288,
+      deliveryTimeoutMs: 300_000,
+    });
+    // A request never carries more than max.request.size, whatever batch.size says.
+    expect(requestBytes(tuning)).toBe(524_288);
+    expect(requestBytes(tune({ 'batch.size': '16384' }).tuning)).toBe(16_384);
+  });
+
+  it('raises an unset delivery.timeout.ms to linger.ms + request.timeout.ms, as Kafka does', () => {
+    expect(tune({ 'linger.ms': '200000' }).tuning.deliveryTimeoutMs).toBe(230_000);
+    expect(tune({ 'linger.ms': '5', 'request.timeout.ms': '10000' }).tuning.deliveryTimeoutMs).toBe(120_000);
+  });
+
+  it('refuses contradictions and values Kafka would refuse, naming each key', () => {
+    const { errors } = tune({
+      acks: '1',
+      'max.in.flight.requests.per.connection': '6',
+      'batch.size': '-1',
+      'max.request.size': '0',
+      'linger.ms': 'soon',
+    });
+    expect(Object.fromEntries(errors.map((error) => [error.field, error.message]))).toEqual({
+      'producer.override.acks': expect.stringMatching(/acks=all/),
+      'producer.override.max.in.flight.requests.per.connection': expect.stringMatching(
+        /Invalid value 6 .*at most 5 for an idempotent producer/,
+      ),
+      'producer.override.batch.size': expect.stringMatching(/between 0 and 2147483647 bytes/),
+      'producer.override.max.request.size': expect.stringMatching(/between 1 and 2147483647 bytes/),
+      'producer.override.linger.ms': expect.stringMatching(/between 0 and 2147483647 ms/),
+    });
+    const delivery = tune({ 'delivery.timeout.ms': '20000', 'linger.ms': '100' });
+    expect(delivery.errors).toEqual([
+      {
+        field: 'producer.override.delivery.timeout.ms',
+        message: expect.stringMatching(/must be at least linger.ms \+ request.timeout.ms \(100 \+ 30000\)/),
+      },
+    ]);
+    expect(tune({ 'enable.idempotence': 'false' }).errors[0]?.message).toMatch(/always idempotent/);
+  });
+
+  it('connector validation honours the producer keys and names the refused ones', () => {
+    const host = kafkaClientConfig({ brokers: ['127.0.0.1:9092'] });
+    expect(
+      checkClientOverrides(
+        'source',
+        {
+          'producer.override.linger.ms': '20',
+          'producer.override.batch.size': '1048576',
+          'producer.override.max.request.size': '2097152',
+          'producer.override.delivery.timeout.ms': '180000',
+          'producer.override.max.in.flight.requests.per.connection': '1',
+        },
+        host,
+      ),
+    ).toEqual([]);
+    const errors = checkClientOverrides(
+      'source',
+      {
+        'producer.override.max.in.flight.requests.per.connection': '10',
+        'producer.override.max.block.ms': '1',
+      },
+      host,
+    );
+    expect(errors.map((error) => error.field).sort()).toEqual([
+      'producer.override.max.block.ms',
+      'producer.override.max.in.flight.requests.per.connection',
+    ]);
   });
 });
