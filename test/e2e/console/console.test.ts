@@ -453,6 +453,17 @@ describe('web console', () => {
     await page.locator('.error', { hasText: 'Last error' }).waitFor();
     await page.locator('.page-heading .badge', { hasText: 'task FAILED' }).waitFor();
     await expect(page.locator('td .badge', { hasText: 'FAILED' }).count()).resolves.toBe(1);
+    // The error once, whole and readable, its stack trace folded under it.
+    const failure = page.locator('.failure');
+    await expect(failure.count()).resolves.toBe(1);
+    await expect(page.getByText(/breaks its published contract/).count()).resolves.toBe(1);
+    await expect(failure.locator('.failure-message').textContent()).resolves.toMatch(
+      /^\[PRODUCT_BREAKING_CHANGE\]: Data product .* restart the task/,
+    );
+    const stack = failure.locator('details');
+    await expect(stack.getAttribute('open')).resolves.toBeNull();
+    await stack.locator('summary', { hasText: 'Stack trace' }).click();
+    await expect(stack.locator('pre').textContent()).resolves.toMatch(/^\s+at /);
     await checkPage(page, '11-connector-failed');
   });
 

@@ -4,7 +4,7 @@ import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href, navigate } from '../router.ts';
 import type { ConnectorInfo, ConnectorStatus } from '../types.ts';
-import { FailedTasks, lastError } from './connectors.tsx';
+import { FailedTasks } from './connectors.tsx';
 
 // One connector: its state and tasks (live), config (secrets come back from the host as
 // [hidden]), topics and offsets, and the lifecycle actions its token may take.
@@ -137,11 +137,7 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
         <Status error={status.error} />
         {status.data ? (
           <>
-            {lastError(status.data) ? (
-              <p class="error">
-                Last error: <span>{lastError(status.data)}</span>
-              </p>
-            ) : null}
+            <Failures status={status.data} />
             <table>
               <caption class="visually-hidden">Tasks of {name}</caption>
               <thead>
@@ -149,7 +145,6 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
                   <th scope="col">Task</th>
                   <th scope="col">State</th>
                   <th scope="col">Worker</th>
-                  <th scope="col">Error</th>
                 </tr>
               </thead>
               <tbody>
@@ -160,16 +155,6 @@ export function ConnectorPage({ name, principal }: { name: string; principal: Pr
                       <Badge value={task.state} />
                     </td>
                     <td>{task.worker_id}</td>
-                    <td>
-                      {task.trace ? (
-                        <details>
-                          <summary>{task.trace.split('\n')[0]}</summary>
-                          <pre>{task.trace}</pre>
-                        </details>
-                      ) : (
-                        ''
-                      )}
-                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -264,5 +249,49 @@ function Pairs({ value }: { value: Record<string, unknown> }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * Each distinct error of the connector and its tasks, once: the whole message where it is read
+ * first, the stack trace (when there is one) folded under it.
+ */
+function Failures({ status }: { status: ConnectorStatus }) {
+  const failures: Array<{ who: string; trace: string }> = [];
+  const add = (who: string, trace: string | undefined) => {
+    if (!trace) return;
+    const same = failures.find((entry) => entry.trace === trace);
+    if (same) same.who += `, ${who.toLowerCase()}`;
+    else failures.push({ who, trace });
+  };
+  add('Connector', status.connector.trace);
+  for (const task of status.tasks) add(`Task ${task.id}`, task.trace);
+  return (
+    <>
+      {failures.map(({ who, trace }) => {
+        const lines = trace.split('\n');
+        const stackAt = lines.findIndex((line, index) => index > 0 && /^\s+at |^Caused by/.test(line));
+        const message = (stackAt < 0 ? lines : lines.slice(0, stackAt))
+          .join('\n')
+          .trim()
+          // "OnrampError " says nothing the code after it does not
+          .replace(/^OnrampError (?=\[)/, '');
+        const stack = stackAt < 0 ? '' : lines.slice(stackAt).join('\n');
+        return (
+          <div key={who} class="error failure">
+            <p>
+              <strong>Last error</strong> ({who}):
+            </p>
+            <p class="failure-message">{message}</p>
+            {stack ? (
+              <details>
+                <summary>Stack trace</summary>
+                <pre>{stack}</pre>
+              </details>
+            ) : null}
+          </div>
+        );
+      })}
+    </>
   );
 }
