@@ -237,12 +237,12 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     problem: wholeNumberIn(0, 2_147_483_647, ' bytes'),
   },
   'linger.ms': {
-    doc: 'How long, in ms, a source task waits for more records when a polled batch is smaller than batch.size before sending it (default 0 here: a batch goes as soon as it is polled; Kafka 4’s default is 5). The wait ends early once batch.size is reached.',
+    doc: 'How long, in ms, a source task waits for more records when a polled batch is smaller than batch.size before sending it (default 0 here: a batch goes as soon as it is polled; Kafka 4’s default is 5). The wait ends early once batch.size is reached. Refused as a sink connector’s override (its producer writes only the dead letter queue).',
     kinds: ['producer'],
     problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
   },
   'delivery.timeout.ms': {
-    doc: 'How long, in ms, a source task’s batch waits for an unavailable Kafka and is sent again before the task fails (and is restarted); default 120000, as Kafka’s. At least linger.ms + request.timeout.ms, as Kafka requires.',
+    doc: 'How long, in ms, a source task’s batch waits for an unavailable Kafka and is sent again before the task fails (and is restarted); default 120000, as Kafka’s. At least linger.ms + request.timeout.ms, as Kafka requires. Refused as a sink connector’s override.',
     kinds: ['producer'],
     problem: wholeNumberIn(0, 2_147_483_647, ' ms'),
   },
@@ -1126,6 +1126,9 @@ export interface KafkaClientConfig {
 
 const OVERRIDE_KEY = /^(producer|consumer|admin)\.override\.(.+)$/;
 
+/** Producer keys only a source task's sends use (refused as a sink connector's overrides). */
+const SOURCE_PRODUCER_KEYS: ReadonlySet<string> = new Set(['linger.ms', 'delivery.timeout.ms']);
+
 /**
  * A connector's Kafka client settings by client kind, under Kafka's names:
  * `producer.override.compression.type` is `producer['compression.type']`.
@@ -1204,6 +1207,13 @@ export function checkClientOverrides(
     const reason = unsupportedReason(property, kind);
     if (reason) {
       errors.push({ field: key, message: `Invalid configuration ${key}: ${reason}` });
+      continue;
+    }
+    if (connectorKind === 'sink' && kind === 'producer' && SOURCE_PRODUCER_KEYS.has(property)) {
+      errors.push({
+        field: key,
+        message: `Invalid configuration ${key}: a sink connector's producer only writes its dead letter queue, one record per send, so ${property} (how a source task groups and retries its sends) has nothing to act on`,
+      });
       continue;
     }
     overridden.add(kind);

@@ -505,5 +505,19 @@ describe('producerTuning', () => {
       'producer.override.max.block.ms',
       'producer.override.max.in.flight.requests.per.connection',
     ]);
+    // A sink's producer writes only its dead letter queue, one record at a time: nothing lingers.
+    const sink = checkClientOverrides(
+      'sink',
+      {
+        'producer.override.linger.ms': '5',
+        'producer.override.delivery.timeout.ms': '60000',
+        'producer.override.max.request.size': '2097152',
+      },
+      host,
+    );
+    expect(Object.fromEntries(sink.map((error) => [error.field, error.message]))).toEqual({
+      'producer.override.linger.ms': expect.stringMatching(/dead letter queue/),
+      'producer.override.delivery.timeout.ms': expect.stringMatching(/dead letter queue/),
+    });
   });
 });
