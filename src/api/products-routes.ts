@@ -31,6 +31,12 @@ const policy = {
     personalData: { type: 'string', enum: [...PERSONAL_DATA_TREATMENTS] },
     breakingChange: { type: 'string', enum: ['fail', 'new-version'] },
     maxLagMs: { type: 'integer', minimum: 1 },
+    undecided: {
+      type: 'string',
+      enum: ['send', 'protect'],
+      description:
+        'Columns of a published product that look like personal data and are not decided yet: sent as they are (send, default) or treated by personalData until decided (protect)',
+    },
   },
 } as const;
 

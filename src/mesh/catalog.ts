@@ -381,10 +381,21 @@ export class ProductCatalog {
         const version = major > majorOf(product.version) ? `${major}.0.0` : product.version;
         await this.save(product, { ...product, schemaVersions, version });
         await this.relink();
+        // A compatible change may have added columns: described again, they get their suggestions.
+        for (const source of product.sources) this.scheduleDescribe(source);
         for (const added of versions.filter((entry) => !known.has(entry.topic) && entry.major > 1))
           await this.onNewMajorVersion?.(this.get(id), added.topic);
       }),
     );
+  }
+
+  /**
+   * A source connector's events show a column its product's catalog entry does not know yet (a
+   * compatible database change, or one that looks like personal data): its tables are described
+   * again soon, so the column gets its suggestion. Only where automatic updates are made.
+   */
+  describeSoon(connector: string): void {
+    this.scheduleDescribe(connector);
   }
 
   /** Describes the product's source tables again now (GET /contract wants the database as it is). */

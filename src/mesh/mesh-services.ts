@@ -157,11 +157,14 @@ export class MeshServices {
       source.error ? [`cannot describe the tables of ${name}: ${source.error}`] : [],
     );
     // A column added after publication may look like personal data: until its owner decides, it
-    // reaches Kafka as the database has it.
+    // reaches Kafka as the database has it, or treated when the policy protects undecided columns.
     const undecided = product.classifications.filter((entry) => entry.state === 'suggested');
+    const columns = undecided.map((entry) => `${entry.column} (${entry.category})`).join(', ');
     if (product.status === 'published' && undecided.length > 0)
       warnings.push(
-        `personal-data suggestions not decided, sent unprotected until confirmed: ${undecided.map((entry) => `${entry.column} (${entry.category})`).join(', ')}`,
+        product.policy.undecided === 'protect'
+          ? `personal-data suggestions not decided, protected (${product.policy.personalData}) until decided: ${columns}`
+          : `personal-data suggestions not decided, sent unprotected until confirmed: ${columns}`,
       );
     const status = problems.length > 0 ? 'red' : warnings.length > 0 ? 'amber' : 'green';
     return {

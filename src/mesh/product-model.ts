@@ -97,6 +97,12 @@ export interface ProductPolicy {
   breakingChange: 'fail' | 'new-version';
   /** Freshness SLO: the most the product may lag behind its database, in ms. */
   maxLagMs?: number;
+  /**
+   * A published product's columns that look like personal data but that its owner has not decided
+   * (added after publication): sent as the database has them (`send`, the default; the product's
+   * health is amber until decided), or treated by `personalData` until decided (`protect`).
+   */
+  undecided?: 'send' | 'protect';
 }
 
 export const DEFAULT_POLICY: ProductPolicy = {

@@ -12,8 +12,10 @@ import type {
   RecordHeader,
   SourceRecord,
 } from '../plugin/index.ts';
+import { rowFields } from './breaking-changes.ts';
 import type { ProductCatalog } from './catalog.ts';
 import type { FreshnessTracker } from './freshness.ts';
+import { classify } from './personal-data.ts';
 import type { DataProduct, OutputPort, PersonalDataTreatment } from './product-model.ts';
 import type { SchemaGuard } from './schema-guard.ts';
 
@@ -22,7 +24,10 @@ import type { SchemaGuard } from './schema-guard.ts';
 //   - headers onramp.product and onramp.domain on every event of a connector with product.domain
 //     and product.name (product.headers.enable=false turns them off);
 //   - confirmed personal-data columns of a published product are hashed (HMAC-SHA256 with the
-//     host's salt, so equal values still join), masked or dropped in `before` and `after`;
+//     host's salt, so equal values still join), masked or dropped in `before` and `after`; with
+//     policy.undecided=protect, so are columns suggested but not decided yet, and columns that look
+//     like personal data (by name or doc, as personal-data.ts suggests) the moment they first appear
+//     in an event, before the catalog has described the table again and recorded the suggestion;
 //   - a published product's table topics are guarded against breaking database changes (failing
 //     the task, or fanning events out to the topics of its major versions: schema-guard.ts);
 //   - freshness (send time against the database's commit time) and per-product event counts.
@@ -43,6 +48,8 @@ interface Plan {
   headers: RecordHeader[];
   /** `<namespace>.<table>` -> column -> treatment */
   treatments: Map<string, Map<string, PersonalDataTreatment>>;
+  /** policy.undecided=protect of a published product: new columns that look like personal data. */
+  suspects: Suspects | undefined;
   /** The product's freshness SLO. */
   maxLagMs: number | undefined;
   /** A published product and its table topics written by this connector: guarded. */
@@ -68,7 +75,13 @@ export function productStage(
     const metrics = options.metrics.forTask(spec.connector, spec.taskId, spec.config, spec);
     const finish = (record: SourceRecord, current: Plan): SourceRecord => {
       let result = record;
-      if (current.treatments.size > 0) result = protect(result, current.treatments, options.salt);
+      if (current.treatments.size > 0 || current.suspects) {
+        result = protect(result, current, options.salt);
+        if (current.suspects?.found) {
+          current.suspects.found = false;
+          options.catalog.describeSoon(spec.connector);
+        }
+      }
       if (current.headers.length > 0)
         result = { ...result, headers: [...(result.headers ?? []), ...current.headers] };
       return result;
@@ -121,9 +134,10 @@ function buildPlan(
     : [];
   const product = catalog.productOfSource(connector);
   const treatments = new Map<string, Map<string, PersonalDataTreatment>>();
+  const protectUndecided = product?.status === 'published' && product.policy.undecided === 'protect';
   if (product?.status === 'published') {
     for (const entry of product.classifications) {
-      if (entry.state !== 'confirmed') continue;
+      if (entry.state !== 'confirmed' && !(entry.state === 'suggested' && protectUndecided)) continue;
       const dot = entry.column.lastIndexOf('.');
       const table = entry.column.slice(0, dot);
       const column = entry.column.slice(dot + 1);
@@ -146,7 +160,66 @@ function buildPlan(
           ),
         }
       : undefined;
-  return { revision: catalog.revision, headers, treatments, maxLagMs: product?.policy.maxLagMs, guarded };
+  const suspects: Suspects | undefined =
+    product && protectUndecided
+      ? {
+          treatment: product.policy.personalData,
+          decided: new Set(product.classifications.map((entry) => entry.column)),
+          suggested: new Set(
+            product.classifications
+              .filter((entry) => entry.state === 'suggested')
+              .map((entry) => entry.column),
+          ),
+          tables: new Map(),
+          found: false,
+        }
+      : undefined;
+  return {
+    revision: catalog.revision,
+    headers,
+    treatments,
+    suspects,
+    maxLagMs: product?.policy.maxLagMs,
+    guarded,
+  };
+}
+
+interface Suspects {
+  treatment: PersonalDataTreatment;
+  /** `<namespace>.<table>.<column>` of every classification, whatever its state (decided or suggested). */
+  decided: Set<string>;
+  /** ... of the suggested ones (not decided yet). */
+  suggested: Set<string>;
+  /** Per table, the treatments for the last row schema seen (new suspects included). */
+  tables: Map<string, { schema: ConnectSchema; columns: Map<string, PersonalDataTreatment> | undefined }>;
+  /** A suspect the catalog has no suggestion for was met since the last look (describe the tables). */
+  found: boolean;
+}
+
+/** The table's treatments for an event of `schema`: its classified columns, and new suspects. */
+function columnsOf(
+  plan: Plan,
+  table: string,
+  schema: ConnectSchema | undefined,
+): Map<string, PersonalDataTreatment> | undefined {
+  const known = plan.treatments.get(table);
+  const { suspects } = plan;
+  if (!suspects || !schema) return known;
+  const cached = suspects.tables.get(table);
+  if (cached?.schema === schema) return cached.columns;
+  let columns = known;
+  for (const field of rowFields(schema) ?? []) {
+    const id = `${table}.${field.field}`;
+    const fresh = !suspects.decided.has(id) && classify(field.field, field.doc) !== undefined;
+    if (!fresh && !suspects.suggested.has(id)) continue;
+    if (fresh) suspects.found = true;
+    // Hash and mask change text only: an undecided column of another type is dropped until decided.
+    const treatment = suspects.treatment !== 'drop' && field.type !== 'string' ? 'drop' : suspects.treatment;
+    columns = new Map(columns);
+    columns.set(field.field, treatment);
+  }
+  suspects.tables.set(table, { schema, columns });
+  return columns;
 }
 
 function isStruct(value: ConnectValue | undefined): value is ConnectStruct {
@@ -162,17 +235,13 @@ function sourceTime(value: ConnectValue | undefined): number | undefined {
 }
 
 /** The record with the table's classified columns treated in `before` and `after`. */
-function protect(
-  record: SourceRecord,
-  treatments: Map<string, Map<string, PersonalDataTreatment>>,
-  salt: Buffer,
-): SourceRecord {
+function protect(record: SourceRecord, plan: Plan, salt: Buffer): SourceRecord {
   const envelope = record.value;
   if (!envelope || !isStruct(envelope.value) || !isStruct(envelope.value.source)) return record;
   const source = envelope.value.source;
   const namespace = typeof source.schema === 'string' ? source.schema : source.db;
   const table = `${String(namespace)}.${String(source.table)}`;
-  const columns = treatments.get(table);
+  const columns = columnsOf(plan, table, envelope.schema ?? undefined);
   if (!columns) return record;
   const value: ConnectStruct = { ...envelope.value };
   for (const side of ['before', 'after'] as const) {

@@ -164,5 +164,16 @@ describe('product health', () => {
         'personal-data suggestions not decided, sent unprotected until confirmed: erp.ledger.payer_email (email)',
       ],
     });
+    const protecting = {
+      ...draft,
+      status: 'published' as const,
+      policy: { ...draft.policy, undecided: 'protect' as const },
+    };
+    expect(await mesh.health(protecting, states)).toMatchObject({
+      status: 'amber',
+      problems: [
+        'personal-data suggestions not decided, protected (hash) until decided: erp.ledger.payer_email (email)',
+      ],
+    });
   });
 });

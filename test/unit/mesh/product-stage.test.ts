@@ -210,6 +210,125 @@ describe('product stage', () => {
     expect(violations[0]?.endsWith(' 1')).toBe(true);
   });
 
+  it('protects undecided personal-data columns until decided with policy.undecided=protect', async () => {
+    const { transform, publishElsewhere } = await setup({});
+    // Columns added after publication: backup_email is suggested (the catalog described the table
+    // again), mobile is not in the catalog yet, client_ip was rejected by the owner, note looks harmless.
+    const added: ConnectSchema = {
+      ...row,
+      fields: [
+        ...(row.fields ?? []),
+        { field: 'backup_email', type: 'string', optional: true },
+        { field: 'mobile', type: 'string', optional: true },
+        { field: 'client_ip', type: 'string', optional: true },
+        { field: 'note', type: 'string', optional: true, doc: 'free text' },
+        { field: 'birth_date', type: 'int32', name: 'io.debezium.time.Date', optional: true },
+      ],
+    };
+    const wider = (): SourceRecord => {
+      const base = record();
+      const value = base.value?.value as Record<string, unknown>;
+      return {
+        ...base,
+        value: {
+          schema: {
+            ...envelope,
+            fields: [
+              { field: 'before', ...added },
+              { field: 'after', ...added },
+              ...(envelope.fields ?? []).slice(2),
+            ],
+          },
+          value: {
+            ...value,
+            after: {
+              ...(value.after as Record<string, unknown>),
+              backup_email: 'ada@backup.example',
+              mobile: '+44 7700 900000',
+              client_ip: '192.0.2.1',
+              note: 'vip',
+              birth_date: 3_000,
+            },
+          },
+        },
+      };
+    };
+    const base = product();
+    const classifications = [
+      ...base.classifications,
+      { column: 'public.customers.backup_email', category: 'email', reason: '', state: 'suggested' as const },
+      {
+        column: 'public.customers.client_ip',
+        category: 'ip-address',
+        reason: '',
+        state: 'rejected' as const,
+      },
+    ];
+    const hmac = (text: string) => createHmac('sha256', salt).update(text).digest('hex');
+    const afterRow = (r: SourceRecord) => (r.value?.value as { after: Record<string, unknown> }).after;
+    const rowOf = (r: SourceRecord) =>
+      r.value?.schema?.fields?.find((field) => field.field === 'after')?.fields?.map((field) => field.field);
+
+    // The default: sent as the database has them (the product's health is amber meanwhile).
+    await publishElsewhere(product({ status: 'published', classifications }));
+    expect(afterRow(transform(wider()))).toMatchObject({
+      backup_email: 'ada@backup.example',
+      mobile: '+44 7700 900000',
+    });
+
+    // protect: the suggestion and the columns not yet suggested are treated as confirmed ones would
+    // be; hash and mask change text only, so birth_date (a date) is dropped until decided.
+    await publishElsewhere(
+      product({ status: 'published', classifications, policy: { ...DEFAULT_POLICY, undecided: 'protect' } }),
+    );
+    expect(afterRow(transform(wider()))).toEqual({
+      id: 1,
+      email: hmac('ada@example.com'),
+      name: 'A**********e',
+      backup_email: hmac('ada@backup.example'),
+      mobile: hmac('+44 7700 900000'),
+      client_ip: '192.0.2.1',
+      note: 'vip',
+    });
+    await publishElsewhere(
+      product({
+        status: 'published',
+        classifications,
+        policy: { ...DEFAULT_POLICY, personalData: 'drop', undecided: 'protect' },
+      }),
+    );
+    // (email, confirmed without a treatment of its own, follows the policy too)
+    const dropped = transform(wider());
+    expect(Object.keys(afterRow(dropped))).toEqual(['id', 'name', 'client_ip', 'note']);
+    expect(rowOf(transform(wider()))).not.toContain('birth_date');
+    expect(rowOf(dropped)).toEqual(['id', 'name', 'client_ip', 'note']);
+
+    // Decided: confirmed with its own treatment, rejected sent as it is.
+    const decided = classifications.map((entry) =>
+      entry.column === 'public.customers.backup_email'
+        ? { ...entry, state: 'confirmed' as const, treatment: 'mask' as const }
+        : entry,
+    );
+    decided.push({
+      column: 'public.customers.mobile',
+      category: 'phone',
+      reason: '',
+      state: 'rejected' as const,
+    });
+    await publishElsewhere(
+      product({
+        status: 'published',
+        classifications: decided,
+        policy: { ...DEFAULT_POLICY, undecided: 'protect' },
+      }),
+    );
+    expect(afterRow(transform(wider()))).toMatchObject({
+      backup_email: `a${'*'.repeat(12)}e`,
+      mobile: '+44 7700 900000',
+      client_ip: '192.0.2.1',
+    });
+  });
+
   it('leaves the headers off with product.headers.enable=false', async () => {
     const { transform, publishElsewhere } = await setup({ 'product.headers.enable': false });
     await publishElsewhere(product());
