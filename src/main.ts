@@ -225,6 +225,9 @@ const connectorListener: ConnectorListener = fanOut([
 // In a cluster the leader writes connector configs: this worker hears of them from the config
 // topic (its own writes too, again: the listeners take a repeat as no change).
 if (cluster) followConfigTopic(stores.configs, connectorListener);
+// ...and of the topics other workers' tasks met from the status topic (the leader's catalog
+// describes a new table's topic that a follower's task found).
+stores.topics.subscribe?.((connector, topics) => catalog.topicsRecorded(connector, topics));
 
 const host: ConnectorHost = new ConnectorHost({
   plugins,

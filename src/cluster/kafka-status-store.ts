@@ -42,6 +42,7 @@ export class KafkaStatusStore implements StatusStore {
   private readonly connectors = new Map<string, ConnectStatus>();
   private readonly tasks = new Map<string, Map<number, ConnectStatus>>();
   private readonly topicStatuses = new Map<string, Map<string, TopicStatus>>();
+  private readonly topicListeners = new Set<(connector: string, topics: readonly string[]) => void>();
   /** The connectors' active topics, as Kafka Connect keeps them in this topic. */
   readonly topics: TopicStore;
 
@@ -51,6 +52,10 @@ export class KafkaStatusStore implements StatusStore {
       get: (connector) => [...(this.topicStatuses.get(connector)?.keys() ?? [])],
       put: (connector, topics) => this.putTopics(connector, topics),
       delete: (connector) => this.putTopics(connector, []),
+      subscribe: (listener) => {
+        this.topicListeners.add(listener);
+        return () => this.topicListeners.delete(listener);
+      },
     };
   }
 
@@ -205,9 +210,16 @@ export class KafkaStatusStore implements StatusStore {
         this.taskMap(decoded.connector).set(decoded.task, decoded.status);
         return;
       }
-      case 'topic':
+      case 'topic': {
+        const fresh =
+          decoded.status !== null && !this.topicStatuses.get(decoded.connector)?.has(decoded.topic);
         this.applyTopic(decoded.connector, decoded.topic, decoded.status);
+        if (fresh) {
+          const topics = this.topics.get(decoded.connector);
+          for (const listener of this.topicListeners) listener(decoded.connector, topics);
+        }
         return;
+      }
     }
   }
 }

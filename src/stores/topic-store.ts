@@ -5,4 +5,9 @@ export interface TopicStore {
   /** Replaces the connector's topic set. Durable when the promise resolves. */
   put(connector: string, topics: readonly string[]): Promise<void>;
   delete(connector: string): Promise<void>;
+  /**
+   * Cluster mode: tells `listener` when another worker recorded a topic new to a connector (read from
+   * the status topic), with the connector's topics then; the leader's catalog describes from it.
+   */
+  subscribe?(listener: (connector: string, topics: readonly string[]) => void): () => void;
 }

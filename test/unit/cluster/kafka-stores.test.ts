@@ -287,6 +287,22 @@ describe('KafkaStatusStore', () => {
     expect(store.getTask('c', 0)?.state).toBe('RUNNING');
   });
 
+  it('tells a subscriber of the topics new to a connector that another worker recorded', async () => {
+    const topic = new MemoryTopic('status', 5);
+    const a = new KafkaStatusStore({ log: topic.open() });
+    const b = new KafkaStatusStore({ log: topic.open() });
+    await Promise.all([a.start(), b.start()]);
+    const told: string[] = [];
+    b.topics.subscribe?.((connector, topics) => told.push(`${connector}: ${topics.join(',')}`));
+    await a.topics.put('c', ['t1']);
+    await b.refresh();
+    expect(told).toEqual(['c: t1']);
+    await a.topics.put('c', ['t1', 't2']);
+    await a.topics.put('c', ['t2']);
+    await b.refresh();
+    expect(told).toEqual(['c: t1', 'c: t1,t2']);
+  });
+
   it('tracks active topics and deletes with tombstones', async () => {
     const topic = new MemoryTopic('status', 5);
     const store = new KafkaStatusStore({ log: topic.open(), now: () => 1700000000000 });
