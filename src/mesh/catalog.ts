@@ -1,7 +1,7 @@
 import { KeyedLock } from '../host/keyed-lock.ts';
 import type { Logger } from '../plugin/index.ts';
 import { errorMessage, OnrampError } from '../plugin/index.ts';
-import type { CatalogStore } from '../stores/catalog-store.ts';
+import type { CatalogStore, SchemaVersionRequest } from '../stores/catalog-store.ts';
 import type { StoredConnector } from '../stores/stores.ts';
 import type { ConnectorFacts, ConnectorView } from './connector-view.ts';
 import { mergeClassifications, suggestClassifications } from './personal-data.ts';
@@ -97,6 +97,10 @@ export class ProductCatalog {
     this.firstSchemaVersions = options.firstSchemaVersions;
     this.onNewMajorVersion = options.onNewMajorVersion;
     this.automatic = options.automatic ?? (() => true);
+    // Cluster mode: schema versions that followers' source tasks met, recorded by the leader.
+    this.store.onSchemaVersionRequest?.((request) => {
+      if (this.started && this.automatic()) this.track(this.exclusive(() => this.recordRequest(request)));
+    });
   }
 
   /** Grows with every change to the catalog (the product stage rebuilds its plans on change). */
@@ -141,6 +145,7 @@ export class ProductCatalog {
       }
       for (const name of stored) await this.onboard(name);
       await this.relink();
+      for (const request of this.store.schemaVersionRequests?.() ?? []) await this.recordRequest(request);
     });
     for (const name of stored) this.scheduleDescribe(name);
   }
@@ -368,25 +373,37 @@ export class ProductCatalog {
    * topic becomes an output port with the product's registry compatibility.
    */
   recordSchemaVersions(id: string, topic: string, versions: SchemaVersion[]): void {
-    this.track(
-      this.exclusive(async () => {
-        const product = this.store.get(id);
-        if (!product) return;
-        const known = new Set((product.schemaVersions?.[topic] ?? []).map((version) => version.topic));
-        const schemaVersions = { ...product.schemaVersions, [topic]: versions };
-        const major = Math.max(
-          majorOf(product.version),
-          ...Object.values(schemaVersions).flatMap((list) => list.map((version) => version.major)),
-        );
-        const version = major > majorOf(product.version) ? `${major}.0.0` : product.version;
-        await this.save(product, { ...product, schemaVersions, version });
-        await this.relink();
-        // A compatible change may have added columns: described again, they get their suggestions.
-        for (const source of product.sources) this.scheduleDescribe(source);
-        for (const added of versions.filter((entry) => !known.has(entry.topic) && entry.major > 1))
-          await this.onNewMajorVersion?.(this.get(id), added.topic);
-      }),
+    // A follower asks the leader (whose catalog alone writes products), through the store.
+    if (!this.automatic() && this.store.requestSchemaVersions) {
+      this.track(this.store.requestSchemaVersions({ product: id, topic, versions }));
+      return;
+    }
+    this.track(this.exclusive(() => this.writeSchemaVersions(id, topic, versions)));
+  }
+
+  /** The leader records a follower's request, then clears it. */
+  private async recordRequest(request: SchemaVersionRequest): Promise<void> {
+    if (!this.automatic()) return;
+    await this.writeSchemaVersions(request.product, request.topic, request.versions);
+    await this.store.clearSchemaVersionRequest?.(request);
+  }
+
+  private async writeSchemaVersions(id: string, topic: string, versions: SchemaVersion[]): Promise<void> {
+    const product = this.store.get(id);
+    if (!product) return;
+    const known = new Set((product.schemaVersions?.[topic] ?? []).map((version) => version.topic));
+    const schemaVersions = { ...product.schemaVersions, [topic]: versions };
+    const major = Math.max(
+      majorOf(product.version),
+      ...Object.values(schemaVersions).flatMap((list) => list.map((version) => version.major)),
     );
+    const version = major > majorOf(product.version) ? `${major}.0.0` : product.version;
+    await this.save(product, { ...product, schemaVersions, version });
+    await this.relink();
+    // A compatible change may have added columns: described again, they get their suggestions.
+    for (const source of product.sources) this.scheduleDescribe(source);
+    for (const added of versions.filter((entry) => !known.has(entry.topic) && entry.major > 1))
+      await this.onNewMajorVersion?.(this.get(id), added.topic);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DataProduct, DomainInfo } from '../mesh/product-model.ts';
+import type { DataProduct, DomainInfo, SchemaVersion } from '../mesh/product-model.ts';
 import { OnrampError } from '../plugin/errors.ts';
 import { AtomicFileWriter } from './atomic-file.ts';
 
@@ -25,6 +25,23 @@ export interface CatalogStore {
   revision?(): number;
   /** Resolves once what other writers wrote so far is in this view (cluster mode: a new leader). */
   catchUp?(): Promise<void>;
+  /**
+   * Cluster mode: a follower's source task met a schema change of a published product's table
+   * topic; the leader records it into the product (SchemaVersionRequest), so no follower writes a
+   * product record. Durable when the promise resolves.
+   */
+  requestSchemaVersions?(request: SchemaVersionRequest): Promise<void>;
+  /** The requests not yet recorded by a leader (it clears each once recorded). */
+  schemaVersionRequests?(): SchemaVersionRequest[];
+  clearSchemaVersionRequest?(request: SchemaVersionRequest): Promise<void>;
+  /** Tells `listener` of each request read (other workers' included). */
+  onSchemaVersionRequest?(listener: (request: SchemaVersionRequest) => void): void;
+}
+
+export interface SchemaVersionRequest {
+  product: string;
+  topic: string;
+  versions: SchemaVersion[];
 }
 
 const FILE = 'catalog.json';

@@ -1,6 +1,6 @@
 import type { LogRecord, LogTopicSpec, TopicLog } from '../cluster/topic-log.ts';
-import type { DataProduct, DomainInfo } from '../mesh/product-model.ts';
-import type { CatalogStore } from './catalog-store.ts';
+import type { DataProduct, DomainInfo, SchemaVersion } from '../mesh/product-model.ts';
+import type { CatalogStore, SchemaVersionRequest } from './catalog-store.ts';
 
 // The data-product catalog's store in cluster mode: one compacted topic beside Kafka Connect's
 // config topic (`<config.storage.topic>-products`, same replication and topic settings), one record
@@ -15,11 +15,13 @@ import type { CatalogStore } from './catalog-store.ts';
 // log's last record per product. REST writes to products go to the leader (cluster-forwarding.ts),
 // and so do the catalog's automatic updates (onboarding, table descriptions, ports and consumers:
 // only the leader's catalog makes them, see ProductCatalog.lead), so those never carry a product
-// as a worker saw it before a person's change. Schema versions are still recorded by the worker
-// whose source task met the change (SchemaGuard).
+// as a worker saw it before a person's change. Schema versions met by a follower's source task
+// (SchemaGuard) are written as a request keyed `versions:<product>:<topic>` (topics have no ':'),
+// which the leader records into the product and then clears with a tombstone.
 
 const FORMAT = 1;
 const DOMAIN_KEY = 'domain:';
+const VERSIONS_KEY = 'versions:';
 
 export function catalogTopicSpec(configTopic: LogTopicSpec): LogTopicSpec {
   return { ...configTopic, name: `${configTopic.name}-products`, partitions: 1 };
@@ -36,6 +38,8 @@ export class KafkaCatalogStore implements CatalogStore {
   private readonly onSkipped: KafkaCatalogStoreOptions['onSkipped'];
   private readonly products = new Map<string, DataProduct>();
   private readonly domainInfos = new Map<string, DomainInfo>();
+  private readonly requests = new Map<string, SchemaVersionRequest>();
+  private readonly requestListeners: Array<(request: SchemaVersionRequest) => void> = [];
   private sends = new Set<Promise<void>>();
   private changes = 0;
 
@@ -52,6 +56,26 @@ export class KafkaCatalogStore implements CatalogStore {
   /** Resolves once every record in the topic now is in this view (tests). */
   readToEnd(timeoutMs?: number): Promise<void> {
     return this.log.readToEnd(timeoutMs);
+  }
+
+  requestSchemaVersions(request: SchemaVersionRequest): Promise<void> {
+    const copy = structuredClone(request);
+    const key = `${VERSIONS_KEY}${copy.product}:${copy.topic}`;
+    return this.send(key, Buffer.from(JSON.stringify({ format: FORMAT, request: copy })));
+  }
+
+  schemaVersionRequests(): SchemaVersionRequest[] {
+    return [...this.requests.values()];
+  }
+
+  clearSchemaVersionRequest(request: SchemaVersionRequest): Promise<void> {
+    const key = `${VERSIONS_KEY}${request.product}:${request.topic}`;
+    if (this.requests.get(key) === request) this.requests.delete(key);
+    return this.send(key, null);
+  }
+
+  onSchemaVersionRequest(listener: (request: SchemaVersionRequest) => void): void {
+    this.requestListeners.push(listener);
   }
 
   catchUp(): Promise<void> {
@@ -122,6 +146,7 @@ export class KafkaCatalogStore implements CatalogStore {
   private applyProblem(id: string, value: Buffer | null): string | undefined {
     if (id === '') return 'a record without a key';
     if (id.startsWith(DOMAIN_KEY)) return this.applyDomain(id.slice(DOMAIN_KEY.length), value);
+    if (id.startsWith(VERSIONS_KEY)) return this.applyRequest(id, value);
     if (value === null) {
       if (this.products.delete(id)) this.changes++;
       return undefined;
@@ -136,6 +161,36 @@ export class KafkaCatalogStore implements CatalogStore {
       return `unexpected shape (format ${String(doc.format)})`;
     this.products.set(id, doc.product);
     this.changes++;
+    return undefined;
+  }
+
+  private applyRequest(key: string, value: Buffer | null): string | undefined {
+    if (value === null) {
+      this.requests.delete(key);
+      return undefined;
+    }
+    let doc: { format?: unknown; request?: { product?: unknown; topic?: unknown; versions?: unknown } };
+    try {
+      doc = JSON.parse(value.toString('utf8')) as typeof doc;
+    } catch {
+      return 'not JSON';
+    }
+    const request = doc.request;
+    if (
+      doc.format !== FORMAT ||
+      typeof request?.product !== 'string' ||
+      typeof request.topic !== 'string' ||
+      !Array.isArray(request.versions) ||
+      key !== `${VERSIONS_KEY}${request.product}:${request.topic}`
+    )
+      return `unexpected shape (format ${String(doc.format)})`;
+    const read: SchemaVersionRequest = {
+      product: request.product,
+      topic: request.topic,
+      versions: request.versions as SchemaVersion[],
+    };
+    this.requests.set(key, read);
+    for (const listener of this.requestListeners) listener(read);
     return undefined;
   }
 

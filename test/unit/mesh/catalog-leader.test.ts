@@ -98,4 +98,71 @@ describe('catalog in a cluster', () => {
     await a.catalog.idle();
     expect(topic.records()).toHaveLength(before);
   });
+
+  it('has a follower ask the leader to record schema versions its source task met', async () => {
+    const topic = new MemoryTopic('configs-products', 1);
+    let aLeads = true;
+    const a = await worker(topic, () => aLeads);
+    let bLeads = false;
+    const b = await worker(topic, () => bLeads);
+    await a.catalog.create({
+      domain: 'sales',
+      name: 'orders',
+      owner: 'sales-team',
+      description: 'Orders',
+      outputPorts: [{ topic: 'shop.public.orders' }],
+    });
+    await b.store.readToEnd();
+    const fields = [{ field: 'id', type: 'int32' as const }];
+    const versions = [
+      { major: 1, topic: 'shop.public.orders', fields, since: '2026-12-07T04:00:00.000Z' },
+      {
+        major: 2,
+        topic: 'shop.public.orders.v2',
+        fields,
+        since: '2026-12-07T04:10:00.000Z',
+        breaking: ['x'],
+      },
+    ];
+
+    // The follower writes a request, not the product; a PATCH on the leader meanwhile stands.
+    const products = () =>
+      topic.records().filter((record) => record.key?.toString() === 'sales.orders').length;
+    const before = products();
+    b.catalog.recordSchemaVersions('sales.orders', 'shop.public.orders', versions);
+    await a.catalog.update('sales.orders', { tags: ['orders'] });
+    await b.catalog.idle();
+    await a.store.readToEnd();
+    await a.catalog.idle();
+    await Promise.all([a.store.readToEnd(), b.store.readToEnd()]);
+    for (const { catalog } of [a, b]) {
+      const product = catalog.get('sales.orders');
+      expect(product.tags).toEqual(['orders']);
+      expect(product.version).toBe('2.0.0');
+      expect(product.schemaVersions?.['shop.public.orders']?.map((entry) => entry.topic)).toEqual([
+        'shop.public.orders',
+        'shop.public.orders.v2',
+      ]);
+    }
+    // Every product record after the follower's request is the leader's (PATCH, then the versions).
+    expect(products()).toBe(before + 2);
+    expect(a.store.schemaVersionRequests()).toEqual([]);
+    expect(b.store.schemaVersionRequests()).toEqual([]);
+
+    // A request no leader recorded yet is recorded by the next one as it takes over.
+    const later = [
+      ...versions,
+      { major: 3, topic: 'shop.public.orders.v3', fields, since: '2026-12-07T04:20:00.000Z' },
+    ];
+    aLeads = false; // leaving: the next leader has not taken over yet
+    const c = await worker(topic, () => false);
+    c.catalog.recordSchemaVersions('sales.orders', 'shop.public.orders', later);
+    await c.catalog.idle();
+    await b.store.readToEnd();
+    expect(b.store.schemaVersionRequests()).toHaveLength(1);
+    bLeads = true;
+    await b.catalog.lead();
+    await b.catalog.idle();
+    expect(b.catalog.get('sales.orders').version).toBe('3.0.0');
+  });
 });
