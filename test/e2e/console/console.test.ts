@@ -376,6 +376,58 @@ describe('web console', () => {
     await viewer.context.close();
   });
 
+  it('walks from sign-in to a product and the connectors with the keyboard only, its focus always visible', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await context.newPage();
+    sessions.push({ context, page, errors: collectConsoleErrors(page) });
+    await page.goto(`${host.base}/ui/`);
+    await page.getByLabel('Token').waitFor();
+    const stops: string[] = [];
+    /** Presses key until the focused element is `target`; every element it stops on shows its focus. */
+    const tabTo = async (target: string, key = 'Tab') => {
+      for (let presses = 0; presses < 100; presses++) {
+        await page.keyboard.press(key);
+        const focused = await page.evaluate((): { name: string; visible: boolean } | undefined => {
+          // biome-ignore lint/suspicious/noExplicitAny: document and getComputedStyle are the page's globals
+          const { document, getComputedStyle } = globalThis as any;
+          const element = document.activeElement;
+          if (!element || element === document.body) return undefined;
+          const style = getComputedStyle(element);
+          const text = (element.getAttribute('aria-label') ?? element.textContent ?? '').trim().slice(0, 60);
+          return {
+            name: `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} ${text}`.trim(),
+            visible:
+              element.matches(':focus-visible') &&
+              style.outlineStyle !== 'none' &&
+              Number.parseFloat(style.outlineWidth) >= 2,
+          };
+        });
+        if (!focused) continue;
+        stops.push(focused.name);
+        expect(focused.visible, `the focus is visible on ${focused.name}`).toBe(true);
+        if (focused.name === target) return;
+      }
+      throw new Error(`${key} never reached ${target}: ${stops.join(' | ')}`);
+    };
+    await tabTo('input#token');
+    await page.keyboard.type(tokens.admin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Data products' }).waitFor();
+    await expect.poll(() => page.locator('.card .facts dd', { hasText: 'loading…' }).count()).toBe(0);
+    await tabTo(`a ${productId}`);
+    await screenshot(page, '12-keyboard-products', false);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: productId }).waitFor();
+    // back up from the page's heading to the main navigation
+    await tabTo('a Connectors', 'Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Connectors' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/ui/connectors');
+    await tabTo(`a ${sourceName}`);
+    await screenshot(page, '13-keyboard-connectors', false);
+    await context.close();
+  });
+
   it('shows of a delete only the key its event carries', async () => {
     const { page } = admin;
     // REPLICA IDENTITY DEFAULT: PostgreSQL logs only the deleted row's key; the event fills email and
