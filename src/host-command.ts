@@ -5,11 +5,15 @@ import { join } from 'node:path';
 // tests, the benchmarks); `npm start` and the Dockerfile spell the same flags out (a unit test
 // keeps them equal).
 //
-// A young generation of 2 x 4 MB instead of V8's default 2 x 32 MB: a source keeps thousands of
+// A young generation of 2 x 2 MB instead of V8's default 2 x 32 MB: a source keeps thousands of
 // multi-KB events queued between the database and Kafka, and with large semispaces every scavenge
 // copies them back and forth before they are promoted. Draining 100k Kafka Connect JSON events
-// from PostgreSQL took ~35% less CPU and ~30% less peak RSS with it; neutral with Avro.
-export const HOST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+// from PostgreSQL took ~35% less CPU and ~30% less peak RSS with 2 x 4 MB; neutral with Avro.
+// 2 x 2 MB since: a little less again at the same CPU per event (bench memory and wide-tx, 2026-12-07, the
+// compiled host, alternating: peak RSS -4 MB on a 100k-change drain, -9 MB on a 200k-row snapshot
+// and on a 1 GB transaction, -3.5 MB idle; within the noise of a loaded machine one by one, but
+// the same way in every scenario).
+export const HOST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
 /**
  * The compiled host (scripts/build.mjs), relative to the checkout: what `npm start`, the image, the

@@ -223,7 +223,7 @@ async function run(args: BenchArgs): Promise<void> {
     },
     notes: [
       `${records} records per run into a fresh 1-partition topic, in batches of ${batch} records, each awaited before the next (as a source task sends); idempotent producer, acks=all, no compression; medians over ${runs} runs, clients and record kinds rotated from run to run.`,
-      'Each client runs in its own child process (node --max-semi-space-size=4, as the host): CPU = process.cpuUsage() (user + system, all threads) over the send window, peak RSS = the process VmHWM (Node, the client and a 1000-record pool that the send loop cycles through).',
+      `Each client runs in its own child process (node ${HOST_NODE_FLAGS.join(' ')}, as the host): CPU = process.cpuUsage() (user + system, all threads) over the send window, peak RSS = the process VmHWM (Node, the client and a 1000-record pool that the send loop cycles through).`,
       `json: Kafka Connect JsonConverter with schemas (Onramp's converter), Debezium PostgreSQL envelope of an 11-column row, 60% c / 30% u / 10% d, with a key. avro: the same events in Confluent's wire format (magic byte, 4-byte schema id, avsc body), key and value.`,
       ...[...methods].map(([client, method]) => `${client}: ${method}.`),
       `1-minute load average ${round(loadBefore[0] ?? 0, 2)} before, ${round(loadAfter[0] ?? 0, 2)} after (${machine().cores} cores, shared with the stack's broker).`,
