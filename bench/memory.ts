@@ -225,7 +225,11 @@ async function runOnce(variant: string, mode: string, size: number): Promise<Mem
   }
 }
 
-/** `npm run bench -- memory [--mode stream|snapshot] [--events 100000] [--rows 200000] [--runs 2] [--variants 'default|MALLOC_ARENA_MAX=2']` */
+/**
+ * `npm run bench -- memory [--mode stream|snapshot] [--events 100000] [--rows 200000] [--runs 2]
+ * [--variants='default|MALLOC_ARENA_MAX=2|--max-semi-space-size=2']` (with `=`: a value that starts
+ * with `--` is otherwise read as the next option)
+ */
 export async function memoryScenario(args: BenchArgs): Promise<void> {
   const mode = args.string('mode', 'stream');
   if (mode !== 'stream' && mode !== 'snapshot')

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { HOST_NODE_FLAGS } from '../src/host-command.ts';
 import type { BenchArgs } from './lib/args.ts';
 import { deleteTopics, recreateTopics, waitForRecords } from './lib/kafka-topics.ts';
 import { pgSourceConfig } from './lib/pg-connector.ts';
@@ -124,7 +125,17 @@ export async function wideTransactionScenario(args: BenchArgs): Promise<void> {
     date: today(),
     machine: { ...machine(), loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
     versions: { node: process.version },
-    settings: { rows, rowKb, queueBytes: settings, converter: 'JsonConverter, schemas.enable=false' },
+    settings: {
+      rows,
+      rowKb,
+      queueBytes: settings,
+      converter: 'JsonConverter, schemas.enable=false',
+      // The host's Node flags, with any a run added (bench/lib/systems.ts: they come last and win).
+      nodeFlags: [
+        ...HOST_NODE_FLAGS,
+        ...(process.env.ONRAMP_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      ],
+    },
     runs,
     summary: Object.fromEntries(runs.map((run) => [label(run.queueBytes), run])),
     table: {

@@ -12,7 +12,10 @@ export class BenchArgs {
         this.names.push(arg);
         continue;
       }
-      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      // Split at the first '=' only: a value may hold more (--variants=--max-semi-space-size=2).
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      const inline = eq === -1 ? undefined : arg.slice(eq + 1);
       const next = argv[i + 1];
       if (inline !== undefined) this.options.set(name, inline);
       else if (next !== undefined && !next.startsWith('--')) {
