@@ -444,30 +444,23 @@ export function parseConnection(
   };
   const readFile = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const readBytes = context.readBytes ?? ((path: string) => readFileSync(path));
-  const readStore = (entry: Sourced): Buffer | undefined => {
-    try {
-      return readBytes(entry.value);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      fail(
-        entry.from,
-        `Invalid value for configuration ${entry.from}: cannot read the file ${entry.value} (${code})`,
-      );
-      return undefined;
-    }
-  };
-  const readPem = (entry: Sourced): string | undefined => {
-    try {
-      return readFile(entry.value);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      fail(
-        entry.from,
-        `Invalid value for configuration ${entry.from}: cannot read the file ${entry.value} (${code})`,
-      );
-      return undefined;
-    }
-  };
+  /** Reads a file a setting names; a failure fails that setting, naming the file and why. */
+  const readNamedFile =
+    <T>(read: (path: string) => T) =>
+    (entry: Sourced): T | undefined => {
+      try {
+        return read(entry.value);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        fail(
+          entry.from,
+          `Invalid value for configuration ${entry.from}: cannot read the file ${entry.value} (${code})`,
+        );
+        return undefined;
+      }
+    };
+  const readStore = readNamedFile(readBytes);
+  const readPem = readNamedFile(readFile);
 
   let brokers: string[] = [];
   const servers = get('bootstrap.servers');
