@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AccessRequest, decide, isRead } from '../auth/access-policy.ts';
+import { type AccessRequest, decide, isRead, needsBody } from '../auth/access-policy.ts';
 import { AuditLog } from '../auth/audit-log.ts';
 import { type Credentials, readCredentials } from '../auth/credentials.ts';
 import type { HostAllowList } from '../auth/host-allow-list.ts';
@@ -15,8 +15,12 @@ import { HOST_ERRORS, OnrampError } from '../plugin/errors.ts';
 import { errorBody } from './http-errors.ts';
 
 // The REST API's guards as fastify hooks, in request order:
-//   onRequest   Host header allow-list (421), then authentication (401)
-//   preHandler  authorization by role, once the body is parsed (403)
+//   onRequest     Host header allow-list (421), authentication (401), then authorization by role
+//                 (403) before the body is read, as Kafka Connect's auth filter: a caller without
+//                 the right never learns a route's validation rules from a 400 (or 415)
+//   preValidation the few decisions that need the body (a domain token's product.domain, see
+//                 needsBody), made on the parsed body before schema validation, so a body naming
+//                 another domain is a 403 whatever else is wrong with it
 //   onSend      one audit line per write, before the response leaves: a client that saw the
 //               answer finds its request in GET /admin/audit
 // GET /health stays open so load balancers can probe without a token, and so do routes marked
@@ -114,11 +118,13 @@ export function connectorAccess(
 ): AccessRequest['connector'] {
   const { method, route } = request;
   const body = record(request.body);
-  const name = connectorName(request);
+  const creates = route === '/connectors' && method === 'POST';
+  // A create without a name is still decided by its product.domain: 403 before the 400 for the name.
+  const name = connectorName(request) ?? (creates ? '' : undefined);
   if (name === undefined) return undefined;
-  const stored = storedDomain(name);
+  const stored = name === '' ? undefined : storedDomain(name);
   const base = { name, ...(stored && { stored }) };
-  if (route === '/connectors' && method === 'POST') {
+  if (creates) {
     return { ...base, setsConfig: true, resultingDomain: text(record(body?.config)?.['product.domain']) };
   }
   if (route === '/connectors/:name/config' && method === 'PUT') {
@@ -242,7 +248,7 @@ export function installRestSecurity(
     request.principal = authentication.principal;
   });
 
-  app.addHook('preHandler', async (request, reply) => {
+  const authorize = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const principal = request.principal;
     if (principal === null || principal.role.kind === 'admin') return;
     const route = request.routeOptions.url;
@@ -259,6 +265,18 @@ export function installRestSecurity(
     }
     const decision = decide(principal, access);
     if (!decision.allowed) return refuse(reply, new OnrampError('FORBIDDEN', decision.reason));
+    return undefined;
+  };
+  const bodyDecides = (request: FastifyRequest, principal: Principal): boolean =>
+    needsBody(principal, request.method, request.routeOptions.url);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.principal !== null && !bodyDecides(request, request.principal))
+      return authorize(request, reply);
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.principal !== null && bodyDecides(request, request.principal))
+      return authorize(request, reply);
   });
 
   if (audit) {

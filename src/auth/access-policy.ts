@@ -20,6 +20,7 @@ export interface AccessRequest {
   route: string | undefined;
   /** The connector the request writes, when it names one. */
   connector?: {
+    /** Empty when a POST /connectors body names none (it is a 400 once the role allows it). */
     name: string;
     /** The product.domain stored for it now; absent when the connector does not exist. */
     stored?: { domain: string | undefined };
@@ -76,6 +77,23 @@ function normalized(domain: string | undefined): string | undefined {
   return value === '' ? undefined : value;
 }
 
+/** Routes whose body can change a domain token's answer: the product.domain it sets or names. */
+const BODY_ROUTES = new Set([
+  'POST /connectors',
+  'PUT /connectors/:name/config',
+  'PATCH /connectors/:name/config',
+  'POST /products',
+]);
+
+/**
+ * Whether deciding needs the request's body. Only a domain token's config writes do; every other
+ * decision is made before the body is read, so a caller without the right gets 401/403 and never a
+ * 400 that tells it the route's validation rules (as Kafka Connect's auth filter answers first).
+ */
+export function needsBody(principal: Principal, method: string, route: string | undefined): boolean {
+  return principal.role.kind === 'domain' && BODY_ROUTES.has(`${method} ${route ?? ''}`);
+}
+
 export function decide(principal: Principal, request: AccessRequest): Decision {
   const { role } = principal;
   if (role.kind === 'admin') return ALLOW;
@@ -116,10 +134,8 @@ function decideDomainWrite(
     const resulting = normalized(connector.resultingDomain);
     if (resulting !== domain) {
       const given = resulting === undefined ? 'no product.domain' : `product.domain ${resulting}`;
-      return deny(
-        principal,
-        `set ${given} on connector ${connector.name}: its config must keep product.domain=${domain}`,
-      );
+      const which = connector.name === '' ? 'a connector' : `connector ${connector.name}`;
+      return deny(principal, `set ${given} on ${which}: its config must keep product.domain=${domain}`);
     }
   }
   return ALLOW;

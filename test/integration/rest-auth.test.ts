@@ -97,15 +97,24 @@ function send(
   port: number,
   method: string,
   path: string,
-  options: { token?: string; basic?: [string, string]; body?: unknown; host?: string } = {},
+  options: {
+    token?: string;
+    basic?: [string, string];
+    body?: unknown;
+    host?: string;
+    /** Sends body (a string) as is with this content type. */
+    contentType?: string;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.basic)
     headers.authorization = `Basic ${Buffer.from(options.basic.join(':')).toString('base64')}`;
   if (options.host) headers.host = options.host;
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const raw = options.contentType !== undefined && typeof options.body === 'string';
+  const payload =
+    options.body === undefined || raw ? (options.body as string | undefined) : JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (response) => {
       let text = '';
@@ -243,7 +252,7 @@ describe('REST API with rest.auth=token', () => {
       if (pattern.startsWith('/products')) return 403;
       return pattern.startsWith('/connectors/{name}') ? 'passes' : 403;
     }
-    // Bodies the routes' schemas take (a body they refuse is a 400 before any role check); admin's
+    // Bodies the routes' schemas take, so what passes the role check reaches the route; admin's
     // POST /products body stays invalid so that nothing is created.
     function bodyFor(role: string, pattern: string): unknown {
       if (pattern === '/connectors') return { name: ghost, config: {} };
@@ -274,6 +283,41 @@ describe('REST API with rest.auth=token', () => {
           failures.push(
             `${role} ${method} ${path}: ${got} (expected ${want}) ${JSON.stringify(answer.body)?.slice(0, 200)}`,
           );
+      }
+      // Bodies no route's schema takes: whoever may not write gets 401/403, never the 400 (or 415)
+      // that would teach it the route's validation rules. A domain token's config writes are decided
+      // by the body's product.domain: one naming another domain is a 403 before its other errors.
+      if (method === 'GET' || method === 'DELETE') continue;
+      const invalid: Array<{ body: unknown; contentType?: string }> = [
+        { body: [1, 2] },
+        { body: { name: 7, config: 'x', initial_state: 'SOMETIMES', level: 9, domain: 'finance' } },
+        { body: 'not json', contentType: 'text/plain' },
+      ];
+      const foreignConfig = pattern === '/connectors' || pattern === '/connectors/{name}/config';
+      for (const role of ['anonymous', 'viewer', 'sales'] as const) {
+        if (role === 'sales' && !(foreignConfig || pattern === '/products')) continue;
+        const token = role === 'anonymous' ? undefined : tokens[role];
+        const bodies =
+          role === 'sales'
+            ? [
+                { body: { config: { 'product.domain': 'finance', 'tasks.max': 'x' }, initial_state: 'NO' } },
+                { body: { 'product.domain': 'finance', 'connector.class': 7, bogus: [] } },
+                { body: { domain: 'finance', name: 7, bogus: true } },
+                { body: [1, 2] },
+              ]
+            : invalid;
+        for (const { body, contentType } of bodies) {
+          const answer = await send(host.port, method, path, {
+            ...(token && { token }),
+            body,
+            ...(contentType && { contentType }),
+          });
+          const want = role === 'anonymous' ? 401 : 403;
+          if (answer.status !== want || answer.body?.error_code !== want)
+            failures.push(
+              `${role} ${method} ${path} invalid ${JSON.stringify(body)}: ${answer.status} (expected ${want}) ${JSON.stringify(answer.body)?.slice(0, 200)}`,
+            );
+        }
       }
     }
     expect(failures).toEqual([]);
@@ -374,6 +418,26 @@ describe('REST API with rest.auth=token', () => {
       expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(403);
       expect(answer.body.error_code).toBe(403);
     }
+    // Its own domain named, the body's other faults are answered: the role check came first.
+    const unnamed = await send(port, 'POST', '/connectors', {
+      ...sales,
+      body: { config: sinkConfig('sales'), initial_state: 'STOPPED' },
+    });
+    expect(unnamed.status).toBe(400);
+    const foreignUnnamed = await send(port, 'POST', '/connectors', {
+      ...sales,
+      body: { config: sinkConfig('finance'), initial_state: 'SOMETIMES' },
+    });
+    expect(foreignUnnamed.body).toEqual({
+      error_code: 403,
+      message:
+        'Token sales (role domain:sales) may not set product.domain finance on a connector: its config must keep product.domain=sales.',
+    });
+    const badState = await send(port, 'POST', '/connectors', {
+      ...sales,
+      body: { name: `state-${suffix}`, config: sinkConfig('sales'), initial_state: 'SOMETIMES' },
+    });
+    expect(badState.status).toBe(400);
     expect((await send(port, 'GET', '/admin/loggers', sales)).status).toBe(403);
     // Its own connector: allowed, and answered by the host (a sink takes no snapshots).
     const sinkSnapshot = await send(port, 'POST', `/connectors/${orders}/snapshots`, {

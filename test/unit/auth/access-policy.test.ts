@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AccessRequest, decide } from '../../../src/auth/access-policy.ts';
+import { type AccessRequest, decide, needsBody } from '../../../src/auth/access-policy.ts';
 import { type Principal, parseRole } from '../../../src/auth/roles.ts';
 
 const admin: Principal = { name: 'root', role: parseRole('admin') };
@@ -91,6 +91,46 @@ describe('decide', () => {
       expect(allowed(sales, { method, route, connector: other }), `${method} ${route}`).toBe(false);
       expect(allowed(sales, { method, route, connector: unowned }), `${method} ${route}`).toBe(false);
     }
+  });
+
+  it('decides a create without a name by its product.domain alone', () => {
+    const create = (domain: string): AccessRequest => ({
+      method: 'POST',
+      route: '/connectors',
+      connector: { name: '', setsConfig: true, resultingDomain: domain },
+    });
+    expect(allowed(sales, create('sales'))).toBe(true); // then a 400 for the missing name
+    expect(decide(sales, create('finance'))).toEqual({
+      allowed: false,
+      reason:
+        'Token ci (role domain:sales) may not set product.domain finance on a connector: its config must keep product.domain=sales.',
+    });
+  });
+
+  it('needs the body only for the product.domain a domain token sets or names', () => {
+    const bodyRoutes = [
+      ['POST', '/connectors'],
+      ['PUT', '/connectors/:name/config'],
+      ['PATCH', '/connectors/:name/config'],
+      ['POST', '/products'],
+    ] as const;
+    for (const [method, route] of bodyRoutes) {
+      expect(needsBody(sales, method, route), `${method} ${route}`).toBe(true);
+      // Viewer and admin answers never depend on the body: decided before it is read.
+      expect(needsBody(viewer, method, route)).toBe(false);
+      expect(needsBody(admin, method, route)).toBe(false);
+    }
+    for (const [method, route] of [
+      ['PUT', '/connector-plugins/:plugin/config/validate'],
+      ['PATCH', '/connectors/:name/offsets'],
+      ['POST', '/connectors/:name/snapshots'],
+      ['PATCH', '/products/:id'],
+      ['PATCH', '/domains/:name'],
+      ['PUT', '/admin/loggers/:logger'],
+      ['GET', '/connectors'],
+    ] as const)
+      expect(needsBody(sales, method, route), `${method} ${route}`).toBe(false);
+    expect(needsBody(sales, 'POST', undefined)).toBe(false);
   });
 
   it('refuses moving a connector between domains either way', () => {
