@@ -22,6 +22,7 @@ export const jdbcSinkFields = {
     doc: "JDBC URL of the target database: jdbc:mysql://host:port/db, jdbc:mariadb://host:port/db or jdbc:postgresql://host:port/db, with optional ?user=&password= parameters. TLS by the drivers' parameters, certificates as PEM files (a path or a file: URL): PostgreSQL sslmode=require|verify-ca|verify-full (or ssl=true, which is verify-full), sslrootcert, sslcert, sslkey (PEM, or pgjdbc's DER .pk8), sslpassword; require checks the chain when sslrootcert is given, as libpq. MySQL/MariaDB sslMode=REQUIRED|VERIFY_CA|VERIFY_IDENTITY (MariaDB Connector/J: trust|verify-ca|verify-full; or useSSL=true, with requireSSL, verifyServerCertificate, trustServerCertificate, disableSslHostnameVerification as the drivers read them), the CA in serverSslCert (a file or inline PEM), trustCertificateKeyStoreUrl or trustStore, a client key and certificate in one PEM file in clientCertificateKeyStoreUrl or keyStore (password: clientCertificateKeyStorePassword, keyStorePassword or keyPassword). prefer/allow/PREFERRED and no TLS parameter connect without TLS. Unknown values, Java classes (sslfactory), Java key stores and certificate files given to a mode without TLS are refused.",
     required: true,
     group: CONNECTION,
+    connectionTarget: true,
     validate: (value) => {
       try {
         urlTls(parseJdbcUrl(value));

@@ -32,8 +32,15 @@ export const mysqlSourceFields = {
     doc: 'Host name or IP address of the MySQL or MariaDB server.',
     required: true,
     group: CONNECTION,
+    connectionTarget: true,
   }),
-  'database.port': field.int({ doc: 'Port of the server.', default: 3306, group: CONNECTION, ...PORT_RANGE }),
+  'database.port': field.int({
+    doc: 'Port of the server.',
+    default: 3306,
+    group: CONNECTION,
+    connectionTarget: true,
+    ...PORT_RANGE,
+  }),
   'database.user': field.string({
     doc: 'User to connect as; needs SELECT, RELOAD (MySQL snapshots), REPLICATION SLAVE and REPLICATION CLIENT (MariaDB: BINLOG MONITOR).',
     required: true,

@@ -29,11 +29,13 @@ export const postgresSourceFields = {
     doc: 'Host name or IP address of the PostgreSQL server.',
     required: true,
     group: CONNECTION,
+    connectionTarget: true,
   }),
   'database.port': field.int({
     doc: 'Port of the PostgreSQL server.',
     default: 5432,
     group: CONNECTION,
+    connectionTarget: true,
     ...PORT_RANGE,
   }),
   'database.user': field.string({

@@ -3,6 +3,7 @@ import {
   checkClientOverrides,
   clientKindsOf,
   isClientProperty,
+  isConnectionTargetClientProperty,
   isSecretClientProperty,
   type KafkaClientConfig,
 } from '../kafka/client-properties.ts';
@@ -404,25 +405,44 @@ export function secretRedactions(
 }
 
 /**
- * Keys that say where a connector connects (database.hostname, database.port, connection.url,
- * *.bootstrap.servers, *.schema.registry.url, ...). A "[hidden]" sent back keeps the stored secret
+ * Whether a key says where the connector connects and logs in, as declared where the key is:
+ * the plugin's fields (connectionTarget, e.g. database.hostname, database.port, connection.url),
+ * a converter's (key.converter.schema.registry.url) or a Kafka client's (<kind>.override.
+ * bootstrap.servers, the OAUTHBEARER token endpoint). A "[hidden]" sent back keeps the stored secret
  * only while none of them changed: otherwise whoever may update a connector could point it at a
  * server of their own and receive the stored password in its login.
  */
-const ADDRESS_KEY = /(?:^|[._-])(?:hostname|host|hosts|port|url|urls|uri|servers|address|addresses)$/i;
+export function isConnectionTargetKey(
+  key: string,
+  plugin: ConnectorPlugin | undefined,
+  config: Readonly<Record<string, string>>,
+): boolean {
+  const override = CLIENT_OVERRIDE.exec(key)?.[1];
+  if (override !== undefined) return isConnectionTargetClientProperty(override);
+  const converter = converterFieldOf(config, key);
+  if (converter) return converter.connectionTarget === true;
+  if (!plugin) return false;
+  for (const [name, spec] of Object.entries(plugin.config.fields)) {
+    if (spec.connectionTarget === true && (name === key || spec.aliases?.includes(key))) return true;
+  }
+  return false;
+}
 
 /** An address value compared without its URL passwords (they are what "[hidden]" stands for). */
 function addressOf(value: string | undefined): string | undefined {
   return value === undefined ? undefined : hideUrlPasswords(value.trim());
 }
 
-/** The address keys whose value differs between the stored config and the one given. */
+/** The connection-target keys (isConnectionTargetKey) whose value differs between the stored config and the one given. */
 export function changedAddressKeys(
   given: Readonly<Record<string, string>>,
   stored: Readonly<Record<string, string>>,
+  plugin: ConnectorPlugin | undefined,
 ): string[] {
   const keys = new Set(
-    [...Object.keys(given), ...Object.keys(stored)].filter((key) => ADDRESS_KEY.test(key)),
+    [...Object.keys(given), ...Object.keys(stored)].filter(
+      (key) => isConnectionTargetKey(key, plugin, given) || isConnectionTargetKey(key, plugin, stored),
+    ),
   );
   const value = (config: Readonly<Record<string, string>>, key: string) =>
     Object.hasOwn(config, key) ? config[key] : undefined;
@@ -433,7 +453,8 @@ export function changedAddressKeys(
  * GET shows secrets as "[hidden]"; a PUT or PATCH that sends "[hidden]" back (as a secret key's
  * whole value, or as a URL's password) keeps the stored secret, so GET-then-PUT round trips work.
  * A "[hidden]" with no stored secret to keep is an error on that key, and so is one sent with a
- * changed address (see ADDRESS_KEY): a new server gets the secret only from whoever knows it.
+ * changed connection target (isConnectionTargetKey): a new server gets the secret only from whoever
+ * knows it.
  */
 export function restoreHiddenSecrets(
   given: Readonly<Record<string, string>>,
@@ -445,7 +466,7 @@ export function restoreHiddenSecrets(
   const config: Record<string, string> = Object.create(null);
   let moved: string[] | undefined;
   const movedAddresses = () => {
-    moved ??= stored === undefined ? [] : changedAddressKeys(given, stored);
+    moved ??= stored === undefined ? [] : changedAddressKeys(given, stored, plugin);
     return moved;
   };
   const refuseMoved = (key: string) =>

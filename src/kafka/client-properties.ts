@@ -100,6 +100,8 @@ export interface ClientPropertyLayers {
 interface PropertySpec {
   doc: string;
   secret?: boolean;
+  /** Where the client connects and logs in (see FieldSpec.connectionTarget in src/plugin/config-def.ts). */
+  connectionTarget?: boolean;
   /** The kinds that honour the key; unset: every kind (a connection setting). */
   kinds?: readonly ClientKind[];
   /** Only a connector may set it (`<kind>.override.*`): one value for every task of the host makes no sense. */
@@ -138,7 +140,10 @@ const sessionTimeoutProblem = (value: string) =>
 
 /** Every Kafka client property Onramp honours, with the documentation the README is made from. */
 export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
-  'bootstrap.servers': { doc: 'Kafka bootstrap servers, host:port, comma-separated.' },
+  'bootstrap.servers': {
+    doc: 'Kafka bootstrap servers, host:port, comma-separated.',
+    connectionTarget: true,
+  },
   'client.id': { doc: 'Client id prefix the brokers see (quotas, request logs).' },
   'client.dns.lookup': {
     doc: 'use_all_dns_ips (Kafka’s default, and what Onramp’s clients do: every address a name resolves to is tried); resolve_canonical_bootstrap_servers_only is not available.',
@@ -169,6 +174,7 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
     doc: 'For OAUTHBEARER: org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler (client credentials against sasl.oauthbearer.token.endpoint.url); no other handler class is available.',
   },
   'sasl.oauthbearer.token.endpoint.url': {
+    connectionTarget: true,
     doc: 'OAUTHBEARER: the OAuth 2 token endpoint (client credentials grant). Without it the unsecured login (unsecuredLoginStringClaim_sub in the JAAS config) is used.',
   },
   'sasl.oauthbearer.client.credentials.client.id': {
@@ -367,6 +373,11 @@ export function isConnectorOnlyProperty(key: string): boolean {
 
 export function isSecretClientProperty(key: string): boolean {
   return Object.hasOwn(CLIENT_PROPERTIES, key) && CLIENT_PROPERTIES[key]?.secret === true;
+}
+
+/** Whether the key says where a client connects or logs in (bootstrap.servers, the token endpoint). */
+export function isConnectionTargetClientProperty(key: string): boolean {
+  return Object.hasOwn(CLIENT_PROPERTIES, key) && CLIENT_PROPERTIES[key]?.connectionTarget === true;
 }
 
 /** Why a key is refused for a client kind (null when honoured). */

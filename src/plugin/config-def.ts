@@ -34,6 +34,13 @@ export interface FieldSpec<T, P extends Presence = Presence> {
   readonly aliases?: readonly string[];
   /** The inclusive bounds of a numeric field, checked when the value is parsed. */
   readonly range?: NumericRange;
+  /**
+   * Says where the connector connects (a host, port, URL or server list): the host sends its stored
+   * secrets there. A `[hidden]` sent back keeps the stored secret only while none of these changes,
+   * so whoever may update a connector cannot point it at a server of their own and receive the
+   * password in its login.
+   */
+  readonly connectionTarget?: boolean;
   /** Turns the raw string into the typed value; throws an Error whose message is the problem alone. */
   parse(raw: string): T;
   /**
@@ -127,6 +134,8 @@ interface FieldOptions {
   width?: Width;
   displayName?: string;
   aliases?: readonly string[];
+  /** See FieldSpec.connectionTarget. */
+  connectionTarget?: boolean;
 }
 /** Rejects a parsed value with the reason (e.g. out of range), or accepts it with undefined. */
 type Validate<T> = (value: T) => string | undefined;
@@ -180,6 +189,7 @@ function builder<T>(
       ...(allowed !== undefined && { allowed }),
       ...(options.aliases !== undefined && { aliases: options.aliases }),
       ...(range !== undefined && { range }),
+      ...(options.connectionTarget === true && { connectionTarget: true }),
       parse:
         checks.length > 0
           ? (raw: string) => {

@@ -41,6 +41,7 @@ const avroFields = {
     doc: 'Schema registry URL; defaults to the host setting schema.registry.url.',
     validate: registryUrls,
     group,
+    connectionTarget: true,
   }),
   'auto.register.schemas': field.boolean({
     doc: 'Register schemas that the registry does not know yet (false: a schema must be registered beforehand).',

@@ -231,6 +231,118 @@ describe('secrets through the host process', () => {
   });
 });
 
+describe('[hidden] and the connection target (each plugin declares its own)', () => {
+  let target: HostProcess;
+  const MYSQL_DATABASE = `secrets_targets_${process.pid}`;
+  let mysqlDrop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    target = await host({});
+    const mysqlDb = await createMysqlDatabase(services().mysqlUrl, MYSQL_DATABASE);
+    mysqlDrop = mysqlDb.drop;
+    await mysqlDb.client.query('CREATE TABLE orders (id int PRIMARY KEY, item text)');
+  });
+
+  afterAll(async () => {
+    await mysqlDrop?.();
+  });
+
+  const pgPort = new URL(services().pgUrl).port || '5432';
+  const sinkWithPasswordField = (): Record<string, string> => ({
+    'connector.class': SINK,
+    'connection.url': `jdbc:postgresql://127.0.0.1:${pgPort}/${DATABASE}?sslmode=disable`,
+    'connection.username': URL_ROLE,
+    'connection.password': URL_PASSWORD,
+    topics: unique('secrets-target'),
+  });
+  const cases: ReadonlyArray<{
+    label: string;
+    config: (prefix: string) => Record<string, string>;
+    secret: string;
+    moves: ReadonlyArray<[string, string]>;
+  }> = [
+    {
+      label: 'PostgreSQL source',
+      config: (prefix) => sourceConfig(prefix),
+      secret: 'database.password',
+      moves: [
+        ['database.hostname', 'evil.invalid'],
+        ['database.port', '15432'],
+      ],
+    },
+    {
+      label: 'MySQL source',
+      config: (prefix) => mysqlSourceConfig(prefix, MYSQL_DATABASE, 6000 + (process.pid % 1000)),
+      secret: 'database.password',
+      moves: [
+        ['database.hostname', 'evil.invalid'],
+        ['database.port', '13306'],
+      ],
+    },
+    {
+      label: 'JDBC sink',
+      config: () => sinkWithPasswordField(),
+      secret: 'connection.password',
+      moves: [['connection.url', `jdbc:postgresql://evil.invalid:${pgPort}/${DATABASE}?sslmode=disable`]],
+    },
+  ];
+
+  for (const { label, config, secret, moves } of cases) {
+    it(`${label}: [hidden] with a changed ${moves.map(([key]) => key).join(' or ')} is a 400 naming both keys; with any other change the stored secret is kept`, async () => {
+      const name = unique('target');
+      const created = await target.call('POST', '/connectors', {
+        name,
+        config: config(name),
+        initial_state: 'STOPPED',
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const shown = (await target.call('GET', `/connectors/${name}/config`)).body;
+      expect(shown[secret]).toBe('[hidden]');
+      for (const [key, value] of moves) {
+        for (const [method, body] of [
+          ['PUT', { ...shown, [key]: value }],
+          ['PATCH', { [secret]: '[hidden]', [key]: value }],
+        ] as const) {
+          const moved = await target.call(method, `/connectors/${name}/config`, body);
+          expect(moved.status, `${method} ${key}: ${JSON.stringify(moved.body)}`).toBe(400);
+          expect(moved.body.message).toContain(`configuration ${secret}`);
+          expect(moved.body.message).toContain(`${key} changed`);
+        }
+      }
+      // The stored config is untouched by the refusals.
+      const after = (await target.call('GET', `/connectors/${name}/config`)).body;
+      for (const [key] of moves) expect(after[key]).toBe(shown[key]);
+      // Another setting changed, [hidden] sent back: accepted, and the connectivity probe logged in
+      // with the stored secret (a wrong one would be a 400).
+      const kept = await target.call('PUT', `/connectors/${name}/config`, {
+        ...shown,
+        'product.description': 'unrelated change',
+      });
+      expect(kept.status, JSON.stringify(kept.body)).toBe(200);
+      expect(kept.body.config[secret]).toBe('[hidden]');
+      const validated = await target.call(
+        'PUT',
+        `/connector-plugins/${String(shown['connector.class']).split('.').at(-1)}/config/validate`,
+        { name, ...shown, [secret]: config(name)[secret] },
+      );
+      expect(validated.body.error_count, JSON.stringify(validated.body).slice(0, 1000)).toBe(0);
+      expect((await target.call('DELETE', `/connectors/${name}`)).status).toBe(204);
+    });
+  }
+
+  it('a wrong stored secret would show: the probe refuses a wrong password', async () => {
+    // The check above relies on the probe logging in; here it does not, so it says so.
+    const name = unique('target-wrong');
+    const reply = await target.call('POST', '/connectors', {
+      name,
+      config: { ...sinkWithPasswordField(), 'connection.password': 'not-the-password' },
+      initial_state: 'STOPPED',
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+    expect(reply.body.message).toContain('connection');
+  });
+});
+
 // --- placeholders against hostile values
 
 const HOSTILE = ['${dir:/etc:shadow}', '${file:/etc/passwd:root}', '${env:HOME}'] as const;

@@ -25,8 +25,13 @@ const plugin = {
       'connection.url': field.string({
         doc: 'URL',
         required: true,
+        connectionTarget: true,
         validate: (value) => (value.startsWith('jdbc:') ? undefined : 'must start with jdbc:'),
       }),
+      'database.hostname': field.string({ doc: 'Host', connectionTarget: true, aliases: ['db.host'] }),
+      'database.port': field.int({ doc: 'Port', default: 5432, connectionTarget: true }),
+      // Ends like an address, but the connector sends no secret there.
+      'status.url': field.string({ doc: 'Where people look' }),
       'connection.password': field.password({ doc: 'Password' }),
       'database.dbname': field.string({
         doc: 'Database',
@@ -113,8 +118,11 @@ describe('secrets in connector configs', () => {
     for (const [key, value] of [
       ['connection.url', 'jdbc:postgresql://evil:5432/app?user=u&password=[hidden]&sslmode=require'],
       ['database.hostname', 'evil'],
+      ['db.host', 'evil'],
       ['database.port', '15432'],
       ['producer.override.bootstrap.servers', 'evil:9092'],
+      ['admin.override.sasl.oauthbearer.token.endpoint.url', 'https://evil/token'],
+      ['value.converter.schema.registry.url', 'http://evil:8081'],
     ] as const) {
       const moved = restoreHiddenSecrets({ ...shown, [key]: value }, stored, plugin);
       expect(moved.errors.map((error) => error.field).sort(), key).toEqual([
@@ -127,7 +135,26 @@ describe('secrets in connector configs', () => {
     // A new address with the secrets given outright is fine.
     const outright = { ...stored, 'database.hostname': 'db2' };
     expect(restoreHiddenSecrets(outright, stored, plugin).errors).toEqual([]);
-    expect(changedAddressKeys({ 'a.url': ' x ', port: '1' }, { 'a.url': 'x' })).toEqual(['port']);
+    expect(
+      changedAddressKeys(
+        { 'connection.url': ' jdbc:x ', 'database.port': '1' },
+        { 'connection.url': 'jdbc:x' },
+        plugin,
+      ),
+    ).toEqual(['database.port']);
+    // The plugin, converter and client declarations decide, not the key's ending: keys that only
+    // look like addresses leave the stored secret in place.
+    for (const [key, value] of [
+      ['status.url', 'http://elsewhere'],
+      ['undeclared.hostname', 'elsewhere'],
+      ['producer.override.client.id', 'other'],
+      ['value.converter.auto.register.schemas', 'false'],
+    ] as const) {
+      const kept = restoreHiddenSecrets({ ...shown, [key]: value }, stored, plugin);
+      expect(kept.errors, key).toEqual([]);
+      expect(kept.config['connection.password'], key).toBe('pw-stored');
+      expect(kept.config['connection.url'], key).toBe(stored['connection.url']);
+    }
   });
 
   it('shows no resolved value and no secret in any validation message or value', async () => {
