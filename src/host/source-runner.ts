@@ -34,17 +34,21 @@ import {
 import { topicReader } from './topic-reading.ts';
 
 // Source tasks: poll -> transforms -> convert -> produce (acks=all) -> store offsets -> task.commit.
-// Two batches at most are under way: while one is being sent, the next is polled and converted,
-// so the task's CPU work overlaps the broker round trip. A third is not polled until the first is
-// acknowledged, which is the backpressure that reaches the source. A batch is sent only once the
-// one before it is acknowledged (so a failed batch is never overtaken). Acknowledged offsets are
-// stored (fsync) and then committed to the task by one writer that always takes the latest: the
-// store's latency is paid once per write, not once per batch, as Kafka Connect's periodic offset
-// flush does, but nothing is stored, or committed upstream, before Kafka acknowledged it.
+// A polled batch is converted and sent one produce request at a time (batch.size bytes, the split
+// the producer makes): two requests at most are under way, one being sent while the next is
+// converted (or polled), so the task's CPU work overlaps the broker round trip while only two
+// requests' converted bytes are alive, not a whole poll's (issue 17: ~2048 records, ~9 MB of JSON).
+// A third is not converted until the first is acknowledged, which is the backpressure that
+// reaches the source. A request is sent only once the one before it is acknowledged (so a failed
+// one is never overtaken), and a record's offset is acknowledged with the request that holds its
+// last message. Acknowledged offsets are stored (fsync) and then committed to the task by one
+// writer that always takes the latest: the store's latency is paid once per write, not once per
+// request, as Kafka Connect's periodic offset flush does, but nothing is stored, or committed
+// upstream, before Kafka acknowledged it.
 //
-// Kafka going away mid-stream does not end the attempt: the batch being sent waits for Kafka to
+// Kafka going away mid-stream does not end the attempt: the request being sent waits for Kafka to
 // answer again (a metadata probe every 500 ms, not a busy loop) and is sent again, on the same
-// producer (which starts over with a new producer id after a failure), while the batches behind it
+// producer (which starts over with a new producer id after a failure), while the requests behind it
 // wait and the source's own backpressure holds the rest in the database. The task stays RUNNING
 // and streams again on the first successful reconnect, without restarting the source's connection
 // or its stream. This rides an outage of up to the producer's delivery.timeout.ms (default
@@ -52,13 +56,13 @@ import { topicReader } from './topic-reading.ts';
 //
 // The producer's linger.ms (default 0: off) and batch.size shape requests as Kafka's producer
 // does: a polled batch whose records come to less than batch.size waits up to linger.ms for more
-// (polling again, with a signal that aborts when the wait is over), and goes as one send. A
+// (polling again, with a signal that aborts when the wait is over), and goes as one request. A
 // record larger than max.request.size fails the attempt (RECORD_TOO_LARGE) naming it.
 //
 // In a cluster, `deps.ownership` is asked before the task starts, before each produce request and
 // before each offset commit (to the store, then to the task: the database's slot or binlog
-// position). Once refused (the worker's lease ran out: a pause, a partition), the batch under way
-// fails with TASK_FENCED, so does every batch queued behind it, and nothing of them is sent or
+// position). Once refused (the worker's lease ran out: a pause, a partition), the request under way
+// fails with TASK_FENCED, so does every request queued behind it, and nothing of them is sent or
 // committed: the task's new worker sends them from the last committed offsets instead.
 
 /**
@@ -217,6 +221,24 @@ async function runSourceAttempt(
   }
 }
 
+/** One produce request's worth of converted messages, and the records whose offsets it completes. */
+interface PendingRequest {
+  readonly records: SourceRecord[];
+  readonly messages: OutgoingMessage[];
+  bytes: number;
+}
+
+/** A polled batch (with what linger.ms adds to it) being converted: the request being filled. */
+interface PendingBatch {
+  request: PendingRequest;
+  /** Converted bytes of the whole batch, handed-off requests included (for linger.ms). */
+  bytes: number;
+}
+
+function newRequest(): PendingRequest {
+  return { records: [], messages: [], bytes: 0 };
+}
+
 class SourcePipeline {
   private readonly spec: TaskSpec;
   private readonly deps: SourceRunnerDeps;
@@ -272,6 +294,16 @@ class SourcePipeline {
   async run(attempt: AttemptContext): Promise<void> {
     const { signal } = attempt;
     let previous: Promise<void> = Promise.resolve();
+    // Hands a full request to the sender once the one before it is acknowledged: one request is
+    // being sent while the next is converted, never more.
+    const handOff = async (request: PendingRequest): Promise<void> => {
+      const delivered = this.deliver(request, previous, signal);
+      // Awaited below or on the next hand-off; until then a failure must not count as unhandled.
+      delivered.catch(() => undefined);
+      await previous;
+      previous = delivered;
+      attempt.healthy();
+    };
     try {
       while (!signal.aborted) {
         this.throwIfStoreFailed();
@@ -280,17 +312,13 @@ class SourcePipeline {
           await attempt.whenRunnable();
           continue;
         }
-        let records = await this.task.poll(signal);
+        const records = await this.task.poll(signal);
         if (records.length === 0) continue;
         // Once polled, a batch is finished even while stopping: produced, stored and committed.
-        let messages = await this.convertAll(records, signal);
-        if (this.tuning.lingerMs > 0) ({ records, messages } = await this.linger(records, messages, signal));
-        const delivered = this.deliver(records, messages, previous, signal);
-        // Awaited below or on the next turn; until then a failure must not count as unhandled.
-        delivered.catch(() => undefined);
-        await previous;
-        previous = delivered;
-        attempt.healthy();
+        const batch: PendingBatch = { request: newRequest(), bytes: 0 };
+        await this.convertInto(batch, records, handOff, signal);
+        if (this.tuning.lingerMs > 0) await this.linger(batch, handOff, signal);
+        await handOff(batch.request);
       }
     } finally {
       await previous.finally(() => this.storing);
@@ -303,46 +331,59 @@ class SourcePipeline {
    * linger.ms after the first poll returned; the records polled meanwhile join the batch.
    */
   private async linger(
-    records: SourceRecord[],
-    messages: OutgoingMessage[],
+    batch: PendingBatch,
+    handOff: (request: PendingRequest) => Promise<void>,
     signal: AbortSignal,
-  ): Promise<{ records: SourceRecord[]; messages: OutgoingMessage[] }> {
-    let bytes = 0;
-    for (const message of messages) bytes += messageSize(message);
+  ): Promise<void> {
     const until = performance.now() + this.tuning.lingerMs;
-    while (bytes < this.batchBytes && !signal.aborted) {
+    while (batch.bytes < this.batchBytes && !signal.aborted) {
       const left = Math.ceil(until - performance.now());
       if (left <= 0) break;
       const more = await this.task.poll(AbortSignal.any([signal, AbortSignal.timeout(left)]));
       if (more.length === 0) continue;
-      records = records.concat(more);
-      for (const message of await this.convertAll(more, signal)) {
-        messages.push(message);
-        bytes += messageSize(message);
-      }
+      await this.convertInto(batch, more, handOff, signal);
     }
-    return { records, messages };
   }
 
-  private async convertAll(
+  /**
+   * Converts `records` into the batch's request, handing each request off as soon as the next
+   * message would take it past batch.size (the split the producer makes, so requests are the
+   * same as when a whole poll was converted first): only the converted bytes of the request being
+   * sent and of the one being filled are alive at a time, not those of a whole poll (up to
+   * thousands of records, megabytes). A record's offset goes with the request that holds its last
+   * message (or, when transforms or a tolerated failure dropped it, the request being filled).
+   */
+  private async convertInto(
+    batch: PendingBatch,
     records: readonly SourceRecord[],
+    handOff: (request: PendingRequest) => Promise<void>,
     signal: AbortSignal,
-  ): Promise<OutgoingMessage[]> {
-    const messages: OutgoingMessage[] = [];
+  ): Promise<void> {
     const transforms = this.transforms.length > 0;
+    const add = async (message: OutgoingMessage): Promise<void> => {
+      const size = messageSize(message);
+      if (batch.request.messages.length > 0 && batch.request.bytes + size > this.batchBytes) {
+        const full = batch.request;
+        batch.request = newRequest();
+        await handOff(full);
+      }
+      batch.request.messages.push(message);
+      batch.request.bytes += size;
+      batch.bytes += size;
+    };
     for (const record of records) {
       if (!transforms) {
         // The hot path without transforms allocates nothing per record beyond the message.
         const message = await this.convert(record, record, signal);
-        if (message) messages.push(message);
-        continue;
+        if (message) await add(message);
+      } else {
+        for (const output of await this.transform(record, signal)) {
+          const message = await this.convert(record, output, signal);
+          if (message) await add(message);
+        }
       }
-      for (const output of await this.transform(record, signal)) {
-        const message = await this.convert(record, output, signal);
-        if (message) messages.push(message);
-      }
+      batch.request.records.push(record);
     }
-    return messages;
   }
 
   /** What the transforms make of `input`: usually one record, none when dropped, several when fanned out. */
@@ -368,13 +409,9 @@ class SourcePipeline {
     return records;
   }
 
-  /** Once `before` is acknowledged: sends the batch and hands its offsets to the store writer. */
-  private async deliver(
-    records: readonly SourceRecord[],
-    messages: OutgoingMessage[],
-    before: Promise<void>,
-    signal: AbortSignal,
-  ): Promise<void> {
+  /** Once `before` is acknowledged: sends the request and hands its offsets to the store writer. */
+  private async deliver(request: PendingRequest, before: Promise<void>, signal: AbortSignal): Promise<void> {
+    const { records, messages } = request;
     this.inFlight += records.length;
     this.metrics.set('source_in_flight_records', {}, this.inFlight);
     try {

@@ -134,6 +134,68 @@ describe('source runner backpressure', () => {
     expect(statuses.map((status) => status.state)).toEqual(['RUNNING']);
   });
 
+  it("converts and sends a poll one batch.size request at a time, storing each request's offsets once it is acknowledged", async () => {
+    // batch.size of one byte: every message is a request of its own. A poll of 3 records is sent
+    // as 3 requests, in order; while one is unacknowledged the next is converted but not sent, and
+    // nothing further is polled until the poll's last request is handed to the producer.
+    const sends: Array<{ messages: readonly OutgoingMessage[]; ack: () => void }> = [];
+    const ports: KafkaPorts = {
+      producer: () => ({
+        connect: async () => {},
+        send: (messages) => new Promise<void>((resolve) => sends.push({ messages, ack: resolve })),
+        close: async () => {},
+        tuning: { compression: 'none', lingerMs: 0, deliveryTimeoutMs: 120_000, batchBytes: 1 },
+      }),
+      consumer: () => {
+        throw new Error('not used');
+      },
+      kafkaAnswers: async () => {},
+    };
+    const offsets = new MemoryOffsetStore();
+    const source = countingSource({ until: 6, batch: 3 });
+    const metrics = new Metrics();
+    const task = startSourceTask(
+      {
+        connector: 'split',
+        taskId: 0,
+        plugin: source.plugin as ConnectorPlugin,
+        config: {
+          topic: 't',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        },
+        taskConfig: {},
+      },
+      { ports, converters: new ConverterFactory({}), offsets, log: pino({ level: 'silent' }), metrics },
+    );
+    const seqOf = (message: OutgoingMessage | undefined) =>
+      message?.headers?.find((header) => header.key === 'seq')?.value;
+    await waitFor('first request sent', () => sends.length === 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.messages).toHaveLength(1);
+    expect(source.state.emitted).toEqual([0, 1, 2]);
+    expect(offsets.puts).toEqual([]);
+    sends[0]?.ack();
+    await waitFor('second request sent', () => sends.length === 2);
+    await waitFor('first request stored', () => offsets.get('split')[0]?.offset.seq === 0);
+    expect(source.state.emitted).toEqual([0, 1, 2]);
+    sends[1]?.ack();
+    await waitFor('third request sent', () => sends.length === 3);
+    // The poll's last request is handed off: the next poll is converted while it is sent.
+    await waitFor('second poll', () => source.state.emitted.length === 6);
+    for (let index = 2; index < 6; index++) {
+      sends[index]?.ack();
+      await waitFor(`request ${index + 2} sent`, () => sends.length >= Math.min(index + 2, 6));
+    }
+    await waitFor('all stored', () => offsets.get('split')[0]?.offset.seq === 5);
+    expect(sends.map((send) => seqOf(send.messages[0]))).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(await metrics.registry.metrics()).toMatch(
+      /onramp_source_batches_total\{connector="split"[^}]*\} 6\n/,
+    );
+    await task.stop();
+  });
+
   it('stores only the latest acknowledged offsets while a store write is under way, and commits after storing', async () => {
     const ports: KafkaPorts = {
       producer: () => ({ connect: async () => {}, send: async () => {}, close: async () => {} }),
