@@ -165,6 +165,7 @@ describe('source runner backpressure', () => {
           'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
         },
         taskConfig: {},
+        onStatus: () => {},
       },
       { ports, converters: new ConverterFactory({}), offsets, log: pino({ level: 'silent' }), metrics },
     );
