@@ -184,6 +184,7 @@ export class WorkerGroupMember {
   private readonly margin: number;
   private readonly assignor: IncrementalCooperativeAssignor;
   private readonly callbacks = new Set<AssignmentCallback>();
+  private readonly rebalancedListeners = new Set<(generation: number) => void>();
 
   private memberIdValue = '';
   private generationValue = -1;
@@ -298,6 +299,15 @@ export class WorkerGroupMember {
   onAssignment(callback: AssignmentCallback): () => void {
     this.callbacks.add(callback);
     return () => this.callbacks.delete(callback);
+  }
+
+  /**
+   * Calls `listener` after every rebalance this worker completed (its assignment applied), also when
+   * nothing moved here: a leader that runs nothing itself hears of its leadership this way.
+   */
+  onRebalanced(listener: (generation: number) => void): () => void {
+    this.rebalancedListeners.add(listener);
+    return () => this.rebalancedListeners.delete(listener);
   }
 
   /** The herder's view of this membership (src/host/assignment.ts). */
@@ -598,6 +608,7 @@ export class WorkerGroupMember {
     // A revocation is answered by rejoining: the leader then hands the revoked work on.
     if (!isEmptyWork(revoked)) this.requestRejoin('work was revoked');
     this.resolveFirst();
+    for (const listener of [...this.rebalancedListeners]) listener(this.generationValue);
   }
 
   /** Reads the config topic up to `offset` within worker.sync.timeout.ms; false (and out of the group for a while) if it could not. */

@@ -120,8 +120,10 @@ export async function openClusterRuntime(options: ClusterRuntimeOptions): Promis
       retryKeySoon();
     }
   };
-  joined.onAssignment(() => {
-    // After the assignment is applied, so a new leader writes its key once it leads.
+  joined.onRebalanced(() => {
+    // After each rebalance, so a new leader writes its key once it leads — also a leader that runs
+    // nothing itself (no assignment change here: it used to wait for the key timer, up to a minute,
+    // while every request forwarded to it was refused with a 409).
     setImmediate(() => void rotateKey());
   });
 

@@ -9,6 +9,7 @@ import {
 import type { ClusterConfigView } from '../../../src/cluster/incremental-cooperative-assignor.ts';
 import {
   type AssignmentChange,
+  type MemberConfigSource,
   type MemberSettings,
   WorkerGroupMember,
 } from '../../../src/cluster/worker-group-member.ts';
@@ -212,5 +213,99 @@ describe('WorkerGroupMember', () => {
     await expect(paused).rejects.toMatchObject({ code: 'TASK_FENCED' });
     await vi.waitFor(() => expect(running.size).toBe(0));
     vi.mocked(performance.now).mockRestore();
+  });
+});
+
+describe('WorkerGroupMember and config changes around a rebalance', () => {
+  /** A config topic the test moves on by hand, telling the member as the store does. */
+  class Config {
+    current: ClusterConfigView = { offset: 0, taskCounts: new Map() };
+    private listener: Parameters<MemberConfigSource['subscribe']>[0] | undefined;
+    readonly source: MemberConfigSource = {
+      get offset() {
+        return config.current.offset;
+      },
+      view: () => this.current,
+      refresh: async () => undefined,
+      subscribe: (listener) => {
+        this.listener = listener;
+        return () => undefined;
+      },
+    };
+
+    /** The tasks of a connector committed (the record read back from the topic). */
+    commitTasks(connector: string, count: number): void {
+      const taskCounts = new Map(this.current.taskCounts).set(connector, count);
+      this.current = { offset: this.current.offset + count + 1, taskCounts };
+      this.listener?.onTaskConfigUpdate(connector);
+    }
+
+    addConnector(connector: string): void {
+      const taskCounts = new Map(this.current.taskCounts).set(connector, 0);
+      this.current = { offset: this.current.offset + 2, taskCounts };
+      this.listener?.onConnectorConfigUpdate(connector);
+    }
+  }
+
+  /** Lets the test hold the next JoinGroup until it says so. */
+  class GatedCoordinator extends ScriptedCoordinator {
+    gate: Promise<void> | undefined;
+
+    override async join(request: JoinRequest) {
+      if (request.memberId !== '' && this.gate) await this.gate;
+      return super.join(request);
+    }
+  }
+
+  let config: Config;
+  let gated: GatedCoordinator;
+  let second: WorkerGroupMember;
+  let started: string[];
+
+  beforeEach(async () => {
+    config = new Config();
+    gated = new GatedCoordinator();
+    started = [];
+    second = new WorkerGroupMember({
+      coordinator: gated,
+      config: config.source,
+      settings,
+      url: 'http://w2:8083/',
+    });
+    second.onAssignment((change) => {
+      for (const task of change.start.tasks) started.push(`${task.connector}/${task.task}`);
+    });
+    await second.join();
+  });
+
+  afterEach(async () => {
+    await second.leave();
+  });
+
+  it('hears of its first rebalance also when nothing was assigned to it (a leader running nothing)', async () => {
+    const generations: number[] = [];
+    second.onRebalanced((generation) => generations.push(generation));
+    second.requestRejoin('test');
+    await vi.waitFor(() => expect(generations).toEqual([gated.generation]));
+    expect(second.isLeader).toBe(true);
+    expect(second.work()).toEqual({ connectors: [], tasks: [] });
+  });
+
+  it('starts the tasks of a connector whose task configs were committed while the group was joining', async () => {
+    config.addConnector('orders');
+    await vi.waitFor(() => expect(second.work().connectors).toEqual(['orders']));
+    // The connector's instance writes its task configs while a rebalance (another worker joining,
+    // here held in JoinGroup) is under way: the member ignores the change then, as it is joining.
+    const held = Promise.withResolvers<void>();
+    gated.gate = held.promise;
+    second.requestRejoin('another worker joined');
+    await vi.waitFor(() => expect(gated.joins.length).toBeGreaterThan(2));
+    expect(second.rebalancing).toBe(true);
+    config.commitTasks('orders', 2);
+    gated.gate = undefined;
+    held.resolve();
+    // The assignment was made at the offset before the tasks: the member reads past it and rejoins.
+    await vi.waitFor(() => expect(started.sort()).toEqual(['orders/0', 'orders/1']));
+    expect(second.rebalancing).toBe(false);
   });
 });
