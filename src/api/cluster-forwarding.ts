@@ -7,7 +7,8 @@ import { errorBody } from './http-errors.ts';
 
 // REST in cluster mode, as Kafka Connect's HerderRequestHandler: reads are served by any worker from
 // its own view; writes (connectors and data products) go to the leader (which alone writes config records), a restart of one task
-// or connector instance to the worker running it; during a rebalance writes get a 409.
+// or connector instance, and ad hoc snapshot signals and their progress, to the worker running it;
+// during a rebalance they get a 409.
 //
 // The forwarded hop does not carry the caller's credentials: the worker that took the request
 // authenticated and authorized the caller, and signs the hop with the cluster's session key (KIP-507,
@@ -67,22 +68,34 @@ export function isForwardedRequest(request: FastifyRequest): boolean {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Where a request goes when the worker that took it does not answer it itself. */
+interface Routed {
+  connector: string;
+  task?: number;
+  /** To the worker running the connector's instance or task (via the leader, which knows who runs it). */
+  toOwner: boolean;
+  /** Served where it runs also during a rebalance (a read, or a signal to a task that still runs here). */
+  servedWhileRebalancing?: boolean;
+}
+
 /**
- * Writes a worker does not answer itself: connector config, target state, restarts, offsets, and
- * data products and domains (REST changes to products are made on one worker, one at a time, and publishing
- * may reconfigure the product's source connectors, which only the leader writes).
+ * Requests a worker does not answer itself: writes of connector config, target state, restarts,
+ * offsets, and data products and domains (REST changes to products are made on one worker, one at a
+ * time, and publishing may reconfigure the product's source connectors, which only the leader
+ * writes) go to the leader; ad hoc snapshot signals and their progress (reads included) go to the
+ * worker running the connector's task 0, which alone holds them.
  */
-function forwardedWrite(
-  request: FastifyRequest,
-): { connector: string; task?: number; restart: boolean } | undefined {
-  if (READS.has(request.method)) return undefined;
+function routed(request: FastifyRequest): Routed | undefined {
   const route = request.routeOptions.url ?? '';
-  if (route === '/products' || route.startsWith('/products/') || route.startsWith('/domains/'))
-    return { connector: '', restart: false };
-  if (!route.startsWith('/connectors')) return undefined;
-  // Served where they arrive: the active-topics reset (status topic) and snapshot signals.
-  if (route.endsWith('/topics/reset') || route.includes('/snapshots')) return undefined;
   const params = (request.params ?? {}) as Record<string, string | undefined>;
+  if (route === '/connectors/:name/snapshots')
+    return { connector: params.name ?? '', task: 0, toOwner: true, servedWhileRebalancing: true };
+  if (READS.has(request.method)) return undefined;
+  if (route === '/products' || route.startsWith('/products/') || route.startsWith('/domains/'))
+    return { connector: '', toOwner: false };
+  if (!route.startsWith('/connectors')) return undefined;
+  // Served where it arrives: the active-topics reset (status topic).
+  if (route.endsWith('/topics/reset')) return undefined;
   const connector = params.name ?? params.connector ?? '';
   const taskText = params.task ?? params.taskId;
   const restart = route.endsWith('/restart');
@@ -93,7 +106,7 @@ function forwardedWrite(
   return {
     connector,
     ...(taskText !== undefined && { task: Number(taskText) }),
-    restart: plain,
+    toOwner: plain,
   };
 }
 
@@ -153,22 +166,24 @@ export function installClusterForwarding(app: FastifyInstance, routing: ClusterR
 
   // Runs after the caller was authenticated and authorized (rest-security's hooks come first).
   app.addHook('preHandler', async (request, reply) => {
-    const write = forwardedWrite(request);
+    const write = routed(request);
     if (!write) return;
+    const here = write.toOwner && routing.runsHere(write.connector, write.task);
+    if (here && write.servedWhileRebalancing) return;
     if (routing.rebalancing()) return stale(reply);
     let target: string | undefined;
-    if (write.restart) {
-      // Restarted where it runs; elsewhere the leader knows who runs it (a follower asks the leader,
+    if (write.toOwner) {
+      // Served where it runs; elsewhere the leader knows who runs it (a follower asks the leader,
       // which passes it on), and what nobody runs yet the leader answers from its own view.
-      if (routing.runsHere(write.connector, write.task)) return;
+      if (here) return;
       target = routing.isLeader() ? routing.ownerUrl(write.connector, write.task) : routing.leaderUrl();
       if (target === undefined && routing.isLeader()) return;
     } else if (!routing.isLeader()) {
       target = routing.leaderUrl();
     } else return;
-    // One hop, or two for a restart (follower -> leader -> the worker running it): a forwarded
-    // request that reaches a worker that is not where it belongs any more gets a 409, never a loop.
-    const hopAllowed = !isForwardedRequest(request) || (write.restart && routing.isLeader());
+    // One hop, or two for the owner's requests (follower -> leader -> the worker running it): a
+    // forwarded request that reaches a worker that is not where it belongs any more gets a 409, never a loop.
+    const hopAllowed = !isForwardedRequest(request) || (write.toOwner && routing.isLeader());
     if (!hopAllowed || target === undefined || sameUrl(target, routing.url)) return stale(reply);
     const key = routing.sessionKey();
     if (!key) return stale(reply);
