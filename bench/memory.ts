@@ -13,7 +13,8 @@ import { startSystem } from './lib/systems.ts';
 // table (`--mode snapshot`, --rows rows), once per variant, variants alternating for --runs
 // rounds. A variant is `default` or a `;`-separated list of environment settings (NAME=value,
 // e.g. MALLOC_ARENA_MAX=2) and Node/V8 flags (--name[=value]) for the host process only, after the
-// host's own (src/host-command.ts), so a variant may override one (--max-semi-space-size=4).
+// host's own (src/host-command.ts), so a variant may override one (--max-semi-space-size=4); with
+// ONRAMP_BENCH_HOST_MAIN=<path of a copy of dist/main.js> a variant runs another build.
 // Every 250 ms it samples /proc/<pid>/status (VmRSS, RssAnon, RssFile) and /metrics (V8 heap
 // used and total; external memory: Buffers and other memory V8 is told about), and reports the
 // peaks, the breakdown at the RSS peak, events/s, the host's CPU and the load.
@@ -22,7 +23,8 @@ import { startSystem } from './lib/systems.ts';
 // scenarios' `bench_*` slots alone, but it does reset schema `bench` of PG_URL's database: run it
 // alone, or point PG_URL at a database of its own.
 
-const SLOT = 'memory_slot';
+/** The replication slot (cluster-wide: ONRAMP_BENCH_SLOT gives a run its own beside others'). */
+const SLOT = process.env.ONRAMP_BENCH_SLOT || 'memory_slot';
 const PREFIX = 'benchmem';
 const BIG_TABLE = 'big';
 

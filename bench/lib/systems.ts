@@ -169,8 +169,11 @@ function spawnOnramp(restPort: number, workDir: string, level: string): ChildPro
   // ONRAMP_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (never in HOST_NODE_FLAGS). They
   // come after the host's own flags, so they can override one (V8 takes a flag's last value).
   const extra = (process.env.ONRAMP_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  // ONRAMP_BENCH_HOST_MAIN runs another compiled host (a copy of dist/main.js, e.g. a build of the
+  // commit before a change, kept under bench/results/raw/) so that two builds can alternate.
   const host = hostNodeArgs(REPO_ROOT, 'compiled');
-  const child = spawn(process.execPath, [...host.slice(0, -1), ...extra, ...host.slice(-1)], {
+  const main = process.env.ONRAMP_BENCH_HOST_MAIN || host.at(-1);
+  const child = spawn(process.execPath, [...host.slice(0, -1), ...extra, main as string], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

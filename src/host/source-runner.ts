@@ -127,8 +127,11 @@ function partitionKey(partition: SourceOffsetEntry['partition']): string {
   return JSON.stringify(Object.entries(partition).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** Where a record came from: all of it that is kept once it is converted. */
+export type RecordPosition = Pick<SourceRecord, 'sourcePartition' | 'sourceOffset'>;
+
 /** The latest offset of each source partition in `records` (records are in order). */
-export function latestOffsets(records: readonly SourceRecord[]): SourceOffsetEntry[] {
+export function latestOffsets(records: readonly RecordPosition[]): SourceOffsetEntry[] {
   const latest = new Map<string, SourceOffsetEntry>();
   let lastPartition: SourceRecord['sourcePartition'] | undefined;
   let last: SourceOffsetEntry | undefined;
@@ -223,7 +226,8 @@ async function runSourceAttempt(
 
 /** One produce request's worth of converted messages, and the records whose offsets it completes. */
 interface PendingRequest {
-  readonly records: SourceRecord[];
+  /** The positions of the records whose offsets the request completes. */
+  readonly records: RecordPosition[];
   readonly messages: OutgoingMessage[];
   bytes: number;
 }
@@ -355,11 +359,15 @@ class SourcePipeline {
    */
   private async convertInto(
     batch: PendingBatch,
-    records: readonly SourceRecord[],
+    records: SourceRecord[],
     handOff: (request: PendingRequest) => Promise<void>,
     signal: AbortSignal,
   ): Promise<void> {
     const transforms = this.transforms.length > 0;
+    // The polled array is ours (the plugin contract): each entry is cleared once converted, so
+    // that a converted record's decoded values can be collected while the rest of the poll (up
+    // to thousands of records) is converted and sent; only its position is kept, for its offset.
+    const polled = records as (SourceRecord | undefined)[];
     const add = async (message: OutgoingMessage): Promise<void> => {
       const size = messageSize(message);
       if (batch.request.messages.length > 0 && batch.request.bytes + size > this.batchBytes) {
@@ -371,9 +379,11 @@ class SourcePipeline {
       batch.request.bytes += size;
       batch.bytes += size;
     };
-    for (const record of records) {
+    for (let index = 0; index < polled.length; index++) {
+      const record = polled[index] as SourceRecord;
+      polled[index] = undefined;
       if (!transforms) {
-        // The hot path without transforms allocates nothing per record beyond the message.
+        // The hot path without transforms allocates nothing per record beyond the message and its position.
         const message = await this.convert(record, record, signal);
         if (message) await add(message);
       } else {
@@ -382,7 +392,10 @@ class SourcePipeline {
           if (message) await add(message);
         }
       }
-      batch.request.records.push(record);
+      batch.request.records.push({
+        sourcePartition: record.sourcePartition,
+        sourceOffset: record.sourceOffset,
+      });
     }
   }
 

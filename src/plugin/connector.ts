@@ -87,7 +87,9 @@ export interface SourceTask<C> {
    * Returns the next records, in order. Resolves with [] when nothing arrived within a short wait
    * (about a second) so the host can check for pause/stop; never busy-loops. When `signal`
    * aborts (the task stops, or the producer's linger.ms wait for more records is over) it resolves
-   * soon with what it has, possibly []; records it took must be returned, never dropped.
+   * soon with what it has, possibly []; records it took must be returned, never dropped. The
+   * array is the host's: it clears each entry once converted (so a converted record's values can
+   * be collected while the rest of the batch is sent), so return one the task keeps no use for.
    */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
   /**
