@@ -48,4 +48,4 @@ EXPOSE 8083
 # /health needs no token: 200 once the worker runs and Kafka answers it, 503 otherwise.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8083/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--max-semi-space-size=2", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

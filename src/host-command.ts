@@ -5,7 +5,7 @@ import { join } from 'node:path';
 // tests, the benchmarks); `npm start` and the Dockerfile spell the same flags out (a unit test
 // keeps them equal).
 //
-// A young generation of 2 x 2 MB instead of V8's default 2 x 32 MB: a source keeps thousands of
+// A young generation of a few MB instead of V8's default 2 x 32 MB: a source keeps thousands of
 // multi-KB events queued between the database and Kafka, and with large semispaces every scavenge
 // copies them back and forth before they are promoted. Draining 100k Kafka Connect JSON events
 // from PostgreSQL took ~35% less CPU and ~30% less peak RSS with 2 x 4 MB; neutral with Avro.
@@ -13,7 +13,14 @@ import { join } from 'node:path';
 // compiled host, alternating: peak RSS -4 MB on a 100k-change drain, -9 MB on a 200k-row snapshot
 // and on a 1 GB transaction, -3.5 MB idle; within the noise of a loaded machine one by one, but
 // the same way in every scenario).
-export const HOST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+// 2 x 8 MB since (issue 17, item 2): at a steady 5k changes/s the records live a produce round trip
+// or more, which 2 MB (a scavenge every ~10 ms at ~200 MB/s of allocation) outlasts, so most of each
+// record was copied and promoted: 370-450 scavenges taking 0.7-1.4 s of every 5 s on the event loop,
+// and on a contended machine the latency fed on itself (more latency, more survivors, more GC).
+// bench mysql-stream at 5k/s, runs alternating at load 6-8: GC 0.25-0.6 s per 5 s with 8 MB,
+// p50 6.6 / p99 255 ms, vs p50 53-156 / p99 652-1630 ms with 2 MB (16 MB: GC 0.2-0.35 s, p99
+// 121 ms, but peak RSS +15 MB); peak RSS with 8 MB as with 2 MB (282 vs 280-284 MB).
+export const HOST_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /**
  * The compiled host (scripts/build.mjs), relative to the checkout: what `npm start`, the image, the
