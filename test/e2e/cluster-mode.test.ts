@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterWorkerYaml } from '../support/cluster-worker.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
@@ -42,23 +43,13 @@ const seed = crashSeed('cluster-mode');
 const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-')), 'worker.yaml');
 writeFileSync(
   configFile,
-  [
-    'mode: distributed',
-    `group.id: ${groupId}`,
-    `config.storage.topic: ${internalTopics[0]}`,
-    `offset.storage.topic: ${internalTopics[1]}`,
-    `status.storage.topic: ${internalTopics[2]}`,
-    'config.storage.replication.factor: 1',
-    'offset.storage.replication.factor: 1',
-    'offset.storage.partitions: 3',
-    'status.storage.replication.factor: 1',
-    'status.storage.partitions: 1',
-    `scheduled.rebalance.max.delay.ms: ${MAX_DELAY_MS}`,
-    `session.timeout.ms: ${SESSION_TIMEOUT_MS}`,
-    'heartbeat.interval.ms: 1000',
-    'rebalance.timeout.ms: 20000',
-    '',
-  ].join('\n'),
+  clusterWorkerYaml({
+    groupId,
+    topics: internalTopics,
+    offsetPartitions: 3,
+    maxDelayMs: MAX_DELAY_MS,
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+  }),
 );
 
 let db: pg.Client;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
+import { clusterWorkerYaml } from '../support/cluster-worker.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
@@ -67,24 +68,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   writeFileSync(
     configFile,
-    [
-      'mode: distributed',
-      `group.id: ${groupId}`,
-      `config.storage.topic: ${internalTopics[0]}`,
-      `offset.storage.topic: ${internalTopics[1]}`,
-      `status.storage.topic: ${internalTopics[2]}`,
-      'config.storage.replication.factor: 1',
-      'offset.storage.replication.factor: 1',
-      'offset.storage.partitions: 1',
-      'status.storage.replication.factor: 1',
-      'status.storage.partitions: 1',
-      'scheduled.rebalance.max.delay.ms: 2000',
-      'session.timeout.ms: 6000',
-      'heartbeat.interval.ms: 1000',
-      'rebalance.timeout.ms: 20000',
-      `lineage.openlineage.url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
-      '',
-    ].join('\n'),
+    clusterWorkerYaml({
+      groupId,
+      topics: internalTopics,
+      extra: [`lineage.openlineage.url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}`],
+    }),
   );
   db = new pg.Client({ connectionString: services().pgUrl });
   await db.connect();

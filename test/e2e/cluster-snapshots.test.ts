@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterWorkerYaml } from '../support/cluster-worker.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
@@ -42,26 +43,7 @@ async function call(worker: HostProcess, method: string, path: string, body?: un
 }
 
 beforeAll(async () => {
-  writeFileSync(
-    configFile,
-    [
-      'mode: distributed',
-      `group.id: ${groupId}`,
-      `config.storage.topic: ${internalTopics[0]}`,
-      `offset.storage.topic: ${internalTopics[1]}`,
-      `status.storage.topic: ${internalTopics[2]}`,
-      'config.storage.replication.factor: 1',
-      'offset.storage.replication.factor: 1',
-      'offset.storage.partitions: 1',
-      'status.storage.replication.factor: 1',
-      'status.storage.partitions: 1',
-      'scheduled.rebalance.max.delay.ms: 2000',
-      'session.timeout.ms: 6000',
-      'heartbeat.interval.ms: 1000',
-      'rebalance.timeout.ms: 20000',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(configFile, clusterWorkerYaml({ groupId, topics: internalTopics }));
   db = new pg.Client({ connectionString: services().pgUrl });
   await db.connect();
   await db.query(`CREATE TABLE public.${table} (id int PRIMARY KEY, name text NOT NULL)`);
