@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import type { BenchArgs } from './lib/args.ts';
-import { benchEnv, urlParts } from './lib/env.ts';
+import { benchEnv } from './lib/env.ts';
+import { pgSourceConfig } from './lib/pg-connector.ts';
 import { machine, type ScenarioResult, today, versions, writeResult } from './lib/results.ts';
 import { median } from './lib/stats.ts';
-import { freePort, JSON_CONVERTERS, type RunningSystem, startSystem } from './lib/systems.ts';
+import { freePort, type RunningSystem, startSystem } from './lib/systems.ts';
 
 // Broker return: how long Onramp takes to stream again once Kafka comes back. Onramp alone, on a
 // throwaway single-node KRaft broker (the stack's Kafka 4.4 jars, its own ports and data folder
@@ -393,24 +394,14 @@ async function cleanDatabase(): Promise<void> {
 }
 
 function connectorConfig(): Record<string, string> {
-  const db = urlParts(benchEnv().pgUrl, 5432);
-  return {
-    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-    'tasks.max': '1',
-    'plugin.name': 'pgoutput',
-    'database.hostname': db.hostname,
-    'database.port': String(db.port),
-    'database.user': db.user,
-    'database.password': db.password,
-    'database.dbname': db.database,
-    'topic.prefix': TOPIC_PREFIX,
-    'slot.name': SLOT,
-    'publication.name': PUBLICATION,
-    'publication.autocreate.mode': 'disabled',
-    'snapshot.mode': 'no_data',
-    'table.include.list': `${SCHEMA}.${TABLE}`,
-    ...JSON_CONVERTERS,
-  };
+  return pgSourceConfig({
+    slot: SLOT,
+    snapshotMode: 'no_data',
+    tables: [TABLE],
+    schema: SCHEMA,
+    topicPrefix: TOPIC_PREFIX,
+    publication: PUBLICATION,
+  });
 }
 
 /** The task's state transitions (state, ms since `origin`), polled from /status every 100 ms. */

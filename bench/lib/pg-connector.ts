@@ -21,8 +21,13 @@ export function pgSourceConfig(options: {
   snapshotMode: 'no_data' | 'initial';
   tables: readonly string[];
   extra?: Record<string, string>;
+  /** A scenario with tables of its own (pg-workload's by default). */
+  schema?: string;
+  topicPrefix?: string;
+  publication?: string;
 }): Record<string, string> {
   const db = urlParts(benchEnv().pgUrl, 5432);
+  const schema = options.schema ?? PG_SCHEMA;
   return {
     'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
     'tasks.max': '1',
@@ -32,12 +37,12 @@ export function pgSourceConfig(options: {
     'database.user': db.user,
     'database.password': db.password,
     'database.dbname': db.database,
-    'topic.prefix': PG_TOPIC_PREFIX,
+    'topic.prefix': options.topicPrefix ?? PG_TOPIC_PREFIX,
     'slot.name': options.slot,
-    'publication.name': PUBLICATION,
+    'publication.name': options.publication ?? PUBLICATION,
     'publication.autocreate.mode': 'disabled',
     'snapshot.mode': options.snapshotMode,
-    'table.include.list': options.tables.map((table) => `${PG_SCHEMA}.${table}`).join(','),
+    'table.include.list': options.tables.map((table) => `${schema}.${table}`).join(','),
     // Both defaults, stated: the comparison runs with the same queue and batch sizes.
     'max.batch.size': '2048',
     'max.queue.size': '8192',
