@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatRole, type Principal, parseRole } from '../auth/roles.ts';
 import type { SessionKey } from '../cluster/config-topic-state.ts';
 import { signRequest, verifyRequest } from '../cluster/session-key.ts';
 import { type ClusterRuntime, REBALANCE_MESSAGE } from '../host/cluster-runtime.ts';
@@ -12,13 +13,18 @@ import { errorBody } from './http-errors.ts';
 //
 // The forwarded hop does not carry the caller's credentials: the worker that took the request
 // authenticated and authorized the caller, and signs the hop with the cluster's session key (KIP-507,
-// kept in the config topic). The signature covers method, URL, time, forwarding worker, caller name
-// and body, so a captured hop cannot be replayed to another route or after FRESHNESS_MS. Whoever can
-// read the config topic holds the key: protect it with Kafka ACLs, as with Kafka Connect.
+// kept in the config topic). Kafka Connect's X-Connect-Authorization signs the body alone; here the
+// signature covers method, URL, time, forwarding worker, the caller's identity (token name and role)
+// and body, so a captured hop cannot be replayed to another route or after FRESHNESS_MS, and no
+// client can claim an identity by sending the headers itself. The receiving worker takes the caller
+// as "<name> via <worker>" with the forwarded role and authorizes it again with that role (a domain
+// token stays limited to its domain on the leader, which alone knows the stored connectors for sure).
+// Whoever can read the config topic holds the key: protect it with Kafka ACLs, as with Kafka Connect.
 
 const BY_HEADER = 'x-onramp-forwarded-by';
 const FOR_HEADER = 'x-onramp-forwarded-for';
 const AT_HEADER = 'x-onramp-forwarded-at';
+const ROLE_HEADER = 'x-onramp-forwarded-role';
 /** How old a forwarded request may be (clock skew between workers included). */
 const FRESHNESS_MS = 120_000;
 const FORWARD_TIMEOUT_MS = 60_000;
@@ -110,15 +116,19 @@ function routed(request: FastifyRequest): Routed | undefined {
   };
 }
 
-function signedPayload(parts: {
+/** What the session key signs on a hop (exported for tests that forge or alter one). */
+export function signedPayload(parts: {
   method: string;
   url: string;
   at: string;
   by: string;
   for: string;
+  role: string;
   body: string;
 }) {
-  return Buffer.from(`${parts.method}\n${parts.url}\n${parts.at}\n${parts.by}\n${parts.for}\n${parts.body}`);
+  return Buffer.from(
+    `${parts.method}\n${parts.url}\n${parts.at}\n${parts.by}\n${parts.for}\n${parts.role}\n${parts.body}`,
+  );
 }
 
 function bodyText(request: FastifyRequest): string {
@@ -130,8 +140,21 @@ function header(request: FastifyRequest, name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-export function installClusterForwarding(app: FastifyInstance, routing: ClusterRouting): void {
-  // A hop from another worker: its signature stands in for the caller's credentials.
+/** The role a forwarded request was signed with; undefined when the header holds no valid role. */
+function forwardedRole(text: string): Principal['role'] | undefined {
+  try {
+    return parseRole(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks hops from other workers: their signature stands in for the caller's credentials, and the
+ * caller's identity is taken from the signed headers. Install it before installRestSecurity, whose
+ * preValidation hook then authorizes the forwarded caller with its own role.
+ */
+export function checkForwardedRequests(app: FastifyInstance, routing: ClusterRouting): void {
   app.addHook('preValidation', async (request, reply) => {
     if (!isForwardedRequest(request)) return;
     const at = header(request, AT_HEADER);
@@ -143,14 +166,21 @@ export function installClusterForwarding(app: FastifyInstance, routing: ClusterR
         at,
         by: header(request, BY_HEADER),
         for: header(request, FOR_HEADER),
+        role: header(request, ROLE_HEADER),
         body: bodyText(request),
       }),
       request.headers,
     );
     const age = Math.abs(Date.now() - Number(at));
-    if (verdict !== 'valid' || !(age <= FRESHNESS_MS)) {
+    const role = forwardedRole(header(request, ROLE_HEADER));
+    if (verdict !== 'valid' || !(age <= FRESHNESS_MS) || role === undefined) {
       request.log.warn(
-        { forwardedBy: header(request, BY_HEADER), verdict, ageMs: Number.isFinite(age) ? age : undefined },
+        {
+          forwardedBy: header(request, BY_HEADER),
+          verdict,
+          ageMs: Number.isFinite(age) ? age : undefined,
+          ...(role === undefined && { role: 'missing or invalid' }),
+        },
         'refused a forwarded request',
       );
       return reply
@@ -160,10 +190,13 @@ export function installClusterForwarding(app: FastifyInstance, routing: ClusterR
     if ('principal' in request)
       (request as { principal: unknown }).principal = {
         name: `${header(request, FOR_HEADER) || 'anonymous'} via ${header(request, BY_HEADER)}`,
-        role: { kind: 'admin' },
-      };
+        role,
+      } satisfies Principal;
   });
+}
 
+/** Sends writes to the leader and owner requests to the worker running them (see routed). */
+export function installClusterForwarding(app: FastifyInstance, routing: ClusterRouting): void {
   // Runs after the caller was authenticated and authorized (rest-security's hooks come first).
   app.addHook('preHandler', async (request, reply) => {
     const write = routed(request);
@@ -207,13 +240,15 @@ async function forward(
   routing: ClusterRouting,
 ): Promise<FastifyReply> {
   const body = bodyText(request);
-  const principal = (request as { principal?: { name: string } | null }).principal;
+  const principal = (request as { principal?: Principal | null }).principal;
   const parts = {
     method: request.method,
     url: request.url,
     at: String(Date.now()),
     by: routing.workerId,
     for: principal?.name ?? '',
+    // Without authentication installed (tests, embedding) the worker that took it treated it as admin.
+    role: principal ? formatRole(principal.role) : 'admin',
     body,
   };
   const url = `${target.replace(/\/$/, '')}${request.url}`;
@@ -224,6 +259,7 @@ async function forward(
       headers: {
         [BY_HEADER]: parts.by,
         [FOR_HEADER]: parts.for,
+        [ROLE_HEADER]: parts.role,
         [AT_HEADER]: parts.at,
         ...signRequest(key, signedPayload(parts)),
         ...(body !== '' && { 'content-type': 'application/json' }),

@@ -187,7 +187,11 @@ export function installRestSecurity(
   security: RestSecurity,
   storedDomain: StoredDomainLookup,
   productDomain?: ProductDomainLookup,
-  /** Cluster mode: a hop from another worker, authenticated by its signature instead (cluster-forwarding.ts). */
+  /**
+   * Cluster mode: a hop from another worker, authenticated by its signature instead
+   * (checkForwardedRequests in cluster-forwarding.ts, installed before, sets the caller's principal
+   * in preValidation; it is authorized here with its forwarded role).
+   */
   forwarded?: (request: FastifyRequest) => boolean,
 ): void {
   const { authenticator, audit, hostAllowList, sessions } = security;
@@ -275,8 +279,8 @@ export function installRestSecurity(
       return authorize(request, reply);
   });
   app.addHook('preValidation', async (request, reply) => {
-    if (request.principal !== null && bodyDecides(request, request.principal))
-      return authorize(request, reply);
+    if (request.principal === null) return;
+    if (bodyDecides(request, request.principal) || forwarded?.(request)) return authorize(request, reply);
   });
 
   if (audit) {

@@ -17,7 +17,12 @@ import type { MeshServices } from '../mesh/mesh-services.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { type BuildInfo, buildInfo } from './build-info.ts';
-import { type ClusterRouting, installClusterForwarding, isForwardedRequest } from './cluster-forwarding.ts';
+import {
+  type ClusterRouting,
+  checkForwardedRequests,
+  installClusterForwarding,
+  isForwardedRequest,
+} from './cluster-forwarding.ts';
 import { connectorRoutes } from './connectors-routes.ts';
 import { frameworkErrorReply, installErrorHandling } from './http-errors.ts';
 import { pluginRoutes } from './plugins-routes.ts';
@@ -62,6 +67,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   installErrorHandling(app);
   const mesh = options.mesh;
+  // Before the security hooks: a hop's signed identity is what they authorize.
+  if (options.cluster) checkForwardedRequests(app, options.cluster);
   if (options.security)
     installRestSecurity(
       app,
