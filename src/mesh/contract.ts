@@ -9,7 +9,12 @@ import type { Classification, DataProduct, OutputPort } from './product-model.ts
 // (v3.0 has no `relationships` field yet, so they travel as a custom property in v3.1's shape);
 // servers (the Kafka topics and registry subjects, and the source database); personal-data
 // classifications (confirmed ones as `classification`, open suggestions as tags and a custom
-// property); SLA and team from the product.
+// property); SLA and team from the product. The product's policy travels as contract-level custom
+// properties: `personalDataTreatment`, and `undecidedPersonalData` (policy.undecided: `send` or
+// `protect`, with a description) so a consumer learns whether columns that look like personal data
+// but are not decided yet (open suggestions, columns added after publishing) reach Kafka as they are
+// or protected; a published product that protects them also names, on each open suggestion's column,
+// the treatment it gets until decided (`personalData.untilDecided`).
 
 export const ODCS_API_VERSION = 'v3.0.2';
 
@@ -19,7 +24,31 @@ export interface ContractContext {
   schemaRegistryUrl: string | undefined;
 }
 
-type CustomProperty = { property: string; value: unknown };
+type CustomProperty = { property: string; value: unknown; description?: string };
+
+/**
+ * policy.undecided as a custom property. `description` is v3.1's field of a custom property; v3.0.2's
+ * schema allows it (its CustomProperty does not close its properties).
+ */
+function undecidedProperty(product: DataProduct): CustomProperty {
+  const setting = product.policy.undecided ?? 'send';
+  return {
+    property: 'undecidedPersonalData',
+    value: setting,
+    description:
+      setting === 'protect'
+        ? `Once published, columns that look like personal data but that the owner has not decided yet (open suggestions, columns added after publishing) are protected before Kafka as personalDataTreatment says (${product.policy.personalData}; a column that is not text is dropped) until decided.`
+        : 'Once published, columns that look like personal data but that the owner has not decided yet (open suggestions, columns added after publishing) reach Kafka as the database has them until decided.',
+  };
+}
+
+/** What an open suggestion's column gets until decided, when the published product protects them. */
+function untilDecided(product: DataProduct, column: CapturedColumn): string | undefined {
+  if (product.status !== 'published' || product.policy.undecided !== 'protect') return undefined;
+  const treatment = product.policy.personalData;
+  // hash and mask rewrite text only (product-stage.ts): any other column is dropped until decided
+  return treatment === 'drop' || column.logicalType === 'string' ? treatment : 'drop';
+}
 
 /** ODCS statuses: draft, active, deprecated. */
 function contractStatus(product: DataProduct): string {
@@ -34,7 +63,7 @@ export function productContract(product: DataProduct, context: ContractContext):
 
   const schema = product.outputPorts.map((port) => {
     const table = tables.get(port.topic);
-    return table ? tableObject(table, port, classifications) : topicObject(port);
+    return table ? tableObject(table, port, classifications, product) : topicObject(port);
   });
 
   const contract: Record<string, unknown> = {
@@ -63,6 +92,7 @@ export function productContract(product: DataProduct, context: ContractContext):
       { property: 'productStatus', value: product.status },
       { property: 'compatibility', value: product.policy.compatibility },
       { property: 'personalDataTreatment', value: product.policy.personalData },
+      undecidedProperty(product),
     ],
     contractCreatedTs: product.created,
   };
@@ -77,6 +107,7 @@ function tableObject(
   table: CapturedTable,
   port: OutputPort,
   classifications: Map<string, Classification>,
+  product: DataProduct,
 ): Record<string, unknown> {
   const relationships = table.foreignKeys.flatMap((fk) =>
     fk.columns.map((column, index) => ({
@@ -104,7 +135,7 @@ function tableObject(
     logicalType: 'object',
     ...(table.comment && { description: table.comment }),
     properties: table.columns.map((column) =>
-      columnProperty(column, classifications.get(`${table.namespace}.${table.name}.${column.name}`)),
+      columnProperty(column, classifications.get(`${table.namespace}.${table.name}.${column.name}`), product),
     ),
     customProperties: custom,
   };
@@ -128,8 +159,10 @@ function topicObject(port: OutputPort): Record<string, unknown> {
 function columnProperty(
   column: CapturedColumn,
   classification: Classification | undefined,
+  product: DataProduct,
 ): Record<string, unknown> {
   const custom: CustomProperty[] = [];
+  const protectedUntil = classification?.state === 'suggested' ? untilDecided(product, column) : undefined;
   if (column.default !== undefined) custom.push({ property: 'default', value: column.default });
   if (column.enumValues) custom.push({ property: 'enumValues', value: column.enumValues });
   const tags: string[] = [];
@@ -141,6 +174,7 @@ function columnProperty(
         state: classification.state,
         reason: classification.reason,
         ...(classification.treatment && { treatment: classification.treatment }),
+        ...(protectedUntil && { untilDecided: protectedUntil }),
       },
     });
     tags.push(
