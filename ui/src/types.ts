@@ -60,6 +60,8 @@ export interface Product {
     personalData: 'hash' | 'mask' | 'drop';
     breakingChange: string;
     maxLagMs?: number;
+    /** Undecided personal-data columns of a published product: sent as is (default) or protected. */
+    undecided?: 'send' | 'protect';
   };
   created: string;
   updated: string;

@@ -236,15 +236,40 @@ describe('web console', () => {
     await page.getByLabel('Confirm: personal data').check();
     await page.getByLabel('SLA tier').selectOption('tier-2');
     await page.getByLabel('Tags').fill('garden, customers');
+    // Columns nobody decides later (added after publishing) are protected, not sent as they are.
+    const undecided = page.getByLabel('Undecided personal data', { exact: true });
+    await expect(undecided.inputValue()).resolves.toBe('send');
+    await undecided.selectOption('protect');
+    await page
+      .locator('#undecided-help', { hasText: 'protected (hash) before Kafka until decided' })
+      .waitFor();
+    await checkPage(page, '03b-publish-decided');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: productId }).waitFor();
     await page.locator('.page-heading .badge', { hasText: 'published' }).waitFor();
+    await expect(page.locator('[data-fact="undecided"] dd').textContent()).resolves.toBe('protect (hash)');
+    // the owner may change it on the product page; unchanged, there is nothing to save
+    await expect(page.getByLabel('Undecided personal data', { exact: true }).inputValue()).resolves.toBe(
+      'protect',
+    );
+    await expect(page.getByRole('button', { name: 'Save policy' }).isDisabled()).resolves.toBe(true);
     const product = await api(tokens.admin, 'GET', `/products/${productId}`);
     expect(product.body).toMatchObject({
       status: 'published',
       slaTier: 'tier-2',
       tags: ['garden', 'customers'],
+      policy: { undecided: 'protect', personalData: 'hash' },
     });
+    const contract = parseYaml(
+      await (
+        await fetch(`${host.base}/products/${productId}/contract`, {
+          headers: { authorization: `Bearer ${tokens.admin}` },
+        })
+      ).text(),
+    );
+    expect(contract.customProperties).toContainEqual(
+      expect.objectContaining({ property: 'undecidedPersonalData', value: 'protect' }),
+    );
     expect(product.body.classifications).toEqual([
       expect.objectContaining({ column: `${schema}.customers.email`, state: 'confirmed' }),
     ]);
@@ -349,6 +374,13 @@ describe('web console', () => {
     await page.getByRole('link', { name: /Download contract/ }).waitFor();
     expect(await page.getByRole('button', { name: 'Deprecate' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Review and publish' }).count()).toBe(0);
+    // the undecided-personal-data policy is shown, explained, and not offered for change
+    await expect(page.locator('[data-fact="undecided"] dd').textContent()).resolves.toBe('protect (hash)');
+    await page
+      .getByText(/^Undecided personal data: .*protected \(hash\) before Kafka until decided/)
+      .waitFor();
+    expect(await page.getByLabel('Undecided personal data', { exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Save policy' }).count()).toBe(0);
     await checkPage(page, '08-viewer-product');
 
     await page.getByRole('link', { name: 'Connectors', exact: true }).click();

@@ -11,6 +11,7 @@ import {
 } from '../components/common.tsx';
 import { FreshnessChart } from '../components/freshness-chart.tsx';
 import { type LineageEdge, LineageGraph, type LineageNode } from '../components/lineage-graph.tsx';
+import { UndecidedPolicyForm, undecidedExplanation, undecidedOf } from '../components/undecided-policy.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href } from '../router.ts';
 import type { Classification, Health, Product } from '../types.ts';
@@ -149,6 +150,12 @@ export function ProductPage({ id, principal }: { id: string; principal: Principa
               <dt>Personal data</dt>
               <dd>{data.policy.personalData}</dd>
             </div>
+            <div data-fact="undecided">
+              <dt>Undecided personal data</dt>
+              <dd>
+                {undecidedOf(data) === 'protect' ? `protect (${data.policy.personalData})` : 'send as is'}
+              </dd>
+            </div>
             <div>
               <dt>Compatibility</dt>
               <dd>{data.policy.compatibility}</dd>
@@ -164,6 +171,13 @@ export function ProductPage({ id, principal }: { id: string; principal: Principa
               </div>
             ) : null}
           </dl>
+          {writable && data.status !== 'deprecated' ? (
+            <UndecidedPolicyForm product={data} onSaved={product.reload} />
+          ) : (
+            <p class="help">
+              Undecided personal data: {undecidedExplanation(undecidedOf(data), data.policy.personalData)}
+            </p>
+          )}
           {data.tags.length > 0 ? (
             <ul class="tags" aria-label="Tags">
               {data.tags.map((tag) => (

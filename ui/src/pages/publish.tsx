@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { canWrite, enc, get, type Principal, request } from '../api.ts';
 import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
+import { type Undecided, UndecidedField, undecidedOf } from '../components/undecided-policy.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href, navigate } from '../router.ts';
 import type { Classification, Product } from '../types.ts';
 
 // Publishing a draft: the owner decides every personal-data suggestion (confirm, with how it is
 // protected, or reject), sets owner, description, SLA and quality, and publishes. The host refuses
-// to publish while a suggestion is open; its message is shown as is.
+// to publish while a suggestion is open; its message is shown as is. The policy's `undecided`
+// setting says what happens, once published, to columns that look like personal data and that
+// nobody has decided yet (columns added later): sent as is, or protected.
 
 type Decision = { state: 'confirmed' | 'rejected' | 'suggested'; treatment: 'hash' | 'mask' | 'drop' | '' };
 
@@ -19,6 +22,7 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
   const [slaTier, setSlaTier] = useState('tier-3');
   const [quality, setQuality] = useState('raw');
   const [tags, setTags] = useState('');
+  const [undecidedPolicy, setUndecidedPolicy] = useState<Undecided>('send');
   const [decisions, setDecisions] = useState<Record<string, Decision>>({});
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -32,6 +36,7 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
     setSlaTier(data.slaTier);
     setQuality(data.quality);
     setTags(data.tags.join(', '));
+    setUndecidedPolicy(undecidedOf(data));
     setDecisions(
       Object.fromEntries(
         data.classifications.map((entry) => [
@@ -74,6 +79,7 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
         .map((tag) => tag.trim())
         .filter(Boolean),
       classifications,
+      ...(undecidedPolicy !== undecidedOf(data) && { policy: { undecided: undecidedPolicy } }),
     });
   };
   const run = async (publish: boolean) => {
@@ -116,7 +122,7 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
       >
         <Section title="Personal data" id="classifications">
           {data.classifications.length === 0 ? (
-            <p class="muted">No column looks like personal data.</p>
+            <p class="muted">No column looks like personal data yet.</p>
           ) : (
             <>
               <p>
@@ -135,6 +141,12 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
               ))}
             </>
           )}
+          <UndecidedField
+            id="undecided"
+            value={undecidedPolicy}
+            personalData={data.policy.personalData}
+            onChange={setUndecidedPolicy}
+          />
         </Section>
         <Section title="Ownership and tiers" id="ownership">
           <div class="form-grid">
