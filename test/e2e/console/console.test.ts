@@ -252,7 +252,20 @@ describe('web console', () => {
     await expect(page.getByLabel('Undecided personal data', { exact: true }).inputValue()).resolves.toBe(
       'protect',
     );
-    await expect(page.getByRole('button', { name: 'Save policy' }).isDisabled()).resolves.toBe(true);
+    const savePolicy = page.getByRole('button', { name: 'Save policy' });
+    await expect(savePolicy.isDisabled()).resolves.toBe(true);
+    // and change it there: back to send, saved, shown; then protect again
+    const fact = page.locator('[data-fact="undecided"] dd');
+    for (const [setting, shown] of [
+      ['send', 'send as is'],
+      ['protect', 'protect (hash)'],
+    ] as const) {
+      await page.getByLabel('Undecided personal data', { exact: true }).selectOption(setting);
+      await savePolicy.click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await expect.poll(() => fact.textContent()).toBe(shown);
+      expect((await api(tokens.admin, 'GET', `/products/${productId}`)).body.policy.undecided).toBe(setting);
+    }
     const product = await api(tokens.admin, 'GET', `/products/${productId}`);
     expect(product.body).toMatchObject({
       status: 'published',
