@@ -187,9 +187,15 @@ describe('mysql source incremental snapshots', () => {
     const second = new TaskDriver(cfg);
     await second.start(first.committed);
     try {
-      await second.pollFor('the snapshot to end', () => second.task.snapshots()?.tables[0]?.state === 'done');
+      // 'done' is reached when the last chunk is queued; its rows may still wait in the queue.
+      const readIds = () =>
+        reads([...first.records, ...second.records], topic).map((record) => afterImage(record)?.id);
+      await second.pollFor(
+        'the snapshot to end and every row to be read',
+        () => second.task.snapshots()?.tables[0]?.state === 'done' && new Set(readIds()).size === ROWS,
+      );
       expect(afterImage(reads(second.records, topic)[0])?.id).toBe(lastStored + 1);
-      const ids = reads([...first.records, ...second.records], topic).map((record) => afterImage(record)?.id);
+      const ids = readIds();
       expect(new Set(ids).size).toBe(ROWS);
       expect(ids).toHaveLength(ROWS);
     } finally {
@@ -227,7 +233,10 @@ describe('mysql source incremental snapshots', () => {
         driver.task.snapshots()?.tables.find((entry) => entry.table === `${DATABASE}.${table}`)?.state;
       await driver.pollFor('the snapshot to end', () => state() === 'done' || state() === 'skipped');
       expect(state()).toBe('done');
-      const ids = reads(driver.records, topic).map((record) => afterImage(record)?.id);
+      // 'done' is reached when the last chunk is queued; its rows may still wait in the queue.
+      const readIds = () => reads(driver.records, topic).map((record) => afterImage(record)?.id);
+      await driver.pollFor('every row to be read', () => new Set(readIds()).size === 40);
+      const ids = readIds();
       expect(new Set(ids)).toEqual(new Set(Array.from({ length: 40 }, (_, index) => index + 1)));
       const alter = driver.records.findIndex(
         (record) =>
