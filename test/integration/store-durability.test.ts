@@ -23,8 +23,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts the writer and resolves with the last acknowledged sequence number once `acks` arrived. */
-function runUntilAcks(firstSeq: number, acks: number): Promise<{ child: ChildProcess; acked: number[] }> {
+/**
+ * Starts the writer and kills it once `acks` arrived; resolves once it is gone and its output read:
+ * it may print more acks between the one that triggered the kill and the kill itself, and those
+ * values are on disk too.
+ */
+function runUntilAcks(firstSeq: number, acks: number): Promise<{ acked: number[] }> {
   const child = spawnGroup(process.execPath, [writer, dataDir, String(firstSeq)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,8 +40,9 @@ function runUntilAcks(firstSeq: number, acks: number): Promise<{ child: ChildPro
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`writer exited early (${code ?? signal}): ${stderr}`));
+      else resolve({ acked });
     });
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -47,11 +52,8 @@ function runUntilAcks(firstSeq: number, acks: number): Promise<{ child: ChildPro
         const match = /^ack (\d+)$/.exec(line);
         if (match) acked.push(Number(match[1]));
       }
-      if (acked.length >= acks) {
-        // Kill it right now, in the middle of its next round of writes.
-        child.kill('SIGKILL');
-        resolve({ child, acked: [...acked] });
-      }
+      // Kill it right now, in the middle of its next round of writes.
+      if (acked.length >= acks && !child.killed) child.kill('SIGKILL');
     });
   });
 }
@@ -66,10 +68,7 @@ describe('file store durability under kill -9', () => {
   it('keeps every acknowledged config and offset across repeated crashes', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const firstSeq = round * 1_000_000 + 1;
-      const { child, acked } = await runUntilAcks(firstSeq, 30 + round * 10);
-      await new Promise((resolve) =>
-        child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve),
-      );
+      const { acked } = await runUntilAcks(firstSeq, 30 + round * 10);
       const lastAcked = Math.max(...acked);
 
       // Every committed file parses, whatever the kill interrupted (temp files are the only leftovers).
