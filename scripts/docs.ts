@@ -132,6 +132,7 @@ export function configReference(): string {
     'As in a Kafka Connect worker.properties: connection settings at the top level of the host YAML apply to',
     'every client (unlike Kafka Connect, task clients inherit them), `producer.`/`consumer.`/`admin.` ones to one',
     'kind (`<kind>` below), and a connector overrides them with `producer.override.`, `consumer.override.`,',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the README shows a config placeholder
     '`admin.override.` as `connector.client.config.override.policy` allows. Values may be `${env:NAME}` placeholders.',
     'Any other Kafka client key is refused (at start or at validation), never accepted and ignored; so is an',
     '`ONRAMP_KAFKA_*` environment variable that names none of the keys below.',

@@ -84,6 +84,7 @@ describe('loadHostConfig', () => {
         'security.protocol: SASL_SSL',
         'sasl:',
         '  mechanism: SCRAM-SHA-512',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a config placeholder, resolved by the host
         '  jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="${env:KAFKA_PW}";',
         `ssl.truststore.location: ${ca}`,
         'ssl.truststore.type: PEM',
