@@ -47,6 +47,23 @@ export function Status({ error, loading }: { error?: string | undefined; loading
   return null;
 }
 
+/** What a form's save came to: its error, or a short confirmation. */
+export function SaveOutcome({ error, saved }: { error?: string | undefined; saved: boolean }) {
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  if (saved)
+    return (
+      <p class="ok" role="status">
+        Saved.
+      </p>
+    );
+  return null;
+}
+
 export function PageHeading({ children, sub }: { children: ComponentChildren; sub?: ComponentChildren }) {
   return (
     <header class="page-heading">

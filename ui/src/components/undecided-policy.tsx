@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { enc, request } from '../api.ts';
 import type { Product } from '../types.ts';
+import { SaveOutcome } from './common.tsx';
 
 // The product policy's `undecided` setting: what a published product does with columns that look
 // like personal data while nobody has confirmed or rejected them (a suggestion left open, a column
@@ -100,16 +101,7 @@ export function UndecidedPolicyForm({ product, onSaved }: { product: Product; on
           Save policy
         </button>
       </UndecidedField>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {saved ? (
-        <p class="ok" role="status">
-          Saved.
-        </p>
-      ) : null}
+      <SaveOutcome error={error} saved={saved} />
     </form>
   );
 }

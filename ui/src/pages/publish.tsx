@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { canWrite, enc, get, type Principal, request } from '../api.ts';
-import { Badge, PageHeading, Section, Status } from '../components/common.tsx';
+import { Badge, PageHeading, SaveOutcome, Section, Status } from '../components/common.tsx';
 import { type Undecided, UndecidedField, undecidedOf } from '../components/undecided-policy.tsx';
 import { useLoad, usePageTitle } from '../hooks.ts';
 import { href, navigate } from '../router.ts';
@@ -207,16 +207,7 @@ export function PublishPage({ id, principal }: { id: string; principal: Principa
             </div>
           </div>
         </Section>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {saved ? (
-          <p class="ok" role="status">
-            Saved.
-          </p>
-        ) : null}
+        <SaveOutcome error={error} saved={saved} />
         <div class="toolbar">
           <button type="submit" disabled={busy || data.status !== 'draft'}>
             Publish
