@@ -19,10 +19,10 @@ import { linkProducts } from './product-links.ts';
 import {
   type CapturedSource,
   type DataProduct,
-  DEFAULT_POLICY,
   type Domain,
   type DomainInfo,
   domainNameProblem,
+  draftProduct,
   majorOf,
   productId,
   productNameProblem,
@@ -432,26 +432,7 @@ export class ProductCatalog {
   }
 
   private draft(domain: string, name: string): DataProduct {
-    const time = this.now().toISOString();
-    return {
-      id: productId(domain, name),
-      domain,
-      name,
-      status: 'draft',
-      slaTier: 'tier-3',
-      quality: 'raw',
-      tags: [],
-      version: '1.0.0',
-      outputPorts: [],
-      inputPorts: [],
-      consumers: [],
-      sources: [],
-      captured: {},
-      classifications: [],
-      policy: { ...DEFAULT_POLICY },
-      created: time,
-      updated: time,
-    };
+    return draftProduct(domain, name, this.now().toISOString());
   }
 
   /** Puts a source connector into the product its product.* keys name (and out of any other). */

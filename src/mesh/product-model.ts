@@ -197,6 +197,29 @@ export function productId(domain: string, name: string): string {
   return `${domain}.${name}`;
 }
 
+/** A new product as onboarding or POST /products makes it: a draft with the default tiers and policy. */
+export function draftProduct(domain: string, name: string, time: string): DataProduct {
+  return {
+    id: productId(domain, name),
+    domain,
+    name,
+    status: 'draft',
+    slaTier: 'tier-3',
+    quality: 'raw',
+    tags: [],
+    version: '1.0.0',
+    outputPorts: [],
+    inputPorts: [],
+    consumers: [],
+    sources: [],
+    captured: {},
+    classifications: [],
+    policy: { ...DEFAULT_POLICY },
+    created: time,
+    updated: time,
+  };
+}
+
 /** The major of a semantic version ("2.1.0" -> 2). */
 export function majorOf(version: string): number {
   return Number(version.split('.')[0]) || 0;

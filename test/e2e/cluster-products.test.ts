@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
-import { clusterWorkerYaml } from '../support/cluster-worker.ts';
+import { callPastRebalances, clusterWorkerYaml } from '../support/cluster-worker.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
@@ -40,20 +40,6 @@ let receiver: Server;
 
 let db: pg.Client;
 const workers: HostProcess[] = [];
-
-/** A write retried while the cluster rebalances (409), as a client of Kafka Connect does. */
-async function write(worker: HostProcess, method: string, path: string, body?: unknown) {
-  return await waitFor(
-    `${method} ${path} on ${worker.base} past rebalances`,
-    async () => {
-      const response = await worker.call(method, path, body);
-      return response.status === 409 && String(response.body?.message).includes('stale configuration')
-        ? undefined
-        : response;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-}
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -105,7 +91,7 @@ afterAll(async () => {
 describe('data products in cluster mode', () => {
   it('shares the catalog between workers and takes product writes through any of them', async () => {
     const [first, second] = workers as [HostProcess, HostProcess];
-    const created = await write(first, 'PUT', `/connectors/${sourceName}/config`, {
+    const created = await callPastRebalances(first, 'PUT', `/connectors/${sourceName}/config`, {
       ...postgresSourceConfig(prefix, `${schema}.customers`),
       // Publishing restarts the source (include.schema.comments): its slot must outlive the stop.
       'slot.drop.on.stop': 'false',
@@ -143,18 +129,18 @@ describe('data products in cluster mode', () => {
     }
 
     // Writes through each worker: one of the two is a follower, whose writes go to the leader.
-    const decided = await write(first, 'PATCH', `/products/${productId}`, {
+    const decided = await callPastRebalances(first, 'PATCH', `/products/${productId}`, {
       classifications: [{ column: `${schema}.customers.email`, state: 'confirmed', treatment: 'hash' }],
       tags: ['cluster'],
     });
     expect(decided.status).toBe(200);
-    const tagged = await write(second, 'PATCH', `/products/${productId}`, { slaTier: 'tier-2' });
+    const tagged = await callPastRebalances(second, 'PATCH', `/products/${productId}`, { slaTier: 'tier-2' });
     expect(tagged.status).toBe(200);
     expect(tagged.body).toMatchObject({ tags: ['cluster'], slaTier: 'tier-2' });
     // Published through each worker (the second time changes nothing): one of them is a follower,
     // which used to answer 409 (publishing reconfigures the source, which only the leader writes).
     for (const worker of workers) {
-      const published = await write(worker, 'POST', `/products/${productId}/publish`);
+      const published = await callPastRebalances(worker, 'POST', `/products/${productId}/publish`);
       expect(published.status).toBe(200);
       expect(published.body.status).toBe('published');
     }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterWorkerYaml } from '../support/cluster-worker.ts';
+import { callPastRebalances, clusterWorkerYaml } from '../support/cluster-worker.ts';
 import { type HostProcess, postgresSourceConfig, startHostProcess } from '../support/host-process.ts';
 import { readTopic, testAdmin } from '../support/runtime/kafka-reader.ts';
 import { services } from '../support/services.ts';
@@ -27,20 +27,6 @@ const ROWS = 500;
 const configFile = join(mkdtempSync(join(tmpdir(), 'onramp-cluster-snapshots-')), 'worker.yaml');
 let db: pg.Client;
 const workers: HostProcess[] = [];
-
-/** A call retried while the cluster rebalances (409 stale configuration), as a Connect client does. */
-async function call(worker: HostProcess, method: string, path: string, body?: unknown) {
-  return await waitFor(
-    `${method} ${path} on ${worker.base} past rebalances`,
-    async () => {
-      const response = await worker.call(method, path, body);
-      return response.status === 409 && String(response.body?.message).includes('stale configuration')
-        ? undefined
-        : response;
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
-}
 
 beforeAll(async () => {
   writeFileSync(configFile, clusterWorkerYaml({ groupId, topics: internalTopics }));
@@ -70,7 +56,7 @@ afterAll(async () => {
 
 describe('ad hoc snapshots in cluster mode', () => {
   it('takes POST and GET /connectors/{name}/snapshots on the worker that does not run the task', async () => {
-    const created = await call(workers[0] as HostProcess, 'PUT', `/connectors/${name}/config`, {
+    const created = await callPastRebalances(workers[0] as HostProcess, 'PUT', `/connectors/${name}/config`, {
       ...postgresSourceConfig(prefix, `public.${table}`),
       'snapshot.mode': 'no_data',
     });
@@ -89,7 +75,7 @@ describe('ad hoc snapshots in cluster mode', () => {
     if (!other || !running) throw new Error(`task 0 runs on ${owner}, not on one of the two workers`);
 
     // Sent to the worker that does not run the task: forwarded to the one that does.
-    const accepted = await call(other, 'POST', `/connectors/${name}/snapshots`, {
+    const accepted = await callPastRebalances(other, 'POST', `/connectors/${name}/snapshots`, {
       type: 'incremental',
       'data-collections': [`public.${table}`],
     });
@@ -101,7 +87,7 @@ describe('ad hoc snapshots in cluster mode', () => {
       await waitFor(
         `the snapshot done, as ${worker.base} reports it`,
         async () => {
-          const progress = await call(worker, 'GET', `/connectors/${name}/snapshots`);
+          const progress = await callPastRebalances(worker, 'GET', `/connectors/${name}/snapshots`);
           const tables = progress.status === 200 ? progress.body.tables : undefined;
           return tables?.length === 1 && tables[0].state === 'done' && tables[0].table === `public.${table}`;
         },
@@ -111,11 +97,15 @@ describe('ad hoc snapshots in cluster mode', () => {
     expect(messages.length).toBeGreaterThanOrEqual(ROWS);
 
     // Errors of the owner come back through the hop as they are.
-    const invalid = await call(other, 'POST', `/connectors/${name}/snapshots`, { 'data-collections': [] });
+    const invalid = await callPastRebalances(other, 'POST', `/connectors/${name}/snapshots`, {
+      'data-collections': [],
+    });
     expect(invalid).toEqual({
       status: 400,
       body: { error_code: 400, message: '"data-collections" is missing or empty: name the tables' },
     });
-    expect((await call(other, 'GET', '/connectors/no-such-connector/snapshots')).status).toBe(404);
+    expect((await callPastRebalances(other, 'GET', '/connectors/no-such-connector/snapshots')).status).toBe(
+      404,
+    );
   }, 180_000);
 });

@@ -1,3 +1,6 @@
+import type { HostProcess } from './host-process.ts';
+import { waitFor } from './wait-for.ts';
+
 // The host config of a test worker in mode: distributed: Kafka Connect's setting names, one broker
 // (replication factor 1), short timeouts so failover and rebalances fit a test's deadline.
 
@@ -32,4 +35,18 @@ export function clusterWorkerYaml(settings: ClusterWorkerSettings): string {
     ...(settings.extra ?? []),
     '',
   ].join('\n');
+}
+
+/** A REST call retried while the cluster rebalances (409 stale configuration), as a Kafka Connect client does. */
+export async function callPastRebalances(worker: HostProcess, method: string, path: string, body?: unknown) {
+  return await waitFor(
+    `${method} ${path} on ${worker.base} past rebalances`,
+    async () => {
+      const response = await worker.call(method, path, body);
+      return response.status === 409 && String(response.body?.message).includes('stale configuration')
+        ? undefined
+        : response;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DataProduct, DEFAULT_POLICY } from '../../../src/mesh/product-model.ts';
+import { type DataProduct, draftProduct } from '../../../src/mesh/product-model.ts';
 import { catalogTopicSpec, KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
 import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
@@ -8,26 +8,7 @@ import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
 function product(id: string, overrides: Partial<DataProduct> = {}): DataProduct {
   const [domain = '', name = ''] = id.split('.');
-  return {
-    id,
-    domain,
-    name,
-    status: 'draft',
-    slaTier: 'tier-3',
-    quality: 'raw',
-    tags: [],
-    version: '1.0.0',
-    outputPorts: [],
-    inputPorts: [],
-    consumers: [],
-    sources: [],
-    captured: {},
-    classifications: [],
-    policy: { ...DEFAULT_POLICY },
-    created: '2026-12-07T00:00:00.000Z',
-    updated: '2026-12-07T00:00:00.000Z',
-    ...overrides,
-  };
+  return { ...draftProduct(domain, name, '2026-12-07T00:00:00.000Z'), ...overrides };
 }
 
 async function opened(topic: MemoryTopic, skipped: string[] = []): Promise<KafkaCatalogStore> {
