@@ -1,4 +1,4 @@
-import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { type MessageToProduce, ProduceAcks, type Producer } from '@platformatic/kafka';
 import { OnrampError } from '../plugin/errors.ts';
 import type { RecordHeader } from '../plugin/record.ts';
 import {
@@ -10,6 +10,7 @@ import {
 import { kafkaError } from './kafka-errors.ts';
 import { javaCompatiblePartitioner } from './partitioner.ts';
 import { platformaticOptions } from './platformatic-options.ts';
+import { OnrampProducer } from './produce-request.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import {
   messageSize,
@@ -81,7 +82,7 @@ export class KafkaRecordProducer implements RecordProducer {
     this.connection = connection;
     this.tuning = tuning;
     this.requestBytes = requestBytes(tuning);
-    this.producer = new Producer({
+    this.producer = new OnrampProducer({
       ...platformaticOptions(connection),
       idempotent: true,
       acks: ProduceAcks.ALL,
