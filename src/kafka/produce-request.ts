@@ -1,10 +1,11 @@
+import { createRequire } from 'node:module';
 import {
   type API,
   type Callback,
   type CreateRecordsBatchOptions,
-  crc32c,
   createAPI,
   kGetApi,
+  crc32c as libraryCrc32c,
   type MessageRecord,
   Producer,
   produceV9,
@@ -28,6 +29,19 @@ import {
  * Versions 9-11 (flexible, KIP-482; Kafka 2.4 and later) with no compression; older brokers and
  * compressed batches keep the library's writer.
  */
+
+/**
+ * @node-rs/crc32 directly: the library's wrapper of it copies every batch into a new Uint8Array
+ * first, which made the CRC 10x slower (1.4 against 13 GB/s here). Its pure-JavaScript one is the
+ * fallback on a platform without a prebuilt binary.
+ */
+const crc32c: (bytes: Buffer) => number = (() => {
+  try {
+    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: (bytes: Buffer) => number }).crc32c;
+  } catch {
+    return libraryCrc32c;
+  }
+})();
 
 type ProduceOptions = Partial<CreateRecordsBatchOptions>;
 type ProduceResponse = Awaited<ReturnType<typeof produceV11.api.async>>;
