@@ -8,6 +8,7 @@ import {
   jsonToConnectSchema,
   jsonToConnectValue,
   jsonToSchemaless,
+  mayLoseDigits,
   parseJsonExact,
   schemalessToJson,
 } from './connect-json.ts';
@@ -72,7 +73,10 @@ export class JsonConverter implements Converter {
   /** Parsed schemas per schema text, so sinks do not rebuild the same schema per record. */
   private readonly parsedSchemas = new Map<string, ConnectSchema>();
   /** Per topic and key/value: the last message's text up to its payload, and its schema. */
-  private readonly lastSchema = new Map<string, { prefix: Buffer; schema: ConnectSchema }>();
+  private readonly lastSchema = new Map<
+    string,
+    { prefix: Buffer; schema: ConnectSchema; inexact: boolean }
+  >();
 
   constructor(options: JsonConverterOptions = {}) {
     this.schemasEnable = options.schemasEnable ?? true;
@@ -140,7 +144,11 @@ export class JsonConverter implements Converter {
       return undefined;
     let payload: unknown;
     try {
-      payload = parseJsonExact(bytes.toString('utf8', length, bytes.length - 1));
+      // Debezium's envelopes always carry ts_ns (19 digits): once a topic's payload needed the
+      // exact parse, the scan that would find that out again is skipped.
+      const text = bytes.toString('utf8', length, bytes.length - 1);
+      known.inexact ||= mayLoseDigits(text);
+      payload = parseJsonExact(text, known.inexact);
     } catch {
       return undefined;
     }
@@ -153,7 +161,7 @@ export class JsonConverter implements Converter {
     const end = jsonValueEnd(text, start);
     if (end < 0 || !text.startsWith(',"payload":', end)) return;
     const prefix = Buffer.from(text.slice(0, end + ',"payload":'.length));
-    this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema });
+    this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema, inexact: false });
   }
 
   /** The payload's JSON text per schema object, written by a function built once per schema. */

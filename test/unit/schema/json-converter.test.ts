@@ -131,6 +131,17 @@ describe('JsonConverter', () => {
       ).toEqual({ payload: id });
   });
 
+  it('keeps every digit on a topic whose payloads needed the exact parse before, and after', async () => {
+    const converter = new JsonConverter();
+    const message = (txId: string) =>
+      Buffer.from(`{"schema":${SCHEMA},"payload":${PAYLOAD.replace('1152921504606847748', txId)}}`);
+    const source = async (txId: string) =>
+      ((await converter.toConnect('t', false, message(txId)))?.value as ConnectStruct).source as ConnectStruct;
+    expect((await source('1152921504606847748')).txId).toBe(1152921504606847748n);
+    expect((await source('7')).txId).toBe(7);
+    expect((await source('9007199254740993')).txId).toBe(9007199254740993n);
+  });
+
   it('parses exactly with or without the reviver: only plain numbers skip it', () => {
     expect(parseJsonExact('{"a":12.34,"b":1700000000123456,"s":"3.0.0.Final 1e5"}')).toEqual({
       a: 12.34,
