@@ -136,7 +136,8 @@ describe('JsonConverter', () => {
     const message = (txId: string) =>
       Buffer.from(`{"schema":${SCHEMA},"payload":${PAYLOAD.replace('1152921504606847748', txId)}}`);
     const source = async (txId: string) =>
-      ((await converter.toConnect('t', false, message(txId)))?.value as ConnectStruct).source as ConnectStruct;
+      ((await converter.toConnect('t', false, message(txId)))?.value as ConnectStruct)
+        .source as ConnectStruct;
     expect((await source('1152921504606847748')).txId).toBe(1152921504606847748n);
     expect((await source('7')).txId).toBe(7);
     expect((await source('9007199254740993')).txId).toBe(9007199254740993n);
