@@ -10,7 +10,7 @@ import { benchEnv, urlParts } from './lib/env.ts';
 import { recreateTopics } from './lib/kafka-topics.ts';
 import { machine } from './lib/results.ts';
 import { round } from './lib/stats.ts';
-import { DEFAULT_HEAP_MB, type SystemKind, startSystem } from './lib/systems.ts';
+import { DEFAULT_HEAP_MB, isOnramp, type SystemKind, startSystem } from './lib/systems.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { sinkCeiling } from './sink-ceiling.ts';
 import { converterConfig, produceWorkload, type SinkFormat, type Workload } from './sink-workload.ts';
@@ -209,8 +209,9 @@ async function runOnce(
     }
     const seconds = (performance.now() - started) / 1000;
     const usage = system.usage();
-    const apply =
-      kind === 'onramp' ? await applyTimes(system.restUrl, table) : { p99: null, mean: null, batches: null };
+    const apply = isOnramp(kind)
+      ? await applyTimes(system.restUrl, table)
+      : { p99: null, mean: null, batches: null };
     const stored = await db.rows(table);
     let wrongRows = Math.abs(stored.size - workload.expected.size);
     for (const [id, want] of workload.expected) {

@@ -2,6 +2,7 @@ import type { RunOutcome } from './alternate.ts';
 import type { BenchArgs } from './args.ts';
 import { producerPerformance } from './ceiling-tools.ts';
 import { round } from './stats.ts';
+import { isOnramp } from './systems.ts';
 
 // A scenario's ceiling in one round: each bounding tool's rate in the scenario's unit (events/s,
 // rows/s, records/s), and the lowest of them, which no system can beat on this machine.
@@ -60,10 +61,10 @@ export async function producerPart(
   return { perSec: round(measured.perSec * unitsPerRecord, 0), measured: { ...measured, recordSize } };
 }
 
-/** The JSON value size the round's systems wrote: Onramp's run, else any, else 4 KB. */
+/** The JSON value size the round's systems wrote: an Onramp run's, else any, else 4 KB. */
 export function recordSizeOf<T extends { avgValueBytes: number }>(round: readonly RunOutcome<T>[]): number {
   const sizes = [...round]
-    .sort((a, b) => Number(b.kind === 'onramp') - Number(a.kind === 'onramp'))
+    .sort((a, b) => Number(isOnramp(b.kind)) - Number(isOnramp(a.kind)))
     .flatMap((outcome) => (outcome.result?.avgValueBytes ? [outcome.result.avgValueBytes] : []));
   return sizes[0] ?? 4096;
 }

@@ -9,7 +9,8 @@ import { DEBEZIUM_KINDS, DEFAULT_HEAP_MB, PRODUCER_SETTINGS, type SystemKind } f
 // The summary of a comparison scenario: per system the medians of its figures over the runs that
 // finished, the runs that failed (threw, lost changes or did not finish), the lost count; Onramp
 // against the better of the two Debeziums (defaults, tuned) in throughput and in CPU per event,
-// each ratio taken pair by pair (run i against run i); and Onramp's share of the machine's ceiling.
+// each ratio taken pair by pair (run i against run i); Onramp's share of the machine's ceiling;
+// and, when `onramp-1core` ran, what Onramp pinned to one CPU keeps of its throughput.
 
 export interface SystemSummary {
   runs: number;
@@ -32,6 +33,11 @@ export interface HeadToHead {
   share_of_ceiling: number | null;
   ceiling_per_sec: number | null;
   ceiling_limited_by: string | null;
+  /**
+   * onramp-1core's median throughput / onramp's (the host pinned to one CPU against it free on
+   * every core); null unless both ran with a finished run. Not part of the Debezium ratios.
+   */
+  one_core_share: number | null;
 }
 
 export interface Comparison {
@@ -70,6 +76,8 @@ export function headToHead(
   );
   const against = (kind: SystemKind | null) =>
     kind === null ? Number.NaN : round(pairRatio(onramp, throughput[kind] ?? []), 2);
+  const oneCore = median(throughput['onramp-1core'] ?? []);
+  const allCores = median(onramp);
   const ceilingByIndex: number[] = [];
   for (const ceiling of ceilings) ceilingByIndex[ceiling.index] = ceiling.result?.perSec ?? Number.NaN;
   const ceilingMedian = median(ceilingByIndex.map((value) => value ?? Number.NaN));
@@ -99,6 +107,10 @@ export function headToHead(
         : ([...new Set(limits)].sort(
             (a, b) => limits.filter((x) => x === b).length - limits.filter((x) => x === a).length,
           )[0] ?? null),
+    one_core_share:
+      Number.isFinite(oneCore) && Number.isFinite(allCores) && allCores > 0
+        ? round(oneCore / allCores, 2)
+        : null,
   };
 }
 
@@ -181,6 +193,7 @@ export function comparisonSummary(
       peak_rss_mb: onramp.medians[memory.peakRssMb] ?? null,
       peak_heap_used_mb: memory.peakHeapUsedMb ? (onramp.medians[memory.peakHeapUsedMb] ?? null) : null,
     },
+    onramp_1core: systems['onramp-1core'] ?? null,
     debezium: systems.debezium ?? null,
     debezium_tuned: systems['debezium-tuned'] ?? null,
     ...comparison.headToHead,
@@ -228,7 +241,7 @@ export function headline(comparison: Comparison, figure: string, unit: string): 
   const each = comparison.kinds
     .map((kind) => `${kind} ${comparison.systems[kind]?.medians[figure]} ${unit}`)
     .join(', ');
-  return `${each}; vs best Debezium (${h.best_debezium}) ${h.ratio_vs_best_debezium}x, CPU ${h.cpu_ratio_vs_best_debezium}x less (vs ${h.best_debezium_cpu}); ${h.share_of_ceiling ?? 'n/a'} of the ceiling (${h.ceiling_per_sec ?? 'n/a'} ${unit}, ${h.ceiling_limited_by ?? 'n/a'})${comparison.failed ? ' — FAILED' : ''}`;
+  return `${each}; vs best Debezium (${h.best_debezium}) ${h.ratio_vs_best_debezium}x, CPU ${h.cpu_ratio_vs_best_debezium}x less (vs ${h.best_debezium_cpu}); ${h.share_of_ceiling ?? 'n/a'} of the ceiling (${h.ceiling_per_sec ?? 'n/a'} ${unit}, ${h.ceiling_limited_by ?? 'n/a'})${h.one_core_share === null ? '' : `; on one core ${h.one_core_share} of onramp`}${comparison.failed ? ' — FAILED' : ''}`;
 }
 
 /** The table's columns: the label, then one per system. */
@@ -270,6 +283,15 @@ export function closingRows(comparison: Comparison, unit: string): string[][] {
       `${h.ceiling_per_sec ?? 'n/a'}, ${h.share_of_ceiling ?? 'n/a'}`,
       ...blank,
     ],
+    ...(kinds.includes('onramp-1core')
+      ? [
+          [
+            `one-core share: onramp-1core/onramp ${unit}/s (medians; taskset -c 0)`,
+            String(h.one_core_share ?? 'n/a'),
+            ...blank,
+          ],
+        ]
+      : []),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { benchEnv, urlParts } from './env.ts';
 import { deleteTopics } from './kafka-topics.ts';
 import { type BinlogPosition, dropBenchDatabases, withMysql } from './mysql-workload.ts';
-import { JSON_CONVERTERS, type RunningSystem, type SystemKind } from './systems.ts';
+import { isOnramp, JSON_CONVERTERS, type RunningSystem, type SystemKind } from './systems.ts';
 
 // The MySQL/MariaDB source connector JSON both systems get: Debezium's class name and keys, the
 // shared JSON converter. Onramp takes it unchanged; it accepts the schema.history.internal.* keys
@@ -29,7 +29,7 @@ let serverIds = 0;
 /** A replica id distinct per system and per run (and unlikely to meet another client's). */
 export function nextServerId(kind: SystemKind): number {
   serverIds++;
-  return SERVER_ID_BASE + serverIds * 2 + (kind === 'onramp' ? 0 : 1);
+  return SERVER_ID_BASE + serverIds * 2 + (isOnramp(kind) ? 0 : 1);
 }
 
 /**

@@ -20,13 +20,29 @@ import { type ProcUsage, procUsage } from './proc-usage.ts';
 // Debezium runs twice in every comparison: `debezium` with Kafka's and Debezium's defaults, and
 // `debezium-tuned` as someone who tunes it would run it (bench/lib/debezium-tuning.ts); Onramp is
 // compared with the better of the two.
-export type SystemKind = 'onramp' | 'debezium' | 'debezium-tuned';
-export const SYSTEM_KINDS: readonly SystemKind[] = ['onramp', 'debezium', 'debezium-tuned'];
+//
+// `onramp-1core` (opt-in: --systems onramp,onramp-1core,...) is Onramp's compiled host pinned to
+// one CPU (`taskset -c 0`; the database and the broker stay unpinned), run beside the normal one
+// to show how throughput grows with cores (summary.one_core_share). It is Onramp in every other
+// respect (connector JSON, heap sampling) and takes no part in the Debezium comparison.
+export type SystemKind = 'onramp' | 'onramp-1core' | 'debezium' | 'debezium-tuned';
+/** Every kind --systems accepts. */
+export const SYSTEM_KINDS: readonly SystemKind[] = ['onramp', 'onramp-1core', 'debezium', 'debezium-tuned'];
+/** The kinds a comparison runs when --systems is not given. */
+export const DEFAULT_KINDS: readonly SystemKind[] = ['onramp', 'debezium', 'debezium-tuned'];
 export const DEBEZIUM_KINDS: readonly SystemKind[] = ['debezium', 'debezium-tuned'];
 
 export function isDebezium(kind: SystemKind): boolean {
-  return kind !== 'onramp';
+  return DEBEZIUM_KINDS.includes(kind);
 }
+
+/** Onramp's host, whether free to use every core or pinned to one. */
+export function isOnramp(kind: SystemKind): boolean {
+  return kind === 'onramp' || kind === 'onramp-1core';
+}
+
+/** The CPU list `onramp-1core` is pinned to (taskset -c). */
+export const ONE_CORE_CPUS = '0';
 
 export interface SystemOptions {
   /** Debezium's maximum JVM heap (-Xmx), in MB. Default 1024. */
@@ -84,6 +100,14 @@ export const JSON_CONVERTERS: Readonly<Record<string, string>> = {
   'value.converter.schemas.enable': 'true',
 };
 
+const ONRAMP_PRODUCER: Readonly<Record<string, string>> = {
+  acks: 'all',
+  idempotence: 'true',
+  'max.in.flight': '1',
+  compression: 'none',
+  batching: 'one produce request per poll batch (max.batch.size 2048)',
+};
+
 /**
  * Producer settings, stated for the results. Onramp's producer is fixed: idempotent, acks=all, one
  * request in flight, one produce request per polled batch (up to max.batch.size records), no
@@ -91,14 +115,9 @@ export const JSON_CONVERTERS: Readonly<Record<string, string>> = {
  * request in flight, no compression; with the client defaults linger.ms=0 and batch.size=16384
  * (`debezium`) or tuned to 1 MB batches and linger.ms=10 (`debezium-tuned`).
  */
-export const PRODUCER_SETTINGS: Readonly<Record<SystemKind, Record<string, string>>> = {
-  onramp: {
-    acks: 'all',
-    idempotence: 'true',
-    'max.in.flight': '1',
-    compression: 'none',
-    batching: 'one produce request per poll batch (max.batch.size 2048)',
-  },
+export const PRODUCER_SETTINGS: Readonly<Record<SystemKind, Readonly<Record<string, string>>>> = {
+  onramp: ONRAMP_PRODUCER,
+  'onramp-1core': ONRAMP_PRODUCER,
   debezium: {
     'producer.acks': 'all',
     'producer.enable.idempotence': 'true',
@@ -162,7 +181,11 @@ log4j.logger.org.reflections=ERROR
 `;
 }
 
-function spawnOnramp(restPort: number, workDir: string, level: string): ChildProcess {
+/**
+ * `pinned`: the host runs under `taskset -c 0`, which sets its affinity and execs node, so the
+ * child's pid is node's (the /proc CPU and memory figures stay the host's own).
+ */
+function spawnOnramp(restPort: number, workDir: string, level: string, pinned: boolean): ChildProcess {
   const { kafkaBrokers, schemaRegistryUrl } = benchEnv();
   const log = createWriteStream(join(workDir, 'onramp.log'));
   // ONRAMP_BENCH_NODE_FLAGS adds Node flags to the host for one bench run, e.g. a CPU profile:
@@ -173,7 +196,11 @@ function spawnOnramp(restPort: number, workDir: string, level: string): ChildPro
   // commit before a change, kept under bench/results/raw/) so that two builds can alternate.
   const host = hostNodeArgs(REPO_ROOT, 'compiled');
   const main = process.env.ONRAMP_BENCH_HOST_MAIN || host.at(-1);
-  const child = spawn(process.execPath, [...host.slice(0, -1), ...extra, main as string], {
+  const nodeArgs = [...host.slice(0, -1), ...extra, main as string];
+  const [command, commandArgs] = pinned
+    ? ['taskset', ['-c', ONE_CORE_CPUS, process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -299,10 +326,9 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
   const restPort = await freePort();
   mkdirSync(BENCH_HOME, { recursive: true });
   const workDir = mkdtempSync(join(BENCH_HOME, `${kind}-`));
-  const child =
-    kind === 'onramp'
-      ? spawnOnramp(restPort, workDir, level)
-      : await spawnDebezium(kind, restPort, workDir, level, options.heapMb ?? DEFAULT_HEAP_MB);
+  const child = isOnramp(kind)
+    ? spawnOnramp(restPort, workDir, level, kind === 'onramp-1core')
+    : await spawnDebezium(kind, restPort, workDir, level, options.heapMb ?? DEFAULT_HEAP_MB);
   const pid = child.pid ?? 0;
   const restUrl = `http://127.0.0.1:${restPort}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -320,7 +346,7 @@ export async function startSystem(kind: SystemKind, options: SystemOptions = {})
     throw new Error(`${error instanceof Error ? error.message : String(error)} (logs in ${workDir})`);
   }
 
-  const heap = kind === 'onramp' ? new HeapSampler(restUrl) : undefined;
+  const heap = isOnramp(kind) ? new HeapSampler(restUrl) : undefined;
 
   const status = async (name: string): Promise<ConnectorState | undefined> => {
     const response = await request('GET', `${restUrl}/connectors/${encodeURIComponent(name)}/status`);
