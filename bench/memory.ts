@@ -12,8 +12,9 @@ import { startSystem } from './lib/systems.ts';
 // alone drains a pg-stream backlog (`--mode stream`, --events mixed changes) or snapshots one
 // table (`--mode snapshot`, --rows rows), once per variant, variants alternating for --runs
 // rounds. A variant is `default` or a `;`-separated list of environment settings (NAME=value,
-// e.g. MALLOC_ARENA_MAX=2) and Node/V8 flags (--name[=value]) for the host process only, after the
-// host's own (src/host-command.ts), so a variant may override one (--max-semi-space-size=4); with
+// e.g. MALLOC_ARENA_MAX=2), Node/V8 flags (--name[=value]) for the host process only, after the
+// host's own (src/host-command.ts), so a variant may override one (--max-semi-space-size=4), and
+// connector settings (connector.max.queue.size.in.bytes=2097152); with
 // ONRAMP_BENCH_HOST_MAIN=<path of a copy of dist/main.js> a variant runs another build.
 // Every 250 ms it samples /proc/<pid>/status (VmRSS, RssAnon, RssFile) and /metrics (V8 heap
 // used and total; external memory: Buffers and other memory V8 is told about), and reports the
@@ -119,21 +120,28 @@ class MemorySampler {
   }
 }
 
-/** Environment and Node flags of a variant (`default`: none). */
-function variantSettings(variant: string): { env: Record<string, string>; flags: string[] } {
-  const env: Record<string, string> = {};
-  const flags: string[] = [];
-  if (variant === 'default') return { env, flags };
+interface VariantSettings {
+  env: Record<string, string>;
+  flags: string[];
+  /** `connector.<key>=value` parts: settings of the connector under test. */
+  connector: Record<string, string>;
+}
+
+/** Environment, Node flags and connector settings of a variant (`default`: none). */
+function variantSettings(variant: string): VariantSettings {
+  const settings: VariantSettings = { env: {}, flags: [], connector: {} };
+  if (variant === 'default') return settings;
   for (const part of variant.split(';').map((text) => text.trim())) {
     if (part === '') continue;
-    if (part.startsWith('--')) flags.push(part);
+    if (part.startsWith('--')) settings.flags.push(part);
     else {
       const [name, value] = part.split('=', 2) as [string, string | undefined];
       if (value === undefined) throw new Error(`variant part '${part}' is neither NAME=value nor --flag`);
-      env[name] = value;
+      if (name.startsWith('connector.')) settings.connector[name.slice('connector.'.length)] = value;
+      else settings.env[name] = value;
     }
   }
-  return { env, flags };
+  return settings;
 }
 
 /** Fills the tables (or the slot's backlog); the changes and the records they make in Kafka. */
@@ -170,7 +178,7 @@ async function runOnce(variant: string, mode: string, size: number): Promise<Mem
   const tables = mode === 'snapshot' ? [...PG_TABLES, BIG_TABLE] : [...PG_TABLES];
   const topics = tables.map((table) => `${PREFIX}.${PG_SCHEMA}.${table}`);
   const { changes, records } = await prepare(mode, size, topics);
-  const { env, flags } = variantSettings(variant);
+  const { env, flags, connector } = variantSettings(variant);
   const saved = { ...process.env };
   Object.assign(process.env, env, {
     ONRAMP_BENCH_NODE_FLAGS: [process.env.ONRAMP_BENCH_NODE_FLAGS ?? '', ...flags].join(' ').trim(),
@@ -186,6 +194,7 @@ async function runOnce(variant: string, mode: string, size: number): Promise<Mem
     await system.createConnector(`bench-memory-${mode}`, {
       ...pgSourceConfig({ slot: SLOT, snapshotMode: mode === 'snapshot' ? 'initial' : 'no_data', tables }),
       'topic.prefix': PREFIX,
+      ...connector,
     });
     const drained = await waitForRecords(topics, records);
     const seconds = (performance.now() - started) / 1000;
