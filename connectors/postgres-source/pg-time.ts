@@ -3,6 +3,8 @@
 // would read `timestamp` in the local zone. Values beyond 2^53 microseconds (before 1685 or after
 // 2255) come back as bigint.
 
+import { dateTimeEnd, dateTimeFields, digitsAt, isoDateTimeParts } from '../shared/date-time-text.ts';
+
 const MICROS_PER_SECOND = 1_000_000;
 const MICROS_PER_DAY = 86_400_000_000;
 /** Debezium's average month (365.25 / 12 days) used to turn interval months into microseconds. */
@@ -88,6 +90,26 @@ function combine(days: number, micros: number): number | bigint {
  * is read as UTC, as Debezium does. Infinity maps to Debezium's sentinel values.
  */
 export function parseTimestamp(text: string): number | bigint {
+  return parseUtcTimestamp(text) ?? parseTimestampByPattern(text);
+}
+
+/**
+ * The shape a UTC session sends for nearly every value, 'YYYY-MM-DD hh:mm:ss[.ffffff][+00]' with a
+ * four-digit year, read without a regular expression (a streaming source reads one per timestamp
+ * column of every row); undefined for anything else, which parseTimestampByPattern reads.
+ */
+function parseUtcTimestamp(text: string): number | bigint | undefined {
+  const end = dateTimeEnd(text);
+  if (end < 0 || (end !== text.length && (end !== text.length - 3 || !text.endsWith('+00'))))
+    return undefined;
+  const fields = dateTimeFields(text, end);
+  if (fields === undefined) return undefined;
+  const { year, month, day, secondOfDay, micros } = fields;
+  return combine(daysFromCivil(year, month, day), secondOfDay * MICROS_PER_SECOND + micros);
+}
+
+/** parseTimestamp by the full pattern: any year, BC, any offset (the tests compare both ways). */
+export function parseTimestampByPattern(text: string): number | bigint {
   if (text === 'infinity') return POSITIVE_INFINITY_MILLIS * 1000n;
   if (text === '-infinity') return NEGATIVE_INFINITY_MILLIS * 1000n;
   const match = TIMESTAMP.exec(text);
@@ -137,6 +159,21 @@ export function formatZonedTimestamp(micros: number | bigint, fractionDigits: nu
   }
   const [year, month, day] = civilFromDays(Number(days));
   return `${isoYear(year)}-${pad(month, 2)}-${pad(day, 2)}T${formatClock(Number(rest), fractionDigits)}Z`;
+}
+
+/**
+ * formatZonedTimestamp(parseTimestamp(text), fractionDigits), rewritten from the text itself when it
+ * has the common UTC shape (the digits are already the ISO ones): no numbers, no BigInt.
+ */
+export function zonedTimestampText(text: string, fractionDigits: number): string {
+  const end = dateTimeEnd(text);
+  if (end < 0 || !text.endsWith('+00') || end !== text.length - 3 || digitsAt(text, 0, 4) < 1)
+    return formatZonedTimestamp(parseTimestamp(text), fractionDigits);
+  const { clock, fraction } = isoDateTimeParts(text, end);
+  if (fractionDigits >= 1 && fractionDigits <= 9)
+    return `${clock}.${fraction.padEnd(fractionDigits, '0').slice(0, fractionDigits)}Z`;
+  const trimmed = fraction.replace(/0+$/, '');
+  return trimmed === '' ? `${clock}Z` : `${clock}.${trimmed}Z`;
 }
 
 /** HH:mm:ss[.fraction] of microseconds past midnight, fraction as in formatZonedTimestamp. */

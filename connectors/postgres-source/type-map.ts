@@ -2,13 +2,13 @@ import type { ConnectSchema, ConnectStruct, ConnectValue } from '../../src/plugi
 import { parseArrayLiteral, parseHstore } from './pg-text.ts';
 import {
   floorDiv,
-  formatZonedTimestamp,
   intervalIsoString,
   parseDate,
   parseIntervalMicros,
   parseTime,
   parseTimestamp,
   parseTimeTzToIso,
+  zonedTimestampText,
 } from './pg-time.ts';
 import type { PgType, TypeLookup } from './type-catalog.ts';
 
@@ -244,9 +244,7 @@ function zonedTimestampMapping(typeMod: number): ValueMapping {
   return {
     schema: semantic('string', ZONED_TIMESTAMP),
     parse: (value) =>
-      value === 'infinity' || value === '-infinity'
-        ? value
-        : formatZonedTimestamp(parseTimestamp(value), digits),
+      value === 'infinity' || value === '-infinity' ? value : zonedTimestampText(value, digits),
   };
 }
 

@@ -8,6 +8,8 @@ import {
   offsetSeconds,
   parseIntervalMicros,
   parseTimestamp,
+  parseTimestampByPattern,
+  zonedTimestampText,
 } from '../../../../connectors/postgres-source/pg-time.ts';
 
 describe('calendar arithmetic', () => {
@@ -43,6 +45,56 @@ describe('timestamps', () => {
     expect(formatZonedTimestamp(-63_517_788_000_000_000n, 6)).toBe('-0043-03-15T10:00:00.000000Z');
     expect(formatZonedTimestamp(253_402_300_800_000_000n, 0)).toBe('+10000-01-01T00:00:00Z');
     expect(formatClock(0, 0)).toBe('00:00:00');
+  });
+
+  it('reads and rewrites the common UTC shape as the full pattern and formatter do', () => {
+    const texts = [
+      '2026-12-07 05:51:25+00',
+      '2026-12-07 05:51:25.5+00',
+      '2026-12-07 05:51:25.123456+00',
+      '2026-12-07 05:51:25.000100+00',
+      '0001-01-01 00:00:00+00',
+      '9999-12-31 23:59:59.999999+00',
+      '1969-12-31 23:59:59.999999',
+      '2000-02-29 12:00:00.25',
+      // other shapes: the pattern reads them
+      '2026-12-07 05:51:25+05:30',
+      '2026-12-07 05:51:25.1-03',
+      '0044-03-15 12:00:00+00 BC',
+      '12026-01-01 00:00:00+00',
+      '2026-12-07 05:51:25.+00',
+      '2026-12-07 05:51:25.1234567+00',
+    ];
+    let seed = 7;
+    const next = (limit: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % limit;
+    };
+    const two = (value: number) => String(value).padStart(2, '0');
+    for (let index = 0; index < 500; index++) {
+      const fraction = String(next(1_000_000)).padStart(6, '0').slice(0, next(7));
+      texts.push(
+        `${String(1 + next(9999)).padStart(4, '0')}-${two(1 + next(12))}-${two(1 + next(28))} ` +
+          `${two(next(24))}:${two(next(60))}:${two(next(60))}${fraction ? `.${fraction}` : ''}${next(2) ? '+00' : ''}`,
+      );
+    }
+    for (const text of texts) {
+      let expected: number | bigint | Error;
+      try {
+        expected = parseTimestampByPattern(text);
+      } catch (error) {
+        expected = error as Error;
+      }
+      if (expected instanceof Error) {
+        expect(() => parseTimestamp(text), text).toThrow();
+        continue;
+      }
+      expect(parseTimestamp(text), text).toBe(expected);
+      for (const digits of [0, 1, 3, 6, 9])
+        expect(zonedTimestampText(text, digits), `${text} (${digits})`).toBe(
+          formatZonedTimestamp(expected, digits),
+        );
+    }
   });
 
   it('divides towards negative infinity', () => {
