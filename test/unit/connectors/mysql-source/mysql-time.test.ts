@@ -5,6 +5,7 @@ import {
   zonedTimestamp,
   zonedTimestampByPattern,
 } from '../../../../connectors/mysql-source/mysql-time.ts';
+import { randomDateTimes } from '../../../support/random-date-times.ts';
 
 describe('MySQL date-time text', () => {
   it('reads the common shape without the pattern, with the same results', () => {
@@ -24,19 +25,7 @@ describe('MySQL date-time text', () => {
       '2026-12-07T05:51:25',
       '2026-12-07',
     ];
-    let seed = 11;
-    const next = (limit: number) => {
-      seed = (seed * 48271) % 2147483647;
-      return seed % limit;
-    };
-    const two = (value: number) => String(value).padStart(2, '0');
-    for (let index = 0; index < 500; index++) {
-      const fraction = String(next(1_000_000)).padStart(6, '0').slice(0, next(7));
-      texts.push(
-        `${String(next(10000)).padStart(4, '0')}-${two(next(13))}-${two(next(32))} ` +
-          `${two(next(24))}:${two(next(60))}:${two(next(60))}${fraction ? `.${fraction}` : ''}`,
-      );
-    }
+    texts.push(...randomDateTimes(500, { zeros: true }));
     for (const text of texts) {
       expect(parseDateTimeMicros(text), text).toBe(dateTimeMicrosByPattern(text));
       for (const digits of [0, 1, 3, 6])

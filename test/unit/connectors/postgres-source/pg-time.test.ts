@@ -11,6 +11,7 @@ import {
   parseTimestampByPattern,
   zonedTimestampText,
 } from '../../../../connectors/postgres-source/pg-time.ts';
+import { randomDateTimes } from '../../../support/random-date-times.ts';
 
 describe('calendar arithmetic', () => {
   it('round-trips days and dates, BC included (year 0 = 1 BC)', () => {
@@ -65,19 +66,7 @@ describe('timestamps', () => {
       '2026-12-07 05:51:25.+00',
       '2026-12-07 05:51:25.1234567+00',
     ];
-    let seed = 7;
-    const next = (limit: number) => {
-      seed = (seed * 48271) % 2147483647;
-      return seed % limit;
-    };
-    const two = (value: number) => String(value).padStart(2, '0');
-    for (let index = 0; index < 500; index++) {
-      const fraction = String(next(1_000_000)).padStart(6, '0').slice(0, next(7));
-      texts.push(
-        `${String(1 + next(9999)).padStart(4, '0')}-${two(1 + next(12))}-${two(1 + next(28))} ` +
-          `${two(next(24))}:${two(next(60))}:${two(next(60))}${fraction ? `.${fraction}` : ''}${next(2) ? '+00' : ''}`,
-      );
-    }
+    texts.push(...randomDateTimes(500, { suffixes: ['', '+00'] }));
     for (const text of texts) {
       let expected: number | bigint | Error;
       try {
