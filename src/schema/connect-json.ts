@@ -296,17 +296,9 @@ const keepNumberText: Reviver = (_key, value, context) => {
  */
 const INEXACT_NUMBER = /(?:^|[:,[])\s*-?(?:[\d.]{16}|\d+\.\d*0(?!\d)|\d+(?:\.\d+)?[eE])/;
 
-/** Whether JSON.parse might not keep a number of `text` as written (then parseJsonExact needs its reviver). */
-export function mayLoseDigits(text: string): boolean {
-  return INEXACT_NUMBER.test(text);
-}
-
-/**
- * JSON.parse that loses no digits: unsafe integers become bigint, other lossy numbers NumberText.
- * `inexact` true skips the scan for such numbers (the reviver is exact either way).
- */
-export function parseJsonExact(text: string, inexact = mayLoseDigits(text)): unknown {
-  if (!inexact) return JSON.parse(text);
+/** JSON.parse that loses no digits: unsafe integers become bigint, other lossy numbers NumberText. */
+export function parseJsonExact(text: string): unknown {
+  if (!INEXACT_NUMBER.test(text)) return JSON.parse(text);
   return JSON.parse(text, keepNumberText as (this: unknown, key: string, value: unknown) => unknown);
 }
 

@@ -8,7 +8,6 @@ import {
   jsonToConnectSchema,
   jsonToConnectValue,
   jsonToSchemaless,
-  mayLoseDigits,
   parseJsonExact,
   schemalessToJson,
 } from './connect-json.ts';
@@ -73,10 +72,7 @@ export class JsonConverter implements Converter {
   /** Parsed schemas per schema text, so sinks do not rebuild the same schema per record. */
   private readonly parsedSchemas = new Map<string, ConnectSchema>();
   /** Per topic and key/value: the last message's text up to its payload, and its schema. */
-  private readonly lastSchema = new Map<
-    string,
-    { prefix: Buffer; schema: ConnectSchema; inexact: boolean }
-  >();
+  private readonly lastSchema = new Map<string, { prefix: Buffer; schema: ConnectSchema }>();
 
   constructor(options: JsonConverterOptions = {}) {
     this.schemasEnable = options.schemasEnable ?? true;
@@ -144,11 +140,7 @@ export class JsonConverter implements Converter {
       return undefined;
     let payload: unknown;
     try {
-      // Debezium's envelopes always carry ts_ns (19 digits): once a topic's payload needed the
-      // exact parse, the scan that would find that out again is skipped.
-      const text = bytes.toString('utf8', length, bytes.length - 1);
-      known.inexact ||= mayLoseDigits(text);
-      payload = parseJsonExact(text, known.inexact);
+      payload = parseJsonExact(bytes.toString('utf8', length, bytes.length - 1));
     } catch {
       return undefined;
     }
@@ -161,7 +153,7 @@ export class JsonConverter implements Converter {
     const end = jsonValueEnd(text, start);
     if (end < 0 || !text.startsWith(',"payload":', end)) return;
     const prefix = Buffer.from(text.slice(0, end + ',"payload":'.length));
-    this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema, inexact: false });
+    this.lastSchema.set(isKey ? `k${topic}` : `v${topic}`, { prefix, schema });
   }
 
   /** The payload's JSON text per schema object, written by a function built once per schema. */
