@@ -7,12 +7,11 @@ import { JsonConverter } from '../src/schema/json-converter.ts';
 import { SchemaRegistry } from '../src/schema/registry.ts';
 import { benchEnv } from './lib/env.ts';
 import { kafkaClient } from './lib/kafka-topics.ts';
+import type { ConverterFormat } from './lib/systems.ts';
 
 // The sink benchmarks' input: Debezium MySQL-source change events for one table of 10 columns,
 // mostly creates, some updates and deletes (each delete followed by its tombstone, as Debezium
 // emits), produced to one topic before the sink starts; and the table they should leave behind.
-
-export type SinkFormat = 'json' | 'avro';
 
 const PREFIX = 'benchsink.shop.orders';
 
@@ -96,36 +95,21 @@ function row(id: number, version: number, next: () => number): ConnectStruct {
   };
 }
 
-function converter(format: SinkFormat): Converter {
+function converter(format: ConverterFormat): Converter {
   return format === 'json'
     ? new JsonConverter()
     : new AvroConverter(new SchemaRegistry({ url: benchEnv().schemaRegistryUrl }));
-}
-
-/** The converter settings a sink connector needs to read what `produceWorkload` wrote. */
-export function converterConfig(format: SinkFormat): Record<string, string> {
-  if (format === 'json') {
-    return {
-      'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'key.converter.schemas.enable': 'true',
-      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'value.converter.schemas.enable': 'true',
-    };
-  }
-  const url = benchEnv().schemaRegistryUrl;
-  return {
-    'key.converter': 'io.confluent.connect.avro.AvroConverter',
-    'key.converter.schema.registry.url': url,
-    'value.converter': 'io.confluent.connect.avro.AvroConverter',
-    'value.converter.schema.registry.url': url,
-  };
 }
 
 /**
  * Produces `records` change events to `topic` (which must exist, empty): about 80% creates, 15%
  * updates of a live row, 5% deletes of a live row (a delete and its tombstone are two records).
  */
-export async function produceWorkload(topic: string, records: number, format: SinkFormat): Promise<Workload> {
+export async function produceWorkload(
+  topic: string,
+  records: number,
+  format: ConverterFormat,
+): Promise<Workload> {
   const next = random(20_261_121);
   const convert = converter(format);
   const producer = kafkaClient().producer({ allowAutoTopicCreation: false, idempotent: false });

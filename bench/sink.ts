@@ -10,10 +10,18 @@ import { benchEnv, urlParts } from './lib/env.ts';
 import { recreateTopics } from './lib/kafka-topics.ts';
 import { machine } from './lib/results.ts';
 import { round } from './lib/stats.ts';
-import { DEFAULT_HEAP_MB, isOnramp, type SystemKind, startSystem } from './lib/systems.ts';
+import {
+  checkFormatSystems,
+  converterFormat,
+  convertersFor,
+  DEFAULT_HEAP_MB,
+  isOnramp,
+  type SystemKind,
+  startSystem,
+} from './lib/systems.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { sinkCeiling } from './sink-ceiling.ts';
-import { converterConfig, produceWorkload, type SinkFormat, type Workload } from './sink-workload.ts';
+import { produceWorkload, type Workload } from './sink-workload.ts';
 
 // mysql-sink / pg-sink: a topic pre-filled with --records (default 200k) Debezium change events
 // (Kafka Connect JSON with schemas, or --format avro for Onramp alone), then the host starts with a
@@ -190,7 +198,7 @@ async function runOnce(
         'schema.evolution': 'basic',
         'collection.name.format': table,
         'batch.size': String(args.number('batch-size', 500)),
-        ...converterConfig(args.string('format', 'json') as SinkFormat),
+        ...convertersFor(converterFormat(args.string('format', 'json'))),
       }),
     );
     const { totals } = workload;
@@ -246,10 +254,9 @@ async function runOnce(
 async function sinkBench(target: Target, args: BenchArgs): Promise<void> {
   const records = args.number('records', 200_000);
   const runs = args.number('runs', 1);
-  const format = args.string('format', 'json') as SinkFormat;
-  if (format !== 'json' && format !== 'avro') throw new Error('--format is json or avro');
-  // Debezium's Kafka Connect has no Avro converter here: Avro runs Onramp alone.
+  const format = converterFormat(args.string('format', 'json'));
   const kinds = systemsArg(args.string('systems', format === 'avro' ? 'onramp' : DEFAULT_SYSTEMS));
+  checkFormatSystems(format, kinds);
   const scenario = `${target === 'mysql' ? 'mysql' : 'pg'}-sink`;
   const topic = `bench.sink.${target}.${format}`;
   const db = target === 'mysql' ? mysqlTarget() : postgresTarget();

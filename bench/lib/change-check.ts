@@ -1,17 +1,20 @@
 import type { TopicRecord } from './kafka-topics.ts';
 import { changeKey } from './mixed-changes.ts';
 
-// Reads Kafka Connect JSON change events (schemas.enable=true) back from the topics and checks them
-// against what the load generator committed: every (table, key, version) must be there, deletes by
-// key. Also collects append times (first/last event) and commit-to-append latencies from the
+// Reads change events back from the topics (Kafka Connect JSON with schemas, or Avro decoded by the
+// caller) and checks them against what the load generator committed: every (table, key, version)
+// must be there, deletes by key. Also collects append times (first/last event) and commit-to-append latencies from the
 // `committed_at` column. Works for any system that writes Debezium's envelope.
 
+/** Debezium's envelope, as far as the check reads it. */
+export interface Envelope {
+  op?: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
 interface JsonEnvelope {
-  payload?: {
-    op?: string;
-    before?: Record<string, unknown> | null;
-    after?: Record<string, unknown> | null;
-  } | null;
+  payload?: Envelope | null;
 }
 
 interface JsonKey {
@@ -64,6 +67,33 @@ export class ChangeCheck {
   }
 
   add = (record: TopicRecord): void => {
+    this.count(record);
+    if (record.value === null) {
+      this.tombstones++;
+      return;
+    }
+    let value: JsonEnvelope;
+    let key: JsonKey;
+    try {
+      value = JSON.parse(record.value.toString('utf8')) as JsonEnvelope;
+      key = JSON.parse(record.key?.toString('utf8') ?? 'null') as JsonKey;
+    } catch {
+      this.unparsable++;
+      return;
+    }
+    this.addChange(record, key?.payload, value.payload);
+  };
+
+  /**
+   * A record already decoded (Avro): its key's fields and its value's envelope. `add` must not have
+   * seen it; tombstones go through `add`.
+   */
+  addDecoded(record: TopicRecord, key: Record<string, unknown> | null, value: Envelope | null): void {
+    this.count(record);
+    this.addChange(record, key, value);
+  }
+
+  private count(record: TopicRecord): void {
     this.records++;
     if (record.timestamp < this.firstAppendMs) this.firstAppendMs = record.timestamp;
     if (record.timestamp > this.lastAppendMs) this.lastAppendMs = record.timestamp;
@@ -74,22 +104,15 @@ export class ChangeCheck {
       if (record.timestamp > this.lastBeforeBoundaryMs) this.lastBeforeBoundaryMs = record.timestamp;
       this.bytesBeforeBoundary += size;
     }
-    if (record.value === null) {
-      this.tombstones++;
-      return;
-    }
+  }
+
+  private addChange(
+    record: TopicRecord,
+    key: Record<string, unknown> | null | undefined,
+    payload: Envelope | null | undefined,
+  ): void {
     const table = this.tableIndexOf(record.topic);
-    let value: JsonEnvelope;
-    let key: JsonKey;
-    try {
-      value = JSON.parse(record.value.toString('utf8')) as JsonEnvelope;
-      key = JSON.parse(record.key?.toString('utf8') ?? 'null') as JsonKey;
-    } catch {
-      this.unparsable++;
-      return;
-    }
-    const payload = value.payload;
-    const id = Number(key?.payload?.id);
+    const id = Number(key?.id);
     if (!payload || !Number.isFinite(id)) {
       this.unparsable++;
       return;
@@ -104,8 +127,8 @@ export class ChangeCheck {
       const committed =
         typeof after.committed_at === 'string'
           ? zonedTimestampMs(after.committed_at)
-          : typeof after.committed_at === 'number'
-            ? after.committed_at / 1000
+          : typeof after.committed_at === 'number' || typeof after.committed_at === 'bigint'
+            ? Number(after.committed_at) / 1000
             : Number.NaN;
       for (const window of this.windows) {
         if (committed >= window.fromMs && committed < window.toMs) {
@@ -115,7 +138,7 @@ export class ChangeCheck {
     }
     if (this.found.has(change)) this.duplicates++;
     else this.found.add(change);
-  };
+  }
 
   /** How many of `committed` changes are missing. */
   lost(committed: number[]): number {

@@ -171,7 +171,10 @@ export function connectorSettings(args: BenchArgs, connector: string): Record<st
   return {
     partitionsPerTopic: args.number('partitions', 1),
     debeziumHeapMb: args.number('heap-mb', DEFAULT_HEAP_MB),
-    converter: 'org.apache.kafka.connect.json.JsonConverter, schemas.enable=true (keys and values)',
+    converter:
+      args.string('format', 'json') === 'avro'
+        ? 'io.confluent.connect.avro.AvroConverter through the stack schema registry (keys and values)'
+        : 'org.apache.kafka.connect.json.JsonConverter, schemas.enable=true (keys and values)',
     connector,
     producer: PRODUCER_SETTINGS,
     debeziumTuned: TUNING_SETTINGS,

@@ -100,6 +100,39 @@ export const JSON_CONVERTERS: Readonly<Record<string, string>> = {
   'value.converter.schemas.enable': 'true',
 };
 
+/**
+ * `json` (the comparisons' converter) or `avro`: Confluent's wire format through the stack's schema
+ * registry. Onramp alone runs Avro: Confluent's AvroConverter is not on Maven Central, where the
+ * benchmarks fetch Kafka Connect and Debezium from.
+ */
+export type ConverterFormat = 'json' | 'avro';
+
+export function convertersFor(format: ConverterFormat): Record<string, string> {
+  if (format === 'json') return { ...JSON_CONVERTERS };
+  const url = benchEnv().schemaRegistryUrl;
+  return {
+    'key.converter': 'io.confluent.connect.avro.AvroConverter',
+    'key.converter.schema.registry.url': url,
+    'value.converter': 'io.confluent.connect.avro.AvroConverter',
+    'value.converter.schema.registry.url': url,
+  };
+}
+
+/** The --format argument, refused with a clear message for anything but json and avro. */
+export function converterFormat(value: string): ConverterFormat {
+  if (value === 'json' || value === 'avro') return value;
+  throw new Error(`--format must be json or avro, not ${value}`);
+}
+
+/** Avro runs Onramp alone (see ConverterFormat): a Debezium system asked for with it is refused. */
+export function checkFormatSystems(format: ConverterFormat, kinds: readonly SystemKind[]): void {
+  const debezium = kinds.filter((kind) => !isOnramp(kind));
+  if (format === 'avro' && debezium.length > 0)
+    throw new Error(
+      `--format avro runs Onramp alone (--systems onramp[,onramp-1core]): no Avro converter for ${debezium.join(', ')} here`,
+    );
+}
+
 const ONRAMP_PRODUCER: Readonly<Record<string, string>> = {
   acks: 'all',
   idempotence: 'true',

@@ -1,3 +1,5 @@
+import { AvroConverter } from '../../src/schema/avro-converter.ts';
+import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { alternateWithCeiling, DEFAULT_SYSTEMS, type RunOutcome, systemsArg } from '../lib/alternate.ts';
 import type { BenchArgs } from '../lib/args.ts';
 import {
@@ -10,7 +12,8 @@ import {
 import { recvlogical } from '../lib/ceiling-tools.ts';
 import { ChangeCheck } from '../lib/change-check.ts';
 import { sourceConfigFor } from '../lib/debezium-tuning.ts';
-import { readTopics, recreateTopics, waitForRecords } from '../lib/kafka-topics.ts';
+import { benchEnv } from '../lib/env.ts';
+import { readTopics, recreateTopics, type TopicRecord, waitForRecords } from '../lib/kafka-topics.ts';
 import { pgSourceConfig, pgTableIndex, pgTopics } from '../lib/pg-connector.ts';
 import {
   ChangeGenerator,
@@ -26,7 +29,14 @@ import { brokerPid, CpuWindows } from '../lib/proc-usage.ts';
 import { round } from '../lib/stats.ts';
 import { writeStreamReport } from '../lib/stream-report.ts';
 import { ratePhases, type StreamFigures, streamFigures } from '../lib/stream-run.ts';
-import { DEFAULT_HEAP_MB, type SystemKind, startSystem } from '../lib/systems.ts';
+import {
+  checkFormatSystems,
+  converterFormat,
+  convertersFor,
+  DEFAULT_HEAP_MB,
+  type SystemKind,
+  startSystem,
+} from '../lib/systems.ts';
 import type { Scenario } from './scenario.ts';
 
 // pg-stream: (1) backlog drain — N mixed changes are committed into a slot created beforehand,
@@ -43,6 +53,7 @@ type StreamRun = StreamFigures<'walsender'>;
 
 async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
   const events = args.number('events', 1_000_000);
+  const format = converterFormat(args.string('format', 'json'));
   const partitions = args.number('partitions', 1);
   const topics = pgTopics(PG_TABLES);
   const generator = new ChangeGenerator(args.number('workers', 4), args.number('tx-size', 10));
@@ -70,7 +81,15 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
     const createdMs = Date.now();
     await system.createConnector(
       'bench-pg-stream',
-      sourceConfigFor(kind, pgSourceConfig({ slot: SLOT, snapshotMode: 'no_data', tables: PG_TABLES })),
+      sourceConfigFor(
+        kind,
+        pgSourceConfig({
+          slot: SLOT,
+          snapshotMode: 'no_data',
+          tables: PG_TABLES,
+          extra: convertersFor(format),
+        }),
+      ),
     );
     const drained = await withPg(async (client) =>
       waitForRecords(topics, backlog.records, {
@@ -100,7 +119,8 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
     system = undefined;
 
     const check = new ChangeCheck(pgTableIndex(PG_TABLES), windows, drained.ends);
-    await readTopics(topics, check.add);
+    if (format === 'avro') await checkAvro(topics, check);
+    else await readTopics(topics, check.add);
     return streamFigures({
       kind,
       generator,
@@ -120,6 +140,28 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
       console.error(`   could not drop bench slots: ${String(error)}`),
     );
   }
+}
+
+/** Reads the topics back and decodes each Avro record through the registry before checking it. */
+async function checkAvro(topics: string[], check: ChangeCheck): Promise<void> {
+  const records: TopicRecord[] = [];
+  await readTopics(topics, (record) => records.push(record));
+  const converter = new AvroConverter(new SchemaRegistry({ url: benchEnv().schemaRegistryUrl }));
+  for (const record of records) {
+    if (record.value === null) {
+      check.add(record);
+      continue;
+    }
+    const key = await converter.toConnect(record.topic, true, record.key);
+    const value = await converter.toConnect(record.topic, false, record.value);
+    check.addDecoded(record, asStruct(key?.value), asStruct(value?.value));
+  }
+}
+
+function asStruct(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /**
@@ -152,7 +194,9 @@ async function ceiling(args: BenchArgs, round: RunOutcome<StreamRun>[]): Promise
 }
 
 async function run(args: BenchArgs): Promise<void> {
-  const kinds = systemsArg(args.string('systems', DEFAULT_SYSTEMS));
+  const format = converterFormat(args.string('format', 'json'));
+  const kinds = systemsArg(args.string('systems', format === 'avro' ? 'onramp' : DEFAULT_SYSTEMS));
+  checkFormatSystems(format, kinds);
   const { outcomes, ceilings } = await alternateWithCeiling(
     args.number('runs', 3),
     (kind) => runOnce(kind, args),
@@ -170,7 +214,12 @@ async function run(args: BenchArgs): Promise<void> {
       'Latency: committed_at = clock_timestamp() inside the single-statement transaction (just before COMMIT) to the broker LogAppendTime (ms resolution); inserts and updates after the warm-up; slightly under-estimates, since the commit follows the stamp.',
       "CPU: utime+stime from /proc over the measured window, per million source changes (tombstones not counted); the walsender is the slot's active_pid.",
       "debezium = Connect and Debezium with their defaults; debezium-tuned = producer batch.size 1 MB, linger.ms 10, max.batch.size 8192, max.queue.size 32768, poll.interval.ms 50 (bench/lib/debezium-tuning.ts); Onramp gets the defaults' JSON. Ratios are against the better of the two.",
-      'Ceiling (per round): the same backlog drained by pg_recvlogical (pgoutput v1) to /dev/null, and ProducerPerformance at the JSON value size the systems wrote (1 MB batches, 5 in flight), as source changes/s; the lower of the two.',
+      'Ceiling (per round): the same backlog drained by pg_recvlogical (pgoutput v1) to /dev/null, and ProducerPerformance at the value size the systems wrote (1 MB batches, 5 in flight), as source changes/s; the lower of the two.',
+      ...(format === 'avro'
+        ? [
+            "Avro (--format avro): Confluent's AvroConverter settings with the stack's schema registry, keys and values; Onramp alone (Confluent's converter is not on Maven Central). Its target is against pg_recvlogical's part of the ceiling.",
+          ]
+        : []),
     ],
   });
 }
@@ -178,6 +227,6 @@ async function run(args: BenchArgs): Promise<void> {
 export const pgStream: Scenario = {
   name: 'pg-stream',
   describe:
-    'PostgreSQL -> Kafka streaming: backlog drain then fixed rates (--events 1000000 --rates 5000[,20000] --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium,debezium-tuned --ceiling true)',
+    'PostgreSQL -> Kafka streaming: backlog drain then fixed rates (--events 1000000 --rates 5000[,20000] --duration 30 --warmup 5 --runs 3 --tx-size 10 --partitions 1 --heap-mb 1024 --systems onramp,debezium,debezium-tuned --ceiling true --format json|avro)',
   run,
 };
