@@ -74,7 +74,7 @@ export async function writeSnapshotReport<D extends string>(
       columns: tableColumns(comparison, `${report.scenario} (medians)`),
       rows: [
         row('rows/s', 'rowsPerSec', 0),
-        row('MB/s (JSON values)', 'mbPerSec', 2),
+        row('MB/s (record values)', 'mbPerSec', 2),
         row('time to last snapshot event, s', 'seconds', 2),
         row('time to first event, ms', 'firstEventMs', 0),
         row('CPU s per M rows: connector process', 'cpuPerMillionSystem'),

@@ -74,7 +74,7 @@ export async function writeStreamReport<D extends string>(
     columns: tableColumns(comparison, `${report.scenario} (medians)`),
     rows: [
       row('backlog drain, events/s', 'eventsPerSec', 0),
-      row('backlog drain, MB/s (JSON values)', 'mbPerSec', 2),
+      row('backlog drain, MB/s (record values)', 'mbPerSec', 2),
       row('time to first event, ms', 'firstEventMs', 0),
       row('CPU s per M events: connector process', 'cpuPerMillionSystem'),
       row(`CPU s per M events: ${report.database.label}`, databaseFigure),
