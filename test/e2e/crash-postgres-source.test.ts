@@ -93,6 +93,16 @@ async function streamedEvents(): Promise<number> {
   return collector.events.filter((event) => op(event) === 'c' || op(event) === 'u').length;
 }
 
+/** Whether the slot has confirmed a load transaction: the check after a kill needs one to prove anything. */
+async function slotConfirmedLoad(): Promise<boolean> {
+  const { rows } = await db.query<{ confirmed: string | null }>(
+    'SELECT confirmed_flush_lsn::text AS confirmed FROM pg_replication_slots WHERE slot_name = $1',
+    [prefix],
+  );
+  const confirmed = parseLsn(rows[0]?.confirmed ?? '0/0');
+  return load.committed.some((tx) => tx.mark <= confirmed);
+}
+
 /** After a kill: wait for the walsender to let go, then check what the slot confirmed against Kafka. */
 async function checkSlot(kill: number): Promise<number> {
   const slot = await waitFor('the slot to be released by the killed host', async () => {
@@ -125,6 +135,8 @@ describe('PostgreSQL source under kill -9', () => {
     host = await startHostProcess();
     const created = await host.call('PUT', `/connectors/${prefix}/config`, {
       ...postgresSourceConfig(prefix, `public.${table}`),
+      // Confirm to the slot often (default every 10 s), so a kill finds confirmed transactions to check.
+      'status.update.interval.ms': '200',
       'topic.creation.default.partitions': '3',
       'max.batch.size': '200',
       'max.queue.size': '1000',
@@ -137,10 +149,13 @@ describe('PostgreSQL source under kill -9', () => {
     let confirmedTransactions = 0;
     for (let kill = 2; kill <= streamingKills + 1; kill++) {
       const target = (await streamedEvents()) + chance.int(300, 3_000);
-      await waitFor(`${target} streamed events`, async () => (await streamedEvents()) >= target, {
-        timeoutMs: 30_000,
-        intervalMs: 20,
-      });
+      // A backlog streams thousands of events before the first confirmation (status.update.interval.ms):
+      // the kill also waits for one, or the slot check below would have nothing to check.
+      await waitFor(
+        `${target} streamed events and a load transaction confirmed by the slot`,
+        async () => (await streamedEvents()) >= target && (await slotConfirmedLoad()),
+        { timeoutMs: 30_000, intervalMs: 20 },
+      );
       const running: HostProcess = host;
       host = await killAndRestart(running, async () => {
         const passed = await checkSlot(kill);
