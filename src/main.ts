@@ -328,13 +328,11 @@ await host.start();
 // Joins after the herder follows the assignment: what the leader gives this worker starts at once.
 cluster?.start();
 lineageFeed?.schedule();
-// Leadership may move with any assignment: the new leader exports, the old one completes its runs.
-if (lineageFeed) cluster?.member.onAssignment(() => lineageFeed.schedule());
-// A worker that becomes the leader takes over the catalog's automatic updates.
-let leading = false;
-cluster?.member.onAssignment(() => {
-  const now = cluster?.member.isLeader === true;
-  if (now && !leading)
-    void catalog.lead().catch((error: unknown) => log.error({ err: error }, 'catalog catch-up failed'));
-  leading = now;
+// Leadership may move with any rebalance: the new leader exports, the old one completes its runs.
+// After every rebalance (onRebalanced), not only those that moved this worker's own work
+// (onAssignment): a worker often becomes or stops being the leader with its work unchanged.
+if (lineageFeed) cluster?.member.onRebalanced(() => lineageFeed.schedule());
+// A worker that leads takes over the catalog's automatic updates, catching up on what it missed.
+cluster?.member.onRebalanced(() => {
+  void catalog.lead().catch((error: unknown) => log.error({ err: error }, 'catalog catch-up failed'));
 });

@@ -87,6 +87,13 @@ export class ProductCatalog {
   private readonly redescribe = new Set<string>();
   private pending = new Set<Promise<unknown>>();
   private changes = 0;
+  /**
+   * Cluster mode: whether this worker may have missed automatic updates since it last caught up as
+   * the leader: it skipped one because it did not lead at that instant (a follower skips them all; a
+   * leader skips them while a rebalance has the lead elsewhere), or it has not led yet. lead() then
+   * catches up.
+   */
+  private behind = true;
 
   constructor(options: CatalogOptions) {
     this.store = options.store;
@@ -99,7 +106,7 @@ export class ProductCatalog {
     this.automatic = options.automatic ?? (() => true);
     // Cluster mode: schema versions that followers' source tasks met, recorded by the leader.
     this.store.onSchemaVersionRequest?.((request) => {
-      if (this.started && this.automatic()) this.track(this.exclusive(() => this.recordRequest(request)));
+      if (this.started && this.leads()) this.track(this.exclusive(() => this.recordRequest(request)));
     });
   }
 
@@ -118,14 +125,25 @@ export class ProductCatalog {
   }
 
   /**
-   * Cluster mode: this worker became the leader, so it makes the automatic updates from now on: once
-   * its view of the catalog topic is complete, it onboards and describes every connector again (what
-   * changed while the previous leader was leaving is caught up).
+   * Cluster mode: called after every rebalance this worker completed. A leader makes the automatic
+   * updates from now on; when it may have missed some (it followed until now, or skipped one while a
+   * rebalance had the lead elsewhere for a moment), it reads the catalog topic to its end and
+   * onboards, relinks and describes every connector again. That is how the catalog converges when
+   * the lead moves: the previous leader drops the table descriptions it finishes after losing the
+   * lead, and a follower ignored the changes it heard of (a new table's topic, a config echo), so
+   * without this a product could keep no ports and no suggestions until its connector changed again.
+   * A leader that missed nothing does nothing; a follower only notes that it will be behind.
    */
   async lead(): Promise<void> {
-    if (!this.started || !this.automatic()) return;
-    await this.store.catchUp?.();
-    await this.reconcile();
+    if (!this.started || !this.leads() || !this.behind) return;
+    this.behind = false;
+    try {
+      await this.store.catchUp?.();
+      await this.reconcile();
+    } catch (error) {
+      this.behind = true;
+      throw error;
+    }
   }
 
   // Cluster mode: only the leader writes automatic updates. Were every worker to make them, one
@@ -133,7 +151,7 @@ export class ProductCatalog {
   // saw it before the change, and the log's last record, the change undone, is what every worker keeps.
 
   private async reconcile(): Promise<void> {
-    if (!this.automatic()) return;
+    if (!this.leads()) return;
     const stored = [...this.connectors.keys()];
     await this.exclusive(async () => {
       for (const product of this.store.list()) {
@@ -155,7 +173,7 @@ export class ProductCatalog {
     const before = this.connectors.get(connector.name);
     this.remember(connector);
     if (before && sameConfig(before.config, connector.config)) return;
-    if (!this.automatic()) return;
+    if (!this.leads()) return;
     this.track(
       this.exclusive(async () => {
         await this.onboard(connector.name);
@@ -166,7 +184,7 @@ export class ProductCatalog {
 
   connectorDeleted(name: string): void {
     this.connectors.delete(name);
-    if (!this.automatic()) return;
+    if (!this.leads()) return;
     this.track(
       this.exclusive(async () => {
         for (const product of this.store.list()) {
@@ -383,7 +401,7 @@ export class ProductCatalog {
 
   /** The leader records a follower's request, then clears it. */
   private async recordRequest(request: SchemaVersionRequest): Promise<void> {
-    if (!this.automatic()) return;
+    if (!this.leads()) return;
     await this.writeSchemaVersions(request.product, request.topic, request.versions);
     await this.store.clearSchemaVersionRequest?.(request);
   }
@@ -468,7 +486,7 @@ export class ProductCatalog {
   }
 
   private scheduleDescribe(name: string): void {
-    if (this.connectors.get(name)?.facts.kind !== 'source' || !this.automatic()) return;
+    if (this.connectors.get(name)?.facts.kind !== 'source' || !this.leads()) return;
     if (this.describing.has(name)) {
       this.redescribe.add(name);
       return;
@@ -495,7 +513,7 @@ export class ProductCatalog {
 
   private async describeOnce(name: string): Promise<void> {
     const entry = this.connectors.get(name);
-    if (!entry || !this.productOfSource(name) || !this.automatic()) return;
+    if (!entry || !this.leads() || !this.productOfSource(name)) return;
     let captured: CapturedSource;
     const describedAt = this.now().toISOString();
     try {
@@ -518,7 +536,12 @@ export class ProductCatalog {
           };
     }
     await this.exclusive(async () => {
-      if (this.connectors.get(name) !== entry || !this.automatic()) return; // reconfigured, deleted or no longer leading
+      // Reconfigured (described again: see connectorStored) or deleted meanwhile: dropped. The same
+      // config stored again (the config topic's echo of the leader's own write, new task configs)
+      // keeps it: connectorStored takes that as no change and describes nothing again, so dropping
+      // the description for a new entry object left the product without ports and suggestions.
+      const current = this.connectors.get(name);
+      if (!current || !sameConfig(current.config, entry.config) || !this.leads()) return;
       const product = this.productOfSource(name);
       if (!product) return;
       const classifications = mergeClassifications(
@@ -551,6 +574,13 @@ export class ProductCatalog {
     if (before && JSON.stringify(a) === JSON.stringify(b)) return;
     await this.store.put({ ...next, updated: this.now().toISOString() });
     this.changes++;
+  }
+
+  /** Whether this worker makes the automatic updates now; when it does not, it is behind (see lead()). */
+  private leads(): boolean {
+    if (this.automatic()) return true;
+    this.behind = true;
+    return false;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

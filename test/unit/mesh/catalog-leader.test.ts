@@ -3,7 +3,7 @@ import { connectorPlugins } from '../../../connectors/index.ts';
 import { PluginRegistry } from '../../../src/host/plugin-registry.ts';
 import { ProductCatalog } from '../../../src/mesh/catalog.ts';
 import { ConnectorView } from '../../../src/mesh/connector-view.ts';
-import type { Logger } from '../../../src/plugin/index.ts';
+import type { Logger, SourceDescription } from '../../../src/plugin/index.ts';
 import { KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
 import type { StoredConnector } from '../../../src/stores/stores.ts';
 import { MemoryTopic } from '../cluster/memory-topic-log.ts';
@@ -15,17 +15,95 @@ import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function worker(topic: MemoryTopic, leading: () => boolean) {
+async function worker(topic: MemoryTopic, leading: () => boolean, view = connectorView()) {
   const store = new KafkaCatalogStore({ log: topic.open() });
   await store.start();
-  const catalog = new ProductCatalog({
-    store,
-    view: new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() }),
-    log: quiet,
-    automatic: leading,
-  });
+  const catalog = new ProductCatalog({ store, view, log: quiet, automatic: leading });
   await catalog.start([]);
   return { store, catalog };
+}
+
+function connectorView(): ConnectorView {
+  return new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() });
+}
+
+/**
+ * The real view, except that each description of the source's tables waits until the test releases
+ * it (the database is not what these tests are about: when a description ends is).
+ */
+class HeldDescriptions extends ConnectorView {
+  readonly held: Array<() => void> = [];
+
+  constructor() {
+    super(new PluginRegistry(connectorPlugins), { providers: new Map() });
+  }
+
+  override async describe(): Promise<SourceDescription> {
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    return {
+      databaseType: 'postgresql',
+      host: 'db',
+      port: 5432,
+      database: 'shop',
+      tables: [
+        {
+          namespace: 'public',
+          name: 'customers',
+          topic: 'shop.public.customers',
+          columns: [
+            {
+              name: 'id',
+              position: 1,
+              physicalType: 'integer',
+              logicalType: 'integer',
+              nullable: false,
+              primaryKeyPosition: 1,
+            },
+            { name: 'email', position: 2, physicalType: 'text', logicalType: 'string', nullable: false },
+          ],
+          foreignKeys: [],
+        },
+      ],
+    };
+  }
+
+  /** Waits for the next description to start, then lets it end. */
+  async release(): Promise<void> {
+    await waitUntil(() => this.held.length > 0);
+    this.held.shift()?.();
+  }
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function source(name: string): StoredConnector {
+  return {
+    name,
+    config: {
+      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+      'database.hostname': 'db',
+      'database.user': 'onramp',
+      'database.dbname': 'shop',
+      'topic.prefix': 'shop',
+      'table.include.list': 'public.customers',
+      'product.domain': 'shop',
+      'product.name': 'customers',
+    },
+    targetState: 'STARTED',
+    tasks: [],
+  };
+}
+
+/** Whether the product has what describing its tables gives: the port and the e-mail's suggestion. */
+function described(catalog: ProductCatalog): boolean {
+  const product = catalog.get('shop.customers');
+  return product.outputPorts.length === 1 && product.classifications.length === 1;
 }
 
 function sink(name: string, product: string, topics: string): StoredConnector {
@@ -164,5 +242,58 @@ describe('catalog in a cluster', () => {
     await b.catalog.lead();
     await b.catalog.idle();
     expect(b.catalog.get('sales.orders').version).toBe('3.0.0');
+  });
+
+  it('keeps a description when the same config is stored again while it runs (the config topic echo)', async () => {
+    const view = new HeldDescriptions();
+    const { catalog } = await worker(new MemoryTopic('configs-products', 1), () => true, view);
+    catalog.connectorStored(source('shop-source'));
+    await waitUntil(() => view.held.length > 0);
+    // The leader reads its own write back from the config topic (a new object, the same config).
+    catalog.connectorStored(source('shop-source'));
+    await view.release();
+    await catalog.idle();
+    expect(described(catalog)).toBe(true);
+  });
+
+  it('has a leader that missed descriptions while the lead was elsewhere catch up after the next rebalance', async () => {
+    const topic = new MemoryTopic('configs-products', 1);
+    let leader: 'a' | 'b' = 'a';
+    const aView = new HeldDescriptions();
+    const a = await worker(topic, () => leader === 'a', aView);
+    const b = await worker(topic, () => leader === 'b', new HeldDescriptions());
+    for (const { catalog } of [a, b]) await catalog.lead(); // the first rebalance: a leads
+    const stored = source('shop-source');
+    a.catalog.connectorStored(stored);
+    b.catalog.connectorStored(stored);
+    await waitUntil(() => aView.held.length > 0);
+
+    // A rebalance gives b the lead for a moment while a describes: a drops its description, and b
+    // (a follower when it heard of the connector) writes nothing until it completes a rebalance.
+    leader = 'b';
+    await aView.release();
+    await a.catalog.idle();
+    await b.store.readToEnd();
+    expect(described(b.catalog)).toBe(false);
+
+    // The next rebalance gives the lead back to a before b completed one as the leader. a is told
+    // after every rebalance it completes, also one that changed none of its own work: it catches up.
+    leader = 'a';
+    const records = topic.records().length;
+    await b.catalog.lead(); // a follower: nothing
+    await a.catalog.lead();
+    await aView.release();
+    await a.catalog.idle();
+    await Promise.all([a.store.readToEnd(), b.store.readToEnd()]);
+    expect(described(a.catalog)).toBe(true);
+    expect(described(b.catalog)).toBe(true);
+
+    // A leader that missed nothing does nothing after a rebalance.
+    const after = topic.records().length;
+    expect(after).toBeGreaterThan(records);
+    await a.catalog.lead();
+    await a.catalog.idle();
+    expect(topic.records()).toHaveLength(after);
+    expect(aView.held).toHaveLength(0);
   });
 });
