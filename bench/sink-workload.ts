@@ -1,13 +1,8 @@
 import { mysqlSourceSchema } from '../connectors/mysql-source/source-block.ts';
 import type { ConnectSchema, ConnectStruct, SchemaAndValue } from '../src/plugin/index.ts';
 import { envelopeSchema } from '../src/plugin/index.ts';
-import { AvroConverter } from '../src/schema/avro-converter.ts';
-import type { Converter } from '../src/schema/converter.ts';
-import { JsonConverter } from '../src/schema/json-converter.ts';
-import { SchemaRegistry } from '../src/schema/registry.ts';
-import { benchEnv } from './lib/env.ts';
 import { kafkaClient } from './lib/kafka-topics.ts';
-import type { ConverterFormat } from './lib/systems.ts';
+import { type ConverterFormat, converterOf } from './lib/systems.ts';
 
 // The sink benchmarks' input: Debezium MySQL-source change events for one table of 10 columns,
 // mostly creates, some updates and deletes (each delete followed by its tombstone, as Debezium
@@ -95,12 +90,6 @@ function row(id: number, version: number, next: () => number): ConnectStruct {
   };
 }
 
-function converter(format: ConverterFormat): Converter {
-  return format === 'json'
-    ? new JsonConverter()
-    : new AvroConverter(new SchemaRegistry({ url: benchEnv().schemaRegistryUrl }));
-}
-
 /**
  * Produces `records` change events to `topic` (which must exist, empty): about 80% creates, 15%
  * updates of a live row, 5% deletes of a live row (a delete and its tombstone are two records).
@@ -111,7 +100,7 @@ export async function produceWorkload(
   format: ConverterFormat,
 ): Promise<Workload> {
   const next = random(20_261_121);
-  const convert = converter(format);
+  const convert = converterOf(format);
   const producer = kafkaClient().producer({ allowAutoTopicCreation: false, idempotent: false });
   await producer.connect();
   const live: number[] = [];

@@ -4,7 +4,13 @@ import type { CeilingResult } from './ceiling-run.ts';
 import { TUNING_SETTINGS } from './debezium-tuning.ts';
 import { machine, type ResultTable, today, versions, writeResult } from './results.ts';
 import { median, pairRatio, round } from './stats.ts';
-import { DEBEZIUM_KINDS, DEFAULT_HEAP_MB, PRODUCER_SETTINGS, type SystemKind } from './systems.ts';
+import {
+  converterFormat,
+  DEBEZIUM_KINDS,
+  DEFAULT_HEAP_MB,
+  PRODUCER_SETTINGS,
+  type SystemKind,
+} from './systems.ts';
 
 // The summary of a comparison scenario: per system the medians of its figures over the runs that
 // finished, the runs that failed (threw, lost changes or did not finish), the lost count; Onramp
@@ -172,7 +178,7 @@ export function connectorSettings(args: BenchArgs, connector: string): Record<st
     partitionsPerTopic: args.number('partitions', 1),
     debeziumHeapMb: args.number('heap-mb', DEFAULT_HEAP_MB),
     converter:
-      args.string('format', 'json') === 'avro'
+      converterFormat(args.string('format', 'json')) === 'avro'
         ? 'io.confluent.connect.avro.AvroConverter through the stack schema registry (keys and values)'
         : 'org.apache.kafka.connect.json.JsonConverter, schemas.enable=true (keys and values)',
     connector,

@@ -3,6 +3,10 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { hostNodeArgs } from '../../src/host-command.ts';
+import { AvroConverter } from '../../src/schema/avro-converter.ts';
+import type { Converter } from '../../src/schema/converter.ts';
+import { JsonConverter } from '../../src/schema/json-converter.ts';
+import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { BENCH_HOME, DEBEZIUM_HOME, debeziumRuntimeDir, ensureDebezium } from './debezium-install.ts';
 import { TUNED_PRODUCER } from './debezium-tuning.ts';
 import { benchEnv } from './env.ts';
@@ -116,6 +120,13 @@ export function convertersFor(format: ConverterFormat): Record<string, string> {
     'value.converter': 'io.confluent.connect.avro.AvroConverter',
     'value.converter.schema.registry.url': url,
   };
+}
+
+/** The converter that writes and reads what `convertersFor(format)` configures (bench-side checks). */
+export function converterOf(format: ConverterFormat): Converter {
+  return format === 'json'
+    ? new JsonConverter()
+    : new AvroConverter(new SchemaRegistry({ url: benchEnv().schemaRegistryUrl }));
 }
 
 /** The --format argument, refused with a clear message for anything but json and avro. */

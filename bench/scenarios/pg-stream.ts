@@ -1,5 +1,3 @@
-import { AvroConverter } from '../../src/schema/avro-converter.ts';
-import { SchemaRegistry } from '../../src/schema/registry.ts';
 import { alternateWithCeiling, DEFAULT_SYSTEMS, type RunOutcome, systemsArg } from '../lib/alternate.ts';
 import type { BenchArgs } from '../lib/args.ts';
 import {
@@ -12,7 +10,6 @@ import {
 import { recvlogical } from '../lib/ceiling-tools.ts';
 import { ChangeCheck } from '../lib/change-check.ts';
 import { sourceConfigFor } from '../lib/debezium-tuning.ts';
-import { benchEnv } from '../lib/env.ts';
 import { readTopics, recreateTopics, type TopicRecord, waitForRecords } from '../lib/kafka-topics.ts';
 import { pgSourceConfig, pgTableIndex, pgTopics } from '../lib/pg-connector.ts';
 import {
@@ -32,6 +29,7 @@ import { ratePhases, type StreamFigures, streamFigures } from '../lib/stream-run
 import {
   checkFormatSystems,
   converterFormat,
+  converterOf,
   convertersFor,
   DEFAULT_HEAP_MB,
   type SystemKind,
@@ -146,7 +144,7 @@ async function runOnce(kind: SystemKind, args: BenchArgs): Promise<StreamRun> {
 async function checkAvro(topics: string[], check: ChangeCheck): Promise<void> {
   const records: TopicRecord[] = [];
   await readTopics(topics, (record) => records.push(record));
-  const converter = new AvroConverter(new SchemaRegistry({ url: benchEnv().schemaRegistryUrl }));
+  const converter = converterOf('avro');
   for (const record of records) {
     if (record.value === null) {
       check.add(record);
@@ -166,7 +164,7 @@ function asStruct(value: unknown): Record<string, unknown> | null {
 
 /**
  * The round's ceiling: the same kind of backlog read by pg_recvlogical (pgoutput v1, as both systems
- * read it) from a slot created before the load, and Kafka's ProducerPerformance at the JSON value
+ * read it) from a slot created before the load, and Kafka's ProducerPerformance at the value
  * size the systems wrote; in source changes per second (a tombstone follows each delete).
  */
 async function ceiling(args: BenchArgs, round: RunOutcome<StreamRun>[]): Promise<CeilingResult> {

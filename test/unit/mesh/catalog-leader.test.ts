@@ -6,6 +6,7 @@ import { ConnectorView } from '../../../src/mesh/connector-view.ts';
 import type { Logger, SourceDescription } from '../../../src/plugin/index.ts';
 import { KafkaCatalogStore } from '../../../src/stores/kafka-catalog-store.ts';
 import type { StoredConnector } from '../../../src/stores/stores.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { MemoryTopic } from '../cluster/memory-topic-log.ts';
 
 // Cluster mode (issue 13): two workers' catalogs on one product topic. Only the leader makes the
@@ -23,8 +24,17 @@ async function worker(topic: MemoryTopic, leading: () => boolean, view = connect
   return { store, catalog };
 }
 
+function connectorViewArguments(): ConstructorParameters<typeof ConnectorView> {
+  return [new PluginRegistry(connectorPlugins), { providers: new Map() }];
+}
+
 function connectorView(): ConnectorView {
-  return new ConnectorView(new PluginRegistry(connectorPlugins), { providers: new Map() });
+  return new ConnectorView(...connectorViewArguments());
+}
+
+/** Until a description of the source's tables has started and waits to be released. */
+function waitForDescription(view: HeldDescriptions): Promise<true> {
+  return waitFor('a description to start', () => view.held.length > 0, { timeoutMs: 5_000, intervalMs: 1 });
 }
 
 /**
@@ -35,7 +45,7 @@ class HeldDescriptions extends ConnectorView {
   readonly held: Array<() => void> = [];
 
   constructor() {
-    super(new PluginRegistry(connectorPlugins), { providers: new Map() });
+    super(...connectorViewArguments());
   }
 
   override async describe(): Promise<SourceDescription> {
@@ -69,16 +79,8 @@ class HeldDescriptions extends ConnectorView {
 
   /** Waits for the next description to start, then lets it end. */
   async release(): Promise<void> {
-    await waitUntil(() => this.held.length > 0);
+    await waitForDescription(this);
     this.held.shift()?.();
-  }
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -248,7 +250,7 @@ describe('catalog in a cluster', () => {
     const view = new HeldDescriptions();
     const { catalog } = await worker(new MemoryTopic('configs-products', 1), () => true, view);
     catalog.connectorStored(source('shop-source'));
-    await waitUntil(() => view.held.length > 0);
+    await waitForDescription(view);
     // The leader reads its own write back from the config topic (a new object, the same config).
     catalog.connectorStored(source('shop-source'));
     await view.release();
@@ -266,7 +268,7 @@ describe('catalog in a cluster', () => {
     const stored = source('shop-source');
     a.catalog.connectorStored(stored);
     b.catalog.connectorStored(stored);
-    await waitUntil(() => aView.held.length > 0);
+    await waitForDescription(aView);
 
     // A rebalance gives b the lead for a moment while a describes: a drops its description, and b
     // (a follower when it heard of the connector) writes nothing until it completes a rebalance.
