@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { LineageEvent, RunEvent } from '../../src/mesh/openlineage.ts';
 import { AvroConverter } from '../../src/schema/avro-converter.ts';
 import { SchemaRegistry } from '../../src/schema/registry.ts';
@@ -40,6 +40,8 @@ let receiver: Server;
 
 let db: pg.Client;
 const workers: HostProcess[] = [];
+/** Each worker's log (info level), printed when the test fails: it failed twice in CI under load. */
+const workerLogs: string[][] = [];
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -66,8 +68,16 @@ beforeAll(async () => {
   await db.query(`CREATE TABLE ${schema}.customers (id int PRIMARY KEY, email text NOT NULL)`);
   await db.query(`INSERT INTO ${schema}.customers VALUES (1, 'one@example.com')`);
   const salt = `salt-${run}`;
-  for (let i = 0; i < 2; i++)
-    workers.push(await startHostProcess({ ONRAMP_CONFIG: configFile, ONRAMP_PRODUCT_HASH_SALT: salt }));
+  for (let i = 0; i < 2; i++) {
+    const output: string[] = [];
+    workerLogs.push(output);
+    workers.push(
+      await startHostProcess(
+        { ONRAMP_CONFIG: configFile, ONRAMP_PRODUCT_HASH_SALT: salt, ONRAMP_LOG_LEVEL: 'info' },
+        { output },
+      ),
+    );
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -90,6 +100,10 @@ afterAll(async () => {
 
 describe('data products in cluster mode', () => {
   it('shares the catalog between workers and takes product writes through any of them', async () => {
+    onTestFailed(() => {
+      for (const [index, lines] of workerLogs.entries())
+        console.log(`worker ${index + 1} (${workers[index]?.base}) log:\n${lines.slice(-150).join('\n')}`);
+    });
     const [first, second] = workers as [HostProcess, HostProcess];
     const created = await callPastRebalances(first, 'PUT', `/connectors/${sourceName}/config`, {
       ...postgresSourceConfig(prefix, `${schema}.customers`),

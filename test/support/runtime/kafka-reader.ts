@@ -41,9 +41,15 @@ export async function readTopic(
     return true;
   });
   try {
-    await waitFor(`${count} messages in ${topic} (have ${messages.length})`, () => messages.length >= count, {
-      timeoutMs,
-    });
+    // The count read so far reaches the timeout's message as the last error.
+    await waitFor(
+      `${count} messages in ${topic}`,
+      () => {
+        if (messages.length >= count) return true;
+        throw new Error(`have ${messages.length}`);
+      },
+      { timeoutMs },
+    );
   } finally {
     await consumer.close();
     await running.catch(() => undefined);
